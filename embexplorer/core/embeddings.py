@@ -1,0 +1,227 @@
+"""The embedding set: labels, a float32 matrix and optional metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+#: Kinds of embedding set; they decide defaults in the GUI (e.g. colouring).
+KINDS = ("word", "item", "user")
+
+
+@dataclass
+class MetadataColumn:
+    """One metadata column, aligned with the rows of an :class:`EmbeddingSet`.
+
+    A categorical column stores integer ``codes`` (``-1`` = missing) into
+    ``categories``; a numeric column stores float64 ``values`` (NaN = missing).
+    Codes keep colouring a million points by category a single numpy take.
+    """
+
+    name: str
+    kind: str  # "categorical" or "numeric"
+    codes: np.ndarray | None = None
+    categories: list[str] = field(default_factory=list)
+    values: np.ndarray | None = None
+
+    @classmethod
+    def from_values(cls, name: str, values: Sequence, max_categories: int | None = None
+                    ) -> "MetadataColumn":
+        """Build a column from raw values: numeric if every non-empty value parses.
+
+        Parameters
+        ----------
+        name : str
+            Column name.
+        values : sequence
+            One value per row (strings, numbers, ``None`` or ``""`` for missing).
+        max_categories : int, optional
+            Unused here; kept for callers that cap palette sizes.
+        """
+        raw = ["" if v is None else str(v).strip() for v in values]
+        present = [v for v in raw if v != ""]
+        numeric = bool(present)
+        if numeric:
+            try:
+                nums = np.array([float(v) if v != "" else np.nan for v in raw], dtype=np.float64)
+            except ValueError:
+                numeric = False
+        if numeric:
+            return cls(name=name, kind="numeric", values=nums)
+        return cls.categorical(name, raw)
+
+    @classmethod
+    def categorical(cls, name: str, values: Sequence[str]) -> "MetadataColumn":
+        """Build a categorical column; empty strings become missing (code -1)."""
+        cats: dict[str, int] = {}
+        codes = np.empty(len(values), dtype=np.int32)
+        for i, v in enumerate(values):
+            if v == "" or v is None:
+                codes[i] = -1
+            else:
+                codes[i] = cats.setdefault(v, len(cats))
+        return cls(name=name, kind="categorical", codes=codes, categories=list(cats))
+
+    @classmethod
+    def numeric(cls, name: str, values: Iterable[float]) -> "MetadataColumn":
+        """Build a numeric column."""
+        return cls(name=name, kind="numeric",
+                   values=np.asarray(list(values) if not isinstance(values, np.ndarray)
+                                     else values, dtype=np.float64))
+
+    def __len__(self) -> int:
+        arr = self.codes if self.kind == "categorical" else self.values
+        return 0 if arr is None else len(arr)
+
+    def value(self, row: int) -> str:
+        """The value at ``row`` as display text ("" when missing)."""
+        if self.kind == "categorical":
+            code = int(self.codes[row])
+            return self.categories[code] if code >= 0 else ""
+        v = float(self.values[row])
+        if np.isnan(v):
+            return ""
+        return f"{v:g}"
+
+    def take(self, rows: np.ndarray) -> "MetadataColumn":
+        """The column restricted to ``rows`` (categories are kept as they are)."""
+        if self.kind == "categorical":
+            return MetadataColumn(self.name, self.kind, codes=self.codes[rows].copy(),
+                                  categories=list(self.categories))
+        return MetadataColumn(self.name, self.kind, values=self.values[rows].copy())
+
+
+class EmbeddingSet:
+    """Labelled vectors: the object every panel works on.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        One unique label per row.
+    vectors : array_like, shape (n, d)
+        Converted to a C-contiguous float32 array (memory maps are kept as
+        they are when already float32 and C-contiguous).
+    metadata : dict of str to MetadataColumn, optional
+        Columns aligned with the rows.
+    kind : {"word", "item", "user"}
+        What the rows are.
+    source : str
+        Where the set came from (a path or a description).
+    format : str
+        The format name it was read from (``""`` when built in memory).
+    duplicates_dropped : int
+        How many rows a loader dropped because their label repeated an earlier one.
+    warnings : list of str
+        Non-fatal problems met while loading (e.g. latin-1 fallback).
+    """
+
+    def __init__(self, labels: Sequence[str], vectors, metadata: dict[str, MetadataColumn] | None = None,
+                 kind: str = "word", source: str = "", format: str = "",
+                 duplicates_dropped: int = 0, warnings: list[str] | None = None) -> None:
+        vectors = np.asarray(vectors)
+        if vectors.dtype != np.float32 or not vectors.flags.c_contiguous:
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must be 2-D, got shape {vectors.shape}")
+        labels = list(labels)
+        if len(labels) != vectors.shape[0]:
+            raise ValueError(f"{len(labels)} labels for {vectors.shape[0]} vectors")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.labels: list[str] = labels
+        self.vectors: np.ndarray = vectors
+        self.metadata: dict[str, MetadataColumn] = dict(metadata or {})
+        for name, col in self.metadata.items():
+            if len(col) != len(labels):
+                raise ValueError(f"metadata column {name!r} has {len(col)} rows, expected {len(labels)}")
+        self.kind = kind
+        self.source = source
+        self.format = format
+        self.duplicates_dropped = duplicates_dropped
+        self.warnings: list[str] = list(warnings or [])
+        self._index: dict[str, int] | None = None
+        self._lower_index: dict[str, int] | None = None
+        self._unit: np.ndarray | None = None
+        self._norms: np.ndarray | None = None
+
+    # -- size ---------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.vectors.shape[0]
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return self.vectors.shape[0]
+
+    @property
+    def dims(self) -> int:
+        """Vector dimensionality."""
+        return self.vectors.shape[1]
+
+    def __repr__(self) -> str:
+        return (f"EmbeddingSet({self.n} x {self.dims}, kind={self.kind!r}, "
+                f"format={self.format!r}, source={self.source!r})")
+
+    # -- lookup -------------------------------------------------------------
+    @property
+    def index(self) -> dict[str, int]:
+        """Mapping label -> row (built once, on first use)."""
+        if self._index is None:
+            self._index = {lab: i for i, lab in enumerate(self.labels)}
+        return self._index
+
+    def __contains__(self, label: str) -> bool:
+        return label in self.index
+
+    def row(self, label: str, case_insensitive: bool = False) -> int:
+        """Row of ``label``; raises ``KeyError`` when absent.
+
+        With ``case_insensitive``, an exact match wins, otherwise the first
+        row (lowest index, i.e. most frequent in sorted files) whose
+        lower-cased label matches -- gensim's convention.
+        """
+        i = self.index.get(label)
+        if i is not None:
+            return i
+        if case_insensitive:
+            if self._lower_index is None:
+                lower: dict[str, int] = {}
+                for j, lab in enumerate(self.labels):
+                    lower.setdefault(lab.lower(), j)
+                self._lower_index = lower
+            i = self._lower_index.get(label.lower())
+            if i is not None:
+                return i
+        raise KeyError(label)
+
+    # -- derived arrays -----------------------------------------------------
+    @property
+    def norms(self) -> np.ndarray:
+        """L2 norm of each row (float32, computed once)."""
+        if self._norms is None:
+            self._norms = np.sqrt(np.einsum("ij,ij->i", self.vectors, self.vectors,
+                                            dtype=np.float32)).astype(np.float32)
+        return self._norms
+
+    @property
+    def unit_vectors(self) -> np.ndarray:
+        """Rows scaled to unit length (zero rows stay zero); computed once, float32."""
+        if self._unit is None:
+            norms = self.norms
+            safe = np.where(norms > 0, norms, 1).astype(np.float32)
+            self._unit = np.ascontiguousarray(self.vectors / safe[:, None], dtype=np.float32)
+        return self._unit
+
+    # -- derived sets ---------------------------------------------------------
+    def subset(self, rows: Sequence[int] | np.ndarray) -> "EmbeddingSet":
+        """A new set holding ``rows`` (in that order), with their metadata."""
+        rows = np.asarray(rows, dtype=np.intp)
+        return EmbeddingSet([self.labels[i] for i in rows], self.vectors[rows],
+                            {k: c.take(rows) for k, c in self.metadata.items()},
+                            kind=self.kind, source=self.source, format=self.format)
+
+    def metadata_text(self, row: int) -> dict[str, str]:
+        """All metadata of ``row`` as display strings."""
+        return {name: col.value(row) for name, col in self.metadata.items()}

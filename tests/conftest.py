@@ -1,0 +1,60 @@
+"""Shared fixtures: headless Qt, isolated user folders, the real data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Headless by default; must be set before any Qt import.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+#: Environment variable pointing at the shared real-data folder.
+SHARED_DATA_ENV = "EMBEXPLORER_SHARED_DATA"
+#: Default location: ``../shared/data`` beside the project.
+DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_data_dir() -> Path | None:
+    """The real-data folder, or None where it is absent."""
+    path = Path(os.environ.get(SHARED_DATA_ENV, DEFAULT_SHARED_DATA))
+    return path if path.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (or ``$EMBEXPLORER_SHARED_DATA``); skips where absent."""
+    path = shared_data_dir()
+    if path is None:
+        pytest.skip(f"real data folder not found (looked at {DEFAULT_SHARED_DATA}; "
+                    f"set {SHARED_DATA_ENV} to its location)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def glove_path(shared_data) -> Path:
+    """The real GloVe 50-d top-5k text file (5,050 x 50)."""
+    path = shared_data / "glove-6B-50d-top5k" / "glove.6B.50d.top5k.txt"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    return path
+
+
+@pytest.fixture(scope="session")
+def gensim_test_data() -> Path:
+    """gensim's own test data folder (questions-words.txt, wordsim353.tsv, corpora)."""
+    import gensim.test.utils
+
+    return Path(gensim.test.utils.module_path) / "test_data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_user_dirs(tmp_path_factory):
+    """Keep caches, logs and settings of the test run out of the user's folders."""
+    base = tmp_path_factory.mktemp("userdirs")
+    os.environ["EMBEXPLORER_CACHE_DIR"] = str(base / "cache")
+    os.environ["EMBEXPLORER_LOG_DIR"] = str(base / "log")
+    os.environ["XDG_CONFIG_HOME"] = str(base / "config")
+    os.environ["GENSIM_DATA_DIR"] = str(base / "gensim-data")
+    yield base
