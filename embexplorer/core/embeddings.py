@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -28,7 +28,7 @@ class MetadataColumn:
 
     @classmethod
     def from_values(cls, name: str, values: Sequence, max_categories: int | None = None
-                    ) -> "MetadataColumn":
+                    ) -> MetadataColumn:
         """Build a column from raw values: numeric if every non-empty value parses.
 
         Parameters
@@ -53,7 +53,7 @@ class MetadataColumn:
         return cls.categorical(name, raw)
 
     @classmethod
-    def categorical(cls, name: str, values: Sequence[str]) -> "MetadataColumn":
+    def categorical(cls, name: str, values: Sequence[str]) -> MetadataColumn:
         """Build a categorical column; empty strings become missing (code -1)."""
         cats: dict[str, int] = {}
         codes = np.empty(len(values), dtype=np.int32)
@@ -65,7 +65,7 @@ class MetadataColumn:
         return cls(name=name, kind="categorical", codes=codes, categories=list(cats))
 
     @classmethod
-    def numeric(cls, name: str, values: Iterable[float]) -> "MetadataColumn":
+    def numeric(cls, name: str, values: Iterable[float]) -> MetadataColumn:
         """Build a numeric column."""
         return cls(name=name, kind="numeric",
                    values=np.asarray(list(values) if not isinstance(values, np.ndarray)
@@ -85,7 +85,7 @@ class MetadataColumn:
             return ""
         return f"{v:g}"
 
-    def take(self, rows: np.ndarray) -> "MetadataColumn":
+    def take(self, rows: np.ndarray) -> MetadataColumn:
         """The column restricted to ``rows`` (categories are kept as they are)."""
         if self.kind == "categorical":
             return MetadataColumn(self.name, self.kind, codes=self.codes[rows].copy(),
@@ -215,7 +215,7 @@ class EmbeddingSet:
         return self._unit
 
     # -- derived sets ---------------------------------------------------------
-    def subset(self, rows: Sequence[int] | np.ndarray) -> "EmbeddingSet":
+    def subset(self, rows: Sequence[int] | np.ndarray) -> EmbeddingSet:
         """A new set holding ``rows`` (in that order), with their metadata."""
         rows = np.asarray(rows, dtype=np.intp)
         return EmbeddingSet([self.labels[i] for i in rows], self.vectors[rows],

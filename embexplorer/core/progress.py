@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 #: Minimum seconds between two progress callbacks (throttles UI updates).
 PROGRESS_MIN_INTERVAL_S = 0.05
