@@ -1,0 +1,107 @@
+"""``embexplorer train-w2v CORPUS``: train word2vec headless, printing per-epoch figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from embexplorer.core.errors import DataError
+
+NAME = "train-w2v"
+HELP = ("Train word2vec (gensim) on a text corpus: a file with one sentence per line, a folder of "
+        "such files, .gz/.bz2/.xz versions, or a Wikipedia XML dump; print loss, words/s and "
+        "analogy accuracy after every epoch.")
+
+#: Output formats of --format.
+OUT_FORMATS = ("word2vec", "word2vec-binary")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from embexplorer.core.w2v import W2VSettings
+
+    d = W2VSettings()
+    parser.add_argument("corpus", metavar="CORPUS", help="text file, folder, or Wikipedia .xml.bz2 dump")
+    parser.add_argument("--out", metavar="FILE", help="save the vectors to FILE")
+    parser.add_argument("--format", choices=OUT_FORMATS, default="word2vec",
+                        help="format of --out (default: word2vec text)")
+    parser.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
+    parser.add_argument("--size", type=int, default=d.vector_size, metavar="D",
+                        help=f"vector size (default {d.vector_size})")
+    parser.add_argument("--window", type=int, default=d.window, help=f"context window (default {d.window})")
+    parser.add_argument("--min-count", type=int, default=d.min_count,
+                        help=f"ignore words rarer than this (default {d.min_count})")
+    parser.add_argument("--negative", type=int, default=d.negative,
+                        help=f"negative samples (default {d.negative})")
+    parser.add_argument("--epochs", type=int, default=d.epochs, help=f"epochs (default {d.epochs})")
+    parser.add_argument("--workers", type=int, default=d.workers,
+                        help=f"worker threads (default {d.workers})")
+    parser.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
+    parser.add_argument("--sample", type=float, default=d.sample,
+                        help=f"down-sampling threshold of frequent words (default {d.sample:g})")
+    parser.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True,
+                        help="lower-case tokens (default: yes)")
+    parser.add_argument("--strip-punct", action="store_true", help="drop punctuation from tokens")
+    parser.add_argument("--analogies", metavar="FILE",
+                        help="analogy questions scored after every epoch (e.g. questions-words.txt)")
+    parser.add_argument("--wiki", action="store_true",
+                        help="read CORPUS as a Wikipedia XML dump (detected automatically otherwise)")
+    parser.add_argument("--max-articles", type=int, metavar="N", help="Wikipedia dump: stop after N articles")
+
+
+def _check(args) -> None:
+    for name in ("size", "window", "epochs", "workers"):
+        if getattr(args, name) < 1:
+            raise DataError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    for name in ("min_count", "negative"):
+        if getattr(args, name) < 0:
+            raise DataError(f"--{name.replace('_', '-')} must not be negative")
+    if args.negative == 0:
+        raise DataError("--negative must be at least 1 (hierarchical softmax is not offered here)")
+
+
+def run(args) -> int:
+    from embexplorer.core.w2v import W2VSettings, open_corpus, save_word2vec, train_word2vec_run
+
+    _check(args)
+    corpus = open_corpus(args.corpus, lowercase=args.lowercase, strip_punct=args.strip_punct,
+                         wiki=True if args.wiki else None, max_articles=args.max_articles)
+    settings = W2VSettings(sg=args.sg, vector_size=args.size, window=args.window, min_count=args.min_count,
+                           negative=args.negative, epochs=args.epochs, workers=args.workers, seed=args.seed,
+                           sample=args.sample)
+    quiet = args.json
+
+    def on_epoch(r) -> None:
+        if quiet:
+            return
+        acc = "" if r.analogy_accuracy is None else \
+            f"  analogies {100 * r.analogy_accuracy:5.1f} % of {r.analogy_questions}"
+        print(f"epoch {r.epoch}/{r.epochs}  loss {r.loss:12.1f}  {r.words_per_s:11,.0f} words/s{acc}",
+              flush=True)
+
+    t0 = time.perf_counter()
+    result = train_word2vec_run(corpus, settings, on_epoch=on_epoch,
+                                analogy_path=args.analogies, top_n_frames=0, source=str(args.corpus))
+    elapsed = time.perf_counter() - t0
+    if args.out:
+        save_word2vec(result.embedding, args.out, binary=args.format == "word2vec-binary")
+    summary = {
+        "corpus": str(args.corpus),
+        "corpus_words": result.corpus_words,
+        "vocabulary": result.embedding.n,
+        "dims": result.embedding.dims,
+        "epochs_completed": result.epochs_completed,
+        "stopped": result.stopped,
+        "seconds": round(elapsed, 3),
+        "out": args.out,
+        "format": args.format if args.out else None,
+        "epochs": [r.as_dict() for r in result.history],
+    }
+    if args.json:
+        json.dump(summary, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(f"{result.embedding.n:,} words x {result.embedding.dims} dims from {result.corpus_words:,} "
+              f"corpus words in {elapsed:.1f} s" + (f"; saved to {args.out}" if args.out else ""))
+    return 0

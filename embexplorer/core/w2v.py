@@ -1,0 +1,742 @@
+"""Word2vec training in the background: corpus readers, settings, a cancellable trainer.
+
+Corpora are restartable iterables of token lists (gensim iterates them once
+for the vocabulary and once per epoch).  :func:`train_word2vec` wraps gensim's
+``Word2Vec`` so that
+
+* progress is reported in words processed (a counter in the corpus stream,
+  no per-batch Python work in gensim's workers);
+* after every epoch an :class:`EpochReport` carries the epoch's loss (gensim's
+  running loss is cumulative; we report the per-epoch difference), its
+  throughput, the analogy accuracy (optional) and a float32 copy of the
+  vectors of the most frequent words for a live scatter;
+* Stop (``control.cancel()``) ends the corpus stream at once, so the current
+  epoch finishes within one batch; the partial epoch is then discarded by
+  restoring the weights saved at the end of the last complete epoch, and the
+  run returns that consistent model.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import logging
+import lzma
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embexplorer.core.atomic import atomic_write
+from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.errors import DataError
+from embexplorer.core.progress import Cancelled, TaskControl
+
+log = logging.getLogger(__name__)
+
+#: gensim silently truncates longer sentences (its MAX_WORDS_IN_BATCH); we split them instead.
+MAX_SENTENCE_WORDS = 10_000
+#: Words between two progress reports / cancellation checks in the corpus stream.
+PROGRESS_EVERY_WORDS = 10_000
+#: Bytes read from the start of a file to recognise binary files and Wikipedia dumps.
+SNIFF_BYTES = 4096
+#: Default number of most frequent words whose vectors are sent after every epoch.
+FRAME_WORDS = 1000
+#: Analogy questions use only this many most frequent words (gensim's default is 300,000;
+#: a smaller one keeps a per-epoch evaluation to seconds).
+ANALOGY_RESTRICT_VOCAB = 30_000
+#: Questions scored per matrix product in the analogy evaluation (bounds memory).
+ANALOGY_BATCH = 512
+#: Wikipedia articles shorter than this (in tokens) are skipped, as gensim's WikiCorpus does.
+WIKI_ARTICLE_MIN_TOKENS = 50
+#: Default worker threads: gensim's default, capped by the machine.
+DEFAULT_WORKERS = max(1, min(3, os.cpu_count() or 1))
+
+#: Suffixes of compressed text files we read transparently.
+COMPRESSED_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+# A token for --strip-punct: starts and ends with a word character; may keep inner
+# apostrophes, dots and hyphens ("don't", "u.s", "state-of-the-art").
+_TOKEN_RE = re.compile(r"\w(?:[\w'\u2019.\-]*\w)?")
+
+
+# ---------------------------------------------------------------------------
+# corpora
+# ---------------------------------------------------------------------------
+
+def _open_binary(path: Path):
+    opener = COMPRESSED_OPENERS.get(path.suffix.lower())
+    return opener(path, "rb") if opener else open(path, "rb")
+
+
+def _open_text(path: Path):
+    opener = COMPRESSED_OPENERS.get(path.suffix.lower())
+    if opener:
+        return opener(path, "rt", encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
+
+
+def _sniff(path: Path) -> bytes:
+    """The first bytes of ``path`` after decompression (DataError when unreadable)."""
+    try:
+        with _open_binary(path) as fh:
+            return fh.read(SNIFF_BYTES)
+    except (OSError, EOFError, lzma.LZMAError) as err:
+        raise DataError(f"cannot read as text: {err}", path) from err
+
+
+def is_wiki_dump(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a (compressed) MediaWiki XML dump."""
+    path = Path(path)
+    return path.is_file() and b"<mediawiki" in _sniff(path)
+
+
+class LineCorpus:
+    """Sentences from a text file (one per line) or every file of a folder.
+
+    ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly; text is
+    read as UTF-8 (undecodable bytes become U+FFFD).  Iterating again starts
+    again from the beginning (gensim needs that).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file, or a folder whose files (recursively, sorted, hidden ones
+        skipped) are read one after another.
+    lowercase : bool
+        Lower-case every token.
+    strip_punct : bool
+        Keep only tokens made of word characters (inner ``'``, ``.`` and ``-``
+        allowed): punctuation at token edges and punctuation-only tokens go.
+    """
+
+    def __init__(self, path: str | os.PathLike, lowercase: bool = True, strip_punct: bool = False) -> None:
+        self.path = Path(path)
+        self.lowercase = lowercase
+        self.strip_punct = strip_punct
+        if self.path.is_dir():
+            files = sorted(p for p in self.path.rglob("*")
+                           if p.is_file() and not any(part.startswith(".")
+                                                      for part in p.relative_to(self.path).parts))
+            if not files:
+                raise DataError("the folder holds no files", self.path)
+        elif self.path.is_file():
+            files = [self.path]
+        else:
+            raise DataError("no such file or folder", self.path)
+        for f in files:
+            if b"\x00" in _sniff(f):
+                raise DataError("looks like a binary file, not a text corpus", f)
+        self.files: list[Path] = files
+
+    def __repr__(self) -> str:
+        return f"LineCorpus({str(self.path)!r}, {len(self.files)} file(s))"
+
+    def tokenize(self, line: str) -> list[str]:
+        """Split one line into tokens with this corpus's options."""
+        if self.lowercase:
+            line = line.lower()
+        return _TOKEN_RE.findall(line) if self.strip_punct else line.split()
+
+    def __iter__(self) -> Iterator[list[str]]:
+        tokenize = self.tokenize
+        for f in self.files:
+            with _open_text(f) as fh:
+                for line in fh:
+                    tokens = tokenize(line)
+                    if len(tokens) <= MAX_SENTENCE_WORDS:
+                        if tokens:
+                            yield tokens
+                    else:
+                        for i in range(0, len(tokens), MAX_SENTENCE_WORDS):
+                            yield tokens[i:i + MAX_SENTENCE_WORDS]
+
+
+class WikiDumpCorpus:
+    """Articles of a Wikipedia XML dump (``.xml.bz2``) as token lists.
+
+    Parsing follows gensim's :class:`~gensim.corpora.wikicorpus.WikiCorpus`
+    (``extract_pages`` + ``process_article``: markup filtered, tokens of 2-15
+    characters, articles under :data:`WIKI_ARTICLE_MIN_TOKENS` tokens and
+    non-article namespaces skipped) but in-process: WikiCorpus's process pool
+    would fork from gensim's producer thread while the training threads run.
+
+    Parsing is slow next to training, so the first complete pass is written
+    to a plain-text cache (one article per line, in ``cache_dir``) and later
+    passes read that.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dump.
+    lowercase : bool
+        Lower-case tokens (WikiCorpus's ``lower``).
+    max_articles : int, optional
+        Stop after this many (kept) articles.
+    cache_dir : str or os.PathLike, optional
+        Folder for the token cache (default: the app cache); ``False`` disables it.
+    """
+
+    def __init__(self, path: str | os.PathLike, lowercase: bool = True, max_articles: int | None = None,
+                 cache_dir: str | os.PathLike | None | bool = None) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise DataError("no such file", self.path)
+        if not is_wiki_dump(self.path):
+            raise DataError("not a MediaWiki XML dump (no <mediawiki> element at the start)", self.path)
+        self.lowercase = lowercase
+        self.max_articles = max_articles
+        if cache_dir is False:
+            self.cache_path = None
+        else:
+            if cache_dir is None:
+                from embexplorer.core.paths import cache_dir as app_cache_dir
+
+                cache_dir = app_cache_dir() / "wiki-tokens"
+            st = self.path.stat()
+            key = f"{self.path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{lowercase}|{max_articles}"
+            digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+            self.cache_path = Path(cache_dir) / f"{self.path.name}.{digest}.txt"
+
+    def __repr__(self) -> str:
+        return f"WikiDumpCorpus({str(self.path)!r}, max_articles={self.max_articles})"
+
+    def _parse(self) -> Iterator[list[str]]:
+        from gensim.corpora.wikicorpus import IGNORED_NAMESPACES, extract_pages, process_article
+
+        kept = 0
+        with bz2.BZ2File(self.path) if self.path.suffix.lower() == ".bz2" else _open_binary(self.path) as fh:
+            for title, text, pageid in extract_pages(fh, ("0",)):
+                tokens, _, _ = process_article((text, title, pageid), lower=self.lowercase)
+                if len(tokens) < WIKI_ARTICLE_MIN_TOKENS or any(
+                        title.startswith(ns + ":") for ns in IGNORED_NAMESPACES):
+                    continue
+                yield tokens
+                kept += 1
+                if self.max_articles is not None and kept >= self.max_articles:
+                    return
+
+    def __iter__(self) -> Iterator[list[str]]:
+        if self.cache_path is not None and self.cache_path.is_file():
+            with open(self.cache_path, encoding="utf-8") as fh:
+                for line in fh:
+                    yield from _chunks(line.split())
+            return
+        if self.cache_path is None:
+            for tokens in self._parse():
+                yield from _chunks(tokens)
+            return
+        # atomic_write drops the partial cache if this pass is abandoned (e.g. cancelled).
+        with atomic_write(self.cache_path, "w", encoding="utf-8") as out:
+            for tokens in self._parse():
+                out.write(" ".join(tokens))
+                out.write("\n")
+                yield from _chunks(tokens)
+
+
+def _chunks(tokens: list[str]) -> Iterator[list[str]]:
+    if len(tokens) <= MAX_SENTENCE_WORDS:
+        if tokens:
+            yield tokens
+        return
+    for i in range(0, len(tokens), MAX_SENTENCE_WORDS):
+        yield tokens[i:i + MAX_SENTENCE_WORDS]
+
+
+class ConcatCorpus:
+    """Several corpora one after another (restartable)."""
+
+    def __init__(self, parts: Sequence[Iterable[list[str]]]) -> None:
+        self.parts = list(parts)
+
+    def __repr__(self) -> str:
+        return f"ConcatCorpus({self.parts!r})"
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for part in self.parts:
+            yield from part
+
+
+def open_corpus(path: str | os.PathLike, lowercase: bool = True, strip_punct: bool = False,
+                wiki: bool | None = None, max_articles: int | None = None):
+    """Open a corpus for training: a Wikipedia dump or line-per-sentence text.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File (plain, ``.gz``, ``.bz2``, ``.xz``), folder, or Wikipedia XML dump.
+    lowercase, strip_punct : bool
+        Tokenisation options (a Wikipedia dump always drops punctuation).
+    wiki : bool, optional
+        Force (True) or refuse (False) the Wikipedia reader; ``None`` detects it.
+    max_articles : int, optional
+        Limit for a Wikipedia dump.
+    """
+    path = Path(path)
+    if wiki is None:
+        wiki = is_wiki_dump(path)
+    if wiki:
+        return WikiDumpCorpus(path, lowercase=lowercase, max_articles=max_articles)
+    return LineCorpus(path, lowercase=lowercase, strip_punct=strip_punct)
+
+
+# ---------------------------------------------------------------------------
+# settings and reports
+# ---------------------------------------------------------------------------
+
+@dataclass
+class W2VSettings:
+    """Word2vec hyperparameters (gensim's names and defaults unless noted).
+
+    ``sg`` selects skip-gram (``True``) or CBOW (``False``); ``hs`` hierarchical
+    softmax (then ``negative`` may be 0).
+    """
+
+    sg: bool = False
+    vector_size: int = 100
+    window: int = 5
+    min_count: int = 5
+    negative: int = 5
+    hs: bool = False
+    epochs: int = 5
+    workers: int = DEFAULT_WORKERS
+    seed: int = 1
+    sample: float = 1e-3
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    max_final_vocab: int | None = None
+
+    def gensim_kwargs(self) -> dict:
+        """Keyword arguments for :class:`gensim.models.Word2Vec`."""
+        kw = asdict(self)
+        kw["sg"] = int(self.sg)
+        kw["hs"] = int(self.hs)
+        return kw
+
+
+@dataclass
+class EpochReport:
+    """What one finished epoch reports.
+
+    Attributes
+    ----------
+    epoch : int
+        1-based number of the epoch just finished.
+    epochs : int
+        Epochs planned.
+    loss : float
+        gensim's training loss accumulated during this epoch alone.
+    trained_words : int
+        Effective words trained (after down-sampling and unknown words).
+    raw_words : int
+        Words read from the corpus.
+    seconds : float
+        Wall time of the epoch's training pass.
+    words_per_s : float
+        ``trained_words / seconds`` (gensim's "effective words/s").
+    analogy_accuracy : float or None
+        Share of answerable analogy questions solved (None without a question file).
+    analogy_questions : int
+        Questions whose four words are in the vocabulary.
+    frame : numpy.ndarray
+        float32 copy of the vectors of the ``len(frame_labels)`` most frequent words.
+    frame_labels : list of str
+        Those words, most frequent first (the same list object every epoch).
+    """
+
+    epoch: int
+    epochs: int
+    loss: float
+    trained_words: int
+    raw_words: int
+    seconds: float
+    words_per_s: float
+    analogy_accuracy: float | None
+    analogy_questions: int
+    frame: np.ndarray = field(repr=False)
+    frame_labels: list[str] = field(repr=False)
+
+    def as_dict(self) -> dict:
+        """JSON-ready figures (without the frame)."""
+        return {"epoch": self.epoch, "epochs": self.epochs, "loss": self.loss,
+                "trained_words": self.trained_words, "raw_words": self.raw_words,
+                "seconds": round(self.seconds, 4), "words_per_s": round(self.words_per_s, 1),
+                "analogy_accuracy": self.analogy_accuracy, "analogy_questions": self.analogy_questions}
+
+
+@dataclass
+class W2VResult:
+    """Everything a training run produced.
+
+    Attributes
+    ----------
+    embedding : EmbeddingSet
+        The vectors of the last complete epoch (kind "word", metadata "count", "rank").
+    model : gensim.models.Word2Vec
+        The gensim model, consistent with ``embedding`` (a stopped run's partial
+        epoch is rolled back); can be trained further.
+    history : list of EpochReport
+        One report per complete epoch.
+    stopped : bool
+        Whether Stop ended the run before all epochs.
+    corpus_words : int
+        Raw words in one pass over the corpus.
+    """
+
+    embedding: EmbeddingSet
+    model: object
+    history: list[EpochReport]
+    stopped: bool
+    corpus_words: int
+
+    @property
+    def epochs_completed(self) -> int:
+        return len(self.history)
+
+
+# ---------------------------------------------------------------------------
+# analogy evaluation (vectorised 3CosAdd, gensim's rules)
+# ---------------------------------------------------------------------------
+
+class AnalogyQuestions:
+    """Analogy questions ``a b c d`` ("a is to b as c is to d") in word2vec's format.
+
+    Lines starting with ``:`` name sections; matching is case-insensitive as
+    in gensim's ``evaluate_word_analogies``.  Questions are parsed once; each
+    :meth:`evaluate` is a few float32 matrix products, so scoring after every
+    epoch stays cheap.
+    """
+
+    def __init__(self, questions: list[tuple[str, str, str, str]], path: str = "") -> None:
+        self.questions = questions
+        self.path = path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> AnalogyQuestions:
+        """Read a question file (``questions-words.txt`` layout)."""
+        path = Path(path)
+        questions = []
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith(":"):
+                        continue
+                    words = line.split()
+                    if len(words) == 4:
+                        questions.append(tuple(w.upper() for w in words))
+        except OSError as err:
+            raise DataError(f"cannot read analogy questions: {err.strerror or err}", path) from err
+        if not questions:
+            raise DataError("no analogy questions (lines 'a b c d') found", path)
+        return cls(questions, str(path))
+
+    def evaluate(self, labels: Sequence[str], vectors: np.ndarray,
+                 restrict_vocab: int = ANALOGY_RESTRICT_VOCAB) -> tuple[float, int]:
+        """Accuracy of 3CosAdd over the answerable questions.
+
+        Parameters
+        ----------
+        labels : sequence of str
+            Words, most frequent first.
+        vectors : numpy.ndarray, shape (n, d)
+            Their vectors.
+        restrict_vocab : int
+            Only the first ``restrict_vocab`` words are candidates and answerable.
+
+        Returns
+        -------
+        (accuracy, n_questions)
+            ``accuracy`` is 0.0 when no question is answerable.
+        """
+        n = min(restrict_vocab, len(labels))
+        upper = [w.upper() for w in labels[:n]]
+        ok: dict[str, int] = {}
+        for i in range(n - 1, -1, -1):  # the most frequent spelling wins, as in gensim
+            ok[upper[i]] = i
+        idx = [(ok[a], ok[b], ok[c], ok[d]) for a, b, c, d in self.questions
+               if a in ok and b in ok and c in ok and d in ok]
+        if not idx:
+            return 0.0, 0
+        q = np.asarray(idx, dtype=np.intp)
+        vec = np.asarray(vectors[:n], dtype=np.float32)
+        norms = np.linalg.norm(vec, axis=1, keepdims=True)
+        unit = vec / np.where(norms > 0, norms, 1)
+        canon = np.asarray([ok[u] for u in upper], dtype=np.intp)  # row -> canonical row of its spelling
+        correct = 0
+        for start in range(0, len(q), ANALOGY_BATCH):
+            qb = q[start:start + ANALOGY_BATCH]
+            target = unit[qb[:, 1]] - unit[qb[:, 0]] + unit[qb[:, 2]]
+            sims = target @ unit.T
+            # The question words (in any spelling) are never the answer.
+            banned = ((canon[None, :] == qb[:, 0:1]) | (canon[None, :] == qb[:, 1:2])
+                      | (canon[None, :] == qb[:, 2:3]))
+            sims[banned] = -np.inf
+            pred = np.argmax(sims, axis=1)
+            correct += int(np.count_nonzero(canon[pred] == qb[:, 3]))
+        return correct / len(q), len(q)
+
+
+# ---------------------------------------------------------------------------
+# training
+# ---------------------------------------------------------------------------
+
+class _Stop(Exception):
+    """Raised from the epoch callback (main thread, workers finished) to end a stopped run."""
+
+
+class _GuardedStream:
+    """The corpus as gensim sees it: counts words, honours Stop, never raises.
+
+    gensim iterates the corpus in its producer thread; an exception there
+    would leave the worker threads waiting forever, so errors are kept and
+    re-raised from the epoch callback in the calling thread.
+    """
+
+    def __init__(self, corpus: Iterable[list[str]], control: TaskControl | None) -> None:
+        self.corpus = corpus
+        self.control = control
+        self.words = 0            # raw words yielded in the current pass
+        self.truncated = False    # the current pass ended early because of Stop
+        self.error: BaseException | None = None
+        self.total_words = 0      # words of a full pass (known after the vocabulary scan)
+        self.done_words = 0       # words of finished epochs
+        self.total_planned = 0
+        self.label = "Reading corpus"
+
+    def start_pass(self, label: str) -> None:
+        self.words = 0
+        self.truncated = False
+        self.label = label
+
+    def __iter__(self) -> Iterator[list[str]]:
+        control = self.control
+        next_check = PROGRESS_EVERY_WORDS
+        words = 0
+        try:
+            if control is not None and control.cancelled:
+                self.truncated = True
+                return
+            for sentence in self.corpus:
+                yield sentence
+                words += len(sentence)
+                if words >= next_check:
+                    next_check = words + PROGRESS_EVERY_WORDS
+                    self.words = words
+                    if control is not None:
+                        if control.cancelled:
+                            self.truncated = True
+                            return
+                        self._report(control, words)
+        except GeneratorExit:
+            raise
+        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
+            self.error = err
+            self.truncated = True
+        finally:
+            self.words = words
+
+    def _report(self, control: TaskControl, words: int) -> None:
+        try:
+            if self.total_planned:
+                done = self.done_words + words
+                control.progress(min(1.0, done / self.total_planned), f"{self.label}: {done:,} words")
+            else:
+                control.progress(None, f"{self.label}: {words:,} words")
+        except Cancelled:
+            self.truncated = True
+
+
+def _make_model_class():
+    from gensim.models import Word2Vec
+
+    class _Word2Vec(Word2Vec):
+        """gensim's Word2Vec that remembers each epoch's effective word count and time."""
+
+        def _log_epoch_end(self, cur_epoch, example_count, total_examples, raw_word_count, total_words,
+                           trained_word_count, elapsed, is_corpus_file_mode):
+            self._epoch_stats = (trained_word_count, raw_word_count, elapsed)
+            super()._log_epoch_end(cur_epoch, example_count, total_examples, raw_word_count, total_words,
+                                   trained_word_count, elapsed, is_corpus_file_mode)
+
+    return _Word2Vec
+
+
+def _weights(model) -> dict[str, np.ndarray]:
+    """The arrays training changes (copied)."""
+    out = {"vectors": model.wv.vectors.copy()}
+    for name in ("syn1neg", "syn1"):
+        arr = getattr(model, name, None)
+        if isinstance(arr, np.ndarray) and arr.size:
+            out[name] = arr.copy()
+    return out
+
+
+def _restore(model, weights: dict[str, np.ndarray]) -> None:
+    model.wv.vectors[...] = weights["vectors"]
+    for name in ("syn1neg", "syn1"):
+        if name in weights:
+            getattr(model, name)[...] = weights[name]
+    model.wv.norms = None  # cached unit norms are stale
+
+
+def model_to_embedding_set(model, source: str = "") -> EmbeddingSet:
+    """A trained gensim model's word vectors as an :class:`EmbeddingSet` (copied).
+
+    Metadata: ``count`` (corpus frequency) and ``rank`` (1 = most frequent).
+    """
+    wv = model.wv
+    n = len(wv.index_to_key)
+    counts = np.asarray(wv.expandos["count"], dtype=np.float64) if "count" in wv.expandos \
+        else np.full(n, np.nan)
+    meta = {"count": MetadataColumn.numeric("count", counts),
+            "rank": MetadataColumn.numeric("rank", np.arange(1, n + 1, dtype=np.float64))}
+    return EmbeddingSet(list(wv.index_to_key), wv.vectors.copy(), meta, kind="word", source=source)
+
+
+def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None = None,
+                       control: TaskControl | None = None,
+                       on_epoch: Callable[[EpochReport], None] | None = None,
+                       analogy_path: str | os.PathLike | None = None,
+                       top_n_frames: int = FRAME_WORDS, source: str = "") -> W2VResult:
+    """Train word2vec on ``corpus``; see :func:`train_word2vec`.  Returns a :class:`W2VResult`."""
+    settings = settings or W2VSettings()
+    analogies = AnalogyQuestions.load(analogy_path) if analogy_path else None
+    stream = _GuardedStream(corpus, control)
+    model = _make_model_class()(**settings.gensim_kwargs())
+    source = source or repr(corpus)
+
+    stream.start_pass("Reading corpus")
+    model.build_vocab(stream)
+    if stream.error is not None:
+        raise stream.error
+    if control is not None:
+        control.check()  # a vocabulary from part of the corpus is not worth training
+    if len(model.wv) == 0:
+        raise DataError(f"no word occurs at least {settings.min_count} times (min count)",
+                        getattr(corpus, "path", None))
+    stream.total_words = model.corpus_total_words
+    stream.total_planned = stream.total_words * settings.epochs
+    frame_labels = list(model.wv.index_to_key[:top_n_frames])
+    history: list[EpochReport] = []
+    state = {"saved": None, "loss": 0.0, "epoch": 0, "stopped": False}
+    keep_snapshots = control is not None
+
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class _Callback(CallbackAny2Vec):
+        def on_epoch_begin(self, m):
+            stream.start_pass(f"Epoch {state['epoch'] + 1}/{settings.epochs}")
+
+        def on_epoch_end(self, m):
+            state["epoch"] += 1
+            if stream.error is not None:
+                raise stream.error
+            if stream.truncated:  # stopped mid-epoch: roll back to the last complete one
+                if state["saved"] is None:
+                    raise Cancelled()
+                _restore(m, state["saved"])
+                state["stopped"] = True
+                raise _Stop()
+            stream.done_words += stream.words
+            cumulative = float(m.get_latest_training_loss())
+            loss, state["loss"] = cumulative - state["loss"], cumulative
+            trained, raw, elapsed = getattr(m, "_epoch_stats", (0, stream.words, 0.0))
+            acc, n_q = None, 0
+            if analogies is not None:
+                acc, n_q = analogies.evaluate(m.wv.index_to_key, m.wv.vectors)
+            report = EpochReport(state["epoch"], settings.epochs, loss, int(trained), int(raw),
+                                 float(elapsed), trained / elapsed if elapsed > 0 else 0.0, acc, n_q,
+                                 np.array(m.wv.vectors[:len(frame_labels)], dtype=np.float32),
+                                 frame_labels)
+            history.append(report)
+            if keep_snapshots and state["epoch"] < settings.epochs:
+                state["saved"] = _weights(m)
+            if on_epoch is not None:
+                on_epoch(report)
+            if control is not None and control.cancelled and state["epoch"] < settings.epochs:
+                state["stopped"] = True  # this epoch is complete: keep it, skip the rest
+                raise _Stop()
+
+    t0 = time.perf_counter()
+    try:
+        model.train(stream, total_examples=model.corpus_count, total_words=model.corpus_total_words,
+                    epochs=settings.epochs, compute_loss=True, callbacks=[_Callback()])
+    except _Stop:
+        pass
+    model.wv.norms = None
+    log.info("word2vec: %d epochs in %.2f s (%s)", len(history), time.perf_counter() - t0,
+             "stopped" if state["stopped"] else "complete")
+    emb = model_to_embedding_set(model, source=source)
+    if state["stopped"]:
+        emb.warnings.append(f"training stopped after epoch {len(history)} of {settings.epochs}")
+    return W2VResult(emb, model, history, state["stopped"], int(model.corpus_total_words))
+
+
+def train_word2vec(corpus: Iterable[list[str]], settings: W2VSettings | None = None,
+                   control: TaskControl | None = None,
+                   on_epoch: Callable[[EpochReport], None] | None = None,
+                   analogy_path: str | os.PathLike | None = None,
+                   top_n_frames: int = FRAME_WORDS, source: str = "") -> EmbeddingSet:
+    """Train word2vec in the calling thread (run it off the UI thread) and return the vectors.
+
+    Parameters
+    ----------
+    corpus : iterable of list of str
+        A restartable corpus (:class:`LineCorpus`, :class:`WikiDumpCorpus`, a list...).
+    settings : W2VSettings, optional
+        Hyperparameters (defaults: gensim's).
+    control : TaskControl, optional
+        Progress in words processed; ``cancel()`` stops at once and keeps the last
+        complete epoch (``Cancelled`` is raised only if no epoch completed).
+    on_epoch : callable, optional
+        ``on_epoch(EpochReport)`` after every complete epoch, in the training thread.
+    analogy_path : path, optional
+        Analogy questions scored after every epoch (e.g. gensim's ``questions-words.txt``).
+    top_n_frames : int
+        How many most frequent words each report's ``frame`` holds.
+    source : str
+        Description stored in the result (default: the corpus's repr).
+
+    Returns
+    -------
+    EmbeddingSet
+        kind "word", rows by decreasing frequency, metadata ``count`` and ``rank``;
+        a stopped run carries a warning naming the epochs kept.
+    """
+    return train_word2vec_run(corpus, settings, control, on_epoch, analogy_path, top_n_frames,
+                              source).embedding
+
+
+# ---------------------------------------------------------------------------
+# saving
+# ---------------------------------------------------------------------------
+
+def save_word2vec(emb: EmbeddingSet, path: str | os.PathLike, binary: bool = False) -> None:
+    """Write ``emb`` in word2vec format (text or binary), atomically.
+
+    Uses :func:`embexplorer.core.formats.save` when the project's format
+    module provides it, else gensim's ``save_word2vec_format`` into a
+    temporary file that replaces ``path`` only when complete.
+    """
+    fmt = "word2vec-binary" if binary else "word2vec"
+    try:
+        from embexplorer.core import formats
+    except ImportError:
+        formats = None
+    if formats is not None and hasattr(formats, "save"):
+        formats.save(emb, path, fmt)
+        return
+    # Same bytes as gensim's save_word2vec_format (binary rows carry no newline).
+    with atomic_write(path, "wb") as fh:
+        fh.write(f"{emb.n} {emb.dims}\n".encode())
+        vectors = emb.vectors
+        for label, vec in zip(emb.labels, vectors):
+            if binary:
+                fh.write(f"{label} ".encode() + vec.astype(np.float32).tobytes())
+            else:
+                fh.write(f"{label} {' '.join(repr(float(x)) for x in vec)}\n".encode())

@@ -1,0 +1,72 @@
+"""``embexplorer train-w2v``: per-epoch lines, --json summary, saved vectors, errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from embexplorer.cli import EXIT_BAD_INPUT, main
+from tests.test_w2v import ENWIKI, write_corpus
+
+FAST = ["--size", "8", "--window", "3", "--min-count", "2", "--negative", "3", "--workers", "1"]
+
+
+def test_prints_one_line_per_epoch_and_saves_text(tmp_path, capsys, gensim_test_data):
+    from gensim.models import KeyedVectors
+
+    corpus = write_corpus(tmp_path / "c.txt")
+    out = tmp_path / "vectors.txt"
+    rc = main(["train-w2v", str(corpus), *FAST, "--epochs", "3", "--out", str(out),
+               "--analogies", str(gensim_test_data / "questions-words.txt")])
+    assert rc == 0
+    lines = capsys.readouterr().out.splitlines()
+    epoch_lines = [line for line in lines if line.startswith("epoch ")]
+    assert [line.split()[1] for line in epoch_lines] == ["1/3", "2/3", "3/3"]
+    assert all("loss" in line and "words/s" in line and "analogies" in line for line in epoch_lines)
+    assert "saved to" in lines[-1]
+    kv = KeyedVectors.load_word2vec_format(str(out))
+    assert kv.vector_size == 8 and "cat" in kv.key_to_index
+
+
+def test_json_summary_and_binary_output(tmp_path, capsys):
+    from gensim.models import KeyedVectors
+
+    corpus = write_corpus(tmp_path / "c.txt")
+    out = tmp_path / "vectors.bin"
+    rc = main(["train-w2v", str(corpus), *FAST, "--epochs", "2", "--sg", "--seed", "3", "--json",
+               "--format", "word2vec-binary", "--out", str(out)])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["epochs_completed"] == 2 and not summary["stopped"]
+    assert [e["epoch"] for e in summary["epochs"]] == [1, 2]
+    assert all(e["loss"] > 0 and e["words_per_s"] > 0 and e["analogy_accuracy"] is None
+               for e in summary["epochs"])
+    kv = KeyedVectors.load_word2vec_format(str(out), binary=True)
+    assert len(kv) == summary["vocabulary"] and kv.vector_size == summary["dims"] == 8
+    assert np.isfinite(kv.vectors).all()
+
+
+def test_wikipedia_dump_option(tmp_path, capsys, gensim_test_data):
+    rc = main(["train-w2v", str(gensim_test_data / ENWIKI), "--wiki", "--max-articles", "3", *FAST,
+               "--epochs", "1", "--json"])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["corpus_words"] > 1000 and summary["vocabulary"] > 100
+
+
+@pytest.mark.parametrize("args, message", [
+    (["MISSING"], "no such file"),
+    (["CORPUS", "--epochs", "0"], "--epochs must be at least 1"),
+    (["CORPUS", "--min-count", "100000"], "min count"),
+    (["CORPUS", "--analogies", "MISSING"], "cannot read analogy questions"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
+    corpus = write_corpus(tmp_path / "c.txt", n_sentences=50)
+    args = [str(corpus) if a == "CORPUS" else str(tmp_path / "missing") if a == "MISSING" else a
+            for a in args]
+    rc = main(["train-w2v", *FAST, *args])
+    assert rc == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("embexplorer: error:") and message in err[0]
