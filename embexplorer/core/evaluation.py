@@ -1,0 +1,504 @@
+"""Benchmark evaluation: analogy test sets and word-similarity test sets.
+
+:func:`evaluate_analogies` gives the same answers as gensim
+``KeyedVectors.evaluate_word_analogies`` question by question (same
+out-of-vocabulary rule, same case folding, same exclusion of the inputs),
+but scores questions in blocks: one matrix product per block, inputs masked,
+argmax.  A block product rounds differently from gensim's per-question
+matrix-vector product in the last bits, so any question whose best and
+second-best scores lie within :data:`TIE_TOLERANCE` is re-scored exactly the
+way gensim does it; the answers are therefore identical, ties included.
+
+:func:`evaluate_word_pairs` mirrors gensim ``evaluate_word_pairs`` (Pearson,
+Spearman, out-of-vocabulary ratio).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from embexplorer.core.embeddings import EmbeddingSet
+from embexplorer.core.errors import DataError
+from embexplorer.core.neighbours import (
+    gensim_norms,
+    most_similar,
+    most_similar_cosmul,
+    unitvec,
+)
+from embexplorer.core.progress import TaskControl, ensure_control
+
+#: gensim's default: only the first 300,000 rows count (files are sorted by frequency).
+DEFAULT_RESTRICT = 300_000
+#: Analogy evaluation methods.
+EVAL_METHODS = ("3cosadd", "3cosmul")
+#: Score matrix size per block (bytes): big enough for an efficient matrix product
+#: (the buffer is allocated once and reused: fresh pages for every block cost more than the product).
+EVAL_BLOCK_BYTES = 48 * 1024 * 1024
+#: Bounds on questions per block.
+EVAL_BLOCK_MIN = 8
+EVAL_BLOCK_MAX = 1024
+#: Best-vs-second score gap (relative to the score) under which a question is re-scored exactly.
+TIE_TOLERANCE = 1e-4
+#: gensim considers the 5 best non-input candidates and takes the first that is not a case
+#: variant of an input; more variants than this send the question down the exact path.
+GENSIM_CANDIDATES = 5
+#: Delimiter of word-pair files (gensim's default).
+PAIRS_DELIMITER = "\t"
+
+
+# -- analogy test sets ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AnalogyQuestion:
+    """One line "a b c expected" of an analogy file (``line`` is 1-based)."""
+
+    a: str
+    b: str
+    c: str
+    expected: str
+    line: int
+
+    @property
+    def words(self) -> tuple[str, str, str, str]:
+        return (self.a, self.b, self.c, self.expected)
+
+
+@dataclass
+class AnalogySection:
+    """A ``: section`` of an analogy file and its questions."""
+
+    name: str
+    questions: list[AnalogyQuestion] = field(default_factory=list)
+    line: int = 0
+
+
+def read_analogy_questions(path: str | os.PathLike) -> list[AnalogySection]:
+    """Read a ``questions-words.txt``-style file.
+
+    Sections start with ``": name"``; every other non-blank line holds four
+    whitespace-separated words.
+
+    Raises
+    ------
+    DataError
+        With the file and line of a line that is not four words, or of a
+        question before the first section header.
+    """
+    sections: list[AnalogySection] = []
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as err:
+        raise DataError(err.strerror or str(err), path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise DataError("not UTF-8 text", path, line) from None
+    for no, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(": "):
+            # gensim: line.lstrip(': ').strip()
+            sections.append(AnalogySection(line.lstrip(": ").strip(), [], no))
+            continue
+        words = line.split()
+        if not words:
+            continue
+        if len(words) != 4:
+            raise DataError(f"expected 4 words (a b c expected), found {len(words)}", path, no)
+        if not sections:
+            raise DataError("question before the first ': section' header", path, no)
+        sections[-1].questions.append(AnalogyQuestion(*words, line=no))
+    if not sections:
+        raise DataError("no ': section' header and no questions found", path)
+    return sections
+
+
+@dataclass(frozen=True)
+class QuestionOutcome:
+    """One evaluated question and the label predicted for it."""
+
+    question: AnalogyQuestion
+    predicted: str
+    predicted_row: int
+    correct: bool
+
+
+@dataclass
+class SectionReport:
+    """Correct and incorrect questions of one section; ``skipped`` were out of vocabulary."""
+
+    name: str
+    correct: list[QuestionOutcome] = field(default_factory=list)
+    incorrect: list[QuestionOutcome] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.correct) + len(self.incorrect)
+
+    @property
+    def accuracy(self) -> float:
+        """Fraction correct (0.0 when nothing was evaluated, as gensim reports)."""
+        n = self.evaluated
+        return len(self.correct) / n if n else 0.0
+
+
+@dataclass
+class AnalogyReport:
+    """Result of :func:`evaluate_analogies`."""
+
+    sections: list[SectionReport]
+    method: str
+    restrict: int
+    case_insensitive: bool
+    seconds: float
+    source: str = ""
+    exact_rescored: int = 0  # questions re-scored exactly because of a near tie
+
+    @property
+    def correct(self) -> int:
+        return sum(len(s.correct) for s in self.sections)
+
+    @property
+    def incorrect(self) -> int:
+        return sum(len(s.incorrect) for s in self.sections)
+
+    @property
+    def evaluated(self) -> int:
+        return self.correct + self.incorrect
+
+    @property
+    def skipped(self) -> int:
+        """Questions skipped as out of vocabulary."""
+        return sum(s.skipped for s in self.sections)
+
+    @property
+    def questions(self) -> int:
+        return self.evaluated + self.skipped
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.evaluated if self.evaluated else 0.0
+
+    def to_dict(self) -> dict:
+        """Plain data for ``--json``."""
+        return {
+            "source": self.source, "method": self.method, "restrict": self.restrict,
+            "case_insensitive": self.case_insensitive, "accuracy": self.accuracy,
+            "correct": self.correct, "incorrect": self.incorrect, "evaluated": self.evaluated,
+            "skipped_oov": self.skipped, "questions": self.questions, "seconds": self.seconds,
+            "sections": [{"name": s.name, "accuracy": s.accuracy, "correct": len(s.correct),
+                          "incorrect": len(s.incorrect), "skipped_oov": s.skipped}
+                         for s in self.sections],
+        }
+
+
+def _ok_vocab(emb: EmbeddingSet, stop: int, case_insensitive: bool
+              ) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+    """gensim's vocabulary of the first ``stop`` rows, and the case variants.
+
+    gensim iterates the labels in reverse, so the first (most frequent)
+    spelling of a case-folded word wins.  The second dict maps each folded
+    word spelt by more than one row to all those rows.
+    """
+    labels = emb.labels[:stop]
+    keys = [lab.upper() for lab in labels] if case_insensitive else labels
+    vocab = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+    variants: dict[str, list[int]] = {}
+    if len(vocab) < len(keys):
+        for i, k in enumerate(keys):
+            first = vocab[k]
+            if first != i:
+                variants.setdefault(k, [first]).append(i)
+    return vocab, {k: np.array(v, dtype=np.intp) for k, v in variants.items()}
+
+
+def _gensim_pick(emb: EmbeddingSet, candidates, ignore: set[str], case_insensitive: bool
+                 ) -> tuple[str, int]:
+    """gensim's loop over the (up to 5) candidates: first not spelling an input word."""
+    predicted, prow = "", -1
+    for nb in candidates:
+        predicted, prow = nb.label, nb.row
+        key = nb.label.upper() if case_insensitive else nb.label
+        if key not in ignore:
+            break
+    return predicted, prow
+
+
+def _exact_answer(emb: EmbeddingSet, rows: tuple[int, int, int], stop: int, method: str,
+                  ignore: set[str], case_insensitive: bool) -> tuple[str, int]:
+    ra, rb, rc = rows
+    search = most_similar if method == "3cosadd" else most_similar_cosmul
+    cands = search(emb, positive=[rb, rc], negative=[ra], topn=GENSIM_CANDIDATES, restrict=stop)
+    return _gensim_pick(emb, cands, ignore, case_insensitive)
+
+
+def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequence[AnalogySection],
+                       restrict: int | None = DEFAULT_RESTRICT, case_insensitive: bool = True,
+                       method: str = "3cosadd", control: TaskControl | None = None,
+                       block: int | None = None) -> AnalogyReport:
+    """Evaluate analogies as gensim ``evaluate_word_analogies`` does, in blocks.
+
+    Parameters
+    ----------
+    emb : EmbeddingSet
+    questions : path or list of AnalogySection
+        A ``questions-words.txt``-style file or its parsed sections.
+    restrict : int, optional
+        Only the first ``restrict`` rows are vocabulary and candidates
+        (default 300,000, gensim's; ``None`` = all rows).
+    case_insensitive : bool
+        Compare upper-cased words; the first row spelling a word wins (gensim).
+    method : {"3cosadd", "3cosmul"}
+        3CosAdd reproduces gensim; 3CosMul applies the same conventions to
+        the multiplicative objective.
+    control : TaskControl, optional
+        Progress and cancellation, checked between blocks.
+    block : int, optional
+        Questions per block (default: from :data:`EVAL_BLOCK_BYTES`).
+
+    Returns
+    -------
+    AnalogyReport
+    """
+    t0 = time.perf_counter()
+    control = ensure_control(control)
+    method = method.lower()
+    if method not in EVAL_METHODS:
+        raise ValueError(f"method must be one of {EVAL_METHODS}, got {method!r}")
+    source = ""
+    if not isinstance(questions, (list, tuple)):
+        source = os.fspath(questions)
+        questions = read_analogy_questions(questions)
+    stop = emb.n if not restrict else min(int(restrict), emb.n)
+    ok_vocab, variants = _ok_vocab(emb, stop, case_insensitive)
+
+    def fold(w: str) -> str:
+        return w.upper() if case_insensitive else w
+
+    # which questions are in vocabulary, and their rows
+    reports = [SectionReport(s.name) for s in questions]
+    todo: list[tuple[int, AnalogyQuestion]] = []
+    qrows: list[tuple[int, int, int]] = []
+    for si, sec in enumerate(questions):
+        for q in sec.questions:
+            words = [fold(w) for w in q.words]
+            if any(w not in ok_vocab for w in words):
+                reports[si].skipped += 1
+                continue
+            todo.append((si, q))
+            qrows.append((ok_vocab[words[0]], ok_vocab[words[1]], ok_vocab[words[2]]))
+    rows = np.array(qrows, dtype=np.intp).reshape(-1, 3)
+    m = len(todo)
+    predicted_rows = np.full(m, -1, dtype=np.intp)
+    exact = np.zeros(m, dtype=bool)
+
+    if m:
+        unit = emb.unit_vectors[:stop]
+        zero_rows = np.flatnonzero(gensim_norms(emb)[:stop] == 0)
+        # case variants of the inputs are not acceptable answers in gensim's loop
+        var_rows: list[np.ndarray | None] = [None] * m
+        if variants:
+            for qi, (_si, q) in enumerate(todo):
+                found = [variants[w] for w in (fold(q.a), fold(q.b), fold(q.c)) if w in variants]
+                if found:
+                    vr = np.setdiff1d(np.concatenate(found), rows[qi])
+                    if len(vr) >= GENSIM_CANDIDATES:
+                        exact[qi] = True
+                    var_rows[qi] = vr
+        if block is None:
+            block = EVAL_BLOCK_BYTES // (4 * max(stop, 1))
+        block = int(min(max(block, EVAL_BLOCK_MIN), EVAL_BLOCK_MAX, m))
+        buf = np.empty((block, stop), np.float32)
+        extra = np.empty((2, block, stop), np.float32) if method == "3cosmul" else None
+        unit_t = unit.T
+        for start in range(0, m, block):
+            control.progress(start / m, f"analogies {start:,} / {m:,}")
+            sl = slice(start, min(start + block, m))
+            r = rows[sl]
+            scores = buf[: len(r)]
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                if method == "3cosadd":
+                    q = unit[r[:, 1]] + unit[r[:, 2]] - unit[r[:, 0]]
+                    qn = np.linalg.norm(q, axis=1, keepdims=True)
+                    q /= np.where(qn > 0, qn, 1)
+                    np.matmul(q, unit_t, out=scores)
+                else:
+                    # ((1 + cos b) / 2) * ((1 + cos c) / 2) / ((1 + cos a) / 2 + 1e-6), in place
+                    ca, cc = extra[0, : len(r)], extra[1, : len(r)]
+                    np.matmul(unit[r[:, 1]], unit_t, out=scores)
+                    np.matmul(unit[r[:, 2]], unit_t, out=cc)
+                    np.matmul(unit[r[:, 0]], unit_t, out=ca)
+                    scores += 1
+                    scores *= 0.5
+                    cc += 1
+                    cc *= 0.5
+                    scores *= cc
+                    ca += 1
+                    ca *= 0.5
+                    ca += np.float32(0.000001)
+                    scores /= ca
+            idx = np.arange(scores.shape[0])
+            for j in range(3):
+                scores[idx, r[:, j]] = -np.inf
+            if len(zero_rows):
+                scores[:, zero_rows] = -np.inf
+            for off, vr in enumerate(var_rows[sl]):
+                if vr is not None and len(vr):
+                    scores[off, vr] = -np.inf
+            best = np.argmax(scores, axis=1)
+            s1 = scores[idx, best].copy()
+            scores[idx, best] = -np.inf
+            s2 = scores.max(axis=1)
+            near = ~((s1 - s2) >= TIE_TOLERANCE * np.maximum(1.0, np.abs(s1)))
+            predicted_rows[sl] = best
+            exact[sl] |= near
+        control.progress(1.0, "analogies done", force=True)
+
+    n_exact = 0
+    labels = emb.labels
+    for qi, (si, q) in enumerate(todo):
+        ignore = {fold(q.a), fold(q.b), fold(q.c)}
+        if exact[qi]:
+            control.check()
+            label, prow = _exact_answer(emb, tuple(int(x) for x in rows[qi]), stop, method, ignore,
+                                        case_insensitive)
+            n_exact += 1
+        else:
+            prow = int(predicted_rows[qi])
+            label = labels[prow]
+        ok = fold(label) == fold(q.expected)
+        outcome = QuestionOutcome(q, label, prow, ok)
+        (reports[si].correct if ok else reports[si].incorrect).append(outcome)
+    return AnalogyReport(reports, method, stop, case_insensitive, time.perf_counter() - t0, source, n_exact)
+
+
+# -- word-pair similarity sets -----------------------------------------------------
+
+@dataclass(frozen=True)
+class WordPair:
+    """One line "a<TAB>b<TAB>score" of a word-similarity file (``line`` is 1-based)."""
+
+    a: str
+    b: str
+    score: float
+    line: int
+
+
+def read_word_pairs(path: str | os.PathLike, delimiter: str = PAIRS_DELIMITER) -> list[WordPair]:
+    """Read a ``wordsim353.tsv`` / ``simlex999.txt``-style file.
+
+    Lines starting with ``#`` are comments; blank lines are ignored; a first
+    non-comment line whose score is not a number is taken as a header.
+
+    Raises
+    ------
+    DataError
+        With file and line of a line without three fields or with a bad score.
+    """
+    pairs: list[WordPair] = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except UnicodeDecodeError:
+        raise DataError("not UTF-8 text", path) from None
+    except OSError as err:
+        raise DataError(err.strerror or str(err), path) from None
+    first = True
+    for no, line in enumerate(lines, start=1):
+        if line.startswith("#") or not line.strip():
+            continue
+        parts = line.split(delimiter)
+        if len(parts) != 3:
+            raise DataError(f"expected 3 fields (word, word, score) separated by {delimiter!r}, "
+                            f"found {len(parts)}", path, no)
+        try:
+            score = float(parts[2])
+        except ValueError:
+            if first:
+                first = False
+                continue
+            raise DataError(f"score {parts[2].strip()!r} is not a number", path, no) from None
+        first = False
+        pairs.append(WordPair(parts[0], parts[1], score, no))
+    if not pairs:
+        raise DataError("no word pairs found", path)
+    return pairs
+
+
+@dataclass
+class PairsReport:
+    """Correlation of the set's cosine similarities with human judgements.
+
+    ``oov_ratio`` is a percentage, as gensim returns it.
+    """
+
+    pearson: float
+    pearson_p: float
+    spearman: float
+    spearman_p: float
+    oov_ratio: float
+    pairs_used: int
+    pairs_oov: int
+    seconds: float
+    source: str = ""
+    model_scores: list[float] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "pearson": self.pearson, "pearson_p": self.pearson_p,
+                "spearman": self.spearman, "spearman_p": self.spearman_p, "oov_ratio": self.oov_ratio,
+                "pairs_used": self.pairs_used, "pairs_oov": self.pairs_oov, "seconds": self.seconds}
+
+
+def evaluate_word_pairs(emb: EmbeddingSet, pairs: str | os.PathLike | Sequence[WordPair],
+                        restrict: int | None = DEFAULT_RESTRICT, case_insensitive: bool = True,
+                        delimiter: str = PAIRS_DELIMITER) -> PairsReport:
+    """gensim ``evaluate_word_pairs``: Pearson and Spearman against human scores.
+
+    Parameters
+    ----------
+    emb : EmbeddingSet
+    pairs : path or list of WordPair
+    restrict : int, optional
+        Only the first ``restrict`` rows are vocabulary (default 300,000).
+    case_insensitive : bool
+        Compare upper-cased words; the first row spelling a word wins.
+    delimiter : str
+        Field separator of the file.
+
+    Returns
+    -------
+    PairsReport
+    """
+    t0 = time.perf_counter()
+    source = ""
+    if not isinstance(pairs, (list, tuple)):
+        source = os.fspath(pairs)
+        pairs = read_word_pairs(pairs, delimiter)
+    stop = emb.n if not restrict else min(int(restrict), emb.n)
+    ok_vocab, _ = _ok_vocab(emb, stop, case_insensitive)
+    gold, model = [], []
+    oov = 0
+    for p in pairs:
+        a, b = (p.a.upper(), p.b.upper()) if case_insensitive else (p.a, p.b)
+        if a not in ok_vocab or b not in ok_vocab:
+            oov += 1
+            continue
+        gold.append(p.score)
+        # gensim similarity(): dot(unitvec(v_a), unitvec(v_b)), float32
+        model.append(np.dot(unitvec(emb.vectors[ok_vocab[a]]), unitvec(emb.vectors[ok_vocab[b]])))
+    if len(gold) < 2:
+        raise DataError(f"only {len(gold)} word pair(s) in vocabulary: too few for a correlation",
+                        source or None)
+    spearman = stats.spearmanr(gold, model)
+    pearson = stats.pearsonr(gold, model)
+    oov_ratio = float(oov) / (len(gold) + oov) * 100
+    return PairsReport(float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]),
+                       oov_ratio, len(gold), oov, time.perf_counter() - t0, source,
+                       [float(x) for x in model])
