@@ -1,0 +1,161 @@
+"""GUI entry point: ``embexplorer [PATH]`` and ``embexplorer --screenshot OUT.png [PATH]``."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from embexplorer.core.atomic import atomic_write
+from embexplorer.core.errors import DataError
+
+#: Shown in dialogs and used by QSettings.
+APP_NAME = "embexplorer"
+ORG_NAME = "embexplorer"
+#: Event-loop passes after the window is laid out and before it is grabbed, so
+#: deferred layout and pyqtgraph range updates have settled.
+SCREENSHOT_SETTLE_PASSES = 5
+#: Smallest and largest screenshot side (pixels).
+MIN_SCREENSHOT_SIDE = 200
+MAX_SCREENSHOT_SIDE = 8000
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """Parse ``"WxH"`` into ``(W, H)``; raise DataError when malformed or out of range."""
+    m = _SIZE_RE.match(text or "")
+    if not m:
+        # "--size" in the place of the file: the CLI prints "embexplorer: error: --size: ..."
+        raise DataError(f"expected WxH such as 1280x800, got {text!r}", "--size")
+    w, h = int(m.group(1)), int(m.group(2))
+    for side in (w, h):
+        if not MIN_SCREENSHOT_SIDE <= side <= MAX_SCREENSHOT_SIDE:
+            raise DataError(f"sides must be between {MIN_SCREENSHOT_SIDE} and "
+                            f"{MAX_SCREENSHOT_SIDE} pixels, got {text!r}", "--size")
+    return w, h
+
+
+def _use_offscreen_if_headless() -> None:
+    """``--screenshot`` must work without a display: pick Qt's offscreen platform."""
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if headless and sys.platform.startswith("linux"):  # macOS and Windows always have a screen
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _application():
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    return app
+
+
+def run_gui(args) -> int:
+    """Open the main window (or render it to ``args.screenshot`` and exit).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``path``, ``format``, ``limit``, ``allow_pickle``, ``screenshot``, ``size``.
+
+    Returns
+    -------
+    int
+        Exit status.  A file that cannot be loaded during ``--screenshot``
+        raises :class:`DataError` (the CLI prints one line and exits 2).
+    """
+    if getattr(args, "screenshot", None):
+        return _run_screenshot(args)
+    _application()
+    from embexplorer._qt.main_window import MainWindow
+
+    window = MainWindow()
+    window.restore_layout()
+    window.show()
+    if args.path:
+        window.open_file(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
+    return int(_application().exec())
+
+
+def _run_screenshot(args) -> int:
+    size = parse_size(getattr(args, "size", None) or "1280x800")
+    out = Path(args.screenshot)
+    if out.suffix.lower() != ".png":
+        raise DataError("--screenshot writes PNG; give a file name ending in .png", out)
+    _use_offscreen_if_headless()
+    app = _application()
+    from PySide6 import QtCore
+
+    from embexplorer._qt.main_window import MainWindow
+
+    # A throw-away settings file: a screenshot neither reads nor changes the user's layout or recent files.
+    with tempfile.TemporaryDirectory(prefix="embexplorer-shot-") as tmp:
+        settings = QtCore.QSettings(str(Path(tmp) / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings, interactive=False)
+        try:
+            window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            window.resize(*size)
+            window.show()
+            if args.path:
+                _load_blocking(window, args)
+            window.resize(*size)  # a large minimum size may have pushed it out
+            for _ in range(SCREENSHOT_SETTLE_PASSES):
+                app.processEvents()
+            image = window.grab().toImage()
+            _save_png(image, out)
+        finally:
+            window.runner.shutdown()
+            window.hide()
+            window.deleteLater()
+            app.processEvents()
+    return 0
+
+
+def _load_blocking(window, args) -> None:
+    """Start the window's own background load and wait for its outcome."""
+    from PySide6 import QtCore
+
+    from embexplorer.core.progress import Cancelled
+
+    loop = QtCore.QEventLoop()
+    outcome: dict[str, object] = {}
+
+    def on_done(emb) -> None:
+        outcome["ok"] = emb
+        loop.quit()
+
+    def on_failed(err) -> None:
+        outcome["error"] = err
+        loop.quit()
+
+    def on_cancelled() -> None:
+        outcome["error"] = Cancelled()
+        loop.quit()
+
+    window.embeddings_changed.connect(on_done)
+    window.load_failed.connect(on_failed)
+    window.load_cancelled.connect(on_cancelled)
+    window.open_file(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
+    if not outcome:  # the outcome can only arrive through the loop, but be safe
+        loop.exec()
+    err = outcome.get("error")
+    if err is not None:
+        raise err
+
+
+def _save_png(image, out: Path) -> None:
+    from PySide6 import QtCore
+
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buf, "PNG"):
+        raise OSError(f"could not encode the screenshot as PNG ({image.width()}x{image.height()})")
+    with atomic_write(out, "wb") as fh:
+        fh.write(bytes(buf.data()))
