@@ -54,7 +54,36 @@ def _application():
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationDisplayName(APP_NAME)
+    app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon():
+    """The application icon, drawn in code: three clusters of points on a light tile."""
+    from PySide6 import QtCore, QtGui
+
+    icon = QtGui.QIcon()
+    points = (  # (x, y, cluster) on a 64-unit grid; fixed, so the icon never changes
+        (18, 20, 0), (24, 16, 0), (14, 26, 0), (22, 25, 0), (28, 22, 0),
+        (42, 18, 1), (48, 24, 1), (44, 28, 1), (50, 16, 1),
+        (26, 44, 2), (32, 50, 2), (38, 44, 2), (30, 38, 2), (36, 54, 2), (22, 50, 2))
+    colours = ("#1f77b4", "#ff7f0e", "#2ca02c")
+    for side in (16, 32, 64, 128):
+        pix = QtGui.QPixmap(side, side)
+        pix.fill(QtCore.Qt.GlobalColor.transparent)
+        p = QtGui.QPainter(pix)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        s = side / 64.0
+        p.setPen(QtGui.QPen(QtGui.QColor("#9aa4b1"), max(1.0, 2 * s)))
+        p.setBrush(QtGui.QColor("#f7f9fc"))
+        p.drawRoundedRect(QtCore.QRectF(2 * s, 2 * s, 60 * s, 60 * s), 10 * s, 10 * s)
+        p.setPen(QtCore.Qt.PenStyle.NoPen)
+        for x, y, c in points:
+            p.setBrush(QtGui.QColor(colours[c]))
+            p.drawEllipse(QtCore.QPointF(x * s, y * s), 3.6 * s, 3.6 * s)
+        p.end()
+        icon.addPixmap(pix)
+    return icon
 
 
 def run_gui(args) -> int:

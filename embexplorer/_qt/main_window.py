@@ -8,6 +8,7 @@ subscribe to :attr:`MainWindow.embeddings_changed` and
 
 from __future__ import annotations
 
+import html
 import os
 import time
 import traceback
@@ -49,6 +50,16 @@ OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.kv 
                "All files (*)")
 #: Words in a DataError reason that mean "this is a pickle; ask the user first".
 PICKLE_CONSENT_MARKERS = ("allow-pickle", "allow_pickle", "pickle")
+
+_EMPTY_HTML = (
+    "<div style='font-size:15pt; color:#555'>No embeddings open</div>"
+    "<div style='font-size:10.5pt; color:#777; margin-top:10px'>"
+    "Open a file with <b>File › Open…</b> (Ctrl+O) or drop it on this window.<br><br>"
+    "word2vec / GloVe / fastText text and binary, TF Projector TSV, NumPy .npy/.npz,<br>"
+    "compressed .gz/.bz2 variants, gensim .kv/.model (after confirmation)</div>")
+_LOADING_HTML = ("<div style='font-size:15pt; color:#555'>Loading {name}…</div>"
+                 "<div style='font-size:10.5pt; color:#777; margin-top:10px'>"
+                 "Progress is shown in the status bar; Cancel stops it.</div>")
 
 _KEY_GEOMETRY = "window/geometry"
 _KEY_STATE = "window/state"
@@ -176,12 +187,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # ------------------------------------------------------------ building
     def _build_central(self) -> None:
         self.scatter = ScatterView(self)
-        self._empty_page = QtWidgets.QLabel(
-            "<div style='font-size:15pt; color:#555'>No embeddings open</div>"
-            "<div style='font-size:10.5pt; color:#777; margin-top:10px'>"
-            "Open a file with <b>File › Open…</b> (Ctrl+O) or drop it on this window.<br><br>"
-            "word2vec / GloVe / fastText text and binary, TF Projector TSV, NumPy .npy/.npz,<br>"
-            "compressed .gz/.bz2 variants, gensim .kv/.model (after confirmation)</div>", self)
+        self._empty_page = QtWidgets.QLabel(_EMPTY_HTML, self)
         self._empty_page.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self._empty_page.setObjectName("emptyPage")
         self._empty_page.setStyleSheet("#emptyPage { background: white; }")
@@ -455,6 +461,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cancel_button.setVisible(busy)
         if busy:
             self.progress_bar.setRange(0, 0)  # indeterminate until the first report
+        if self.embeddings is None:  # nothing shown yet: say what is happening in the middle
+            name = Path(self._loading_path).name if busy and self._loading_path else ""
+            self._empty_page.setText(_LOADING_HTML.format(name=html.escape(name)) if name else _EMPTY_HTML)
         self.open_action.setEnabled(True)  # opening another file replaces the running load
 
     # --------------------------------------------------------------- slots
