@@ -1,0 +1,99 @@
+"""``embexplorer neighbours PATH LABEL``: the nearest rows to a label."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from embexplorer.core.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K
+
+NAME = "neighbours"
+HELP = ("List the nearest neighbours of a label by cosine similarity (identical to gensim "
+        "most_similar), dot product or Euclidean distance.")
+
+
+def k_type(text: str) -> int:
+    """argparse type: a neighbour count in MIN_K..MAX_K."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not MIN_K <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be from {MIN_K} to {MAX_K}, got {k}")
+    return k
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    """PATH and the loading options shared by the analysis commands."""
+    parser.add_argument("path", metavar="PATH", help="embedding file")
+    parser.add_argument("--format", metavar="NAME", help="file format (default: detect)")
+    parser.add_argument("--limit", type=positive_int, metavar="N", help="load only the first N rows")
+    parser.add_argument("--allow-pickle", action="store_true",
+                        help="allow gensim .kv/.model files (Python pickles: only files you trust)")
+
+
+def load_embeddings(args):
+    """Load ``args.path`` with the shared loader (``embexplorer.core.formats.load``)."""
+    from embexplorer.core.formats import load
+
+    return load(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
+
+
+def neighbour_dicts(emb, neighbours) -> list[dict]:
+    """Neighbours as plain dicts (rank from 1, with metadata) for ``--json``."""
+    return [{"rank": i, "row": n.row, "label": n.label, "score": n.score,
+             "metadata": emb.metadata_text(n.row)} for i, n in enumerate(neighbours, start=1)]
+
+
+def format_table(emb, neighbours, score_name: str) -> str:
+    """A plain-text table: rank, label, score and the metadata columns."""
+    meta = list(emb.metadata)
+    rows = [["rank", "label", score_name, *meta]]
+    for i, n in enumerate(neighbours, start=1):
+        text = emb.metadata_text(n.row)
+        rows.append([str(i), n.label, f"{n.score:.6f}", *(text[m] for m in meta)])
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
+
+
+SCORE_NAMES = {"cosine": "cosine", "dot": "dot", "euclidean": "distance"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_load_arguments(parser)
+    parser.add_argument("label", metavar="LABEL", help="the query label")
+    parser.add_argument("-k", type=k_type, default=DEFAULT_K,
+                        help=f"number of neighbours, {MIN_K}..{MAX_K} (default {DEFAULT_K})")
+    parser.add_argument("--metric", choices=METRICS, default="cosine", help="similarity (default cosine)")
+    parser.add_argument("--restrict", type=positive_int, metavar="N",
+                        help="search only the first N rows (gensim restrict_vocab)")
+    parser.add_argument("-i", "--case-insensitive", action="store_true",
+                        help="match LABEL ignoring case (an exact match wins)")
+
+
+def run(args) -> int:
+    from embexplorer.core.neighbours import nearest
+
+    emb = load_embeddings(args)
+    result = nearest(emb, args.label, k=args.k, metric=args.metric, restrict=args.restrict,
+                     case_insensitive=args.case_insensitive)
+    if args.json:
+        print(json.dumps({"path": str(args.path), "query": args.label, "metric": args.metric, "k": args.k,
+                          "restrict": args.restrict, "neighbours": neighbour_dicts(emb, result)},
+                         ensure_ascii=False))
+        return 0
+    print(f"{args.k} nearest to {args.label!r} by {args.metric} ({emb.n:,} rows"
+          + (f", first {args.restrict:,} searched" if args.restrict else "") + ")")
+    print(format_table(emb, result, SCORE_NAMES[args.metric]))
+    return 0
