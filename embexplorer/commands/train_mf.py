@@ -1,0 +1,121 @@
+"""``embexplorer train-mf DATA``: train the lecture's matrix-factorisation model headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from embexplorer.core.errors import DataError
+
+NAME = "train-mf"
+HELP = ("Train the lecture's collaborative-filtering model (dot product + biases, sigmoid range, "
+        "AdamW with weight decay) on MovieLens ratings, printing training loss and validation "
+        "MSE/RMSE after every epoch. DATA is a MovieLens folder, zip or ratings file, or the name of "
+        "a downloaded dataset (movielens-100k, ...).")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from embexplorer.core.mf import MFConfig
+    from embexplorer.core.movielens import DEFAULT_TEST_FRACTION, SPLIT_NAMES
+
+    d = MFConfig()
+    parser.add_argument("data", metavar="DATA", help="MovieLens folder / zip / ratings file, or dataset name")
+    parser.add_argument("--split", choices=SPLIT_NAMES, default=None,
+                        help="validation split: ml-100k's official u1..u5, ua, ub, or a seeded random "
+                             "one (default: u1 where available, else random)")
+    parser.add_argument("--test-fraction", type=float, default=DEFAULT_TEST_FRACTION,
+                        help=f"share held out by --split random (default {DEFAULT_TEST_FRACTION})")
+    parser.add_argument("--lecture", action="store_true",
+                        help="the lecture's exact settings (batch 64, lr 5e-3, wd 0.1) as defaults")
+    parser.add_argument("--factors", type=int, default=None, help=f"latent factors (default {d.n_factors})")
+    parser.add_argument("--epochs", type=int, default=None, help=f"epochs (default {d.epochs})")
+    parser.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default {d.lr:g})")
+    parser.add_argument("--wd", type=float, default=None, help=f"weight decay (default {d.weight_decay:g})")
+    parser.add_argument("--batch-size", type=int, default=None, help=f"batch size (default {d.batch_size})")
+    parser.add_argument("--y-range", type=float, nargs=2, metavar=("LOW", "HIGH"), default=None,
+                        help=f"sigmoid output range (default {d.y_range[0]:g} {d.y_range[1]:g})")
+    parser.add_argument("--no-sigmoid", action="store_true", help="plain dot product, no sigmoid range")
+    parser.add_argument("--no-bias", action="store_true", help="no user and movie biases")
+    parser.add_argument("--seed", type=int, default=None, help=f"random seed (default {d.seed})")
+    parser.add_argument("--out", metavar="MODEL", help="save the trained model to MODEL (.npz)")
+
+
+def _resolve_data(spec: str) -> Path:
+    from embexplorer.core.download import DATASETS, fetch
+
+    path = Path(spec)
+    if path.exists() or spec not in DATASETS:
+        return path
+    return fetch(spec).path
+
+
+def config_from_args(args):
+    """The :class:`MFConfig` described by the command-line options."""
+    from embexplorer.core.mf import MFConfig
+
+    overrides = {}
+    for opt, key in (("factors", "n_factors"), ("epochs", "epochs"), ("lr", "lr"), ("wd", "weight_decay"),
+                     ("batch_size", "batch_size"), ("seed", "seed")):
+        value = getattr(args, opt)
+        if value is not None:
+            overrides[key] = value
+    if args.y_range is not None:
+        overrides["y_range"] = tuple(args.y_range)
+    if args.no_sigmoid:
+        overrides["y_range"] = None
+    if args.no_bias:
+        overrides["use_bias"] = False
+    config = MFConfig.lecture(**overrides) if args.lecture else MFConfig(**overrides)
+    try:
+        config.validate()
+    except ValueError as err:
+        raise DataError(str(err)) from None
+    return config
+
+
+def run(args) -> int:
+    from embexplorer.core.mf import train
+    from embexplorer.core.movielens import available_splits, load_movielens, split_ratings
+
+    config = config_from_args(args)
+    data = load_movielens(_resolve_data(args.data))
+    for w in data.warnings:
+        print(f"embexplorer: warning: {w}", file=sys.stderr)
+    splits = available_splits(data)
+    split_name = args.split or ("u1" if "u1" in splits else "random")
+    try:
+        split = split_ratings(data, split_name, seed=config.seed, test_fraction=args.test_fraction)
+    except ValueError as err:
+        raise DataError(str(err)) from None
+    if not args.json:
+        print(f"{data.source}: {len(data):,} ratings, {data.n_users:,} users, {data.n_items:,} items; "
+              f"split {split_name}: {len(split.train):,} train / {len(split.test):,} test")
+        print(f"{config.n_factors} factors, {config.epochs} epochs, lr {config.lr:g}, "
+              f"wd {config.weight_decay:g}, batch {config.batch_size}, y_range {config.y_range}, "
+              f"biases {'on' if config.use_bias else 'off'}, seed {config.seed}", flush=True)
+
+    def on_epoch(stats, _model) -> None:
+        if not args.json:
+            print(f"epoch {stats.epoch}/{stats.epochs}  train loss {stats.train_loss:.4f}  "
+                  f"valid MSE {stats.valid_mse:.4f}  RMSE {stats.valid_rmse:.4f}  {stats.seconds:.2f} s",
+                  flush=True)
+
+    model = train(data, config, split.train, split.test, on_epoch=on_epoch)
+    model.info["split"] = split_name
+    if args.out:
+        model.save(args.out)
+    last = model.history[-1]
+    if args.json:
+        print(json.dumps({"data": data.source, "n_ratings": len(data), "n_users": data.n_users,
+                          "n_items": data.n_items, "split": split_name, "n_train": len(split.train),
+                          "n_test": len(split.test), "config": config.to_json(),
+                          "epochs": [h.to_json() for h in model.history],
+                          "valid_mse": last.valid_mse, "valid_rmse": last.valid_rmse,
+                          "train_seconds": model.info["train_seconds"], "out": args.out,
+                          "warnings": data.warnings}))
+    else:
+        print(f"trained in {model.info['train_seconds']:.2f} s: valid RMSE {last.valid_rmse:.4f}"
+              + (f"; model saved to {args.out}" if args.out else ""))
+    return 0
