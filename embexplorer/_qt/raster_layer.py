@@ -1,0 +1,353 @@
+"""A point-cloud graphics item that draws a million points in a few milliseconds.
+
+Many points in view: the points are rasterised with numpy straight into a
+``QImage`` at device resolution ("splat": a per-pixel winner colour plus a
+``np.bincount`` density that drives the alpha, so overlapping regions read as
+darker / denser). Few points in view (see
+:class:`embexplorer.core.scatter_math.LodDecider`): crisp antialiased discs
+drawn with one ``drawPixmapFragments`` call from a small sprite atlas. Either
+way the result is cached as one image keyed on the view transform, so hover
+and selection overlays repainting on top never re-rasterise the big layer.
+No Qt object is ever created per point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.Qt import internals
+from PySide6 import QtCore, QtGui
+
+from embexplorer.core.scatter_math import LodDecider, argb, finite_bounds
+
+#: Alpha levels of the density shading (counts per pixel are bucketed).
+DENSITY_LEVELS = 16
+#: Opacity of a pixel hit by a single point (0-255); denser pixels go to 255.
+SINGLE_POINT_ALPHA = 150
+#: Count per pixel at which the density shading saturates.
+DENSITY_SATURATION = 24
+#: Largest point size (pixels) the raster splat supports.
+MAX_POINT_SIZE = 24
+#: Outline darkening of vector discs (0 = none, 1 = black).
+OUTLINE_DARKEN = 0.45
+
+
+def _dilate_axis(img: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Max-filter ``img`` with a 1-D window of ``size`` pixels along ``axis``.
+
+    Empty pixels are 0 and premultiplied ARGB values put alpha in the top
+    byte, so the maximum lets the densest neighbour win -- deterministic and
+    the right look for overlapping points.
+    """
+    if size <= 1:
+        return img
+    out = img.copy()
+    before = (size - 1) // 2
+    after = size - 1 - before
+    n = img.shape[axis]
+    for k in range(1, before + 1):
+        if k >= n:
+            break
+        if axis == 1:
+            np.maximum(out[:, k:], img[:, :-k], out=out[:, k:])
+        else:
+            np.maximum(out[k:], img[:-k], out=out[k:])
+    for k in range(1, after + 1):
+        if k >= n:
+            break
+        if axis == 1:
+            np.maximum(out[:, :-k], img[:, k:], out=out[:, :-k])
+        else:
+            np.maximum(out[:-k], img[k:], out=out[:-k])
+    return out
+
+
+def dilate_points(img: np.ndarray, size: int) -> np.ndarray:
+    """Grow single-pixel points into roundish blobs of ``size`` pixels.
+
+    Sizes up to 3 are squares; larger sizes are the union of a wide and a tall
+    rectangle (an octagon), which reads as a disc at these scales.
+    """
+    if size <= 1:
+        return img
+    if size <= 3:
+        return _dilate_axis(_dilate_axis(img, size, 1), size, 0)
+    cut = max(1, size // 3)
+    wide = _dilate_axis(_dilate_axis(img, size, 1), size - cut, 0)
+    tall = _dilate_axis(_dilate_axis(img, size - cut, 1), size, 0)
+    return np.maximum(wide, tall)
+
+
+def _premultiply(lut: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Table [entry, level] of premultiplied ARGB values for colours ``lut`` and ``alpha`` levels."""
+    lut = lut.astype(np.uint32)
+    r = ((lut >> 16) & 0xFF).astype(np.float64)
+    g = ((lut >> 8) & 0xFF).astype(np.float64)
+    b = (lut & 0xFF).astype(np.float64)
+    a = alpha.astype(np.float64)[None, :]
+    f = a / 255.0
+    out = ((a.astype(np.uint32) << 24)
+           | (np.round(r[:, None] * f).astype(np.uint32) << 16)
+           | (np.round(g[:, None] * f).astype(np.uint32) << 8)
+           | np.round(b[:, None] * f).astype(np.uint32))
+    return out.astype(np.uint32)
+
+
+class PointCloudItem(pg.GraphicsObject):
+    """Many 2-D points in one item: numpy raster when dense, vector discs when few.
+
+    Parameters
+    ----------
+    lod : LodDecider, optional
+        Raster/vector decision (with hysteresis).
+    """
+
+    def __init__(self, lod: LodDecider | None = None) -> None:
+        super().__init__()
+        self.lod = lod or LodDecider()
+        self._x = np.zeros(0, dtype=np.float32)
+        self._y = np.zeros(0, dtype=np.float32)
+        self._cidx = np.zeros(0, dtype=np.uint16)
+        self._lut = np.array([argb(31, 119, 180)], dtype=np.uint32)
+        self._visible: np.ndarray | None = None
+        self._size = 4
+        self._outline = True
+        self._bounds = QtCore.QRectF()
+        self._version = 0
+        self._cache_key: tuple | None = None
+        self._cache_img: QtGui.QImage | None = None
+        self._cache_origin = QtCore.QPoint(0, 0)
+        self._atlas: QtGui.QPixmap | None = None
+        self._atlas_key: tuple | None = None
+        self._frags = internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
+        self._force_mode: str | None = None
+        self._cache_buf: np.ndarray | None = None
+        #: Points drawn by the last paint and the mode used ("raster"/"vector").
+        self.last_in_view = 0
+        self.last_mode = "raster"
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    # -- data -----------------------------------------------------------------
+    def set_points(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Set coordinates (two float32 arrays of equal length)."""
+        self.prepareGeometryChange()
+        self._x = np.ascontiguousarray(x, dtype=np.float32)
+        self._y = np.ascontiguousarray(y, dtype=np.float32)
+        n = len(self._x)
+        if len(self._cidx) != n:
+            self._cidx = np.zeros(n, dtype=np.uint16)
+            self._lut = self._lut[:1]
+        self._visible = None
+        b = finite_bounds(self._x, self._y) if n else None
+        if b is not None:
+            x0, x1, y0, y1 = b
+            self._bounds = QtCore.QRectF(x0, y0, max(x1 - x0, 1e-9), max(y1 - y0, 1e-9))
+        else:
+            self._bounds = QtCore.QRectF()
+        self.lod.reset()
+        self._invalidate()
+
+    def set_colors(self, index: np.ndarray, lut: np.ndarray) -> None:
+        """Per-point colour entries (uint16) into ``lut`` (uint32 ARGB)."""
+        index = np.ascontiguousarray(index, dtype=np.uint16)
+        if len(index) != len(self._x):
+            raise ValueError(f"{len(index)} colours for {len(self._x)} points")
+        self._cidx = index
+        self._lut = np.asarray(lut, dtype=np.uint32)
+        self._invalidate()
+
+    def set_visible_mask(self, mask: np.ndarray | None) -> None:
+        """Hide points where ``mask`` is False (None shows all)."""
+        self._visible = None if mask is None else np.asarray(mask, dtype=bool)
+        self._invalidate()
+
+    def set_point_size(self, size: int) -> None:
+        """Point diameter in device pixels."""
+        self._size = int(np.clip(size, 1, MAX_POINT_SIZE))
+        self._invalidate()
+
+    def set_outline(self, on: bool) -> None:
+        """Darker rim around vector discs (off for single-colour highlight layers)."""
+        self._outline = bool(on)
+        self._invalidate()
+
+    def force_mode(self, mode: str | None) -> None:
+        """Force ``"raster"`` or ``"vector"`` (tests, export); None = automatic."""
+        self._force_mode = mode
+        self._invalidate()
+
+    @property
+    def point_size(self) -> int:
+        return self._size
+
+    @property
+    def n(self) -> int:
+        return len(self._x)
+
+    def _invalidate(self) -> None:
+        self._version += 1
+        self.update()
+
+    # -- QGraphicsItem --------------------------------------------------------
+    def boundingRect(self) -> QtCore.QRectF:
+        if self._bounds.isNull():
+            return QtCore.QRectF()
+        # Pad by the point radius in data units so edge points are not clipped.
+        px = self.pixelVectors()
+        pad_x = pad_y = 0.0
+        if px[0] is not None:
+            pad_x = abs(px[0].x()) * self._size + abs(px[1].x()) * self._size
+            pad_y = abs(px[0].y()) * self._size + abs(px[1].y()) * self._size
+        return self._bounds.adjusted(-pad_x, -pad_y, pad_x, pad_y)
+
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()
+
+    def paint(self, p: QtGui.QPainter, opt, widget=None) -> None:
+        n = len(self._x)
+        if n == 0:
+            return
+        vb = self.getViewBox()
+        tr = p.transform()
+        if tr.m12() != 0 or tr.m21() != 0:
+            return  # rotated views are not used by the app
+        device = p.device()
+        dev_rect = QtCore.QRect(0, 0, device.width(), device.height())
+        view_rect = vb.viewRect() if vb is not None else self._bounds
+        target = tr.mapRect(view_rect).toAlignedRect().intersected(dev_rect)
+        if target.isEmpty():
+            return
+        key = (tr.m11(), tr.m22(), tr.m31(), tr.m32(), target.x(), target.y(), target.width(),
+               target.height(), self._version)
+        if key != self._cache_key or self._cache_img is None:
+            self._cache_img = self._render(tr, target)
+            self._cache_key = key
+            self._cache_origin = target.topLeft()
+        p.save()
+        p.resetTransform()
+        p.drawImage(self._cache_origin, self._cache_img)
+        p.restore()
+
+    # -- rendering --------------------------------------------------------------
+    def _render(self, tr: QtGui.QTransform, target: QtCore.QRect) -> QtGui.QImage:
+        """Render the points in ``target`` (device pixels) to a new image."""
+        w, h = target.width(), target.height()
+        sx, sy, dx, dy = tr.m11(), tr.m22(), tr.m31() - target.x(), tr.m32() - target.y()
+        r = self._size / 2.0 + 1
+        # Device rect (with a point radius margin) back in data coordinates.
+        xa, xb = sorted(((-r - dx) / sx, (w + r - dx) / sx))
+        ya, yb = sorted(((-r - dy) / sy, (h + r - dy) / sy))
+        x, y = self._x, self._y
+        b = self._bounds
+        if xa <= b.left() and xb >= b.right() and ya <= b.top() and yb >= b.bottom():
+            rows = None  # everything is in view: skip the mask (the common zoomed-out case)
+            if self._visible is not None:
+                rows = np.flatnonzero(self._visible)
+        else:
+            m = (x >= xa) & (x <= xb) & (y >= ya) & (y <= yb)
+            if self._visible is not None:
+                m &= self._visible
+            rows = np.flatnonzero(m)
+        if rows is not None:
+            x, y, cidx = x[rows], y[rows], self._cidx[rows]
+        else:
+            cidx = self._cidx
+        count = len(x)
+        self.last_in_view = count
+        if self._force_mode is not None:
+            vector = self._force_mode == "vector"
+        else:
+            vector = self.lod.update(count)
+        self.last_mode = "vector" if vector else "raster"
+        fx = x * np.float32(sx) + np.float32(dx)
+        fy = y * np.float32(sy) + np.float32(dy)
+        if vector:
+            return self._render_vector(fx, fy, cidx, w, h)
+        return self._render_raster(fx, fy, cidx, w, h)
+
+    def _render_raster(self, fx: np.ndarray, fy: np.ndarray, cidx: np.ndarray, w: int, h: int
+                       ) -> QtGui.QImage:
+        buf = np.zeros((h, w), dtype=np.uint32)
+        if len(fx):
+            ix = fx.astype(np.int32)
+            iy = fy.astype(np.int32)
+            inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+            if not inside.all():
+                ix, iy, cidx = ix[inside], iy[inside], cidx[inside]
+            lin = iy * np.int32(w) + ix
+            counts = np.bincount(lin, minlength=w * h)
+            # Winner colour per pixel (last write wins); k = empty.
+            k = len(self._lut)
+            code = np.full(w * h, k, dtype=np.uint16)
+            code[lin] = cidx
+            # Density -> alpha level, log-scaled so single points stay visible.
+            lvl = np.minimum(counts, DENSITY_SATURATION).astype(np.float32)
+            np.log1p(lvl, out=lvl)
+            lvl *= np.float32((DENSITY_LEVELS - 1) / np.log1p(DENSITY_SATURATION))
+            lvl_i = lvl.astype(np.int32)
+            alphas = np.linspace(SINGLE_POINT_ALPHA, 255, DENSITY_LEVELS)
+            table = np.zeros((k + 1, DENSITY_LEVELS), dtype=np.uint32)
+            table[:k] = _premultiply(self._lut, alphas)
+            flat = table.reshape(-1)
+            # For empty pixels code = k whose table row is all zeros.
+            idx = code.astype(np.int32) * DENSITY_LEVELS
+            idx += lvl_i
+            np.take(flat, idx, out=buf.reshape(-1))
+            if self._size > 1:
+                buf = dilate_points(buf, self._size)
+        return self._wrap(buf)
+
+    def _sprite_atlas(self) -> QtGui.QPixmap:
+        key = (self._size, tuple(int(c) for c in self._lut), self._outline)
+        if self._atlas is not None and self._atlas_key == key:
+            return self._atlas
+        s = self._size + 2
+        img = QtGui.QImage(s * len(self._lut), s, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(0)
+        qp = QtGui.QPainter(img)
+        qp.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        for i, c in enumerate(self._lut):
+            c = int(c)
+            col = QtGui.QColor((c >> 16) & 0xFF, (c >> 8) & 0xFF, c & 0xFF, 230)
+            if self._outline and self._size >= 4:
+                rim = QtGui.QColor(col)
+                rim = rim.darker(int(100 / (1 - OUTLINE_DARKEN)))
+                qp.setPen(QtGui.QPen(rim, 0.8))
+            else:
+                qp.setPen(QtCore.Qt.PenStyle.NoPen)
+            qp.setBrush(col)
+            d = self._size - (0.8 if self._outline and self._size >= 4 else 0.0)
+            qp.drawEllipse(QtCore.QRectF(i * s + (s - d) / 2, (s - d) / 2, d, d))
+        qp.end()
+        self._atlas = QtGui.QPixmap.fromImage(img)
+        self._atlas_key = key
+        return self._atlas
+
+    def _render_vector(self, fx: np.ndarray, fy: np.ndarray, cidx: np.ndarray, w: int, h: int
+                       ) -> QtGui.QImage:
+        img = QtGui.QImage(w, h, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(0)
+        if len(fx) == 0:
+            return img
+        atlas = self._sprite_atlas()
+        s = self._size + 2
+        self._frags.resize(len(fx))
+        fr = self._frags.ndarray()
+        fr[:, 0] = fx
+        fr[:, 1] = fy
+        fr[:, 2] = cidx.astype(np.float64) * s
+        fr[:, 3] = 0.0
+        fr[:, 4] = s
+        fr[:, 5] = s
+        fr[:, 6:10] = (1.0, 1.0, 0.0, 1.0)
+        qp = QtGui.QPainter(img)
+        qp.drawPixmapFragments(*self._frags.drawargs(), atlas)
+        qp.end()
+        return img
+
+    def _wrap(self, buf: np.ndarray) -> QtGui.QImage:
+        h, w = buf.shape
+        buf = np.ascontiguousarray(buf)
+        # QImage does not own numpy memory: keep the buffer alive with the cached image.
+        self._cache_buf = buf
+        return QtGui.QImage(buf.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)

@@ -1,0 +1,448 @@
+"""Qt-free maths behind the scatter explorer.
+
+Hit-testing (a sorted-cell grid index), box and lasso containment, the
+level-of-detail decision with hysteresis, colour mapping and label
+de-overlap. Everything is vectorised numpy so it stays fast at a million
+points; nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Cells per axis of the hover grid index; 256 x 256 cells fit a uint16 key,
+#: which numpy sorts with a radix sort (about 10 ms for a million points).
+GRID_CELLS = 256
+#: Above this many candidate points a query scans all points instead of cells.
+GRID_SCAN_FALLBACK = 400_000
+#: Switch to crisp vector points when at most this many points are in view...
+LOD_VECTOR_ENTER = 80_000
+#: ...and back to the raster layer only when more than this many are in view
+#: (the gap between the two is the hysteresis that prevents flicker).
+LOD_VECTOR_EXIT = 120_000
+#: Colour of missing values / categories beyond the palette (ARGB).
+MISSING_ARGB = 0xFFB0B0B0
+#: Most categories that get their own colour; the rest share "other".
+PALETTE_MAX = 20
+#: Entries in a numeric colour map lookup table.
+NUMERIC_LUT_SIZE = 256
+
+# Tableau-20 reordered so the first ten are the strong hues (the categories
+# of most data sets) and the light variants come after.
+_TAB20 = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+    "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+]
+#: The categorical palette as (r, g, b) tuples.
+CATEGORICAL_PALETTE: list[tuple[int, int, int]] = [
+    (int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)) for h in _TAB20
+]
+# Viridis control points (matplotlib's), interpolated into a LUT: perceptually
+# uniform and readable on light and dark backgrounds.
+_VIRIDIS = np.array([
+    [68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142],
+    [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43], [253, 231, 37],
+], dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------
+# colours
+# ---------------------------------------------------------------------------
+def argb(r: int, g: int, b: int, a: int = 255) -> int:
+    """Pack a colour into a 32-bit ARGB integer (QImage.Format_ARGB32 order)."""
+    return (a << 24) | (r << 16) | (g << 8) | b
+
+
+def numeric_lut(size: int = NUMERIC_LUT_SIZE) -> np.ndarray:
+    """Viridis as ``size`` x 3 uint8 RGB rows."""
+    t = np.linspace(0, len(_VIRIDIS) - 1, size)
+    lo = np.floor(t).astype(int).clip(0, len(_VIRIDIS) - 2)
+    frac = (t - lo)[:, None]
+    rgb = _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[lo + 1] * frac
+    return np.round(rgb).astype(np.uint8)
+
+
+@dataclass
+class ColorMapping:
+    """Per-point colour indices into a small ARGB lookup table.
+
+    Attributes
+    ----------
+    index : ndarray of uint16, shape (n,)
+        Entry of ``lut`` for every point.
+    lut : ndarray of uint32
+        ARGB colours; the last entry is the "missing / other" grey.
+    kind : str
+        ``"single"``, ``"categorical"`` or ``"numeric"``.
+    names : list of str
+        Categorical: the legend text of each LUT entry (same length as ``lut``).
+    category_entry : ndarray of int
+        Categorical: LUT entry of each original category code.
+    counts : ndarray of int
+        Categorical: points per LUT entry.
+    vmin, vmax : float
+        Numeric: the range mapped onto the colour bar.
+    """
+
+    index: np.ndarray
+    lut: np.ndarray
+    kind: str = "single"
+    names: list | None = None
+    category_entry: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    vmin: float = 0.0
+    vmax: float = 1.0
+
+
+def single_color(n: int, rgb: tuple[int, int, int]) -> ColorMapping:
+    """Every point in one colour."""
+    return ColorMapping(np.zeros(n, dtype=np.uint16), np.array([argb(*rgb)], dtype=np.uint32))
+
+
+def categorical_colors(codes: np.ndarray, categories: list[str],
+                       palette: list[tuple[int, int, int]] | None = None,
+                       max_colors: int = PALETTE_MAX) -> ColorMapping:
+    """Colour a categorical column: the most frequent categories get palette colours.
+
+    Categories beyond ``max_colors`` and missing values (code -1) share a grey
+    "(other)" entry, so the legend stays readable with thousands of categories.
+    """
+    palette = palette or CATEGORICAL_PALETTE
+    codes = np.asarray(codes)
+    ncat = len(categories)
+    counts = np.bincount(codes[codes >= 0], minlength=ncat) if ncat else np.zeros(0, int)
+    # Stable sort by decreasing count keeps file order among equal counts.
+    order = np.argsort(-counts, kind="stable")[:max_colors]
+    order = order[counts[order] > 0] if ncat else order
+    k = len(order)
+    entry = np.full(ncat + 1, k, dtype=np.uint16)  # last slot = code -1
+    entry[order] = np.arange(k, dtype=np.uint16)
+    index = entry[codes]  # code -1 indexes the last slot
+    lut = np.array([argb(*palette[i % len(palette)]) for i in range(k)] + [MISSING_ARGB], dtype=np.uint32)
+    names = [categories[c] for c in order] + ["(other)" if k < ncat else "(missing)"]
+    entry_counts = np.bincount(index, minlength=k + 1)
+    return ColorMapping(index, lut, "categorical", names, entry[:ncat].astype(np.int64), entry_counts)
+
+
+def numeric_colors(values: np.ndarray, lut_size: int = NUMERIC_LUT_SIZE) -> ColorMapping:
+    """Colour a numeric column with viridis between its 2nd and 98th percentiles.
+
+    Percentiles rather than min/max so one outlier does not wash out the map;
+    NaN gets the grey last entry.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    if finite.any():
+        vmin, vmax = np.percentile(values[finite], [2, 98])
+        if vmax <= vmin:
+            vmin, vmax = float(values[finite].min()), float(values[finite].max())
+    else:
+        vmin, vmax = 0.0, 1.0
+    span = (vmax - vmin) or 1.0
+    t = np.where(finite, (values - vmin) / span, 0.0).clip(0, 1)
+    index = np.round(t * (lut_size - 1)).astype(np.uint16)
+    index[~finite] = lut_size
+    rgb = numeric_lut(lut_size)
+    lut = np.empty(lut_size + 1, dtype=np.uint32)
+    lut[:lut_size] = ((0xFF << 24) | (rgb[:, 0].astype(np.uint32) << 16)
+                      | (rgb[:, 1].astype(np.uint32) << 8) | rgb[:, 2])
+    lut[lut_size] = MISSING_ARGB
+    return ColorMapping(index, lut, "numeric", vmin=float(vmin), vmax=float(vmax))
+
+
+# ---------------------------------------------------------------------------
+# hit testing
+# ---------------------------------------------------------------------------
+class GridIndex:
+    """A uniform-grid index of 2-D points for nearest-point queries.
+
+    The points are sorted by cell once (radix sort of a uint16 key), so the
+    points of a cell are one contiguous slice of ``order``; a query visits
+    only the cells its search rectangle overlaps.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (n, 2)
+        Point coordinates (float32).
+    cells : int
+        Cells per axis (at most 256 so the key fits a uint16).
+    """
+
+    def __init__(self, xy: np.ndarray | None, cells: int = GRID_CELLS,
+                 _columns: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        if _columns is not None:
+            self.x = np.ascontiguousarray(_columns[0], dtype=np.float32)
+            self.y = np.ascontiguousarray(_columns[1], dtype=np.float32)
+        else:
+            xy = np.asarray(xy, dtype=np.float32).reshape(-1, 2)
+            self.x = np.ascontiguousarray(xy[:, 0])
+            self.y = np.ascontiguousarray(xy[:, 1])
+        self.n = len(self.x)
+        self.cells = int(min(cells, 256))
+        if self.n == 0:
+            self.lo = np.zeros(2)
+            self.step = np.ones(2)
+            self.order = np.zeros(0, dtype=np.intp)
+            self.starts = np.zeros(self.cells * self.cells + 1, dtype=np.intp)
+            return
+        x, y = self.x, self.y
+        raw = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+        all_finite = bool(np.isfinite(raw).all())
+        b = raw if all_finite else finite_bounds(x, y)
+        finite = None if all_finite else (np.isfinite(x) & np.isfinite(y))
+        if b is None:
+            b = (0.0, 1.0, 0.0, 1.0)
+        self.lo = np.array([b[0], b[2]], dtype=np.float64)
+        hi = np.array([b[1], b[3]], dtype=np.float64)
+        self.step = np.maximum((hi - self.lo) / self.cells, 1e-12)
+        c = self.cells
+        with np.errstate(invalid="ignore"):
+            ix = ((x - np.float32(self.lo[0])) * np.float32(1 / self.step[0])).astype(np.int32)
+            iy = ((y - np.float32(self.lo[1])) * np.float32(1 / self.step[1])).astype(np.int32)
+        np.clip(ix, 0, c - 1, out=ix)
+        np.clip(iy, 0, c - 1, out=iy)
+        ix *= c
+        ix += iy
+        key = ix.astype(np.uint16 if c * c <= 65536 else np.uint32)
+        if not all_finite:
+            # Non-finite points never match: park them out of every cell range.
+            key[~finite] = 0
+        self.order = np.argsort(key, kind="stable")
+        counts = np.bincount(key, minlength=c * c)
+        if not all_finite:
+            counts[0] -= int((~finite).sum())
+            bad = ~finite[self.order]
+            self.order = np.concatenate([self.order[~bad], self.order[bad]])
+        self.starts = np.zeros(c * c + 1, dtype=np.intp)
+        np.cumsum(counts, out=self.starts[1:])
+
+    @classmethod
+    def from_columns(cls, x: np.ndarray, y: np.ndarray, cells: int = GRID_CELLS) -> GridIndex:
+        """Build from separate x and y arrays (no (n, 2) copy)."""
+        return cls(None, cells, _columns=(x, y))
+
+    def candidates(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        """Rows whose cells overlap the rectangle (a superset of the points inside)."""
+        if self.n == 0:
+            return np.zeros(0, dtype=np.intp)
+        c = self.cells
+        i0 = int(np.clip((x0 - self.lo[0]) // self.step[0], 0, c - 1))
+        i1 = int(np.clip((x1 - self.lo[0]) // self.step[0], 0, c - 1))
+        j0 = int(np.clip((y0 - self.lo[1]) // self.step[1], 0, c - 1))
+        j1 = int(np.clip((y1 - self.lo[1]) // self.step[1], 0, c - 1))
+        if i1 < i0 or j1 < j0:
+            return np.zeros(0, dtype=np.intp)
+        # Cells (i, j0..j1) are contiguous in key order: one slice per column.
+        cols = np.arange(i0, i1 + 1) * c
+        begins = self.starts[cols + j0]
+        ends = self.starts[cols + j1 + 1]
+        total = int((ends - begins).sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.intp)
+        if total > GRID_SCAN_FALLBACK:
+            return np.arange(self.n)
+        return np.concatenate([self.order[b:e] for b, e in zip(begins, ends) if e > b])
+
+    def nearest(self, x: float, y: float, rx: float, ry: float,
+                visible: np.ndarray | None = None) -> int:
+        """Nearest point to ``(x, y)`` inside the ellipse of radii ``rx``, ``ry``.
+
+        Distances are measured after scaling by the radii, i.e. in screen
+        pixels when the radii are one hover radius in data units per axis.
+        Returns -1 when no (visible) point is that close.
+        """
+        if rx <= 0 or ry <= 0:
+            return -1
+        cand = self.candidates(x - rx, y - ry, x + rx, y + ry)
+        if len(cand) == 0:
+            return -1
+        if visible is not None:
+            cand = cand[visible[cand]]
+            if len(cand) == 0:
+                return -1
+        d2 = ((self.x[cand] - x) / rx) ** 2 + ((self.y[cand] - y) / ry) ** 2
+        k = int(np.argmin(d2))
+        return int(cand[k]) if d2[k] <= 1.0 else -1
+
+
+def rect_mask(xy: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """Boolean mask of points inside the axis-aligned rectangle (corners in any order)."""
+    x0, x1 = min(x0, x1), max(x0, x1)
+    y0, y1 = min(y0, y1), max(y0, y1)
+    x = xy[:, 0]
+    y = xy[:, 1]
+    return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+
+
+def polygon_mask(xy: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Boolean mask of points inside a closed polygon (even-odd rule).
+
+    Points outside the polygon's bounding box are rejected first; the rest are
+    sorted by y once, so each edge tests only the contiguous run of points in
+    its y span. The cost is about (points in the box) x (edges crossed per
+    horizontal line), not points x edges.
+    """
+    poly = np.asarray(poly, dtype=np.float64)
+    n = len(xy)
+    mask = np.zeros(n, dtype=bool)
+    if len(poly) < 3 or n == 0:
+        return mask
+    box = rect_mask(xy, poly[:, 0].min(), poly[:, 1].min(), poly[:, 0].max(), poly[:, 1].max())
+    rows = np.flatnonzero(box)
+    if len(rows) == 0:
+        return mask
+    px = xy[rows, 0].astype(np.float64)
+    py = xy[rows, 1].astype(np.float64)
+    srt = np.argsort(py, kind="stable")
+    px, py = px[srt], py[srt]
+    inside = np.zeros(len(rows), dtype=bool)
+    a = poly
+    b = np.roll(poly, -1, axis=0)
+    for (xa, ya), (xb, yb) in zip(a, b):
+        if ya == yb:
+            continue  # horizontal edges never cross a horizontal ray
+        lo_y, hi_y = (ya, yb) if ya < yb else (yb, ya)
+        # Half-open span [lo, hi) so a vertex shared by two edges counts once.
+        i0 = np.searchsorted(py, lo_y, side="left")
+        i1 = np.searchsorted(py, hi_y, side="left")
+        if i1 <= i0:
+            continue
+        t = (py[i0:i1] - ya) / (yb - ya)
+        xc = xa + t * (xb - xa)
+        inside[i0:i1] ^= px[i0:i1] < xc
+    mask[rows[srt[inside]]] = True
+    return mask
+
+
+def combine_selection(current: np.ndarray, rows: np.ndarray, mode: str) -> np.ndarray:
+    """Combine sorted unique ``current`` rows with ``rows`` by ``mode``.
+
+    ``mode`` is ``"replace"``, ``"add"``, ``"toggle"`` (symmetric difference)
+    or ``"remove"``. Returns sorted unique int64 rows.
+    """
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    current = np.asarray(current, dtype=np.int64)
+    if mode == "replace":
+        return rows
+    if mode == "add":
+        return np.union1d(current, rows)
+    if mode == "toggle":
+        return np.setxor1d(current, rows, assume_unique=True)
+    if mode == "remove":
+        return np.setdiff1d(current, rows, assume_unique=True)
+    raise ValueError(f"unknown selection mode {mode!r}")
+
+
+# ---------------------------------------------------------------------------
+# level of detail
+# ---------------------------------------------------------------------------
+class LodDecider:
+    """Raster vs vector decision with hysteresis.
+
+    Vector mode is entered when at most ``enter`` points are in view and left
+    only when more than ``exit`` are, so panning around the threshold never
+    flips the mode back and forth.
+    """
+
+    def __init__(self, enter: int = LOD_VECTOR_ENTER, exit: int = LOD_VECTOR_EXIT) -> None:
+        if exit < enter:
+            raise ValueError("exit threshold must not be below the enter threshold")
+        self.enter = enter
+        self.exit = exit
+        self.vector = False
+
+    def update(self, n_in_view: int) -> bool:
+        """Feed the current in-view count; returns True for vector mode."""
+        if self.vector:
+            if n_in_view > self.exit:
+                self.vector = False
+        elif n_in_view <= self.enter:
+            self.vector = True
+        return self.vector
+
+    def reset(self) -> None:
+        """Forget the state (new data)."""
+        self.vector = False
+
+
+# ---------------------------------------------------------------------------
+# labels
+# ---------------------------------------------------------------------------
+def place_labels(px: np.ndarray, py: np.ndarray, widths: np.ndarray, height: float,
+                 max_labels: int, pad: float = 2.0, n_forced: int = 0) -> np.ndarray:
+    """Greedy non-overlapping label placement in screen pixels.
+
+    Candidates are taken in the given order (put the most important first);
+    a label (box of ``widths[i]`` x ``height`` to the upper right of its point)
+    is kept when it overlaps no kept label. A coarse occupancy grid keeps each
+    test to a few boxes. The first ``n_forced`` candidates are always kept
+    (labels that must show, e.g. the selection) and later ones avoid them.
+
+    Returns
+    -------
+    ndarray of int
+        Positions (into the inputs) of the kept labels, at most ``max_labels``.
+    """
+    kept: list[int] = []
+    if max_labels <= 0 and n_forced == 0:
+        return np.zeros(0, dtype=np.intp)
+    cell = max(float(height) * 4, 1.0)
+    grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+    for i in range(len(px)):
+        x0 = float(px[i]) + 3.0
+        y1 = float(py[i]) - 1.0
+        box = (x0 - pad, y1 - height - pad, x0 + float(widths[i]) + pad, y1 + pad)
+        gx0, gx1 = int(box[0] // cell), int(box[2] // cell)
+        gy0, gy1 = int(box[1] // cell), int(box[3] // cell)
+        hit = False
+        for gx in range(gx0, gx1 + 1):
+            for gy in range(gy0, gy1 + 1):
+                for o in grid.get((gx, gy), ()):
+                    if box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]:
+                        hit = True
+                        break
+                if hit:
+                    break
+            if hit:
+                break
+        if hit and i >= n_forced:
+            continue
+        kept.append(i)
+        for gx in range(gx0, gx1 + 1):
+            for gy in range(gy0, gy1 + 1):
+                grid.setdefault((gx, gy), []).append(box)
+        if len(kept) >= max_labels and i >= n_forced:
+            break
+    return np.asarray(kept, dtype=np.intp)
+
+
+def finite_bounds(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float] | None:
+    """``(x0, x1, y0, y1)`` of the finite points, or None when there are none.
+
+    Plain min/max first (fast); the NaN-filtering pass only runs when that
+    result is not finite.
+    """
+    if len(x) == 0:
+        return None
+    b = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+    if np.all(np.isfinite(b)):
+        return b
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return None
+    fx, fy = x[ok], y[ok]
+    return (float(fx.min()), float(fx.max()), float(fy.min()), float(fy.max()))
+
+
+def fit_range(x: np.ndarray, y: np.ndarray, padding: float = 0.05) -> tuple[float, float, float, float]:
+    """``(x0, x1, y0, y1)`` covering the finite points with relative ``padding``."""
+    b = finite_bounds(x, y)
+    if b is None:
+        return (-1.0, 1.0, -1.0, 1.0)
+    x0, x1, y0, y1 = b
+    wx = max(x1 - x0, 1e-9) * padding
+    wy = max(y1 - y0, 1e-9) * padding
+    return (x0 - wx, x1 + wx, y0 - wy, y1 + wy)
