@@ -60,7 +60,7 @@ def test_wikipedia_dump_option(tmp_path, capsys, gensim_test_data):
     (["MISSING"], "no such file"),
     (["CORPUS", "--epochs", "0"], "--epochs must be at least 1"),
     (["CORPUS", "--min-count", "100000"], "min count"),
-    (["CORPUS", "--analogies", "MISSING"], "cannot read analogy questions"),
+    (["CORPUS", "--analogies", "MISSING"], "missing: No such file"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
     corpus = write_corpus(tmp_path / "c.txt", n_sentences=50)

@@ -107,3 +107,23 @@ def test_wiki_sample_corpus():
     words = {w for s in sentences for w in s}
     assert {"january", "australia", "anarchism"} <= words
     assert not any(w != w.lower() for w in words)
+
+
+def test_matrix_factorisation_learns_the_hidden_genre(demo):
+    """The lecture's model, never told a genre, learns movie vectors that predict it;
+    its random initial vectors do not."""
+    from embexplorer.core import mf
+
+    ratings = genres_learned_ratings(seed=0)
+    config = mf.MFConfig(n_factors=8, epochs=3, seed=0)
+    init = np.random.default_rng(config.seed).normal(0.0, config.init_std, (ratings.n_items, 8))
+    chance = chance_level(demo.true_genre)
+    assert linear_probe_score(init, demo.true_genre) < chance + 0.1
+    probes = []
+    model = mf.train(ratings, config,
+                     on_epoch=lambda s, snap: probes.append(linear_probe_score(snap.item_factors,
+                                                                               demo.true_genre)))
+    assert len(probes) == 3 and probes[-1] > 0.9
+    items = model.item_embeddings()
+    genre = items.metadata["genre"]
+    assert [genre.value(i) for i in range(items.n)] == demo.true_genre_names

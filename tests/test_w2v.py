@@ -329,8 +329,11 @@ def test_analogy_accuracy_reported_per_epoch(lee, gensim_test_data, tmp_path):
                    analogy_path=qfile)
     assert [r.analogy_questions for r in reports] == [2, 2]  # "gnorble" is not in the vocabulary
     assert all(0.0 <= r.analogy_accuracy <= 1.0 for r in reports)
-    with pytest.raises(DataError, match="no analogy questions"):
-        AnalogyQuestions.load(lee)
+    with pytest.raises(DataError) as err:
+        AnalogyQuestions.load(lee)  # not a question file: the first line is not four words
+    assert err.value.line == 1 and err.value.path == str(lee)
+    with pytest.raises(DataError, match="no such file|No such file"):
+        AnalogyQuestions.load(tmp_path / "missing.txt")
 
 
 @pytest.mark.parametrize("binary", [False, True])

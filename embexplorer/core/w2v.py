@@ -50,8 +50,6 @@ FRAME_WORDS = 1000
 #: Analogy questions use only this many most frequent words (gensim's default is 300,000;
 #: a smaller one keeps a per-epoch evaluation to seconds).
 ANALOGY_RESTRICT_VOCAB = 30_000
-#: Questions scored per matrix product in the analogy evaluation (bounds memory).
-ANALOGY_BATCH = 512
 #: Wikipedia articles shorter than this (in tokens) are skipped, as gensim's WikiCorpus does.
 WIKI_ARTICLE_MIN_TOKENS = 50
 #: Default worker threads: gensim's default, capped by the machine.
@@ -404,40 +402,34 @@ class W2VResult:
 # ---------------------------------------------------------------------------
 
 class AnalogyQuestions:
-    """Analogy questions ``a b c d`` ("a is to b as c is to d") in word2vec's format.
+    """Analogy questions ``a b c d`` in word2vec's format, parsed once, scored after every epoch.
 
-    Lines starting with ``:`` name sections; matching is case-insensitive as
-    in gensim's ``evaluate_word_analogies``.  Questions are parsed once; each
-    :meth:`evaluate` is a few float32 matrix products, so scoring after every
-    epoch stays cheap.
+    Scoring is :func:`embexplorer.core.evaluation.evaluate_analogies` (3CosAdd,
+    gensim's ``evaluate_word_analogies`` answers, batched), restricted to the
+    :data:`ANALOGY_RESTRICT_VOCAB` most frequent words.
     """
 
-    def __init__(self, questions: list[tuple[str, str, str, str]], path: str = "") -> None:
-        self.questions = questions
+    def __init__(self, sections: list, path: str = "") -> None:
+        self.sections = sections
         self.path = path
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> AnalogyQuestions:
-        """Read a question file (``questions-words.txt`` layout)."""
+        """Read a question file (``questions-words.txt`` layout); DataError when unusable."""
+        from embexplorer.core.evaluation import read_analogy_questions
+
         path = Path(path)
-        questions = []
         try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                for line in fh:
-                    if line.startswith(":"):
-                        continue
-                    words = line.split()
-                    if len(words) == 4:
-                        questions.append(tuple(w.upper() for w in words))
+            sections = read_analogy_questions(path)
         except OSError as err:
             raise DataError(f"cannot read analogy questions: {err.strerror or err}", path) from err
-        if not questions:
+        if not any(sec.questions for sec in sections):
             raise DataError("no analogy questions (lines 'a b c d') found", path)
-        return cls(questions, str(path))
+        return cls(sections, str(path))
 
     def evaluate(self, labels: Sequence[str], vectors: np.ndarray,
                  restrict_vocab: int = ANALOGY_RESTRICT_VOCAB) -> tuple[float, int]:
-        """Accuracy of 3CosAdd over the answerable questions.
+        """Accuracy over the answerable questions and how many there were.
 
         Parameters
         ----------
@@ -453,32 +445,10 @@ class AnalogyQuestions:
         (accuracy, n_questions)
             ``accuracy`` is 0.0 when no question is answerable.
         """
-        n = min(restrict_vocab, len(labels))
-        upper = [w.upper() for w in labels[:n]]
-        ok: dict[str, int] = {}
-        for i in range(n - 1, -1, -1):  # the most frequent spelling wins, as in gensim
-            ok[upper[i]] = i
-        idx = [(ok[a], ok[b], ok[c], ok[d]) for a, b, c, d in self.questions
-               if a in ok and b in ok and c in ok and d in ok]
-        if not idx:
-            return 0.0, 0
-        q = np.asarray(idx, dtype=np.intp)
-        vec = np.asarray(vectors[:n], dtype=np.float32)
-        norms = np.linalg.norm(vec, axis=1, keepdims=True)
-        unit = vec / np.where(norms > 0, norms, 1)
-        canon = np.asarray([ok[u] for u in upper], dtype=np.intp)  # row -> canonical row of its spelling
-        correct = 0
-        for start in range(0, len(q), ANALOGY_BATCH):
-            qb = q[start:start + ANALOGY_BATCH]
-            target = unit[qb[:, 1]] - unit[qb[:, 0]] + unit[qb[:, 2]]
-            sims = target @ unit.T
-            # The question words (in any spelling) are never the answer.
-            banned = ((canon[None, :] == qb[:, 0:1]) | (canon[None, :] == qb[:, 1:2])
-                      | (canon[None, :] == qb[:, 2:3]))
-            sims[banned] = -np.inf
-            pred = np.argmax(sims, axis=1)
-            correct += int(np.count_nonzero(canon[pred] == qb[:, 3]))
-        return correct / len(q), len(q)
+        from embexplorer.core.evaluation import evaluate_analogies
+
+        report = evaluate_analogies(EmbeddingSet(labels, vectors), self.sections, restrict=restrict_vocab)
+        return report.accuracy, report.evaluated
 
 
 # ---------------------------------------------------------------------------
@@ -728,7 +698,7 @@ def save_word2vec(emb: EmbeddingSet, path: str | os.PathLike, binary: bool = Fal
         from embexplorer.core import formats
     except ImportError:
         formats = None
-    if formats is not None and hasattr(formats, "save"):
+    if formats is not None and hasattr(formats, "save") and fmt in getattr(formats, "FORMAT_NAMES", ()):
         formats.save(emb, path, fmt)
         return
     # Same bytes as gensim's save_word2vec_format (binary rows carry no newline).
