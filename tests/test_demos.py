@@ -12,6 +12,7 @@ from embexplorer.core.demos import (
     LECTURE_MOVIES,
     RATING_MAX,
     RATING_MIN,
+    analogy_questions_path,
     chance_level,
     generate_genre_ratings,
     genres_learned_ratings,
@@ -99,6 +100,7 @@ def test_ratings_alone_reveal_the_genre(demo):
 
 def test_wiki_sample_corpus():
     lee, wiki = wiki_sample_corpus_paths()
+    assert analogy_questions_path().is_file()
     assert lee.name == "lee_background.cor" and wiki.name.endswith("-shortened.bz2")
     corpus = wiki_sample_corpus(max_articles=2)
     sentences = list(corpus)

@@ -301,6 +301,13 @@ def test_reader_error_during_training_is_raised_not_hung(corpus_file):
     assert isinstance(box.get("err"), OSError) and "disk went away" in str(box["err"])
 
 
+@pytest.mark.parametrize("bad", [dict(vector_size=0), dict(epochs=0), dict(negative=0),
+                                 dict(min_alpha=0.5, alpha=0.1)])
+def test_invalid_settings_are_refused(corpus_file, bad):
+    with pytest.raises(ValueError):
+        train_word2vec(LineCorpus(corpus_file), W2VSettings(**{**TINY, **bad}))
+
+
 def test_vocabulary_too_small_is_a_data_error(corpus_file):
     with pytest.raises(DataError, match="min count"):
         train_word2vec(LineCorpus(corpus_file), W2VSettings(**{**TINY, "min_count": 10 ** 6}))
@@ -347,3 +354,8 @@ def test_save_word2vec_round_trip(corpus_file, tmp_path, binary):
     assert list(kv.index_to_key) == emb.labels
     np.testing.assert_allclose(kv.vectors, emb.vectors, rtol=1e-6)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    from embexplorer.core.formats import load
+
+    again = load(out, use_cache=False)
+    assert again.labels == emb.labels and again.format == ("word2vec-binary" if binary else "word2vec")
+    np.testing.assert_allclose(again.vectors, emb.vectors, rtol=1e-6)

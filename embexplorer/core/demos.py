@@ -284,6 +284,11 @@ def wiki_sample_corpus(max_articles: int | None = None):
                          WikiDumpCorpus(wiki, lowercase=True, max_articles=max_articles)])
 
 
+def analogy_questions_path() -> Path:
+    """gensim's copy of the Google analogy test set (``questions-words.txt``)."""
+    return gensim_test_data_dir() / "questions-words.txt"
+
+
 def wiki_demo_settings():
     """Hyperparameters for the Wikipedia-sample demo (a few seconds on 2 cores)."""
     from embexplorer.core.w2v import W2VSettings

@@ -309,6 +309,18 @@ class W2VSettings:
     min_alpha: float = 0.0001
     max_final_vocab: int | None = None
 
+    def validate(self) -> None:
+        """Raise ``ValueError`` for settings gensim cannot train with."""
+        for name in ("vector_size", "window", "epochs", "workers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.min_count < 0 or self.negative < 0 or self.sample < 0:
+            raise ValueError("min_count, negative and sample must not be negative")
+        if self.negative == 0 and not self.hs:
+            raise ValueError("negative must be at least 1 unless hierarchical softmax (hs) is on")
+        if not 0 < self.min_alpha <= self.alpha:
+            raise ValueError("learning rates must satisfy 0 < min_alpha <= alpha")
+
     def gensim_kwargs(self) -> dict:
         """Keyword arguments for :class:`gensim.models.Word2Vec`."""
         kw = asdict(self)
@@ -575,6 +587,7 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
                        top_n_frames: int = FRAME_WORDS, source: str = "") -> W2VResult:
     """Train word2vec on ``corpus``; see :func:`train_word2vec`.  Returns a :class:`W2VResult`."""
     settings = settings or W2VSettings()
+    settings.validate()
     analogies = AnalogyQuestions.load(analogy_path) if analogy_path else None
     stream = _GuardedStream(corpus, control)
     model = _make_model_class()(**settings.gensim_kwargs())
@@ -661,8 +674,9 @@ def train_word2vec(corpus: Iterable[list[str]], settings: W2VSettings | None = N
     settings : W2VSettings, optional
         Hyperparameters (defaults: gensim's).
     control : TaskControl, optional
-        Progress in words processed; ``cancel()`` stops at once and keeps the last
-        complete epoch (``Cancelled`` is raised only if no epoch completed).
+        Progress in words processed (reported from gensim's producer thread);
+        ``cancel()`` ends the current epoch at once and keeps the last complete
+        one (``Cancelled`` is raised only if no epoch completed).
     on_epoch : callable, optional
         ``on_epoch(EpochReport)`` after every complete epoch, in the training thread.
     analogy_path : path, optional
@@ -687,26 +701,7 @@ def train_word2vec(corpus: Iterable[list[str]], settings: W2VSettings | None = N
 # ---------------------------------------------------------------------------
 
 def save_word2vec(emb: EmbeddingSet, path: str | os.PathLike, binary: bool = False) -> None:
-    """Write ``emb`` in word2vec format (text or binary), atomically.
+    """Write ``emb`` in word2vec format, text or binary, atomically (via :func:`formats.save`)."""
+    from embexplorer.core import formats
 
-    Uses :func:`embexplorer.core.formats.save` when the project's format
-    module provides it, else gensim's ``save_word2vec_format`` into a
-    temporary file that replaces ``path`` only when complete.
-    """
-    fmt = "word2vec-binary" if binary else "word2vec"
-    try:
-        from embexplorer.core import formats
-    except ImportError:
-        formats = None
-    if formats is not None and hasattr(formats, "save") and fmt in getattr(formats, "FORMAT_NAMES", ()):
-        formats.save(emb, path, fmt)
-        return
-    # Same bytes as gensim's save_word2vec_format (binary rows carry no newline).
-    with atomic_write(path, "wb") as fh:
-        fh.write(f"{emb.n} {emb.dims}\n".encode())
-        vectors = emb.vectors
-        for label, vec in zip(emb.labels, vectors):
-            if binary:
-                fh.write(f"{label} ".encode() + vec.astype(np.float32).tobytes())
-            else:
-                fh.write(f"{label} {' '.join(repr(float(x)) for x in vec)}\n".encode())
+    formats.save(emb, path, "word2vec-binary" if binary else "word2vec")
