@@ -164,3 +164,13 @@ def test_base_url_precedence(monkeypatch):
     assert DATASETS["movielens-latest-small"].sha256 is None
     with pytest.raises(DataError, match="unknown dataset"):
         dl.resolve("movielens-5m")
+
+
+def test_md5_catalogues(served, tmp_path):
+    md5 = hashlib.md5((served["root"] / "ml-100k.zip").read_bytes()).hexdigest()
+    res = fetch(_spec(served, sha256=None, md5=md5, subdir="gensim-data"), tmp_path)
+    assert res.verified and not res.from_cache
+    assert fetch(_spec(served, sha256=None, md5=md5), tmp_path).from_cache
+    with pytest.raises(DataError, match="MD5"):
+        fetch(_spec(served, sha256=None, md5="f" * 32), tmp_path / "other")
+    assert not (tmp_path / "other" / "ml-100k.zip").exists()

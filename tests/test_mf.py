@@ -296,3 +296,48 @@ def test_ratings_without_metadata_train(tmp_path):
     assert emb.labels[0] == "item 0"
     m.save(tmp_path / "m.npz")
     assert MFModel.load(tmp_path / "m.npz").n_items == 30
+
+
+def test_extreme_biases_and_most_rated(trained):
+    low, high = trained.extreme_biases(5, min_ratings=20)
+    counts = trained.item_meta["counts"]
+    assert all(counts[i] >= 20 for i, _ in low + high)
+    assert [b for _, b in low] == sorted(b for _, b in low)
+    eligible = trained.item_bias[counts >= 20]
+    assert low[0][1] == pytest.approx(eligible.min()) and high[0][1] == pytest.approx(eligible.max())
+    top = trained.most_rated(10)
+    assert counts[top[0]] == counts.max() and list(counts[top]) == sorted(counts[top], reverse=True)
+    emb = trained.item_embeddings(top_n=10)
+    assert emb.n == 10 and emb.metadata["ratings"].values[0] == counts.max()
+
+
+def test_spark_als_factors(tmp_path, ml100k):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = np.random.default_rng(0)
+    k = 4
+    users = [3, 1, 2]
+    items = [50, 1, 181, 99999]
+    U = rng.normal(size=(3, k)).astype(np.float32)
+    M = rng.normal(size=(4, k)).astype(np.float32)
+    for name, ids, mat in (("userFactors", users, U), ("itemFactors", items, M)):
+        folder = tmp_path / "als" / name
+        folder.mkdir(parents=True)
+        (folder / "_SUCCESS").write_bytes(b"")
+        table = pa.table({"id": pa.array(ids, pa.int32()),
+                          "features": pa.array(mat.tolist(), pa.list_(pa.float32()))})
+        pq.write_table(table, folder / "part-00000.parquet")
+    from embexplorer.core.mf import load_spark_als
+
+    m = load_spark_als(tmp_path / "als", data=ml100k)
+    assert m.user_ids == ["1", "2", "3"] and m.item_ids == ["1", "50", "181", "99999"]
+    np.testing.assert_allclose(m.user_factors[m.user_row("3")], U[0])
+    np.testing.assert_allclose(m.item_factors[m.item_row("181")], M[2])
+    # plain dot product, as Spark predicts
+    assert m.predict([0], [1])[0] == pytest.approx(float(U[1] @ M[0]), rel=1e-5)
+    assert m.titles[m.item_row("50")] == "Star Wars (1977)" and m.titles[3] == ""
+    rated = set(m.seen(m.user_row("1"))[0].tolist())
+    assert m.item_row("1") in rated  # user 1 rated movie 1 in u.data
+    assert not rated & {i for i, _ in m.recommend(m.user_row("1"), 4)}
+    with pytest.raises(DataError, match="not a Spark ALS"):
+        load_spark_als(tmp_path)

@@ -76,6 +76,8 @@ class RemoteFile:
         Environment variable overriding ``base_url``.
     subdir : str
         Folder under :func:`~embexplorer.core.paths.cache_dir`.
+    md5 : str or None
+        Expected MD5 (hex), for catalogues that publish only MD5 (gensim-data's ``list.json``).
     """
 
     name: str
@@ -87,6 +89,7 @@ class RemoteFile:
     base_url: str = MOVIELENS_BASE_URL
     url_env: str = MOVIELENS_URL_ENV
     subdir: str = MOVIELENS_SUBDIR
+    md5: str | None = None
 
     @property
     def display_size(self) -> int | None:
@@ -152,7 +155,7 @@ def sha256_of(path: str | os.PathLike, control: TaskControl | None = None) -> st
 
 def download_file(url: str, dest: str | os.PathLike, size: int | None = None, sha256: str | None = None,
                   control: TaskControl | None = None, timeout: float = TIMEOUT_S,
-                  check_zip: bool | None = None) -> tuple[str, int]:
+                  check_zip: bool | None = None, md5: str | None = None) -> tuple[str, int]:
     """Stream ``url`` into ``dest``; replace ``dest`` only once the download is complete and valid.
 
     Parameters
@@ -160,7 +163,7 @@ def download_file(url: str, dest: str | os.PathLike, size: int | None = None, sh
     url : str
         ``https://`` (certificates checked), ``http://`` or ``file://``.
     dest : path
-    size, sha256 : expected size / hash, checked when given.
+    size, sha256, md5 : expected size / hashes, checked when given.
     control : TaskControl, optional
         Progress (fraction of bytes) and cancellation.
     timeout : float
@@ -185,6 +188,7 @@ def download_file(url: str, dest: str | os.PathLike, size: int | None = None, sh
         check_zip = dest.suffix.lower() == ".zip"
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     h = hashlib.sha256()
+    h_md5 = hashlib.md5(usedforsecurity=False) if md5 is not None else None
     got = 0
     try:
         with os.fdopen(fd, "wb") as out:
@@ -218,6 +222,8 @@ def download_file(url: str, dest: str | os.PathLike, size: int | None = None, sh
                         break
                     out.write(chunk)
                     h.update(chunk)
+                    if h_md5 is not None:
+                        h_md5.update(chunk)
                     got += len(chunk)
                     if size is not None and got > size + SIZE_SLACK_BYTES:
                         raise DataError(f"larger than the expected {size:,} bytes", url)
@@ -233,6 +239,8 @@ def download_file(url: str, dest: str | os.PathLike, size: int | None = None, sh
         digest = h.hexdigest()
         if sha256 is not None and digest != sha256.lower():
             raise DataError(f"checksum mismatch: SHA-256 {digest}, expected {sha256.lower()}", url)
+        if h_md5 is not None and h_md5.hexdigest() != md5.lower():
+            raise DataError(f"checksum mismatch: MD5 {h_md5.hexdigest()}, expected {md5.lower()}", url)
         if check_zip and not zipfile.is_zipfile(tmp):
             raise DataError("downloaded file is not a zip archive", url)
         control.check()
@@ -278,8 +286,16 @@ def cached(spec: RemoteFile | str, directory: str | os.PathLike | None = None,
     digest = sha256_of(path, control)
     if spec.sha256 is not None and digest != spec.sha256.lower():
         return None
+    if spec.md5 is not None:
+        h = hashlib.md5(usedforsecurity=False)
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        if h.hexdigest() != spec.md5.lower():
+            return None
     record = read_record(path) or {}
-    return FetchResult(path, digest, size, True, spec.sha256 is not None, record.get("url", ""))
+    return FetchResult(path, digest, size, True, spec.sha256 is not None or spec.md5 is not None,
+                       record.get("url", ""))
 
 
 def fetch(spec: RemoteFile | str, directory: str | os.PathLike | None = None, base_url: str | None = None,
@@ -309,10 +325,10 @@ def fetch(spec: RemoteFile | str, directory: str | os.PathLike | None = None, ba
             return hit
     url = spec.url(base_url)
     dest = folder / spec.filename
-    digest, size = download_file(url, dest, spec.size, spec.sha256, control, timeout)
+    digest, size = download_file(url, dest, spec.size, spec.sha256, control, timeout, md5=spec.md5)
     record = {"name": spec.name, "url": url, "sha256": digest, "size": size,
-              "verified": spec.sha256 is not None,
+              "verified": spec.sha256 is not None or spec.md5 is not None,
               "downloaded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     with atomic_write(_sidecar(dest), "w", encoding="utf-8") as fh:
         json.dump(record, fh, indent=1)
-    return FetchResult(dest, digest, size, False, spec.sha256 is not None, url)
+    return FetchResult(dest, digest, size, False, spec.sha256 is not None or spec.md5 is not None, url)

@@ -556,6 +556,25 @@ class MFModel:
         bias = float(x[k]) if use_bias else 0.0
         return vector, bias
 
+    def extreme_biases(self, n: int = 10, min_ratings: int = 0
+                       ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """The ``n`` lowest and ``n`` highest movie biases (fastai's "liked regardless of taste").
+
+        ``min_ratings`` skips movies with fewer training ratings (their biases are mostly noise).
+        Returns (lowest ascending, highest descending) lists of (item index, bias).
+        """
+        counts = np.asarray(self.item_meta.get("counts", np.full(self.n_items, np.inf)))
+        rows = np.flatnonzero(counts >= min_ratings)
+        order = rows[np.argsort(self.item_bias[rows], kind="stable")]
+        low = [(int(i), float(self.item_bias[i])) for i in order[:n]]
+        high = [(int(i), float(self.item_bias[i])) for i in order[::-1][:n]]
+        return low, high
+
+    def most_rated(self, n: int) -> np.ndarray:
+        """Indices of the ``n`` items with most training ratings (fastai shows 1,000), most first."""
+        counts = np.asarray(self.item_meta.get("counts", np.zeros(self.n_items)))
+        return np.argsort(-counts, kind="stable")[:n]
+
     # -- embedding sets -------------------------------------------------------
     def _item_labels(self) -> list[str]:
         titles = [t or f"item {i}" for t, i in zip(self.titles, self.item_ids)]
@@ -564,11 +583,12 @@ class MFModel:
             seen[t] = seen.get(t, 0) + 1
         return [t if seen[t] == 1 else f"{t} [{i}]" for t, i in zip(titles, self.item_ids)]
 
-    def item_embeddings(self) -> EmbeddingSet:
+    def item_embeddings(self, top_n: int | None = None) -> EmbeddingSet:
         """Movie vectors as an item :class:`EmbeddingSet` (labels: titles, made unique with the id).
 
         Metadata: ``genre`` (first listed genre), ``genres``, ``year``, ``ratings`` (count
-        in training), ``mean rating``, ``bias`` and ``id``.
+        in training), ``mean rating``, ``bias`` and ``id``.  With ``top_n``, only the
+        ``top_n`` most-rated movies, most rated first.
         """
         meta = {"genre": MetadataColumn.categorical("genre", list(self.item_meta.get(
                     "main_genre", [""] * self.n_items))),
@@ -582,8 +602,9 @@ class MFModel:
                     "means", np.full(self.n_items, np.nan)), dtype=np.float64)),
                 "bias": MetadataColumn.numeric("bias", self.item_bias.astype(np.float64)),
                 "id": MetadataColumn.categorical("id", list(self.item_ids))}
-        return EmbeddingSet(self._item_labels(), self.item_factors, meta, kind="item",
-                            source=self.info.get("source", ""), format="mf")
+        emb = EmbeddingSet(self._item_labels(), self.item_factors, meta, kind="item",
+                           source=self.info.get("source", ""), format="mf")
+        return emb if top_n is None else emb.subset(self.most_rated(top_n))
 
     def user_embeddings(self) -> EmbeddingSet:
         """User vectors as a user :class:`EmbeddingSet` (labels ``user ID``)."""
@@ -824,3 +845,76 @@ def train(data, config: MFConfig | None = None, train_rows=None, valid_rows=None
         last_good.info["cancelled"] = True
         return last_good
     return last_good
+
+
+# ---------------------------------------------------------------------------
+# Factors trained elsewhere
+# ---------------------------------------------------------------------------
+def _read_spark_factors(folder, path) -> tuple[list[str], np.ndarray]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(folder)
+    except Exception as err:  # pyarrow raises several types for unreadable data
+        raise DataError(f"cannot read Parquet factors: {err}", folder) from None
+    if "id" not in table.column_names or "features" not in table.column_names:
+        raise DataError("expected columns 'id' and 'features' (Spark ALS factors)", folder)
+    ids = np.asarray(table.column("id").to_numpy(zero_copy_only=False))
+    feats = table.column("features").combine_chunks()
+    lengths = np.asarray(feats.value_lengths().to_numpy(zero_copy_only=False))
+    if len(lengths) == 0:
+        raise DataError("no factors", folder)
+    if (lengths != lengths[0]).any():
+        raise DataError("factor vectors differ in length", folder)
+    vectors = np.asarray(feats.flatten().to_numpy(zero_copy_only=False), dtype=np.float32)
+    vectors = vectors.reshape(len(ids), int(lengths[0]))
+    order = np.argsort(ids, kind="stable")
+    return [str(i) for i in ids[order].tolist()], np.ascontiguousarray(vectors[order])
+
+
+def load_spark_als(path: str | os.PathLike, data=None) -> MFModel:
+    """Read a Spark MLlib ALS model saved with ``model.save(path)`` (needs pyarrow).
+
+    ALS predicts the plain dot product, so the model has no sigmoid range and
+    no biases.  ``data`` (a :class:`~embexplorer.core.movielens.Ratings` with
+    the same ids) adds titles, metadata and the already-rated items.
+    """
+    from pathlib import Path
+
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise DataError("reading Spark ALS factors needs pyarrow (pip install pyarrow)", path) from None
+    root = Path(path)
+    for part in ("userFactors", "itemFactors"):
+        if not (root / part).is_dir():
+            raise DataError(f"not a Spark ALS model folder (no {part}/)", path)
+    user_ids, U = _read_spark_factors(root / "userFactors", path)
+    item_ids, M = _read_spark_factors(root / "itemFactors", path)
+    if U.shape[1] != M.shape[1]:
+        raise DataError(f"user factors have rank {U.shape[1]}, item factors {M.shape[1]}", path)
+    config = MFConfig(n_factors=U.shape[1], y_range=None, use_bias=False)
+    model = MFModel(U, M, np.zeros(len(user_ids), np.float32), np.zeros(len(item_ids), np.float32), 0.0,
+                    config, user_ids, item_ids, info={"source": str(root), "layout": "spark-als"})
+    if data is not None:
+        pos = [data.item_index.get(i) for i in item_ids]
+        model.titles = [data.titles[p] if p is not None else "" for p in pos]
+        # data indices -> model rows (-1: not in the model)
+        upos = {u: k for k, u in enumerate(user_ids)}
+        ipos = {i: k for k, i in enumerate(item_ids)}
+        umap = np.array([upos.get(u, -1) for u in data.user_ids], dtype=np.int64)
+        imap = np.array([ipos.get(i, -1) for i in data.item_ids], dtype=np.int64)
+        mu, mi = umap[data.users], imap[data.items]
+        keep = (mu >= 0) & (mi >= 0)
+        mu, mi, mr = mu[keep], mi[keep], data.ratings[keep]
+        model.seen_indptr, model.seen_items, model.seen_ratings = _seen_csr(mu, mi, mr, len(user_ids))
+        ic = np.bincount(mi, minlength=len(item_ids)).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            im = np.where(ic > 0, np.bincount(mi, mr.astype(np.float64), len(item_ids)) / np.maximum(ic, 1),
+                          np.nan)
+        genres_of = [data.item_genre_text(p) if p is not None and data.genres.shape[1] else "" for p in pos]
+        main = data.main_genres()
+        model.item_meta = {"counts": ic, "means": im, "genres": genres_of,
+                           "main_genre": [main[p] if p is not None else "" for p in pos],
+                           "years": np.array([data.years[p] if p is not None else np.nan for p in pos])}
+    return model
