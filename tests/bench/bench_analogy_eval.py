@@ -1,0 +1,133 @@
+"""Analogy evaluation: our batched ``evaluate_analogies`` vs gensim ``evaluate_word_analogies``.
+
+Data: the real GloVe 6B 50-d rows of ``../shared/data/glove-6B-50d-top5k`` (5,050 words, kept
+first so their frequency order stands) padded to 100,000 rows with seeded filler rows drawn from a
+Gaussian with the GloVe rows' per-dimension mean and spread (they compete as candidates, as a
+large vocabulary's rare words do).  Questions: gensim's own ``questions-words.txt``; defaults of
+both sides (first 300,000 rows, case-insensitive, inputs excluded, 3CosAdd).  Both sides see the
+very same float32 array.  The per-section correct/incorrect lists must be identical.  The
+word-pair evaluation (wordsim353) is timed beside gensim's too, and our 3CosMul (no gensim peer).
+
+    python -m tests.bench.bench_analogy_eval [--quick] [--rows N] [--repeats R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_ROWS = 100_000
+QUICK_ROWS = 20_000
+DEFAULT_REPEATS = 2
+QUICK_SECTIONS = 3
+SEED = 2013
+#: The issue's bar: at least this many times faster than gensim.
+TARGET_SPEEDUP = 10.0
+GLOVE = Path("glove-6B-50d-top5k") / "glove.6B.50d.top5k.txt"
+
+
+def build(rows: int):
+    """(labels, vectors): real GloVe rows first, seeded filler after."""
+    from gensim.models import KeyedVectors
+
+    from tests.conftest import shared_data_dir
+
+    data = shared_data_dir()
+    if data is None or not (data / GLOVE).is_file():
+        sys.exit(f"real data not found ({GLOVE}); set EMBEXPLORER_SHARED_DATA")
+    real = KeyedVectors.load_word2vec_format(str(data / GLOVE), no_header=True)
+    v = real.vectors
+    rng = np.random.default_rng(SEED)
+    n_fill = max(rows - len(v), 0)
+    fill = rng.standard_normal((n_fill, v.shape[1]), dtype=np.float32) * v.std(0) + v.mean(0)
+    labels = list(real.index_to_key) + [f"filler{i:07d}" for i in range(n_fill)]
+    return labels, np.ascontiguousarray(np.vstack([v, fill]), dtype=np.float32)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help=f"smoke run: {QUICK_ROWS:,} rows, first {QUICK_SECTIONS} sections, one repeat")
+    p.add_argument("--rows", type=int)
+    p.add_argument("--repeats", type=int)
+    args = p.parse_args(argv)
+    rows = args.rows or (QUICK_ROWS if args.quick else DEFAULT_ROWS)
+    repeats = args.repeats or (1 if args.quick else DEFAULT_REPEATS)
+
+    import gensim.test.utils
+    from gensim.models import KeyedVectors
+
+    from embexplorer.core.embeddings import EmbeddingSet
+    from embexplorer.core.evaluation import evaluate_analogies, evaluate_word_pairs, read_analogy_questions
+
+    test_data = Path(gensim.test.utils.module_path) / "test_data"
+    questions = test_data / "questions-words.txt"
+    if args.quick:  # gensim reads a file: write the first sections to a temporary one
+        import tempfile
+
+        text = questions.read_text(encoding="utf-8").split("\n: ")
+        tmp = Path(tempfile.mkdtemp()) / "questions-quick.txt"
+        tmp.write_text("\n: ".join(text[:QUICK_SECTIONS]) + "\n", encoding="utf-8")
+        questions = tmp
+
+    labels, vectors = build(rows)
+    kv = KeyedVectors(vectors.shape[1])
+    kv.index_to_key = labels
+    kv.key_to_index = {lab: i for i, lab in enumerate(labels)}
+    kv.vectors = vectors
+    kv.expandos = {}
+    emb = EmbeddingSet(labels, vectors)
+    n_q = sum(len(s.questions) for s in read_analogy_questions(questions))
+    print(f"vectors: {len(labels):,} x {vectors.shape[1]} (5,050 real GloVe rows + seeded filler); "
+          f"{questions.name}: {n_q:,} questions")
+
+    t_ours, t_gensim, same = [], [], True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for _ in range(repeats):  # alternate so machine load hits both alike
+            t = time.perf_counter()
+            score, sections = kv.evaluate_word_analogies(str(questions))
+            t_gensim.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            report = evaluate_analogies(emb, questions)
+            t_ours.append(time.perf_counter() - t)
+            for gs, s in zip(sections, report.sections):
+                same &= gs["correct"] == [tuple(w.upper() for w in o.question.words) for o in s.correct]
+                same &= gs["incorrect"] == [tuple(w.upper() for w in o.question.words) for o in s.incorrect]
+            same &= score == report.accuracy
+    g, o = min(t_gensim), min(t_ours)
+    print(f"3CosAdd evaluation ({report.evaluated:,} evaluated, {report.skipped:,} skipped OOV), "
+          f"best of {repeats}:")
+    print(f"  gensim evaluate_word_analogies : {g:7.3f} s   accuracy {score:.4f}")
+    print(f"  ours evaluate_analogies        : {o:7.3f} s   accuracy {report.accuracy:.4f}  "
+          f"({report.exact_rescored} near-tie questions re-scored exactly)")
+    med = statistics.median(t_gensim) / statistics.median(t_ours)
+    print(f"  speed-up gensim/ours           : {g / o:7.1f}x  (median {med:.1f}x)")
+    print(f"  identical per-question results : {'yes' if same else 'NO'}")
+    t = time.perf_counter()
+    cm = evaluate_analogies(emb, questions, method="3cosmul")
+    print(f"ours 3CosMul evaluation          : {time.perf_counter() - t:7.3f} s   accuracy {cm.accuracy:.4f}")
+
+    pairs = test_data / "wordsim353.tsv"
+    t = time.perf_counter()
+    gp = kv.evaluate_word_pairs(str(pairs))
+    tg = time.perf_counter() - t
+    t = time.perf_counter()
+    op = evaluate_word_pairs(emb, pairs)
+    to = time.perf_counter() - t
+    print(f"wordsim353 pairs: gensim {1e3 * tg:.1f} ms, ours {1e3 * to:.1f} ms ({tg / to:.1f}x); "
+          f"Spearman {gp[1][0]:.4f} vs {op.spearman:.4f}, identical: {gp[1][0] == op.spearman}")
+    if rows >= DEFAULT_ROWS and not args.quick:
+        verdict = "meets" if g / o >= TARGET_SPEEDUP else "MISSES"
+        print(f"target >= {TARGET_SPEEDUP:.0f}x faster at >= 100,000 rows: {verdict} ({g / o:.1f}x)")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
