@@ -50,6 +50,13 @@ def _random_low_rank(n, d, rank=8, offset=0.0, seed=SEED) -> np.ndarray:
     return X.astype(np.float32)
 
 
+def _tiny_blocks(monkeypatch) -> None:
+    """Force MIN_BLOCK_ROWS-row blocks in every pass (many blocks on a small file)."""
+    monkeypatch.setattr(pca_mod, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(pca_mod, "DIRECT_BLOCK_BYTES", 1)
+    monkeypatch.setattr(pca_mod, "PROJECT_BLOCK_ROWS", pca_mod.MIN_BLOCK_ROWS)
+
+
 def _assert_close_to_reference(res: PCAResult, X: np.ndarray, rtol_ratio=1e-4, coord_tol=1e-4):
     k = res.n_components
     comps, var, ratio, coords = _reference(X, k)
@@ -108,15 +115,25 @@ def test_large_offset_stays_exact():
     _assert_close_to_reference(res, X, rtol_ratio=1e-3, coord_tol=1e-3)
 
 
-def test_many_blocks_equal_one_block(monkeypatch, glove):
-    whole = fit_pca(glove, n_components=5)
-    monkeypatch.setattr(pca_mod, "BLOCK_BYTES", 1)  # -> MIN_BLOCK_ROWS rows per block
-    monkeypatch.setattr(pca_mod, "PROJECT_BLOCK_ROWS", 100)
-    chunked = fit_pca(glove, n_components=5)
+@pytest.mark.parametrize("offset", [0.0, 40.0])  # raw-rows path and shifted path
+def test_many_blocks_equal_one_block(monkeypatch, glove, offset):
+    X = glove + np.float32(offset)
+    whole = fit_pca(X, n_components=5)
+    _tiny_blocks(monkeypatch)
+    chunked = fit_pca(X, n_components=5)
     assert glove.shape[0] > 10 * pca_mod.MIN_BLOCK_ROWS
     np.testing.assert_allclose(chunked.components, whole.components, atol=1e-5)
     np.testing.assert_allclose(chunked.coords, whole.coords, atol=1e-4)
     np.testing.assert_allclose(chunked.explained_variance_ratio, whole.explained_variance_ratio, rtol=1e-5)
+
+
+def test_translation_invariance(glove):
+    # PCA ignores a constant offset; the offset data takes the shifted (centring) path.
+    a = fit_pca(glove, n_components=5)
+    b = fit_pca(glove + np.linspace(-30, 30, glove.shape[1], dtype=np.float32), n_components=5)
+    np.testing.assert_allclose(b.components, a.components, atol=2e-4)
+    np.testing.assert_allclose(b.coords, a.coords, atol=2e-4 * np.abs(a.coords).max())
+    np.testing.assert_allclose(b.explained_variance_ratio, a.explained_variance_ratio, rtol=1e-4)
 
 
 def test_wide_data_uses_exact_svd(monkeypatch):
@@ -274,7 +291,7 @@ def test_axis_label_xy_and_transform(glove):
 # ----------------------------------------------------------------------------- progress and cancel
 
 def test_progress_reaches_one_and_is_monotonic(monkeypatch, glove):
-    monkeypatch.setattr(pca_mod, "BLOCK_BYTES", 1)
+    _tiny_blocks(monkeypatch)
     seen = []
     fit_pca(glove, control=TaskControl(lambda f, m: seen.append((f, m)), min_interval=0.0))
     fractions = [f for f, _ in seen]
@@ -285,7 +302,7 @@ def test_progress_reaches_one_and_is_monotonic(monkeypatch, glove):
 
 
 def test_cancel_between_blocks(monkeypatch, glove):
-    monkeypatch.setattr(pca_mod, "BLOCK_BYTES", 1)
+    _tiny_blocks(monkeypatch)
     calls = []
 
     def on_progress(fraction, message):

@@ -10,21 +10,23 @@ from *every* row -- no sampling, no random pre-projection -- so the result is
 the PCA itself, not an approximation of it; the only error is floating-point
 rounding.  To keep that small we
 
-* centre each block of rows before multiplying it (by a shift taken from the
-  first block, corrected exactly afterwards -- the classic "shifted data"
-  one-pass algorithm), so the Gram matrix never suffers the cancellation of
-  ``X.T @ X - n * mean mean.T`` when the mean is large against the spread;
+* shift every row by the first block's mean before multiplying (the classic one-pass "shifted
+  data" algorithm, corrected exactly with the column sums), so the Gram matrix does not suffer
+  the cancellation of ``X.T @ X - n * mean mean.T`` when the mean is large against the spread.
+  When the mean is already small (``UNCENTRED_MAX_MEAN_RATIO``; true of word vectors) the raw
+  float32 rows go straight to BLAS, which saves a copy and loses at most about one bit;
 * multiply blocks of ``BLOCK_BYTES`` in float32 (BLAS ``syrk``, the fast part)
   and add the d x d partial sums into a float64 accumulator, so rounding does
   not grow with n;
 * solve the d x d symmetric eigenproblem in float64 (``numpy.linalg.eigh``).
 
 The total variance (denominator of the explained-variance ratios) is the trace
-of ``C``: the variance over all d dimensions, not only the k kept.  Squaring
-``Xc`` doubles its condition number, which only affects directions whose
-variance is ~1e-7 of the largest -- irrelevant for a scatter plot -- and for
-more than ``COVARIANCE_MAX_DIMS`` dimensions (where the d x d eigenproblem gets
-expensive) we use the SVD of the centred matrix instead.
+of ``C``: the variance over all d dimensions, not only the k kept.  Forming
+``Xc.T @ Xc`` squares the condition number, which only costs relative accuracy
+in directions whose variance is below ~1e-7 of the largest -- never the leading
+components a scatter shows.  For more than ``COVARIANCE_MAX_DIMS`` dimensions
+(where the d x d eigenproblem gets expensive) we take the SVD of the centred
+matrix instead (exact too, but it needs a centred float32 copy of ``X``).
 
 How signs are fixed
 -------------------
@@ -53,6 +55,9 @@ COVARIANCE_MAX_DIMS = 1000
 #: Rows are processed in float32 blocks of about this many bytes: small enough to stay in cache
 #: between centring and the BLAS product, large enough to keep BLAS efficient (tuned on 400k x 300).
 BLOCK_BYTES = 4 << 20
+#: Blocks of raw float32 rows (no copy to keep in cache) can be larger: fewer BLAS calls, each
+#: waking the BLAS threads, which matters on a busy machine.
+DIRECT_BLOCK_BYTES = 32 << 20
 #: Block rows are clamped to this range whatever the width.
 MIN_BLOCK_ROWS = 256
 MAX_BLOCK_ROWS = 65536
@@ -249,8 +254,9 @@ def _as_matrix(vectors) -> np.ndarray:
     return X
 
 
-def _block_rows(d: int) -> int:
-    return int(min(MAX_BLOCK_ROWS, max(MIN_BLOCK_ROWS, BLOCK_BYTES // (4 * d))))
+def _block_rows(d: int, block_bytes: int | None = None) -> int:
+    size = BLOCK_BYTES if block_bytes is None else block_bytes
+    return int(min(MAX_BLOCK_ROWS, max(MIN_BLOCK_ROWS, size // (4 * d))))
 
 
 def _covariance(X: np.ndarray, control: TaskControl) -> tuple[np.ndarray, np.ndarray]:
@@ -268,6 +274,7 @@ def _covariance(X: np.ndarray, control: TaskControl) -> tuple[np.ndarray, np.nda
         # cancellation and saves a copy of every block (the shift correction below stays exact).
         shift64 = np.zeros(d, dtype=np.float64)
         buf = None
+        rows = _block_rows(d, DIRECT_BLOCK_BYTES)
     else:
         buf = np.empty((min(n, rows), d), dtype=np.float32)
     shift = shift64.astype(np.float32)
