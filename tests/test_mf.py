@@ -341,3 +341,21 @@ def test_spark_als_factors(tmp_path, ml100k):
     assert not rated & {i for i, _ in m.recommend(m.user_row("1"), 4)}
     with pytest.raises(DataError, match="not a Spark ALS"):
         load_spark_als(tmp_path)
+
+
+def test_sparse_updates_touch_only_batch_rows_and_learn(ml100k, u1):
+    from embexplorer.core.mf import _Params, _sparse_step
+
+    rng = np.random.default_rng(0)
+    params = _Params(10, 12, 3, True)
+    params.flat[:] = rng.normal(0, 0.1, params.flat.shape)
+    before = params.flat.copy()
+    _, m1 = params.zeros_like()
+    _, m2 = params.zeros_like()
+    users, items = np.array([1, 1, 4]), np.array([2, 7, 7])
+    _sparse_step(params.views, m1, m2, users, items, np.array([5.0, 1.0, 3.0]), MFConfig(), 1e-2, 1)
+    changed_u = np.flatnonzero((params.views["U"] != before[:30].reshape(10, 3)).any(axis=1))
+    assert changed_u.tolist() == [1, 4]
+    base = float(np.sqrt(np.mean((ml100k.ratings[u1.test] - ml100k.ratings[u1.train].mean()) ** 2)))
+    m = train(ml100k, MFConfig(sparse=True, epochs=QUICK_EPOCHS), u1.train, u1.test)
+    assert m.history[-1].valid_rmse < 0.85 * base

@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"sigmoid output range (default {d.y_range[0]:g} {d.y_range[1]:g})")
     parser.add_argument("--no-sigmoid", action="store_true", help="plain dot product, no sigmoid range")
     parser.add_argument("--no-bias", action="store_true", help="no user and movie biases")
+    parser.add_argument("--sparse", action="store_true",
+                        help="lazy AdamW updating only each batch's rows: much faster on large data "
+                             "(ml-1m and up), slightly less accurate on ml-100k")
     parser.add_argument("--seed", type=int, default=None, help=f"random seed (default {d.seed})")
     parser.add_argument("--out", metavar="MODEL", help="save the trained model to MODEL (.npz)")
 
@@ -67,6 +70,8 @@ def config_from_args(args):
         overrides["y_range"] = None
     if args.no_bias:
         overrides["use_bias"] = False
+    if args.sparse:
+        overrides["sparse"] = True
     config = MFConfig.lecture(**overrides) if args.lecture else MFConfig(**overrides)
     try:
         config.validate()

@@ -25,6 +25,10 @@ Two presets:
   so fewer, larger batches need a larger ``wd`` for the same total decay):
   about 4x faster and as accurate (see ``tests/bench/bench_mf.py``).
 
+For large datasets (ml-1m and up) ``MFConfig(sparse=True)`` switches to lazy
+AdamW that touches only the rows of each batch (3x faster per epoch on ml-1m's
+shape; on ml-100k u1 0.922 RMSE instead of 0.917).
+
 Everything is vectorised: per batch, gradients are scattered with
 ``np.bincount`` on flattened (row, factor) indices, and the Adam update runs on
 one flat float32 buffer holding all parameters.
@@ -103,6 +107,11 @@ class MFConfig:
     init_std : float
     schedule : {"one_cycle", "constant"}
     optimizer : {"adamw"}
+    sparse : bool
+        Lazy updates: each batch updates (and decays) only the rows of the users and
+        movies it contains, like PyTorch's ``SparseAdam``.  Per-batch cost no longer grows
+        with the number of users and movies, which large datasets (ml-1m and up) need;
+        not the lecture's dense AdamW, so it wants its own ``weight_decay``.
     """
 
     n_factors: int = DEFAULT_FACTORS
@@ -116,6 +125,7 @@ class MFConfig:
     init_std: float = INIT_STD
     schedule: str = "one_cycle"
     optimizer: str = "adamw"
+    sparse: bool = False
 
     @classmethod
     def lecture(cls, **overrides) -> MFConfig:
@@ -262,6 +272,44 @@ def loss_and_grads(params: dict[str, np.ndarray], users: np.ndarray, items: np.n
     if "g" in params:
         grads["g"] = np.array([dz.sum()])
     return loss, grads
+
+
+def _sparse_step(V: dict, M1: dict, M2: dict, users: np.ndarray, items: np.ndarray, ratings: np.ndarray,
+                 config: MFConfig, lr: float, step: int) -> float:
+    """One lazy AdamW step touching only the batch's rows; returns the batch MSE."""
+    ur, uinv = np.unique(users, return_inverse=True)
+    ir, iinv = np.unique(items, return_inverse=True)
+    U, M = V["U"], V["M"]
+    Uu, Mi = U[users], M[items]
+    z = np.einsum("ij,ij->i", Uu, Mi)
+    if "bu" in V:
+        z = z + V["bu"][users] + V["bm"][items]
+    if config.y_range is None:
+        pred = z
+    else:
+        lo, hi = config.y_range
+        s = _sigmoid(z)
+        pred = lo + (hi - lo) * s
+    err = pred - ratings
+    dz = (2.0 / len(ratings)) * err
+    if config.y_range is not None:
+        dz = dz * (hi - lo) * s * (1.0 - s)
+    updates = [("U", ur, _scatter_rows(uinv, dz[:, None] * Mi, len(ur))),
+               ("M", ir, _scatter_rows(iinv, dz[:, None] * Uu, len(ir)))]
+    if "bu" in V:
+        updates += [("bu", ur, np.bincount(uinv, weights=dz, minlength=len(ur))),
+                    ("bm", ir, np.bincount(iinv, weights=dz, minlength=len(ir)))]
+    b1, b2 = ADAM_BETAS
+    debias1 = 1 - b1 ** step
+    debias2 = 1 - b2 ** step
+    decay = 1.0 - lr * config.weight_decay
+    for name, rows, g in updates:
+        m = M1[name][rows] * b1 + (1 - b1) * g
+        v = M2[name][rows] * b2 + (1 - b2) * g * g
+        M1[name][rows] = m
+        M2[name][rows] = v
+        V[name][rows] = V[name][rows] * decay - (lr / debias1) * m / (np.sqrt(v / debias2) + ADAM_EPS)
+    return float(np.mean(err.astype(np.float64) ** 2))
 
 
 def _lr_at(config: MFConfig, step: int, total: int) -> float:
@@ -766,8 +814,8 @@ def train(data, config: MFConfig | None = None, train_rows=None, valid_rows=None
     V = params.views
     V["U"][:] = rng.normal(0.0, config.init_std, (n_users, k))
     V["M"][:] = rng.normal(0.0, config.init_std, (n_items, k))
-    m1 = np.zeros_like(params.flat)
-    m2 = np.zeros_like(params.flat)
+    m1, M1 = params.zeros_like()
+    m2, M2 = params.zeros_like()
     gflat, G = params.zeros_like()
     tmp = np.empty_like(params.flat)
     b1, b2 = ADAM_BETAS
@@ -801,12 +849,18 @@ def train(data, config: MFConfig | None = None, train_rows=None, valid_rows=None
             loss_sum = 0.0
             for b in range(n_batches):
                 idx = perm[b * bs:(b + 1) * bs]
+                step += 1
+                lr = _lr_at(config, step, total)
+                if config.sparse:
+                    loss_sum += _sparse_step(V, M1, M2, users[idx], items[idx], ratings[idx], config,
+                                             lr, step) * len(idx)
+                    if b % CHECK_EVERY_BATCHES == 0:
+                        control.progress(step / total, f"epoch {epoch}/{config.epochs}")
+                    continue
                 loss, grads = loss_and_grads(V, users[idx], items[idx], ratings[idx], config.y_range)
                 loss_sum += loss * len(idx)
                 for name, gval in grads.items():
                     G[name][...] = gval
-                step += 1
-                lr = _lr_at(config, step, total)
                 # AdamW (fastai flavour): decoupled decay, bias-corrected moments
                 if config.weight_decay:
                     params.flat *= 1.0 - lr * config.weight_decay

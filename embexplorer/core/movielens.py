@@ -186,7 +186,7 @@ class Ratings:
         return Ratings(self.users[rows], self.items[rows], self.ratings[rows],
                        None if self.timestamps is None else self.timestamps[rows],
                        self.user_ids, self.item_ids, self.titles, self.years, self.genre_names,
-                       self.genres, self.user_meta, self.layout, self.source)
+                       self.genres, self.user_meta, self.layout, self.source, list(self.warnings))
 
 
 # ---------------------------------------------------------------------------
