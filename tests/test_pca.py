@@ -136,15 +136,19 @@ def test_translation_invariance(glove):
     np.testing.assert_allclose(b.explained_variance_ratio, a.explained_variance_ratio, rtol=1e-4)
 
 
-def test_wide_data_uses_exact_svd(monkeypatch):
-    X = _random_low_rank(60, 120, seed=SEED + 1)
+@pytest.mark.parametrize("shape", [(60, 120), (400, 120)])  # fewer rows than dims, and more (QR first)
+def test_wide_data_uses_exact_svd(monkeypatch, shape):
+    X = _random_low_rank(*shape, seed=SEED + 1)
     monkeypatch.setattr(pca_mod, "COVARIANCE_MAX_DIMS", 100)
     res = fit_pca(X, n_components=5)
     _assert_close_to_reference(res, X)
+    top = res.components[np.arange(5), np.argmax(np.abs(res.components), axis=1)]
+    assert np.all(top > 0)
     monkeypatch.undo()
-    via_cov = fit_pca(X, n_components=5)  # n < d through the covariance route agrees too
+    via_cov = fit_pca(X, n_components=5)  # the covariance route agrees, signs included
     np.testing.assert_allclose(via_cov.coords, res.coords, atol=1e-3 * np.abs(res.coords).max())
     np.testing.assert_allclose(via_cov.components, res.components, atol=1e-4)
+    np.testing.assert_allclose(via_cov.explained_variance_ratio, res.explained_variance_ratio, rtol=1e-4)
 
 
 # ----------------------------------------------------------------------------- signs

@@ -18,7 +18,8 @@ rounding.  To keep that small we
 * multiply blocks of ``BLOCK_BYTES`` in float32 (BLAS ``syrk``, the fast part)
   and add the d x d partial sums into a float64 accumulator, so rounding does
   not grow with n;
-* solve the d x d symmetric eigenproblem in float64 (``numpy.linalg.eigh``).
+* solve the d x d symmetric eigenproblem in float64 (LAPACK ``syevr`` via ``scipy.linalg.eigh``,
+  asking for the k largest eigenpairs only).
 
 The total variance (denominator of the explained-variance ratios) is the trace
 of ``C``: the variance over all d dimensions, not only the k kept.  Forming
@@ -170,10 +171,13 @@ def fit_pca(vectors, n_components: int = DEFAULT_COMPONENTS,
         mean, cov = _covariance(X, control)
         _check_finite(cov)
         total = float(np.trace(cov))
-        # eigh returns ascending eigenvalues; keep the k largest.
-        evals, evecs = np.linalg.eigh(cov)
-        evals = evals[::-1][:k]
-        comps = evecs[:, ::-1][:, :k].T
+        # Only the k largest eigenpairs (LAPACK syevr, ~3x faster than all of them at d = 1000);
+        # scipy comes with scikit-learn.  Ascending order -> reverse.
+        from scipy.linalg import eigh
+
+        evals, evecs = eigh(cov, subset_by_index=[d - k, d - 1], check_finite=False)
+        evals = evals[::-1]
+        comps = evecs[:, ::-1].T
     else:
         mean, comps, evals, total = _svd_components(X, k, control)
     evals = np.clip(evals, 0.0, None)  # round-off can make tiny eigenvalues negative
@@ -309,7 +313,11 @@ def _accumulate(X, rows, shift, buf, g32, gram, sums, control) -> None:
 
 
 def _svd_components(X: np.ndarray, k: int, control: TaskControl):
-    """Wide data: exact SVD of the centred rows (float32 copy of X)."""
+    """Wide data: exact SVD of the centred rows (a float32 copy of X).
+
+    Tall matrices are first reduced to their d x d triangular factor R (QR), whose singular values
+    and right vectors are those of the centred rows, so no n x d matrix of left vectors is built.
+    """
     n, d = X.shape
     mean = np.zeros(d, dtype=np.float64)
     rows = _block_rows(d)
@@ -323,8 +331,14 @@ def _svd_components(X: np.ndarray, k: int, control: TaskControl):
         np.subtract(X[start:start + rows], mean, out=xc[start:start + rows], casting="unsafe")
         control.check()
     control.progress(0.3 * COVARIANCE_PROGRESS_SHARE, "PCA: SVD")
-    _, s, vt = np.linalg.svd(xc, full_matrices=False)
-    del xc
+    if n > d:
+        r = np.linalg.qr(xc, mode="r")
+        del xc
+        control.progress(0.8 * COVARIANCE_PROGRESS_SHARE, "PCA: SVD")
+        _, s, vt = np.linalg.svd(r)
+    else:
+        _, s, vt = np.linalg.svd(xc, full_matrices=False)
+        del xc
     var = s.astype(np.float64) ** 2 / max(n - 1, 1)
     return mean, vt[:k].astype(np.float64), var[:k], float(var.sum())
 
