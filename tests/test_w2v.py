@@ -184,7 +184,7 @@ def test_vectors_learn_the_word_classes(corpus_file):
     assert min(within) > max(across) + 0.2
 
 
-def test_result_is_a_word_embedding_set(lee):
+def test_result_is_a_word_embedding_set(lee, tmp_path):
     result = train_word2vec_run(LineCorpus(lee), W2VSettings(**{**TINY, "epochs": 1, "min_count": 5}))
     emb, wv = result.embedding, result.model.wv
     assert emb.kind == "word" and emb.labels == list(wv.index_to_key) and emb.dims == 12
@@ -192,6 +192,12 @@ def test_result_is_a_word_embedding_set(lee):
     counts = emb.metadata["count"].values
     assert counts[0] == wv.get_vecattr("the", "count") and np.all(np.diff(counts) <= 0)
     assert counts.min() >= 5
+    # The model is a plain gensim Word2Vec that gensim can save and load.
+    from gensim.models import Word2Vec
+
+    assert type(result.model) is Word2Vec
+    result.model.save(str(tmp_path / "m.model"))
+    np.testing.assert_array_equal(Word2Vec.load(str(tmp_path / "m.model")).wv.vectors, wv.vectors)
     assert emb.metadata["rank"].value(0) == "1" and emb.labels[0] == "the"
     assert result.corpus_words == sum(len(line.split()) for line in lee.read_text().splitlines())
 

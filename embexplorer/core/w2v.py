@@ -509,11 +509,9 @@ class _GuardedStream:
                 if words >= next_check:
                     next_check = words + PROGRESS_EVERY_WORDS
                     self.words = words
-                    if control is not None:
-                        if control.cancelled:
-                            self.truncated = True
-                            return
-                        self._report(control, words)
+                    if control is not None and not self._report(control, words):
+                        self.truncated = True
+                        return
         except GeneratorExit:
             raise
         except BaseException as err:  # noqa: BLE001 - handed to the calling thread
@@ -522,7 +520,8 @@ class _GuardedStream:
         finally:
             self.words = words
 
-    def _report(self, control: TaskControl, words: int) -> None:
+    def _report(self, control: TaskControl, words: int) -> bool:
+        """Report progress; False once Stop was asked for."""
         try:
             if self.total_planned:
                 done = self.done_words + words
@@ -530,7 +529,8 @@ class _GuardedStream:
             else:
                 control.progress(None, f"{self.label}: {words:,} words")
         except Cancelled:
-            self.truncated = True
+            return False
+        return True
 
 
 def _make_model_class():
@@ -652,6 +652,8 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
     except _Stop:
         pass
     model.wv.norms = None
+    model.__class__ = model.__class__.__mro__[1]  # plain gensim Word2Vec again: picklable, saveable
+    model.__dict__.pop("_epoch_stats", None)
     log.info("word2vec: %d epochs in %.2f s (%s)", len(history), time.perf_counter() - t0,
              "stopped" if state["stopped"] else "complete")
     emb = model_to_embedding_set(model, source=source)
