@@ -127,6 +127,7 @@ class QuestionOutcome:
     predicted: str
     predicted_row: int
     correct: bool
+    rows: tuple[int, int, int] = (-1, -1, -1)  # rows of a, b, c as the evaluation resolved them
 
 
 @dataclass
@@ -374,7 +375,7 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
             prow = int(predicted_rows[qi])
             label = labels[prow]
         ok = fold(label) == fold(q.expected)
-        outcome = QuestionOutcome(q, label, prow, ok)
+        outcome = QuestionOutcome(q, label, prow, ok, tuple(int(x) for x in rows[qi]))
         (reports[si].correct if ok else reports[si].incorrect).append(outcome)
     return AnalogyReport(reports, method, stop, case_insensitive, time.perf_counter() - t0, source, n_exact)
 

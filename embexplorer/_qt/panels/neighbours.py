@@ -1,0 +1,313 @@
+"""Nearest-neighbour panel: query by label (with completion), by clicked point or by vector."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from embexplorer._qt.search import LabelIndex
+from embexplorer.core.errors import DataError
+from embexplorer.core.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K, Neighbour, nearest
+
+#: Column heading of the score, per metric.
+SCORE_HEADINGS = {"cosine": "cosine", "dot": "dot product", "euclidean": "distance"}
+#: Significant digits shown for scores.
+SCORE_DIGITS = 4
+
+
+class TableModel(QtCore.QAbstractTableModel):
+    """A read-only table of display rows (lists of str/float/int); numbers right-aligned."""
+
+    def __init__(self, headers: Sequence[str] = (), parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._headers = list(headers)
+        self._rows: list[list] = []
+
+    def set_rows(self, rows: list[list], headers: Sequence[str] | None = None) -> None:
+        self.beginResetModel()
+        if headers is not None:
+            self._headers = list(headers)
+        self._rows = rows
+        self.endResetModel()
+
+    def rows(self) -> list[list]:
+        return self._rows
+
+    def rowCount(self, parent=None) -> int:  # noqa: N802 (Qt API)
+        return 0 if parent is not None and parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self._headers)
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        value = self._rows[index.row()][index.column()]
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
+            if isinstance(value, float):
+                return f"{value:.{SCORE_DIGITS}f}"
+            return str(value)
+        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)):
+            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == QtCore.Qt.ItemDataRole.DisplayRole and orientation == QtCore.Qt.Orientation.Horizontal:
+            return self._headers[section] if section < len(self._headers) else None
+        return None
+
+
+def make_table(model: QtCore.QAbstractTableModel) -> QtWidgets.QTableView:
+    """A compact, row-selecting table view on ``model``."""
+    view = QtWidgets.QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setAlternatingRowColors(True)
+    return view
+
+
+class LabelEdit(QtWidgets.QLineEdit):
+    """A line edit completing labels by prefix (case-insensitive, most frequent first).
+
+    Only the few matching labels are put in the completer's model, so typing
+    stays instant with 400,000 labels (the sorted index is built on first use).
+
+    Signals
+    -------
+    label_chosen(int)
+        A completion was picked: its row.
+    """
+
+    label_chosen = QtCore.Signal(int)
+
+    def __init__(self, placeholder: str = "", parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self._model = QtCore.QStringListModel(self)
+        self.completer_ = QtWidgets.QCompleter(self._model, self)
+        self.completer_.setCompletionMode(QtWidgets.QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer_.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
+        self.completer_.setMaxVisibleItems(12)
+        self.completer_.setWidget(self)
+        self.completer_.activated[str].connect(self._on_completion_activated)
+        self.textEdited.connect(self._on_text_edited)
+        self._labels: Sequence[str] = ()
+        self._index: LabelIndex | None = None
+
+    def set_labels(self, labels: Sequence[str]) -> None:
+        """New labels to complete from."""
+        self._labels = labels
+        self._index = None
+        self._model.setStringList([])
+
+    def set_index(self, index: LabelIndex) -> None:
+        """Share an already built index (several edits over the same labels)."""
+        self._labels = index.labels
+        self._index = index
+
+    @property
+    def index(self) -> LabelIndex:
+        if self._index is None:
+            self._index = LabelIndex(self._labels)
+        return self._index
+
+    def completions(self) -> list[str]:
+        """Labels currently offered."""
+        return self._model.stringList()
+
+    def _on_text_edited(self, text: str) -> None:
+        if not self._labels:
+            return
+        rows = self.index.complete(text.strip())
+        self._model.setStringList([self._labels[r] for r in rows])
+        if rows:
+            self.completer_.complete()
+        else:
+            self.completer_.popup().hide()
+
+    def _on_completion_activated(self, text: str) -> None:
+        self.setText(text)
+        row = self.index.row(text)
+        if row is not None:
+            self.label_chosen.emit(int(row))
+
+
+class NeighboursPanel(QtWidgets.QWidget):
+    """Nearest neighbours of a label, a point or a vector.
+
+    Signals
+    -------
+    rows_highlighted(object)
+        int64 array: the query row (when the query is a row) followed by the
+        neighbour rows, for the scatter overlay; empty when cleared.
+    row_activated(int)
+        A result row was chosen (clicked or activated): its row in the set.
+    """
+
+    rows_highlighted = QtCore.Signal(object)
+    row_activated = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.emb = None
+        self.results: list[Neighbour] = []
+        self.current_row: int | None = None
+        self._last_query: tuple | None = None  # ("row", row) or ("vector", vec, description)
+
+        self.query_edit = LabelEdit("Label (Enter to search)")
+        self.search_button = QtWidgets.QPushButton("Search")
+        self.metric_combo = QtWidgets.QComboBox()
+        self.metric_combo.addItems(list(METRICS))
+        self.k_spin = QtWidgets.QSpinBox()
+        self.k_spin.setRange(MIN_K, MAX_K)
+        self.k_spin.setValue(DEFAULT_K)
+        self.k_spin.setPrefix("k = ")
+        self.restrict_spin = QtWidgets.QSpinBox()
+        self.restrict_spin.setRange(0, 0)
+        self.restrict_spin.setSpecialValueText("all rows")
+        self.restrict_spin.setPrefix("first ")
+        self.restrict_spin.setSingleStep(1000)
+        self.restrict_spin.setToolTip("Search only the first N rows (files are usually sorted by frequency)")
+        self.case_check = QtWidgets.QCheckBox("Ignore case")
+        self.status_label = QtWidgets.QLabel("")
+        self.status_label.setWordWrap(True)
+        self.model = TableModel(["rank", "label", "cosine"])
+        self.table = make_table(self.model)
+
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.query_edit, 1)
+        top.addWidget(self.search_button)
+        opts = QtWidgets.QHBoxLayout()
+        opts.addWidget(self.metric_combo)
+        opts.addWidget(self.k_spin)
+        opts.addWidget(self.restrict_spin)
+        opts.addWidget(self.case_check)
+        opts.addStretch(1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(opts)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.table, 1)
+
+        self.query_edit.returnPressed.connect(self._on_search)
+        self.query_edit.label_chosen.connect(self._on_label_chosen)
+        self.search_button.clicked.connect(self._on_search)
+        self.metric_combo.currentIndexChanged.connect(self._on_options_changed)
+        self.k_spin.valueChanged.connect(self._on_options_changed)
+        self.restrict_spin.valueChanged.connect(self._on_options_changed)
+        self.case_check.toggled.connect(self._on_options_changed)
+        self.table.clicked.connect(self._on_result_clicked)
+        self.table.activated.connect(self._on_result_clicked)
+        self.setEnabled(False)
+
+    # ------------------------------------------------------------------ API
+    def set_embeddings(self, emb) -> None:
+        """Show neighbours within ``emb`` (None clears the panel)."""
+        self.emb = emb
+        self.results = []
+        self.current_row = None
+        self._last_query = None
+        self.model.set_rows([])
+        self.status_label.setText("")
+        self.setEnabled(emb is not None)
+        if emb is None:
+            self.query_edit.set_labels(())
+            return
+        self.query_edit.set_labels(emb.labels)
+        self.restrict_spin.setRange(0, emb.n)
+        self.restrict_spin.setValue(0)
+        self.rows_highlighted.emit(np.empty(0, dtype=np.int64))
+
+    @property
+    def metric(self) -> str:
+        return self.metric_combo.currentText()
+
+    def query_label(self, label: str) -> bool:
+        """Search the neighbours of ``label``; False (and a message) when unknown."""
+        if self.emb is None:
+            return False
+        self.query_edit.setText(label)
+        try:
+            row = self.emb.row(label, case_insensitive=self.case_check.isChecked())
+        except KeyError:
+            self._show_error(f"'{label}' is not in the embeddings")
+            return False
+        self.query_row(row)
+        return True
+
+    @QtCore.Slot(int)
+    def query_row(self, row: int) -> None:
+        """Search the neighbours of a row (e.g. a clicked point)."""
+        if self.emb is None:
+            return
+        self.query_edit.setText(self.emb.labels[row])
+        self._last_query = ("row", int(row))
+        self._run()
+
+    @QtCore.Slot(object, str)
+    def query_vector(self, vec, description: str = "vector") -> None:
+        """Search the neighbours of a vector (e.g. from the analogy panel)."""
+        if self.emb is None:
+            return
+        vec = np.asarray(vec, dtype=np.float32).reshape(-1)
+        if vec.shape != (self.emb.dims,):
+            self._show_error(f"vector has {vec.size} values, the embeddings {self.emb.dims}")
+            return
+        self.query_edit.setText("")
+        self._last_query = ("vector", vec, description)
+        self._run()
+
+    # --------------------------------------------------------------- internals
+    def _run(self) -> None:
+        q = self._last_query
+        if q is None or self.emb is None:
+            return
+        restrict = self.restrict_spin.value() or None
+        target = q[1]
+        try:
+            self.results = nearest(self.emb, target, k=self.k_spin.value(), metric=self.metric,
+                                   restrict=restrict)
+        except (DataError, ValueError) as exc:
+            self._show_error(str(exc))
+            return
+        self.current_row = q[1] if q[0] == "row" else None
+        what = repr(self.emb.labels[q[1]]) if q[0] == "row" else q[2]
+        self.status_label.setText(f"{len(self.results)} nearest to {what} by {self.metric}"
+                                  + (f", first {restrict:,} rows" if restrict else ""))
+        meta = list(self.emb.metadata)
+        rows = []
+        for i, n in enumerate(self.results, start=1):
+            text = self.emb.metadata_text(n.row) if meta else {}
+            rows.append([i, n.label, n.score, *(text[m] for m in meta)])
+        self.model.set_rows(rows, ["rank", "label", SCORE_HEADINGS[self.metric], *meta])
+        self.table.resizeColumnsToContents()
+        head = [self.current_row] if self.current_row is not None else []
+        highlighted = head + [n.row for n in self.results]
+        self.rows_highlighted.emit(np.asarray(highlighted, dtype=np.int64))
+
+    def _show_error(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _on_search(self) -> None:
+        text = self.query_edit.text().strip()
+        if text:
+            self.query_label(text)
+
+    def _on_label_chosen(self, row: int) -> None:
+        self.query_row(row)
+
+    def _on_options_changed(self, *_args) -> None:
+        if self._last_query is not None:
+            self._run()
+
+    def _on_result_clicked(self, index: QtCore.QModelIndex) -> None:
+        if index.isValid() and index.row() < len(self.results):
+            self.row_activated.emit(self.results[index.row()].row)
