@@ -70,3 +70,35 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
     assert rc == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("embexplorer: error:") and message in err[0]
+
+
+def test_ctrl_c_keeps_and_saves_the_last_complete_epoch(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from gensim.models import KeyedVectors
+
+    corpus = write_corpus(tmp_path / "c.txt", n_sentences=20000)
+    out = tmp_path / "v.txt"
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "embexplorer", "train-w2v", str(corpus), *FAST,
+                             "--epochs", "500", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=root)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("epoch 1/500")
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    epochs_printed = 1 + sum(line.startswith("epoch ") for line in stdout.splitlines())
+    assert f"stopped after epoch {epochs_printed} of 500" in stderr
+    assert f"saved to {out}" in stdout
+    kv = KeyedVectors.load_word2vec_format(str(out))
+    assert kv.vector_size == 8 and "cat" in kv.key_to_index

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
 
 from embexplorer.core.errors import DataError
@@ -12,8 +14,11 @@ from embexplorer.core.errors import DataError
 NAME = "train-w2v"
 HELP = ("Train word2vec (gensim) on a text corpus: a file with one sentence per line, a folder of "
         "such files, .gz/.bz2/.xz versions, or a Wikipedia XML dump; print loss, words/s and "
-        "analogy accuracy after every epoch.")
+        "analogy accuracy after every epoch. Ctrl+C stops at once and keeps (and saves) the last "
+        "complete epoch, exit status 130.")
 
+#: Exit status of a run stopped with Ctrl+C (the last complete epoch is still printed and saved).
+EXIT_STOPPED = 130
 #: Output formats of --format.
 OUT_FORMATS = ("word2vec", "word2vec-binary")
 
@@ -62,6 +67,7 @@ def _check(args) -> None:
 
 
 def run(args) -> int:
+    from embexplorer.core.progress import TaskControl
     from embexplorer.core.w2v import W2VSettings, open_corpus, save_word2vec, train_word2vec_run
 
     _check(args)
@@ -80,9 +86,26 @@ def run(args) -> int:
         print(f"epoch {r.epoch}/{r.epochs}  loss {r.loss:12.1f}  {r.words_per_s:11,.0f} words/s{acc}",
               flush=True)
 
+    # First Ctrl+C: stop now, keep (and save) the last complete epoch; a second one aborts.
+    control = TaskControl()
+    previous = None
+
+    def on_sigint(signum, frame):
+        if control.cancelled:
+            raise KeyboardInterrupt
+        control.cancel()
+        print("embexplorer: stopping; keeping the last complete epoch (Ctrl+C again to abort)",
+              file=sys.stderr, flush=True)
+
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, on_sigint)
     t0 = time.perf_counter()
-    result = train_word2vec_run(corpus, settings, on_epoch=on_epoch,
-                                analogy_path=args.analogies, top_n_frames=0, source=str(args.corpus))
+    try:
+        result = train_word2vec_run(corpus, settings, control=control, on_epoch=on_epoch,
+                                    analogy_path=args.analogies, top_n_frames=0, source=str(args.corpus))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     elapsed = time.perf_counter() - t0
     if args.out:
         save_word2vec(result.embedding, args.out, binary=args.format == "word2vec-binary")
@@ -104,4 +127,8 @@ def run(args) -> int:
     else:
         print(f"{result.embedding.n:,} words x {result.embedding.dims} dims from {result.corpus_words:,} "
               f"corpus words in {elapsed:.1f} s" + (f"; saved to {args.out}" if args.out else ""))
+    if result.stopped:
+        print(f"embexplorer: stopped after epoch {result.epochs_completed} of {settings.epochs}",
+              file=sys.stderr)
+        return EXIT_STOPPED
     return 0
