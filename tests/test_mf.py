@@ -359,3 +359,12 @@ def test_sparse_updates_touch_only_batch_rows_and_learn(ml100k, u1):
     base = float(np.sqrt(np.mean((ml100k.ratings[u1.test] - ml100k.ratings[u1.train].mean()) ** 2)))
     m = train(ml100k, MFConfig(sparse=True, epochs=QUICK_EPOCHS), u1.train, u1.test)
     assert m.history[-1].valid_rmse < 0.85 * base
+
+
+def test_user_ratings_table(ml100k, u1, trained):
+    items, ratings, preds = trained.user_ratings(0)
+    mask = ml100k.users[u1.train] == 0
+    assert sorted(items.tolist()) == sorted(ml100k.items[u1.train][mask].tolist())
+    lookup = dict(zip(ml100k.items[u1.train][mask].tolist(), ml100k.ratings[u1.train][mask].tolist()))
+    assert all(lookup[i] == r for i, r in zip(items.tolist(), ratings.tolist()))
+    np.testing.assert_allclose(preds, trained.user_scores(0)[items], rtol=1e-5)

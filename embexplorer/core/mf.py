@@ -443,6 +443,15 @@ class MFModel:
         a, b = self.seen_indptr[user], self.seen_indptr[user + 1]
         return self.seen_items[a:b], self.seen_ratings[a:b]
 
+    def user_ratings(self, user: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The user's training ratings with the model's predictions: (items, ratings, predictions).
+
+        The per-user panel's table (error = prediction - rating).
+        """
+        items, ratings = self.seen(user)
+        preds = self.predict(np.full(len(items), user), items)
+        return items, ratings, preds
+
     # -- prediction --------------------------------------------------------------
     def _squash(self, z):
         if self.y_range is None:
