@@ -247,7 +247,8 @@ def _fast_block(data: bytes, dims: int, has_label: bool, first_line: int, path):
                     vals[i] = float(tok)
                 except ValueError:
                     return None  # the per-line path words the error
-    rows = vals.astype(np.float32).reshape(n, dims)
+    with np.errstate(over="ignore"):  # out-of-range values become inf, caught just below
+        rows = vals.astype(np.float32).reshape(n, dims)
     if not np.isfinite(rows).all():
         return None
     labels = [data[s - PAD:e - PAD] for s, e in zip(lab_st, lab_en)] if has_label else []
@@ -314,7 +315,8 @@ def _slow_block(data: bytes, dims: int, has_label: bool, first_line: int, path, 
             if not math.isfinite(row[j]):
                 raise DataError(f"{'NaN' if math.isnan(row[j]) else 'infinite'} value in column "
                                 f"{j + 1 + has_label}", path, lineno)
-        row32 = row.astype(np.float32)
+        with np.errstate(over="ignore"):
+            row32 = row.astype(np.float32)
         if not np.isfinite(row32).all():
             raise DataError("value too large for float32", path, lineno)
         rows.append(row32)

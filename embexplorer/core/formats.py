@@ -56,9 +56,9 @@ FORMAT_NAMES = ("word2vec", "glove", "fasttext", "word2vec-binary", "tsv", "npy"
 #: Formats whose parse result is kept in the load cache (the others are fast or pickles).
 CACHED_FORMATS = ("word2vec", "glove", "fasttext", "word2vec-binary", "tsv")
 #: Bytes read per step when streaming a text or binary file.
-READ_CHUNK_BYTES = 4 * 1024 * 1024
+READ_CHUNK_BYTES = 1024 * 1024
 #: Bytes read per step by the newline-counting pre-pass.
-COUNT_CHUNK_BYTES = 16 * 1024 * 1024
+COUNT_CHUNK_BYTES = 4 * 1024 * 1024
 #: Bytes examined when sniffing a file's format.
 SNIFF_BYTES = 64 * 1024
 #: Longest label accepted in a word2vec binary file (longer means the file is not one).
@@ -187,7 +187,7 @@ def detect_format(path: str | os.PathLike) -> str:
     if not head.strip():
         raise DataError("file is empty (only whitespace)", path)
     first, _, rest = head.partition(b"\n")
-    header = _parse_header(first)
+    header = _parse_header(first) if b"\t" not in first else None  # "1<TAB>2" is a projector row
     if header is not None:
         if _looks_binary(rest):
             return "word2vec-binary"
@@ -423,7 +423,7 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
             raise DataError("file is empty", path)
         line_no = 1
         first, _, rest = data.partition(b"\n")
-        header = _parse_header(first) if has_label else None
+        header = _parse_header(first) if has_label and b"\t" not in first else None
         if fmt in ("word2vec", "fasttext") and header is None:
             raise DataError(f"expected a header line 'count dims' for the {fmt} format "
                             "(a file without one is GloVe: use --format glove)", path, 1)
@@ -672,8 +672,8 @@ def _load_npy(path: Path, fmt: str, limit: int | None, control: TaskControl, _al
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as err:
-        if "pickle" in str(err).lower():
-            raise _pickle_refusal(path, "this .npy holds objects; it") from None
+        if "pickle" in str(err).lower() or "object" in str(err).lower():
+            raise _pickle_refusal(path, "this .npy holds Python objects; it") from None
         raise DataError(f"not a readable .npy file: {err}", path) from None
     _check_matrix(arr, path)
     control.progress(0.2, f"Reading {path.name}")
@@ -891,10 +891,18 @@ def save_projector_tsv(emb: EmbeddingSet, vectors_path: str | os.PathLike,
             cols = list(emb.metadata.items())
             fh.write("\t".join(["label"] + [_clean_label(n, "tsv") for n, _ in cols]) + "\n")
             for i, lab in enumerate(labels):
-                fh.write("\t".join([lab] + [_clean_label(c.value(i), "tsv") for _, c in cols]) + "\n")
+                fh.write("\t".join([lab] + [_cell(c, i) for _, c in cols]) + "\n")
         else:
             fh.write("".join(lab + "\n" for lab in labels))
     return [vectors_path, metadata_path]
+
+
+def _cell(col: MetadataColumn, row: int) -> str:
+    """A metadata value as TSV text; numbers in full precision (``value()`` rounds for display)."""
+    if col.kind == "numeric":
+        v = float(col.values[row])
+        return "" if np.isnan(v) else repr(v)
+    return _clean_label(col.value(row), "tsv")
 
 
 def load_seconds(func: Callable[[], EmbeddingSet]) -> tuple[EmbeddingSet, float]:
