@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -43,6 +44,26 @@ def _use_offscreen_if_headless() -> None:
     headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if headless and sys.platform.startswith("linux"):  # macOS and Windows always have a screen
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _quiet_qt_messages() -> None:
+    """Send Qt's debug/info/warning chatter to the log (``--screenshot`` prints one line or nothing).
+
+    The offscreen platform warns e.g. "This plugin does not support propagateSizeHints()", which
+    says nothing to the user and would break "exit 2 and ONE line" on errors.
+    """
+    from PySide6 import QtCore
+
+    log = logging.getLogger("embexplorer.qt")
+    Msg = QtCore.QtMsgType
+
+    def handler(kind, _context, message) -> None:
+        if kind in (Msg.QtCriticalMsg, Msg.QtFatalMsg):
+            print(f"{APP_NAME}: Qt: {message}", file=sys.stderr)
+        else:
+            log.debug("Qt: %s", message)
+
+    QtCore.qInstallMessageHandler(handler)
 
 
 def _application():
@@ -119,6 +140,7 @@ def _run_screenshot(args) -> int:
     if out.suffix.lower() != ".png":
         raise DataError("--screenshot writes PNG; give a file name ending in .png", out)
     _use_offscreen_if_headless()
+    _quiet_qt_messages()
     app = _application()
     from PySide6 import QtCore
 

@@ -48,8 +48,9 @@ STATE_VERSION = 1
 #: File-dialog filter of the formats we read.
 OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.kv *.model *.parquet);;"
                "All files (*)")
-#: Words in a DataError reason that mean "this is a pickle; ask the user first".
-PICKLE_CONSENT_MARKERS = ("allow-pickle", "allow_pickle", "pickle")
+#: Words in a DataError reason that mean "this is a pickle; ask the user first" (the loaders'
+#: refusal tells the user about --allow-pickle).
+PICKLE_CONSENT_MARKERS = ("--allow-pickle", "allow_pickle=true")
 
 _EMPTY_HTML = (
     "<div style='font-size:15pt; color:#555'>No embeddings open</div>"
@@ -159,7 +160,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.axes: tuple[int, int] = (0, 1)
         self.runner = TaskRunner(self)
         self._loading_path: str | None = None
-        self._load_request: tuple[str, str | None, int | None] = ("", None, None)
+        self._load_request: tuple[str, str | None, int | None, bool] = ("", None, None, False)
         self._replacing_load = False
         self._layout_restored = False
         self._panels: list[QtWidgets.QDockWidget] = []
@@ -334,7 +335,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         path = os.fspath(path)
         self._loading_path = path
-        self._load_request = (path, format, limit)
+        self._load_request = (path, format, limit, allow_pickle)
         self._show_busy(True, f"Loading {Path(path).name}…")
         self._replacing_load = True  # the load this one supersedes is not a user cancel
         try:
@@ -535,9 +536,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_load_error(self, err: BaseException) -> None:
         self._show_busy(False)
-        path, fmt, limit = self._load_request
+        path, fmt, limit, pickle_allowed = self._load_request
         self._loading_path = None
-        if self.interactive and needs_pickle_consent(err):
+        # Ask once: if consent was already given and the loader still refuses, it is a plain error.
+        if self.interactive and not pickle_allowed and needs_pickle_consent(err):
             if self._confirm_pickle(path):
                 self.open_file(path, format=fmt, limit=limit, allow_pickle=True)
                 return
