@@ -316,14 +316,15 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
         if block is None:
             block = EVAL_BLOCK_BYTES // (4 * max(stop, 1))
         block = int(min(max(block, EVAL_BLOCK_MIN), EVAL_BLOCK_MAX, m))
-        buf = np.empty((block, stop), np.float32)
-        extra = np.empty((2, block, stop), np.float32) if method == "3cosmul" else None
+        # 3CosMul needs the three cosine blocks at once: (cos b; cos c; cos a), one product
+        buf = np.empty((block * (3 if method == "3cosmul" else 1), stop), np.float32)
         unit_t = unit.T
         for start in range(0, m, block):
             control.progress(start / m, f"analogies {start:,} / {m:,}")
             sl = slice(start, min(start + block, m))
             r = rows[sl]
-            scores = buf[: len(r)]
+            k = len(r)
+            scores = buf[:k]
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 if method == "3cosadd":
                     q = unit[r[:, 1]] + unit[r[:, 2]] - unit[r[:, 0]]
@@ -331,19 +332,14 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
                     q /= np.where(qn > 0, qn, 1)
                     np.matmul(q, unit_t, out=scores)
                 else:
-                    # ((1 + cos b) / 2) * ((1 + cos c) / 2) / ((1 + cos a) / 2 + 1e-6), in place
-                    ca, cc = extra[0, : len(r)], extra[1, : len(r)]
-                    np.matmul(unit[r[:, 1]], unit_t, out=scores)
-                    np.matmul(unit[r[:, 2]], unit_t, out=cc)
-                    np.matmul(unit[r[:, 0]], unit_t, out=ca)
+                    np.matmul(unit[np.concatenate([r[:, 1], r[:, 2], r[:, 0]])], unit_t, out=buf[:3 * k])
+                    cc, ca = buf[k:2 * k], buf[2 * k:3 * k]
+                    # ((1+cb)/2 * (1+cc)/2) / ((1+ca)/2 + 1e-6) == (1+cb)(1+cc) / (2(1+ca) + 4e-6)
                     scores += 1
-                    scores *= 0.5
                     cc += 1
-                    cc *= 0.5
                     scores *= cc
-                    ca += 1
-                    ca *= 0.5
-                    ca += np.float32(0.000001)
+                    ca *= 2
+                    ca += np.float32(2 + 4e-6)
                     scores /= ca
             idx = np.arange(scores.shape[0])
             for j in range(3):
