@@ -265,37 +265,42 @@ class PointCloudItem(pg.GraphicsObject):
             return self._render_vector(fx, fy, cidx, w, h)
         return self._render_raster(fx, fy, cidx, w, h)
 
-    def _render_raster(self, fx: np.ndarray, fy: np.ndarray, cidx: np.ndarray, w: int, h: int
+    def _render_raster(self, fx: np.ndarray, fy: np.ndarray, cidx: np.ndarray, w_view: int, h_view: int
                        ) -> QtGui.QImage:
+        # Render with a margin of one point radius so points just outside the
+        # view still show their inner part after dilation; crop at the end.
+        pad = self._size // 2 + 1
+        w, h = w_view + 2 * pad, h_view + 2 * pad
         buf = np.zeros((h, w), dtype=np.uint32)
         if len(fx):
-            ix = fx.astype(np.int32)
-            iy = fy.astype(np.int32)
-            inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-            if not inside.all():
+            ix = (fx + np.float32(pad)).astype(np.int32)
+            iy = (fy + np.float32(pad)).astype(np.int32)
+            # Points were culled with a one-radius margin; drop the few that lie in
+            # the margin (clamping them would smear dots along the edges).
+            if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
+                inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
                 ix, iy, cidx = ix[inside], iy[inside], cidx[inside]
             lin = iy * np.int32(w) + ix
             counts = np.bincount(lin, minlength=w * h)
-            # Winner colour per pixel (last write wins); k = empty.
-            k = len(self._lut)
-            code = np.full(w * h, k, dtype=np.uint16)
+            # Winner colour per pixel (last write wins). Only hit pixels are read
+            # back, so the per-pixel work scales with the pixels touched, not the view.
+            code = np.empty(w * h, dtype=np.uint16)
             code[lin] = cidx
+            hit = np.flatnonzero(counts)
+            c = counts[hit]
             # Density -> alpha level, log-scaled so single points stay visible.
-            lvl = np.minimum(counts, DENSITY_SATURATION).astype(np.float32)
-            np.log1p(lvl, out=lvl)
+            lvl = np.log1p(np.minimum(c, DENSITY_SATURATION).astype(np.float32))
             lvl *= np.float32((DENSITY_LEVELS - 1) / np.log1p(DENSITY_SATURATION))
-            lvl_i = lvl.astype(np.int32)
+            k = len(self._lut)
             alphas = np.linspace(SINGLE_POINT_ALPHA, 255, DENSITY_LEVELS)
-            table = np.zeros((k + 1, DENSITY_LEVELS), dtype=np.uint32)
-            table[:k] = _premultiply(self._lut, alphas)
-            flat = table.reshape(-1)
-            # For empty pixels code = k whose table row is all zeros.
-            idx = code.astype(np.int32) * DENSITY_LEVELS
-            idx += lvl_i
-            np.take(flat, idx, out=buf.reshape(-1))
+            flat = _premultiply(self._lut, alphas).reshape(-1)
+            idx = code[hit].astype(np.int32) * DENSITY_LEVELS
+            idx += lvl.astype(np.int32)
+            np.minimum(idx, k * DENSITY_LEVELS - 1, out=idx)
+            buf.reshape(-1)[hit] = flat[idx]
             if self._size > 1:
                 buf = dilate_points(buf, self._size)
-        return self._wrap(buf)
+        return self._wrap(buf[pad:pad + h_view, pad:pad + w_view])
 
     def _sprite_atlas(self) -> QtGui.QPixmap:
         key = (self._size, tuple(int(c) for c in self._lut), self._outline)

@@ -41,26 +41,26 @@ LABELS_IN_VIEW_MAX = 150
 LABELS_FORCED_MAX = 120
 #: Candidates (in row order, i.e. most frequent first) considered for in-view labels.
 LABEL_CANDIDATES_MAX = 3000
+#: Margin around label text (pixels).
+LABEL_MARGIN_PX = 1
 #: Delay before labels are re-laid out after the view moved (ms): no work per pan step.
 LABEL_RELAYOUT_MS = 60
 #: When focusing a row, zoom in if the view spans more than this fraction of the data.
 FOCUS_ZOOM_FRACTION = 0.25
 #: Metadata lines shown in the hover tooltip.
 TOOLTIP_MAX_FIELDS = 8
-#: Opacity of unselected points while a selection exists.
-DIMMED_OPACITY = 0.35
 
 #: Colours of the light and dark themes.
 THEMES: dict[str, dict] = {
     "light": {
-        "background": "#ffffff", "foreground": "#3a3a3a", "grid": 0.12,
+        "background": "#ffffff", "foreground": "#3a3a3a", "grid": 0.12, "dimmed": 0.35,
         "point": (31, 119, 180), "selection": (230, 85, 13), "focus": (214, 39, 40),
         "hover": "#111111", "label": "#1a1a1a", "label_bg": (255, 255, 255, 190),
         "tooltip_bg": "rgba(255,255,255,235)", "tooltip_fg": "#1a1a1a", "tooltip_border": "#9a9a9a",
         "rubber": (40, 40, 40),
     },
     "dark": {
-        "background": "#1b1d21", "foreground": "#cfd2d6", "grid": 0.18,
+        "background": "#1b1d21", "foreground": "#cfd2d6", "grid": 0.05, "dimmed": 0.5,
         "point": (94, 172, 255), "selection": (255, 170, 60), "focus": (255, 90, 90),
         "hover": "#ffffff", "label": "#f0f0f0", "label_bg": (27, 29, 33, 190),
         "tooltip_bg": "rgba(40,42,48,240)", "tooltip_fg": "#f0f0f0", "tooltip_border": "#5a5d63",
@@ -249,7 +249,7 @@ class ScatterView(QtWidgets.QWidget):
         self.plot_widget.addItem(self.base_layer)
         self.selection_layer = PointCloudItem()
         self.selection_layer.setZValue(5)
-        self.selection_layer.set_point_size(DEFAULT_POINT_SIZE + 2)
+        self.selection_layer.set_point_size(DEFAULT_POINT_SIZE + 3)
         self.plot_widget.addItem(self.selection_layer)
         self._hover_item = _PassiveScatter(size=12, symbol="o", pxMode=True, antialias=True)
         self._hover_item.setZValue(30)
@@ -269,15 +269,16 @@ class ScatterView(QtWidgets.QWidget):
         self._label_timer.timeout.connect(self._on_relayout_labels)
 
         self._selection: SelectionModel | None = None
-        self.set_selection_model(selection or SelectionModel(0, self))
+        self.set_selection_model(selection if selection is not None else SelectionModel(0, self))
 
         self._vb.sigPointClicked.connect(self._on_view_clicked)
         self._vb.sigBoxSelected.connect(self._on_box_selected)
         self._vb.sigLassoSelected.connect(self._on_lasso_selected)
         self.plot_widget.viewport().installEventFilter(self)
-        esc = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
-        esc.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        esc.activated.connect(self._on_escape)
+        #: Esc clears the selection; a host with its own Esc action disables this one.
+        self.escape_shortcut = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
+        self.escape_shortcut.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.escape_shortcut.activated.connect(self._on_escape)
         self.set_theme("light")
 
     # -- basic API (kept from the placeholder) ------------------------------------
@@ -386,8 +387,7 @@ class ScatterView(QtWidgets.QWidget):
         self._hover_item.setBrush(pg.mkBrush(None))
         self._focus_item.setPen(pg.mkPen(t["focus"], width=2.5))
         self._focus_item.setBrush(pg.mkBrush(None))
-        self.selection_layer.set_colors(np.zeros(self.selection_layer.n, np.uint16),
-                                        self._selection_lut())
+        self._on_selection_changed()
         if self._mapping is None:
             self._apply_colors()
         for item in self._label_items:
@@ -401,7 +401,7 @@ class ScatterView(QtWidgets.QWidget):
     def set_point_size(self, size: int) -> None:
         """Point diameter in pixels."""
         self.base_layer.set_point_size(size)
-        self.selection_layer.set_point_size(size + 2)
+        self.selection_layer.set_point_size(size + 3)
         self._hover_item.setSize(size + 8)
 
     @property
@@ -528,7 +528,7 @@ class ScatterView(QtWidgets.QWidget):
         self.selection_layer.set_points(self._x[rows], self._y[rows])
         self.selection_layer.set_colors(np.zeros(len(rows), np.uint16), self._selection_lut())
         self.selection_layer.setVisible(len(rows) > 0)
-        self.base_layer.setOpacity(DIMMED_OPACITY if len(rows) else 1.0)
+        self.base_layer.setOpacity(THEMES[self._theme]["dimmed"] if len(rows) else 1.0)
         self._schedule_labels()
 
     # -- hit testing --------------------------------------------------------------
@@ -726,15 +726,14 @@ class ScatterView(QtWidgets.QWidget):
             self.plot_widget.addItem(curve, ignoreBounds=True)
             items.append(curve)
             if heads:
-                px, py = self._vb.viewPixelSize()
-                for (xa, ya), (xb, yb) in seg:
-                    # Angle in screen space (y grows downwards on screen).
-                    ang = np.degrees(np.arctan2(-(yb - ya) / (py or 1), (xb - xa) / (px or 1)))
-                    head = pg.ArrowItem(pos=(xb, yb), angle=180 + ang, headLen=12, tipAngle=32,
+                for a, b in seg:
+                    head = pg.ArrowItem(pos=tuple(b), headLen=12, tipAngle=32,
                                         pen=pg.mkPen(color), brush=pg.mkBrush(color))
                     head.setZValue(spec["z"] + 0.5)
+                    head._segment = (a, b)
                     self.plot_widget.addItem(head, ignoreBounds=True)
                     items.append(head)
+                self._orient_arrows(items)
         pts = []
         if len(spec["rows"]):
             r = spec["rows"][spec["rows"] < len(self._x)]
@@ -752,6 +751,18 @@ class ScatterView(QtWidgets.QWidget):
             sc.setZValue(spec["z"] + 1)
             self.plot_widget.addItem(sc, ignoreBounds=True)
             items.append(sc)
+
+    def _orient_arrows(self, items) -> None:
+        """Point arrow heads along their segments in screen space (depends on the zoom)."""
+        px, py = self._vb.viewPixelSize()
+        for item in items:
+            seg = getattr(item, "_segment", None)
+            if seg is None:
+                continue
+            (xa, ya), (xb, yb) = seg
+            # Screen y grows downwards; ArrowItem's angle 0 points left.
+            ang = np.degrees(np.arctan2(-(yb - ya) / (py or 1), (xb - xa) / (px or 1)))
+            item.setStyle(angle=180 + ang)
 
     def _overlays_clear_items(self) -> None:
         for spec in self._overlays.values():
@@ -810,6 +821,8 @@ class ScatterView(QtWidgets.QWidget):
         return uniq[:LABELS_FORCED_MAX], extra
 
     def _on_relayout_labels(self) -> None:
+        for spec in self._overlays.values():
+            self._orient_arrows(spec["items"])
         if not len(self._x):
             self._show_labels([])
             return
@@ -834,9 +847,14 @@ class ScatterView(QtWidgets.QWidget):
         scene = [self._vb.mapViewToScene(QtCore.QPointF(x, y)) for x, y in pts]
         px = np.array([s.x() for s in scene])
         py = np.array([s.y() for s in scene])
-        widths = np.array([fm.horizontalAdvance(e[2]) for e in entries], dtype=float)
-        keep = place_labels(px, py, widths, fm.height(), n_forced + LABELS_IN_VIEW_MAX, n_forced=n_forced)
-        self._show_labels([entries[i] for i in keep])
+        # Box = text plus the text item's document margin on each side (+1 px rounding slack).
+        m = 2 * LABEL_MARGIN_PX + 1
+        widths = np.array([fm.horizontalAdvance(e[2]) + m for e in entries], dtype=float)
+        keep = place_labels(px, py, widths, fm.height() + m, n_forced + LABELS_IN_VIEW_MAX, n_forced=n_forced)
+        # Anchor each label's lower-left corner 3 px right of and 1 px above its point,
+        # exactly where place_labels put its box.
+        anchors = [self._vb.mapSceneToView(QtCore.QPointF(px[i] + 3.0, py[i] - 1.0)) for i in keep]
+        self._show_labels([(a.x(), a.y(), entries[i][2]) for a, i in zip(anchors, keep)])
 
     def _label_font(self) -> QtGui.QFont:
         f = QtGui.QFont()
@@ -854,6 +872,7 @@ class ScatterView(QtWidgets.QWidget):
         while len(self._label_items) < len(entries):
             item = pg.TextItem(anchor=(0, 1))
             item.setFont(self._label_font())
+            item.textItem.document().setDocumentMargin(LABEL_MARGIN_PX)
             item.setZValue(40)
             self._style_label(item)
             self.plot_widget.addItem(item, ignoreBounds=True)
@@ -871,6 +890,7 @@ class ScatterView(QtWidgets.QWidget):
         self._vb.updateMatrix()
         self._grid.update()
         if self._labels_in_view or self._selection.count or self._overlays or self._focus >= 0:
+            # Labels and arrow heads depend on the zoom: re-lay them out once the view settles.
             self._schedule_labels()
 
 

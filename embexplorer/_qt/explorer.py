@@ -1,0 +1,400 @@
+"""ExplorerWidget: the scatter plus everything around it, as one drop-in widget.
+
+Wiring (main window)::
+
+    self.explorer = ExplorerWidget(self)
+    self.setCentralWidget(self.explorer)          # or put it in a splitter / dock
+    # after loading and PCA (pca = fit_pca(emb.vectors, 10)):
+    self.explorer.set_data(emb, pca.xy(0, 1), pca.axis_label(0), pca.axis_label(1),
+                           components=pca.coords, component_labels=[pca.axis_label(i)
+                                                                    for i in range(pca.n_components)])
+    self.explorer.status_changed.connect(self.statusBar().showMessage)
+    for action in self.explorer.actions_for_menu():   # Find, Export, Zoom to fit, Clear selection...
+        view_menu.addAction(action)
+
+Other panels share ``explorer.selection`` (a :class:`SelectionModel`) and draw
+on the plot with ``explorer.scatter.set_overlay(name, rows, ...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from embexplorer._qt.export import (
+    ExportDialog,
+    projector_metadata_path,
+    write_csv,
+    write_png,
+    write_projector_tsv,
+    write_svg,
+)
+from embexplorer._qt.legend import LegendWidget
+from embexplorer._qt.scatter import DEFAULT_POINT_SIZE, THEMES, ScatterView, metadata_tooltip
+from embexplorer._qt.search import SearchBox
+from embexplorer._qt.selection import SelectionModel
+from embexplorer._qt.selection_table import SelectionTable
+
+#: Point-size range offered by the toolbar.
+POINT_SIZE_RANGE = (1, 16)
+#: Colour-by entry meaning "no column".
+NO_COLOR = "(none)"
+
+
+class ExplorerWidget(QtWidgets.QWidget):
+    """Scatter + toolbar + search + legend + linked table.
+
+    Signals
+    -------
+    status_changed(str)
+        One-line summary for the status bar (points, dims, variance, selection).
+    focus_changed(int)
+        The focused (searched / table-activated) row, -1 when cleared.
+    hovered(int)
+        Row under the cursor (-1 when none).
+    """
+
+    status_changed = QtCore.Signal(str)
+    focus_changed = QtCore.Signal(int)
+    hovered = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.selection = SelectionModel(0, self)
+        self.scatter = ScatterView(self, selection=self.selection)
+        self.scatter.escape_shortcut.setEnabled(False)  # the explorer's Esc action covers every child
+        self.search = SearchBox()
+        self.legend = LegendWidget()
+        self.table = SelectionTable(self.selection)
+        self._emb = None
+        self._components: np.ndarray | None = None
+        self._component_labels: list[str] = []
+        self._axes = (0, 1)
+        self._axis_titles = ("x", "y")
+        self._message = ""
+
+        # -- toolbar ------------------------------------------------------------
+        tb = self.toolbar = QtWidgets.QToolBar()
+        tb.setIconSize(QtCore.QSize(16, 16))
+        self.x_combo = QtWidgets.QComboBox()
+        self.y_combo = QtWidgets.QComboBox()
+        self.x_combo.setToolTip("Horizontal axis")
+        self.y_combo.setToolTip("Vertical axis")
+        self._axes_widgets = [tb.addWidget(QtWidgets.QLabel(" X ")), tb.addWidget(self.x_combo),
+                              tb.addWidget(QtWidgets.QLabel(" Y ")), tb.addWidget(self.y_combo)]
+        tb.addSeparator()
+        tb.addWidget(QtWidgets.QLabel(" Colour "))
+        self.color_combo = QtWidgets.QComboBox()
+        self.color_combo.setToolTip("Colour points by a metadata column")
+        self.color_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        tb.addWidget(self.color_combo)
+        tb.addWidget(QtWidgets.QLabel(" Size "))
+        self.size_spin = QtWidgets.QSpinBox()
+        self.size_spin.setRange(*POINT_SIZE_RANGE)
+        self.size_spin.setValue(DEFAULT_POINT_SIZE)
+        self.size_spin.setToolTip("Point size (pixels)")
+        tb.addWidget(self.size_spin)
+        tb.addSeparator()
+        self.mode_group = QtGui.QActionGroup(self)
+        self.pan_action = self._mode_action("Pan", "pan", "Drag to pan (wheel zooms)", True)
+        self.box_action = self._mode_action("Box", "box", "Drag a box to select (Shift adds, Ctrl toggles)")
+        self.lasso_action = self._mode_action("Lasso", "lasso",
+                                              "Draw a lasso to select (Shift adds, Ctrl toggles)")
+        for a in (self.pan_action, self.box_action, self.lasso_action):
+            tb.addAction(a)
+        tb.addSeparator()
+        self.labels_action = QtGui.QAction("Labels", self, checkable=True)
+        self.labels_action.setToolTip("Label points in view (as many as fit without overlapping)")
+        self.aspect_action = QtGui.QAction("1:1", self, checkable=True)
+        self.aspect_action.setToolTip("Keep aspect ratio")
+        self.dark_action = QtGui.QAction("Dark", self, checkable=True)
+        self.dark_action.setToolTip("Dark theme")
+        self.fit_action = QtGui.QAction("Fit", self)
+        self.fit_action.setToolTip("Zoom to fit all points (Ctrl+0)")
+        self.fit_action.setShortcut(QtGui.QKeySequence("Ctrl+0"))
+        for a in (self.labels_action, self.aspect_action, self.dark_action, self.fit_action):
+            tb.addAction(a)
+        spacer = QtWidgets.QWidget()
+        spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
+        tb.addWidget(spacer)
+        self.search.setMinimumWidth(220)
+        tb.addWidget(self.search)
+
+        # -- actions with shortcuts -------------------------------------------------
+        self.find_action = QtGui.QAction("Find label…", self)
+        self.find_action.setShortcut(QtGui.QKeySequence.StandardKey.Find)
+        self.export_action = QtGui.QAction("Export…", self)
+        self.export_action.setShortcut(QtGui.QKeySequence("Ctrl+E"))
+        self.clear_selection_action = QtGui.QAction("Clear selection", self)
+        self.clear_selection_action.setShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape))
+        self.select_all_action = QtGui.QAction("Select all visible", self)
+        self.select_all_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+A"))
+        for a in (self.find_action, self.export_action, self.clear_selection_action, self.select_all_action,
+                  self.fit_action):
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(a)
+
+        # -- layout ---------------------------------------------------------------
+        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        side.addWidget(self.legend)
+        side.addWidget(self.table)
+        side.setStretchFactor(0, 1)
+        side.setStretchFactor(1, 3)
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.scatter)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 300])
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(tb)
+        layout.addWidget(self.splitter, 1)
+
+        # -- connections ------------------------------------------------------------
+        self.x_combo.currentIndexChanged.connect(self._on_axes_changed)
+        self.y_combo.currentIndexChanged.connect(self._on_axes_changed)
+        self.color_combo.currentIndexChanged.connect(self._on_color_changed)
+        self.size_spin.valueChanged.connect(self.scatter.set_point_size)
+        self.labels_action.toggled.connect(self.scatter.set_labels_in_view)
+        self.aspect_action.toggled.connect(self.scatter.set_keep_aspect)
+        self.dark_action.toggled.connect(self._on_dark_toggled)
+        self.fit_action.triggered.connect(self.scatter.zoom_to_fit)
+        self.find_action.triggered.connect(self.search.focus)
+        self.export_action.triggered.connect(self._on_export)
+        self.clear_selection_action.triggered.connect(self._on_clear)
+        self.select_all_action.triggered.connect(self._on_select_all)
+        self.search.label_chosen.connect(self.focus_row)
+        self.search.regex_matched.connect(self._on_regex_matched)
+        self.search.message.connect(self._set_message)
+        self.legend.entry_toggled.connect(self.scatter.set_entry_visible)
+        self.table.row_activated.connect(lambda r: self.focus_row(r, from_table=True))
+        self.selection.changed.connect(self._emit_status)
+        self.scatter.point_hovered.connect(self.hovered)
+        self._set_axes_visible(False)
+
+    def _mode_action(self, text: str, mode: str, tip: str, checked: bool = False) -> QtGui.QAction:
+        a = QtGui.QAction(text, self, checkable=True)
+        a.setChecked(checked)
+        a.setToolTip(tip)
+        a.setActionGroup(self.mode_group)
+        a.triggered.connect(lambda: self.scatter.set_drag_mode(mode))
+        return a
+
+    # -- data -----------------------------------------------------------------------
+    def set_data(self, emb, xy: np.ndarray, x_label: str, y_label: str, *,
+                 components: np.ndarray | None = None, component_labels: Sequence[str] | None = None,
+                 keep_view: bool = False) -> None:
+        """Show an :class:`~embexplorer.core.embeddings.EmbeddingSet` projected to ``xy`` (n x 2).
+
+        ``components`` (n x k, e.g. ``PCAResult.coords``) with ``component_labels``
+        enables the X / Y axis pickers (PC1..PCk). ``keep_view`` keeps the zoom
+        (for a refreshed projection of the same set, e.g. live training).
+        """
+        same = self._emb is not None and emb is self._emb
+        self._emb = emb
+        self._components = None if components is None else np.asarray(components)
+        self._component_labels = list(component_labels or [])
+        self._axis_titles = (x_label, y_label)
+        self.scatter.set_points(xy, emb.labels, keep_view=keep_view)
+        self.scatter.set_axis_labels(x_label, y_label)
+        meta = emb.metadata
+        self.scatter.set_tooltip_provider(lambda r: metadata_tooltip(emb.labels, meta, r))
+        self.search.set_labels(emb.labels)
+        if not same:
+            self.table.set_data(emb.labels, meta)
+            self._fill_color_combo(meta)
+        self._fill_axis_combos()
+        self._emit_status()
+
+    @property
+    def embeddings(self):
+        return self._emb
+
+    def _fill_color_combo(self, meta: dict) -> None:
+        self.color_combo.blockSignals(True)
+        self.color_combo.clear()
+        self.color_combo.addItem(NO_COLOR)
+        for name in meta:
+            self.color_combo.addItem(name)
+        self.color_combo.blockSignals(False)
+        default = self._default_color_column(meta)
+        self.color_combo.setCurrentIndex(self.color_combo.findText(default) if default else 0)
+        self._on_color_changed()
+
+    @staticmethod
+    def _default_color_column(meta: dict) -> str | None:
+        # A categorical column with a legend-sized number of categories reads best.
+        for name, col in meta.items():
+            if col.kind == "categorical" and 1 < len(col.categories) <= 30:
+                return name
+        return None
+
+    def _fill_axis_combos(self) -> None:
+        has = self._components is not None and self._components.ndim == 2 and self._components.shape[1] >= 2
+        self._set_axes_visible(bool(has))
+        if not has:
+            return
+        k = self._components.shape[1]
+        labels = self._component_labels or [f"C{i + 1}" for i in range(k)]
+        for combo, idx in ((self.x_combo, 0), (self.y_combo, 1)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([str(s) for s in labels[:k]])
+            combo.setCurrentIndex(idx)
+            combo.blockSignals(False)
+        self._axes = (0, 1)
+
+    def _set_axes_visible(self, on: bool) -> None:
+        for a in self._axes_widgets:
+            a.setVisible(on)
+
+    def set_axes(self, i: int, j: int) -> None:
+        """Show components ``i`` and ``j`` (0-based) of the ``components`` given to :meth:`set_data`."""
+        if self._components is None:
+            raise RuntimeError("set_data was called without components")
+        self.x_combo.setCurrentIndex(i)
+        self.y_combo.setCurrentIndex(j)
+        self._on_axes_changed()
+
+    def _on_axes_changed(self, *_):
+        if self._components is None or self._emb is None:
+            return
+        i, j = self.x_combo.currentIndex(), self.y_combo.currentIndex()
+        if i < 0 or j < 0 or (i, j) == self._axes:
+            return
+        self._axes = (i, j)
+        xy = np.column_stack([self._components[:, i], self._components[:, j]]).astype(np.float32)
+        self.scatter.set_points(xy, self._emb.labels)
+        self.scatter.set_axis_labels(self.x_combo.currentText(), self.y_combo.currentText())
+        self._axis_titles = (self.x_combo.currentText(), self.y_combo.currentText())
+        self._emit_status()
+
+    # -- colour, theme -------------------------------------------------------------
+    def set_color_by(self, name: str | None) -> None:
+        """Colour by metadata column ``name`` (None = single colour)."""
+        self.color_combo.setCurrentIndex(self.color_combo.findText(name) if name else 0)
+
+    def _on_color_changed(self, *_):
+        name = self.color_combo.currentText()
+        col = None if self._emb is None or name in ("", NO_COLOR) else self._emb.metadata.get(name)
+        mapping = self.scatter.set_color_by(col)
+        self.legend.set_mapping(mapping, name if col is not None else "")
+        self.legend.setVisible(mapping is not None)
+
+    def set_theme(self, name: str) -> None:
+        """``"light"`` or ``"dark"``."""
+        self.dark_action.setChecked(name == "dark")
+        self.scatter.set_theme(name)
+
+    def _on_dark_toggled(self, on: bool) -> None:
+        self.scatter.set_theme("dark" if on else "light")
+        self.setPalette(_dark_palette() if on else QtWidgets.QApplication.palette())
+        self.setAutoFillBackground(on)
+
+    # -- focus, search, selection ---------------------------------------------------
+    def focus_row(self, row: int, from_table: bool = False) -> None:
+        """Centre on ``row`` and highlight it (a search result)."""
+        self.scatter.set_focus_row(row)
+        if not from_table and row >= 0 and self._emb is not None:
+            self._set_message(f"{self._emb.labels[row]}")
+        self.focus_changed.emit(row)
+
+    def _on_regex_matched(self, rows: np.ndarray) -> None:
+        self.selection.replace(rows)
+
+    def _on_clear(self) -> None:
+        self.selection.clear()
+        self.scatter.set_focus_row(-1)
+
+    def _on_select_all(self) -> None:
+        self.scatter.select_rect(-np.inf, -np.inf, np.inf, np.inf)
+
+    # -- status ----------------------------------------------------------------------
+    def status_text(self) -> str:
+        if self._emb is None:
+            return ""
+        parts = [f"{self._emb.n:,} points", f"{self._emb.dims} dims",
+                 f"{self._axis_titles[0]} × {self._axis_titles[1]}"]
+        if self.selection.count:
+            parts.append(f"{self.selection.count:,} selected")
+        if self._message:
+            parts.append(self._message)
+        return " · ".join(parts)
+
+    def _set_message(self, text: str) -> None:
+        self._message = text
+        self._emit_status()
+
+    def _emit_status(self) -> None:
+        self.status_changed.emit(self.status_text())
+
+    def actions_for_menu(self) -> list[QtGui.QAction]:
+        """Actions a main window may put in its menus (they carry their shortcuts)."""
+        return [self.find_action, self.export_action, self.fit_action, self.clear_selection_action,
+                self.select_all_action, self.labels_action, self.aspect_action, self.dark_action]
+
+    # -- export ----------------------------------------------------------------------
+    def export(self, kind: str, path, selection_only: bool = False) -> list[Path]:
+        """Write an export; returns the files written.
+
+        ``kind``: ``"png1"``, ``"png2"``, ``"svg"``, ``"csv"`` or ``"tsv"`` (the
+        TSV pair writes ``<path>`` and ``<stem>_metadata.tsv``).
+        """
+        path = Path(path)
+        rows = self.selection.rows if selection_only else None
+        emb = self._emb
+        if kind in ("png1", "png2"):
+            write_png(path, self.scatter.plot_widget, 2.0 if kind == "png2" else 1.0)
+            return [path]
+        if kind == "svg":
+            write_svg(path, self.scatter.plot_widget)
+            return [path]
+        if emb is None:
+            raise RuntimeError("nothing to export")
+        if kind == "csv":
+            write_csv(path, emb.labels, self.scatter.xy, emb.metadata, rows,
+                      axis_names=self._axis_titles)
+            return [path]
+        if kind == "tsv":
+            meta_path = projector_metadata_path(path)
+            write_projector_tsv(path, meta_path, emb.labels, emb.vectors, emb.metadata, rows)
+            return [path, meta_path]
+        raise ValueError(f"unknown export kind {kind!r}")
+
+    def _on_export(self) -> None:
+        dlg = ExportDialog(self, has_selection=self.selection.count > 0,
+                           default_dir=str(Path.home() / "embexplorer-export.png"))
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return
+        kind, path, sel = dlg.choice()
+        if not path:
+            return
+        try:
+            files = self.export(kind, path, sel)
+        except OSError as exc:
+            QtWidgets.QMessageBox.warning(self, "Export failed", str(exc))
+            return
+        self._set_message("Exported " + ", ".join(str(f) for f in files))
+
+
+def _dark_palette() -> QtGui.QPalette:
+    """A dark palette for the panels around the plot (matches the dark plot theme)."""
+    pal = QtGui.QPalette()
+    role = QtGui.QPalette.ColorRole
+    base, window, text = QtGui.QColor("#1b1d21"), QtGui.QColor("#25272c"), QtGui.QColor("#e2e4e8")
+    for r, c in ((role.Window, window), (role.WindowText, text), (role.Base, base),
+                 (role.AlternateBase, QtGui.QColor("#22252a")), (role.Text, text), (role.Button, window),
+                 (role.ButtonText, text), (role.Highlight, QtGui.QColor("#3d6fb6")),
+                 (role.HighlightedText, QtGui.QColor("#ffffff")), (role.ToolTipBase, window),
+                 (role.ToolTipText, text), (role.PlaceholderText, QtGui.QColor("#8a8f98"))):
+        pal.setColor(r, c)
+    pal.setColor(QtGui.QPalette.ColorGroup.Disabled, role.Text, QtGui.QColor("#6b7078"))
+    return pal
+
+
+__all__ = ["ExplorerWidget", "THEMES"]

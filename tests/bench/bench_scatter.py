@@ -1,0 +1,208 @@
+"""Scatter explorer speed: ours (numpy raster LOD layer) vs a plain pg.ScatterPlotItem.
+
+Run from the repository root::
+
+    python -m tests.bench.bench_scatter [--quick]
+
+For each size, both are measured in this run, side by side, in a 1200x800
+offscreen widget: median repaint after a pan step, the time to set the points,
+and the hover lookup (our grid index vs ``ScatterPlotItem.pointsAt``, which is
+what ``hoverable=True`` uses). Finally the largest event-loop gap (timer ticks
+every 5 ms) while a 1M x 50 set is projected (PCA in a worker thread) and its
+points are set and drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import threading
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+
+#: Widget size of the measurements.
+WIDTH, HEIGHT = 1200, 800
+#: Sizes measured (points).
+SIZES = (10_000, 100_000, 400_000, 1_000_000)
+QUICK_SIZES = (10_000, 100_000)
+#: Pan steps per measurement (median reported).
+PAN_STEPS = 9
+QUICK_PAN_STEPS = 3
+#: Hover lookups per measurement.
+HOVER_QUERIES = 200
+#: Event-loop probe interval (ms).
+TICK_MS = 5
+SEED = 0
+N_CLUSTERS = 12
+
+
+def make_points(n: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """A clustered 2-D cloud (like a PCA of word vectors) and a cluster code per point."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 3, (N_CLUSTERS, 2))
+    spread = rng.uniform(0.4, 1.3, N_CLUSTERS)
+    codes = rng.integers(0, N_CLUSTERS, n)
+    xy = centres[codes] + rng.standard_normal((n, 2)) * spread[codes, None]
+    return xy.astype(np.float32), codes.astype(np.int32)
+
+
+def _pan_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, steps: int) -> list[float]:
+    app = QtWidgets.QApplication.instance()
+    app.processEvents()
+    widget.viewport().repaint()  # warm-up
+    (x0, x1), _ = vb.viewRange()
+    dx = (x1 - x0) * 0.01
+    times = []
+    for i in range(steps):
+        vb.translateBy(x=dx if i % 2 == 0 else -dx * 0.7)
+        t = time.perf_counter()
+        widget.viewport().repaint()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def bench_ours(xy, codes, steps) -> dict:
+    from embexplorer._qt.scatter import PICK_RADIUS_PX, ScatterView
+    from embexplorer.core.embeddings import MetadataColumn
+
+    labels = [f"w{i}" for i in range(len(xy))]
+    view = ScatterView()
+    view.resize(WIDTH, HEIGHT)
+    view.show()
+    QtWidgets.QApplication.processEvents()
+    t = time.perf_counter()
+    view.set_points(xy, labels)
+    t_set = time.perf_counter() - t
+    col = MetadataColumn("cluster", "categorical", codes=codes,
+                         categories=[f"c{i}" for i in range(N_CLUSTERS)])
+    t = time.perf_counter()
+    view.set_color_by(col)
+    t_color = time.perf_counter() - t
+    pans = _pan_repaints(view.plot_widget, view.view_box, steps)
+    mode = view.base_layer.last_mode
+    rng = np.random.default_rng(1)
+    (x0, x1), (y0, y1) = view.view_box.viewRange()
+    hov = []
+    for _ in range(HOVER_QUERIES):
+        x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        t = time.perf_counter()
+        view.row_at(x, y, PICK_RADIUS_PX)
+        hov.append(time.perf_counter() - t)
+    view.close()
+    view.deleteLater()
+    return dict(set=t_set, color=t_color, pan=statistics.median(pans), mode=mode,
+                hover=statistics.median(hov), hover_max=max(hov))
+
+
+def bench_peer(xy, steps, hover_queries) -> dict:
+    w = pg.PlotWidget()
+    w.resize(WIDTH, HEIGHT)
+    w.show()
+    item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(31, 119, 180), pxMode=True, useCache=True)
+    w.addItem(item)
+    QtWidgets.QApplication.processEvents()
+    t = time.perf_counter()
+    item.setData(x=xy[:, 0], y=xy[:, 1])
+    t_set = time.perf_counter() - t
+    w.getViewBox().autoRange(padding=0.05)
+    pans = _pan_repaints(w, w.getViewBox(), steps)
+    rng = np.random.default_rng(1)
+    (x0, x1), (y0, y1) = w.getViewBox().viewRange()
+    hov = []
+    for _ in range(hover_queries):
+        p = QtCore.QPointF(rng.uniform(x0, x1), rng.uniform(y0, y1))
+        t = time.perf_counter()
+        item.pointsAt(p)
+        hov.append(time.perf_counter() - t)
+    w.close()
+    w.deleteLater()
+    return dict(set=t_set, pan=statistics.median(pans), hover=statistics.median(hov))
+
+
+def event_loop_gap(n: int, dims: int = 50) -> dict:
+    """Largest gap between 5 ms timer ticks while n x dims vectors are projected and shown."""
+    from embexplorer._qt.scatter import ScatterView
+    from embexplorer.core.pca import fit_pca
+
+    rng = np.random.default_rng(SEED)
+    vectors = (rng.standard_normal((n, dims), dtype=np.float32)
+               + rng.standard_normal((N_CLUSTERS, dims), dtype=np.float32)[rng.integers(0, N_CLUSTERS, n)])
+    labels = [f"w{i}" for i in range(n)]
+    app = QtWidgets.QApplication.instance()
+    view = ScatterView()
+    view.resize(WIDTH, HEIGHT)
+    view.show()
+    app.processEvents()
+    ticks: list[float] = []
+    result: dict = {}
+    state = {"shown": None, "done": False}
+
+    def worker():
+        t = time.perf_counter()
+        result["pca"] = fit_pca(vectors, n_components=2)
+        result["pca_s"] = time.perf_counter() - t
+
+    def on_tick():
+        ticks.append(time.perf_counter())
+        if "pca" in result and state["shown"] is None:
+            state["shown"] = time.perf_counter()
+            view.set_points(result["pca"].xy(0, 1), labels)
+            view.plot_widget.viewport().update()
+        elif state["shown"] is not None and time.perf_counter() - state["shown"] > 0.5:
+            state["done"] = True
+
+    timer = QtCore.QTimer()
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(on_tick)
+    timer.start()
+    th = threading.Thread(target=worker, daemon=True)
+    t0 = time.perf_counter()
+    th.start()
+    while not state["done"] and time.perf_counter() - t0 < 120:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    timer.stop()
+    th.join()
+    gaps = np.diff(ticks) if len(ticks) > 1 else np.array([0.0])
+    view.close()
+    view.deleteLater()
+    return dict(max_gap=float(gaps.max()), ticks=len(ticks), pca=result.get("pca_s", float("nan")))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
+    args = ap.parse_args(argv)
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    sizes = QUICK_SIZES if args.quick else SIZES
+    steps = QUICK_PAN_STEPS if args.quick else PAN_STEPS
+    print(f"scatter bench, {WIDTH}x{HEIGHT} offscreen, pyqtgraph {pg.__version__}, {os.cpu_count()} CPUs")
+    print(f"{'points':>9} | {'repaint after pan (ms)':^32} | {'set points (ms)':^24} | "
+          f"{'hover lookup (ms)':^30}")
+    print(f"{'':>9} | {'ours':>8} {'plain':>8} {'ratio':>6} {'mode':>7} | {'ours':>7} {'plain':>8} "
+          f"{'ratio':>6} | {'ours':>6} {'max':>6} {'plain':>8} {'ratio':>6}")
+    for n in sizes:
+        xy, codes = make_points(n)
+        ours = bench_ours(xy, codes, steps)
+        peer = bench_peer(xy, steps, hover_queries=5 if n >= 400_000 else 20)
+        app.processEvents()
+        o, p = ours, peer
+        print(f"{n:>9,} | {o['pan'] * 1e3:8.1f} {p['pan'] * 1e3:8.1f} {p['pan'] / o['pan']:5.1f}x "
+              f"{o['mode']:>7} | {o['set'] * 1e3:7.1f} {p['set'] * 1e3:8.1f} "
+              f"{p['set'] / o['set']:5.1f}x | {o['hover'] * 1e3:6.3f} {o['hover_max'] * 1e3:6.3f} "
+              f"{p['hover'] * 1e3:8.2f} {p['hover'] / o['hover']:5.0f}x", flush=True)
+    gap_n = 100_000 if args.quick else 1_000_000
+    g = event_loop_gap(gap_n)
+    print(f"event loop while {gap_n:,} x 50 vectors are projected (PCA in a thread, {g['pca']:.2f} s) "
+          f"and shown: largest gap between {TICK_MS} ms ticks = {g['max_gap'] * 1e3:.1f} ms "
+          f"({g['ticks']} ticks)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
