@@ -118,6 +118,23 @@ def test_completion_choice_and_row_and_vector_queries(qtbot, npanel, emb, kv):
     assert len(blocker.args[0]) == 10  # no query row for a vector
 
 
+def test_metadata_columns_are_shown(qtbot, emb):
+    from embexplorer.core.embeddings import MetadataColumn
+
+    n = 300
+    small = EmbeddingSet(emb.labels[:n], emb.vectors[:n], metadata={
+        "length": MetadataColumn.numeric("length", [len(w) for w in emb.labels[:n]]),
+        "initial": MetadataColumn.categorical("initial", [w[0] for w in emb.labels[:n]])})
+    panel = NeighboursPanel()
+    qtbot.addWidget(panel)
+    panel.set_embeddings(small)
+    assert panel.query_label("the")
+    header = [panel.model.headerData(c, QtCore.Qt.Orientation.Horizontal) for c in range(5)]
+    assert header == ["rank", "label", "cosine", "length", "initial"]
+    for r in panel.model.rows():
+        assert r[3] == f"{len(r[1]):g}" and r[4] == r[1][0]
+
+
 def test_unknown_label_is_reported_not_raised(qtbot, npanel):
     qtbot.keyClicks(npanel.query_edit, "zzzznotaword")
     qtbot.keyClick(npanel.query_edit, QtCore.Qt.Key.Key_Return)
@@ -128,6 +145,9 @@ def test_unknown_label_is_reported_not_raised(qtbot, npanel):
 
 
 def test_analogy_fields_solve_side_by_side(qtbot, apanel, emb, kv):
+    qtbot.keyClicks(apanel.a_edit, "ma")
+    assert "man" in apanel.a_edit.completions()
+    apanel.a_edit.clear()
     qtbot.keyClicks(apanel.a_edit, "man")
     qtbot.keyClicks(apanel.b_edit, "king")
     qtbot.keyClicks(apanel.c_edit, "woman")

@@ -62,6 +62,7 @@ class AnalogyPanel(QtWidgets.QWidget):
         self.expression_result = None
         self.report = None               # last AnalogyReport
         self._section_outcomes: list = []
+        self._index: LabelIndex | None = None
 
         # -- a : b :: c : ? ------------------------------------------------------
         self.a_edit = LabelEdit("a (man)")
@@ -220,10 +221,16 @@ class AnalogyPanel(QtWidgets.QWidget):
         self.show_button.setEnabled(False)
         self.expr_send_button.setEnabled(False)
         self.setEnabled(emb is not None)
-        if emb is not None:
-            index = LabelIndex(emb.labels)  # one sorted index shared by the three fields
-            for edit in (self.a_edit, self.b_edit, self.c_edit):
-                edit.set_index(index)
+        self._index = None
+        labels = emb.labels if emb is not None else ()
+        for edit in (self.a_edit, self.b_edit, self.c_edit):
+            edit.set_labels(labels, self._label_index)
+
+    def _label_index(self) -> LabelIndex:
+        # one sorted index shared by the three fields, built on the first keystroke
+        if self._index is None:
+            self._index = LabelIndex(self.emb.labels if self.emb is not None else [])
+        return self._index
 
     def solve(self, a: str, b: str, c: str) -> bool:
         """Fill the fields and solve; False (and a message) on unknown labels."""

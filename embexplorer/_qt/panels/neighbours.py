@@ -102,21 +102,22 @@ class LabelEdit(QtWidgets.QLineEdit):
         self._labels: Sequence[str] = ()
         self._index: LabelIndex | None = None
 
-    def set_labels(self, labels: Sequence[str]) -> None:
-        """New labels to complete from."""
+    def set_labels(self, labels: Sequence[str], index_factory=None) -> None:
+        """New labels to complete from.
+
+        ``index_factory()`` may return a :class:`LabelIndex` shared with other
+        fields; either way the index is only built on the first keystroke.
+        """
         self._labels = labels
         self._index = None
+        self._factory = index_factory
         self._model.setStringList([])
-
-    def set_index(self, index: LabelIndex) -> None:
-        """Share an already built index (several edits over the same labels)."""
-        self._labels = index.labels
-        self._index = index
 
     @property
     def index(self) -> LabelIndex:
         if self._index is None:
-            self._index = LabelIndex(self._labels)
+            factory = getattr(self, "_factory", None)
+            self._index = factory() if factory is not None else LabelIndex(self._labels)
         return self._index
 
     def completions(self) -> list[str]:
