@@ -142,6 +142,17 @@ def test_wikipedia_dump_reader_with_cache(tmp_path, gensim_test_data):
     assert not other.cache_path.exists() and not list((tmp_path / "cache2").iterdir())
 
 
+def test_truncated_wikipedia_dump_is_a_data_error(tmp_path, gensim_test_data):
+    xml = bz2.decompress((gensim_test_data / ENWIKI).read_bytes())
+    cut = tmp_path / "cut.xml.gz"
+    cut.write_bytes(gzip.compress(xml[:len(xml) // 3]))
+    corpus = open_corpus(cut)
+    assert isinstance(corpus, WikiDumpCorpus)
+    with pytest.raises(DataError, match="broken Wikipedia dump after [1-9]"):
+        list(corpus)
+    assert not corpus.cache_path.exists()  # no partial cache from the broken pass
+
+
 def test_training_on_wikipedia_dump(tmp_path, gensim_test_data):
     corpus = WikiDumpCorpus(gensim_test_data / ENWIKI, max_articles=6, cache_dir=tmp_path)
     result = train_word2vec_run(corpus, W2VSettings(**{**TINY, "epochs": 2}))

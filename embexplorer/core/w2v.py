@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 
@@ -208,8 +209,15 @@ class WikiDumpCorpus:
         from gensim.corpora.wikicorpus import IGNORED_NAMESPACES, extract_pages, process_article
 
         kept = 0
-        with bz2.BZ2File(self.path) if self.path.suffix.lower() == ".bz2" else _open_binary(self.path) as fh:
-            for title, text, pageid in extract_pages(fh, ("0",)):
+        with _open_binary(self.path) as fh:
+            pages = extract_pages(fh, ("0",))
+            while True:
+                try:
+                    title, text, pageid = next(pages)
+                except StopIteration:
+                    return
+                except (ElementTree.ParseError, EOFError, OSError, lzma.LZMAError) as err:
+                    raise DataError(f"broken Wikipedia dump after {kept} articles: {err}", self.path) from err
                 tokens, _, _ = process_article((text, title, pageid), lower=self.lowercase)
                 if len(tokens) < WIKI_ARTICLE_MIN_TOKENS or any(
                         title.startswith(ns + ":") for ns in IGNORED_NAMESPACES):
