@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from embexplorer.core.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
@@ -235,3 +237,20 @@ def test_word_pair_file_errors(tmp_path):
     assert info.value.line == 2
     f.write_text("word1\tword2\tscore\ncat\tdog\t7.5\n", encoding="utf-8")
     assert [(p.a, p.b, p.score, p.line) for p in read_word_pairs(f)] == [("cat", "dog", 7.5, 2)]
+
+
+_JUNK = st.lists(st.sampled_from([": sec", "a b c d", "a b c", "\t", "x\ty\t1.5", "x\ty", "#c", "é ü ß ø",
+                                  "\n", " ", "1 2 3 4 5", "x\ty\tz", ":", ": "]), max_size=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=_JUNK, raw=st.binary(max_size=40))
+def test_parsers_raise_only_data_error_on_junk(tmp_path, lines, raw):
+    f = tmp_path / "junk.txt"
+    for content in ("\n".join(lines).encode("utf-8"), raw):
+        f.write_bytes(content)
+        for parse in (read_analogy_questions, read_word_pairs):
+            try:
+                parse(f)
+            except DataError as err:
+                assert err.path == str(f)
