@@ -325,6 +325,15 @@ def test_invalid_settings_are_refused(corpus_file, bad):
         train_word2vec(LineCorpus(corpus_file), W2VSettings(**{**TINY, **bad}))
 
 
+def test_one_shot_iterators_are_refused(corpus_file):
+    sentences = list(LineCorpus(corpus_file))
+    with pytest.raises(TypeError, match="restartable"):
+        train_word2vec(iter(sentences), W2VSettings(**TINY))
+    with pytest.raises(TypeError, match="restartable"):
+        train_word2vec((s for s in sentences), W2VSettings(**TINY))
+    assert train_word2vec(sentences, W2VSettings(**TINY)).n > 20  # a list is fine
+
+
 def test_vocabulary_too_small_is_a_data_error(corpus_file):
     with pytest.raises(DataError, match="min count"):
         train_word2vec(LineCorpus(corpus_file), W2VSettings(**{**TINY, "min_count": 10 ** 6}))

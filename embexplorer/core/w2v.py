@@ -596,6 +596,9 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
     """Train word2vec on ``corpus``; see :func:`train_word2vec`.  Returns a :class:`W2VResult`."""
     settings = settings or W2VSettings()
     settings.validate()
+    if iter(corpus) is corpus:  # an iterator or generator: gensim would see an empty corpus after one pass
+        raise TypeError("corpus must be restartable (an iterable such as a list or LineCorpus, "
+                        "not an iterator or generator)")
     analogies = AnalogyQuestions.load(analogy_path) if analogy_path else None
     stream = _GuardedStream(corpus, control)
     model = _make_model_class()(**settings.gensim_kwargs())
