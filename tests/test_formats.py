@@ -320,3 +320,34 @@ def test_fast_parser_exact_property(values, style):
     assert labels[0] == b"k0" and len(labels) == rows
     assert np.array_equal(mat[0], _reference(tokens), equal_nan=False)
     assert np.array_equal(mat, np.tile(_reference(tokens), (rows, 1)))
+
+
+def test_detection_edge_cases(tmp_path):
+    # A projector row of two integers is not a word2vec header.
+    (tmp_path / "v.tsv").write_text("1\t2\n3\t4\n")
+    assert formats.detect_format(tmp_path / "v.tsv") == "tsv"
+    # np.savetxt output (numbers only, spaces): vectors without labels.
+    np.savetxt(tmp_path / "m.txt", np.eye(3))
+    assert formats.detect_format(tmp_path / "m.txt") == "tsv"
+    assert formats.load(tmp_path / "m.txt", use_cache=False).vectors.tolist() == np.eye(3).tolist()
+    # A GloVe file whose first word looks like a number.
+    (tmp_path / "g.txt").write_text("1999 0.5 0.25\nthe 1 2\n")
+    assert formats.detect_format(tmp_path / "g.txt") == "glove"
+    assert formats.load(tmp_path / "g.txt", use_cache=False).labels == ["1999", "the"]
+    # A tiny binary file whose float bytes happen to look printable is still binary.
+    (tmp_path / "t.bin").write_bytes(b"1 2\nab " + np.array([1.5, 2.5], "<f4").tobytes())
+    assert formats.detect_format(tmp_path / "t.bin") == "word2vec-binary"
+    assert formats.load(tmp_path / "t.bin", use_cache=False).vectors.tolist() == [[1.5, 2.5]]
+    # fastText's native model is named as such.
+    (tmp_path / "ft.bin").write_bytes(formats.FASTTEXT_BIN_MAGIC + bytes(range(100)))
+    with pytest.raises(DataError, match="fastText native"):
+        formats.detect_format(tmp_path / "ft.bin")
+
+
+def test_lying_header_does_not_allocate(tmp_path):
+    (tmp_path / "h.txt").write_text("999999999999 300\na " + " ".join(["1"] * 300) + "\n")
+    with pytest.raises(DataError, match="header says 999,999,999,999 rows"):
+        formats.load(tmp_path / "h.txt", use_cache=False)
+    (tmp_path / "h.bin").write_bytes(b"999999999999 3\nab " + np.ones(3, "<f4").tobytes())
+    with pytest.raises(DataError, match="truncated"):
+        formats.load(tmp_path / "h.bin", use_cache=False)

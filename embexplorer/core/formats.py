@@ -61,6 +61,12 @@ READ_CHUNK_BYTES = 1024 * 1024
 COUNT_CHUNK_BYTES = 4 * 1024 * 1024
 #: Bytes examined when sniffing a file's format.
 SNIFF_BYTES = 64 * 1024
+#: Lines examined to tell a numbers-only file (projector TSV) from GloVe.
+SNIFF_LINES = 20
+#: First bytes of a fastText native .bin model (magic number 793712314, little-endian).
+FASTTEXT_BIN_MAGIC = (793712314).to_bytes(4, "little")
+#: Largest matrix preallocated from a compressed file's header count (it cannot be checked first).
+MAX_HEADER_PREALLOC_BYTES = 16 * 1024 ** 3
 #: Longest label accepted in a word2vec binary file (longer means the file is not one).
 MAX_BINARY_LABEL_BYTES = 4096
 #: Rows checked for NaN/inf per step (bounds the temporary boolean array).
@@ -189,16 +195,30 @@ def detect_format(path: str | os.PathLike) -> str:
     first, _, rest = head.partition(b"\n")
     header = _parse_header(first) if b"\t" not in first else None  # "1<TAB>2" is a projector row
     if header is not None:
-        if _looks_binary(rest):
-            return "word2vec-binary"
-        return "fasttext" if ext == ".vec" else "word2vec"
+        second = rest.split(b"\n", 1)[0]
+        parts = second.split()
+        if b"\n" not in rest and len(parts) > 1:
+            parts = parts[:-1]  # the head ends inside a long first row: its last value may be cut
+        # Text when the row after the header is a label and numbers (however many: a wrong
+        # count is reported by the loader with its line); binary floats never all read as numbers.
+        if not _looks_binary(rest) and len(parts) > 1 and all(_is_number(p) for p in parts[1:]):
+            return "fasttext" if ext == ".vec" else "word2vec"
+        return "word2vec-binary"
     if _looks_binary(head):
+        if head[:4] == FASTTEXT_BIN_MAGIC:
+            raise DataError("a fastText native .bin model, not word2vec binary: open the .vec file that "
+                            "fastText writes beside it", path)
         if ext in PICKLE_EXTENSIONS:
             return "gensim"
         raise DataError("binary data of no known embedding format (expected word2vec text or binary, "
                         "GloVe, projector TSV, .npy, .npz)", path, 1)
-    parts = first.split()
-    if parts and all(_is_number(p) for p in parts):
+    # Numbers only (TF Projector vectors.tsv, np.savetxt output): no labels.  A GloVe file
+    # has a word first on (nearly) every line, so a few lines decide.
+    lines = head.split(b"\n")
+    if len(head) == SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the head may end inside a line
+    sample = [ln for ln in lines[:SNIFF_LINES] if ln.strip()]
+    if all(all(_is_number(p) for p in ln.split()) for ln in sample):
         return "tsv"
     return "fasttext" if ext == ".vec" else "glove"
 
@@ -452,6 +472,15 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
                 dims = len(parts)
             count = None if comp else _count_lines(path, control)
         capacity = count
+        if header is not None:
+            # Never trust a header with memory: every row takes at least 2 bytes per value.
+            if comp is None:
+                if 2 * dims > size:
+                    raise DataError(f"header says {dims:,} dimensions but the file is only {size:,} bytes",
+                                    path, 1)
+                capacity = min(count, size // (2 * dims) + 1)
+            elif count * dims * 4 > MAX_HEADER_PREALLOC_BYTES:
+                capacity = None  # grow as rows arrive
         if limit is not None:
             capacity = limit if capacity is None else min(capacity, limit)
         rows = _Rows(capacity, dims)
@@ -585,7 +614,9 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
             raise DataError(f"header gives {count} rows of {dims} dimensions", path, 1)
         n = count if limit is None else min(count, limit)
         rec = 4 * dims
-        out = np.empty((n, dims), dtype=np.float32)
+        # Never trust a header with memory: a truncated file fails below at its last record.
+        bound = size // rec + 1 if _comp is None else MAX_HEADER_PREALLOC_BYTES // rec
+        out = np.empty((min(n, bound), dims), dtype=np.float32)
         raw_labels: list[bytes] = []
         pos = nl + 1
         eof = False
@@ -602,6 +633,8 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
                                         "or damaged)", path, i + 1)
                     break
                 raw_labels.append(buf[pos:sp])
+                if i == len(out):  # only past MAX_HEADER_PREALLOC_BYTES of compressed data
+                    out = np.concatenate([out, np.empty_like(out)])
                 out[i] = np.frombuffer(buf, dtype="<f4", count=dims, offset=sp + 1)
                 pos = sp + 1 + rec
                 i += 1
@@ -615,6 +648,7 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
             buf = buf[pos:] + more
             pos = 0
             control.progress(min(raw.tell() / size, 1.0), f"Reading {path.name}: {i:,} rows")
+    out = out[:n]
     decoder = _LabelDecoder(path)
     labels = decoder.decode(raw_labels, list(range(1, n + 1)), 1)
     labels = [lab.strip() for lab in labels]
@@ -662,9 +696,11 @@ def _as_float32(arr: np.ndarray, path: Path, limit: int | None) -> np.ndarray:
 
 
 def _pickle_refusal(path: Path, what: str) -> DataError:
-    return DataError(f"{what} is a Python pickle, which can run arbitrary code when opened, so it is not "
-                     "loaded by default; if you trust the file, allow pickles (--allow-pickle, or confirm "
-                     "in the dialog)", path)
+    err = DataError(f"{what} is a Python pickle, which can run arbitrary code when opened, so it is not "
+                    "loaded by default; if you trust the file, allow pickles (--allow-pickle, or confirm "
+                    "in the dialog)", path)
+    err.needs_consent = True  # the GUI asks the user, then retries with allow_pickle=True
+    return err
 
 
 def _load_npy(path: Path, fmt: str, limit: int | None, control: TaskControl, _allow_pickle: bool,
@@ -791,7 +827,8 @@ def save(emb: EmbeddingSet, path: str | os.PathLike, format: str,
     ``tsv`` writes ``path`` (vectors) and its metadata file (``vectors`` in the
     name replaced by ``metadata``, else ``<stem>.metadata.tsv``); ``npy``
     writes ``path`` and ``<stem>.labels.txt``; ``gensim`` is not written
-    (pickles are for gensim itself).  Text files get a ``.gz``/``.bz2``
+    (pickles are for gensim itself).  ``word2vec-binary`` cannot hold a space
+    in a label: spaces become ``_`` there.  Text files get a ``.gz``/``.bz2``
     compression when ``path`` ends so.
     """
     path = Path(path)
