@@ -13,7 +13,7 @@ the best run of each is compared.  Figures are effective words per second
 (words actually trained after down-sampling, as gensim logs them), over
 vocabulary scan plus training.
 
-    python -m tests.bench.bench_w2v [--quick] [--words N] [--epochs E] [--repeats R]
+    python -m tests.bench.bench_w2v [--quick] [--words N] [--epochs E] [--repeats R] [--sentence-words N]
 """
 
 from __future__ import annotations
@@ -39,11 +39,17 @@ FRAME_WORDS = 1000
 TARGET_RATIO = 0.9
 
 
-def build_corpus(target_words: int) -> list[list[str]]:
-    """Lee + Wikipedia sample as token lists, repeated to about ``target_words`` words."""
+def build_corpus(target_words: int, sentence_words: int = 0) -> list[list[str]]:
+    """Lee + Wikipedia sample as token lists, repeated to about ``target_words`` words.
+
+    ``sentence_words`` > 0 cuts the text into sentences of that many words (stresses
+    per-sentence overhead; the Wikipedia articles are otherwise up to 10,000 words long).
+    """
     from embexplorer.core.demos import wiki_sample_corpus
 
     base = list(wiki_sample_corpus())
+    if sentence_words > 0:
+        base = [s[i:i + sentence_words] for s in base for i in range(0, len(s), sentence_words)]
     n = sum(len(s) for s in base)
     reps = max(1, round(target_words / n))
     return base * reps
@@ -82,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--words", type=int, help=f"corpus size in words (default {DEFAULT_WORDS:,})")
     p.add_argument("--epochs", type=int, help=f"epochs (default {DEFAULT_EPOCHS})")
     p.add_argument("--repeats", type=int, help=f"alternating runs of each (default {DEFAULT_REPEATS})")
+    p.add_argument("--sentence-words", type=int, default=0, metavar="N",
+                   help="cut the corpus into N-word sentences (default: as read)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     words = args.words or (QUICK_WORDS if args.quick else DEFAULT_WORDS)
@@ -90,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import gensim
 
-    corpus = build_corpus(words)
+    corpus = build_corpus(words, args.sentence_words)
     n_words = sum(len(s) for s in corpus)
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
           f"gensim {gensim.__version__}")
