@@ -133,7 +133,8 @@ def test_drop_real_glove_shows_pca_scatter_with_labelled_axes(qtbot, window, glo
         drop_files(window, [glove_path])
     emb = blocker.args[0]
     assert emb is window.embeddings and emb.n == 5050 and emb.dims == 50
-    # The scatter got every point with its label ...
+    # The scatter got every point with its label, once (a second set_points would repaint 1M points) ...
+    assert len(rec.calls) == 1
     xy, labels = rec.calls[-1]
     assert xy.shape == (5050, 2) and labels[:3] == emb.labels[:3] and len(labels) == 5050
     # ... projected on the first two principal components (checked against a numpy SVD).

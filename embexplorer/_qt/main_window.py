@@ -421,16 +421,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _set_axis_items(self, pca) -> None:
         k = pca.n_components if pca is not None else MAX_COMPONENTS
-        for combo in (self.x_combo, self.y_combo):
-            blocked = combo.blockSignals(True)
+        x, y = (0, 1) if k > 1 else (0, 0)
+        for combo, current in ((self.x_combo, x), (self.y_combo, y)):
+            blocked = combo.blockSignals(True)  # the caller redraws once, not per combo change
             combo.clear()
             for i in range(k):
                 combo.addItem(pca.axis_label(i) if pca is not None else f"PC{i + 1}", i)
+            combo.setCurrentIndex(current)
             combo.setEnabled(pca is not None)
             combo.blockSignals(blocked)
-        x, y = (0, 1) if k > 1 else (0, 0)
-        self.x_combo.setCurrentIndex(x)
-        self.y_combo.setCurrentIndex(y)
         self.axes = (x, y)
 
     def _update_title(self) -> None:
