@@ -229,3 +229,14 @@ def test_evaluation_cancel_and_error(qtbot, apanel, gensim_test_data, tmp_path):
     with qtbot.waitSignal(apanel.runner.task_finished, timeout=WAIT_MS):
         apanel.evaluate_file(str(bad))
     assert "failed" in apanel.eval_status.text() and f"{bad}:3" in apanel.eval_status.text()
+
+
+def test_word_pairs_in_background(qtbot, apanel, gensim_test_data, kv):
+    path = gensim_test_data / "wordsim353.tsv"
+    pearson, spearman, oov = kv.evaluate_word_pairs(str(path))
+    with qtbot.waitSignal(apanel.pairs_finished, timeout=WAIT_MS) as blocker:
+        apanel.evaluate_pairs_file(str(path))
+    rep = blocker.args[0]
+    assert (rep.pearson, rep.spearman, rep.oov_ratio) == (pearson[0], spearman[0], oov)
+    assert f"Spearman {spearman[0]:.4f}" in apanel.eval_status.text()
+    assert apanel.pairs_button.isEnabled()

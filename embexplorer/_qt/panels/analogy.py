@@ -9,7 +9,12 @@ from embexplorer._qt.panels.neighbours import LabelEdit, TableModel, make_table
 from embexplorer._qt.search import LabelIndex
 from embexplorer.core.analogy import DEFAULT_ANALOGY_K, evaluate_expression, solve_analogy
 from embexplorer.core.errors import DataError
-from embexplorer.core.evaluation import DEFAULT_RESTRICT, EVAL_METHODS, evaluate_analogies
+from embexplorer.core.evaluation import (
+    DEFAULT_RESTRICT,
+    EVAL_METHODS,
+    evaluate_analogies,
+    evaluate_word_pairs,
+)
 from embexplorer.core.neighbours import MAX_K, MIN_K
 
 #: Task kind of the background evaluation (one at a time; a new one cancels the old).
@@ -43,12 +48,15 @@ class AnalogyPanel(QtWidgets.QWidget):
         An answer row was chosen in a result table.
     evaluation_finished(object)
         The :class:`~embexplorer.core.evaluation.AnalogyReport` of a completed evaluation.
+    pairs_finished(object)
+        The :class:`~embexplorer.core.evaluation.PairsReport` of a word-pair evaluation.
     """
 
     parallelogram_requested = QtCore.Signal(object)
     vector_requested = QtCore.Signal(object, str)
     row_activated = QtCore.Signal(int)
     evaluation_finished = QtCore.Signal(object)
+    pairs_finished = QtCore.Signal(object)
 
     def __init__(self, runner=None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,6 +147,10 @@ class AnalogyPanel(QtWidgets.QWidget):
         # -- evaluation ------------------------------------------------------------
         self.eval_button = QtWidgets.QPushButton("Evaluate…")
         self.eval_button.setToolTip("Analogy test set in the questions-words.txt format")
+        self.pairs_button = QtWidgets.QPushButton("Word pairs…")
+        self.pairs_button.setToolTip("Word-similarity set (wordsim353.tsv / simlex999.txt format): "
+                                     "Pearson, Spearman, out-of-vocabulary ratio")
+        self.pairs_report = None
         self.eval_method_combo = QtWidgets.QComboBox()
         self.eval_method_combo.addItems(list(EVAL_METHODS))
         self.eval_restrict_spin = QtWidgets.QSpinBox()
@@ -162,7 +174,8 @@ class AnalogyPanel(QtWidgets.QWidget):
         eval_box = QtWidgets.QWidget()
         vl = QtWidgets.QVBoxLayout(eval_box)
         row = QtWidgets.QHBoxLayout()
-        for w in (self.eval_button, self.eval_method_combo, self.eval_restrict_spin, self.eval_case_check):
+        for w in (self.eval_button, self.pairs_button, self.eval_method_combo, self.eval_restrict_spin,
+                  self.eval_case_check):
             row.addWidget(w)
         row.addStretch(1)
         vl.addLayout(row)
@@ -198,6 +211,7 @@ class AnalogyPanel(QtWidgets.QWidget):
         self.expr_send_button.clicked.connect(self._on_send_expression)
         self.expr_table.clicked.connect(self._on_expression_row_clicked)
         self.eval_button.clicked.connect(self._on_evaluate_clicked)
+        self.pairs_button.clicked.connect(self._on_pairs_clicked)
         self.cancel_button.clicked.connect(self._on_cancel)
         self.sections_table.clicked.connect(self._on_section_clicked)
         self.questions_table.clicked.connect(self._on_question_clicked)
@@ -263,6 +277,24 @@ class AnalogyPanel(QtWidgets.QWidget):
                                       method=method, control=control)
 
         self.runner.start(EVAL_TASK_KIND, work, on_result=self._on_eval_result, on_error=self._on_eval_error,
+                          on_progress=self._on_eval_progress, on_cancelled=self._on_eval_cancelled)
+
+    def evaluate_pairs_file(self, path: str) -> None:
+        """Evaluate a word-pair similarity file in the background."""
+        if self.emb is None:
+            return
+        emb = self.emb
+        restrict = self.eval_restrict_spin.value()
+        case = self.eval_case_check.isChecked()
+        self.pairs_report = None
+        self.eval_status.setText(f"Evaluating {path} …")
+        self._show_busy(True)
+
+        def work(control):
+            control.progress(None, "word pairs")
+            return evaluate_word_pairs(emb, path, restrict=restrict, case_insensitive=case)
+
+        self.runner.start(EVAL_TASK_KIND, work, on_result=self._on_pairs_result, on_error=self._on_eval_error,
                           on_progress=self._on_eval_progress, on_cancelled=self._on_eval_cancelled)
 
     def is_evaluating(self) -> bool:
@@ -391,6 +423,20 @@ class AnalogyPanel(QtWidgets.QWidget):
         if path:
             self.evaluate_file(path)
 
+    def _on_pairs_clicked(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Word-similarity pairs", "", "Word pairs (*.tsv *.txt);;All files (*)")
+        if path:
+            self.evaluate_pairs_file(path)
+
+    def _on_pairs_result(self, rep) -> None:
+        self._show_busy(False)
+        self.pairs_report = rep
+        self.eval_status.setText(
+            f"{rep.source}: Pearson {rep.pearson:.4f}, Spearman {rep.spearman:.4f}, "
+            f"{rep.oov_ratio:.1f} % of pairs out of vocabulary ({rep.pairs_used:,} used)")
+        self.pairs_finished.emit(rep)
+
     def _on_cancel(self) -> None:
         self.runner.cancel(EVAL_TASK_KIND)
 
@@ -398,6 +444,7 @@ class AnalogyPanel(QtWidgets.QWidget):
         self.progress_bar.setVisible(busy)
         self.cancel_button.setVisible(busy)
         self.eval_button.setEnabled(not busy)
+        self.pairs_button.setEnabled(not busy)
         if busy:
             self.progress_bar.setValue(0)
 
