@@ -143,3 +143,20 @@ def test_npz_object_labels_refused(tmp_path):
     with pytest.raises(DataError) as info:
         formats.load(tmp_path / "o.npz")
     assert "pickle" in info.value.reason
+
+
+# Not errors: the set loads, and a warning names where the problem is.
+WARNING_CASES = [
+    ("duplicate labels", b"3 2\na 1 1\nb 2 2\na 3 3\n", "duplicate label", "row 3", 1),
+    ("undecodable bytes", b"2 2\nok 1 2\ncaf\xe9 3 4\n", "latin-1", "line 3", 0),
+]
+
+
+@pytest.mark.parametrize("name,content,words,where,dropped", WARNING_CASES, ids=[c[0] for c in WARNING_CASES])
+def test_non_fatal_input_warns(tmp_path, name, content, words, where, dropped):
+    path = tmp_path / "w.txt"
+    path.write_bytes(content)
+    emb = formats.load(path, use_cache=False)
+    assert emb.duplicates_dropped == dropped
+    (warning,) = emb.warnings
+    assert words in warning and where in warning

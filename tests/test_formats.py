@@ -234,16 +234,33 @@ def test_progress_and_cancel(tmp_path, glove):
     assert formats.load(out).from_cache is False
 
 
-def test_cancel_from_another_thread(tmp_path, glove):
+def test_cancel_from_another_thread(tmp_path, glove, monkeypatch):
+    """A GUI cancels from its own thread while the load runs on a worker: the worker stops."""
     out = tmp_path / "t.txt"
     formats.save(glove, out, "glove")
-    control = TaskControl()
+    monkeypatch.setattr(formats, "READ_CHUNK_BYTES", 16 * 1024)
+    started, cancelled = threading.Event(), threading.Event()
+
+    def on_progress(fraction, message):
+        started.set()
+        cancelled.wait(5)  # hold the worker until the other thread has cancelled
+
+    control = TaskControl(on_progress, min_interval=0)
+    outcome = []
+
+    def work():
+        try:
+            outcome.append(formats.load(out, control=control, use_cache=False))
+        except Cancelled:
+            outcome.append("cancelled")
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert started.wait(5)
     control.cancel()
-    t = threading.Thread(target=lambda: None)
-    t.start()
-    t.join()
-    with pytest.raises(Cancelled):
-        formats.load(out, control=control, use_cache=False)
+    cancelled.set()
+    worker.join(5)
+    assert outcome == ["cancelled"]
 
 
 class _Marker:

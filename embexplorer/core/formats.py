@@ -623,6 +623,10 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
         i = 0
         while i < n:
             # Records in this buffer: label, space, dims float32; the C tool adds "\n" after each.
+            # The vector bytes are gathered and converted once per buffer (one copy, no per-row numpy).
+            view = memoryview(buf)
+            parts = []
+            i0 = i
             while i < n:
                 while pos < len(buf) and buf[pos] in b"\n\r":
                     pos += 1
@@ -633,11 +637,14 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
                                         "or damaged)", path, i + 1)
                     break
                 raw_labels.append(buf[pos:sp])
-                if i == len(out):  # only past MAX_HEADER_PREALLOC_BYTES of compressed data
-                    out = np.concatenate([out, np.empty_like(out)])
-                out[i] = np.frombuffer(buf, dtype="<f4", count=dims, offset=sp + 1)
                 pos = sp + 1 + rec
+                parts.append(view[sp + 1:pos])
                 i += 1
+            if parts:
+                while i > len(out):  # only past MAX_HEADER_PREALLOC_BYTES of compressed data
+                    out = np.concatenate([out, np.empty_like(out)])
+                out[i0:i] = np.frombuffer(b"".join(parts), dtype="<f4").reshape(i - i0, dims)
+            del parts, view  # release the buffer before it is replaced
             if i >= n:
                 break
             if eof:
