@@ -307,3 +307,20 @@ def test_lod_switches_with_zoom_and_hysteresis(view):
     vb.scaleBy((0.9, 0.9))
     view.plot_widget.viewport().repaint()
     assert layer.last_in_view > 1000 and layer.last_mode == "raster"
+
+
+def test_hover_while_the_index_builds_in_the_background(view, glove_xy, monkeypatch):
+    import embexplorer._qt.scatter as scatter_mod
+
+    labels, xy, _ = glove_xy
+    monkeypatch.setattr(scatter_mod, "INDEX_THREAD_MIN", 0)  # force the threaded path at 5k points
+    view.set_points(xy, labels)
+    pix = _pixels(view)
+    rows = _isolated_rows(pix, 3, np.random.default_rng(7))
+    for r in rows:  # answered by the brute-force scan or the index, whichever is there
+        _move(view, pix[r])
+        assert view.hovered_row == r
+    assert view.wait_for_index(10)
+    for r in rows:
+        _move(view, pix[r] + (0.5, 0.5))
+        assert view.hovered_row == r

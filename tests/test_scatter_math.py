@@ -190,3 +190,18 @@ def test_fit_range_ignores_nan():
     y = np.array([0, 2, 5], dtype=np.float32)
     x0, x1, y0, y1 = sm.fit_range(x, y, padding=0)
     assert (x0, x1, y0, y1) == (0, 1, 0, 2)
+
+
+def test_brute_nearest_matches_grid_and_reference(glove_path):
+    xy = _glove_xy(glove_path)
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    index = sm.GridIndex.from_columns(x, y)
+    rng = np.random.default_rng(6)
+    visible = rng.random(len(xy)) < 0.5
+    span = xy.max(axis=0) - xy.min(axis=0)
+    for _ in range(100):
+        px, py = xy[rng.integers(len(xy))] + rng.normal(0, 0.01, 2) * span
+        rx, ry = span * rng.uniform(0.002, 0.03)
+        ref = _brute_nearest(xy, px, py, rx, ry, visible)
+        assert sm.brute_nearest(x, y, px, py, rx, ry, visible) == ref
+        assert index.nearest(px, py, rx, ry, visible) == ref

@@ -32,50 +32,58 @@ MAX_POINT_SIZE = 24
 OUTLINE_DARKEN = 0.45
 
 
-def _dilate_axis(img: np.ndarray, size: int, axis: int) -> np.ndarray:
-    """Max-filter ``img`` with a 1-D window of ``size`` pixels along ``axis``.
+def _max_window(img: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Forward running maximum: ``out[i] = max(img[i .. i + size - 1])`` along ``axis``.
 
-    Empty pixels are 0 and premultiplied ARGB values put alpha in the top
-    byte, so the maximum lets the densest neighbour win -- deterministic and
-    the right look for overlapping points.
+    Doubling passes (window 2, 4, ... then one overlapping pass) need only
+    ceil(log2(size)) ``np.maximum`` calls into fresh buffers, no copies. The
+    last ``size - 1`` entries along the axis are not fully windowed; callers
+    keep them in the padding they crop away.
+
+    Empty pixels are 0 and premultiplied ARGB puts alpha in the top byte, so
+    the maximum lets the densest neighbour win -- deterministic, and the right
+    look for overlapping points.
     """
-    if size <= 1:
+    def step(a: np.ndarray, k: int) -> np.ndarray:
+        out = np.empty_like(a)
+        if axis == 1:
+            np.maximum(a[:, :-k], a[:, k:], out=out[:, :-k])
+            out[:, -k:] = a[:, -k:]
+        else:
+            np.maximum(a[:-k], a[k:], out=out[:-k])
+            out[-k:] = a[-k:]
+        return out
+
+    if size <= 1 or img.shape[axis] <= size:
         return img
-    out = img.copy()
-    before = (size - 1) // 2
-    after = size - 1 - before
-    n = img.shape[axis]
-    for k in range(1, before + 1):
-        if k >= n:
-            break
-        if axis == 1:
-            np.maximum(out[:, k:], img[:, :-k], out=out[:, k:])
-        else:
-            np.maximum(out[k:], img[:-k], out=out[k:])
-    for k in range(1, after + 1):
-        if k >= n:
-            break
-        if axis == 1:
-            np.maximum(out[:, :-k], img[:, k:], out=out[:, :-k])
-        else:
-            np.maximum(out[:-k], img[k:], out=out[:-k])
-    return out
+    cover = 1
+    while cover * 2 <= size:
+        img = step(img, cover)
+        cover *= 2
+    if cover < size:
+        img = step(img, size - cover)
+    return img
 
 
 def dilate_points(img: np.ndarray, size: int) -> np.ndarray:
-    """Grow single-pixel points into roundish blobs of ``size`` pixels.
+    """Grow single-pixel points into blobs of ``size`` pixels (forward windows).
 
-    Sizes up to 3 are squares; larger sizes are the union of a wide and a tall
-    rectangle (an octagon), which reads as a disc at these scales.
+    A point at pixel ``j`` covers ``j - size + 1 .. j`` on each axis, so callers
+    splat at ``j + size // 2`` to centre it. Sizes up to 4 are squares (two or
+    four passes); larger sizes are the union of a wide and a tall rectangle (an
+    octagon), which reads as a disc.
     """
     if size <= 1:
         return img
-    if size <= 3:
-        return _dilate_axis(_dilate_axis(img, size, 1), size, 0)
-    cut = max(1, size // 3)
-    wide = _dilate_axis(_dilate_axis(img, size, 1), size - cut, 0)
-    tall = _dilate_axis(_dilate_axis(img, size - cut, 1), size, 0)
-    return np.maximum(wide, tall)
+    if size <= 4:
+        return _max_window(_max_window(img, size, 1), size, 0)
+    cut = 2 * max(1, size // 6)  # even, so both rectangles share one centre
+    half = cut // 2
+    wide = _max_window(_max_window(img, size, 1), size - cut, 0)
+    tall = _max_window(_max_window(img, size - cut, 1), size, 0)
+    out = np.zeros_like(img)
+    np.maximum(wide[half:, :-half], tall[:-half, half:], out=out[:-half, :-half])
+    return out
 
 
 def _premultiply(lut: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -122,6 +130,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._frags = internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
         self._force_mode: str | None = None
         self._cache_buf: np.ndarray | None = None
+        self._cache_source = QtCore.QRect()
         #: Points drawn by the last paint and the mode used ("raster"/"vector").
         self.last_in_view = 0
         self.last_mode = "raster"
@@ -225,7 +234,8 @@ class PointCloudItem(pg.GraphicsObject):
             self._cache_origin = target.topLeft()
         p.save()
         p.resetTransform()
-        p.drawImage(self._cache_origin, self._cache_img)
+        # Draw only the view part of the (padded) raster: no crop copy needed.
+        p.drawImage(self._cache_origin, self._cache_img, self._cache_source)
         p.restore()
 
     # -- rendering --------------------------------------------------------------
@@ -273,8 +283,10 @@ class PointCloudItem(pg.GraphicsObject):
         w, h = w_view + 2 * pad, h_view + 2 * pad
         buf = np.zeros((h, w), dtype=np.uint32)
         if len(fx):
-            ix = (fx + np.float32(pad)).astype(np.int32)
-            iy = (fy + np.float32(pad)).astype(np.int32)
+            # + size // 2 centres the forward dilation window on the point.
+            shift = np.float32(pad + self._size // 2)
+            ix = (fx + shift).astype(np.int32)
+            iy = (fy + shift).astype(np.int32)
             # Points were culled with a one-radius margin; drop the few that lie in
             # the margin (clamping them would smear dots along the edges).
             if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
@@ -300,7 +312,7 @@ class PointCloudItem(pg.GraphicsObject):
             buf.reshape(-1)[hit] = flat[idx]
             if self._size > 1:
                 buf = dilate_points(buf, self._size)
-        return self._wrap(buf[pad:pad + h_view, pad:pad + w_view])
+        return self._wrap(buf, QtCore.QRect(pad, pad, w_view, h_view))
 
     def _sprite_atlas(self) -> QtGui.QPixmap:
         key = (self._size, tuple(int(c) for c in self._lut), self._outline)
@@ -332,6 +344,7 @@ class PointCloudItem(pg.GraphicsObject):
                        ) -> QtGui.QImage:
         img = QtGui.QImage(w, h, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(0)
+        self._cache_source = QtCore.QRect(0, 0, w, h)
         if len(fx) == 0:
             return img
         atlas = self._sprite_atlas()
@@ -350,9 +363,10 @@ class PointCloudItem(pg.GraphicsObject):
         qp.end()
         return img
 
-    def _wrap(self, buf: np.ndarray) -> QtGui.QImage:
+    def _wrap(self, buf: np.ndarray, source: QtCore.QRect | None = None) -> QtGui.QImage:
         h, w = buf.shape
         buf = np.ascontiguousarray(buf)
         # QImage does not own numpy memory: keep the buffer alive with the cached image.
         self._cache_buf = buf
+        self._cache_source = source if source is not None else QtCore.QRect(0, 0, w, h)
         return QtGui.QImage(buf.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)

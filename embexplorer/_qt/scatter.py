@@ -11,6 +11,7 @@ items holding a handful of points.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -22,6 +23,7 @@ from embexplorer._qt.selection import SelectionModel, mode_for_modifiers
 from embexplorer.core.scatter_math import (
     ColorMapping,
     GridIndex,
+    brute_nearest,
     categorical_colors,
     fit_range,
     numeric_colors,
@@ -33,6 +35,10 @@ from embexplorer.core.scatter_math import (
 
 #: Hover / click pick radius in screen pixels.
 PICK_RADIUS_PX = 8
+#: Above this many points the hover index is built in a background thread (numpy
+#: releases the GIL while sorting), so setting a million points never stalls the UI;
+#: hover scans all points (about 2 ms) until the index is ready.
+INDEX_THREAD_MIN = 200_000
 #: Default point diameter in pixels.
 DEFAULT_POINT_SIZE = 4
 #: Most labels drawn for "label all points in view" (besides the forced ones).
@@ -232,7 +238,10 @@ class ScatterView(QtWidgets.QWidget):
         self._x = np.zeros(0, dtype=np.float32)
         self._y = np.zeros(0, dtype=np.float32)
         self._labels: Sequence[str] = ()
-        self._index = GridIndex.from_columns(np.zeros(0, np.float32), np.zeros(0, np.float32))
+        self._index: GridIndex | None = GridIndex.from_columns(np.zeros(0, np.float32),
+                                                               np.zeros(0, np.float32))
+        self._index_gen = 0
+        self._index_thread: threading.Thread | None = None
         self._mapping: ColorMapping | None = None
         self._hidden_entries: set[int] = set()
         self._visible: np.ndarray | None = None
@@ -320,7 +329,7 @@ class ScatterView(QtWidgets.QWidget):
         self._x = np.ascontiguousarray(xy[:, 0], dtype=np.float32)
         self._y = np.ascontiguousarray(xy[:, 1], dtype=np.float32)
         self._labels = labels
-        self._index = GridIndex.from_columns(self._x, self._y)
+        self._build_index()
         self.base_layer.set_points(self._x, self._y)
         if not same_n or self._mapping is None:
             self._mapping = None
@@ -341,6 +350,30 @@ class ScatterView(QtWidgets.QWidget):
         if not keep_view:
             self.zoom_to_fit()
         self._schedule_labels()
+
+    def _build_index(self) -> None:
+        self._index_gen += 1
+        x, y = self._x, self._y
+        if len(x) < INDEX_THREAD_MIN:
+            self._index = GridIndex.from_columns(x, y)
+            return
+        self._index = None
+        gen = self._index_gen
+
+        def build() -> None:
+            index = GridIndex.from_columns(x, y)
+            if gen == self._index_gen:  # a newer set_points supersedes this one
+                self._index = index
+
+        self._index_thread = threading.Thread(target=build, name="scatter-index", daemon=True)
+        self._index_thread.start()
+
+    def wait_for_index(self, timeout: float | None = None) -> bool:
+        """Block until the hover index is built (tests, benchmarks); True when ready."""
+        t = self._index_thread
+        if t is not None:
+            t.join(timeout)
+        return self._index is not None
 
     def set_axis_labels(self, x: str, y: str) -> None:
         """Axis titles, e.g. ``"PC1 (12.3 %)"``."""
@@ -373,6 +406,7 @@ class ScatterView(QtWidgets.QWidget):
         font.setPointSize(9)
         for side in ("bottom", "left"):
             ax = pi.getAxis(side)
+            ax.enableAutoSIPrefix(False)  # "(x0.001)" scaled ticks confuse on PCA axes
             ax.setPen(pg.mkPen(t["foreground"]))
             ax.setTextPen(pg.mkPen(t["foreground"]))
             ax.setTickFont(font)
@@ -535,7 +569,11 @@ class ScatterView(QtWidgets.QWidget):
     def row_at(self, x: float, y: float, radius_px: float = PICK_RADIUS_PX) -> int:
         """Nearest visible row to data point ``(x, y)`` within ``radius_px`` screen pixels, or -1."""
         px, py = self._vb.viewPixelSize()
-        return self._index.nearest(x, y, abs(px) * radius_px, abs(py) * radius_px, self._visible)
+        rx, ry = abs(px) * radius_px, abs(py) * radius_px
+        index = self._index
+        if index is None:  # still building in the background
+            return brute_nearest(self._x, self._y, x, y, rx, ry, self._visible)
+        return index.nearest(x, y, rx, ry, self._visible)
 
     @property
     def hovered_row(self) -> int:

@@ -86,6 +86,7 @@ def bench_ours(xy, codes, steps) -> dict:
     t_color = time.perf_counter() - t
     pans = _pan_repaints(view.plot_widget, view.view_box, steps)
     mode = view.base_layer.last_mode
+    view.wait_for_index()
     rng = np.random.default_rng(1)
     (x0, x1), (y0, y1) = view.view_box.viewRange()
     hov = []
