@@ -368,3 +368,31 @@ def test_lying_header_does_not_allocate(tmp_path):
     (tmp_path / "h.bin").write_bytes(b"999999999999 3\nab " + np.ones(3, "<f4").tobytes())
     with pytest.raises(DataError, match="truncated"):
         formats.load(tmp_path / "h.bin", use_cache=False)
+
+
+def test_few_irregular_lines_in_big_blocks(tmp_path, glove, monkeypatch):
+    """GloVe 840B style: a few labels with spaces and blank lines among thousands of regular lines."""
+    sub = glove.subset(np.arange(3000))
+    labels = list(sub.labels)
+    for i in (10, 1234, 2999):
+        labels[i] = f"at {labels[i]} x"
+    lines = [f"{lab} " + " ".join(repr(float(v)) for v in row) for lab, row in zip(labels, sub.vectors)]
+    lines.insert(500, "")
+    lines.insert(2000, "   ")
+    raw = [ln.encode("utf-8") for ln in lines]
+    raw[2700] = b"caf\xe9" + raw[2700][raw[2700].index(b" "):]  # latin-1, on line 2701
+    (tmp_path / "g.txt").write_bytes(b"\n".join(raw) + b"\n")
+    monkeypatch.setattr(formats, "READ_CHUNK_BYTES", 64 * 1024)
+    emb = formats.load(tmp_path / "g.txt", use_cache=False)
+    assert emb.n == 3000
+    assert emb.labels[1234] == f"at {sub.labels[1234]} x"
+    assert emb.labels[2698] == "caf\xe9"  # two blank lines above it
+    assert emb.warnings == ["1 label(s) are not valid UTF-8 and were read as latin-1 (first at line 2701)"]
+    assert np.array_equal(emb.vectors, sub.vectors)
+    lines[2700] = "caf\xe9" + lines[2700][lines[2700].index(" "):]
+    # An error after the blank lines still names its own line.
+    lines[2500] = lines[2500].rsplit(" ", 1)[0] + " 1.0.0"
+    (tmp_path / "g.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        formats.load(tmp_path / "g.txt", use_cache=False)
+    assert err.value.line == 2501 and "1.0.0" in err.value.reason

@@ -37,6 +37,9 @@ SEP_MAX = 32
 PAD = 24
 #: Beyond this share of tokens needing ``float()``, a block is parsed with ``np.fromstring``.
 SLOW_TOKEN_SHARE = 0.05
+#: Beyond this share of irregular lines, a whole block is parsed line by line.
+IRREGULAR_LINE_SHARE = 0.1
+_IRREGULAR = object()  # _fast_block's marker: "regular except these lines"
 #: Largest integer exactly representable in float64 (Clinger's fast path bound).
 _TWO53 = np.uint64(1 << 53)
 #: Largest power of ten exactly representable in float64.
@@ -200,10 +203,50 @@ def parse_block(data: bytes, dims: int, has_label: bool, first_line: int, path,
     res = _fast_block(data, dims, has_label, first_line, path)
     if res is None:
         return _slow_block(data, dims, has_label, first_line, path, want)
+    if res[0] is _IRREGULAR:
+        return _mixed_block(data, dims, has_label, first_line, path, want, res[1], res[2])
     labels, rows = res
     if want is not None and len(rows) > want:
         labels, rows = labels[:want], rows[:want]
     return labels, rows, None
+
+
+def _mixed_block(data, dims, has_label, first_line, path, want, bad_lines, line_starts):
+    """A block with a few irregular lines (blank, labels with spaces, errors): only those go slow."""
+    if bad_lines.size > IRREGULAR_LINE_SHARE * (len(line_starts) - 1):
+        return _slow_block(data, dims, has_label, first_line, path, want)
+    labels: list[bytes] = []
+    parts: list[np.ndarray] = []
+    lines: list[int] = []
+    got = 0
+    prev = 0
+    for b in [*bad_lines.tolist(), None]:
+        if want is not None and got >= want:
+            break
+        stop = len(line_starts) - 1 if b is None else b
+        if stop > prev:  # regular lines prev..stop-1
+            seg = data[line_starts[prev]:line_starts[stop]]
+            res = _fast_block(seg, dims, has_label, first_line + prev, path)
+            if res is None or res[0] is _IRREGULAR:
+                lab, rows, seg_lines = _slow_block(seg, dims, has_label, first_line + prev, path, None)
+            else:
+                (lab, rows), seg_lines = res, list(range(first_line + prev, first_line + stop))
+            labels += lab
+            parts.append(rows)
+            lines += seg_lines
+            got += len(rows)
+        if b is not None:
+            lab, rows, seg_lines = _slow_block(data[line_starts[b]:line_starts[b + 1]], dims, has_label,
+                                               first_line + b, path, None)
+            labels += lab
+            parts.append(rows)
+            lines += seg_lines
+            got += len(rows)
+            prev = b + 1
+    rows = np.concatenate(parts) if parts else np.empty((0, dims), dtype=np.float32)
+    if want is not None and len(rows) > want:
+        labels, rows, lines = labels[:want], rows[:want], lines[:want]
+    return (labels if has_label else []), rows, lines
 
 
 def _fast_block(data: bytes, dims: int, has_label: bool, first_line: int, path):
@@ -217,12 +260,15 @@ def _fast_block(data: bytes, dims: int, has_label: bool, first_line: int, path):
     nl = np.flatnonzero(a[PAD:end] == 10) + PAD
     n = nl.size
     per = dims + (1 if has_label else 0)
-    if n == 0 or st.size != n * per:
+    if n == 0:
         return None
     # Exactly ``per`` tokens on every line: each line's last token ends before its newline
     # and the next line's first token starts after it.
-    if not ((en[per - 1::per] <= nl).all() and (st[per::per] > nl[:-1]).all()):
-        return None
+    if not (st.size == n * per and (en[per - 1::per] <= nl).all() and (st[per::per] > nl[:-1]).all()):
+        counts = np.bincount(np.searchsorted(nl, st), minlength=n)
+        line_starts = np.concatenate([[0], nl - PAD + 1]).tolist()
+        line_starts[-1] = min(line_starts[-1], len(data))
+        return _IRREGULAR, np.flatnonzero(counts[:n] != per), line_starts
     if has_label:
         lab_st = st[0::per].tolist()
         lab_en = en[0::per].tolist()
