@@ -21,6 +21,8 @@ from embexplorer.core.neighbours import MAX_K, MIN_K
 EVAL_TASK_KIND = "analogy-evaluation"
 #: Progress bar resolution.
 PROGRESS_STEPS = 1000
+#: Largest value a QSpinBox holds (a C int).
+SPIN_MAX = 2**31 - 1
 #: Questions of a section listed at most (a section of gensim's file has up to ~1,500).
 MAX_LISTED_QUESTIONS = 5000
 
@@ -154,7 +156,7 @@ class AnalogyPanel(QtWidgets.QWidget):
         self.eval_method_combo = QtWidgets.QComboBox()
         self.eval_method_combo.addItems(list(EVAL_METHODS))
         self.eval_restrict_spin = QtWidgets.QSpinBox()
-        self.eval_restrict_spin.setRange(1, 2_000_000_000)
+        self.eval_restrict_spin.setRange(1, SPIN_MAX)
         self.eval_restrict_spin.setValue(DEFAULT_RESTRICT)
         self.eval_restrict_spin.setPrefix("first ")
         self.eval_restrict_spin.setSuffix(" rows")

@@ -15,6 +15,8 @@ from embexplorer.core.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K, Neighb
 SCORE_HEADINGS = {"cosine": "cosine", "dot": "dot product", "euclidean": "distance"}
 #: Significant digits shown for scores.
 SCORE_DIGITS = 4
+#: Step of the "first N rows" spin box.
+RESTRICT_STEP = 1000
 
 
 class TableModel(QtCore.QAbstractTableModel):
@@ -175,7 +177,7 @@ class NeighboursPanel(QtWidgets.QWidget):
         self.restrict_spin.setRange(0, 0)
         self.restrict_spin.setSpecialValueText("all rows")
         self.restrict_spin.setPrefix("first ")
-        self.restrict_spin.setSingleStep(1000)
+        self.restrict_spin.setSingleStep(RESTRICT_STEP)
         self.restrict_spin.setToolTip("Search only the first N rows (files are usually sorted by frequency)")
         self.case_check = QtWidgets.QCheckBox("Ignore case")
         self.status_label = QtWidgets.QLabel("")
