@@ -398,6 +398,17 @@ def test_layout_and_geometry_are_remembered(qtbot, settings):
     assert dock2.isHidden()
     assert w2.dockWidgetArea(dock2) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
 
+    # A panel added after restore_layout() (e.g. created lazily) still gets its saved placement.
+    w3 = MainWindow(settings=settings)
+    qtbot.addWidget(w3)
+    w3.restore_layout()
+    w3.show()
+    dock3 = QtWidgets.QDockWidget("Neighbours")
+    dock3.setWidget(QtWidgets.QLabel("n"))
+    w3.add_panel(dock3)  # default area is the right one; the saved layout says left and hidden
+    assert dock3.isHidden()
+    assert w3.dockWidgetArea(dock3) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+
 
 def test_close_during_load_ends_the_task_cleanly(qtbot, settings, big_file, monkeypatch):
     path = big_file
@@ -476,3 +487,32 @@ def test_pickle_consent_is_asked_once(qtbot, window, tmp_path, dialogs):
     assert "python pickle" in consent["text"].lower()
     assert error["text"] == "Could not open “objects.npy”." and "pickle" in error["info"]
     assert window.embeddings is None
+
+
+def test_command_line_path_opens_in_the_gui(qtbot, small_file, monkeypatch):
+    """``embexplorer PATH``: run_gui shows the window, loads PATH, and returns when it is closed."""
+    import argparse
+    import time
+
+    from embexplorer._qt import app as gui_app
+
+    path, _ = small_file
+    seen = {}
+    deadline = time.monotonic() + LOAD_TIMEOUT_MS / 1000
+
+    def close_when_loaded():
+        for w in QtWidgets.QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible():
+                if w.embeddings is not None or time.monotonic() > deadline:  # never hang the suite
+                    seen["n"] = w.embeddings.n if w.embeddings is not None else None
+                    seen["n"] = w.embeddings.n
+                    seen["title"] = w.windowTitle()
+                    w.close()
+                    return
+        QtCore.QTimer.singleShot(20, close_when_loaded)
+
+    QtCore.QTimer.singleShot(0, close_when_loaded)
+    args = argparse.Namespace(path=str(path), format=None, limit=100, allow_pickle=False, screenshot=None,
+                              size="1280x800")
+    assert gui_app.run_gui(args) == 0
+    assert seen == {"n": 100, "title": f"{path.name} — embexplorer"}

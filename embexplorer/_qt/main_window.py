@@ -300,11 +300,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         if not dock.objectName():
             dock.setObjectName(dock.windowTitle().replace(" ", "") or f"panel{len(self._panels)}")
-        self.addDockWidget(area, dock)
+        # Panels added after restore_layout() still get their saved place (and visibility).
+        if not (self._layout_restored and self.restoreDockWidget(dock)):
+            self.addDockWidget(area, dock)
         self._panels.append(dock)
         self.view_menu.addAction(dock.toggleViewAction())
-        if self._layout_restored:  # panels added after restore_layout() still get their saved place
-            self.restoreDockWidget(dock)
 
     def panels(self) -> list[QtWidgets.QDockWidget]:
         """Dock panels added so far."""
