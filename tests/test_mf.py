@@ -368,3 +368,23 @@ def test_user_ratings_table(ml100k, u1, trained):
     lookup = dict(zip(ml100k.items[u1.train][mask].tolist(), ml100k.ratings[u1.train][mask].tolist()))
     assert all(lookup[i] == r for i, r in zip(items.tolist(), ratings.tolist()))
     np.testing.assert_allclose(preds, trained.user_scores(0)[items], rtol=1e-5)
+
+
+def test_movie_frames_align_epoch_to_epoch(ml100k, u1):
+    from embexplorer.core.mf import MovieFrames
+
+    snaps = []
+    train(ml100k, MFConfig(n_factors=16, epochs=3), u1.train, on_epoch=lambda s, m: snaps.append(m))
+    frames = MovieFrames(top_n=300)
+    emb1, xy1 = frames.update(snaps[1])
+    emb2, xy2 = frames.update(snaps[2])
+    assert emb2.n == 300 and xy2.shape == (300, 2) and emb1.labels == emb2.labels
+    raw = frames.pca.coords[:, :2]
+    # aligned is at least as close to the previous frame as the raw PCA output (same spread)
+    assert np.linalg.norm(xy2 - xy1) <= np.linalg.norm(raw - xy1) + 1e-4
+    np.testing.assert_allclose(np.linalg.norm(xy2, axis=1), np.linalg.norm(raw, axis=1), rtol=1e-4, atol=1e-5)
+    d = frames.direction(snaps[2].user_factors[0])
+    assert d.shape == (2,) and np.linalg.norm(d) == pytest.approx(1.0, abs=1e-5)
+    # the direction turns with the points: projecting the movie vectors the same way gives xy2 (centred)
+    centred = frames.pca.components[:2] @ (emb2.vectors[0] - frames.pca.mean)
+    np.testing.assert_allclose(centred @ frames._turn, xy2[0], atol=1e-3)

@@ -981,3 +981,56 @@ def load_spark_als(path: str | os.PathLike, data=None) -> MFModel:
                            "main_genre": [main[p] if p is not None else "" for p in pos],
                            "years": np.array([data.years[p] if p is not None else np.nan for p in pos])}
     return model
+
+
+# ---------------------------------------------------------------------------
+# Live frames for the movie scatter
+# ---------------------------------------------------------------------------
+class MovieFrames:
+    """2-D PCA frames of the movie vectors, epoch after epoch, each aligned to the one before.
+
+    Feed every training snapshot to :meth:`update`; the returned coordinates are
+    turned (orthogonal Procrustes, :func:`embexplorer.core.pca.align_frame`) to
+    match the previous frame, so the points glide instead of flipping.
+
+    Parameters
+    ----------
+    top_n : int, optional
+        Keep only the ``top_n`` most-rated movies (fastai plots 1,000).
+    rotate : bool
+        Full orthogonal alignment (True) or only axis sign flips (False, axis
+        titles keep meaning "PC1", "PC2").
+    """
+
+    def __init__(self, top_n: int | None = None, rotate: bool = True) -> None:
+        self.top_n = top_n
+        self.rotate = rotate
+        self.previous: np.ndarray | None = None
+        self.pca = None
+        self._turn: np.ndarray | None = None
+
+    def update(self, model: MFModel, control: TaskControl | None = None
+               ) -> tuple[EmbeddingSet, np.ndarray]:
+        """The model's movie set and its (n, 2) float32 coordinates, aligned to the last frame."""
+        from embexplorer.core.pca import align_frame, fit_pca
+
+        emb = model.item_embeddings(self.top_n)
+        self.pca = fit_pca(emb.vectors, 2, control=control)
+        xy = np.ascontiguousarray(self.pca.coords[:, :2], dtype=np.float32)
+        if self.previous is not None and self.previous.shape == xy.shape:
+            aligned = align_frame(self.previous, xy, rotate=self.rotate)
+        else:
+            aligned = xy
+        # the map applied, so user vectors can be drawn in the same frame
+        self._turn, *_ = np.linalg.lstsq(xy.astype(np.float64), aligned.astype(np.float64), rcond=None)
+        self.previous = aligned
+        return emb, aligned
+
+    def direction(self, vector) -> np.ndarray:
+        """A user vector's direction in the current (aligned) frame, as a unit 2-vector."""
+        if self.pca is None:
+            raise ValueError("no frame yet: call update() first")
+        d = np.asarray(self.pca.components[:2], dtype=np.float64) @ np.asarray(vector, dtype=np.float64)
+        d = d @ self._turn
+        norm = np.linalg.norm(d)
+        return (d / norm if norm > 0 else d).astype(np.float32)
