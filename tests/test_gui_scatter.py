@@ -324,3 +324,32 @@ def test_hover_while_the_index_builds_in_the_background(view, glove_xy, monkeypa
     for r in rows:
         _move(view, pix[r] + (0.5, 0.5))
         assert view.hovered_row == r
+
+
+def test_hover_and_overlays_do_not_re_rasterise_and_pan_paints_once(view):
+    layer = view.base_layer
+    vp = view.plot_widget.viewport()
+    vp.repaint()
+    renders = layer.render_count
+    pix = _pixels(view)
+    for r in _isolated_rows(pix, 4, np.random.default_rng(8)):
+        _move(view, pix[r])
+        vp.repaint()
+    view.set_overlay("neighbours", [1, 2, 3])
+    view.set_focus_row(5, center=False)
+    vp.repaint()
+    assert layer.render_count == renders  # only the cached image was drawn again
+    # One pan step = one paint and one rasterisation: the matrix is updated on
+    # sigRangeChanged, so pyqtgraph does not paint once with the stale matrix first.
+    view.clear_overlays()
+    view.set_focus_row(-1)
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+        QtCore.QThread.msleep(20)
+    renders, paints = layer.render_count, layer.paint_count
+    view.view_box.translateBy(x=0.01)
+    for _ in range(5):  # let any second (stale-matrix) paint happen too
+        QtWidgets.QApplication.processEvents()
+        QtCore.QThread.msleep(20)
+    assert layer.render_count == renders + 1
+    assert layer.paint_count == paints + 1

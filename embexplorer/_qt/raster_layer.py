@@ -134,6 +134,9 @@ class PointCloudItem(pg.GraphicsObject):
         #: Points drawn by the last paint and the mode used ("raster"/"vector").
         self.last_in_view = 0
         self.last_mode = "raster"
+        #: Paints and (re-)rasterisations so far: overlays must not cause the latter.
+        self.paint_count = 0
+        self.render_count = 0
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
     # -- data -----------------------------------------------------------------
@@ -228,7 +231,9 @@ class PointCloudItem(pg.GraphicsObject):
             return
         key = (tr.m11(), tr.m22(), tr.m31(), tr.m32(), target.x(), target.y(), target.width(),
                target.height(), self._version)
+        self.paint_count += 1
         if key != self._cache_key or self._cache_img is None:
+            self.render_count += 1
             self._cache_img = self._render(tr, target)
             self._cache_key = key
             self._cache_origin = target.topLeft()
