@@ -801,23 +801,38 @@ _LOADERS: dict[str, Callable] = {
 WRITE_CHUNK_ROWS = 4096
 
 
+#: Rows sampled to decide whether a block's values are short decimals (GloVe-like).
+FORMAT_SAMPLE_ROWS = 32
+
+
 def _format_rows(vectors: np.ndarray, sep: str) -> list[str]:
     """Each row as text that reads back to the identical float32 values.
 
-    ``%.9g`` always round-trips float32; the shorter ``%.7g`` is used for
-    rows where it already does (most real files, e.g. GloVe's 5-6 digits).
+    ``%.9g`` always round-trips float32.  Files of short decimals (GloVe's
+    5-6 digits) stay short: where a sample shows ``%.7g`` round-trips, rows
+    are written so and checked with the fast parser; rows that do not
+    round-trip fall back to ``%.9g``.
     """
-    out = []
-    d = vectors.shape[1]
+    n, d = vectors.shape
     f7 = sep.join(["%.7g"] * d)
     f9 = sep.join(["%.9g"] * d)
-    for row in vectors.tolist():
-        s = f7 % tuple(row)
-        if not np.array_equal(np.array(s.split(sep), dtype=np.float64).astype(np.float32),
-                              np.asarray(row, dtype=np.float32)):
-            s = f9 % tuple(row)
-        out.append(s)
+    rows = vectors.tolist()
+    sample = [f7 % tuple(r) for r in rows[:FORMAT_SAMPLE_ROWS]]
+    back = _parse_numbers(sample, d)
+    if not np.array_equal(back, vectors[:len(sample)]):
+        return [f9 % tuple(r) for r in rows]
+    out = sample + [f7 % tuple(r) for r in rows[len(sample):]]
+    back = _parse_numbers(out, d)
+    for i in np.flatnonzero(~(back == vectors).all(axis=1)).tolist():
+        out[i] = f9 % tuple(rows[i])
     return out
+
+
+def _parse_numbers(texts: list[str], dims: int) -> np.ndarray:
+    if not texts:
+        return np.empty((0, dims), dtype=np.float32)
+    _labels, mat, _lines = parse_block(("\n".join(texts) + "\n").encode("ascii"), dims, False, 1, "<save>")
+    return mat
 
 
 def _clean_label(label: str, fmt: str) -> str:
