@@ -54,7 +54,7 @@ def test_neighbours_text_and_errors(formats, capsys, glove_path):
     assert "rank" in text and "cosine" in text and len(text.strip().splitlines()) == 5
     assert main(["neighbours", str(glove_path), "zzznotaword"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("embexplorer: error:") and "zzznotaword" in err[0]
+    assert err == [f"embexplorer: error: {glove_path}: label 'zzznotaword' is not in the embeddings"]
     with pytest.raises(SystemExit) as info:
         main(["neighbours", str(glove_path), "paris", "-k", "0"])
     assert info.value.code == 2
@@ -82,6 +82,9 @@ def test_analogy_command(formats, capsys, glove_path, kv):
     assert main(["analogy", str(glove_path), "-e", "king - - (man"]) == 2
     assert "column" in capsys.readouterr().err
     assert main(["analogy", str(glove_path), "man", "king"]) == 2
+    assert "expected three labels" in capsys.readouterr().err
+    assert main(["analogy", str(glove_path), "man", "kingzzz", "woman"]) == 2
+    assert f"{glove_path}: label 'kingzzz'" in capsys.readouterr().err
 
 
 def test_evaluate_command(formats, capsys, glove_path, gensim_test_data, kv):

@@ -9,6 +9,7 @@ from embexplorer.commands.neighbours import (
     add_load_arguments,
     format_table,
     k_type,
+    labels_of,
     load_embeddings,
     neighbour_dicts,
     positive_int,
@@ -48,15 +49,17 @@ def run(args) -> int:
         raise DataError("--expression ranks by cosine (3CosAdd); --method 3cosmul needs A B C")
     emb = load_embeddings(args)
     if args.expression is not None:
-        res = evaluate_expression(emb, args.expression, k=args.k, restrict=args.restrict,
-                                          case_insensitive=args.case_insensitive)
+        with labels_of(args.path):
+            res = evaluate_expression(emb, args.expression, k=args.k, restrict=args.restrict,
+                                      case_insensitive=args.case_insensitive)
         title = f"{args.expression} (cosine, {'inputs kept' if args.keep_inputs else 'inputs excluded'})"
         query = {"expression": args.expression,
                  "terms": [{"label": t.label, "weight": t.weight} for t in res.terms]}
     else:
         a, b, c = args.words
-        res = solve = solve_analogy(emb, a, b, c, k=args.k, method=args.method, restrict=args.restrict,
-                                    case_insensitive=args.case_insensitive)
+        with labels_of(args.path):
+            res = solve = solve_analogy(emb, a, b, c, k=args.k, method=args.method, restrict=args.restrict,
+                                        case_insensitive=args.case_insensitive)
         title = (f"{solve.a} is to {solve.b} as {solve.c} is to ? ({args.method}, "
                  f"{'inputs kept' if args.keep_inputs else 'inputs excluded'})")
         query = {"a": solve.a, "b": solve.b, "c": solve.c, "method": args.method}

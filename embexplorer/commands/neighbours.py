@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import contextmanager
 
 from embexplorer.core.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K
 
@@ -50,6 +51,18 @@ def load_embeddings(args):
     return load(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
 
 
+@contextmanager
+def labels_of(path):
+    """Report an unknown label against the embedding file it is missing from."""
+    from embexplorer.core.errors import DataError
+    from embexplorer.core.neighbours import UnknownLabel
+
+    try:
+        yield
+    except UnknownLabel as err:
+        raise DataError(err.reason, path) from None
+
+
 def neighbour_dicts(emb, neighbours) -> list[dict]:
     """Neighbours as plain dicts (rank from 1, with metadata) for ``--json``."""
     return [{"rank": i, "row": n.row, "label": n.label, "score": n.score,
@@ -86,8 +99,9 @@ def run(args) -> int:
     from embexplorer.core.neighbours import nearest
 
     emb = load_embeddings(args)
-    result = nearest(emb, args.label, k=args.k, metric=args.metric, restrict=args.restrict,
-                     case_insensitive=args.case_insensitive)
+    with labels_of(args.path):
+        result = nearest(emb, args.label, k=args.k, metric=args.metric, restrict=args.restrict,
+                         case_insensitive=args.case_insensitive)
     if args.json:
         print(json.dumps({"path": str(args.path), "query": args.label, "metric": args.metric, "k": args.k,
                           "restrict": args.restrict, "neighbours": neighbour_dicts(emb, result)},
