@@ -8,10 +8,12 @@ directions, a long flat tail, a mean that is not zero).  On this shape scikit-le
 Both sides produce what the app needs: components, explained-variance ratios and the coordinates
 of every row, so the headline compares our ``fit_pca`` with ``PCA.fit_transform``; ``PCA.fit``
 alone is printed too.  Runs alternate (peer, ours, peer, ours...) so machine load hits both alike;
-medians and minima are printed with their ratios.  BLAS threading is reported (threadpoolctl), not
-changed: both sides share the same BLAS in this process.
+medians and minima are printed with their ratios.  BLAS threading is reported (threadpoolctl) and
+left alone unless ``--threads N`` asks to limit both sides alike (via threadpoolctl, not the
+environment) -- useful on a shared machine, where spinning BLAS threads of other processes make
+multi-threaded timings erratic.
 
-    python -m tests.bench.bench_pca [--quick] [--rows N] [--dims D] [--repeats R]
+    python -m tests.bench.bench_pca [--quick] [--rows N] [--dims D] [--repeats R] [--threads N]
 """
 
 from __future__ import annotations
@@ -70,7 +72,23 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--dims", type=int, default=DEFAULT_DIMS)
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit BLAS/OpenMP threads of both sides (default: leave as configured)")
     args = parser.parse_args(argv)
+    # Load every BLAS/OpenMP library both sides use before limiting threads (limits apply to
+    # libraries already loaded).
+    import scipy.linalg  # noqa: F401
+    import sklearn.decomposition  # noqa: F401
+
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.threads):
+            return run(args)
+    return run(args)
+
+
+def run(args) -> int:
     rows = args.rows or (QUICK_ROWS if args.quick else DEFAULT_ROWS)
     repeats = args.repeats or (QUICK_REPEATS if args.quick else DEFAULT_REPEATS)
 
