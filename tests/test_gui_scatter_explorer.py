@@ -173,6 +173,9 @@ def test_table_and_scatter_selection_are_linked(explorer, qtbot, glove_set):
     table.view.sortByColumn(length_col, QtCore.Qt.SortOrder.DescendingOrder)
     lengths = [len(emb.labels[int(i)]) for i in table.model.view_rows]
     assert lengths == sorted(lengths, reverse=True)
+    table.view.sortByColumn(0, QtCore.Qt.SortOrder.AscendingOrder)  # label order from the search index
+    shown = [emb.labels[int(i)].lower() for i in table.model.view_rows]
+    assert shown == sorted(shown)
     # Selected-only view lists exactly the selection.
     explorer.selection.replace([1, 5, 9])
     table.filter_edit.setText("")

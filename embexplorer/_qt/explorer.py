@@ -69,6 +69,7 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.search = SearchBox()
         self.legend = LegendWidget()
         self.table = SelectionTable(self.selection)
+        self.table.model.label_order_provider = lambda: self.search.index.order
         self._emb = None
         self._components: np.ndarray | None = None
         self._component_labels: list[str] = []
@@ -332,6 +333,14 @@ class ExplorerWidget(QtWidgets.QWidget):
 
     def _emit_status(self) -> None:
         self.status_changed.emit(self.status_text())
+
+    def set_shortcut_context(self, context: QtCore.Qt.ShortcutContext) -> None:
+        """Where the explorer's shortcuts work: default ``WidgetWithChildrenShortcut`` (focus
+        inside the explorer); a main window whose only central widget is the explorer may
+        pass ``Qt.WindowShortcut`` so Ctrl+F / Ctrl+E / Esc work from anywhere in the window."""
+        for a in (self.find_action, self.export_action, self.clear_selection_action, self.select_all_action,
+                  self.fit_action):
+            a.setShortcutContext(context)
 
     def actions_for_menu(self) -> list[QtGui.QAction]:
         """Actions a main window may put in its menus (they carry their shortcuts)."""

@@ -31,6 +31,11 @@ class LabelIndex:
         self._order = np.asarray(order, dtype=np.int64)
         self._exact: dict[str, int] = {s: i for i, s in enumerate(labels)}
 
+    @property
+    def order(self) -> np.ndarray:
+        """Rows sorted by lower-cased label."""
+        return self._order
+
     def complete(self, prefix: str, limit: int = COMPLETION_MAX) -> list[int]:
         """Rows whose label starts with ``prefix`` (case-insensitive), exact match first, then by row."""
         p = prefix.lower()

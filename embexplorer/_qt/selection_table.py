@@ -28,6 +28,9 @@ class PointTableModel(QtCore.QAbstractTableModel):
     def __init__(self, selection: SelectionModel, parent=None) -> None:
         super().__init__(parent)
         self._selection = selection
+        #: Optional ``() -> rows sorted by lower-cased label`` (e.g. the search index's
+        #: order, built in the background) so sorting by label never sorts strings here.
+        self.label_order_provider = None
         self._labels: Sequence[str] = ()
         self._metadata: dict = {}
         self._columns: list[str] = ["label"]
@@ -94,7 +97,9 @@ class PointTableModel(QtCore.QAbstractTableModel):
         name = self._columns[column]
         if name == "label":
             if self._label_rank is None:
-                order = sorted(range(len(self._labels)), key=lambda i: self._labels[i].lower())
+                order = self.label_order_provider() if self.label_order_provider is not None else None
+                if order is None or len(order) != len(self._labels):
+                    order = sorted(range(len(self._labels)), key=lambda i: self._labels[i].lower())
                 rank = np.empty(len(order), dtype=np.int64)
                 rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
                 self._label_rank = rank

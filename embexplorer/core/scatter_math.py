@@ -344,7 +344,10 @@ def combine_selection(current: np.ndarray, rows: np.ndarray, mode: str) -> np.nd
     ``mode`` is ``"replace"``, ``"add"``, ``"toggle"`` (symmetric difference)
     or ``"remove"``. Returns sorted unique int64 rows.
     """
-    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    rows = np.asarray(rows, dtype=np.int64)
+    # Rows from a mask (np.flatnonzero) are already sorted and unique: skip the sort.
+    if len(rows) > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+        rows = np.unique(rows)
     current = np.asarray(current, dtype=np.int64)
     if mode == "replace":
         return rows

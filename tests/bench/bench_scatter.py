@@ -175,6 +175,50 @@ def event_loop_gap(n: int, dims: int = 50) -> dict:
     return dict(max_gap=float(gaps.max()), ticks=len(ticks), pca=result.get("pca_s", float("nan")))
 
 
+def make_labels(n: int, seed: int = SEED) -> list[str]:
+    """``n`` unique word-like labels (random letters, lengths 2-11)."""
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("etaoinshrdlcumwfgypbvkjxqz"))
+    p = np.linspace(2, 0.2, len(letters))
+    p /= p.sum()
+    out: dict[str, None] = {}
+    while len(out) < n:
+        for length in rng.integers(2, 12, n):
+            out.setdefault("".join(rng.choice(letters, length, p=p)), None)
+            if len(out) == n:
+                break
+    return list(out)
+
+
+def bench_search(n: int) -> dict:
+    """Completion per keystroke: our LabelIndex vs QCompleter over a QStringListModel of all labels."""
+    from embexplorer._qt.search import LabelIndex
+
+    labels = make_labels(n)
+    prefixes = ["t", "th", "the", "a", "an", "q", "zx", "e", "es", "est"]
+    t = time.perf_counter()
+    index = LabelIndex(labels)
+    ours_build = time.perf_counter() - t
+    ours = []
+    for p in prefixes:
+        t = time.perf_counter()
+        index.complete(p)
+        ours.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    model = QtCore.QStringListModel(labels)
+    completer = QtWidgets.QCompleter(model)
+    completer.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
+    peer_build = time.perf_counter() - t
+    peer = []
+    for p in prefixes:
+        t = time.perf_counter()
+        completer.setCompletionPrefix(p)
+        completer.completionCount()
+        peer.append(time.perf_counter() - t)
+    return dict(build=ours_build, key=statistics.median(ours), key_max=max(ours),
+                peer_build=peer_build, peer_key=statistics.median(peer), peer_key_max=max(peer))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
@@ -197,6 +241,12 @@ def main(argv=None) -> int:
               f"{o['mode']:>7} | {o['set'] * 1e3:7.1f} {p['set'] * 1e3:8.1f} "
               f"{p['set'] / o['set']:5.1f}x | {o['hover'] * 1e3:6.3f} {o['hover_max'] * 1e3:6.3f} "
               f"{p['hover'] * 1e3:8.2f} {p['hover'] / o['hover']:5.0f}x", flush=True)
+    n_search = 40_000 if args.quick else 400_000
+    s = bench_search(n_search)
+    print(f"search completion over {n_search:,} labels: per keystroke ours {s['key'] * 1e3:.2f} ms "
+          f"(max {s['key_max'] * 1e3:.2f}) vs QCompleter {s['peer_key'] * 1e3:.2f} ms "
+          f"(max {s['peer_key_max'] * 1e3:.2f}), ratio {s['peer_key'] / s['key']:.0f}x; "
+          f"index build ours {s['build']:.2f} s (background thread) vs model {s['peer_build']:.2f} s")
     gap_n = 100_000 if args.quick else 1_000_000
     g = event_loop_gap(gap_n)
     print(f"event loop while {gap_n:,} x 50 vectors are projected (PCA in a thread, {g['pca']:.2f} s) "
