@@ -396,3 +396,14 @@ def test_few_irregular_lines_in_big_blocks(tmp_path, glove, monkeypatch):
     with pytest.raises(DataError) as err:
         formats.load(tmp_path / "g.txt", use_cache=False)
     assert err.value.line == 2501 and "1.0.0" in err.value.reason
+
+
+@pytest.mark.parametrize("bad", ["1-2", "1.0.0", "2e3e4", "--1", "1+1"])
+def test_many_long_numbers_with_a_glued_token(tmp_path, bad):
+    """Blocks of %.18e numbers take another route; a token holding two numbers is still an error."""
+    rows = [" ".join("%.18e" % (0.001 * (i + j)) for j in range(5)) for i in range(200)]
+    rows[150] = rows[150].rsplit(" ", 1)[0] + " " + bad
+    (tmp_path / "e.txt").write_text("".join(f"w{i} {r}\n" for i, r in enumerate(rows)))
+    with pytest.raises(DataError) as err:
+        formats.load(tmp_path / "e.txt", use_cache=False)
+    assert err.value.line == 151 and bad in err.value.reason

@@ -283,7 +283,7 @@ def _fast_block(data: bytes, dims: int, has_label: bool, first_line: int, path):
     if not ok.all():
         bad = np.flatnonzero(~ok)
         if bad.size > SLOW_TOKEN_SHARE * ok.size:
-            vals = _fromstring_tokens(data, has_label, lab_st if has_label else None, vals.size)
+            vals = _fromstring_tokens(a, PAD, end, vst, vals.size)
             if vals is None:
                 return None
         else:
@@ -301,27 +301,41 @@ def _fast_block(data: bytes, dims: int, has_label: bool, first_line: int, path):
     return labels, rows
 
 
-def _fromstring_tokens(data: bytes, has_label: bool, lab_st, count: int):
-    """Parse a regular block whose numbers the fast path does not cover (e.g. ``%.18e``)."""
-    if has_label:
-        buf = bytearray(data)
-        view = np.frombuffer(buf, dtype=np.uint8)
-        for s in lab_st:  # blank each label out (labels may look numeric)
-            s -= PAD
-            e = data.find(b" ", s)
-            t = data.find(b"\t", s)
-            e = min(x for x in (e, t, len(data)) if x >= 0)
-            view[s:e] = 32
-        data = bytes(buf)
+def _fromstring_tokens(a: np.ndarray, lo: int, hi: int, st: np.ndarray, count: int):
+    """Parse a regular block whose numbers the fast path does not cover (e.g. ``%.18e``).
+
+    ``a[lo:hi]`` holds only numeric tokens (labels blanked).  ``np.fromstring``
+    lets "zero or more" whitespace separate numbers, so a token such as
+    ``1-2`` would read as two; tokens are first checked to be single numbers
+    (allowed characters; a sign only first or after the exponent mark; at
+    most one '.' and one 'e' each).
+    """
+    b = a[lo:hi]
+    if not _NUMBER_CHARS[b].all():
+        return None
+    signs = np.flatnonzero((b == 45) | (b == 43))
+    if signs.size:
+        before = b[np.maximum(signs - 1, 0)]
+        if not ((before <= SEP_MAX) | ((before | 0x20) == 101) | (signs == 0)).all():
+            return None
+    for mark in (b == 46, (b | 0x20) == 101):
+        tok = np.searchsorted(st, np.flatnonzero(mark) + lo, side="right")
+        if tok.size > 1 and (np.diff(tok) == 0).any():
+            return None
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # "string could not be read to its end": the count check says so
         try:
-            vals = np.fromstring(data, dtype=np.float64, sep=" ")
+            vals = np.fromstring(b.tobytes(), dtype=np.float64, sep=" ")
         except ValueError:
             return None
     return vals if vals.size == count else None
+
+
+_NUMBER_CHARS = np.zeros(256, dtype=bool)
+_NUMBER_CHARS[:SEP_MAX + 1] = True
+_NUMBER_CHARS[list(b"0123456789.eE+-")] = True
 
 
 def _slow_block(data: bytes, dims: int, has_label: bool, first_line: int, path, want):
