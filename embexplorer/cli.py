@@ -1,7 +1,10 @@
 """Command line: ``embexplorer [PATH]`` opens the GUI; subcommands run headless.
 
-Subcommands live in :mod:`embexplorer.commands`, one module each, found at
-start-up.  A command module defines ``NAME``, ``HELP``,
+Subcommands live in :mod:`embexplorer.commands`, one module each; the
+command name is the module name with ``_`` written ``-`` (``train_mf`` is
+``train-mf``), and only the module of the command asked for is imported, so a
+command starts without paying for the others' imports.  A command module
+defines ``NAME``, ``HELP``,
 ``add_arguments(parser)`` and ``run(args) -> int``.  Every command gets a
 ``--json`` flag.  A :class:`~embexplorer.core.errors.DataError` (or an
 ``OSError``) becomes exit status 2 and one line on stderr, never a traceback.
@@ -26,16 +29,21 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
-def _command_modules() -> dict[str, ModuleType]:
+def command_names() -> dict[str, str]:
+    """Map each subcommand name to its module name (no module is imported)."""
     import embexplorer.commands as pkg
 
-    modules = {}
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"embexplorer.commands.{info.name}")
-        modules[mod.NAME] = mod
-    return modules
+    return {info.name.replace("_", "-"): info.name
+            for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)
+            if not info.name.startswith("_")}
+
+
+def load_command(name: str) -> ModuleType:
+    """Import the module of subcommand ``name``."""
+    mod = importlib.import_module(f"embexplorer.commands.{command_names()[name]}")
+    if mod.NAME != name:  # a module whose NAME disagrees with its file name is a packaging bug
+        raise RuntimeError(f"command module {mod.__name__} declares NAME={mod.NAME!r}, expected {name!r}")
+    return mod
 
 
 def error_line(err: BaseException) -> str:
@@ -57,7 +65,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
         description="Explore embeddings: load word/item/user vectors, project them with PCA, "
                     "look at neighbours and analogies, train small models.",
         epilog="Subcommands (run 'embexplorer COMMAND --help'): "
-               + ", ".join(sorted(_command_modules())),
+               + ", ".join(sorted(command_names())),
     )
     p.add_argument("path", nargs="?", help="embedding file to open")
     p.add_argument("--format", choices=FORMAT_NAMES, help="file format (default: detect)")
@@ -76,9 +84,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``embexplorer`` script and ``python -m embexplorer``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = _command_modules()
-    if argv and argv[0] in commands:
-        mod = commands[argv[0]]
+    if argv and argv[0] in command_names():
+        mod = load_command(argv[0])
         parser = argparse.ArgumentParser(prog=f"{PROG} {mod.NAME}", description=mod.HELP)
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         mod.add_arguments(parser)
