@@ -175,14 +175,22 @@ def test_place_labels_no_overlap_and_forced_kept():
     py = rng.uniform(0, 300, 500)
     widths = rng.uniform(20, 60, 500)
     h = 12.0
-    keep = sm.place_labels(px, py, widths, h, max_labels=60, n_forced=3)
+    keep, corner = sm.place_labels(px, py, widths, h, max_labels=60, n_forced=3)
     assert {0, 1, 2} <= set(keep.tolist())
-    assert len(keep) <= 60 + 3
-    boxes = [(px[i] + 3, py[i] - 1 - h, px[i] + 3 + widths[i], py[i] - 1) for i in keep if i >= 3]
+    assert 20 < len(keep) <= 60 + 3
+    assert set(corner.tolist()) <= set(range(len(sm.LABEL_CORNERS)))
+    assert len(set(corner.tolist())) > 1  # other corners are used when the first is taken
+    boxes = [sm.label_box(px[i], py[i], widths[i], h, sm.LABEL_CORNERS[k])
+             for i, k in zip(keep, corner) if i >= 3]
     for a in range(len(boxes)):
         for b in range(a + 1, len(boxes)):
             A, B = boxes[a], boxes[b]
             assert not (A[0] < B[2] and B[0] < A[2] and A[1] < B[3] and B[1] < A[3])
+    # Each box touches its point's corner (label next to its point, not elsewhere).
+    for i, k in zip(keep, corner):
+        x0, y0, x1, y1 = sm.label_box(px[i], py[i], widths[i], h, sm.LABEL_CORNERS[k])
+        assert min(abs(x0 - px[i]), abs(x1 - px[i])) == pytest.approx(sm.LABEL_GAP_PX)
+        assert min(abs(y0 - py[i]), abs(y1 - py[i])) == pytest.approx(1.0)
 
 
 def test_fit_range_ignores_nan():

@@ -21,11 +21,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from embexplorer._qt.raster_layer import PointCloudItem
 from embexplorer._qt.selection import SelectionModel, mode_for_modifiers
 from embexplorer.core.scatter_math import (
+    LABEL_CORNERS,
     ColorMapping,
     GridIndex,
     brute_nearest,
     categorical_colors,
     fit_range,
+    label_box,
     numeric_colors,
     place_labels,
     polygon_mask,
@@ -888,11 +890,18 @@ class ScatterView(QtWidgets.QWidget):
         # Box = text plus the text item's document margin on each side (+1 px rounding slack).
         m = 2 * LABEL_MARGIN_PX + 1
         widths = np.array([fm.horizontalAdvance(e[2]) + m for e in entries], dtype=float)
-        keep = place_labels(px, py, widths, fm.height() + m, n_forced + LABELS_IN_VIEW_MAX, n_forced=n_forced)
-        # Anchor each label's lower-left corner 3 px right of and 1 px above its point,
-        # exactly where place_labels put its box.
-        anchors = [self._vb.mapSceneToView(QtCore.QPointF(px[i] + 3.0, py[i] - 1.0)) for i in keep]
-        self._show_labels([(a.x(), a.y(), entries[i][2]) for a, i in zip(anchors, keep)])
+        keep, corner = place_labels(px, py, widths, fm.height() + m, n_forced + LABELS_IN_VIEW_MAX,
+                                    n_forced=n_forced)
+        # Anchor each label at the corner place_labels chose, exactly where its box was tested.
+        placed = []
+        for i, k in zip(keep, corner):
+            sx, sy = LABEL_CORNERS[k]
+            x0, y0, x1, y1 = label_box(px[i], py[i], widths[i], fm.height() + m, (sx, sy))
+            ax, ay = (0.0 if sx > 0 else 1.0), (1.0 if sy < 0 else 0.0)
+            corner_pt = QtCore.QPointF(x0 if sx > 0 else x1, y1 if sy < 0 else y0)
+            a = self._vb.mapSceneToView(corner_pt)
+            placed.append((a.x(), a.y(), entries[i][2], (ax, ay)))
+        self._show_labels(placed)
 
     def _label_font(self) -> QtGui.QFont:
         f = QtGui.QFont()
@@ -906,7 +915,7 @@ class ScatterView(QtWidgets.QWidget):
         item.border = pg.mkPen(None)
         item.update()
 
-    def _show_labels(self, entries: list[tuple[float, float, str]]) -> None:
+    def _show_labels(self, entries: list[tuple]) -> None:
         while len(self._label_items) < len(entries):
             item = pg.TextItem(anchor=(0, 1))
             item.setFont(self._label_font())
@@ -915,9 +924,11 @@ class ScatterView(QtWidgets.QWidget):
             self._style_label(item)
             self.plot_widget.addItem(item, ignoreBounds=True)
             self._label_items.append(item)
-        for item, (x, y, text) in zip(self._label_items, entries):
+        for item, (x, y, text, *anchor) in zip(self._label_items, entries):
             if item.textItem.toPlainText() != text:
                 item.setText(text)
+            if anchor and tuple(item.anchor) != tuple(anchor[0]):
+                item.setAnchor(anchor[0])
             item.setPos(x, y)
             item.show()
         for item in self._label_items[len(entries):]:

@@ -395,52 +395,82 @@ class LodDecider:
 # ---------------------------------------------------------------------------
 # labels
 # ---------------------------------------------------------------------------
+#: Label corners tried around a point, in order: (side x, side y) with +1 = right / below.
+#: Upper right first (the usual reading position), then the other three corners.
+LABEL_CORNERS = ((1, -1), (1, 1), (-1, -1), (-1, 1))
+#: Gap between a point and its label (pixels).
+LABEL_GAP_PX = 3.0
+
+
+def label_box(px: float, py: float, width: float, height: float, corner: tuple[int, int]
+              ) -> tuple[float, float, float, float]:
+    """Screen box ``(x0, y0, x1, y1)`` of a label at ``corner`` of the point ``(px, py)``."""
+    sx, sy = corner
+    x0 = px + LABEL_GAP_PX if sx > 0 else px - LABEL_GAP_PX - width
+    y0 = py + 1.0 if sy > 0 else py - 1.0 - height
+    return (x0, y0, x0 + width, y0 + height)
+
+
 def place_labels(px: np.ndarray, py: np.ndarray, widths: np.ndarray, height: float,
-                 max_labels: int, pad: float = 2.0, n_forced: int = 0) -> np.ndarray:
+                 max_labels: int, pad: float = 2.0, n_forced: int = 0,
+                 corners: tuple[tuple[int, int], ...] = LABEL_CORNERS) -> tuple[np.ndarray, np.ndarray]:
     """Greedy non-overlapping label placement in screen pixels.
 
-    Candidates are taken in the given order (put the most important first);
-    a label (box of ``widths[i]`` x ``height`` to the upper right of its point)
-    is kept when it overlaps no kept label. A coarse occupancy grid keeps each
-    test to a few boxes. The first ``n_forced`` candidates are always kept
-    (labels that must show, e.g. the selection) and later ones avoid them.
+    Candidates are taken in the given order (put the most important first).
+    Each label (a ``widths[i]`` x ``height`` box) tries the corners of its
+    point in turn (:func:`label_box`) and takes the first that overlaps no
+    kept label; a coarse occupancy grid keeps each test to a few boxes. The
+    first ``n_forced`` candidates are always kept (labels that must show, e.g.
+    the selection) -- at their first free corner, or the first corner when all
+    are taken -- and later ones avoid them.
 
     Returns
     -------
-    ndarray of int
-        Positions (into the inputs) of the kept labels, at most ``max_labels``.
+    kept : ndarray of int
+        Positions (into the inputs) of the kept labels, at most ``max_labels``
+        beyond the forced ones.
+    corner : ndarray of int
+        Index into ``corners`` chosen for each kept label.
     """
     kept: list[int] = []
+    chosen: list[int] = []
     if max_labels <= 0 and n_forced == 0:
-        return np.zeros(0, dtype=np.intp)
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     cell = max(float(height) * 4, 1.0)
     grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def cells(box):
+        return [(gx, gy) for gx in range(int(box[0] // cell), int(box[2] // cell) + 1)
+                for gy in range(int(box[1] // cell), int(box[3] // cell) + 1)]
+
+    def free(box) -> bool:
+        for c in cells(box):
+            for o in grid.get(c, ()):
+                if box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]:
+                    return False
+        return True
+
     for i in range(len(px)):
-        x0 = float(px[i]) + 3.0
-        y1 = float(py[i]) - 1.0
-        box = (x0 - pad, y1 - height - pad, x0 + float(widths[i]) + pad, y1 + pad)
-        gx0, gx1 = int(box[0] // cell), int(box[2] // cell)
-        gy0, gy1 = int(box[1] // cell), int(box[3] // cell)
-        hit = False
-        for gx in range(gx0, gx1 + 1):
-            for gy in range(gy0, gy1 + 1):
-                for o in grid.get((gx, gy), ()):
-                    if box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]:
-                        hit = True
-                        break
-                if hit:
-                    break
-            if hit:
+        pick = -1
+        for k, corner in enumerate(corners):
+            b = label_box(float(px[i]), float(py[i]), float(widths[i]), float(height), corner)
+            box = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
+            if free(box):
+                pick = k
                 break
-        if hit and i >= n_forced:
-            continue
+        if pick < 0:
+            if i >= n_forced:
+                continue
+            pick = 0
+            b = label_box(float(px[i]), float(py[i]), float(widths[i]), float(height), corners[0])
+            box = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
         kept.append(i)
-        for gx in range(gx0, gx1 + 1):
-            for gy in range(gy0, gy1 + 1):
-                grid.setdefault((gx, gy), []).append(box)
+        chosen.append(pick)
+        for c in cells(box):
+            grid.setdefault(c, []).append(box)
         if len(kept) >= max_labels and i >= n_forced:
             break
-    return np.asarray(kept, dtype=np.intp)
+    return np.asarray(kept, dtype=np.intp), np.asarray(chosen, dtype=np.intp)
 
 
 def finite_bounds(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float] | None:
