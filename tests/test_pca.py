@@ -395,6 +395,8 @@ def test_align_degenerate_and_bad_input():
     np.testing.assert_array_equal(align_frame(xy, xy, weights=np.zeros(10)), xy)
     out = align_frame(xy, xy)
     assert out is not xy
+    tiny = xy * np.float32(1e-9)  # small coordinates are still aligned, not mistaken for "no data"
+    np.testing.assert_allclose(align_frame(tiny, -tiny), tiny, rtol=1e-5, atol=1e-15)
     with pytest.raises(ValueError):
         align_frame(xy, xy[:5])
     with pytest.raises(ValueError):

@@ -69,7 +69,8 @@ COVARIANCE_PROGRESS_SHARE = 0.85
 #: Rows are multiplied without centring them first while the mean's length is at most this many
 #: times the rows' RMS distance from the mean (cancellation then costs at most about one bit).
 UNCENTRED_MAX_MEAN_RATIO = 1.0
-#: Relative size below which cross-products count as zero in :func:`align_frame`.
+#: :func:`align_frame` leaves a frame alone when its cross-products with the previous one are below
+#: this fraction of their magnitudes (nothing to align on: all zero, or all weights zero).
 ALIGN_EPS = 1e-12
 
 
@@ -121,7 +122,7 @@ class PCAResult:
     def xy(self, i: int = 0, j: int = 1) -> np.ndarray:
         """Coordinates on components ``i`` and ``j`` (0-based) as a C-contiguous float32 (n, 2) array.
 
-        With a single component, ``j`` may equal ``i`` only; use ``i == j`` for a 1-D strip.
+        ``i == j`` is allowed (e.g. a one-component result drawn on the diagonal).
         """
         for c in (i, j):
             if not 0 <= c < self.n_components:
@@ -140,7 +141,7 @@ def fit_pca(vectors, n_components: int = DEFAULT_COMPONENTS,
     ----------
     vectors : array_like (n, d)
         Any real dtype and layout, including (read-only) memory maps; processed in blocks, never
-        copied whole.
+        copied whole (except above ``COVARIANCE_MAX_DIMS`` columns, where the SVD needs a copy).
     n_components : int
         Components wanted; ``k = min(n_components, d, n)`` are returned.
     control : TaskControl, optional
@@ -235,7 +236,7 @@ def align_frame(previous_xy, xy, weights=None, *, rotate: bool = True) -> np.nda
         m = cur.T @ prev
     out = np.ascontiguousarray(xy, dtype=np.float32).copy()
     scale = np.abs(m).max() if m.size else 0.0
-    if not np.isfinite(scale) or scale <= ALIGN_EPS * max(1.0, _frame_scale(cur, prev)):
+    if not np.isfinite(scale) or scale <= ALIGN_EPS * _frame_scale(cur, prev):
         return out
     if rotate:
         # argmin_R ||cur R - prev||_F over orthogonal R: cur.T prev = U S Vt  ->  R = U Vt.
