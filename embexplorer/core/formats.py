@@ -274,6 +274,7 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
         key = _cache.cache_key(path, fmt, limit, metadata_path)
         emb = _cache.lookup(key)
         if emb is not None:
+            emb.source = str(path)  # as the caller named it this time
             emb.from_cache = True
             control.progress(1.0, f"Loaded {path.name} from the cache", force=True)
             return emb
