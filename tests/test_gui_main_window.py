@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt import main_window as mw
 from embexplorer._qt.main_window import MAX_RECENT_FILES, MainWindow
+from embexplorer._qt.workers import TaskRunner
 from embexplorer.core.progress import TaskControl
 
 #: Milliseconds to wait for a load + PCA of the test files.
@@ -424,12 +425,23 @@ def test_close_during_load_ends_the_task_cleanly(qtbot, settings, big_file, monk
     w.show()
     loaded = []
     w.embeddings_changed.connect(loaded.append)
+    # A panel with its own runner, busy too: closing the window ends its task as well.
+    dock = QtWidgets.QDockWidget("Trainer")
+    panel_runner = TaskRunner(dock)
+    w.add_panel(dock)
+    panel_results = []
+
+    def train(control):
+        while True:
+            control.progress(None, "epoch")
+
+    panel_runner.start("train", train, on_result=panel_results.append)
     w.open_file(path)
     assert reached.wait(20)
     w.close()
-    assert w.runner.active_threads() == 0
+    assert w.runner.active_threads() == 0 and panel_runner.active_threads() == 0
     qtbot.wait(50)
-    assert loaded == [] and w.embeddings is None
+    assert loaded == [] and w.embeddings is None and panel_results == []
 
 
 def test_about_box_names_the_versions(qtbot, window, monkeypatch):

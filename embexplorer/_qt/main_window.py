@@ -306,6 +306,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self._panels.append(dock)
         self.view_menu.addAction(dock.toggleViewAction())
 
+    def shutdown_tasks(self, timeout: float = CLOSE_TIMEOUT_S) -> bool:
+        """Cancel and wait for every background task: the window's and any panel's own runner.
+
+        Returns True if all worker threads ended within ``timeout`` seconds in total.
+        """
+        deadline = time.monotonic() + timeout
+        runners = [self.runner] + [r for r in self.findChildren(TaskRunner) if r is not self.runner]
+        for r in runners:  # cancel all first, so they wind down in parallel
+            r.cancel_all()
+        return all([r.shutdown(max(0.0, deadline - time.monotonic())) for r in runners])
+
     def panels(self) -> list[QtWidgets.QDockWidget]:
         """Dock panels added so far."""
         return list(self._panels)
@@ -632,7 +643,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_file(files[0])  # one set at a time: the first file dropped
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
-        self.runner.shutdown(CLOSE_TIMEOUT_S)
+        self.shutdown_tasks(CLOSE_TIMEOUT_S)
         self.save_layout()
         super().closeEvent(event)
 
