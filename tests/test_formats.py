@@ -22,7 +22,7 @@ from embexplorer.core.progress import Cancelled, TaskControl
 SAVE_CASES = [
     ("word2vec", "emb.txt"), ("word2vec", "emb.txt.gz"), ("fasttext", "emb.vec"), ("glove", "emb.glove.txt"),
     ("glove", "emb.txt.bz2"), ("word2vec-binary", "emb.bin"), ("tsv", "vectors.tsv"), ("npy", "emb.npy"),
-    ("npz", "emb.npz"),
+    ("npz", "emb.npz"), ("tsv", "my_vectors.tsv.gz"), ("tsv", "plain.tsv"),
 ]
 
 

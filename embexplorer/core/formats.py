@@ -891,9 +891,13 @@ def save(emb: EmbeddingSet, path: str | os.PathLike, format: str,
 def metadata_path_for(vectors_path: str | os.PathLike) -> Path:
     """Name of the metadata file written beside a projector vectors file."""
     p = Path(vectors_path)
-    if "vectors" in p.name:
-        return p.with_name(p.name.replace("vectors", "metadata"))
-    stem = p.name[:-4] if p.name.endswith(".tsv") else p.name
+    name = p.name
+    for comp in _COMPRESSED:  # the metadata file itself is written uncompressed
+        if name.lower().endswith(comp):
+            name = name[:-len(comp)]
+    if "vectors" in name:
+        return p.with_name(name.replace("vectors", "metadata"))
+    stem = name[:-4] if name.endswith(".tsv") else name
     return p.with_name(stem + ".metadata.tsv")
 
 
