@@ -9,18 +9,21 @@ too slow for the 3x-gensim goal.  The fast path below is pure numpy and
 works on whole blocks at once:
 
 1. token boundaries from a byte mask (bytes <= 32 are separators);
-2. per numeric token, the sign, decimal point and exponent positions;
+2. per numeric token, the sign and decimal point positions;
 3. the digits are read eight at a time with SWAR arithmetic on unaligned
    ``uint64`` loads (the fast_float trick), right-aligned so no division is
-   needed, giving the decimal mantissa ``m`` as an exact integer;
+   needed, giving the decimal mantissa ``m`` as an exact integer (a one-digit
+   integer part, nearly every embedding value, is a single byte lookup);
 4. ``m / 10**p`` in float64 is correctly rounded when ``m < 2**53`` and
-   ``|p| <= 22`` (Clinger's fast path), and the float64 -> float32 cast is
+   ``p <= 22`` (Clinger's fast path), and the float64 -> float32 cast is
    the same double rounding ``strtod`` + cast (numpy, gensim) performs.
 
-Tokens outside that envelope (long mantissas, ``nan``, junk) are parsed one
-by one with ``float()``; a block whose line structure is irregular (blank
-lines, labels with spaces, ragged rows) goes through the per-line path,
-which also produces every error message with its line number.
+About 3.5x ``np.fromstring``'s speed here, bit-identical to it.  Tokens outside
+that envelope (exponents, long mantissas, ``nan``, junk) are parsed one by one
+with ``float()``, or, when they are many (``%.18e`` files), by
+``np.fromstring`` after checking each token is a single number.  Irregular
+lines (blank, labels with spaces, ragged) go through the per-line path, which
+also words every error with its line number; the rest of their block stays fast.
 """
 
 from __future__ import annotations
