@@ -239,3 +239,27 @@ def test_shutdown_reports_a_stubborn_thread(qtbot):
     assert runner.shutdown(timeout=0.1) is False
     gate.set()
     assert runner.wait(5)
+
+
+def test_coalesced_emits_deliver_only_the_newest_pending_value(qtbot, runner):
+    """Snapshots sent faster than the UI takes them: the UI sees the newest, in order, never a stale one."""
+    seen, results = [], []
+    sent_all = threading.Event()
+
+    def snapshots(control):
+        for i in range(1000):
+            control.emit(i, coalesce=True)
+        sent_all.set()
+        control.emit("epoch-done")  # a normal emit is never dropped
+        return "done"
+
+    # The UI thread is blocked until every snapshot was sent, so they pile up and coalesce.
+    runner.start("live", snapshots, on_yield=seen.append, on_result=results.append)
+    assert sent_all.wait(5)
+    with qtbot.waitSignal(runner.task_finished, timeout=WAIT_MS):
+        pass
+    assert results == ["done"]
+    numbers = [v for v in seen if isinstance(v, int)]
+    assert numbers[-1] == 999 and numbers == sorted(numbers)
+    assert len(numbers) < 10  # coalesced: not 1000 deliveries
+    assert seen[-1] == "epoch-done"

@@ -66,14 +66,21 @@ class WorkerControl(TaskControl):
         self.task_id = task_id
         self._on_emit = on_emit
 
-    def emit(self, value: Any) -> None:
+    def emit(self, value: Any, coalesce: bool = False) -> None:
         """Send an intermediate result to the task's ``on_yield`` (UI thread).
 
-        Every value is delivered, in order (not throttled).
+        Parameters
+        ----------
+        value : object
+            Handed to ``on_yield`` as is (do not mutate it afterwards).
+        coalesce : bool
+            False: every value is delivered, in order (e.g. one per epoch).
+            True: only the newest value not yet delivered is kept (e.g. live
+            snapshots sent faster than the UI can draw them).
         """
         self.check()
         if self._on_emit is not None:
-            self._on_emit(value)
+            self._on_emit(value, coalesce)
 
     def scaled(self, start: float, end: float, prefix: str = "") -> TaskControl:
         """A control for one step of the task, reporting into ``[start, end]``.
@@ -126,6 +133,7 @@ class _Task:
     on_progress: Callable[[float | None, str], None] | None
     on_yield: Callable[[Any], None] | None
     on_cancelled: Callable[[], None] | None
+    take_latest: Callable[[], list] | None = None
     thread: threading.Thread | None = None
     started: float = field(default_factory=time.monotonic)
 
@@ -135,6 +143,7 @@ class _Bridge(QtCore.QObject):
 
     progress = QtCore.Signal(int, object, str)
     yielded = QtCore.Signal(int, object)
+    latest = QtCore.Signal(int)
     result = QtCore.Signal(int, object)
     error = QtCore.Signal(int, object)
     cancelled = QtCore.Signal(int)
@@ -170,6 +179,7 @@ class TaskRunner(QtCore.QObject):
         queued = QtCore.Qt.ConnectionType.QueuedConnection
         self._bridge.progress.connect(self._on_progress, queued)
         self._bridge.yielded.connect(self._on_yielded, queued)
+        self._bridge.latest.connect(self._on_latest, queued)
         self._bridge.result.connect(self._on_result, queued)
         self._bridge.error.connect(self._on_error, queued)
         self._bridge.cancelled.connect(self._on_cancelled, queued)
@@ -195,7 +205,8 @@ class TaskRunner(QtCore.QObject):
             ``func(control: WorkerControl) -> result``.  It should call
             ``control.progress(...)`` now and then (which raises ``Cancelled``
             when asked to stop) and may call ``control.emit(value)`` for
-            intermediate results.  If it returns a generator, every yielded
+            intermediate results (``coalesce=True`` keeps only the newest
+            undelivered one).  If it returns a generator, every yielded
             value goes to ``on_yield`` and the generator's return value to
             ``on_result``.
         on_result : callable, optional
@@ -221,11 +232,28 @@ class TaskRunner(QtCore.QObject):
         def report_progress(fraction: float | None, message: str) -> None:
             _safe_emit(bridge.progress, task_id, fraction, message)
 
-        def report_yield(value: Any) -> None:
-            _safe_emit(bridge.yielded, task_id, value)
+        latest_lock = threading.Lock()
+        latest: list = []  # the newest coalesced value not yet taken by the UI thread (0 or 1 item)
+
+        def report_yield(value: Any, coalesce: bool = False) -> None:
+            if not coalesce:
+                _safe_emit(bridge.yielded, task_id, value)
+                return
+            with latest_lock:
+                waiting = bool(latest)
+                latest[:] = [value]
+            if not waiting:  # one queued signal per batch of coalesced values
+                _safe_emit(bridge.latest, task_id)
+
+        def take_latest() -> list:
+            with latest_lock:
+                taken = latest[:]
+                latest.clear()
+            return taken
 
         control = WorkerControl(kind, task_id, on_progress=report_progress, on_emit=report_yield)
-        task = _Task(kind, task_id, control, on_result, on_error, on_progress, on_yield, on_cancelled)
+        task = _Task(kind, task_id, control, on_result, on_error, on_progress, on_yield, on_cancelled,
+                     take_latest=take_latest)
         thread = threading.Thread(target=self._run, args=(task, func), name=f"embexplorer-{kind}-{task_id}",
                                   daemon=True)  # a task that ignores cancel must not block exit
         task.thread = thread
@@ -360,6 +388,15 @@ class TaskRunner(QtCore.QObject):
         task = self._live(task_id)
         if task is not None and task.on_yield is not None:
             task.on_yield(value)
+
+    @QtCore.Slot(int)
+    def _on_latest(self, task_id: int) -> None:
+        task = self._live(task_id)
+        if task is None or task.take_latest is None:
+            return
+        for value in task.take_latest():
+            if task.on_yield is not None:
+                task.on_yield(value)
 
     @QtCore.Slot(int, object)
     def _on_result(self, task_id: int, value: object) -> None:
