@@ -102,7 +102,9 @@ class EmbeddingSet:
         One unique label per row.
     vectors : array_like, shape (n, d)
         Converted to a C-contiguous float32 array (memory maps are kept as
-        they are when already float32 and C-contiguous).
+        they are when already float32 and C-contiguous).  ``vectors`` may
+        therefore be a read-only memory map (a cache hit): copy before
+        editing in place.
     metadata : dict of str to MetadataColumn, optional
         Columns aligned with the rows.
     kind : {"word", "item", "user"}
@@ -141,6 +143,8 @@ class EmbeddingSet:
         self.format = format
         self.duplicates_dropped = duplicates_dropped
         self.warnings: list[str] = list(warnings or [])
+        #: True when a loader served the set from its parsed-array cache.
+        self.from_cache = False
         self._index: dict[str, int] | None = None
         self._lower_index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
