@@ -238,6 +238,17 @@ def test_exports_reload_and_match(explorer, tmp_path, glove_set):
     vp = explorer.scatter.plot_widget.viewport()
     assert (i1.width(), i1.height()) == (vp.width(), vp.height())
     assert (i2.width(), i2.height()) == (2 * vp.width(), 2 * vp.height())
+    # Points are drawn twice as large in the 2x image (so it looks like the view): inside
+    # the plot area, about four times as many non-background pixels.
+    def ink(img, scale):
+        img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        a = np.frombuffer(img.constBits(), np.uint32, img.width() * img.height()).reshape(img.height(), -1)
+        r = explorer.scatter.view_box.sceneBoundingRect()
+        top, bottom = int(r.top() * scale) + 4, int(r.bottom() * scale) - 4
+        a = a[top:bottom, int(r.left() * scale) + 4:int(r.right() * scale) - 4]
+        return int(np.sum(a != a[0, -1]))
+    ratio = ink(i2, 2) / ink(i1, 1)
+    assert 3.0 < ratio < 5.0
     # SVG: a valid document holding the axis titles as text.
     (ps,) = explorer.export("svg", tmp_path / "v.svg")
     svg = ps.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from embexplorer._qt.raster_layer import PointCloudItem
 from embexplorer.core.atomic import atomic_write
 
 #: Export kinds offered by the dialog: key -> (title, file filter, default suffix).
@@ -89,11 +90,20 @@ def render_image(plot_widget, scale: float = 1.0) -> QtGui.QImage:
     w, h = vp.width(), vp.height()
     img = QtGui.QImage(int(round(w * scale)), int(round(h * scale)), QtGui.QImage.Format.Format_ARGB32)
     img.fill(plot_widget.backgroundBrush().color())
+    # Point layers draw sizes in device pixels: scale them with the image so a 2x
+    # export looks like the view, only sharper.
+    layers = [it for it in plot_widget.scene().items() if isinstance(it, PointCloudItem)]
+    for layer in layers:
+        layer.render_scale = scale
     p = QtGui.QPainter(img)
     p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
     p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
-    plot_widget.render(p, QtCore.QRectF(0, 0, img.width(), img.height()), QtCore.QRect(0, 0, w, h))
-    p.end()
+    try:
+        plot_widget.render(p, QtCore.QRectF(0, 0, img.width(), img.height()), QtCore.QRect(0, 0, w, h))
+    finally:
+        p.end()
+        for layer in layers:
+            layer.render_scale = 1.0
     return img
 
 

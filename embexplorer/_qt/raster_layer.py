@@ -130,6 +130,10 @@ class PointCloudItem(pg.GraphicsObject):
         self._frags = internals.PrimitiveArray(QtGui.QPainter.PixmapFragment, 10)
         self._force_mode: str | None = None
         self._cache_buf: np.ndarray | None = None
+        self._cache_target = QtCore.QRectF()
+        self._eff = 4
+        #: Extra scale of point sizes while exporting at 2x (set by the exporter).
+        self.render_scale = 1.0
         self._cache_source = QtCore.QRect()
         #: Points drawn by the last paint and the mode used ("raster"/"vector").
         self.last_in_view = 0
@@ -229,18 +233,26 @@ class PointCloudItem(pg.GraphicsObject):
         target = tr.mapRect(view_rect).toAlignedRect().intersected(dev_rect)
         if target.isEmpty():
             return
+        # Render in physical pixels on high-DPI screens (crisp, not upscaled); points
+        # grow with the DPR and with an export scale so they look the same size.
+        dpr = float(device.devicePixelRatioF()) if hasattr(device, "devicePixelRatioF") else 1.0
+        scale = dpr * self.render_scale
         key = (tr.m11(), tr.m22(), tr.m31(), tr.m32(), target.x(), target.y(), target.width(),
-               target.height(), self._version)
+               target.height(), dpr, self.render_scale, self._version)
         self.paint_count += 1
         if key != self._cache_key or self._cache_img is None:
             self.render_count += 1
-            self._cache_img = self._render(tr, target)
+            phys = tr * QtGui.QTransform.fromScale(dpr, dpr)
+            target_phys = QtCore.QRect(round(target.x() * dpr), round(target.y() * dpr),
+                                       round(target.width() * dpr), round(target.height() * dpr))
+            self._eff = int(np.clip(round(self._size * scale), 1, MAX_POINT_SIZE * 4))
+            self._cache_img = self._render(phys, target_phys)
             self._cache_key = key
-            self._cache_origin = target.topLeft()
+            self._cache_target = QtCore.QRectF(target)
         p.save()
         p.resetTransform()
         # Draw only the view part of the (padded) raster: no crop copy needed.
-        p.drawImage(self._cache_origin, self._cache_img, self._cache_source)
+        p.drawImage(self._cache_target, self._cache_img, QtCore.QRectF(self._cache_source))
         p.restore()
 
     # -- rendering --------------------------------------------------------------
@@ -248,7 +260,7 @@ class PointCloudItem(pg.GraphicsObject):
         """Render the points in ``target`` (device pixels) to a new image."""
         w, h = target.width(), target.height()
         sx, sy, dx, dy = tr.m11(), tr.m22(), tr.m31() - target.x(), tr.m32() - target.y()
-        r = self._size / 2.0 + 1
+        r = self._eff / 2.0 + 1
         # Device rect (with a point radius margin) back in data coordinates.
         xa, xb = sorted(((-r - dx) / sx, (w + r - dx) / sx))
         ya, yb = sorted(((-r - dy) / sy, (h + r - dy) / sy))
@@ -284,12 +296,12 @@ class PointCloudItem(pg.GraphicsObject):
                        ) -> QtGui.QImage:
         # Render with a margin of one point radius so points just outside the
         # view still show their inner part after dilation; crop at the end.
-        pad = self._size // 2 + 1
+        pad = self._eff // 2 + 1
         w, h = w_view + 2 * pad, h_view + 2 * pad
         buf = np.zeros((h, w), dtype=np.uint32)
         if len(fx):
             # + size // 2 centres the forward dilation window on the point.
-            shift = np.float32(pad + self._size // 2)
+            shift = np.float32(pad + self._eff // 2)
             ix = (fx + shift).astype(np.int32)
             iy = (fy + shift).astype(np.int32)
             # Points were culled with a one-radius margin; drop the few that lie in
@@ -315,15 +327,15 @@ class PointCloudItem(pg.GraphicsObject):
             idx += lvl.astype(np.int32)
             np.minimum(idx, k * DENSITY_LEVELS - 1, out=idx)
             buf.reshape(-1)[hit] = flat[idx]
-            if self._size > 1:
-                buf = dilate_points(buf, self._size)
+            if self._eff > 1:
+                buf = dilate_points(buf, self._eff)
         return self._wrap(buf, QtCore.QRect(pad, pad, w_view, h_view))
 
     def _sprite_atlas(self) -> QtGui.QPixmap:
-        key = (self._size, tuple(int(c) for c in self._lut), self._outline)
+        key = (self._eff, tuple(int(c) for c in self._lut), self._outline)
         if self._atlas is not None and self._atlas_key == key:
             return self._atlas
-        s = self._size + 2
+        s = self._eff + 2
         img = QtGui.QImage(s * len(self._lut), s, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(0)
         qp = QtGui.QPainter(img)
@@ -331,14 +343,14 @@ class PointCloudItem(pg.GraphicsObject):
         for i, c in enumerate(self._lut):
             c = int(c)
             col = QtGui.QColor((c >> 16) & 0xFF, (c >> 8) & 0xFF, c & 0xFF, 230)
-            if self._outline and self._size >= 4:
+            if self._outline and self._eff >= 4:
                 rim = QtGui.QColor(col)
                 rim = rim.darker(int(100 / (1 - OUTLINE_DARKEN)))
                 qp.setPen(QtGui.QPen(rim, 0.8))
             else:
                 qp.setPen(QtCore.Qt.PenStyle.NoPen)
             qp.setBrush(col)
-            d = self._size - (0.8 if self._outline and self._size >= 4 else 0.0)
+            d = self._eff - (0.8 if self._outline and self._eff >= 4 else 0.0)
             qp.drawEllipse(QtCore.QRectF(i * s + (s - d) / 2, (s - d) / 2, d, d))
         qp.end()
         self._atlas = QtGui.QPixmap.fromImage(img)
@@ -353,7 +365,7 @@ class PointCloudItem(pg.GraphicsObject):
         if len(fx) == 0:
             return img
         atlas = self._sprite_atlas()
-        s = self._size + 2
+        s = self._eff + 2
         self._frags.resize(len(fx))
         fr = self._frags.ndarray()
         fr[:, 0] = fx
