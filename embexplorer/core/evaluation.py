@@ -39,7 +39,7 @@ DEFAULT_RESTRICT = 300_000
 EVAL_METHODS = ("3cosadd", "3cosmul")
 #: Score matrix size per block (bytes): big enough for an efficient matrix product
 #: (the buffer is allocated once and reused: fresh pages for every block cost more than the product).
-EVAL_BLOCK_BYTES = 48 * 1024 * 1024
+EVAL_BLOCK_BYTES = 96 * 1024 * 1024
 #: Bounds on questions per block.
 EVAL_BLOCK_MIN = 8
 EVAL_BLOCK_MAX = 1024
@@ -314,7 +314,7 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
                         exact[qi] = True
                     var_rows[qi] = vr
         if block is None:
-            block = EVAL_BLOCK_BYTES // (4 * max(stop, 1))
+            block = EVAL_BLOCK_BYTES // (4 * max(stop, 1) * (3 if method == "3cosmul" else 1))
         block = int(min(max(block, EVAL_BLOCK_MIN), EVAL_BLOCK_MAX, m))
         # 3CosMul needs the three cosine blocks at once: (cos b; cos c; cos a), one product
         buf = np.empty((block * (3 if method == "3cosmul" else 1), stop), np.float32)
