@@ -253,6 +253,8 @@ def test_exports_reload_and_match(explorer, tmp_path, glove_set):
     (ps,) = explorer.export("svg", tmp_path / "v.svg")
     svg = ps.read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "PC1" in svg
+    # Few points in view: every point (and each selected one on top) is a real SVG circle.
+    assert svg.count("<circle") == emb.n + len(sel)
     assert not list(tmp_path.glob(".*.part"))  # atomic writes left no temporaries
 
 

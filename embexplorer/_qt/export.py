@@ -134,6 +134,9 @@ def write_svg(path, plot_widget, title: str = "embexplorer scatter") -> None:
     gen.setSize(vp.size())
     gen.setViewBox(QtCore.QRect(0, 0, vp.width(), vp.height()))
     gen.setTitle(title)
+    # Same DPI as the screen: pyqtgraph replays cached QPictures (axes, grid), which
+    # QPainter rescales when the device's DPI differs -- axes would not match the points.
+    gen.setResolution(int(round(plot_widget.logicalDpiX())))
     p = QtGui.QPainter(gen)
     p.fillRect(QtCore.QRect(0, 0, vp.width(), vp.height()), plot_widget.backgroundBrush())
     full = QtCore.QRect(0, 0, vp.width(), vp.height())

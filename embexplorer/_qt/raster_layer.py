@@ -28,6 +28,8 @@ SINGLE_POINT_ALPHA = 150
 DENSITY_SATURATION = 24
 #: Largest point size (pixels) the raster splat supports.
 MAX_POINT_SIZE = 24
+#: Most points in view drawn as real SVG circles in an SVG export (beyond: an embedded image).
+SVG_VECTOR_MAX = 50_000
 #: Outline darkening of vector discs (0 = none, 1 = black).
 OUTLINE_DARKEN = 0.45
 
@@ -233,6 +235,10 @@ class PointCloudItem(pg.GraphicsObject):
         target = tr.mapRect(view_rect).toAlignedRect().intersected(dev_rect)
         if target.isEmpty():
             return
+        engine = p.paintEngine()
+        if engine is not None and engine.type() == QtGui.QPaintEngine.Type.SVG:
+            if self._paint_svg_vector(p, tr, target):
+                return
         # Render in physical pixels on high-DPI screens (crisp, not upscaled); points
         # grow with the DPR and with an export scale so they look the same size.
         dpr = float(device.devicePixelRatioF()) if hasattr(device, "devicePixelRatioF") else 1.0
@@ -254,6 +260,34 @@ class PointCloudItem(pg.GraphicsObject):
         # Draw only the view part of the (padded) raster: no crop copy needed.
         p.drawImage(self._cache_target, self._cache_img, QtCore.QRectF(self._cache_source))
         p.restore()
+
+    def _paint_svg_vector(self, p: QtGui.QPainter, tr: QtGui.QTransform, target: QtCore.QRect) -> bool:
+        """Draw the points in view as SVG circles (when few enough); False to fall back to an image."""
+        sx, sy, dx, dy = tr.m11(), tr.m22(), tr.m31(), tr.m32()
+        xa, xb = sorted(((target.left() - dx) / sx, (target.right() + 1 - dx) / sx))
+        ya, yb = sorted(((target.top() - dy) / sy, (target.bottom() + 1 - dy) / sy))
+        m = (self._x >= xa) & (self._x <= xb) & (self._y >= ya) & (self._y <= yb)
+        if self._visible is not None:
+            m &= self._visible
+        rows = np.flatnonzero(m)
+        if len(rows) > SVG_VECTOR_MAX:
+            return False
+        fx = self._x[rows] * sx + dx
+        fy = self._y[rows] * sy + dy
+        cidx = self._cidx[rows]
+        r = self._size / 2.0
+        p.save()
+        p.resetTransform()
+        p.setClipRect(target)
+        p.setPen(QtCore.Qt.PenStyle.NoPen)
+        for entry in np.unique(cidx):
+            c = int(self._lut[int(entry)])
+            p.setBrush(QtGui.QColor((c >> 16) & 0xFF, (c >> 8) & 0xFF, c & 0xFF, 220))
+            sel = cidx == entry
+            for x, y in zip(fx[sel].tolist(), fy[sel].tolist()):
+                p.drawEllipse(QtCore.QPointF(x, y), r, r)
+        p.restore()
+        return True
 
     # -- rendering --------------------------------------------------------------
     def _render(self, tr: QtGui.QTransform, target: QtCore.QRect) -> QtGui.QImage:
