@@ -353,3 +353,24 @@ def test_hover_and_overlays_do_not_re_rasterise_and_pan_paints_once(view):
         QtCore.QThread.msleep(20)
     assert layer.render_count == renders + 1
     assert layer.paint_count == paints + 1
+
+
+def test_non_finite_points_are_skipped(view, glove_xy):
+    labels, xy, _ = glove_xy
+    bad = xy.copy()
+    bad[::7] = np.nan
+    bad[3] = (np.inf, 0)
+    view.set_points(bad, labels)
+    ok = np.isfinite(bad).all(axis=1)
+    layer = view.base_layer
+    for mode in ("raster", "vector"):
+        layer.force_mode(mode)
+        view.plot_widget.viewport().repaint()
+        assert layer.last_in_view == int(ok.sum())
+    layer.force_mode(None)
+    view.select_rect(-1e30, -1e30, 1e30, 1e30)
+    np.testing.assert_array_equal(view.selection.mask, ok)
+    pix = _pixels(view)
+    r = _isolated_rows(np.where(ok[:, None], pix, -1e9), 1, np.random.default_rng(9))[0]
+    _move(view, pix[r])
+    assert view.hovered_row == r

@@ -290,3 +290,23 @@ def test_dark_theme_changes_background(explorer):
     explorer.set_theme("light")
     img = explorer.scatter.plot_widget.grab().toImage()
     assert img.pixelColor(img.width() - 5, 5).lightness() > 200
+
+
+def test_toolbar_controls_drive_the_view(explorer, qtbot):
+    sv = explorer.scatter
+    explorer.lasso_action.trigger()
+    assert sv.drag_mode == "lasso"
+    explorer.box_action.trigger()
+    assert sv.drag_mode == "box"
+    explorer.pan_action.trigger()
+    assert sv.drag_mode == "pan"
+    explorer.size_spin.setValue(9)
+    assert sv.point_size == 9
+    explorer.aspect_action.setChecked(True)
+    assert sv.view_box.state["aspectLocked"] == 1.0
+    explorer.labels_action.setChecked(True)
+    assert sv.labels_in_view
+    explorer.dark_action.setChecked(True)
+    assert sv.theme == "dark"
+    explorer.set_color_by(None)
+    assert sv.color_mapping is None and not explorer.legend.isVisible()

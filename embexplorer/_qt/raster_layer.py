@@ -120,6 +120,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._cidx = np.zeros(0, dtype=np.uint16)
         self._lut = np.array([argb(31, 119, 180)], dtype=np.uint32)
         self._visible: np.ndarray | None = None
+        self._has_nan = False
         self._size = 4
         self._outline = True
         self._bounds = QtCore.QRectF()
@@ -157,6 +158,10 @@ class PointCloudItem(pg.GraphicsObject):
             self._lut = self._lut[:1]
         self._visible = None
         b = finite_bounds(self._x, self._y) if n else None
+        # NaN / inf rows (e.g. a failed projection) must go through the in-view mask,
+        # which drops them; the "everything is in view" shortcut would not.
+        self._has_nan = bool(n) and not bool(np.isfinite(self._x.min() + self._x.max()
+                                                          + self._y.min() + self._y.max()))
         if b is not None:
             x0, x1, y0, y1 = b
             self._bounds = QtCore.QRectF(x0, y0, max(x1 - x0, 1e-9), max(y1 - y0, 1e-9))
@@ -300,7 +305,8 @@ class PointCloudItem(pg.GraphicsObject):
         ya, yb = sorted(((-r - dy) / sy, (h + r - dy) / sy))
         x, y = self._x, self._y
         b = self._bounds
-        if xa <= b.left() and xb >= b.right() and ya <= b.top() and yb >= b.bottom():
+        if (not self._has_nan and xa <= b.left() and xb >= b.right() and ya <= b.top()
+                and yb >= b.bottom()):
             rows = None  # everything is in view: skip the mask (the common zoomed-out case)
             if self._visible is not None:
                 rows = np.flatnonzero(self._visible)
