@@ -6,7 +6,7 @@ out-of-vocabulary rule, same case folding, same exclusion of the inputs),
 but scores questions in blocks: one matrix product per block, inputs masked,
 argmax.  A block product rounds differently from gensim's per-question
 matrix-vector product in the last bits, so any question whose best and
-second-best scores lie within :data:`TIE_TOLERANCE` is re-scored exactly the
+second-best scores lie within a rounding-error bound (:data:`TIE_SAFETY`) is re-scored exactly the
 way gensim does it; the answers are therefore identical, ties included.
 
 :func:`evaluate_word_pairs` mirrors gensim ``evaluate_word_pairs`` (Pearson,
@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -43,8 +44,15 @@ EVAL_BLOCK_BYTES = 96 * 1024 * 1024
 #: Bounds on questions per block.
 EVAL_BLOCK_MIN = 8
 EVAL_BLOCK_MAX = 1024
-#: Best-vs-second score gap (relative to the score) under which a question is re-scored exactly.
-TIE_TOLERANCE = 1e-4
+#: 3CosAdd: a question whose best and second-best block scores differ by less than
+#: ``TIE_SAFETY * (dims + TIE_EXTRA_ROUNDINGS) * 2**-24`` is re-scored exactly.  A float32 dot
+#: product of unit-bounded vectors is off by at most about dims * 2**-24 (summation), plus a few
+#: roundings from normalising; both our block product and gensim's matrix-vector product carry
+#: such an error, and the safety factor covers both with room to spare.
+TIE_SAFETY = 4.0
+TIE_EXTRA_ROUNDINGS = 8
+#: 3CosMul: the same check, relative to the score (its ratio amplifies cosine rounding).
+TIE_TOLERANCE_COSMUL = 1e-4
 #: gensim considers the 5 best non-input candidates and takes the first that is not a case
 #: variant of an input; more variants than this send the question down the exact path.
 GENSIM_CANDIDATES = 5
@@ -54,9 +62,11 @@ PAIRS_DELIMITER = "\t"
 
 # -- analogy test sets ------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AnalogyQuestion:
-    """One line "a b c expected" of an analogy file (``line`` is 1-based)."""
+class AnalogyQuestion(NamedTuple):
+    """One line "a b c expected" of an analogy file (``line`` is 1-based).
+
+    A named tuple: files hold ~20,000 questions and creating them must be cheap.
+    """
 
     a: str
     b: str
@@ -101,19 +111,22 @@ def read_analogy_questions(path: str | os.PathLike) -> list[AnalogySection]:
     except UnicodeDecodeError as err:
         line = raw[:err.start].count(b"\n") + 1
         raise DataError("not UTF-8 text", path, line) from None
+    current: list[AnalogyQuestion] | None = None
     for no, line in enumerate(text.splitlines(), start=1):
         if line.startswith(": "):
             # gensim: line.lstrip(': ').strip()
             sections.append(AnalogySection(line.lstrip(": ").strip(), [], no))
+            current = sections[-1].questions
             continue
         words = line.split()
+        if len(words) == 4 and current is not None:
+            current.append(AnalogyQuestion(words[0], words[1], words[2], words[3], no))
+            continue
         if not words:
             continue
         if len(words) != 4:
             raise DataError(f"expected 4 words (a b c expected), found {len(words)}", path, no)
-        if not sections:
-            raise DataError("question before the first ': section' header", path, no)
-        sections[-1].questions.append(AnalogyQuestion(*words, line=no))
+        raise DataError("question before the first ': section' header", path, no)
     if not sections:
         raise DataError("no ': section' header and no questions found", path)
     return sections
@@ -287,14 +300,20 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
     reports = [SectionReport(s.name) for s in questions]
     todo: list[tuple[int, AnalogyQuestion]] = []
     qrows: list[tuple[int, int, int]] = []
+    get = ok_vocab.get
     for si, sec in enumerate(questions):
+        skipped = 0
         for q in sec.questions:
-            words = [fold(w) for w in q.words]
-            if any(w not in ok_vocab for w in words):
-                reports[si].skipped += 1
+            if case_insensitive:
+                ra, rb, rc, rd = get(q.a.upper()), get(q.b.upper()), get(q.c.upper()), get(q.expected.upper())
+            else:
+                ra, rb, rc, rd = get(q.a), get(q.b), get(q.c), get(q.expected)
+            if ra is None or rb is None or rc is None or rd is None:
+                skipped += 1
                 continue
             todo.append((si, q))
-            qrows.append((ok_vocab[words[0]], ok_vocab[words[1]], ok_vocab[words[2]]))
+            qrows.append((ra, rb, rc))
+        reports[si].skipped = skipped
     rows = np.array(qrows, dtype=np.intp).reshape(-1, 3)
     m = len(todo)
     predicted_rows = np.full(m, -1, dtype=np.intp)
@@ -319,6 +338,10 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
         # 3CosMul needs the three cosine blocks at once: (cos b; cos c; cos a), one product
         buf = np.empty((block * (3 if method == "3cosmul" else 1), stop), np.float32)
         unit_t = unit.T
+        if method == "3cosadd":
+            tol = TIE_SAFETY * (emb.dims + TIE_EXTRA_ROUNDINGS) * 2.0 ** -24
+        else:
+            tol = TIE_TOLERANCE_COSMUL
         for start in range(0, m, block):
             control.progress(start / m, f"analogies {start:,} / {m:,}")
             sl = slice(start, min(start + block, m))
@@ -353,7 +376,7 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
             s1 = scores[idx, best].copy()
             scores[idx, best] = -np.inf
             s2 = scores.max(axis=1)
-            near = ~((s1 - s2) >= TIE_TOLERANCE * np.maximum(1.0, np.abs(s1)))
+            near = ~((s1 - s2) >= tol * np.maximum(1.0, np.abs(s1)))
             predicted_rows[sl] = best
             exact[sl] |= near
         control.progress(1.0, "analogies done", force=True)
