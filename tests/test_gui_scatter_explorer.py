@@ -66,7 +66,8 @@ def test_ctrl_f_search_completes_centres_and_highlights(explorer, qtbot, glove_s
                    QtCore.Qt.KeyboardModifier.ControlModifier)
     assert explorer.search.edit.hasFocus()
     qtbot.keyClicks(explorer.search.edit, "quee")
-    assert explorer.search.completions()[0] == "queen"
+    # The label index is built in the background once the box has focus.
+    qtbot.waitUntil(lambda: explorer.search.completions()[:1] == ["queen"], timeout=5000)
     with qtbot.waitSignal(explorer.focus_changed) as sig:
         qtbot.keyClicks(explorer.search.edit, "n")
         qtbot.keyClick(explorer.search.edit, QtCore.Qt.Key.Key_Return)

@@ -40,6 +40,11 @@ from embexplorer._qt.selection_table import SelectionTable
 
 #: Point-size range offered by the toolbar.
 POINT_SIZE_RANGE = (1, 16)
+#: From this many points on, the table / search / axis set-up of :meth:`ExplorerWidget.set_data`
+#: runs in a later event-loop slice (after the points are painted).
+DEFER_SETUP_MIN = 200_000
+#: Delay of that deferred set-up (ms): long enough for the first paint to go first.
+DEFER_SETUP_MS = 30
 #: Colour-by entry meaning "no column".
 NO_COLOR = "(none)"
 
@@ -76,6 +81,8 @@ class ExplorerWidget(QtWidgets.QWidget):
         self._axes = (0, 1)
         self._axis_titles = ("x", "y")
         self._message = ""
+        self._pending_setup = None
+        self._pending_colors = False
 
         # -- toolbar ------------------------------------------------------------
         tb = self.toolbar = QtWidgets.QToolBar()
@@ -205,12 +212,41 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.scatter.set_axis_labels(x_label, y_label)
         meta = emb.metadata
         self.scatter.set_tooltip_provider(lambda r: metadata_tooltip(emb.labels, meta, r))
+        self._pending_setup = (emb, same)
+        self._pending_colors = not same
+        if emb.n >= DEFER_SETUP_MIN:
+            # Big sets: the points paint first (one colour), then the colours, then the
+            # table and search, each in its own event-loop slice, so no slice stalls the UI.
+            QtCore.QTimer.singleShot(DEFER_SETUP_MS, self._finish_colors)
+        else:
+            self._finish_setup()
+
+    def _finish_colors(self) -> None:
+        if self._pending_colors and self._emb is not None:
+            self._pending_colors = False
+            self._fill_color_combo(self._emb.metadata)
+        QtCore.QTimer.singleShot(DEFER_SETUP_MS, self._finish_setup)
+
+    def _finish_setup(self) -> None:
+        pending = getattr(self, "_pending_setup", None)
+        if pending is None:
+            return
+        self._pending_setup = None
+        emb, same = pending
+        if emb is not self._emb:
+            return  # superseded by a newer set_data
+        if self._pending_colors:
+            self._pending_colors = False
+            self._fill_color_combo(emb.metadata)
         self.search.set_labels(emb.labels)
         if not same:
-            self.table.set_data(emb.labels, meta)
-            self._fill_color_combo(meta)
+            self.table.set_data(emb.labels, emb.metadata)
         self._fill_axis_combos()
         self._emit_status()
+
+    def finish_setup(self) -> None:
+        """Run the deferred part of :meth:`set_data` now (tests, screenshots)."""
+        self._finish_setup()
 
     @property
     def embeddings(self):
@@ -224,7 +260,9 @@ class ExplorerWidget(QtWidgets.QWidget):
             self.color_combo.addItem(name)
         self.color_combo.blockSignals(False)
         default = self._default_color_column(meta)
+        self.color_combo.blockSignals(True)  # one colour mapping, not two
         self.color_combo.setCurrentIndex(self.color_combo.findText(default) if default else 0)
+        self.color_combo.blockSignals(False)
         self._on_color_changed()
 
     @staticmethod

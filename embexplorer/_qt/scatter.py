@@ -11,8 +11,8 @@ items holding a handful of points.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
@@ -41,6 +41,11 @@ PICK_RADIUS_PX = 8
 #: releases the GIL while sorting), so setting a million points never stalls the UI;
 #: hover scans all points (about 2 ms) until the index is ready.
 INDEX_THREAD_MIN = 200_000
+#: Delay before that background build starts (ms), so it does not compete with the first paint.
+INDEX_DELAY_MS = 150
+# One long-lived worker: submitting does not wait for a thread to start (Thread.start
+# does, and that handshake competes for the GIL with the first paint of the new points).
+_INDEX_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scatter-index")
 #: Default point diameter in pixels.
 DEFAULT_POINT_SIZE = 4
 #: Most labels drawn for "label all points in view" (besides the forced ones).
@@ -243,7 +248,7 @@ class ScatterView(QtWidgets.QWidget):
         self._index: GridIndex | None = GridIndex.from_columns(np.zeros(0, np.float32),
                                                                np.zeros(0, np.float32))
         self._index_gen = 0
-        self._index_thread: threading.Thread | None = None
+        self._index_future: Future | None = None
         self._mapping: ColorMapping | None = None
         self._hidden_entries: set[int] = set()
         self._visible: np.ndarray | None = None
@@ -360,21 +365,30 @@ class ScatterView(QtWidgets.QWidget):
             self._index = GridIndex.from_columns(x, y)
             return
         self._index = None
+        self._index_future = None
+        # Start after the first paint of the new points: a concurrent build slows
+        # that paint down on two cores.
         gen = self._index_gen
+        QtCore.QTimer.singleShot(INDEX_DELAY_MS, lambda: self._start_index_build(gen))
+
+    def _start_index_build(self, gen: int) -> None:
+        if gen != self._index_gen or self._index is not None or self._index_future is not None:
+            return
+        x, y = self._x, self._y
 
         def build() -> None:
             index = GridIndex.from_columns(x, y)
             if gen == self._index_gen:  # a newer set_points supersedes this one
                 self._index = index
 
-        self._index_thread = threading.Thread(target=build, name="scatter-index", daemon=True)
-        self._index_thread.start()
+        self._index_future = _INDEX_POOL.submit(build)
 
     def wait_for_index(self, timeout: float | None = None) -> bool:
         """Block until the hover index is built (tests, benchmarks); True when ready."""
-        t = self._index_thread
-        if t is not None:
-            t.join(timeout)
+        self._start_index_build(self._index_gen)
+        f = self._index_future
+        if f is not None:
+            f.result(timeout)
         return self._index is not None
 
     def set_axis_labels(self, x: str, y: str) -> None:

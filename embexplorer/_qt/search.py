@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+#: How often a completion waiting for the label index retries (ms).
+INDEX_POLL_MS = 40
 #: Most completions shown in the popup.
 COMPLETION_MAX = 40
 #: Highest character: appended to a prefix it bounds the prefix's range in sorted order.
@@ -113,33 +115,55 @@ class SearchBox(QtWidgets.QWidget):
         self._labels: Sequence[str] = ()
         self._index: LabelIndex | None = None
         self._thread: threading.Thread | None = None
+        self._pending: dict = {}
+        # Typing before the index is ready: retry the completion shortly instead of blocking.
+        self._retry = QtCore.QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(INDEX_POLL_MS)
+        self._retry.timeout.connect(lambda: self._on_text_edited(self.edit.text()))
+        self.edit.installEventFilter(self)
 
     def set_labels(self, labels: Sequence[str]) -> None:
-        """New label set; the sorted index is built in a background thread.
-
-        (About 0.5 s for 400k labels; the GIL is released every few ms, so the
-        UI stays responsive, and the first keystroke waits only for the rest.)
-        """
+        """New label set. The sorted index is built in a background thread when the
+        box is first focused (Ctrl+F), not now: the sort is pure Python and would
+        compete for the GIL with drawing the freshly loaded points."""
         self._labels = labels
         self._index = None
+        self._thread = None
+        self._pending = {}
         self._model.setStringList([])
-        box: dict = {}
+
+    def start_index(self) -> None:
+        """Start building the label index in the background (no-op when built or building)."""
+        if self._index is not None or self._thread is not None or not self._labels:
+            return
+        labels = self._labels
+        box = self._pending
 
         def build() -> None:
             box["index"] = LabelIndex(labels)
 
-        self._pending = box
         self._thread = threading.Thread(target=build, name="label-index", daemon=True)
         self._thread.start()
+
+    @property
+    def index_ready(self) -> bool:
+        return self._index is not None or "index" in self._pending
 
     @property
     def index(self) -> LabelIndex:
         """The label index of the current labels (waits for the background build)."""
         if self._index is None:
+            self.start_index()
             if self._thread is not None:
                 self._thread.join()
             self._index = self._pending.get("index") or LabelIndex(self._labels)
         return self._index
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.edit and ev.type() == QtCore.QEvent.Type.FocusIn:
+            self.start_index()
+        return super().eventFilter(obj, ev)
 
     def focus(self) -> None:
         """Focus and select the text (what Ctrl+F does)."""
@@ -153,6 +177,10 @@ class SearchBox(QtWidgets.QWidget):
     def _on_text_edited(self, text: str) -> None:
         if self.regex_button.isChecked() or not self._labels:
             self._model.setStringList([])
+            return
+        if not self.index_ready:
+            self.start_index()
+            self._retry.start()
             return
         rows = self.index.complete(text)
         self._model.setStringList([self._labels[r] for r in rows])

@@ -16,6 +16,8 @@ from embexplorer._qt.selection import SelectionModel, mode_for_modifiers
 #: Above this many selected rows the table's own (Qt) selection is not mirrored
 #: row by row; selected rows are still marked by their background colour.
 TABLE_SYNC_MAX = 5000
+#: Rows measured when sizing a column to its contents.
+RESIZE_PRECISION_ROWS = 200
 #: Delay before a typed filter is applied (ms).
 FILTER_DELAY_MS = 150
 
@@ -199,6 +201,8 @@ class SelectionTable(QtWidgets.QWidget):
         self.view.verticalHeader().setDefaultSectionSize(20)
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setStretchLastSection(True)
+        # Size columns from the first rows only: measuring a million rows takes ~0.2 s.
+        self.view.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
         top = QtWidgets.QHBoxLayout()

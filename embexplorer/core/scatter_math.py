@@ -114,7 +114,9 @@ def categorical_colors(codes: np.ndarray, categories: list[str],
     palette = palette or CATEGORICAL_PALETTE
     codes = np.asarray(codes)
     ncat = len(categories)
-    counts = np.bincount(codes[codes >= 0], minlength=ncat) if ncat else np.zeros(0, int)
+    # One pass: shift codes so "missing" (-1) lands in bin 0.
+    counts_all = np.bincount(codes + 1, minlength=ncat + 1) if len(codes) else np.zeros(ncat + 1, int)
+    counts = counts_all[1:ncat + 1]
     # Stable sort by decreasing count keeps file order among equal counts.
     order = np.argsort(-counts, kind="stable")[:max_colors]
     order = order[counts[order] > 0] if ncat else order
@@ -124,7 +126,10 @@ def categorical_colors(codes: np.ndarray, categories: list[str],
     index = entry[codes]  # code -1 indexes the last slot
     lut = np.array([argb(*palette[i % len(palette)]) for i in range(k)] + [MISSING_ARGB], dtype=np.uint32)
     names = [categories[c] for c in order] + ["(other)" if k < ncat else "(missing)"]
-    entry_counts = np.bincount(index, minlength=k + 1)
+    # Points per LUT entry from the category counts (no second pass over the points).
+    entry_counts = np.zeros(k + 1, dtype=np.int64)
+    entry_counts[:k] = counts[order]
+    entry_counts[k] = len(codes) - int(entry_counts[:k].sum())
     return ColorMapping(index, lut, "categorical", names, entry[:ncat].astype(np.int64), entry_counts)
 
 
