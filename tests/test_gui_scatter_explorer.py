@@ -311,3 +311,20 @@ def test_toolbar_controls_drive_the_view(explorer, qtbot):
     assert sv.theme == "dark"
     explorer.set_color_by(None)
     assert sv.color_mapping is None and not explorer.legend.isVisible()
+
+
+def test_big_set_path_fills_everything_in_later_slices(qtbot, glove_set, monkeypatch):
+    import embexplorer._qt.explorer as explorer_mod
+
+    monkeypatch.setattr(explorer_mod, "DEFER_SETUP_MIN", 0)  # take the >= 200k-point path at 5k
+    emb, pca = glove_set
+    ex = ExplorerWidget()
+    qtbot.addWidget(ex)
+    ex.resize(900, 600)
+    ex.show()
+    ex.set_data(emb, pca.xy(0, 1), pca.axis_label(0), pca.axis_label(1))
+    assert ex.scatter.n == emb.n  # the points are there at once...
+    assert ex.table.model.rowCount() == 0  # ...the table follows in a later slice
+    qtbot.waitUntil(lambda: ex.table.model.rowCount() == emb.n, timeout=3000)
+    assert ex.scatter.color_mapping is not None and ex.color_combo.currentText() == "kind"
+    assert "5,050 points" in ex.status_text()
