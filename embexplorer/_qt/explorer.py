@@ -4,16 +4,22 @@ Wiring (main window)::
 
     self.explorer = ExplorerWidget(self)
     self.setCentralWidget(self.explorer)          # or put it in a splitter / dock
-    # after loading and PCA (pca = fit_pca(emb.vectors, 10)):
-    self.explorer.set_data(emb, pca.xy(0, 1), pca.axis_label(0), pca.axis_label(1),
-                           components=pca.coords, component_labels=[pca.axis_label(i)
-                                                                    for i in range(pca.n_components)])
+    self.explorer.set_shortcut_context(Qt.ShortcutContext.WindowShortcut)  # optional
     self.explorer.status_changed.connect(self.statusBar().showMessage)
-    for action in self.explorer.actions_for_menu():   # Find, Export, Zoom to fit, Clear selection...
+    for action in self.explorer.actions_for_menu():   # Find, Export, Fit, Clear selection...
         view_menu.addAction(action)
+    # after loading and PCA (pca = fit_pca(emb.vectors, 10)), on the UI thread:
+    self.explorer.set_data(emb, pca.xy(0, 1), pca.axis_label(0), pca.axis_label(1))
+    # optional: its own PC pickers (the main window may keep its own X/Y combos instead
+    # and call set_data(..., keep_view=False) with the new xy):
+    #   components=pca.coords, component_labels=[pca.axis_label(i) for i in range(k)]
 
-Other panels share ``explorer.selection`` (a :class:`SelectionModel`) and draw
-on the plot with ``explorer.scatter.set_overlay(name, rows, ...)``.
+For ``--screenshot``: ``explorer.finish_setup()`` (big sets fill the table and
+search a moment later), then ``explorer.focus_row(emb.row("king"))`` (search
+highlight), ``explorer.selection.replace(rows)`` and ``explorer.set_color_by(name)``.
+
+Other panels share ``explorer.selection`` (a :class:`SelectionModel`) and draw on
+the plot with ``explorer.scatter.set_overlay(name, rows, ...)``.
 """
 
 from __future__ import annotations
