@@ -326,30 +326,39 @@ class PointCloudItem(pg.GraphicsObject):
         else:
             vector = self.lod.update(count)
         self.last_mode = "vector" if vector else "raster"
-        fx = x * np.float32(sx) + np.float32(dx)
-        fy = y * np.float32(sy) + np.float32(dy)
         if vector:
+            fx = x * np.float32(sx) + np.float32(dx)
+            fy = y * np.float32(sy) + np.float32(dy)
             return self._render_vector(fx, fy, cidx, w, h)
-        return self._render_raster(fx, fy, cidx, w, h)
+        return self._render_raster(x, y, (sx, sy, dx, dy), cidx, w, h)
 
-    def _render_raster(self, fx: np.ndarray, fy: np.ndarray, cidx: np.ndarray, w_view: int, h_view: int
-                       ) -> QtGui.QImage:
+    def _render_raster(self, x: np.ndarray, y: np.ndarray, affine: tuple, cidx: np.ndarray,
+                       w_view: int, h_view: int) -> QtGui.QImage:
         # Render with a margin of one point radius so points just outside the
         # view still show their inner part after dilation; crop at the end.
         pad = self._eff // 2 + 1
         w, h = w_view + 2 * pad, h_view + 2 * pad
         buf = np.zeros((h, w), dtype=np.uint32)
-        if len(fx):
-            # + size // 2 centres the forward dilation window on the point.
-            shift = np.float32(pad + self._eff // 2)
-            ix = (fx + shift).astype(np.int32)
-            iy = (fy + shift).astype(np.int32)
+        if len(x):
+            sx, sy, dx, dy = affine
+            # + size // 2 centres the forward dilation window on the point. In-place
+            # float32 maths: one temporary per axis, no extra passes.
+            shift = pad + self._eff // 2
+            t = np.multiply(x, np.float32(sx))
+            t += np.float32(dx + shift)
+            ix = t.astype(np.int32)
+            np.multiply(y, np.float32(sy), out=t)
+            t += np.float32(dy + shift)
+            iy = t.astype(np.int32)
+            del t
             # Points were culled with a one-radius margin; drop the few that lie in
             # the margin (clamping them would smear dots along the edges).
             if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
                 inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
                 ix, iy, cidx = ix[inside], iy[inside], cidx[inside]
-            lin = iy * np.int32(w) + ix
+            lin = iy
+            lin *= np.int32(w)
+            lin += ix
             counts = np.bincount(lin, minlength=w * h)
             # Winner colour per pixel (last write wins). Only hit pixels are read
             # back, so the per-pixel work scales with the pixels touched, not the view.
