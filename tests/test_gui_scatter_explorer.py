@@ -232,6 +232,9 @@ def test_exports_reload_and_match(explorer, tmp_path, glove_set):
         assert back.n == emb.n
         np.testing.assert_allclose(back.vectors, emb.vectors)
         assert list(back.labels) == emb.labels
+        assert set(back.metadata) == {"kind", "length"}
+        for r in (0, 7, 4000):
+            assert back.metadata_text(r) == emb.metadata_text(r)
     # PNG 1x and 2x: the 2x one has twice the pixels and is rendered, not scaled (sharper text).
     (p1,) = explorer.export("png1", tmp_path / "v1.png")
     (p2,) = explorer.export("png2", tmp_path / "v2.png")
