@@ -374,3 +374,24 @@ def test_non_finite_points_are_skipped(view, glove_xy):
     r = _isolated_rows(np.where(ok[:, None], pix, -1e9), 1, np.random.default_rng(9))[0]
     _move(view, pix[r])
     assert view.hovered_row == r
+
+
+@pytest.mark.parametrize("mode", ["replace", "add", "toggle", "remove"])
+def test_selection_model_big_and_small_paths_agree(qtbot, mode):
+    from embexplorer._qt.selection import MASK_COMBINE_MIN, SelectionModel
+    from embexplorer.core.scatter_math import combine_selection
+
+    n = 3 * MASK_COMBINE_MIN
+    rng = np.random.default_rng(10)
+    start = np.unique(rng.integers(0, n, MASK_COMBINE_MIN))
+    for size in (10, 2 * MASK_COMBINE_MIN):  # small: sorted set ops; big: boolean masks
+        rows = rng.integers(0, n, size)
+        model = SelectionModel(n)
+        model.replace(start)
+        with qtbot.waitSignal(model.changed):
+            model.apply(rows, mode)
+        expect = combine_selection(start, rows, mode)
+        assert model.rows.tolist() == expect.tolist()
+        np.testing.assert_array_equal(np.flatnonzero(model.mask), expect)
+    with pytest.raises(IndexError):
+        model.apply([n], "add")

@@ -277,10 +277,10 @@ def test_overlays_and_labels(explorer, glove_set):
     # Labels for all points in view never overlap and stay under the cap.
     sv.set_labels_in_view(True)
     sv.relayout_labels()
-    shown = [it for it in sv._label_items if it.isVisible()]
-    assert 10 < len(shown) <= 150 + 5
-    # The text itself (inside the 1 px document margin) of two labels never overlaps.
-    boxes = [it.mapRectToScene(it.boundingRect()).adjusted(1, 1, -1, -1) for it in shown]
+    boxes = sv.label_boxes()
+    assert 10 < len(boxes) <= 150 + 5
+    assert len(boxes) == len(sv.shown_labels)
+    # Two label boxes never overlap.
     overlaps = sum(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert overlaps == 0
 

@@ -31,7 +31,6 @@ from embexplorer.core.scatter_math import (
     numeric_colors,
     place_labels,
     polygon_mask,
-    rect_mask,
     single_color,
 )
 
@@ -53,7 +52,7 @@ LABELS_IN_VIEW_MAX = 150
 #: Most forced labels (selection, query, neighbours) drawn at once.
 LABELS_FORCED_MAX = 120
 #: Candidates (in row order, i.e. most frequent first) considered for in-view labels.
-LABEL_CANDIDATES_MAX = 3000
+LABEL_CANDIDATES_MAX = 1200
 #: Margin around label text (pixels).
 LABEL_MARGIN_PX = 1
 #: Delay before labels are re-laid out after the view moved (ms): no work per pan step.
@@ -133,6 +132,56 @@ class _GridItem(QtWidgets.QGraphicsObject):
                         lines.append(QtCore.QLineF(rect.left(), y, rect.right(), y))
                 if lines:
                     p.drawLines(lines)
+        p.restore()
+
+
+class _LabelLayer(QtWidgets.QGraphicsObject):
+    """All point labels in one item, drawn with QPainter (no Qt object per label).
+
+    Each entry is ``(x, y, text, corner, width, height)`` in data coordinates plus
+    the box size in pixels; the box sits at ``corner`` of the point exactly as
+    :func:`~embexplorer.core.scatter_math.place_labels` tested it, recomputed at
+    every paint so labels follow pans and zooms.
+    """
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        super().__init__(view_box)
+        self._vb = view_box
+        self.entries: list[tuple] = []
+        self.font = QtGui.QFont()
+        self.font.setPointSize(9)
+        self.text_color = QtGui.QColor("#1a1a1a")
+        self.fill = QtGui.QColor(255, 255, 255, 190)
+        self.setZValue(1e6)  # above the plotted items (the ViewBox's child group)
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._vb.rect()
+
+    def set_entries(self, entries: list[tuple]) -> None:
+        self.entries = entries
+        self.update()
+
+    def boxes(self) -> list[QtCore.QRectF]:
+        """Label boxes in ViewBox-local pixels, in the order of :attr:`entries`."""
+        tr = self._vb.childGroup.transform()
+        out = []
+        for x, y, _text, corner, w, h in self.entries:
+            pt = tr.map(QtCore.QPointF(x, y))
+            x0, y0, x1, y1 = label_box(pt.x(), pt.y(), w, h, corner)
+            out.append(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        return out
+
+    def paint(self, p: QtGui.QPainter, opt, widget=None) -> None:
+        if not self.entries:
+            return
+        p.save()
+        p.setClipRect(self._vb.rect())
+        p.setFont(self.font)
+        p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+        for box, (_x, _y, text, *_rest) in zip(self.boxes(), self.entries):
+            p.fillRect(box, self.fill)
+            p.setPen(self.text_color)
+            p.drawText(box, int(QtCore.Qt.AlignmentFlag.AlignCenter), text)
         p.restore()
 
 
@@ -237,6 +286,7 @@ class ScatterView(QtWidgets.QWidget):
         pi.hideButtons()
         pi.setMenuEnabled(False)
         self._grid = _GridItem(self._vb, pi)
+        self._label_layer = _LabelLayer(self._vb)
         # Update the child transform as soon as the range changes: otherwise
         # pyqtgraph paints each pan step twice (old then new matrix).
         self._vb.sigRangeChanged.connect(self._on_range_changed)
@@ -257,7 +307,6 @@ class ScatterView(QtWidgets.QWidget):
         self._tooltip_provider: Callable[[int], str] | None = None
         self._labels_in_view = False
         self._overlays: dict[str, dict] = {}
-        self._label_items: list[pg.TextItem] = []
 
         self.base_layer = PointCloudItem()
         self.base_layer.setZValue(0)
@@ -440,8 +489,9 @@ class ScatterView(QtWidgets.QWidget):
         self._on_selection_changed()
         if self._mapping is None:
             self._apply_colors()
-        for item in self._label_items:
-            self._style_label(item)
+        self._label_layer.text_color = QtGui.QColor(t["label"])
+        self._label_layer.fill = QtGui.QColor(*t["label_bg"])
+        self._label_layer.update()
         self._refresh_overlays()
 
     @property
@@ -560,7 +610,7 @@ class ScatterView(QtWidgets.QWidget):
 
     def select_rect(self, x0: float, y0: float, x1: float, y1: float, mode: str = "replace") -> None:
         """Select the visible points inside a data-space rectangle."""
-        mask = rect_mask(np.column_stack([self._x, self._y]), x0, y0, x1, y1)
+        mask = _in_range(self._x, self._y, min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1))
         if self._visible is not None:
             mask &= self._visible
         self._selection.apply_mask(mask, mode)
@@ -844,7 +894,11 @@ class ScatterView(QtWidgets.QWidget):
     @property
     def shown_labels(self) -> list[str]:
         """Texts of the labels currently drawn (after a relayout)."""
-        return [item.textItem.toPlainText() for item in self._label_items if item.isVisible()]
+        return [e[2] for e in self._label_layer.entries]
+
+    def label_boxes(self) -> list[QtCore.QRectF]:
+        """Scene rectangles of the drawn labels (same order as :attr:`shown_labels`)."""
+        return [self._vb.mapRectToScene(b) for b in self._label_layer.boxes()]
 
     def _schedule_labels(self) -> None:
         self._label_timer.start()
@@ -868,7 +922,7 @@ class ScatterView(QtWidgets.QWidget):
         sel = self._selection.rows if self._selection is not None else np.zeros(0, np.int64)
         if len(sel):
             (vx0, vx1), (vy0, vy1) = self._vb.viewRange()
-            inview = sel[rect_mask(np.column_stack([self._x[sel], self._y[sel]]), vx0, vy0, vx1, vy1)]
+            inview = sel[_in_range(self._x[sel], self._y[sel], vx0, vx1, vy0, vy1)]
             rows.extend(int(r) for r in inview[:LABELS_FORCED_MAX])
         seen: set[int] = set()
         uniq = [r for r in rows if not (r in seen or seen.add(r))]
@@ -884,7 +938,7 @@ class ScatterView(QtWidgets.QWidget):
         cand = list(forced)
         if self._labels_in_view:
             (vx0, vx1), (vy0, vy1) = self._vb.viewRange()
-            m = rect_mask(np.column_stack([self._x, self._y]), vx0, vy0, vx1, vy1)
+            m = _in_range(self._x, self._y, vx0, vx1, vy0, vy1)
             if self._visible is not None:
                 m &= self._visible
             fs = set(forced)
@@ -897,64 +951,44 @@ class ScatterView(QtWidgets.QWidget):
             self._show_labels([])
             return
         fm = QtGui.QFontMetrics(self._label_font())
-        pts = np.array([(e[0], e[1]) for e in entries])
-        scene = [self._vb.mapViewToScene(QtCore.QPointF(x, y)) for x, y in pts]
-        px = np.array([s.x() for s in scene])
-        py = np.array([s.y() for s in scene])
-        # Box = text plus the text item's document margin on each side (+1 px rounding slack).
-        m = 2 * LABEL_MARGIN_PX + 1
+        pts = np.array([(e[0], e[1]) for e in entries], dtype=np.float64)
+        # View -> scene with one affine transform for all points (no per-point Qt calls).
+        self._vb.updateMatrix()
+        tr = self._vb.childGroup.sceneTransform()
+        px = tr.m11() * pts[:, 0] + tr.m21() * pts[:, 1] + tr.m31()
+        py = tr.m12() * pts[:, 0] + tr.m22() * pts[:, 1] + tr.m32()
+        # Box = text plus a margin on each side.
+        m = 2 * LABEL_MARGIN_PX + 2
+        height = fm.height() + m
         widths = np.array([fm.horizontalAdvance(e[2]) + m for e in entries], dtype=float)
-        keep, corner = place_labels(px, py, widths, fm.height() + m, n_forced + LABELS_IN_VIEW_MAX,
-                                    n_forced=n_forced)
-        # Anchor each label at the corner place_labels chose, exactly where its box was tested.
-        placed = []
-        for i, k in zip(keep, corner):
-            sx, sy = LABEL_CORNERS[k]
-            x0, y0, x1, y1 = label_box(px[i], py[i], widths[i], fm.height() + m, (sx, sy))
-            ax, ay = (0.0 if sx > 0 else 1.0), (1.0 if sy < 0 else 0.0)
-            corner_pt = QtCore.QPointF(x0 if sx > 0 else x1, y1 if sy < 0 else y0)
-            a = self._vb.mapSceneToView(corner_pt)
-            placed.append((a.x(), a.y(), entries[i][2], (ax, ay)))
-        self._show_labels(placed)
+        keep, corner = place_labels(px, py, widths, height, n_forced + LABELS_IN_VIEW_MAX, n_forced=n_forced)
+        # Each label keeps the corner place_labels chose: drawn exactly where its box was tested.
+        self._show_labels([(entries[i][0], entries[i][1], entries[i][2], LABEL_CORNERS[k], float(widths[i]),
+                            float(height)) for i, k in zip(keep, corner)])
 
     def _label_font(self) -> QtGui.QFont:
-        f = QtGui.QFont()
-        f.setPointSize(9)
-        return f
-
-    def _style_label(self, item: pg.TextItem) -> None:
-        t = THEMES[self._theme]
-        item.setColor(t["label"])
-        item.fill = pg.mkBrush(*t["label_bg"])
-        item.border = pg.mkPen(None)
-        item.update()
+        return self._label_layer.font
 
     def _show_labels(self, entries: list[tuple]) -> None:
-        while len(self._label_items) < len(entries):
-            item = pg.TextItem(anchor=(0, 1))
-            item.setFont(self._label_font())
-            item.textItem.document().setDocumentMargin(LABEL_MARGIN_PX)
-            item.setZValue(40)
-            self._style_label(item)
-            self.plot_widget.addItem(item, ignoreBounds=True)
-            self._label_items.append(item)
-        for item, (x, y, text, *anchor) in zip(self._label_items, entries):
-            if item.textItem.toPlainText() != text:
-                item.setText(text)
-            if anchor and tuple(item.anchor) != tuple(anchor[0]):
-                item.setAnchor(anchor[0])
-            item.setPos(x, y)
-            item.show()
-        for item in self._label_items[len(entries):]:
-            item.hide()
+        self._label_layer.set_entries(entries)
 
     # -- events --------------------------------------------------------------------
     def _on_range_changed(self, *args) -> None:
         self._vb.updateMatrix()
         self._grid.update()
+        self._label_layer.update()
         if self._labels_in_view or self._selection.count or self._overlays or self._focus >= 0:
             # Labels and arrow heads depend on the zoom: re-lay them out once the view settles.
             self._schedule_labels()
+
+
+def _in_range(x: np.ndarray, y: np.ndarray, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
+    """Mask of points inside ``[x0, x1] x [y0, y1]`` (separate columns: no (n, 2) copy)."""
+    m = x >= x0
+    m &= x <= x1
+    m &= y >= y0
+    m &= y <= y1
+    return m
 
 
 def _esc(text: str) -> str:
