@@ -283,6 +283,8 @@ def test_lod_raster_and_vector_show_the_same_points(view, size):
 def test_lod_switches_with_zoom_and_hysteresis(view):
     layer = view.base_layer
     layer.lod.enter, layer.lod.exit = 1000, 2000  # scaled to the 5k-point set
+    layer.lod.reset()
+    layer.force_mode(None)  # invalidates the cached image: the next paint decides afresh
     view.zoom_to_fit()
     view.plot_widget.viewport().repaint()
     assert layer.last_mode == "raster" and layer.last_in_view == view.n
