@@ -331,7 +331,9 @@ def test_one_shot_iterators_are_refused(corpus_file):
         train_word2vec(iter(sentences), W2VSettings(**TINY))
     with pytest.raises(TypeError, match="restartable"):
         train_word2vec((s for s in sentences), W2VSettings(**TINY))
-    assert train_word2vec(sentences, W2VSettings(**TINY)).n > 20  # a list is fine
+    emb = train_word2vec(sentences, W2VSettings(**TINY))  # a list is fine
+    assert emb.n > 20 and emb.source == "in-memory corpus (list)"  # not a repr of every token
+    assert "corpus.txt" in train_word2vec(LineCorpus(corpus_file), W2VSettings(**TINY)).source
 
 
 def test_vocabulary_too_small_is_a_data_error(corpus_file):

@@ -602,7 +602,9 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
     analogies = AnalogyQuestions.load(analogy_path) if analogy_path else None
     stream = _GuardedStream(corpus, control)
     model = _make_model_class()(**settings.gensim_kwargs())
-    source = source or repr(corpus)
+    if not source:  # repr() of an in-memory corpus would spell out every token
+        source = repr(corpus) if isinstance(corpus, (LineCorpus, WikiDumpCorpus, ConcatCorpus)) \
+            else f"in-memory corpus ({type(corpus).__name__})"
 
     stream.start_pass("Reading corpus")
     model.build_vocab(stream)
