@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import platform
 import time
 
@@ -102,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
     corpus = build_corpus(words, args.sentence_words)
     n_words = sum(len(s) for s in corpus)
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
-          f"gensim {gensim.__version__}")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"python {platform.python_version()}, gensim {gensim.__version__}; "
+          f"load average {os.getloadavg()[0]:.2f} (other processes make wall-clock figures noisy)")
     print(f"corpus: gensim's Lee + enwiki sample repeated, {n_words:,} words, {len(corpus):,} sentences; "
           f"{epochs} epochs, {WORKERS} workers, CBOW 100-d")
     best = {"gensim": 0.0, "ours": 0.0}
