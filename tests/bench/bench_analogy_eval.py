@@ -56,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"smoke run: {QUICK_ROWS:,} rows, first {QUICK_SECTIONS} sections, one repeat")
     p.add_argument("--rows", type=int)
     p.add_argument("--repeats", type=int)
+    p.add_argument("--blas-threads", type=int, metavar="T",
+                   help="limit BLAS to T threads for both sides (threadpoolctl); default: as installed")
     args = p.parse_args(argv)
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads)
     rows = args.rows or (QUICK_ROWS if args.quick else DEFAULT_ROWS)
     repeats = args.repeats or (1 if args.quick else DEFAULT_REPEATS)
 
@@ -84,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     kv.expandos = {}
     emb = EmbeddingSet(labels, vectors)
     n_q = sum(len(s.questions) for s in read_analogy_questions(questions))
+    from threadpoolctl import threadpool_info
+
+    blas = ", ".join(f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info()
+                     if i.get("user_api") == "blas")
     print(f"vectors: {len(labels):,} x {vectors.shape[1]} (5,050 real GloVe rows + seeded filler); "
-          f"{questions.name}: {n_q:,} questions")
+          f"{questions.name}: {n_q:,} questions; BLAS: {blas}")
 
     t_ours, t_gensim, same = [], [], True
     with warnings.catch_warnings():
