@@ -107,15 +107,18 @@ def _read_entry(entry: Path) -> EmbeddingSet:
 
 
 def store(key: str, emb: EmbeddingSet) -> bool:
-    """Write ``emb`` as the entry for ``key`` (atomically); False when it is too big to keep."""
+    """Write ``emb`` as the entry for ``key`` (atomically); False when it is too big to keep
+    or a label holds a newline (labels are stored one per line)."""
     vec_bytes = emb.vectors.nbytes
     if vec_bytes > CACHE_MAX_BYTES:
+        return False
+    raw = "\n".join(emb.labels).encode("utf-8")
+    if raw.count(b"\n") != max(emb.n - 1, 0):  # a label holding a newline cannot be kept one per line
         return False
     entry = cache_root() / key
     entry.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         (entry / _ENTRY).unlink()  # an entry is valid only once entry.json is written, last
-    raw = "\n".join(emb.labels).encode("utf-8")
     with atomic_write(entry / _VECTORS) as fh:
         np.save(fh, np.ascontiguousarray(emb.vectors, dtype=np.float32), allow_pickle=False)
     with atomic_write(entry / _LABELS) as fh:

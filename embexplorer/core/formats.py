@@ -39,6 +39,8 @@ import contextlib
 import gzip
 import os
 import time
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -355,8 +357,12 @@ class _LabelDecoder:
         self.first_line: int | None = None
 
     def decode(self, raw: list[bytes], lines: list[int] | None, first_line: int) -> list[str]:
+        if not raw:
+            return []
         try:
-            return b"\n".join(raw).decode("utf-8").split("\n") if raw else []
+            out = b"\n".join(raw).decode("utf-8").split("\n")
+            if len(out) == len(raw):  # else a label holds a newline (binary files): decode one by one
+                return out
         except UnicodeDecodeError:
             pass
         out = []
@@ -440,6 +446,17 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
     labels: list[str] = []
     with _open_bytes(path) as (stream, raw, comp):
         data = stream.read(READ_CHUNK_BYTES)
+        # The first non-blank line decides header and dimensions: it must be complete, even
+        # when it is longer than one read step (a huge line).
+        pieces = [data]
+        while b"\n" not in data.lstrip():
+            more = stream.read(READ_CHUNK_BYTES)
+            if not more:
+                break
+            pieces.append(more)
+            if b"\n" in more:
+                data = b"".join(pieces)
+        data = b"".join(pieces)
         if not data.strip():
             raise DataError("file is empty", path)
         line_no = 1
@@ -694,8 +711,9 @@ def _as_float32(arr: np.ndarray, path: Path, limit: int | None) -> np.ndarray:
         arr = arr[:limit]
     if arr.dtype != np.float32 or not arr.flags.c_contiguous:
         out = np.empty(arr.shape, dtype=np.float32)
-        for s in range(0, len(arr), FINITE_CHECK_ROWS):
-            out[s:s + FINITE_CHECK_ROWS] = arr[s:s + FINITE_CHECK_ROWS]
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float32 becomes inf: reported below
+            for s in range(0, len(arr), FINITE_CHECK_ROWS):
+                out[s:s + FINITE_CHECK_ROWS] = arr[s:s + FINITE_CHECK_ROWS]
         arr = out
     bad = _first_nonfinite(arr)
     if bad is not None:
@@ -730,7 +748,7 @@ def _load_npz(path: Path, fmt: str, limit: int | None, control: TaskControl, _al
               metadata_path: Path | None) -> EmbeddingSet:
     try:
         z = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
         raise DataError(f"not a readable .npz file: {err}", path) from None
     with z:
         names = list(z.files)
@@ -766,6 +784,8 @@ def _load_npz(path: Path, fmt: str, limit: int | None, control: TaskControl, _al
                                 "loaded because unpickling can run code; store labels as a string array, "
                                 "e.g. np.array(labels, dtype=str)", path) from None
             raise DataError(f"not a readable .npz file: {err}", path) from None
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:  # damaged zip member
+            raise DataError(f"damaged .npz file: {err}", path) from None
     return EmbeddingSet(labels, vectors, metadata, warnings=warnings)
 
 

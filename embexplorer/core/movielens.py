@@ -55,6 +55,12 @@ ML1M_OCCUPATIONS = ("other", "academic/educator", "artist", "clerical/admin", "c
                     "unemployed", "writer")
 #: Genre string meaning "none" in the CSV layouts.
 NO_GENRE = "(no genres listed)"
+#: Largest id magnitude accepted (beyond it float64 cannot hold every integer; a damaged field).
+MAX_ID = 2.0 ** 53
+#: Largest timestamp magnitude accepted (seconds; int64 holds it with room to spare).
+MAX_TIMESTAMP = 2.0 ** 62
+#: Largest rating magnitude that float32 holds.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _YEAR_RE = re.compile(r"\((\d{4})\)\s*$")
 
@@ -321,7 +327,7 @@ def _parse_numeric(data: bytes, where: str, sep: bytes, ncols: int, skip_header:
 
 
 def _check_int_column(col: np.ndarray, where: str, what: str, first_line: int) -> np.ndarray:
-    bad = np.flatnonzero(col != np.round(col))
+    bad = np.flatnonzero((col != np.round(col)) | (np.abs(col) > MAX_ID))
     if len(bad):
         raise DataError(f"{what} is not an integer: {col[bad[0]]:g}", where, first_line + int(bad[0]))
     return col.astype(np.int64)
@@ -331,9 +337,17 @@ def _ratings_from_table(table: np.ndarray, where: str, first_line: int, has_ts: 
     """Split a parsed (n, 3|4) table into raw user ids, item ids, ratings, timestamps."""
     users = _check_int_column(table[:, 0], where, "user id", first_line)
     items = _check_int_column(table[:, 1], where, "item id", first_line)
-    ratings = table[:, 2].astype(np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf: reported just below
+        ratings = table[:, 2].astype(np.float32)
+    bad = np.flatnonzero(~np.isfinite(ratings))
+    if len(bad):
+        raise DataError(f"rating {table[bad[0], 2]:g} is out of range", where, first_line + int(bad[0]))
     ts = None
     if has_ts and table.shape[1] > 3 and not np.isnan(table[:, 3]).all():
+        bad = np.flatnonzero(~(np.abs(table[:, 3]) <= MAX_TIMESTAMP))
+        if len(bad):
+            raise DataError(f"timestamp {table[bad[0], 3]:g} is out of range", where,
+                            first_line + int(bad[0]))
         ts = table[:, 3].astype(np.int64)
     return users, items, ratings, ts
 
@@ -353,6 +367,17 @@ def _index_ids(raw: np.ndarray, known: list[int] | None = None) -> tuple[np.ndar
     return lut[inverse], order
 
 
+def _add_id(ids: list[int], seen: dict[int, int], text: str, where: str, line: int, what: str) -> None:
+    """Append the integer id ``text`` (read on ``line``); a huge or repeated id is a DataError."""
+    value = int(text)  # ValueError is reported by the caller
+    if abs(value) > MAX_ID:
+        raise DataError(f"{what} id {text.strip()[:40]!r} is out of range", where, line)
+    if value in seen:
+        raise DataError(f"{what} id {value} listed twice (first on line {seen[value]})", where, line)
+    seen[value] = line
+    ids.append(value)
+
+
 def _year_from_title(title: str) -> float:
     m = _YEAR_RE.search(title)
     return float(m.group(1)) if m else np.nan
@@ -370,6 +395,7 @@ def _read_ml100k_items(src: _Source) -> tuple[list[int], list[str], np.ndarray, 
             genre_names = names
     where = src.display("u.item")
     ids, titles, years, flags = [], [], [], []
+    seen: dict[int, int] = {}
     for k, line in enumerate(src.read("u.item").decode("latin-1").splitlines(), start=1):
         if not line.strip():
             continue
@@ -377,7 +403,7 @@ def _read_ml100k_items(src: _Source) -> tuple[list[int], list[str], np.ndarray, 
         if len(f) != 5 + len(genre_names):
             raise DataError(f"expected {5 + len(genre_names)} fields, found {len(f)}", where, k)
         try:
-            ids.append(int(f[0]))
+            _add_id(ids, seen, f[0], where, k, "movie")
             flags.append([int(x) for x in f[5:]])
         except ValueError as err:
             raise DataError(f"bad movie id or genre flag: {err}", where, k) from None
@@ -393,6 +419,7 @@ def _read_ml100k_items(src: _Source) -> tuple[list[int], list[str], np.ndarray, 
 def _read_dat_movies(src: _Source) -> tuple[list[int], list[str], np.ndarray, list[str], np.ndarray]:
     where = src.display("movies.dat")
     ids, titles, genre_lists = [], [], []
+    seen: dict[int, int] = {}
     for k, line in enumerate(src.read("movies.dat").decode("latin-1").splitlines(), start=1):
         if not line.strip():
             continue
@@ -400,7 +427,7 @@ def _read_dat_movies(src: _Source) -> tuple[list[int], list[str], np.ndarray, li
         if len(f) != 3:
             raise DataError(f"expected 3 fields separated by '::', found {len(f)}", where, k)
         try:
-            ids.append(int(f[0]))
+            _add_id(ids, seen, f[0], where, k, "movie")
         except ValueError:
             raise DataError(f"bad movie id {f[0]!r}", where, k) from None
         titles.append(f[1])
@@ -417,17 +444,21 @@ def _read_csv_movies(src: _Source) -> tuple[list[int], list[str], np.ndarray, li
     if header is None or [h.strip() for h in header[:3]] != ["movieId", "title", "genres"]:
         raise DataError("expected header 'movieId,title,genres'", where, 1)
     ids, titles, genre_lists = [], [], []
-    for row in reader:
-        if not row:
-            continue
-        if len(row) != 3:
-            raise DataError(f"expected 3 fields, found {len(row)}", where, reader.line_num)
-        try:
-            ids.append(int(row[0]))
-        except ValueError:
-            raise DataError(f"bad movie id {row[0]!r}", where, reader.line_num) from None
-        titles.append(row[1].strip())
-        genre_lists.append([g for g in row[2].split("|") if g and g != NO_GENRE])
+    seen: dict[int, int] = {}
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != 3:
+                raise DataError(f"expected 3 fields, found {len(row)}", where, reader.line_num)
+            try:
+                _add_id(ids, seen, row[0], where, reader.line_num, "movie")
+            except ValueError:
+                raise DataError(f"bad movie id {row[0]!r}", where, reader.line_num) from None
+            titles.append(row[1].strip())
+            genre_lists.append([g for g in row[2].split("|") if g and g != NO_GENRE])
+    except csv.Error as err:  # a stray quote or carriage return, an overlong field
+        raise DataError(f"malformed CSV: {err}", where, reader.line_num or 1) from None
     return (ids, titles, np.array([_year_from_title(t) for t in titles], dtype=np.float64),
             *_genre_matrix(genre_lists))
 
@@ -445,6 +476,7 @@ def _genre_matrix(genre_lists: list[list[str]]) -> tuple[list[str], np.ndarray]:
 def _read_users(src: _Source, name: str, sep: str, layout: str) -> tuple[list[int], dict[str, list]]:
     where = src.display(name)
     ids, ages, genders, occs = [], [], [], []
+    seen: dict[int, int] = {}
     for k, line in enumerate(src.read(name).decode("latin-1").splitlines(), start=1):
         if not line.strip():
             continue
@@ -453,12 +485,12 @@ def _read_users(src: _Source, name: str, sep: str, layout: str) -> tuple[list[in
             raise DataError(f"expected 5 fields, found {len(f)}", where, k)
         try:
             if layout == "ml-100k":  # id|age|gender|occupation|zip
-                ids.append(int(f[0]))
+                _add_id(ids, seen, f[0], where, k, "user")
                 ages.append(float(f[1]))
                 genders.append(f[2])
                 occs.append(f[3])
             else:  # UserID::Gender::Age::Occupation::Zip-code
-                ids.append(int(f[0]))
+                _add_id(ids, seen, f[0], where, k, "user")
                 genders.append(f[1])
                 ages.append(float(f[2]))
                 code = int(f[3])
@@ -543,7 +575,7 @@ def load_movielens(path: str | os.PathLike, control: TaskControl | None = None) 
         else:
             where = src.display("ratings.csv")
             data = src.read("ratings.csv")
-            header = data[:data.find(b"\n")].decode("utf-8-sig").strip().split(",")
+            header = data[:data.find(b"\n")].decode("utf-8-sig", errors="replace").strip().split(",")
             if header[:3] != ["userId", "movieId", "rating"]:
                 raise DataError("expected header 'userId,movieId,rating[,timestamp]'", where, 1)
             table = _parse_numeric(data, where, b",", len(header), True, control)
@@ -552,6 +584,8 @@ def load_movielens(path: str | os.PathLike, control: TaskControl | None = None) 
             first_line = 2
     finally:
         src.close()
+    if len(table) == 0:
+        raise DataError("no ratings found", where)
     raw_u, raw_i, ratings, ts = _ratings_from_table(table, where, first_line, True)
     warnings: list[str] = []
     if items_meta is not None:
@@ -565,6 +599,8 @@ def load_movielens(path: str | os.PathLike, control: TaskControl | None = None) 
                             f"from the movie list dropped (first: user {raw_u[bad[0]]}, "
                             f"movie {raw_i[bad[0]]})")
             raw_u, raw_i, ratings = raw_u[known], raw_i[known], ratings[known]
+            if not known.any():
+                raise DataError("no rating is of a movie in the movie list", where)
             ts = None if ts is None else ts[known]
         items, item_ids = _index_ids(raw_i, known=meta_ids)
     else:
@@ -652,14 +688,15 @@ def load_ratings_csv(path: str | os.PathLike, user_col: str | int = 0, item_col:
         if len(f) < need:
             raise DataError(f"expected at least {need} fields, found {len(f)}", path, k + 1)
         try:
-            vals[n] = float(f[cr])
+            value = float(f[cr])
             if ts is not None:
                 ts[n] = int(float(f[ct]))
-        except ValueError:
+        except (ValueError, OverflowError):  # int(float("inf")) overflows
             raise DataError(f"not a number: {f[cr] if ct is None else f[cr] + ' / ' + f[ct]!r}",
                             path, k + 1) from None
-        if not np.isfinite(vals[n]):
+        if not abs(value) <= FLOAT32_MAX:  # NaN, inf, or beyond float32
             raise DataError(f"not a finite rating: {f[cr]!r}", path, k + 1)
+        vals[n] = value
         raw_u.append(f[cu])
         raw_i.append(f[ci])
         n += 1
