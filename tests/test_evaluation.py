@@ -235,6 +235,10 @@ def test_word_pair_file_errors(tmp_path):
     with pytest.raises(DataError, match="not a number") as info:
         read_word_pairs(f)
     assert info.value.line == 2
+    f.write_text("cat\tdog\t7.5\ncar\tbus\tnan\n", encoding="utf-8")
+    with pytest.raises(DataError, match="finite") as info:
+        read_word_pairs(f)
+    assert info.value.line == 2
     f.write_text("word1\tword2\tscore\ncat\tdog\t7.5\n", encoding="utf-8")
     assert [(p.a, p.b, p.score, p.line) for p in read_word_pairs(f)] == [("cat", "dog", 7.5, 2)]
 

@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -311,8 +310,6 @@ def test_random_bytes_every_parser(raw, which):
             check_ratings(r)
 
 
-@pytest.mark.xfail(strict=True, reason="evaluation.read_word_pairs accepts 'nan'/'inf' scores, which poison "
-                                       "the Spearman correlation; evaluation.py is another helper's file")
 @settings(max_examples=5, deadline=None, database=None, derandomize=True)
 @given(st.sampled_from(["nan", "inf", "-inf", "NaN", "Infinity"]))
 def test_pair_scores_must_be_finite(score):

@@ -15,6 +15,7 @@ Spearman, out-of-vocabulary ratio).
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -420,7 +421,8 @@ def read_word_pairs(path: str | os.PathLike, delimiter: str = PAIRS_DELIMITER) -
     Raises
     ------
     DataError
-        With file and line of a line without three fields or with a bad score.
+        With file and line of a line without three fields or with a score
+        that is not a finite number.
     """
     pairs: list[WordPair] = []
     try:
@@ -445,6 +447,8 @@ def read_word_pairs(path: str | os.PathLike, delimiter: str = PAIRS_DELIMITER) -
                 first = False
                 continue
             raise DataError(f"score {parts[2].strip()!r} is not a number", path, no) from None
+        if not math.isfinite(score):  # gensim would take it, and every correlation becomes nan
+            raise DataError(f"score {parts[2].strip()!r} is not a finite number", path, no)
         first = False
         pairs.append(WordPair(parts[0], parts[1], score, no))
     if not pairs:
