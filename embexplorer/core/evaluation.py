@@ -133,9 +133,8 @@ def read_analogy_questions(path: str | os.PathLike) -> list[AnalogySection]:
     return sections
 
 
-@dataclass(frozen=True)
-class QuestionOutcome:
-    """One evaluated question and the label predicted for it."""
+class QuestionOutcome(NamedTuple):
+    """One evaluated question and the label predicted for it (a named tuple: made by the thousand)."""
 
     question: AnalogyQuestion
     predicted: str
@@ -384,18 +383,16 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
 
     n_exact = 0
     labels = emb.labels
-    for qi, (si, q) in enumerate(todo):
-        ignore = {fold(q.a), fold(q.b), fold(q.c)}
+    for qi, ((si, q), qr, prow) in enumerate(zip(todo, rows.tolist(), predicted_rows.tolist())):
         if exact[qi]:
             control.check()
-            label, prow = _exact_answer(emb, tuple(int(x) for x in rows[qi]), stop, method, ignore,
-                                        case_insensitive)
+            ignore = {fold(q.a), fold(q.b), fold(q.c)}
+            label, prow = _exact_answer(emb, tuple(qr), stop, method, ignore, case_insensitive)
             n_exact += 1
         else:
-            prow = int(predicted_rows[qi])
             label = labels[prow]
         ok = fold(label) == fold(q.expected)
-        outcome = QuestionOutcome(q, label, prow, ok, tuple(int(x) for x in rows[qi]))
+        outcome = QuestionOutcome(q, label, prow, ok, tuple(qr))
         (reports[si].correct if ok else reports[si].incorrect).append(outcome)
     return AnalogyReport(reports, method, stop, case_insensitive, time.perf_counter() - t0, source, n_exact)
 
