@@ -39,8 +39,6 @@ import contextlib
 import gzip
 import os
 import time
-import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -737,6 +735,8 @@ def _load_npy(path: Path, fmt: str, limit: int | None, control: TaskControl, _al
         if "pickle" in str(err).lower() or "object" in str(err).lower():
             raise _pickle_refusal(path, "this .npy holds Python objects; it") from None
         raise DataError(f"not a readable .npy file: {err}", path) from None
+    except Exception as err:  # noqa: BLE001 -- numpy's header parser raises SyntaxError, TokenError, ...
+        raise DataError(f"not a readable .npy file: {type(err).__name__}: {err}", path) from None
     _check_matrix(arr, path)
     control.progress(0.2, f"Reading {path.name}")
     vectors = _as_float32(arr, path, limit)
@@ -748,8 +748,8 @@ def _load_npz(path: Path, fmt: str, limit: int | None, control: TaskControl, _al
               metadata_path: Path | None) -> EmbeddingSet:
     try:
         z = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise DataError(f"not a readable .npz file: {err}", path) from None
+    except Exception as err:  # noqa: BLE001 -- damaged zips raise BadZipFile, NotImplementedError, ...
+        raise DataError(f"not a readable .npz file: {type(err).__name__}: {err}", path) from None
     with z:
         names = list(z.files)
         vkey = next((k for k in NPZ_VECTOR_KEYS if k in names), None)
@@ -784,8 +784,10 @@ def _load_npz(path: Path, fmt: str, limit: int | None, control: TaskControl, _al
                                 "loaded because unpickling can run code; store labels as a string array, "
                                 "e.g. np.array(labels, dtype=str)", path) from None
             raise DataError(f"not a readable .npz file: {err}", path) from None
-        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:  # damaged zip member
-            raise DataError(f"damaged .npz file: {err}", path) from None
+        except DataError:
+            raise
+        except Exception as err:  # noqa: BLE001 -- a damaged member: BadZipFile, zlib.error, TokenError, ...
+            raise DataError(f"damaged .npz file: {type(err).__name__}: {err}", path) from None
     return EmbeddingSet(labels, vectors, metadata, warnings=warnings)
 
 
