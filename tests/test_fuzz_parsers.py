@@ -12,6 +12,8 @@ The same targets run with many more cases in ``python -m tests.bench.bench_fuzz`
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import zipfile
 from pathlib import Path
@@ -20,7 +22,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embexplorer.core import evaluation, movielens
+from embexplorer.core import evaluation, mf, movielens
 from embexplorer.core.errors import DataError
 from tests.test_fuzz_loaders import CI_SETTINGS, case_dir, check_error, mutate
 
@@ -251,6 +253,111 @@ def check_pairs_case(case: dict) -> None:
             assert [(p.a, p.b, p.score) for p in got] == [(a, b, s) for a, b, s in case["pairs"]]
 
 
+# -- saved MF models (.npz written by train-mf --out) ----------------------------------------------------
+
+_MODEL_BYTES: dict[str, bytes] = {}
+
+
+def _valid_model_bytes() -> bytes:
+    """A small real model file (trained once per process: 8 users x 8 movies, 2 epochs)."""
+    if "m" not in _MODEL_BYTES:
+        rng = np.random.default_rng(MODEL_SEED)
+        n = 60
+        r = movielens.Ratings(rng.integers(0, 8, n).astype(np.int32), rng.integers(0, 8, n).astype(np.int32),
+                              rng.integers(1, 6, n).astype(np.float32), None,
+                              [str(u) for u in range(8)], [str(i) for i in range(8)])
+        model = mf.train(r, mf.MFConfig(n_factors=3, epochs=2, batch_size=16, seed=MODEL_SEED))
+        with case_dir() as d:
+            model.save(d / "m.npz")
+            _MODEL_BYTES["m"] = (d / "m.npz").read_bytes()
+    return _MODEL_BYTES["m"]
+
+
+#: Seed of the tiny model's data and training.
+MODEL_SEED = 11
+_JSON_VALUES = [None, "x", -1, 0, 1e308, [], {}, [1, 2], {"a": 1}, True, "nan"]
+
+
+@st.composite
+def mf_model_cases(draw):
+    with zipfile.ZipFile(io.BytesIO(_valid_model_bytes())) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    kind = draw(st.sampled_from(["none", "truncate", "flip_bytes", "drop_member", "meta_field", "meta_drop",
+                                 "array_shape", "array_dtype", "random_bytes"]))
+    if kind == "drop_member":
+        del members[draw(st.sampled_from(sorted(members)))]
+    elif kind in ("meta_field", "meta_drop"):
+        meta = json.loads(np.load(io.BytesIO(members["meta_json.npy"]), allow_pickle=False).tobytes())
+        key = draw(st.sampled_from(sorted(meta)))
+        if kind == "meta_drop":
+            del meta[key]
+        elif isinstance(meta[key], dict) and meta[key] and draw(st.booleans()):
+            sub = draw(st.sampled_from(sorted(meta[key])))
+            meta[key][sub] = draw(st.sampled_from(_JSON_VALUES))
+        else:
+            meta[key] = draw(st.sampled_from(_JSON_VALUES))
+        members["meta_json.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    elif kind in ("array_shape", "array_dtype"):
+        name = draw(st.sampled_from(sorted(n for n in members if n != "meta_json.npy")))
+        arr = np.load(io.BytesIO(members[name]), allow_pickle=False)
+        if kind == "array_shape":
+            arr = draw(st.sampled_from([arr[:-1], np.concatenate([arr, arr[:1]]), arr.reshape(-1),
+                                        arr[..., None],
+                                        np.zeros((0,) + arr.shape[1:], arr.dtype)]))
+        else:
+            arr = draw(st.sampled_from([arr.astype(np.float64) * np.nan, arr.astype("U3"), arr.astype(bool),
+                                        arr.astype(np.complex64)]))
+        members[name] = _npy(arr)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+    content = buf.getvalue()
+    if kind == "truncate":
+        content = content[:draw(st.integers(0, len(content) - 1))]
+    elif kind == "flip_bytes":
+        b = bytearray(content)
+        b[draw(st.integers(0, len(b) - 1))] = draw(st.integers(0, 255))
+        content = bytes(b)
+    elif kind == "random_bytes":
+        content = draw(st.binary(max_size=1024))
+    return dict(content=content, kind=kind)
+
+
+def _npy(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def check_mf_model(m: mf.MFModel) -> None:
+    """A loaded model is usable: consistent shapes, finite factors, a valid CSR of seen ratings."""
+    nu, ni = len(m.user_ids), len(m.item_ids)
+    k = m.user_factors.shape[1]
+    assert m.user_factors.shape == (nu, k) and m.item_factors.shape == (ni, k)
+    assert m.user_bias.shape == (nu,) and m.item_bias.shape == (ni,)
+    for a in (m.user_factors, m.item_factors, m.user_bias, m.item_bias):
+        assert a.dtype.kind == "f" and np.isfinite(a).all()
+    assert np.isfinite(m.global_bias)
+    ptr = m.seen_indptr
+    assert ptr.shape == (nu + 1,) and ptr[0] == 0 and (np.diff(ptr) >= 0).all()
+    assert ptr[-1] == len(m.seen_items) == len(m.seen_ratings)
+    assert len(m.seen_items) == 0 or (0 <= m.seen_items.min() and m.seen_items.max() < ni)
+    assert len(m.titles) in (0, ni)
+    m.recommend(0, 3)  # the first thing the panel asks of a loaded model
+
+
+def check_mf_model_case(case: dict) -> None:
+    with case_dir() as d:
+        path = d / "model.npz"
+        path.write_bytes(case["content"])
+        m = _call(mf.MFModel.load, path)
+        if m is not None:
+            check_mf_model(m)
+        if case["kind"] == "none":
+            assert m is not None, "a valid model failed to load"
+
+
 #: name -> (strategy, check); the bench runs the same table with many more cases.
 TARGETS = {
     "movielens 100k": (ml100k_cases(), check_ml100k_case),
@@ -258,6 +365,7 @@ TARGETS = {
     "ratings csv": (ratings_csv_cases(), check_ratings_csv_case),
     "analogy questions": (analogy_cases(), check_analogy_case),
     "similarity pairs": (pairs_cases(), check_pairs_case),
+    "mf model": (mf_model_cases(), check_mf_model_case),
 }
 
 
@@ -289,6 +397,12 @@ def test_analogy_questions(case):
 @given(pairs_cases())
 def test_similarity_pairs(case):
     check_pairs_case(case)
+
+
+@CI_SETTINGS
+@given(mf_model_cases())
+def test_mf_model_file(case):
+    check_mf_model_case(case)
 
 
 @CI_SETTINGS

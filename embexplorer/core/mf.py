@@ -716,18 +716,31 @@ class MFModel:
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
-        except (ValueError, OSError, EOFError) as err:
-            if isinstance(err, FileNotFoundError):
-                raise
+        except FileNotFoundError:
+            raise
+        except Exception as err:  # noqa: BLE001 -- a damaged zip raises BadZipFile, zlib.error, ...
             raise DataError(f"not an embexplorer model file: {err}", path) from None
         try:
             meta = json.loads(arrays.pop("meta_json").tobytes().decode("utf-8"))
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, AttributeError):
             raise DataError("not an embexplorer model file (no metadata)", path) from None
-        if meta.get("format") != "embexplorer-mf":
+        if not isinstance(meta, dict) or meta.get("format") != "embexplorer-mf":
             raise DataError("not an embexplorer model file", path)
-        if meta.get("version", 0) > MODEL_FORMAT_VERSION:
-            raise DataError(f"model file version {meta['version']} is newer than this program", path)
+        version = meta.get("version", 0)
+        if not isinstance(version, int) or version > MODEL_FORMAT_VERSION:
+            raise DataError(f"model file version {version!r} is newer than this program", path)
+        try:
+            model = cls._from_saved(arrays, meta)
+            model.config.validate()
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as err:
+            raise DataError(f"damaged model file: {type(err).__name__}: {err}", path) from None
+        problem = model._inconsistency()
+        if problem:
+            raise DataError(f"model file is inconsistent: {problem}", path)
+        return model
+
+    @classmethod
+    def _from_saved(cls, arrays: dict, meta: dict) -> MFModel:
         item_meta = dict(meta.get("item_meta", {}))
         user_meta = dict(meta.get("user_meta", {}))
         for key in list(arrays):
@@ -742,10 +755,37 @@ class MFModel:
                     [str(u) for u in meta["user_ids"]], [str(i) for i in meta["item_ids"]],
                     list(meta.get("titles", [])), item_meta, user_meta, arrays["seen_indptr"],
                     arrays["seen_items"], arrays["seen_ratings"], history, dict(meta.get("info", {})))
-        if model.user_factors.shape[0] != len(model.user_ids) or \
-                model.item_factors.shape[0] != len(model.item_ids):
-            raise DataError("model file is inconsistent (ids vs factors)", path)
         return model
+
+    def _inconsistency(self) -> str | None:
+        """What makes a loaded model unusable (shapes, dtypes, NaN, the seen-ratings CSR), or None."""
+        nu, ni = len(self.user_ids), len(self.item_ids)
+        U, M = self.user_factors, self.item_factors
+        if U.ndim != 2 or M.ndim != 2 or U.shape[0] != nu or M.shape[0] != ni or U.shape[1] != M.shape[1]:
+            return f"factors {U.shape} / {M.shape} for {nu} users and {ni} items"
+        if self.user_bias.shape != (nu,) or self.item_bias.shape != (ni,):
+            return "bias lengths do not match the ids"
+        for name, a in (("factors", U), ("factors", M), ("biases", self.user_bias),
+                        ("biases", self.item_bias)):
+            if a.dtype.kind != "f" or not np.isfinite(a).all():
+                return f"{name} are not finite real numbers"
+        if not abs(self.global_bias) <= float(np.finfo(np.float32).max):  # NaN fails too
+            return "global bias is not a finite float32"
+        ptr, items, ratings = self.seen_indptr, self.seen_items, self.seen_ratings
+        if (ptr.ndim != 1 or ptr.shape[0] != nu + 1 or ptr.dtype.kind not in "iu"
+                or items.dtype.kind not in "iu"):
+            return "seen-ratings index has the wrong shape"
+        if ptr[0] != 0 or (np.diff(ptr) < 0).any() or ptr[-1] != len(items) or len(ratings) != len(items):
+            return "seen-ratings index is not monotone or does not match the ratings"
+        if len(items) and (items.min() < 0 or items.max() >= ni):
+            return "seen ratings refer to unknown items"
+        if len(self.titles) not in (0, ni):
+            return "titles do not match the items"
+        for what, meta, n in (("item", self.item_meta, ni), ("user", self.user_meta, nu)):
+            for key, col in meta.items():
+                if not hasattr(col, "__len__") or isinstance(col, (str, dict)) or len(col) != n:
+                    return f"{what} column {key!r} does not have one value per {what}"
+        return None
 
 
 # ---------------------------------------------------------------------------
