@@ -59,9 +59,9 @@ class Recorder:
         self._orig = scatter.set_points
         scatter.set_points = self
 
-    def __call__(self, xy, labels):
+    def __call__(self, xy, labels, **kw):
         self.calls.append((np.array(xy, copy=True), list(labels)))
-        return self._orig(xy, labels)
+        return self._orig(xy, labels, **kw)
 
 
 @pytest.fixture

@@ -1,9 +1,19 @@
-"""The main window: open a file, load and project it off the UI thread, show the PCA scatter.
+"""The main window: open a file, load and project it off the UI thread, explore the PCA scatter.
 
 State lives in plain attributes (:attr:`MainWindow.embeddings`,
-:attr:`MainWindow.pca`); panels added later with :meth:`MainWindow.add_panel`
+:attr:`MainWindow.pca`); panels added with :meth:`MainWindow.add_panel`
 subscribe to :attr:`MainWindow.embeddings_changed` and
 :attr:`MainWindow.axes_changed`.
+
+The centre is the :class:`~embexplorer._qt.explorer.ExplorerWidget` (colour-by,
+legend, search, selection, export); the window's own PC X / Y combos drive it.
+Docks: Points (the linked selection table), Neighbours, Analogy, Recommender
+(training) and User.  The window draws the panels' results on the scatter as
+named overlays (see the ``*_OVERLAY`` constants) and redraws them when the axes
+change.  MovieLens ratings open from the Recommender menu; while the model
+trains, every epoch's movie vectors are shown as a frame aligned to the one
+before (:class:`~embexplorer.core.mf.MovieFrames`), and the finished model's
+movie vectors become the current set.
 """
 
 from __future__ import annotations
@@ -19,7 +29,11 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer import __version__
-from embexplorer._qt.scatter import ScatterView
+from embexplorer._qt.explorer import ExplorerWidget
+from embexplorer._qt.panels.analogy import AnalogyPanel
+from embexplorer._qt.panels.mf_training import MFTrainingPanel
+from embexplorer._qt.panels.mf_user import MFUserPanel
+from embexplorer._qt.panels.neighbours import NeighboursPanel
 from embexplorer._qt.workers import TaskRunner, WorkerControl
 from embexplorer.core.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
@@ -44,10 +58,40 @@ PROGRESS_STEPS = 1000
 #: Default window size (pixels) when no geometry was saved.
 DEFAULT_SIZE = (1280, 800)
 #: Version of the saved dock layout; bump when docks change incompatibly.
-STATE_VERSION = 1
+STATE_VERSION = 2
+#: Task kind of reading MovieLens ratings in the :class:`TaskRunner`.
+MOVIELENS_TASK = "movielens"
+#: Movies shown while training and after it: the most-rated ones (fastai plots 1,000).
+MOVIE_TOP_N = 1000
+#: Overlay names on the scatter (one per thing drawn, so each can be replaced alone).
+NEIGHBOURS_OVERLAY = "neighbours"
+QUERY_OVERLAY = "neighbours-query"
+ANALOGY_OVERLAY = "analogy"
+ANALOGY_SIDES_OVERLAY = "analogy-sides"
+ANALOGY_EXPECTED_OVERLAY = "analogy-expected"
+USER_RATED_OVERLAY = "user-rated-{}"
+USER_RECOMMENDED_OVERLAY = "user-recommended"
+USER_VECTOR_OVERLAY = "user-vector"
+#: Overlay colours (RGB): neighbours, their query, the analogy, its expected point, recommendations.
+NEIGHBOUR_COLOR = (31, 119, 180)
+QUERY_COLOR = (214, 39, 40)
+ANALOGY_COLOR = (230, 120, 0)
+EXPECTED_COLOR = (128, 60, 170)
+RECOMMENDED_COLOR = (148, 0, 211)
+USER_VECTOR_COLOR = (20, 20, 20)
+#: Rated movies coloured by their rating, 1 (red) to 5 (green) stars (ratings are rounded, clipped).
+RATING_COLORS = {1: (215, 48, 39), 2: (252, 141, 89), 3: (230, 200, 40), 4: (145, 207, 96), 5: (26, 152, 80)}
+#: Length of the drawn user-vector arrow as a share of the smaller half-extent of the points.
+USER_ARROW_SHARE = 0.6
+#: Dock titles (also their names for ``--dock``) and object names (keys of the saved layout).
+DOCK_NAMES = {"points": ("Points", "pointsDock"), "neighbours": ("Neighbours", "neighboursDock"),
+              "analogy": ("Analogy", "analogyDock"), "recommender": ("Recommender", "recommenderDock"),
+              "user": ("User", "userDock")}
 #: File-dialog filter of the formats we read.
 OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.kv *.model *.parquet);;"
                "All files (*)")
+#: File-dialog filter of MovieLens archives.
+MOVIELENS_FILTER = "MovieLens archive (*.zip);;Ratings CSV (*.csv);;All files (*)"
 #: Words in a DataError reason that mean "this is a pickle; ask the user first" (the loaders'
 #: refusal tells the user about --allow-pickle).
 PICKLE_CONSENT_MARKERS = ("--allow-pickle", "allow_pickle=true")
@@ -129,8 +173,18 @@ class MainWindow(QtWidgets.QMainWindow):
         Components (0-based) on the X and Y axes.
     runner : TaskRunner
         Background tasks; panels may use it for their own kinds.
+    explorer : ExplorerWidget
+        The centre: scatter, colour-by, legend, search, export.
     scatter : ScatterView
-        The central plot.
+        The plot (``explorer.scatter``).
+    selection : SelectionModel
+        The selection shared by the plot, the Points table and the panels.
+    neighbours_panel, analogy_panel, training_panel, user_panel
+        The panels in the docks of the same names (``docks`` maps the ``--dock`` names to them).
+    ratings : Ratings or None
+        MovieLens ratings opened for training.
+    mf_model : MFModel or None
+        The last trained model (its movies are the current set until another file is opened).
 
     Signals
     -------
@@ -142,12 +196,21 @@ class MainWindow(QtWidgets.QMainWindow):
         Opening a file failed (the exception); the previous set is kept.
     load_cancelled()
         The user cancelled a load; the previous set is kept.
+    ratings_loaded(object)
+        MovieLens ratings were read (the Recommender dock can train on them).
+    ratings_failed(object)
+        Reading ratings failed (the exception).
+    training_frame(int)
+        The movie scatter shows the frame of this (1-based) training epoch.
     """
 
     embeddings_changed = QtCore.Signal(object)
     axes_changed = QtCore.Signal(int, int)
     load_failed = QtCore.Signal(object)
     load_cancelled = QtCore.Signal()
+    ratings_loaded = QtCore.Signal(object)
+    ratings_failed = QtCore.Signal(object)
+    training_frame = QtCore.Signal(int)
 
     def __init__(self, settings: QtCore.QSettings | None = None, interactive: bool = True,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -164,6 +227,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self._replacing_load = False
         self._layout_restored = False
         self._panels: list[QtWidgets.QDockWidget] = []
+        self.ratings = None
+        self.mf_model = None
+        self._frames = None            # MovieFrames of the training in progress
+        self._frame_epoch = 0          # epoch of the frame shown (0: none)
+        self._mf_rows: np.ndarray | None = None  # model item index -> row of the current set (-1: not shown)
+        self._nb_vector: tuple[np.ndarray, str] | None = None  # last vector sent to the neighbours panel
+        self._nb_rows = np.zeros(0, dtype=np.int64)
+        self._analogy: dict | None = None
+        self._user_highlight: dict | None = None
+        self._set_title = ""
 
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
@@ -176,6 +249,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        self._build_docks()
         self._update_title()
         self._update_stats()
         self._set_axis_items(None)
@@ -187,14 +261,26 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------ building
     def _build_central(self) -> None:
-        self.scatter = ScatterView(self)
+        self.explorer = ExplorerWidget(self)
+        self.scatter = self.explorer.scatter
+        self.selection = self.explorer.selection
+        # Ctrl+F, Ctrl+E, Esc work anywhere in the window, not only with the plot focused.
+        self.explorer.set_shortcut_context(QtCore.Qt.ShortcutContext.WindowShortcut)
+        # The window's Zoom to Fit (toolbar, Ctrl+0, Home) is the one fit action: no duplicate button.
+        self.explorer.fit_action.setShortcut(QtGui.QKeySequence())
+        self.explorer.fit_action.setVisible(False)
+        self.explorer.search.message.connect(self._on_explorer_message)
+        self.explorer.focus_changed.connect(self._on_focus_changed)
+        self.selection.changed.connect(self._update_stats)
+        self.scatter.point_clicked.connect(self._on_point_clicked)
         self._empty_page = QtWidgets.QLabel(_EMPTY_HTML, self)
         self._empty_page.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self._empty_page.setWordWrap(True)  # never the reason the window cannot be made narrower
         self._empty_page.setObjectName("emptyPage")
         self._empty_page.setStyleSheet("#emptyPage { background: white; }")
         self._central = QtWidgets.QStackedWidget(self)
         self._central.addWidget(self._empty_page)
-        self._central.addWidget(self.scatter)
+        self._central.addWidget(self.explorer)
         self.setCentralWidget(self._central)
 
     def _std_icon(self, name: str) -> QtGui.QIcon:
@@ -217,6 +303,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.zoom_fit_action.setStatusTip("Show all points")
         self.zoom_fit_action.triggered.connect(self._on_zoom_fit_triggered)
 
+        self.find_neighbours_action = A("Find &Neighbours", self)
+        self.find_neighbours_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+N"))
+        self.find_neighbours_action.setStatusTip("Nearest neighbours of the searched or selected point")
+        self.find_neighbours_action.triggered.connect(self._on_find_neighbours_triggered)
+
+        self.open_movielens_folder_action = A("Open MovieLens &Folder…", self)
+        self.open_movielens_folder_action.setStatusTip(
+            "Read ratings from a MovieLens folder (ml-100k, ml-1m, ml-latest-small, …)")
+        self.open_movielens_folder_action.triggered.connect(self._on_open_movielens_folder_triggered)
+        self.open_movielens_zip_action = A("Open MovieLens &Zip or CSV…", self)
+        self.open_movielens_zip_action.setStatusTip("Read ratings from a MovieLens zip (as downloaded) or "
+                                                    "a ratings CSV")
+        self.open_movielens_zip_action.triggered.connect(self._on_open_movielens_zip_triggered)
+        self.train_action = A("&Start Training", self)
+        self.train_action.setStatusTip("Train the matrix-factorisation model with the Recommender dock's "
+                                       "settings")
+        self.train_action.triggered.connect(self._on_train_triggered)
+        self.stop_training_action = A("S&top Training", self)
+        self.stop_training_action.setStatusTip("Stop after the current batch, keeping the last epoch")
+        self.stop_training_action.triggered.connect(self._on_stop_training_triggered)
+
         self.about_action = A("&About embexplorer", self)
         self.about_action.setMenuRole(QtGui.QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self._on_about_triggered)
@@ -231,13 +338,32 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu = self.file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         self.file_menu.addSeparator()
+        self.file_menu.addAction(self.explorer.export_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self._rebuild_recent_menu()
 
+        ex = self.explorer
+        self.edit_menu = bar.addMenu("&Edit")
+        for a in (ex.find_action, ex.select_all_action, ex.clear_selection_action):
+            self.edit_menu.addAction(a)
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(self.find_neighbours_action)
+
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.zoom_fit_action)
+        for a in (ex.labels_action, ex.aspect_action, ex.dark_action):
+            self.view_menu.addAction(a)
         self.view_menu.addSeparator()
         self._panels_separator = self.view_menu.addSection("Panels")
+
+        self.recommender_menu = bar.addMenu("&Recommender")
+        self.recommender_menu.addAction(self.open_movielens_folder_action)
+        self.recommender_menu.addAction(self.open_movielens_zip_action)
+        self.recommender_menu.addSeparator()
+        self.recommender_menu.addAction(self.train_action)
+        self.recommender_menu.addAction(self.stop_training_action)
+        self.recommender_menu.aboutToShow.connect(self._update_training_actions)
 
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.about_action)
@@ -289,6 +415,73 @@ class MainWindow(QtWidgets.QMainWindow):
         sb.addPermanentWidget(self.cancel_button)
         sb.addPermanentWidget(self._stats_label)
         self._show_busy(False)
+
+    def _build_docks(self) -> None:
+        Area = QtCore.Qt.DockWidgetArea
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+
+        def dock(key: str, widget: QtWidgets.QWidget, area, visible: bool = True,
+                 scroll: bool = True) -> QtWidgets.QDockWidget:
+            title, name = DOCK_NAMES[key]
+            d = QtWidgets.QDockWidget(title, self)
+            d.setObjectName(name)
+            if scroll:
+                # Panels with many controls scroll rather than force a wide, tall window.
+                scroller = QtWidgets.QScrollArea()
+                scroller.setWidgetResizable(True)
+                scroller.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+                scroller.setWidget(widget)
+                d.setWidget(scroller)
+            else:
+                d.setWidget(widget)
+            self.add_panel(d, area)
+            d.setVisible(visible)
+            self.docks[key] = d
+            return d
+
+        # The explorer's linked table moves into its own dock (the legend stays beside the plot).
+        dock("points", self.explorer.table, Area.RightDockWidgetArea, scroll=False)
+        self.neighbours_panel = NeighboursPanel()
+        self.analogy_panel = AnalogyPanel()
+        self.training_panel = MFTrainingPanel()
+        self.user_panel = MFUserPanel()
+        dock("neighbours", self.neighbours_panel, Area.RightDockWidgetArea)
+        dock("analogy", self.analogy_panel, Area.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
+        self.docks["neighbours"].raise_()
+        dock("recommender", self.training_panel, Area.LeftDockWidgetArea, visible=False)
+        dock("user", self.user_panel, Area.LeftDockWidgetArea, visible=False)
+        self.tabifyDockWidget(self.docks["recommender"], self.docks["user"])
+        self.resizeDocks([self.docks["points"], self.docks["neighbours"]], [260, 420],
+                         QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["points"]], [380], QtCore.Qt.Orientation.Horizontal)
+
+        self.embeddings_changed.connect(self.neighbours_panel.set_embeddings)
+        self.embeddings_changed.connect(self.analogy_panel.set_embeddings)
+        self.neighbours_panel.rows_highlighted.connect(self._on_neighbour_rows)
+        self.neighbours_panel.row_activated.connect(self._on_result_row_activated)
+        self.analogy_panel.parallelogram_requested.connect(self._on_parallelogram_requested)
+        self.analogy_panel.vector_requested.connect(self._on_vector_requested)
+        self.analogy_panel.row_activated.connect(self._on_result_row_activated)
+        self.training_panel.epoch_finished.connect(self._on_epoch_finished)
+        self.training_panel.training_finished.connect(self._on_training_finished)
+        self.user_panel.highlight_changed.connect(self._on_user_highlight)
+
+    def dock(self, name: str) -> QtWidgets.QDockWidget:
+        """The dock called ``name`` (``points``, ``neighbours``, ``analogy``, ``recommender``, ``user``;
+        any case, or its title); raises KeyError."""
+        key = name.strip().lower()
+        for k, d in self.docks.items():
+            if key in (k, d.windowTitle().lower()):
+                return d
+        raise KeyError(name)
+
+    def show_dock(self, name: str) -> QtWidgets.QDockWidget:
+        """Show the dock ``name`` and bring it to the front of its tab group."""
+        d = self.dock(name)
+        d.show()
+        d.raise_()
+        return d
 
     # ------------------------------------------------------------- panels
     def add_panel(self, dock: QtWidgets.QDockWidget,
@@ -414,6 +607,7 @@ class MainWindow(QtWidgets.QMainWindow):
             combo.blockSignals(blocked)
         self._update_scatter()
         self._update_stats()
+        self._redraw_overlays()
         self.axes_changed.emit(x, y)
 
     def current_xy(self) -> np.ndarray | None:
@@ -422,13 +616,30 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         return self.pca.xy(*self.axes)
 
-    def _update_scatter(self) -> None:
+    def _update_scatter(self, keep_view: bool = False) -> None:
         if self.pca is None or self.embeddings is None:
             self.scatter.clear()
             return
         x, y = self.axes
-        self.scatter.set_points(self.pca.xy(x, y), self.embeddings.labels)
-        self.scatter.set_axis_labels(self.pca.axis_label(x), self.pca.axis_label(y))
+        self._resize_selection(self.embeddings.n)
+        self.explorer.set_data(self.embeddings, self.pca.xy(x, y), self.pca.axis_label(x),
+                               self.pca.axis_label(y), keep_view=keep_view)
+
+    def _resize_selection(self, n: int) -> None:
+        """Size the shared selection for a set of ``n`` rows before the explorer shows it.
+
+        Works around SelectionModel.set_size keeping its cached mask (old length) when the
+        selection was already empty: the table then indexes past the mask and Qt crashes.
+        """
+        sel = self.selection
+        if sel.size != n:
+            sel.set_size(n)
+            sel._mask = None
+
+    def finish_setup(self) -> None:
+        """Finish the explorer's deferred set-up and lay the labels out now (tests, ``--screenshot``)."""
+        self.explorer.finish_setup()
+        self.scatter.relayout_labels()
 
     def _set_axis_items(self, pca) -> None:
         k = pca.n_components if pca is not None else MAX_COMPONENTS
@@ -444,7 +655,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.axes = (x, y)
 
     def _update_title(self) -> None:
-        if self.current_path:
+        if self.current_path is None and self.embeddings is not None and self._set_title:
+            self.setWindowTitle(f"{self._set_title} — {APP_TITLE}")
+        elif self.current_path:
             self.setWindowTitle(f"{Path(self.current_path).name} — {APP_TITLE}")
             self.setWindowFilePath(self.current_path)
         else:
@@ -452,8 +665,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_stats(self) -> None:
         emb, pca = self.embeddings, self.pca
-        if emb is None or pca is None:
+        if emb is None:
             self._stats_label.setText("No file")
+            return
+        selected = self.selection.count
+        sel = f"  ·  {selected:,} selected" if selected else ""
+        if pca is None:  # a live training frame
+            self._stats_label.setText(f"{emb.n:,} movies  ·  {emb.dims:,} factors  ·  "
+                                      f"training epoch {self._frame_epoch}{sel}")
+            self._stats_label.setToolTip("")
             return
         x, y = self.axes
         ratio = pca.explained_variance_ratio
@@ -461,7 +681,7 @@ class MainWindow(QtWidgets.QMainWindow):
         total = 100.0 * float(ratio.sum())
         self._stats_label.setText(
             f"{emb.n:,} points  ·  {emb.dims:,} dims  ·  PC{x + 1}+PC{y + 1}: {shown:.1f} %"
-            f"  ·  {pca.n_components} PCs: {total:.1f} % of variance")
+            f"  ·  {pca.n_components} PCs: {total:.1f} % of variance{sel}")
         self._stats_label.setToolTip(
             "Explained variance\n" + "\n".join(pca.axis_label(i) for i in range(pca.n_components)))
 
@@ -512,6 +732,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_cancel_clicked(self) -> None:
         self.cancel_load()
+        if self.runner.cancel(MOVIELENS_TASK):
+            self._show_busy(False)
+            self.statusBar().showMessage("Reading ratings cancelled")
 
     def _on_load_progress(self, fraction: float | None, message: str) -> None:
         if fraction is None:
@@ -526,21 +749,34 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_load_result(self, result: LoadResult) -> None:
         self._show_busy(False)
         self._loading_path = None
-        self.embeddings = result.embeddings
-        self.pca = result.pca
-        self.current_path = result.path
-        self._set_axis_items(result.pca)
-        self._central.setCurrentWidget(self.scatter)
-        self.zoom_fit_action.setEnabled(True)
-        self._update_scatter()
-        self._update_title()
-        self._update_stats()
+        self._forget_model()
+        self.set_embeddings(result.embeddings, result.pca, result.path)
         self._remember_recent(result.path)
         emb = result.embeddings
         note = f"Loaded {Path(result.path).name} in {result.seconds:.2f} s"
         if emb.duplicates_dropped:
             note += f" ({emb.duplicates_dropped:,} duplicate labels dropped)"
         self.statusBar().showMessage(note)
+
+    def set_embeddings(self, emb: EmbeddingSet, pca, path: str | None = None, title: str = "") -> None:
+        """Make ``emb`` (projected by ``pca``) the current set: scatter, docks, title, status.
+
+        Emits :attr:`embeddings_changed` and :attr:`axes_changed`.  Loads end here;
+        so does a trained model's movie set.
+        """
+        self.embeddings = emb
+        self.pca = pca
+        self.current_path = path
+        self._set_title = title
+        self._frames = None
+        self._frame_epoch = 0
+        self._clear_overlays()
+        self._set_axis_items(pca)
+        self._central.setCurrentWidget(self.explorer)
+        self.zoom_fit_action.setEnabled(True)
+        self._update_scatter()
+        self._update_title()
+        self._update_stats()
         self.embeddings_changed.emit(emb)
         self.axes_changed.emit(*self.axes)
 
@@ -581,6 +817,276 @@ class MainWindow(QtWidgets.QMainWindow):
             "recommendations and small models trained live.</p>"
             f"<p style='color:#666'>PySide6 {pyside_version} · Qt {QtCore.qVersion()} · "
             f"pyqtgraph {pyqtgraph.__version__} · numpy {np.__version__}</p>")
+
+    # ------------------------------------------------------------ overlays
+    def _clear_overlays(self) -> None:
+        self._nb_rows = np.zeros(0, dtype=np.int64)
+        self._nb_vector = None
+        self._analogy = None
+        self._user_highlight = None
+        self.scatter.clear_overlays()
+
+    def _redraw_overlays(self) -> None:
+        """Overlays placed by coordinates (not rows) follow the axes: draw them again."""
+        self._draw_neighbours()
+        self._draw_analogy()
+        self._draw_user()
+
+    def _project(self, vectors: np.ndarray) -> np.ndarray | None:
+        """Raw vectors (m x d) in the scatter's current plane, or None when there is no PCA."""
+        if self.pca is None or self.embeddings is None:
+            return None
+        v = np.asarray(vectors, dtype=np.float32).reshape(-1, self.embeddings.dims)
+        return self.pca.transform(v)[:, list(self.axes)].astype(np.float64)
+
+    def _on_neighbour_rows(self, rows) -> None:
+        self._nb_rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        self._draw_neighbours()
+
+    def _draw_neighbours(self) -> None:
+        sc = self.scatter
+        rows = self._nb_rows
+        if not len(rows) or self.embeddings is None:
+            sc.remove_overlay(NEIGHBOURS_OVERLAY)
+            sc.remove_overlay(QUERY_OVERLAY)
+            return
+        query = self.neighbours_panel.current_row
+        if query is not None:
+            neighbours = rows[1:] if len(rows) and rows[0] == query else rows
+            lines = np.column_stack([np.full(len(neighbours), query, dtype=np.int64), neighbours])
+            sc.set_overlay(NEIGHBOURS_OVERLAY, neighbours, color=NEIGHBOUR_COLOR, size=9, lines=lines,
+                           width=1.0, z=20)
+            sc.set_overlay(QUERY_OVERLAY, [query], color=QUERY_COLOR, size=15, symbol="star", z=22)
+            return
+        # A vector query (from the analogy panel): mark where the vector falls, if it can be projected.
+        sc.remove_overlay(QUERY_OVERLAY)
+        qxy = self._project(self._nb_vector[0]) if self._nb_vector is not None else None
+        if qxy is None:
+            sc.set_overlay(NEIGHBOURS_OVERLAY, rows, color=NEIGHBOUR_COLOR, size=9, z=20)
+            return
+        xy = self.scatter.xy[rows].astype(np.float64)
+        segments = np.stack([np.repeat(qxy, len(rows), axis=0), xy], axis=1)
+        sc.set_overlay(NEIGHBOURS_OVERLAY, rows, color=NEIGHBOUR_COLOR, size=9, lines=segments, width=1.0,
+                       z=20)
+        sc.set_overlay(QUERY_OVERLAY, xy=qxy, labels=[self._nb_vector[1]], color=QUERY_COLOR, size=15,
+                       symbol="star", z=22)
+
+    def _on_vector_requested(self, vector, description: str) -> None:
+        self._nb_vector = (np.asarray(vector, dtype=np.float32), description)
+        self.show_dock("neighbours")
+        self.neighbours_panel.query_vector(vector, description)
+
+    def _on_result_row_activated(self, row: int) -> None:
+        if 0 <= row < self.selection.size:
+            self.selection.replace([row])
+
+    def _on_parallelogram_requested(self, request: dict) -> None:
+        self._analogy = request
+        self._draw_analogy()
+
+    def _draw_analogy(self) -> None:
+        sc = self.scatter
+        req = self._analogy
+        if req is None or self.embeddings is None:
+            for name in (ANALOGY_OVERLAY, ANALOGY_SIDES_OVERLAY, ANALOGY_EXPECTED_OVERLAY):
+                sc.remove_overlay(name)
+            return
+        a, b, c, answer = req["rows"]
+        pts = [a, b, c] + ([answer] if answer is not None else [])
+        arrows = [[a, b]] + ([[c, answer]] if answer is not None else [])
+        # a -> b and c -> answer as arrows; a -- c and b -- answer close the parallelogram.
+        sides = [[a, c]] + ([[b, answer]] if answer is not None else [])
+        sc.set_overlay(ANALOGY_OVERLAY, pts, color=ANALOGY_COLOR, size=11,
+                       arrows=np.asarray(arrows, dtype=np.int64), width=2.0, z=24)
+        sc.set_overlay(ANALOGY_SIDES_OVERLAY, labels=False, color=ANALOGY_COLOR,
+                       lines=np.asarray(sides, dtype=np.int64), width=0.8, z=23)
+        expected = self._project(req["expected"])
+        if expected is None:
+            sc.remove_overlay(ANALOGY_EXPECTED_OVERLAY)
+            return
+        cxy = self.scatter.xy[c].astype(np.float64)
+        labels = req.get("labels") or ("a", "b", "c", None)
+        text = f"{labels[2]} + ({labels[1]} − {labels[0]})"
+        sc.set_overlay(ANALOGY_EXPECTED_OVERLAY, xy=expected, labels=[text], color=EXPECTED_COLOR, size=13,
+                       symbol="x", lines=np.stack([cxy, expected[0]])[None], width=1.2, z=25)
+
+    def _on_point_clicked(self, row: int) -> None:
+        # A click is a neighbour query while the Neighbours dock is on screen.
+        dock = self.docks.get("neighbours")
+        if dock is not None and dock.isVisible() and not dock.visibleRegion().isEmpty():
+            self.neighbours_panel.query_row(row)
+
+    def _on_find_neighbours_triggered(self) -> None:
+        row = self.scatter.focus_row
+        if row < 0 and self.selection.count:
+            row = int(self.selection.rows[0])
+        if row < 0 or self.embeddings is None:
+            self.statusBar().showMessage("Search or select a point first", 4000)
+            return
+        self.show_dock("neighbours")
+        self.neighbours_panel.query_row(row)
+
+    def _on_explorer_message(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text, 5000)
+
+    def _on_focus_changed(self, row: int) -> None:
+        if row >= 0 and self.embeddings is not None and row < self.embeddings.n:
+            self.statusBar().showMessage(self.embeddings.labels[row], 5000)
+
+    # ---------------------------------------------------------- recommender
+    def open_movielens(self, path) -> int:
+        """Read MovieLens ratings (folder, zip or ratings CSV) in the background; return the task id.
+
+        On success the Recommender dock gets them (:attr:`ratings_loaded`).
+        """
+        from embexplorer.core.movielens import load_movielens
+
+        path = os.fspath(path)
+        self._loading_path = path
+        self._show_busy(True, f"Reading {Path(path).name}…")
+        return self.runner.start(MOVIELENS_TASK, lambda control: load_movielens(path, control=control),
+                                 on_result=self._on_ratings_result, on_error=self._on_ratings_error,
+                                 on_progress=self._on_load_progress)
+
+    def _on_ratings_result(self, ratings) -> None:
+        self._show_busy(False)
+        self._loading_path = None
+        self.ratings = ratings
+        self.training_panel.set_data(ratings)
+        self.show_dock("recommender")
+        name = Path(ratings.source).name if ratings.source else "ratings"
+        self.statusBar().showMessage(f"{name}: {len(ratings):,} ratings, {ratings.n_users:,} users, "
+                                     f"{ratings.n_items:,} movies: press Start in the Recommender dock")
+        self.ratings_loaded.emit(ratings)
+
+    def _on_ratings_error(self, err: BaseException) -> None:
+        self._show_busy(False)
+        path = self._loading_path or ""
+        self._loading_path = None
+        self.statusBar().showMessage(f"Could not read ratings from {Path(path).name}")
+        self._show_error(err)
+        self.ratings_failed.emit(err)
+
+    def _on_open_movielens_folder_triggered(self) -> None:
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Open MovieLens folder", str(Path.home()))
+        if path:
+            self.open_movielens(path)
+
+    def _on_open_movielens_zip_triggered(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open MovieLens zip or ratings CSV",
+                                                        str(Path.home()), MOVIELENS_FILTER)
+        if path:
+            self.open_movielens(path)
+
+    def _on_train_triggered(self) -> None:
+        if self.ratings is None:
+            self.statusBar().showMessage("Open MovieLens ratings first (Recommender menu)", 5000)
+            return
+        self.show_dock("recommender")
+        self.training_panel.start()
+
+    def _on_stop_training_triggered(self) -> None:
+        self.training_panel.stop()
+
+    def _update_training_actions(self) -> None:
+        training = self.training_panel.is_training()
+        self.train_action.setEnabled(self.ratings is not None and not training)
+        self.stop_training_action.setEnabled(training)
+
+    def _on_epoch_finished(self, stats, snapshot) -> None:
+        """Show the epoch's movie vectors, aligned to the previous frame (points glide, no reload)."""
+        from embexplorer.core.mf import MovieFrames
+
+        first = self._frames is None or stats.epoch <= self._frame_epoch
+        if first:
+            self._frames = MovieFrames(top_n=MOVIE_TOP_N)
+        emb, xy = self._frames.update(snapshot)
+        self._frame_epoch = int(stats.epoch)
+        if first:
+            # The movies replace whatever was shown: panels and overlays follow once, per-epoch
+            # updates only move the points (same rows, same order: most-rated first).
+            self._forget_model()
+            self._clear_overlays()
+            self.embeddings, self.pca, self.current_path = emb, None, None
+            self._set_title = f"training on {Path(snapshot.info.get('source', '') or 'ratings').name}"
+            self._set_axis_items(None)
+            self._central.setCurrentWidget(self.explorer)
+            self.zoom_fit_action.setEnabled(True)
+        else:
+            self.embeddings = emb
+        self._resize_selection(emb.n)
+        self.explorer.set_data(emb, xy, "movie factors: PC1 (aligned)", "PC2 (aligned)", keep_view=not first)
+        if first:
+            self._update_title()
+            self.embeddings_changed.emit(emb)
+        self._update_stats()
+        self.training_frame.emit(self._frame_epoch)
+
+    def _on_training_finished(self, model) -> None:
+        """The trained model's movies become the current set; the User dock inspects the model."""
+        from embexplorer.core.pca import fit_pca
+
+        emb = model.item_embeddings(MOVIE_TOP_N)
+        pca = fit_pca(emb.vectors, n_components=min(MAX_COMPONENTS, emb.dims, emb.n))
+        source = Path(model.info.get("source", "") or "ratings").name
+        epochs = len(model.history)
+        self.set_embeddings(emb, pca, None, title=f"MF model, {source}, {epochs} epoch(s)")
+        self.mf_model = model
+        rows = model.most_rated(MOVIE_TOP_N)
+        self._mf_rows = np.full(model.n_items, -1, dtype=np.int64)
+        self._mf_rows[rows] = np.arange(len(rows))
+        self.user_panel.set_model(model)
+        self.docks["user"].show()
+
+    def _forget_model(self) -> None:
+        if self.mf_model is not None or self._mf_rows is not None:
+            self.mf_model = None
+            self._mf_rows = None
+            self.user_panel.set_model(None)
+
+    def _on_user_highlight(self, highlight: dict) -> None:
+        self._user_highlight = highlight
+        self._draw_user()
+
+    def _draw_user(self) -> None:
+        sc = self.scatter
+        for k in RATING_COLORS:
+            sc.remove_overlay(USER_RATED_OVERLAY.format(k))
+        sc.remove_overlay(USER_RECOMMENDED_OVERLAY)
+        sc.remove_overlay(USER_VECTOR_OVERLAY)
+        h, to_row = self._user_highlight, self._mf_rows
+        if h is None or to_row is None or self.embeddings is None:
+            return
+        rated = np.asarray(h["rated"], dtype=np.int64)
+        ratings = np.asarray(h["ratings"], dtype=np.float64)
+        rows = to_row[rated] if len(rated) else np.zeros(0, np.int64)
+        shown = rows >= 0
+        stars = np.clip(np.rint(ratings[shown]), 1, 5).astype(int)
+        for k, color in RATING_COLORS.items():
+            r = rows[shown][stars == k]
+            if len(r):
+                sc.set_overlay(USER_RATED_OVERLAY.format(k), r, color=color, size=8, labels=False,
+                               z=18 + k / 10)
+        rec = to_row[np.asarray(h["recommended"], dtype=np.int64)] if len(h["recommended"]) else rows[:0]
+        rec = rec[rec >= 0]
+        if len(rec):
+            sc.set_overlay(USER_RECOMMENDED_OVERLAY, rec, color=RECOMMENDED_COLOR, size=15, symbol="star",
+                           z=21)
+        vector = h.get("vector")
+        if vector is None or self.pca is None:
+            return
+        comps = np.asarray(self.pca.components[list(self.axes)], dtype=np.float64)
+        d = comps @ np.asarray(vector, dtype=np.float64)
+        norm = float(np.linalg.norm(d))
+        if norm == 0:
+            return
+        xy = self.scatter.xy
+        half = 0.5 * min(float(np.ptp(xy[:, 0])), float(np.ptp(xy[:, 1])))
+        tip = d / norm * USER_ARROW_SHARE * half
+        # The origin of the PCA plane is the mean movie; the arrow points where the user's taste points.
+        sc.set_overlay(USER_VECTOR_OVERLAY, xy=tip[None], labels=["user taste"], color=USER_VECTOR_COLOR,
+                       size=1, arrows=np.array([[[0.0, 0.0], tip]]), width=2.5, z=26)
 
     # -------------------------------------------------------------- dialogs
     def _confirm_pickle(self, path: str) -> bool:
