@@ -1,0 +1,218 @@
+"""gensim-data downloads against a local HTTP server: good file, wrong checksum, cancel, retry."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.server
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embexplorer.core import gensim_data
+from embexplorer.core.errors import DataError
+from embexplorer.core.gensim_data import GensimModel
+from embexplorer.core.progress import Cancelled, TaskControl
+
+N_WORDS, DIMS = 400, 20
+
+
+def _w2v_gz(seed: int = 0) -> bytes:
+    rng = np.random.default_rng(seed)
+    vecs = rng.normal(size=(N_WORDS, DIMS)).astype(np.float32)
+    lines = [f"{N_WORDS} {DIMS}"] + [f"w{i} " + " ".join(f"{x:.6f}" for x in v) for i, v in enumerate(vecs)]
+    return gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=1, mtime=0)
+
+
+class _Server:
+    """http.server on 127.0.0.1 serving ``files`` (url path -> bytes); ``truncate_next`` cuts a response."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.truncate_next = 0      # responses still to cut off half-way
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 -- http.server's naming
+                outer.requests.append(self.path)
+                data = outer.files.get(self.path)
+                if data is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if outer.truncate_next:
+                    outer.truncate_next -= 1
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/mirror/"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    s = _Server()
+    yield s
+    s.close()
+
+
+def _spec(data: bytes, name: str = "test-vectors-20", md5: str | None = "auto") -> GensimModel:
+    return GensimModel(name, "test vectors", len(data),
+                       hashlib.md5(data).hexdigest() if md5 == "auto" else md5, dims=DIMS, vocab=N_WORDS)
+
+
+def _publish(server: _Server, spec: GensimModel, data: bytes) -> None:
+    server.files[f"/mirror/{spec.name}/{spec.filename}"] = data
+
+
+def _leftovers(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if ".part" in p.name)
+
+
+def test_catalogue_matches_gensims_layout_and_url():
+    spec = gensim_data.MODELS["glove-wiki-gigaword-50"]
+    assert spec.url(None) == ("https://github.com/RaRe-Technologies/gensim-data/releases/download/"
+                              "glove-wiki-gigaword-50/glove-wiki-gigaword-50.gz")
+    for name in gensim_data.RECOMMENDED:
+        m = gensim_data.MODELS[name]
+        assert m.size and m.md5 and len(m.md5) == 32
+    import gensim.downloader as api
+
+    assert spec.url(None).startswith(api.DOWNLOAD_BASE_URL)
+    # gensim's data folder follows GENSIM_DATA_DIR (set by the test fixture)
+    assert gensim_data.data_dir() == Path(api.BASE_DIR)
+
+
+def test_good_download_is_shared_with_gensim_and_loads(server, tmp_path, monkeypatch):
+    data = _w2v_gz()
+    spec = _spec(data)
+    _publish(server, spec, data)
+    monkeypatch.setenv(gensim_data.GENSIM_DATA_URL_ENV, server.base)
+    seen = []
+    got = gensim_data.download(spec, tmp_path, control=TaskControl(lambda f, m: seen.append(f), 0.0))
+    assert got.path == tmp_path / spec.name / f"{spec.name}.gz" and not got.from_cache and got.verified
+    assert got.path.read_bytes() == data
+    assert seen and seen[-1] == pytest.approx(1.0)
+    assert gensim_data.is_downloaded(spec, tmp_path)
+    assert gensim_data.local_path(spec, tmp_path) == got.path
+    # cached now: no second request
+    n = len(server.requests)
+    again = gensim_data.download(spec, tmp_path)
+    assert again.from_cache and len(server.requests) == n
+    emb = gensim_data.load(spec, tmp_path)
+    assert emb.n == N_WORDS and emb.dims == DIMS and emb.labels[:2] == ["w0", "w1"]
+    # gensim's own loader reads the same folder
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(got.path)
+    np.testing.assert_allclose(kv["w3"], emb.vectors[3], atol=1e-6)
+    assert (got.path.parent / "__init__.py").is_file()
+    assert _leftovers(tmp_path) == []
+
+
+def test_wrong_checksum_is_rejected_and_good_copy_kept(server, tmp_path):
+    good = _w2v_gz(0)
+    spec = _spec(good)
+    _publish(server, spec, good)
+    gensim_data.download(spec, tmp_path, base_url=server.base)
+    # the mirror now serves different bytes of the same size
+    bad = bytearray(good)
+    bad[len(bad) // 2] ^= 0xFF
+    _publish(server, spec, bytes(bad))
+    with pytest.raises(DataError, match="checksum mismatch"):
+        gensim_data.download(spec, tmp_path, base_url=server.base, force=True)
+    assert gensim_data.model_path(spec, tmp_path).read_bytes() == good
+    assert gensim_data.local_path(spec, tmp_path) is not None
+    # a first download of a wrong file leaves no folder for gensim to mistake for a model
+    other = _spec(good, name="other-vectors")
+    _publish(server, other, bytes(bad))
+    with pytest.raises(DataError, match="checksum mismatch"):
+        gensim_data.download(other, tmp_path, base_url=server.base)
+    assert not (tmp_path / other.name).exists()
+    assert _leftovers(tmp_path) == [] and not list(tmp_path.glob(".*part"))
+
+
+def test_damaged_local_copy_is_not_used(server, tmp_path):
+    good = _w2v_gz(0)
+    spec = _spec(good)
+    _publish(server, spec, good)
+    path = gensim_data.download(spec, tmp_path, base_url=server.base).path
+    damaged = bytearray(good)
+    damaged[100] ^= 0x01
+    path.write_bytes(bytes(damaged))  # same size, new mtime: the record no longer vouches for it
+    assert gensim_data.is_downloaded(spec, tmp_path) is False
+    assert gensim_data.local_path(spec, tmp_path) is None
+    fixed = gensim_data.download(spec, tmp_path, base_url=server.base)
+    assert not fixed.from_cache and fixed.path.read_bytes() == good
+
+
+def test_cancel_leaves_nothing(server, tmp_path):
+    data = _w2v_gz(1) * 8  # several network reads
+    spec = _spec(data)
+    _publish(server, spec, data)
+    control = TaskControl(min_interval=0.0)
+    calls = []
+
+    def on_progress(fraction, message):
+        calls.append(fraction)
+        if fraction and fraction > 0:
+            control.cancel()
+
+    control._on_progress = on_progress
+    with pytest.raises(Cancelled):
+        gensim_data.download(spec, tmp_path, base_url=server.base, control=control)
+    assert calls and max(c or 0 for c in calls) < 1.0
+    assert list(tmp_path.iterdir()) == []
+    assert gensim_data.local_path(spec, tmp_path) is None
+
+
+def test_retry_after_interrupted_download(server, tmp_path):
+    data = _w2v_gz(2)
+    spec = _spec(data)
+    _publish(server, spec, data)
+    server.truncate_next = 1
+    with pytest.raises(DataError, match="incomplete|interrupted"):
+        gensim_data.download(spec, tmp_path, base_url=server.base)
+    assert list(tmp_path.iterdir()) == []   # nothing half-written where gensim looks
+    got = gensim_data.download(spec, tmp_path, base_url=server.base)
+    assert got.path.read_bytes() == data and got.verified
+    # an interrupted re-download keeps the good copy
+    server.truncate_next = 1
+    with pytest.raises(DataError):
+        gensim_data.download(spec, tmp_path, base_url=server.base, force=True)
+    assert got.path.read_bytes() == data and gensim_data.is_downloaded(spec, tmp_path)
+    assert _leftovers(tmp_path) == []
+
+
+def test_without_checksum_size_only_with_warning(server, tmp_path):
+    data = _w2v_gz(3)
+    spec = _spec(data, name="unchecked", md5=None)
+    _publish(server, spec, data)
+    got = gensim_data.download(spec, tmp_path, base_url=server.base)
+    assert not got.verified and any("size only" in w for w in got.warnings)
+    wrong_size = _spec(data + b"x", name="unchecked-2", md5=None)
+    _publish(server, wrong_size, data)
+    with pytest.raises(DataError, match="announces|size"):
+        gensim_data.download(wrong_size, tmp_path, base_url=server.base)
+
+
+def test_unknown_name_lists_choices():
+    with pytest.raises(DataError, match="glove-wiki-gigaword-50"):
+        gensim_data.resolve("glove-nonsense")
