@@ -77,6 +77,19 @@ def build_gui_parser() -> argparse.ArgumentParser:
                    help="render the window offscreen to OUT.png and exit")
     p.add_argument("--size", default="1280x800", metavar="WxH",
                    help="window size for --screenshot (default 1280x800)")
+    show = p.add_argument_group("what to show (with PATH; for --screenshot and at start-up)")
+    show.add_argument("--search", metavar="LABEL", help="centre on LABEL and highlight it")
+    show.add_argument("--select", metavar="LABEL[,LABEL...]", help="select these points")
+    show.add_argument("--color-by", metavar="COLUMN", help="colour the points by a metadata column")
+    show.add_argument("--neighbours", metavar="LABEL", help="list LABEL's neighbours (Neighbours panel)")
+    show.add_argument("--analogy", metavar="A,B,C",
+                      help="solve 'A is to B as C is to ?' in the Analogy panel and draw the parallelogram")
+    show.add_argument("--dock", metavar="NAME", action="append",
+                      help="show a panel: points, neighbours, analogy, recommender, user (repeatable)")
+    show.add_argument("--movielens", metavar="DATA",
+                      help="open MovieLens ratings (folder, zip or ratings CSV) in the Recommender panel")
+    show.add_argument("--train", metavar="EPOCHS", type=int,
+                      help="with --movielens: train for EPOCHS epochs (a screenshot waits for it)")
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return p
 

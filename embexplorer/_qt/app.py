@@ -123,15 +123,114 @@ def run_gui(args) -> int:
     """
     if getattr(args, "screenshot", None):
         return _run_screenshot(args)
-    _application()
+    app = _application()
+    from embexplorer._qt.excepthook import install_excepthook
     from embexplorer._qt.main_window import MainWindow
 
-    window = MainWindow()
-    window.restore_layout()
-    window.show()
+    hook = install_excepthook(app)  # from here on an error in a slot is a dialog and a log entry
+    try:
+        window = MainWindow()
+        window.restore_layout()
+        window.show()
+        _start_interactive(window, args)
+        return int(app.exec())
+    finally:
+        hook.uninstall()
+
+
+def _start_interactive(window, args) -> None:
+    """Open PATH / --movielens and apply the view options once there is something to show."""
+    from PySide6 import QtCore
+
+    once = QtCore.Qt.ConnectionType.SingleShotConnection
+
+    def apply_once(*_):
+        try:
+            apply_view_options(window, args)
+        except DataError as err:  # a typo in an option must not cost the user the window
+            window.statusBar().showMessage(str(err))
+
+    movielens = getattr(args, "movielens", None)
+    if movielens:
+        epochs = getattr(args, "train", None)
+        if epochs:
+            def train(_ratings):
+                window.training_panel.epochs.setValue(epochs)
+                window.training_panel.start()
+            window.ratings_loaded.connect(train, once)
+            window.training_panel.training_finished.connect(apply_once, once)
+        window.open_movielens(movielens)
     if args.path:
+        if _view_options_given(args) and not movielens:
+            window.embeddings_changed.connect(apply_once, once)
         window.open_file(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
-    return int(_application().exec())
+
+
+#: Options that show something in the loaded set (``--dock`` and ``--movielens`` are not among them).
+VIEW_OPTIONS = ("search", "select", "color_by", "neighbours", "analogy")
+
+
+def _view_options_given(args) -> bool:
+    return any(getattr(args, name, None) for name in VIEW_OPTIONS)
+
+
+def _find_row(emb, label: str, option: str) -> int:
+    try:
+        return emb.row(label)
+    except KeyError:
+        try:
+            return emb.row(label, case_insensitive=True)
+        except KeyError:
+            raise DataError(f"no point labelled {label!r}", option) from None
+
+
+def _split_labels(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def apply_view_options(window, args) -> None:
+    """Show what ``--color-by``, ``--select``, ``--neighbours``, ``--analogy``, ``--search`` and
+    ``--dock`` ask for in ``window``'s current set.
+
+    Raises :class:`DataError` (naming the option) for an unknown label, column or dock.
+    """
+    for name in getattr(args, "dock", None) or []:
+        try:
+            window.show_dock(name)
+        except KeyError:
+            names = ", ".join(window.docks)
+            raise DataError(f"no panel called {name!r} (panels: {names})", "--dock") from None
+    emb = window.embeddings
+    if not _view_options_given(args):
+        return
+    if emb is None:
+        raise DataError("nothing to show it in: give an embedding file (PATH) or --movielens with --train",
+                        "--" + next(n for n in VIEW_OPTIONS if getattr(args, n, None)).replace("_", "-"))
+    window.finish_setup()
+    column = getattr(args, "color_by", None)
+    if column:
+        if column not in emb.metadata:
+            have = ", ".join(emb.metadata) or "none"
+            raise DataError(f"no metadata column {column!r} (columns: {have})", "--color-by")
+        window.explorer.set_color_by(column)
+    if getattr(args, "select", None):
+        window.selection.replace(sorted({_find_row(emb, t, "--select") for t in _split_labels(args.select)}))
+    if getattr(args, "neighbours", None):
+        window.show_dock("neighbours")
+        row = _find_row(emb, args.neighbours.strip(), "--neighbours")
+        window.neighbours_panel.query_row(row)
+    if getattr(args, "analogy", None):
+        words = _split_labels(args.analogy)
+        if len(words) != 3:
+            raise DataError(f"expected three labels A,B,C, got {args.analogy!r}", "--analogy")
+        window.show_dock("analogy")
+        if not window.analogy_panel.solve(*words):
+            raise DataError(window.analogy_panel.status_label.text() or "cannot solve", "--analogy")
+    if getattr(args, "search", None):  # last: it centres the view
+        window.explorer.focus_row(_find_row(emb, args.search.strip(), "--search"))
+    elif getattr(args, "neighbours", None) or getattr(args, "analogy", None):
+        window.zoom_to_results()  # up close, so every result gets its label
+    window.scatter.relayout_labels()
 
 
 def _run_screenshot(args) -> int:
@@ -154,11 +253,19 @@ def _run_screenshot(args) -> int:
             window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
             window.resize(*size)
             window.show()
-            if args.path:
+            for name in getattr(args, "dock", None) or []:  # before loading: panels get the set as users do
+                if name.strip().lower() in window.docks:
+                    window.show_dock(name)
+            if getattr(args, "movielens", None):
+                _movielens_blocking(window, args)
+            elif args.path:
                 _load_blocking(window, args)
+            apply_view_options(window, args)
             window.resize(*size)  # a large minimum size may have pushed it out
             for _ in range(SCREENSHOT_SETTLE_PASSES):
                 app.processEvents()
+            window.scatter.relayout_labels()  # the last resize moved the points: labels follow
+            app.processEvents()
             image = window.grab().toImage()
             _save_png(image, out)
         finally:
@@ -199,6 +306,51 @@ def _load_blocking(window, args) -> None:
     err = outcome.get("error")
     if err is not None:
         raise err
+
+
+def _wait_for(done_signals, failed_signals) -> object:
+    """Run an event loop until one of ``done_signals`` (returns its first argument) or one of
+    ``failed_signals`` (raises its exception, or DataError for a message) fires."""
+    from PySide6 import QtCore
+
+    loop = QtCore.QEventLoop()
+    outcome: dict[str, object] = {}
+
+    def done(*values) -> None:
+        outcome.setdefault("ok", values[0] if values else None)
+        loop.quit()
+
+    def failed(err=None) -> None:
+        outcome.setdefault("error", err)
+        loop.quit()
+
+    connections = [(s, done) for s in done_signals] + [(s, failed) for s in failed_signals]
+    for signal, slot in connections:
+        signal.connect(slot)
+    try:
+        loop.exec()
+    finally:
+        for signal, slot in connections:
+            signal.disconnect(slot)
+    if "error" in outcome and "ok" not in outcome:
+        err = outcome["error"]
+        raise err if isinstance(err, BaseException) else DataError(str(err or "failed"))
+    return outcome.get("ok")
+
+
+def _movielens_blocking(window, args) -> None:
+    """Read ``--movielens`` ratings; with ``--train N`` train N epochs and wait for the model."""
+    window.open_movielens(args.movielens)
+    _wait_for([window.ratings_loaded], [window.ratings_failed])
+    epochs = getattr(args, "train", None)
+    if not epochs:
+        return
+    panel = window.training_panel
+    panel.epochs.setValue(epochs)
+    panel.start()
+    if not panel.is_training():  # refused to start (bad settings): the panel says why
+        raise DataError(panel.status.text(), "--train")
+    _wait_for([panel.training_finished], [panel.training_failed])
 
 
 def _save_png(image, out: Path) -> None:

@@ -73,7 +73,7 @@ USER_RATED_OVERLAY = "user-rated-{}"
 USER_RECOMMENDED_OVERLAY = "user-recommended"
 USER_VECTOR_OVERLAY = "user-vector"
 #: Overlay colours (RGB): neighbours, their query, the analogy, its expected point, recommendations.
-NEIGHBOUR_COLOR = (31, 119, 180)
+NEIGHBOUR_COLOR = (44, 160, 44)
 QUERY_COLOR = (214, 39, 40)
 ANALOGY_COLOR = (230, 120, 0)
 EXPECTED_COLOR = (128, 60, 170)
@@ -81,6 +81,14 @@ RECOMMENDED_COLOR = (148, 0, 211)
 USER_VECTOR_COLOR = (20, 20, 20)
 #: Rated movies coloured by their rating, 1 (red) to 5 (green) stars (ratings are rounded, clipped).
 RATING_COLORS = {1: (215, 48, 39), 2: (252, 141, 89), 3: (230, 200, 40), 4: (145, 207, 96), 5: (26, 152, 80)}
+#: Padding around highlighted points when the view zooms to them (share of their extent), and the
+#: smallest extent zoomed to (share of the whole set's), so a tight cluster is not blown up absurdly.
+RESULT_ZOOM_PADDING = 0.35
+RESULT_ZOOM_MIN_SHARE = 0.08
+#: Default width of the right-hand docks (pixels).
+RIGHT_DOCK_WIDTH = 430
+#: Room a dock takes around its panel (frame and margins), in pixels.
+DOCK_FRAME_PX = 12
 #: Length of the drawn user-vector arrow as a share of the smaller half-extent of the points.
 USER_ARROW_SHARE = 0.6
 #: Dock titles (also their names for ``--dock``) and object names (keys of the saved layout).
@@ -349,9 +357,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.edit_menu.addAction(a)
         self.edit_menu.addSeparator()
         self.edit_menu.addAction(self.find_neighbours_action)
+        self.zoom_results_action = QtGui.QAction("Zoom to &Results", self)
+        self.zoom_results_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+0"))
+        self.zoom_results_action.setStatusTip("Show the neighbours / analogy points up close")
+        self.zoom_results_action.triggered.connect(lambda: self.zoom_to_results())
 
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.zoom_fit_action)
+        self.view_menu.addAction(self.zoom_results_action)
         for a in (ex.labels_action, ex.aspect_action, ex.dark_action):
             self.view_menu.addAction(a)
         self.view_menu.addSeparator()
@@ -454,7 +467,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.docks["recommender"], self.docks["user"])
         self.resizeDocks([self.docks["points"], self.docks["neighbours"]], [260, 420],
                          QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["points"]], [380], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["points"]], [RIGHT_DOCK_WIDTH], QtCore.Qt.Orientation.Horizontal)
 
         self.embeddings_changed.connect(self.neighbours_panel.set_embeddings)
         self.embeddings_changed.connect(self.analogy_panel.set_embeddings)
@@ -481,7 +494,53 @@ class MainWindow(QtWidgets.QMainWindow):
         d = self.dock(name)
         d.show()
         d.raise_()
+        # Wide enough for the panel without a horizontal scroll bar (the analogy panel is wide).
+        inner = d.widget().widget() if isinstance(d.widget(), QtWidgets.QScrollArea) else d.widget()
+        need = inner.minimumSizeHint().width() + DOCK_FRAME_PX
+        if d.width() < need and not d.isFloating():
+            self.resizeDocks([d], [need], QtCore.Qt.Orientation.Horizontal)
         return d
+
+    def highlighted_rows(self) -> np.ndarray:
+        """Rows marked by overlays (neighbours, analogy, user), unique."""
+        rows = [self._nb_rows]
+        if self._analogy is not None:
+            rows.append(np.array([r for r in self._analogy["rows"] if r is not None], dtype=np.int64))
+        return np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int64)
+
+    def zoom_to_results(self, only_if_hidden: bool = False) -> bool:
+        """Zoom to the neighbours / analogy points (and the analogy's expected point).
+
+        With ``only_if_hidden`` the view changes only when one of them is out of view.
+        Returns True if the view changed.
+        """
+        rows = self.highlighted_rows()
+        rows = rows[(rows >= 0) & (rows < self.scatter.n)]
+        if not len(rows):
+            return False
+        xy = self.scatter.xy
+        pts = [xy[rows].astype(np.float64)]
+        if self._analogy is not None:
+            expected = self._project(self._analogy["expected"])
+            if expected is not None:
+                pts.append(expected)
+        p = np.concatenate(pts)
+        p = p[np.isfinite(p).all(axis=1)]
+        if not len(p):
+            return False
+        (vx0, vx1), (vy0, vy1) = self.scatter.view_box.viewRange()
+        in_view = (p[:, 0] >= vx0) & (p[:, 0] <= vx1) & (p[:, 1] >= vy0) & (p[:, 1] <= vy1)
+        if only_if_hidden and in_view.all():
+            return False
+        finite = xy[np.isfinite(xy).all(axis=1)]
+        full = np.ptp(finite, axis=0) if len(finite) else np.ones(2)
+        lo, hi = p.min(axis=0), p.max(axis=0)
+        span = np.maximum(hi - lo, RESULT_ZOOM_MIN_SHARE * full)
+        mid = (lo + hi) / 2
+        half = span * (0.5 + RESULT_ZOOM_PADDING)
+        self.scatter.view_box.setRange(xRange=(mid[0] - half[0], mid[0] + half[0]),
+                                       yRange=(mid[1] - half[1], mid[1] + half[1]), padding=0)
+        return True
 
     # ------------------------------------------------------------- panels
     def add_panel(self, dock: QtWidgets.QDockWidget,
@@ -842,6 +901,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_neighbour_rows(self, rows) -> None:
         self._nb_rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         self._draw_neighbours()
+        self.zoom_to_results(only_if_hidden=True)
 
     def _draw_neighbours(self) -> None:
         sc = self.scatter
@@ -856,7 +916,7 @@ class MainWindow(QtWidgets.QMainWindow):
             lines = np.column_stack([np.full(len(neighbours), query, dtype=np.int64), neighbours])
             sc.set_overlay(NEIGHBOURS_OVERLAY, neighbours, color=NEIGHBOUR_COLOR, size=9, lines=lines,
                            width=1.0, z=20)
-            sc.set_overlay(QUERY_OVERLAY, [query], color=QUERY_COLOR, size=15, symbol="star", z=22)
+            sc.set_overlay(QUERY_OVERLAY, [query], color=QUERY_COLOR, size=18, symbol="star", z=22)
             return
         # A vector query (from the analogy panel): mark where the vector falls, if it can be projected.
         sc.remove_overlay(QUERY_OVERLAY)
@@ -883,6 +943,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_parallelogram_requested(self, request: dict) -> None:
         self._analogy = request
         self._draw_analogy()
+        self.zoom_to_results(only_if_hidden=True)
 
     def _draw_analogy(self) -> None:
         sc = self.scatter
@@ -907,7 +968,7 @@ class MainWindow(QtWidgets.QMainWindow):
         cxy = self.scatter.xy[c].astype(np.float64)
         labels = req.get("labels") or ("a", "b", "c", None)
         text = f"{labels[2]} + ({labels[1]} − {labels[0]})"
-        sc.set_overlay(ANALOGY_EXPECTED_OVERLAY, xy=expected, labels=[text], color=EXPECTED_COLOR, size=13,
+        sc.set_overlay(ANALOGY_EXPECTED_OVERLAY, xy=expected, labels=[text], color=EXPECTED_COLOR, size=16,
                        symbol="x", lines=np.stack([cxy, expected[0]])[None], width=1.2, z=25)
 
     def _on_point_clicked(self, row: int) -> None:
