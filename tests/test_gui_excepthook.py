@@ -51,8 +51,11 @@ def window(qtbot, tmp_path):
     path = tmp_path / "v.txt"
     path.write_text(f"{ROWS} {DIMS}\n" + "".join(f"w{i} " + " ".join(f"{v:.6f}" for v in row) + "\n"
                                                  for i, row in enumerate(X)), encoding="utf-8")
-    with qtbot.waitSignal(w.embeddings_changed, timeout=WAIT_MS):
-        w.open_file(path)
+    failed: list = []
+    w.load_failed.connect(failed.append)
+    w.open_file(path)
+    qtbot.waitUntil(lambda: w.embeddings is not None or bool(failed), timeout=WAIT_MS)
+    assert not failed, failed
     yield w
     w.runner.shutdown(5.0)
 

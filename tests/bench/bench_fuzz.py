@@ -18,6 +18,7 @@ import os
 import tempfile
 import time
 import traceback
+import warnings
 
 #: Cases in total by default (the brief asks for at least 10,000).
 DEFAULT_CASES = 10_000
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", help="run only targets whose name contains this")
     p.add_argument("--quick", action="store_true", help=f"smoke run ({QUICK_CASES} cases)")
     args = p.parse_args(argv)
+    # numpy parses a damaged .npy header with ast and may warn; the loader's DataError is what counts.
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
     total_wanted = QUICK_CASES if args.quick else args.cases
     # Keep the stress run's caches and logs out of the user's folders.
     tmp = tempfile.mkdtemp(prefix="bench-fuzz-")
