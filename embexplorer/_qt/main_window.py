@@ -90,7 +90,7 @@ RIGHT_DOCK_WIDTH = 430
 #: Room a dock takes around its panel (frame and margins), in pixels.
 DOCK_FRAME_PX = 12
 #: Length of the drawn user-vector arrow as a share of the smaller half-extent of the points.
-USER_ARROW_SHARE = 0.6
+USER_ARROW_SHARE = 0.9
 #: Dock titles (also their names for ``--dock``) and object names (keys of the saved layout).
 DOCK_NAMES = {"points": ("Points", "pointsDock"), "neighbours": ("Neighbours", "neighboursDock"),
               "analogy": ("Analogy", "analogyDock"), "recommender": ("Recommender", "recommenderDock"),
@@ -462,8 +462,10 @@ class MainWindow(QtWidgets.QMainWindow):
         dock("analogy", self.analogy_panel, Area.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
         self.docks["neighbours"].raise_()
-        dock("recommender", self.training_panel, Area.LeftDockWidgetArea, visible=False)
-        dock("user", self.user_panel, Area.LeftDockWidgetArea, visible=False)
+        # All analysis panels share one tab group on the right: the plot keeps its width.
+        dock("recommender", self.training_panel, Area.RightDockWidgetArea, visible=False)
+        dock("user", self.user_panel, Area.RightDockWidgetArea, visible=False)
+        self.tabifyDockWidget(self.docks["analogy"], self.docks["recommender"])
         self.tabifyDockWidget(self.docks["recommender"], self.docks["user"])
         self.resizeDocks([self.docks["points"], self.docks["neighbours"]], [260, 420],
                          QtCore.Qt.Orientation.Vertical)
@@ -1099,6 +1101,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._mf_rows[rows] = np.arange(len(rows))
         self.user_panel.set_model(model)
         self.docks["user"].show()
+        how = "Stopped" if model.info.get("cancelled") else "Trained"
+        self.statusBar().showMessage(f"{how} after {epochs} epoch(s): the {emb.n:,} most-rated movies")
 
     def _forget_model(self) -> None:
         if self.mf_model is not None or self._mf_rows is not None:
@@ -1127,7 +1131,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for k, color in RATING_COLORS.items():
             r = rows[shown][stars == k]
             if len(r):
-                sc.set_overlay(USER_RATED_OVERLAY.format(k), r, color=color, size=8, labels=False,
+                # Squares: told apart from the category-coloured circles underneath.
+                sc.set_overlay(USER_RATED_OVERLAY.format(k), r, color=color, size=9, symbol="s", labels=False,
                                z=18 + k / 10)
         rec = to_row[np.asarray(h["recommended"], dtype=np.int64)] if len(h["recommended"]) else rows[:0]
         rec = rec[rec >= 0]
@@ -1147,7 +1152,7 @@ class MainWindow(QtWidgets.QMainWindow):
         tip = d / norm * USER_ARROW_SHARE * half
         # The origin of the PCA plane is the mean movie; the arrow points where the user's taste points.
         sc.set_overlay(USER_VECTOR_OVERLAY, xy=tip[None], labels=["user taste"], color=USER_VECTOR_COLOR,
-                       size=1, arrows=np.array([[[0.0, 0.0], tip]]), width=2.5, z=26)
+                       size=1, arrows=np.array([[[0.0, 0.0], tip]]), width=3.0, z=26)
 
     # -------------------------------------------------------------- dialogs
     def _confirm_pickle(self, path: str) -> bool:
