@@ -1,0 +1,191 @@
+"""Offline demo runners for the GUI: "Genres, learned" trained live in the background.
+
+:class:`GenresDemo` trains the lecture's matrix-factorisation model on the
+synthetic ratings of :func:`embexplorer.core.demos.genres_learned_ratings`
+(planted genres, never shown to the model) on a worker thread.  After every
+epoch it emits :attr:`GenresDemo.frame_ready` with the movie vectors as an
+:class:`~embexplorer.core.embeddings.EmbeddingSet` (metadata column
+``"true genre"``, categorical), their 2-D PCA coordinates aligned to the
+previous frame (orthogonal Procrustes, so the points glide) and the linear
+probe score (how well the vectors predict the hidden genre; compare with
+:attr:`GenresDemo.chance`).  All of that is computed on the worker thread; the
+UI thread only draws.
+
+Wiring (main window)::
+
+    self.genres_demo = GenresDemo(self.runner, self)
+    self.genres_demo.frame_ready.connect(self._on_demo_frame)     # (emb, xy, probe, epoch)
+    self.genres_demo.finished.connect(self._on_demo_finished)     # MFModel (also after stop())
+    self.genres_demo.start()
+
+    def _on_demo_frame(self, emb, xy, probe, epoch):
+        first = epoch == 1
+        self.explorer.set_data(emb, xy, "movie factors: PC1 (aligned)", "PC2 (aligned)", keep_view=not first)
+        if first:
+            self.explorer.set_color_by(TRUE_GENRE_COLUMN)
+        self.statusBar().showMessage(self.genres_demo.caption(probe, epoch))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore
+
+from embexplorer._qt.workers import TaskRunner, WorkerControl
+from embexplorer.core.demos import (
+    GENRES_DEMO_NOTE,
+    chance_level,
+    genres_demo_config,
+    genres_learned_ratings,
+    linear_probe_score,
+)
+from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.progress import TaskControl
+
+#: Task kind in the :class:`TaskRunner`.
+GENRES_TASK = "demo-genres"
+#: Metadata column holding each movie's hidden genre (colour the scatter by it).
+TRUE_GENRE_COLUMN = "true genre"
+#: Seed of the generated ratings.
+DEMO_SEED = 0
+
+
+class _StopControl(TaskControl):
+    """Stop ends training normally (last complete epoch kept); cancelling the task drops it."""
+
+    def __init__(self) -> None:
+        super().__init__(on_progress=None, min_interval=0.0)
+        self._parent: WorkerControl | None = None
+
+    def attach(self, parent: WorkerControl) -> None:
+        self._parent = parent
+
+    def check(self) -> None:
+        super().check()
+        if self._parent is not None:
+            self._parent.check()
+
+    def progress(self, fraction, message: str = "", force: bool = False) -> None:
+        self.check()
+        if self._parent is not None:
+            self._parent.progress(fraction, message, force=force)
+
+
+def demo_frame(model, true_genres: list[str], frames, seed: int = DEMO_SEED):
+    """The movie set of ``model`` with its true genres, aligned 2-D coordinates and probe score.
+
+    ``frames`` is a :class:`~embexplorer.core.mf.MovieFrames` carried from epoch to epoch.
+    """
+    emb, xy = frames.update(model)
+    meta = dict(emb.metadata)
+    meta[TRUE_GENRE_COLUMN] = MetadataColumn.categorical(TRUE_GENRE_COLUMN, list(true_genres))
+    emb = EmbeddingSet(emb.labels, emb.vectors, meta, kind="item", source="demo: Genres, learned",
+                       format="mf")
+    probe = linear_probe_score(emb.vectors, true_genres, seed=seed)
+    return emb, xy, probe
+
+
+class GenresDemo(QtCore.QObject):
+    """Train MF on the planted-genre ratings in the background; a frame per epoch.
+
+    Signals
+    -------
+    frame_ready(object, object, float, int)
+        Movie :class:`EmbeddingSet` (``"true genre"`` column), aligned ``(n, 2)``
+        float32 coordinates, linear probe score, epoch (1-based).
+    finished(object)
+        The trained :class:`~embexplorer.core.mf.MFModel` (after :meth:`stop` too;
+        None when stopped before the first epoch completed).
+    failed(str)
+        Training could not run.
+    progress(float, str)
+        Fraction done and a message.
+    """
+
+    frame_ready = QtCore.Signal(object, object, float, int)
+    finished = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+    progress = QtCore.Signal(float, str)
+
+    note = GENRES_DEMO_NOTE
+
+    def __init__(self, runner: TaskRunner | None = None, parent: QtCore.QObject | None = None,
+                 seed: int = DEMO_SEED, config=None) -> None:
+        super().__init__(parent)
+        self.runner = runner if runner is not None else TaskRunner(self)
+        self.seed = seed
+        #: :class:`~embexplorer.core.mf.MFConfig` (default :func:`genres_demo_config`).
+        self.config = config if config is not None else genres_demo_config()
+        self.ratings = genres_learned_ratings(seed)
+        self.true_genres = self.ratings.main_genres()
+        #: Accuracy of always guessing the commonest genre (the probe's baseline).
+        self.chance = chance_level(self.true_genres)
+        self.model = None
+        self.probe_scores: list[float] = []
+        self._stop: _StopControl | None = None
+
+    def is_running(self) -> bool:
+        return self.runner.is_running(GENRES_TASK)
+
+    def start(self) -> None:
+        """Start (or restart) training; frames follow through :attr:`frame_ready`."""
+        from embexplorer.core.mf import MovieFrames, train
+
+        data, genres, seed = self.ratings, list(self.true_genres), self.seed
+        config = self.config
+        self.model = None
+        self.probe_scores = []
+        stop = self._stop = _StopControl()
+
+        def work(control: WorkerControl):
+            stop.attach(control)
+            frames = MovieFrames(top_n=None)
+
+            def on_epoch(stats, snapshot):
+                emb, xy, probe = demo_frame(snapshot, genres, frames, seed)
+                control.emit((emb, xy, probe, int(stats.epoch)))
+
+            return train(data, config, control=stop, on_epoch=on_epoch)
+
+        self.runner.start(GENRES_TASK, work, on_result=self._on_result, on_error=self._on_error,
+                          on_progress=self._on_progress, on_yield=self._on_frame,
+                          on_cancelled=self._on_cancelled)
+
+    def stop(self) -> None:
+        """Stop at the next batch; :attr:`finished` brings the last complete epoch."""
+        if self._stop is not None:
+            self._stop.cancel()
+
+    def cancel(self) -> None:
+        """Abandon training (nothing more is emitted)."""
+        self._stop = None
+        self.runner.cancel(GENRES_TASK)
+
+    def caption(self, probe: float, epoch: int) -> str:
+        """One line for the status bar: epoch, probe score and chance level."""
+        return (f"Genres, learned -- epoch {epoch}: the movie vectors predict the hidden genre "
+                f"{probe:.0%} of the time (chance {self.chance:.0%})")
+
+    # ---------------------------------------------------------------- slots
+    def _on_frame(self, value) -> None:
+        emb, xy, probe, epoch = value
+        self.probe_scores.append(float(probe))
+        self.frame_ready.emit(emb, np.ascontiguousarray(xy, dtype=np.float32), float(probe), int(epoch))
+
+    def _on_result(self, model) -> None:
+        self.model = model
+        self._stop = None
+        self.finished.emit(model)
+
+    def _on_cancelled(self) -> None:
+        # Stop before the first epoch completed: nothing to keep, but say training ended.
+        if self._stop is not None:
+            self._stop = None
+            self.finished.emit(None)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._stop = None
+        self.failed.emit(str(exc))
+
+    def _on_progress(self, fraction, message: str) -> None:
+        self.progress.emit(-1.0 if fraction is None else float(fraction), message)
