@@ -1,0 +1,326 @@
+"""The integrated window driven like a user: explorer, docks, overlays, live training (real data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from embexplorer._qt import main_window as mw
+from embexplorer._qt.main_window import MainWindow
+from embexplorer.core.neighbours import nearest
+
+#: Milliseconds to wait for a load + PCA, reading ratings, or a short training run.
+LOAD_TIMEOUT_MS = 30_000
+TRAIN_TIMEOUT_MS = 60_000
+#: Small, quick model for the training tests (ml-100k, a couple of epochs).
+QUICK_FACTORS = 8
+QUICK_BATCH = 2048
+QUICK_EPOCHS = 3
+#: Epochs asked for when the test stops (or closes) before the end.
+LONG_EPOCHS = 200
+#: A scatter point counts as clickable when no other point is this close (pixels).
+ISOLATION_PX = 12.0
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    w = MainWindow(settings=settings, interactive=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.shutdown_tasks(5.0)
+
+
+@pytest.fixture
+def glove_window(qtbot, window, glove_path):
+    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
+        window.open_file(glove_path)
+    window.finish_setup()
+    return window
+
+
+def overlay(window: MainWindow, name: str) -> dict:
+    """The scatter's record of overlay ``name`` (rows, xy, lines, arrows)."""
+    assert name in window.scatter.overlay_names, f"no overlay {name!r}: {window.scatter.overlay_names}"
+    return window.scatter._overlays[name]
+
+
+def viewport_pixels(window: MainWindow) -> np.ndarray:
+    """Viewport pixel position of every point (from the view's transform, not the hit test)."""
+    sc = window.scatter
+    sc.view_box.updateMatrix()
+    tr = sc.view_box.childGroup.sceneTransform() * sc.plot_widget.viewportTransform()
+    x, y = sc.xy[:, 0].astype(float), sc.xy[:, 1].astype(float)
+    return np.column_stack([tr.m11() * x + tr.m21() * y + tr.m31(), tr.m12() * x + tr.m22() * y + tr.m32()])
+
+
+def click_viewport(window: MainWindow, pos) -> None:
+    vp = window.scatter.plot_widget.viewport()
+    p = QtCore.QPointF(float(pos[0]), float(pos[1]))
+    left, none = QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.MouseButton.NoButton
+    mods = QtCore.Qt.KeyboardModifier.NoModifier
+    for etype, button, buttons in ((QtCore.QEvent.Type.MouseMove, none, none),
+                                   (QtCore.QEvent.Type.MouseButtonPress, left, left),
+                                   (QtCore.QEvent.Type.MouseButtonRelease, left, none)):
+        event = QtGui.QMouseEvent(etype, p, vp.mapToGlobal(p), button, buttons, mods)
+        QtWidgets.QApplication.sendEvent(vp, event)
+    QtWidgets.QApplication.processEvents()
+
+
+def click_table_row(view: QtWidgets.QTableView, row: int) -> None:
+    """Click the ``row``-th row of a table view (its second column when it has one)."""
+    from PySide6.QtTest import QTest
+
+    index = view.model().index(row, 1 if view.model().columnCount() > 1 else 0)
+    view.scrollTo(index)
+    QtWidgets.QApplication.processEvents()
+    QTest.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+
+
+# ---------------------------------------------------------------- explorer wiring
+def test_load_shows_every_point_and_one_set_of_axis_controls(glove_window):
+    w = glove_window
+    emb = w.embeddings
+    assert w.scatter.n == emb.n == 5050 and w.explorer.embeddings is emb
+    np.testing.assert_array_equal(w.scatter.xy, w.pca.xy(0, 1))
+    # The window's PC combos are the axis controls; the explorer's own pickers stay hidden.
+    assert w.x_combo.count() == 10 and not w.explorer.x_combo.isVisibleTo(w)
+    w.y_combo.setCurrentIndex(2)
+    np.testing.assert_array_equal(w.scatter.xy, w.pca.xy(0, 2))
+    # The linked table lives in the Points dock and lists every row.
+    assert w.dock("points").widget() is w.explorer.table and w.explorer.table.model.rowCount() == 5050
+    assert {d.windowTitle() for d in w.panels()} >= {"Points", "Neighbours", "Analogy", "Recommender", "User"}
+    view_actions = w.view_menu.actions()
+    assert all(d.toggleViewAction() in view_actions for d in w.panels())
+
+
+def test_ctrl_f_search_centres_and_highlights(qtbot, glove_window):
+    w = glove_window
+    emb = w.embeddings
+    w.activateWindow()
+    qtbot.waitActive(w)
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_F, QtCore.Qt.KeyboardModifier.ControlModifier)
+    edit = w.explorer.search.edit
+    assert edit.hasFocus()
+    with qtbot.waitSignal(w.explorer.focus_changed) as focus:
+        qtbot.keyClicks(edit, "paris")
+        qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    row = emb.row("paris")
+    assert focus.args == [row] and w.scatter.focus_row == row
+    (x0, x1), (y0, y1) = w.scatter.view_box.viewRange()
+    px, py = w.scatter.xy[row]
+    assert abs((x0 + x1) / 2 - px) < 1e-3 * (x1 - x0) and abs((y0 + y1) / 2 - py) < 1e-3 * (y1 - y0)
+    w.scatter.relayout_labels()
+    assert "paris" in w.scatter.shown_labels
+    # Esc (anywhere in the window) clears the highlight and the selection.
+    w.selection.replace([row])
+    qtbot.keyClick(w.neighbours_panel.query_edit, QtCore.Qt.Key.Key_Escape)
+    assert w.selection.count == 0 and w.scatter.focus_row == -1
+
+
+def test_table_and_scatter_share_the_selection(qtbot, glove_window):
+    w = glove_window
+    table = w.explorer.table
+    click_table_row(table.view, 7)
+    row = int(table.model.view_rows[7])
+    assert w.selection.rows.tolist() == [row]
+    assert "1 selected" in w.findChild(QtWidgets.QLabel, "statsLabel").text()
+    # ... and the other way: selecting points shows them selected in the table.
+    w.selection.replace([3, 40])
+    picked = sorted(int(table.model.view_rows[i.row()]) for i in table.view.selectionModel().selectedRows())
+    assert picked == [3, 40]
+    assert "2 selected" in w.findChild(QtWidgets.QLabel, "statsLabel").text()
+
+
+# ------------------------------------------------------------- neighbours / analogy
+def test_neighbours_dock_fills_table_and_overlay(qtbot, glove_window):
+    w = glove_window
+    emb = w.embeddings
+    panel = w.neighbours_panel
+    w.show_dock("neighbours")
+    qtbot.keyClicks(panel.query_edit, "france")
+    qtbot.mouseClick(panel.search_button, QtCore.Qt.MouseButton.LeftButton)
+    query = emb.row("france")
+    expect = nearest(emb, query, k=panel.k_spin.value(), metric="cosine")
+    assert [r[1] for r in panel.model.rows()] == [n.label for n in expect]
+    # On the plot: the query (star) and its k neighbours, with a line from the query to each.
+    nb = overlay(w, mw.NEIGHBOURS_OVERLAY)
+    assert overlay(w, mw.QUERY_OVERLAY)["rows"].tolist() == [query]
+    assert sorted(nb["rows"].tolist()) == sorted(n.row for n in expect)
+    lines = np.asarray(nb["lines"])
+    assert lines.shape == (len(expect), 2) and (lines[:, 0] == query).all()
+    w.scatter.relayout_labels()
+    assert "france" in w.scatter.shown_labels
+    # Choosing a result row selects that point in the shared selection.
+    click_table_row(panel.table, 2)
+    assert w.selection.rows.tolist() == [expect[2].row]
+    # Fewer neighbours: the overlay follows.
+    panel.k_spin.setValue(3)
+    assert len(overlay(w, mw.NEIGHBOURS_OVERLAY)["rows"]) == 3
+
+
+def test_clicking_a_point_queries_its_neighbours(qtbot, glove_window):
+    w = glove_window
+    w.show_dock("neighbours")
+    w.explorer.focus_row(w.embeddings.row("music"))  # zoomed in around a common word
+    pix = viewport_pixels(w)
+    vp = w.scatter.plot_widget.viewport()
+    inside = np.flatnonzero((pix[:, 0] > 20) & (pix[:, 0] < vp.width() - 20) & (pix[:, 1] > 20)
+                            & (pix[:, 1] < vp.height() - 20))
+    d = np.hypot(pix[inside, None, 0] - pix[None, :, 0], pix[inside, None, 1] - pix[None, :, 1])
+    d[np.arange(len(inside)), inside] = np.inf
+    isolated = inside[d.min(axis=1) >= ISOLATION_PX]
+    assert len(isolated), "no isolated point to click"
+    row = int(isolated[0])
+    with qtbot.waitSignal(w.neighbours_panel.rows_highlighted):
+        click_viewport(w, pix[row])
+    assert w.neighbours_panel.current_row == row
+    assert w.neighbours_panel.query_edit.text() == w.embeddings.labels[row]
+    assert overlay(w, mw.QUERY_OVERLAY)["rows"].tolist() == [row]
+
+
+def test_analogy_shows_queen_and_the_parallelogram(qtbot, glove_window):
+    w = glove_window
+    emb = w.embeddings
+    panel = w.analogy_panel
+    w.show_dock("analogy")
+    for edit, word in ((panel.a_edit, "man"), (panel.b_edit, "king"), (panel.c_edit, "woman")):
+        qtbot.keyClicks(edit, word)
+    qtbot.mouseClick(panel.solve_button, QtCore.Qt.MouseButton.LeftButton)
+    assert panel.add_model.rows()[0][1] == "queen"
+    a, b, c, q = (emb.row(t) for t in ("man", "king", "woman", "queen"))
+    shape = overlay(w, mw.ANALOGY_OVERLAY)
+    assert sorted(shape["rows"].tolist()) == sorted([a, b, c, q])
+    assert np.asarray(shape["arrows"]).tolist() == [[a, b], [c, q]]
+
+    def expected_xy():
+        xy = w.scatter.xy.astype(np.float64)
+        # PCA is affine, so the projection of c + (b - a) is the parallelogram's fourth corner.
+        return xy[c] + xy[b] - xy[a]
+
+    np.testing.assert_allclose(overlay(w, mw.ANALOGY_EXPECTED_OVERLAY)["xy"][0], expected_xy(), atol=1e-4)
+    # Other components: the expected point is projected again.
+    w.x_combo.setCurrentIndex(2)
+    np.testing.assert_allclose(overlay(w, mw.ANALOGY_EXPECTED_OVERLAY)["xy"][0], expected_xy(), atol=1e-4)
+    # "Neighbours of c + (b - a)" sends the vector to the Neighbours dock, drawn where it falls.
+    qtbot.mouseClick(panel.show_button, QtCore.Qt.MouseButton.LeftButton)
+    assert w.docks["neighbours"].isVisible()
+    assert w.neighbours_panel.results[0].label == "king"  # the raw vector's nearest word (no exclusion)
+    np.testing.assert_allclose(overlay(w, mw.QUERY_OVERLAY)["xy"][0], expected_xy(), atol=1e-4)
+
+
+# ------------------------------------------------------------------ recommender
+@pytest.fixture
+def ml100k(shared_data):
+    path = shared_data / "ml-100k"
+    if not (path / "u.data").is_file():
+        pytest.skip(f"{path} not found")
+    return path
+
+
+def open_ratings(qtbot, window: MainWindow, path) -> None:
+    with qtbot.waitSignal(window.ratings_loaded, timeout=LOAD_TIMEOUT_MS):
+        window.open_movielens(path)
+    panel = window.training_panel
+    panel.factors.setValue(QUICK_FACTORS)
+    panel.batch.setValue(QUICK_BATCH)
+
+
+def test_training_updates_the_movie_scatter_each_epoch(qtbot, window, ml100k):
+    w = window
+    open_ratings(qtbot, w, ml100k)
+    assert w.docks["recommender"].isVisible()
+    panel = w.training_panel
+    panel.epochs.setValue(QUICK_EPOCHS)
+    frames: list[tuple[int, np.ndarray, object]] = []
+    w.training_frame.connect(lambda e: frames.append((e, w.scatter.xy.copy(), w.embeddings)))
+    calls = []
+    real_set_data = w.explorer.set_data
+    w.explorer.set_data = lambda *a, **kw: (calls.append(kw.get("keep_view")), real_set_data(*a, **kw))[1]
+    with qtbot.waitSignal(panel.training_finished, timeout=TRAIN_TIMEOUT_MS) as done:
+        qtbot.mouseClick(panel.start_button, QtCore.Qt.MouseButton.LeftButton)
+    model = done.args[0]
+    # One aligned frame per epoch, shown without reloading: set_data keeps the view after the first.
+    assert [e for e, _, _ in frames] == list(range(1, QUICK_EPOCHS + 1))
+    assert calls[:QUICK_EPOCHS] == [False] + [True] * (QUICK_EPOCHS - 1)
+    assert all(xy.shape == (mw.MOVIE_TOP_N, 2) for _, xy, _ in frames)
+    assert not np.allclose(frames[0][1], frames[-1][1]), "the points never moved"
+    first_labels = frames[0][2].labels
+    assert all(f[2].labels == first_labels for f in frames)  # same movies, same rows: points glide
+    # The finished model's movies are the current set, coloured by genre, projected by PCA.
+    emb = w.embeddings
+    assert emb.kind == "item" and emb.n == mw.MOVIE_TOP_N and w.pca is not None
+    np.testing.assert_array_equal(emb.vectors, model.item_factors[model.most_rated(mw.MOVIE_TOP_N)])
+    assert w.explorer.color_combo.currentText() == "genre" and w.x_combo.isEnabled()
+    assert w.mf_model is model and w.user_panel.model is model
+    # The User dock's first user drawn on the plot: rated movies by rating, recommendations, the arrow.
+    items, _ = model.seen(0)
+    to_row = np.full(model.n_items, -1)
+    to_row[model.most_rated(mw.MOVIE_TOP_N)] = np.arange(mw.MOVIE_TOP_N)
+    shown = sorted(int(r) for r in to_row[items] if r >= 0)
+    rated_names = [mw.USER_RATED_OVERLAY.format(k) for k in mw.RATING_COLORS]
+    drawn = sorted(int(r) for name in rated_names if name in w.scatter.overlay_names
+                   for r in overlay(w, name)["rows"])
+    assert drawn == shown and len(drawn) > 0
+    recommended = [i for i, _ in model.recommend(0, w.user_panel.n_spin.value())]
+    assert sorted(overlay(w, mw.USER_RECOMMENDED_OVERLAY)["rows"].tolist()) == sorted(
+        int(r) for r in to_row[recommended] if r >= 0)
+    assert mw.USER_VECTOR_OVERLAY in w.scatter.overlay_names
+
+
+def test_stop_keeps_the_last_epoch(qtbot, window, ml100k):
+    w = window
+    open_ratings(qtbot, w, ml100k)
+    panel = w.training_panel
+    panel.epochs.setValue(LONG_EPOCHS)
+    frames = []
+    w.training_frame.connect(frames.append)
+    with qtbot.waitSignal(panel.training_finished, timeout=TRAIN_TIMEOUT_MS) as done:
+        panel.start()
+        qtbot.waitUntil(lambda: len(frames) >= 1, timeout=TRAIN_TIMEOUT_MS)
+        qtbot.mouseClick(panel.stop_button, QtCore.Qt.MouseButton.LeftButton)
+    model = done.args[0]
+    assert model.info.get("cancelled") and 1 <= len(model.history) < LONG_EPOCHS
+    assert frames == list(range(1, len(model.history) + 1))
+    np.testing.assert_array_equal(w.embeddings.vectors, model.item_factors[model.most_rated(mw.MOVIE_TOP_N)])
+
+
+def test_close_during_training_applies_nothing_late(qtbot, settings, ml100k):
+    w = MainWindow(settings=settings, interactive=False)
+    qtbot.addWidget(w)
+    w.show()
+    open_ratings(qtbot, w, ml100k)
+    panel = w.training_panel
+    panel.epochs.setValue(LONG_EPOCHS)
+    finished, frames = [], []
+    panel.training_finished.connect(finished.append)
+    w.training_frame.connect(frames.append)
+    panel.start()
+    qtbot.waitUntil(lambda: len(frames) >= 1, timeout=TRAIN_TIMEOUT_MS)
+    w.close()
+    assert not panel.is_training() and panel.runner.active_threads() == 0
+    seen = len(frames)
+    qtbot.wait(200)
+    assert finished == [] and len(frames) == seen and w.mf_model is None
+
+
+def test_opening_a_file_after_training_forgets_the_model(qtbot, window, ml100k, glove_path):
+    w = window
+    open_ratings(qtbot, w, ml100k)
+    w.training_panel.epochs.setValue(1)
+    with qtbot.waitSignal(w.training_panel.training_finished, timeout=TRAIN_TIMEOUT_MS):
+        w.training_panel.start()
+    assert w.mf_model is not None and any(n.startswith("user-") for n in w.scatter.overlay_names)
+    with qtbot.waitSignal(w.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
+        w.open_file(glove_path)
+    assert w.mf_model is None and w.user_panel.model is None
+    assert not any(n.startswith("user-") for n in w.scatter.overlay_names)
+    assert w.embeddings.n == 5050 and w.scatter.n == 5050
