@@ -58,7 +58,7 @@ BAD_TOKENS = [b"x", b"nan", b"-inf", b"1e39", b"", b"--1", b"0x10", b"1,5", b"\x
               b"+", b".", b"1..2", b"9" * 400, b"\t", b"\r", b"1 2", "ε".encode(), b"NaN", b"infinity"]
 MUTATIONS = ("none", "truncate", "corrupt_field", "drop_field", "add_field", "empty_label", "duplicate_label",
              "latin1_label", "nul_byte", "huge_line", "random_bytes", "append_bytes", "blank_lines", "crlf",
-             "delete_line", "header_lie", "bom")
+             "delete_line", "header_lie", "bom", "utf16")
 
 
 @st.composite
@@ -117,6 +117,9 @@ def mutate(draw, data: bytes, sep: bytes, kind: str, first_row: int = 0) -> byte
         return b"\n".join(lines)
     elif kind == "bom":
         return b"\xef\xbb\xbf" + data
+    elif kind == "utf16":  # a whole file in another encoding
+        encoding = draw(st.sampled_from(["utf-16", "utf-16-le", "cp1252"]))
+        return data.decode("utf-8", "replace").encode(encoding, "replace")
     lines[i] = sep.join(fields)
     return b"\n".join(lines)
 
@@ -213,21 +216,26 @@ def text_cases(draw):
     ext = ".vec" if style == "fasttext" else ".txt"
     fmt = draw(st.sampled_from([None, None, style, "word2vec", "glove", "tsv", "word2vec-binary"]))
     step = draw(st.sampled_from(READ_STEPS))
+    limit = draw(st.sampled_from([None, None, None, 1, 2, 5]))
     return dict(labels=labels, X=X, style=style, kind=kind, content=content, comp=comp, ext=ext, fmt=fmt,
-                step=step)
+                step=step, limit=limit)
 
 
 def check_text_case(case: dict, use_cache: bool = False) -> None:
     with case_dir() as d:
         path = d / ("emb" + case["ext"] + ("." + case["comp"] if case["comp"] else ""))
         path.write_bytes(compress(case["content"], case["comp"]))
-        emb = load_checked(path, case["fmt"], case["content"], case["step"], use_cache=use_cache)
+        limit = case["limit"]
+        emb = load_checked(path, case["fmt"], case["content"], case["step"], use_cache=use_cache, limit=limit)
+        if limit is not None and emb is not None:
+            assert emb.n + emb.duplicates_dropped <= limit
         if case["kind"] == "none" and case["fmt"] in (None, case["style"]):
             assert emb is not None, "a valid file failed to load"
-            assert emb.labels == case["labels"]
-            np.testing.assert_array_equal(emb.vectors, case["X"])
+            assert emb.labels == case["labels"][:limit]
+            np.testing.assert_array_equal(emb.vectors, case["X"][:limit])
         if use_cache and emb is not None:  # the second load comes from the cache and is identical
-            again = load_checked(path, case["fmt"], case["content"], case["step"], use_cache=True)
+            again = load_checked(path, case["fmt"], case["content"], case["step"], use_cache=True,
+                                 limit=limit)
             assert again is not None
             assert again.from_cache or any("\n" in lab for lab in emb.labels)  # those are not cached
             assert again.labels == emb.labels
