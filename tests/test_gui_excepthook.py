@@ -198,3 +198,15 @@ def test_install_is_idempotent_and_uninstall_restores(qapp, tmp_path, monkeypatc
     finally:
         h.uninstall()
     assert (sys.excepthook, threading.excepthook) == before
+
+
+def test_cancelled_is_not_an_error_and_ctrl_c_keeps_its_meaning(qtbot, hook, monkeypatch):
+    from embexplorer.core.progress import Cancelled
+
+    hook.handle(Cancelled, Cancelled(), None)
+    qtbot.wait(20)
+    assert hook.errors_seen == 0 and not hook.shown
+    passed_on = []
+    monkeypatch.setattr(hook, "_previous", (lambda *a: passed_on.append(a[0]), hook._previous[1]))
+    hook.handle(KeyboardInterrupt, KeyboardInterrupt(), None)
+    assert passed_on == [KeyboardInterrupt] and hook.errors_seen == 0
