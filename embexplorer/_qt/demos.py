@@ -149,7 +149,7 @@ class GenresDemo(QtCore.QObject):
 
         self.runner.start(GENRES_TASK, work, on_result=self._on_result, on_error=self._on_error,
                           on_progress=self._on_progress, on_yield=self._on_frame,
-                          on_cancelled=self._on_cancelled)
+                          on_cancelled=lambda: self._on_cancelled(stop))
 
     def stop(self) -> None:
         """Stop at the next batch; :attr:`finished` brings the last complete epoch."""
@@ -177,10 +177,12 @@ class GenresDemo(QtCore.QObject):
         self._stop = None
         self.finished.emit(model)
 
-    def _on_cancelled(self) -> None:
+    def _on_cancelled(self, stop: _StopControl) -> None:
         # Stop before the first epoch completed: nothing to keep, but say training ended.
-        if self._stop is not None:
-            self._stop = None
+        # (A run superseded by a new start() or cancel() was not stopped: it ends silently.)
+        if stop.cancelled:
+            if stop is self._stop:
+                self._stop = None
             self.finished.emit(None)
 
     def _on_error(self, exc: BaseException) -> None:

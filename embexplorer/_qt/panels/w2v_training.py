@@ -1,0 +1,504 @@
+"""Word2vec training dock: corpus, settings, Start/Stop, live loss and analogy-accuracy curves.
+
+The widget gathers settings and draws progress; training runs in
+:func:`embexplorer.core.w2v.train_word2vec_run` on a worker thread
+(:class:`~embexplorer._qt.workers.TaskRunner`).  Progress is in words
+processed.  After every epoch :attr:`W2VTrainingPanel.epoch_finished` carries
+the :class:`~embexplorer.core.w2v.EpochReport` (``report.frame`` /
+``report.frame_labels``: the most frequent words' vectors, for a live
+scatter -- :class:`WordFrames` turns them into aligned 2-D coordinates).
+Stop ends the current epoch at once and keeps the last complete one;
+:attr:`training_finished` then brings the vectors as an
+:class:`~embexplorer.core.embeddings.EmbeddingSet`.  "Save vectors…" writes
+word2vec text or binary (atomically, through ``formats.save``).
+
+:meth:`W2VTrainingPanel.start_demo_wiki` runs the offline demo "Word2vec on a
+Wikipedia sample" (gensim's bundled Lee corpus + Wikipedia sample) and shows
+why its analogy accuracy stays near zero, with a "Get GloVe…" button
+(:attr:`download_requested` ``("glove-wiki-gigaword-50")``).
+
+Wiring (main window)::
+
+    self.w2v_panel = W2VTrainingPanel(self.runner)
+    dock("word2vec", self.w2v_panel, Area.LeftDockWidgetArea, visible=False)   # DOCK_NAMES entry
+    self.w2v_frames = WordFrames()
+    self.w2v_panel.training_started.connect(self.w2v_frames.reset)
+    self.w2v_panel.epoch_finished.connect(self._on_w2v_epoch)
+    self.w2v_panel.training_finished.connect(self._on_w2v_finished)      # EmbeddingSet
+    self.w2v_panel.download_requested.connect(self._on_download_requested)
+
+    def _on_w2v_epoch(self, report):
+        emb, xy = self.w2v_frames.update(report)
+        self.explorer.set_data(emb, xy, "word vectors: PC1 (aligned)", "PC2 (aligned)",
+                               keep_view=report.epoch > 1)
+
+    def _on_w2v_finished(self, emb):
+        pca = fit_pca(emb.vectors, n_components=min(MAX_COMPONENTS, emb.dims, emb.n))
+        self.set_embeddings(emb, pca, None, title=f"word2vec, {emb.n:,} words")
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from embexplorer._qt.workers import TaskRunner, WorkerControl
+from embexplorer.core.demos import (
+    WIKI_DEMO_NOTE,
+    analogy_questions_path,
+    wiki_demo_settings,
+    wiki_sample_corpus,
+)
+from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.progress import TaskControl
+from embexplorer.core.w2v import DEFAULT_WORKERS, W2VSettings, open_corpus, save_word2vec, train_word2vec_run
+
+#: Task kind in the :class:`TaskRunner`.
+TRAIN_TASK = "train-w2v"
+#: Limits of the settings widgets.
+MAX_VECTOR_SIZE = 1000
+MAX_WINDOW = 50
+MAX_MIN_COUNT = 1_000_000
+MAX_NEGATIVE = 64
+MAX_EPOCHS = 1000
+MAX_WORKERS = 32
+#: Resolution of the progress bar.
+PROGRESS_STEPS = 1000
+#: Curve pens.
+LOSS_PEN = pg.mkPen((31, 119, 180), width=2)
+ACCURACY_PEN = pg.mkPen((44, 160, 44), width=2)
+#: Model offered by the demo's "Get GloVe…" button.
+GLOVE_NAME = "glove-wiki-gigaword-50"
+#: Shown in the corpus field while the demo corpus is in use.
+DEMO_CORPUS_TEXT = "gensim's sample: Lee news corpus + Wikipedia sample"
+#: File dialog filters.
+CORPUS_FILTER = ("Text corpora and Wikipedia dumps (*.txt *.gz *.bz2 *.xz *.xml *.cor);;All files (*)")
+SAVE_FILTERS = {"word2vec text (*.txt *.vec)": False, "word2vec binary (*.bin)": True}
+
+
+class _StopControl(TaskControl):
+    """Stop ends training normally (the last complete epoch is returned); cancelling the task drops it."""
+
+    def __init__(self) -> None:
+        super().__init__(on_progress=None, min_interval=0.0)
+        self._parent: WorkerControl | None = None
+
+    def attach(self, parent: WorkerControl) -> None:
+        self._parent = parent
+
+    def check(self) -> None:
+        super().check()
+        if self._parent is not None:
+            self._parent.check()
+
+    def progress(self, fraction, message: str = "", force: bool = False) -> None:
+        self.check()
+        if self._parent is not None:
+            self._parent.progress(fraction, message, force=force)
+
+
+class WordFrames:
+    """2-D PCA frames of the most frequent words, epoch after epoch, each aligned to the one before.
+
+    :meth:`update` takes an :class:`~embexplorer.core.w2v.EpochReport` and returns
+    an :class:`EmbeddingSet` of its frame words (metadata ``rank``) and their
+    ``(n, 2)`` float32 coordinates, turned (orthogonal Procrustes) to match the
+    previous frame so words drift into place instead of flipping.
+    """
+
+    def __init__(self) -> None:
+        self.previous: np.ndarray | None = None
+
+    def reset(self) -> None:
+        """Forget the previous frame (a new training run)."""
+        self.previous = None
+
+    def update(self, report) -> tuple[EmbeddingSet, np.ndarray]:
+        from embexplorer.core.pca import align_frame, fit_pca
+
+        labels = list(report.frame_labels)
+        n = len(labels)
+        emb = EmbeddingSet(labels, report.frame, {
+            "rank": MetadataColumn.numeric("rank", np.arange(1, n + 1, dtype=np.float64))},
+            kind="word", source=f"word2vec, epoch {report.epoch}")
+        xy = np.ascontiguousarray(fit_pca(emb.vectors, 2).coords[:, :2], dtype=np.float32)
+        if self.previous is not None and self.previous.shape == xy.shape:
+            xy = np.ascontiguousarray(align_frame(self.previous, xy), dtype=np.float32)
+        self.previous = xy
+        return emb, xy
+
+
+class W2VTrainingPanel(QtWidgets.QWidget):
+    """Corpus, word2vec settings, Start/Stop, progress in words, live loss and analogy curves.
+
+    Signals
+    -------
+    training_started()
+        A new run began (reset live frames).
+    epoch_finished(object)
+        :class:`~embexplorer.core.w2v.EpochReport` after every complete epoch.
+    training_finished(object)
+        The trained :class:`EmbeddingSet` (also after Stop: the last complete epoch).
+    training_failed(str)
+        Training could not run (message).
+    download_requested(str)
+        The user asked for pretrained vectors by gensim-data name (demo's "Get GloVe…").
+    """
+
+    training_started = QtCore.Signal()
+    epoch_finished = QtCore.Signal(object)
+    training_finished = QtCore.Signal(object)
+    training_failed = QtCore.Signal(str)
+    download_requested = QtCore.Signal(str)
+
+    def __init__(self, runner: TaskRunner | None = None, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner if runner is not None else TaskRunner(self)
+        self._stop: _StopControl | None = None
+        self._corpus_override = None     # an in-memory / demo corpus object instead of the path field
+        self._embedding: EmbeddingSet | None = None
+        self._result = None
+        self._reports: list = []
+        self._build()
+        self._update_buttons()
+
+    # ------------------------------------------------------------- building
+    def _build(self) -> None:
+        d = W2VSettings()
+        self.corpus_edit = QtWidgets.QLineEdit(
+            placeholderText="text file, folder, .gz/.bz2 or Wikipedia dump")
+        self.corpus_edit.textEdited.connect(self._on_corpus_edited)
+        self.corpus_file_button = QtWidgets.QPushButton("File…")
+        self.corpus_file_button.clicked.connect(self._on_corpus_file_clicked)
+        self.corpus_folder_button = QtWidgets.QPushButton("Folder…")
+        self.corpus_folder_button.clicked.connect(self._on_corpus_folder_clicked)
+        corpus_row = QtWidgets.QHBoxLayout()
+        corpus_row.addWidget(self.corpus_edit, 1)
+        corpus_row.addWidget(self.corpus_file_button)
+        corpus_row.addWidget(self.corpus_folder_button)
+
+        self.architecture = QtWidgets.QComboBox()
+        self.architecture.addItems(["CBOW", "Skip-gram"])
+        self.vector_size = QtWidgets.QSpinBox(minimum=1, maximum=MAX_VECTOR_SIZE, value=d.vector_size)
+        self.window = QtWidgets.QSpinBox(minimum=1, maximum=MAX_WINDOW, value=d.window)
+        self.min_count = QtWidgets.QSpinBox(minimum=1, maximum=MAX_MIN_COUNT, value=d.min_count)
+        self.negative = QtWidgets.QSpinBox(minimum=1, maximum=MAX_NEGATIVE, value=d.negative)
+        self.epochs = QtWidgets.QSpinBox(minimum=1, maximum=MAX_EPOCHS, value=d.epochs)
+        self.workers = QtWidgets.QSpinBox(minimum=1, maximum=MAX_WORKERS, value=DEFAULT_WORKERS)
+        self.seed = QtWidgets.QSpinBox(minimum=0, maximum=2**31 - 1, value=d.seed)
+        self.lowercase = QtWidgets.QCheckBox("lower-case", checked=True)
+        self.strip_punct = QtWidgets.QCheckBox("strip punctuation", checked=True)
+        tokens = QtWidgets.QHBoxLayout()
+        tokens.addWidget(self.lowercase)
+        tokens.addWidget(self.strip_punct)
+        tokens.addStretch(1)
+
+        self.analogy_edit = QtWidgets.QLineEdit(placeholderText="optional: analogy questions (a b c d)")
+        self.analogy_button = QtWidgets.QPushButton("…")
+        self.analogy_button.setToolTip("Choose an analogy question file (questions-words.txt layout)")
+        self.analogy_button.clicked.connect(self._on_analogy_clicked)
+        analogy_row = QtWidgets.QHBoxLayout()
+        analogy_row.addWidget(self.analogy_edit, 1)
+        analogy_row.addWidget(self.analogy_button)
+
+        form = QtWidgets.QFormLayout()
+        form.addRow("Corpus", corpus_row)
+        form.addRow("Architecture", self.architecture)
+        form.addRow("Vector size", self.vector_size)
+        form.addRow("Window", self.window)
+        form.addRow("Min count", self.min_count)
+        form.addRow("Negative samples", self.negative)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Workers", self.workers)
+        form.addRow("Seed", self.seed)
+        form.addRow("Tokens", tokens)
+        form.addRow("Analogies", analogy_row)
+
+        self.start_button = QtWidgets.QPushButton("Start")
+        self.start_button.clicked.connect(self._on_start_clicked)
+        self.stop_button = QtWidgets.QPushButton("Stop")
+        self.stop_button.setToolTip("Stop now and keep the last complete epoch")
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        self.save_button = QtWidgets.QPushButton("Save vectors…")
+        self.save_button.clicked.connect(self._on_save_clicked)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+
+        self.progress = QtWidgets.QProgressBar(minimum=0, maximum=PROGRESS_STEPS, value=0)
+        self.status = QtWidgets.QLabel("Choose a corpus to train on.")
+        self.status.setWordWrap(True)
+        self.note = QtWidgets.QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #555; font-style: italic;")
+        self.glove_button = QtWidgets.QPushButton("Get GloVe…")
+        self.glove_button.setToolTip(f"Download {GLOVE_NAME} (pretrained on 6 billion words)")
+        self.glove_button.clicked.connect(self._on_glove_clicked)
+        note_row = QtWidgets.QHBoxLayout()
+        note_row.addWidget(self.note, 1)
+        note_row.addWidget(self.glove_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.note.hide()
+        self.glove_button.hide()
+
+        self.loss_plot = pg.PlotWidget()
+        self.loss_plot.setLabel("bottom", "epoch")
+        self.loss_plot.setLabel("left", "loss per epoch")
+        self.loss_plot.setMinimumHeight(120)
+        self.loss_curve = self.loss_plot.plot([], [], pen=LOSS_PEN, symbol="o", symbolSize=5)
+        self.accuracy_plot = pg.PlotWidget()
+        self.accuracy_plot.setLabel("bottom", "epoch")
+        self.accuracy_plot.setLabel("left", "analogy accuracy")
+        self.accuracy_plot.setYRange(0.0, 1.0)
+        self.accuracy_plot.setMinimumHeight(120)
+        self.accuracy_curve = self.accuracy_plot.plot([], [], pen=ACCURACY_PEN, symbol="o", symbolSize=5,
+                                                      symbolBrush=ACCURACY_PEN.color())
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(note_row)
+        layout.addWidget(self.loss_plot, 1)
+        layout.addWidget(self.accuracy_plot, 1)
+
+    # ------------------------------------------------------------------ API
+    def settings(self) -> W2VSettings:
+        """The settings shown, as :class:`W2VSettings`."""
+        return W2VSettings(sg=self.architecture.currentIndex() == 1, vector_size=self.vector_size.value(),
+                           window=self.window.value(), min_count=self.min_count.value(),
+                           negative=self.negative.value(), epochs=self.epochs.value(),
+                           workers=self.workers.value(), seed=self.seed.value())
+
+    def set_settings(self, settings: W2VSettings) -> None:
+        """Show ``settings`` in the widgets."""
+        self.architecture.setCurrentIndex(1 if settings.sg else 0)
+        self.vector_size.setValue(settings.vector_size)
+        self.window.setValue(settings.window)
+        self.min_count.setValue(max(1, settings.min_count))
+        self.negative.setValue(max(1, settings.negative))
+        self.epochs.setValue(settings.epochs)
+        self.workers.setValue(settings.workers)
+        self.seed.setValue(settings.seed)
+
+    def set_corpus(self, path: str | os.PathLike) -> None:
+        """Train on ``path`` (file, folder, compressed file or Wikipedia dump)."""
+        self._corpus_override = None
+        self.corpus_edit.setText(str(path))
+        self._update_buttons()
+
+    def set_corpus_object(self, corpus, description: str) -> None:
+        """Train on a ready corpus object (restartable iterable of token lists), shown as ``description``."""
+        self._corpus_override = corpus
+        self.corpus_edit.setText(description)
+        self._update_buttons()
+
+    def set_analogy_path(self, path: str | os.PathLike | None) -> None:
+        self.analogy_edit.setText("" if path is None else str(path))
+
+    @property
+    def embedding(self) -> EmbeddingSet | None:
+        """The vectors of the last finished (or stopped) run."""
+        return self._embedding
+
+    @property
+    def result(self):
+        """The :class:`~embexplorer.core.w2v.W2VResult` of the last run (gensim model, history)."""
+        return self._result
+
+    @property
+    def reports(self) -> list:
+        """The epoch reports of the current / last run."""
+        return list(self._reports)
+
+    def is_training(self) -> bool:
+        return self.runner.is_running(TRAIN_TASK)
+
+    def start(self) -> bool:
+        """Start training with the shown settings; False (and a message) when it cannot start."""
+        settings = self.settings()
+        try:
+            settings.validate()
+        except ValueError as err:
+            self._fail(str(err))
+            return False
+        corpus_obj = self._corpus_override
+        path = self.corpus_edit.text().strip()
+        if corpus_obj is None and not path:
+            self._fail("choose a corpus first")
+            return False
+        analogy = self.analogy_edit.text().strip() or None
+        lowercase, strip_punct = self.lowercase.isChecked(), self.strip_punct.isChecked()
+        source = self.corpus_edit.text().strip()
+        self._reports = []
+        self._redraw_curves()
+        self.progress.setValue(0)
+        self.status.setText("Reading the corpus…")
+        stop = self._stop = _StopControl()
+
+        def work(control: WorkerControl):
+            stop.attach(control)
+            corpus = corpus_obj if corpus_obj is not None else open_corpus(
+                path, lowercase=lowercase, strip_punct=strip_punct)
+
+            def on_epoch(report):
+                control.emit(report)
+
+            return train_word2vec_run(corpus, settings, control=stop, on_epoch=on_epoch,
+                                      analogy_path=analogy, source=source)
+
+        self.runner.start(TRAIN_TASK, work, on_result=self._on_trained, on_error=self._on_train_error,
+                          on_progress=self._on_train_progress, on_yield=self._on_epoch,
+                          on_cancelled=lambda: self._on_train_cancelled(stop))
+        self._update_buttons()
+        self.training_started.emit()
+        return True
+
+    def stop(self) -> None:
+        """Stop now; the last complete epoch is kept (:attr:`training_finished` follows)."""
+        if self._stop is not None:
+            self._stop.cancel()
+            self.status.setText("Stopping…")
+
+    def start_demo_wiki(self) -> bool:
+        """The offline demo: gensim's Wikipedia + news sample with the demo settings, started at once."""
+        self.set_settings(wiki_demo_settings())
+        self.lowercase.setChecked(True)
+        self.strip_punct.setChecked(True)
+        try:
+            corpus = wiki_sample_corpus()
+        except Exception as err:  # noqa: BLE001 -- a gensim install without its samples: say so, no crash
+            self._fail(str(err))
+            return False
+        self.set_corpus_object(corpus, DEMO_CORPUS_TEXT)
+        questions = analogy_questions_path()
+        self.set_analogy_path(questions if questions.is_file() else None)
+        self.note.setText(WIKI_DEMO_NOTE)
+        self.note.show()
+        self.glove_button.show()
+        return self.start()
+
+    def save(self, path: str | os.PathLike, binary: bool = False) -> None:
+        """Write the trained vectors in word2vec format (text or binary), atomically."""
+        if self._embedding is None:
+            raise ValueError("nothing trained yet")
+        save_word2vec(self._embedding, path, binary=binary)
+
+    def shutdown(self) -> None:
+        """Cancel training (window closing)."""
+        self._stop = None
+        self.runner.cancel(TRAIN_TASK)
+        self._update_buttons()
+
+    # ---------------------------------------------------------------- slots
+    def _on_start_clicked(self) -> None:
+        self.start()
+
+    def _on_stop_clicked(self) -> None:
+        self.stop()
+
+    def _on_glove_clicked(self) -> None:
+        self.download_requested.emit(GLOVE_NAME)
+
+    def _on_corpus_edited(self, _text: str) -> None:
+        self._corpus_override = None  # typing a path replaces the demo corpus
+        self.note.hide()
+        self.glove_button.hide()
+        self._update_buttons()
+
+    def _on_corpus_file_clicked(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Choose a corpus", "", CORPUS_FILTER)
+        if path:
+            self.set_corpus(path)
+
+    def _on_corpus_folder_clicked(self) -> None:
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Choose a folder of text files")
+        if path:
+            self.set_corpus(path)
+
+    def _on_analogy_clicked(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Analogy questions", "",
+                                                        "Text files (*.txt);;All files (*)")
+        if path:
+            self.set_analogy_path(path)
+
+    def _on_save_clicked(self) -> None:
+        if self._embedding is None:
+            return
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(self, "Save vectors", "vectors.txt",
+                                                             ";;".join(SAVE_FILTERS))
+        if not path:
+            return
+        binary = SAVE_FILTERS.get(chosen, Path(path).suffix.lower() == ".bin")
+        try:
+            self.save(path, binary=binary)
+        except (OSError, ValueError) as err:
+            self.status.setText(f"Could not save: {err}")
+            return
+        self.status.setText(f"Saved {self._embedding.n:,} vectors to {Path(path).name}")
+
+    def _on_train_progress(self, fraction, message: str) -> None:
+        if fraction is not None:
+            self.progress.setValue(int(round(fraction * PROGRESS_STEPS)))
+        if message and (self._stop is None or not self._stop.cancelled):
+            self.status.setText(message)
+
+    def _on_epoch(self, report) -> None:
+        self._reports.append(report)
+        self._redraw_curves()
+        acc = "" if report.analogy_accuracy is None else \
+            f", analogies {report.analogy_accuracy:.1%} of {report.analogy_questions:,}"
+        self.status.setText(f"Epoch {report.epoch}/{report.epochs}: loss {report.loss:,.0f}, "
+                            f"{report.words_per_s:,.0f} words/s{acc}")
+        self.epoch_finished.emit(report)
+
+    def _on_trained(self, result) -> None:
+        self._stop = None
+        self._result = result
+        self._embedding = result.embedding
+        done = result.epochs_completed
+        how = f"Stopped after epoch {done} of {result.history[-1].epochs}" if result.stopped \
+            else f"Trained {done} epoch(s)"
+        self.status.setText(f"{how}: {result.embedding.n:,} words, {result.corpus_words:,} words per pass.")
+        if not result.stopped:
+            self.progress.setValue(PROGRESS_STEPS)
+        self._update_buttons()
+        self.training_finished.emit(result.embedding)
+
+    def _on_train_error(self, exc: BaseException) -> None:
+        self._stop = None
+        self._fail(str(exc))
+
+    def _on_train_cancelled(self, stop: _StopControl) -> None:
+        if stop is not self._stop:  # superseded by a newer run: that one owns the widgets
+            return
+        self._stop = None
+        self.status.setText("Stopped before the first epoch completed." if not self._reports else "Stopped.")
+        self._update_buttons()
+
+    # -------------------------------------------------------------- helpers
+    def _fail(self, message: str) -> None:
+        self.status.setText(f"Training failed: {message}")
+        self._update_buttons()
+        self.training_failed.emit(message)
+
+    def _redraw_curves(self) -> None:
+        epochs = [r.epoch for r in self._reports]
+        self.loss_curve.setData(epochs, [r.loss for r in self._reports])
+        acc = [(r.epoch, r.analogy_accuracy) for r in self._reports
+               if r.analogy_accuracy is not None and not math.isnan(r.analogy_accuracy)]
+        self.accuracy_curve.setData([e for e, _ in acc], [a for _, a in acc])
+
+    def _update_buttons(self) -> None:
+        running = self.is_training()
+        has_corpus = self._corpus_override is not None or bool(self.corpus_edit.text().strip())
+        self.start_button.setEnabled(has_corpus and not running)
+        self.stop_button.setEnabled(running)
+        self.save_button.setEnabled(self._embedding is not None and not running)
