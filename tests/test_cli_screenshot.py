@@ -93,3 +93,56 @@ def test_screenshot_bad_size_exits_2(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["embexplorer: error: --size: expected WxH such as "
                                                 "1280x800, got 'huge'"]
+
+
+#: Overlay colours the screenshot must show (RGB) and how close a pixel must be to count.
+ANALOGY_RGB = (230, 120, 0)
+NEIGHBOUR_RGB = (44, 160, 44)
+COLOUR_TOLERANCE = 12
+#: Pixels of an overlay colour expected at least (markers and lines of a few points).
+MIN_OVERLAY_PIXELS = 40
+
+
+def colour_pixels(px: np.ndarray, rgb) -> int:
+    return int((np.abs(px.astype(int) - np.array(rgb)).max(axis=2) <= COLOUR_TOLERANCE).sum())
+
+
+def test_screenshot_with_analogy_and_neighbours_panels(tmp_path, glove_path):
+    out = tmp_path / "panels.png"
+    proc = run_cli("--screenshot", str(out), "--size", "1280x800", str(glove_path),
+                   "--analogy", "man,king,woman",
+                   "--neighbours", "france", "--select", "paris,berlin", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    px = image_pixels(out)
+    assert px.shape[:2] == (800, 1280)
+    assert colour_pixels(px, ANALOGY_RGB) >= MIN_OVERLAY_PIXELS, "no analogy parallelogram drawn"
+    assert colour_pixels(px, NEIGHBOUR_RGB) >= MIN_OVERLAY_PIXELS, "no neighbours drawn"
+
+
+@pytest.mark.parametrize("option, value, reason", [
+    ("--search", "nosuchlabelxyz", "no point labelled 'nosuchlabelxyz'"),
+    ("--color-by", "genre", "no metadata column 'genre'"),
+    ("--analogy", "man,king", "expected three labels"),
+    ("--dock", "nope", "no panel called 'nope'"),
+])
+def test_screenshot_option_errors_exit_2(tmp_path, glove_path, option, value, reason):
+    out = tmp_path / "never.png"
+    proc = run_cli("--screenshot", str(out), str(glove_path), option, value, tmp_path=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"embexplorer: error: {option}: "), proc.stderr
+    assert reason in lines[0]
+    assert not out.exists()
+
+
+def test_screenshot_after_training_on_movielens(tmp_path, shared_data):
+    data = shared_data / "ml-100k"
+    if not (data / "u.data").is_file():
+        pytest.skip(f"{data} not found")
+    out = tmp_path / "movies.png"
+    proc = run_cli("--screenshot", str(out), "--movielens", str(data), "--train", "1", "--color-by", "genre",
+                   "--select", "Star Wars (1977),Fargo (1996)", "--dock", "user", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    px = image_pixels(out)
+    chroma = px.max(axis=2).astype(int) - px.min(axis=2).astype(int)
+    assert int((chroma >= CHROMA_MIN).sum()) >= MIN_COLOURED_PIXELS

@@ -87,6 +87,8 @@ RESULT_ZOOM_PADDING = 0.35
 RESULT_ZOOM_MIN_SHARE = 0.08
 #: Default width of the right-hand docks (pixels).
 RIGHT_DOCK_WIDTH = 430
+#: Height the Points dock keeps when a tall panel below it is shown (pixels).
+POINTS_DOCK_MIN_HEIGHT = 140
 #: Room a dock takes around its panel (frame and margins), in pixels.
 DOCK_FRAME_PX = 12
 #: Length of the drawn user-vector arrow as a share of the smaller half-extent of the points.
@@ -501,6 +503,14 @@ class MainWindow(QtWidgets.QMainWindow):
         need = inner.minimumSizeHint().width() + DOCK_FRAME_PX
         if d.width() < need and not d.isFloating():
             self.resizeDocks([d], [need], QtCore.Qt.Orientation.Horizontal)
+        # ... and tall enough, taken from the Points table above it (the trainer's curves are at the bottom).
+        points = self.docks.get("points")
+        tall = inner.minimumSizeHint().height() + DOCK_FRAME_PX
+        if (d is not points and points is not None and points.isVisible() and not d.isFloating()
+                and d.height() < tall and self.dockWidgetArea(d) == self.dockWidgetArea(points)):
+            total = d.height() + points.height()
+            keep = max(POINTS_DOCK_MIN_HEIGHT, total - tall)
+            self.resizeDocks([points, d], [keep, total - keep], QtCore.Qt.Orientation.Vertical)
         return d
 
     def highlighted_rows(self) -> np.ndarray:
