@@ -324,3 +324,56 @@ def test_opening_a_file_after_training_forgets_the_model(qtbot, window, ml100k, 
     assert w.mf_model is None and w.user_panel.model is None
     assert not any(n.startswith("user-") for n in w.scatter.overlay_names)
     assert w.embeddings.n == 5050 and w.scatter.n == 5050
+
+
+def test_colour_choice_survives_training_frames(qtbot, window, ml100k):
+    w = window
+    open_ratings(qtbot, w, ml100k)
+    panel = w.training_panel
+    panel.epochs.setValue(QUICK_EPOCHS)
+    colours = []
+
+    def on_frame(epoch):
+        if epoch == 1:
+            w.explorer.set_color_by("year")  # the user picks another column while it trains
+        colours.append(w.explorer.color_combo.currentText())
+
+    w.training_frame.connect(on_frame)
+    with qtbot.waitSignal(panel.training_finished, timeout=TRAIN_TIMEOUT_MS):
+        panel.start()
+    assert colours == ["year"] * QUICK_EPOCHS
+
+
+def test_find_neighbours_action_uses_the_searched_point(qtbot, glove_window):
+    w = glove_window
+    w.docks["neighbours"].hide()
+    row = w.embeddings.row("river")
+    w.explorer.focus_row(row)
+    w.find_neighbours_action.trigger()
+    assert w.docks["neighbours"].isVisible() and w.neighbours_panel.current_row == row
+    assert overlay(w, mw.QUERY_OVERLAY)["rows"].tolist() == [row]
+
+
+def test_command_line_movielens_train_and_colour(qtbot, ml100k):
+    """``embexplorer --movielens DIR --train 1 --color-by year``: trains, then applies the option."""
+    import argparse
+
+    from embexplorer._qt import app as gui_app
+
+    seen = {}
+
+    def close_when_trained():
+        for w in QtWidgets.QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible() and w.mf_model is not None:
+                seen["kind"] = w.embeddings.kind
+                seen["colour"] = w.explorer.color_combo.currentText()
+                w.close()
+                return
+        QtCore.QTimer.singleShot(20, close_when_trained)
+
+    QtCore.QTimer.singleShot(0, close_when_trained)
+    args = argparse.Namespace(path=None, format=None, limit=None, allow_pickle=False, screenshot=None,
+                              size="1280x800", movielens=str(ml100k), train=1, color_by="year", search=None,
+                              select=None, neighbours=None, analogy=None, dock=None)
+    assert gui_app.run_gui(args) == 0
+    assert seen == {"kind": "item", "colour": "year"}

@@ -1089,7 +1089,12 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.embeddings = emb
         self._resize_selection(emb.n)
+        colour = self.explorer.color_combo.currentText()
         self.explorer.set_data(emb, xy, "movie factors: PC1 (aligned)", "PC2 (aligned)", keep_view=not first)
+        if not first and colour != self.explorer.color_combo.currentText():
+            # A new frame is a new set to the explorer: keep the colouring the user chose.
+            self.explorer.finish_setup()
+            self.explorer.set_color_by(colour if colour in emb.metadata else None)
         if first:
             self._update_title()
             self.embeddings_changed.emit(emb)
