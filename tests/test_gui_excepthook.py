@@ -210,3 +210,20 @@ def test_cancelled_is_not_an_error_and_ctrl_c_keeps_its_meaning(qtbot, hook, mon
     monkeypatch.setattr(hook, "_previous", (lambda *a: passed_on.append(a[0]), hook._previous[1]))
     hook.handle(KeyboardInterrupt, KeyboardInterrupt(), None)
     assert passed_on == [KeyboardInterrupt] and hook.errors_seen == 0
+
+
+def test_failing_dialog_does_not_loop(qtbot, hook, monkeypatch, capsys):
+    """If showing the dialog itself fails, the error is printed once, not fed back into the hook."""
+    def broken(*_args):
+        raise RuntimeError("no dialog today")
+
+    monkeypatch.setattr(hook, "_show", broken)
+
+    def _on_timeout():
+        raise Boom("first")
+
+    QtCore.QTimer.singleShot(0, _on_timeout)
+    qtbot.waitUntil(lambda: hook.errors_seen == 1, timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert hook.errors_seen == 1
+    assert "no dialog today" in capsys.readouterr().err

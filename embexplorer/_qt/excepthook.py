@@ -152,6 +152,13 @@ class ExceptionHook(QtCore.QObject):
     # ------------------------------------------------------------ dialog (UI thread)
     @QtCore.Slot(str, str, str)
     def _on_report(self, short: str, details: str, logged: str) -> None:
+        try:
+            self._show(short, details, logged)
+        except Exception:  # noqa: BLE001 -- an error here would come straight back to this hook: no loop
+            self.current_dialog = None
+            traceback.print_exc()
+
+    def _show(self, short: str, details: str, logged: str) -> None:
         now = time.monotonic()
         if self.current_dialog is not None or now - self._last_dialog_at < DIALOG_MIN_INTERVAL_S:
             self._suppressed += 1
