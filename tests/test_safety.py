@@ -194,8 +194,6 @@ ALLOWED_NON_ATOMIC = {
     # download_file IS the temp-file-then-rename pattern: it streams into a mkstemp file beside the
     # target, verifies size and hash, then os.replace()s it (atomic_write cannot verify before renaming).
     ("download.py", "os.fdopen"),
-    # Writes to sys.stdout (a JSON summary on the command line), not to a file.
-    ("train_w2v.py", "json.dump"),
 }
 
 
