@@ -377,3 +377,21 @@ def test_command_line_movielens_train_and_colour(qtbot, ml100k):
                               select=None, neighbours=None, analogy=None, dock=None)
     assert gui_app.run_gui(args) == 0
     assert seen == {"kind": "item", "colour": "year"}
+
+
+def test_a_new_set_of_the_same_size_starts_clean(qtbot, glove_window, tmp_path):
+    """Rows of the old set mean nothing in the new one: selection, search ring and overlays go."""
+    w = glove_window
+    emb = w.embeddings
+    w.selection.replace([1, 2, 3])
+    w.explorer.focus_row(5)
+    w.neighbours_panel.query_label("france")
+    assert w.scatter.overlay_names
+    copy = tmp_path / "renamed.txt"
+    with open(copy, "w", encoding="utf-8") as fh:
+        for i, row in enumerate(emb.vectors[::-1]):
+            fh.write(f"x{i} " + " ".join(f"{v:.5f}" for v in row) + "\n")
+    with qtbot.waitSignal(w.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
+        w.open_file(copy)
+    assert w.embeddings.n == emb.n and w.embeddings.labels[0] == "x0"
+    assert w.selection.count == 0 and w.scatter.focus_row == -1 and w.scatter.overlay_names == []

@@ -841,7 +841,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._set_title = title
         self._frames = None
         self._frame_epoch = 0
-        self._clear_overlays()
+        self._forget_view_state()
         self._set_axis_items(pca)
         self._central.setCurrentWidget(self.explorer)
         self.zoom_fit_action.setEnabled(True)
@@ -890,6 +890,12 @@ class MainWindow(QtWidgets.QMainWindow):
             f"pyqtgraph {pyqtgraph.__version__} · numpy {np.__version__}</p>")
 
     # ------------------------------------------------------------ overlays
+    def _forget_view_state(self) -> None:
+        """A different set is coming: rows of the old one mean nothing (same size or not)."""
+        self._clear_overlays()
+        self.selection.clear()
+        self.scatter.set_focus_row(-1, center=False)
+
     def _clear_overlays(self) -> None:
         self._nb_rows = np.zeros(0, dtype=np.int64)
         self._nb_vector = None
@@ -1080,7 +1086,7 @@ class MainWindow(QtWidgets.QMainWindow):
             # The movies replace whatever was shown: panels and overlays follow once, per-epoch
             # updates only move the points (same rows, same order: most-rated first).
             self._forget_model()
-            self._clear_overlays()
+            self._forget_view_state()
             self.embeddings, self.pca, self.current_path = emb, None, None
             self._set_title = f"training on {Path(snapshot.info.get('source', '') or 'ratings').name}"
             self._set_axis_items(None)
