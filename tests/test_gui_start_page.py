@@ -1,0 +1,121 @@
+"""Start page: every card and button emits its signal; downloaded datasets are marked; layout reflows."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore
+
+from embexplorer._qt.start_page import (
+    DEMOS,
+    GENSIM_MODELS,
+    MAX_RECENT_SHOWN,
+    MOVIELENS_NAME,
+    StartPage,
+    format_size,
+)
+from embexplorer.core import gensim_data
+from embexplorer.core.download import DATASETS
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def page(qtbot, tmp_path):
+    recent = tmp_path / "vectors.txt"
+    recent.write_text("2 2\na 1 2\nb 3 4\n", encoding="utf-8")
+    p = StartPage([str(recent), str(tmp_path / "gone.bin")], gensim_dir=tmp_path / "gensim-data",
+                  movielens_dir=tmp_path / "movielens")
+    qtbot.addWidget(p)
+    p.resize(1200, 800)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def test_recent_files_emit_open_requested(qtbot, page, tmp_path):
+    assert len(page.recent_buttons) == 2
+    with qtbot.waitSignal(page.open_requested) as blocker:
+        qtbot.mouseClick(page.recent_buttons[0], LEFT)
+    assert blocker.args == [str(tmp_path / "vectors.txt")]
+    assert page.recent_buttons[1].badge_label.text() == "missing"
+    # keyboard works too
+    page.recent_buttons[1].setFocus()
+    with qtbot.waitSignal(page.open_requested) as blocker:
+        qtbot.keyClick(page.recent_buttons[1], QtCore.Qt.Key.Key_Return)
+    assert blocker.args == [str(tmp_path / "gone.bin")]
+
+
+def test_recent_list_is_capped_and_replaceable(page):
+    page.set_recent_files([f"/data/f{i}.txt" for i in range(MAX_RECENT_SHOWN + 5)])
+    titles = [b.title_label.text() for b in page.recent_buttons]
+    assert titles == [f"f{i}.txt" for i in range(MAX_RECENT_SHOWN)]
+    page.set_recent_files([])
+    assert page.recent_buttons == []
+
+
+def test_open_button_emits_dialog_request(qtbot, page):
+    with qtbot.waitSignal(page.open_dialog_requested):
+        qtbot.mouseClick(page.open_button, LEFT)
+
+
+def test_dataset_cards_emit_download_requested_with_sizes(qtbot, page):
+    assert list(page.dataset_cards) == [MOVIELENS_NAME, *GENSIM_MODELS]
+    for name, card in page.dataset_cards.items():
+        with qtbot.waitSignal(page.download_requested) as blocker:
+            qtbot.mouseClick(card, LEFT)
+        assert blocker.args == [name]
+    glove = page.dataset_cards["glove-wiki-gigaword-50"]
+    assert format_size(gensim_data.MODELS["glove-wiki-gigaword-50"].size) == "66 MB"
+    assert "66 MB" in glove.badge_label.text() and "downloaded" not in glove.badge_label.text()
+    assert "4.7 MB" in page.dataset_cards[MOVIELENS_NAME].badge_label.text()
+
+
+def test_demo_cards_emit_demo_requested(qtbot, page):
+    assert set(page.demo_cards) == set(DEMOS) == {"genres", "wiki"}
+    for name, card in page.demo_cards.items():
+        assert card.caption_label.text() and card.isVisible()
+        with qtbot.waitSignal(page.demo_requested) as blocker:
+            qtbot.mouseClick(card, LEFT)
+        assert blocker.args == [name]
+
+
+def test_downloaded_models_are_marked(page, tmp_path):
+    spec = gensim_data.MODELS["glove-wiki-gigaword-50"]
+    folder = tmp_path / "gensim-data" / spec.name
+    folder.mkdir(parents=True)
+    # a copy of the right size counts as downloaded (cheap check); a wrong size does not
+    path = folder / spec.filename
+    with open(path, "wb") as fh:
+        fh.truncate(spec.size)  # sparse file of the published size
+    ml = DATASETS[MOVIELENS_NAME]
+    (tmp_path / "movielens").mkdir()
+    with open(tmp_path / "movielens" / ml.filename, "wb") as fh:
+        fh.truncate(ml.size - 1)
+    page.refresh_downloads()
+    assert "downloaded" in page.dataset_cards["glove-wiki-gigaword-50"].badge_label.text()
+    assert "downloaded" not in page.dataset_cards[MOVIELENS_NAME].badge_label.text()
+    assert "downloaded" not in page.dataset_cards["glove-wiki-gigaword-100"].badge_label.text()
+    page.set_item_status("glove-wiki-gigaword-100", "downloading 12%")
+    assert page.dataset_cards["glove-wiki-gigaword-100"].badge_label.text() == "downloading 12%"
+    page.set_item_status("glove-wiki-gigaword-100", None)
+    assert "MB" in page.dataset_cards["glove-wiki-gigaword-100"].badge_label.text()
+
+
+def test_message_banner(page):
+    assert page.message.isHidden()
+    page.show_message("Loading glove…")
+    assert not page.message.isHidden() and page.message.text() == "Loading glove…"
+    page.show_message(None)
+    assert page.message.isHidden()
+
+
+def test_columns_reflow_for_narrow_windows(qtbot, page):
+    assert page._n_columns == 3
+    page.resize(700, 600)
+    qtbot.waitUntil(lambda: page._n_columns == 2)
+    page.resize(480, 600)
+    qtbot.waitUntil(lambda: page._n_columns == 1)
+    # no horizontal scrolling needed in one column (once the layout has been redone)
+    qtbot.waitUntil(lambda: page.widget().minimumSizeHint().width() <= page.viewport().width())
+    page.resize(1200, 800)
+    qtbot.waitUntil(lambda: page._n_columns == 3)
