@@ -395,3 +395,15 @@ def test_a_new_set_of_the_same_size_starts_clean(qtbot, glove_window, tmp_path):
         w.open_file(copy)
     assert w.embeddings.n == emb.n and w.embeddings.labels[0] == "x0"
     assert w.selection.count == 0 and w.scatter.focus_row == -1 and w.scatter.overlay_names == []
+
+
+def test_dark_theme_reaches_the_docks(glove_window):
+    w = glove_window
+    role = QtGui.QPalette.ColorRole.Window
+    light = w.docks["neighbours"].palette().color(role).lightness()
+    w.explorer.dark_action.trigger()
+    assert w.scatter.theme == "dark"
+    for d in w.docks.values():
+        assert d.palette().color(role).lightness() < light - 100
+    w.explorer.dark_action.trigger()
+    assert w.docks["neighbours"].palette().color(role).lightness() == light

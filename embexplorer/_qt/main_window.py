@@ -473,6 +473,7 @@ class MainWindow(QtWidgets.QMainWindow):
                          QtCore.Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["points"]], [RIGHT_DOCK_WIDTH], QtCore.Qt.Orientation.Horizontal)
 
+        self.explorer.dark_action.toggled.connect(self._on_dark_toggled)
         self.embeddings_changed.connect(self.neighbours_panel.set_embeddings)
         self.embeddings_changed.connect(self.analogy_panel.set_embeddings)
         self.neighbours_panel.rows_highlighted.connect(self._on_neighbour_rows)
@@ -483,6 +484,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training_panel.epoch_finished.connect(self._on_epoch_finished)
         self.training_panel.training_finished.connect(self._on_training_finished)
         self.user_panel.highlight_changed.connect(self._on_user_highlight)
+
+    def _on_dark_toggled(self, on: bool) -> None:
+        # The explorer darkens itself; the rest of the window follows so it reads as one.
+        palette = self.explorer.palette() if on else QtWidgets.QApplication.palette()
+        self.setPalette(palette)
+        for d in self.docks.values():
+            d.setAutoFillBackground(on)
 
     def dock(self, name: str) -> QtWidgets.QDockWidget:
         """The dock called ``name`` (``points``, ``neighbours``, ``analogy``, ``recommender``, ``user``;
