@@ -260,6 +260,11 @@ def test_training_updates_the_movie_scatter_each_epoch(qtbot, window, ml100k):
     assert emb.kind == "item" and emb.n == mw.MOVIE_TOP_N and w.pca is not None
     np.testing.assert_array_equal(emb.vectors, model.item_factors[model.most_rated(mw.MOVIE_TOP_N)])
     assert w.explorer.color_combo.currentText() == "genre" and w.x_combo.isEnabled()
+    # No mirror image when the finished model replaces the last frame: same side on both axes.
+    last = frames[-1][1].astype(np.float64)
+    final = w.scatter.xy.astype(np.float64)
+    assert (np.sum(last * final, axis=0) > 0).all()
+    np.testing.assert_allclose(w.pca.transform(emb.vectors), w.pca.coords, atol=1e-4)
     assert w.mf_model is model and w.user_panel.model is model
     # The User dock's first user drawn on the plot: rated movies by rating, recommendations, the arrow.
     items, _ = model.seen(0)
@@ -407,3 +412,17 @@ def test_dark_theme_reaches_the_docks(glove_window):
         assert d.palette().color(role).lightness() < light - 100
     w.explorer.dark_action.trigger()
     assert w.docks["neighbours"].palette().color(role).lightness() == light
+
+
+def test_final_projection_takes_the_signs_of_the_last_frame(glove_path):
+    from embexplorer.core.formats import load
+    from embexplorer.core.pca import fit_pca
+
+    emb = load(glove_path)
+    pca = fit_pca(emb.vectors, 4)
+    previous = pca.coords[:, :2] * np.array([-1.0, 1.0])  # the live frame had PC1 mirrored
+    matched = mw._signs_matching(pca, previous)
+    np.testing.assert_array_equal(matched.coords[:, 0], -pca.coords[:, 0])
+    np.testing.assert_array_equal(matched.coords[:, 1:], pca.coords[:, 1:])
+    np.testing.assert_allclose(matched.transform(emb.vectors[:50]), matched.coords[:50], atol=1e-4)
+    assert mw._signs_matching(pca, pca.coords[:, :2]) is pca

@@ -1121,6 +1121,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         emb = model.item_embeddings(MOVIE_TOP_N)
         pca = fit_pca(emb.vectors, n_components=min(MAX_COMPONENTS, emb.dims, emb.n))
+        if self._frames is not None and self._frames.previous is not None:
+            pca = _signs_matching(pca, self._frames.previous)
         source = Path(model.info.get("source", "") or "ratings").name
         epochs = len(model.history)
         self.set_embeddings(emb, pca, None, title=f"MF model, {source}, {epochs} epoch(s)")
@@ -1247,6 +1249,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.shutdown_tasks(CLOSE_TIMEOUT_S)
         self.save_layout()
         super().closeEvent(event)
+
+
+def _signs_matching(pca, previous_xy: np.ndarray):
+    """``pca`` with PC1 / PC2 flipped where that brings them closer to the last live frame.
+
+    The finished model's PCA replaces the last training frame; matching the signs keeps the
+    picture from mirroring at that moment (axes stay principal components).
+    """
+    import dataclasses
+
+    coords = pca.coords
+    if previous_xy.shape[0] != coords.shape[0] or coords.shape[1] < 2:
+        return pca
+    signs = np.ones(pca.n_components, dtype=np.float32)
+    for i in range(2):
+        if float(np.dot(coords[:, i].astype(np.float64), previous_xy[:, i])) < 0:
+            signs[i] = -1.0
+    if (signs > 0).all():
+        return pca
+    return dataclasses.replace(pca, components=np.ascontiguousarray(pca.components * signs[:, None]),
+                               coords=np.ascontiguousarray(coords * signs[None, :]))
 
 
 def _zoom_fit_icon(palette: QtGui.QPalette) -> QtGui.QIcon:
