@@ -36,18 +36,12 @@ def test_genres_demo_frames_and_probe(qtbot):
     assert TRUE_GENRE_COLUMN not in model.item_embeddings().metadata
     assert demo.model is model and len(model.history) == GENRES_DEMO_EPOCHS
     assert "chance" in demo.caption(last[2], last[3]) and PROBE_FOLDS >= 2
-
-
-def test_frames_are_aligned_not_flipped(qtbot):
-    """Consecutive late frames barely move (Procrustes alignment), unlike an unaligned PCA could."""
-    demo = GenresDemo()
-    frames = []
-    demo.frame_ready.connect(lambda emb, xy, probe, epoch: frames.append(xy))
-    with qtbot.waitSignal(demo.finished, timeout=TIMEOUT_MS):
-        demo.start()
-    a, b = frames[-2], frames[-1]
-    spread = float(np.linalg.norm(b - b.mean(0)))
-    assert float(np.linalg.norm(a - b)) < 0.2 * spread
+    # each frame is scaled to unit RMS radius, so a view fitted to the first keeps later ones in sight
+    rms = [float(np.sqrt(np.mean(np.sum(f[1].astype(np.float64) ** 2, axis=1)))) for f in frames]
+    np.testing.assert_allclose(rms, 1.0, rtol=1e-5)
+    # and aligned: consecutive late frames barely move (an unaligned PCA may flip or turn)
+    a, b = frames[-2][1], frames[-1][1]
+    assert float(np.linalg.norm(a - b)) < 0.2 * float(np.linalg.norm(b - b.mean(0)))
 
 
 def test_stop_keeps_last_complete_epoch(qtbot):
@@ -79,3 +73,26 @@ def test_stop_before_first_epoch_finishes_with_none(qtbot):
         demo.start()
         demo.stop()
     assert blocker.args == [None] and frames == [] and demo.model is None
+
+
+def test_frames_drive_the_explorer_coloured_by_true_genre(qtbot):
+    """The wiring of the module docstring: each frame goes to ExplorerWidget.set_data."""
+    from embexplorer._qt.explorer import ExplorerWidget
+
+    explorer = ExplorerWidget()
+    qtbot.addWidget(explorer)
+    demo = GenresDemo()
+    epochs = []
+
+    def on_frame(emb, xy, probe, epoch):
+        explorer.set_data(emb, xy, "movie factors: PC1 (aligned)", "PC2 (aligned)", keep_view=epoch > 1)
+        explorer.finish_setup()
+        epochs.append(epoch)
+
+    demo.frame_ready.connect(on_frame)
+    with qtbot.waitSignal(demo.finished, timeout=TIMEOUT_MS):
+        demo.start()
+    assert epochs == list(range(1, GENRES_DEMO_EPOCHS + 1))
+    assert explorer.color_combo.currentText() == TRUE_GENRE_COLUMN
+    assert explorer.embeddings.n == len(demo.true_genres)
+

@@ -6,7 +6,8 @@ synthetic ratings of :func:`embexplorer.core.demos.genres_learned_ratings`
 epoch it emits :attr:`GenresDemo.frame_ready` with the movie vectors as an
 :class:`~embexplorer.core.embeddings.EmbeddingSet` (metadata column
 ``"true genre"``, categorical), their 2-D PCA coordinates aligned to the
-previous frame (orthogonal Procrustes, so the points glide) and the linear
+previous frame (orthogonal Procrustes, so the points glide; scaled to unit
+RMS radius, so a fixed view keeps them on screen) and the linear
 probe score (how well the vectors predict the hidden genre; compare with
 :attr:`GenresDemo.chance`).  All of that is computed on the worker thread; the
 UI thread only draws.
@@ -19,10 +20,8 @@ Wiring (main window)::
     self.genres_demo.start()
 
     def _on_demo_frame(self, emb, xy, probe, epoch):
-        first = epoch == 1
-        self.explorer.set_data(emb, xy, "movie factors: PC1 (aligned)", "PC2 (aligned)", keep_view=not first)
-        if first:
-            self.explorer.set_color_by(TRUE_GENRE_COLUMN)
+        # coloured by "true genre" by default (the first categorical column)
+        self.explorer.set_data(emb, xy, *FRAME_AXES, keep_view=epoch > 1)
         self.statusBar().showMessage(self.genres_demo.caption(probe, epoch))
 """
 
@@ -46,6 +45,8 @@ from embexplorer.core.progress import TaskControl
 GENRES_TASK = "demo-genres"
 #: Metadata column holding each movie's hidden genre (colour the scatter by it).
 TRUE_GENRE_COLUMN = "true genre"
+#: Axis titles of the frames (PCA, aligned to the previous frame, scaled to unit RMS radius).
+FRAME_AXES = ("movie factors: PC1 (aligned, scaled)", "PC2 (aligned, scaled)")
 #: Seed of the generated ratings.
 DEMO_SEED = 0
 
@@ -71,14 +72,29 @@ class _StopControl(TaskControl):
             self._parent.progress(fraction, message, force=force)
 
 
+def unit_rms(xy: np.ndarray) -> np.ndarray:
+    """``xy`` scaled (uniformly) to a root-mean-square distance of 1 from the origin.
+
+    Vectors grow while a model trains; scaling each frame keeps the points on screen with a fixed
+    view, and only their arrangement changes.
+    """
+    xy = np.asarray(xy, dtype=np.float32)
+    rms = float(np.sqrt(np.mean(np.sum(xy.astype(np.float64) ** 2, axis=1)))) if len(xy) else 0.0
+    out = xy / rms if rms > 0 and np.isfinite(rms) else xy.copy()
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
 def demo_frame(model, true_genres: list[str], frames, seed: int = DEMO_SEED):
-    """The movie set of ``model`` with its true genres, aligned 2-D coordinates and probe score.
+    """The movie set of ``model`` with its true genres, aligned and scaled 2-D coordinates, probe score.
 
     ``frames`` is a :class:`~embexplorer.core.mf.MovieFrames` carried from epoch to epoch.
     """
     emb, xy = frames.update(model)
-    meta = dict(emb.metadata)
-    meta[TRUE_GENRE_COLUMN] = MetadataColumn.categorical(TRUE_GENRE_COLUMN, list(true_genres))
+    xy = unit_rms(xy)
+    # "true genre" first: the explorer colours by the first small categorical column.  The model's own
+    # "genre" column holds the same values (the demo's ratings carry their genre flags), so it goes.
+    meta = {TRUE_GENRE_COLUMN: MetadataColumn.categorical(TRUE_GENRE_COLUMN, list(true_genres))}
+    meta.update((k, v) for k, v in emb.metadata.items() if k != "genre")
     emb = EmbeddingSet(emb.labels, emb.vectors, meta, kind="item", source="demo: Genres, learned",
                        format="mf")
     probe = linear_probe_score(emb.vectors, true_genres, seed=seed)

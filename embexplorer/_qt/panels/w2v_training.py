@@ -29,8 +29,7 @@ Wiring (main window)::
 
     def _on_w2v_epoch(self, report):
         emb, xy = self.w2v_frames.update(report)
-        self.explorer.set_data(emb, xy, "word vectors: PC1 (aligned)", "PC2 (aligned)",
-                               keep_view=report.epoch > 1)
+        self.explorer.set_data(emb, xy, *FRAME_AXES, keep_view=report.epoch > 1)
 
     def _on_w2v_finished(self, emb):
         pca = fit_pca(emb.vectors, n_components=min(MAX_COMPONENTS, emb.dims, emb.n))
@@ -47,6 +46,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from embexplorer._qt.demos import unit_rms
 from embexplorer._qt.workers import TaskRunner, WorkerControl
 from embexplorer.core.demos import (
     WIKI_DEMO_NOTE,
@@ -72,6 +72,8 @@ PROGRESS_STEPS = 1000
 #: Curve pens.
 LOSS_PEN = pg.mkPen((31, 119, 180), width=2)
 ACCURACY_PEN = pg.mkPen((44, 160, 44), width=2)
+#: Axis titles of the live frames (see :class:`WordFrames`).
+FRAME_AXES = ("word vectors: PC1 (aligned, scaled)", "PC2 (aligned, scaled)")
 #: Model offered by the demo's "Get GloVe…" button.
 GLOVE_NAME = "glove-wiki-gigaword-50"
 #: Shown in the corpus field while the demo corpus is in use.
@@ -108,7 +110,8 @@ class WordFrames:
     :meth:`update` takes an :class:`~embexplorer.core.w2v.EpochReport` and returns
     an :class:`EmbeddingSet` of its frame words (metadata ``rank``) and their
     ``(n, 2)`` float32 coordinates, turned (orthogonal Procrustes) to match the
-    previous frame so words drift into place instead of flipping.
+    previous frame so words drift into place instead of flipping, and scaled to
+    unit RMS radius so a fixed view keeps them on screen while vectors grow.
     """
 
     def __init__(self) -> None:
@@ -128,7 +131,8 @@ class WordFrames:
             kind="word", source=f"word2vec, epoch {report.epoch}")
         xy = np.ascontiguousarray(fit_pca(emb.vectors, 2).coords[:, :2], dtype=np.float32)
         if self.previous is not None and self.previous.shape == xy.shape:
-            xy = np.ascontiguousarray(align_frame(self.previous, xy), dtype=np.float32)
+            xy = align_frame(self.previous, xy)
+        xy = unit_rms(xy)
         self.previous = xy
         return emb, xy
 
@@ -378,6 +382,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
             self._fail(str(err))
             return False
         self.set_corpus_object(corpus, DEMO_CORPUS_TEXT)
+        self.corpus_edit.setCursorPosition(0)
         questions = analogy_questions_path()
         self.set_analogy_path(questions if questions.is_file() else None)
         self.note.setText(WIKI_DEMO_NOTE)
