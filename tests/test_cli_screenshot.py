@@ -124,6 +124,7 @@ def test_screenshot_with_analogy_and_neighbours_panels(tmp_path, glove_path):
     ("--color-by", "genre", "no metadata column 'genre'"),
     ("--analogy", "man,king", "expected three labels"),
     ("--dock", "nope", "no panel called 'nope'"),
+    ("--train", "2", "needs --movielens"),
 ])
 def test_screenshot_option_errors_exit_2(tmp_path, glove_path, option, value, reason):
     out = tmp_path / "never.png"

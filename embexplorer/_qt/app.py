@@ -1,4 +1,13 @@
-"""GUI entry point: ``embexplorer [PATH]`` and ``embexplorer --screenshot OUT.png [PATH]``."""
+"""GUI entry point: ``embexplorer [PATH]`` and ``embexplorer --screenshot OUT.png [PATH]``.
+
+Both take the view options ``--search LABEL``, ``--select A,B``, ``--color-by COLUMN``,
+``--neighbours LABEL``, ``--analogy A,B,C`` (a is to b as c is to ?), ``--dock NAME`` and
+``--movielens DATA [--train EPOCHS]``; a screenshot waits until all of it is drawn, e.g.::
+
+    embexplorer --screenshot king.png glove.txt --search king --select queen,prince
+    embexplorer --screenshot analogy.png glove.txt --analogy man,king,woman
+    embexplorer --screenshot movies.png --movielens ml-100k --train 5 --dock user
+"""
 
 from __future__ import annotations
 
@@ -113,7 +122,8 @@ def run_gui(args) -> int:
     Parameters
     ----------
     args : argparse.Namespace
-        ``path``, ``format``, ``limit``, ``allow_pickle``, ``screenshot``, ``size``.
+        ``path``, ``format``, ``limit``, ``allow_pickle``, ``screenshot``, ``size`` and the view
+        options (see the module docstring; absent ones count as not given).
 
     Returns
     -------
@@ -233,8 +243,20 @@ def apply_view_options(window, args) -> None:
     window.scatter.relayout_labels()
 
 
+def _check_data_options(args) -> None:
+    """``--train`` needs ``--movielens``; a screenshot shows one set: PATH or ``--movielens``."""
+    if getattr(args, "train", None) is not None:
+        if not getattr(args, "movielens", None):
+            raise DataError("needs --movielens DATA (the ratings to train on)", "--train")
+        if args.train < 1:
+            raise DataError(f"expected a number of epochs of at least 1, got {args.train}", "--train")
+    if getattr(args, "movielens", None) and args.path:
+        raise DataError("give an embedding file or --movielens, not both", "--movielens")
+
+
 def _run_screenshot(args) -> int:
     size = parse_size(getattr(args, "size", None) or "1280x800")
+    _check_data_options(args)
     out = Path(args.screenshot)
     if out.suffix.lower() != ".png":
         raise DataError("--screenshot writes PNG; give a file name ending in .png", out)
