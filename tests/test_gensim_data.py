@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import http.server
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from embexplorer.core.gensim_data import GensimModel
 from embexplorer.core.progress import Cancelled, TaskControl
 
 N_WORDS, DIMS = 400, 20
+#: Bytes per write of a slow response.
+SLOW_CHUNK = 8192
 
 
 def _w2v_gz(seed: int = 0) -> bytes:
@@ -32,6 +35,7 @@ class _Server:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.truncate_next = 0      # responses still to cut off half-way
+        self.slow = 0.0             # seconds to wait between SLOW_CHUNK-byte writes (0: all at once)
         self.requests: list[str] = []
         outer = self
 
@@ -51,7 +55,16 @@ class _Server:
                     self.wfile.flush()
                     self.close_connection = True
                     return
-                self.wfile.write(data)
+                if not outer.slow:
+                    self.wfile.write(data)
+                    return
+                for i in range(0, len(data), SLOW_CHUNK):
+                    try:
+                        self.wfile.write(data[i:i + SLOW_CHUNK])
+                        self.wfile.flush()
+                    except OSError:  # the client gave up (cancel)
+                        return
+                    time.sleep(outer.slow)
 
             def log_message(self, *args):
                 pass

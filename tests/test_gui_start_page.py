@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pytest
 from PySide6 import QtCore
 
@@ -10,13 +13,15 @@ from embexplorer._qt.start_page import (
     GENSIM_MODELS,
     MAX_RECENT_SHOWN,
     MOVIELENS_NAME,
+    DatasetDownloader,
     StartPage,
     format_size,
 )
-from embexplorer.core import gensim_data
+from embexplorer.core import formats, gensim_data
 from embexplorer.core.download import DATASETS
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
+TIMEOUT_MS = 30_000
 
 
 @pytest.fixture
@@ -119,3 +124,76 @@ def test_columns_reflow_for_narrow_windows(qtbot, page):
     qtbot.waitUntil(lambda: page.widget().minimumSizeHint().width() <= page.viewport().width())
     page.resize(1200, 800)
     qtbot.waitUntil(lambda: page._n_columns == 3)
+
+
+# -- the download flow: cards -> DatasetDownloader -> local HTTP server ------------------------------------
+
+@pytest.fixture
+def server():
+    from tests.test_gensim_data import _Server
+
+    s = _Server()
+    yield s
+    s.close()
+
+
+def _served_glove(monkeypatch, server, seed=0, repeat=1):
+    """Serve test vectors under the name glove-wiki-gigaword-50 (published size/MD5 swapped for theirs)."""
+    from tests.test_gensim_data import _w2v_gz
+
+    data = _w2v_gz(seed) * repeat
+    name = "glove-wiki-gigaword-50"
+    spec = gensim_data.GensimModel(name, "test vectors", len(data), hashlib.md5(data).hexdigest(), dims=20)
+    monkeypatch.setitem(gensim_data.MODELS, name, spec)
+    server.files[f"/mirror/{name}/{name}.gz"] = data
+    return spec, data
+
+
+def test_card_click_downloads_verifies_and_marks(qtbot, page, server, monkeypatch, tmp_path):
+    spec, data = _served_glove(monkeypatch, server)
+    downloader = DatasetDownloader(gensim_dir=tmp_path / "gensim-data", gensim_base_url=server.base)
+    downloader.attach(page)
+    with qtbot.waitSignal(downloader.downloaded, timeout=TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(page.dataset_cards[spec.name], LEFT)
+    name, path, fmt = blocker.args
+    assert name == spec.name and fmt == "word2vec"
+    assert Path(path) == tmp_path / "gensim-data" / spec.name / f"{spec.name}.gz"
+    assert Path(path).read_bytes() == data
+    assert "downloaded" in page.dataset_cards[spec.name].badge_label.text() and not page.is_busy(spec.name)
+    assert formats.load(path, format=fmt, use_cache=False).dims == 20
+    # a second click uses the verified copy: no request reaches the server
+    n = len(server.requests)
+    with qtbot.waitSignal(downloader.downloaded, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(page.dataset_cards[spec.name], LEFT)
+    assert len(server.requests) == n
+
+
+def test_clicking_a_running_download_cancels_it(qtbot, page, server, monkeypatch, tmp_path):
+    spec, _ = _served_glove(monkeypatch, server, repeat=16)  # ~600 KB in 8 KB steps: seconds
+    server.slow = 0.03
+    downloader = DatasetDownloader(gensim_dir=tmp_path / "gensim-data", gensim_base_url=server.base)
+    downloader.attach(page)
+    progress = []
+    downloader.progress.connect(lambda n, f, m: progress.append(f))
+    card = page.dataset_cards[spec.name]
+    qtbot.mouseClick(card, LEFT)
+    qtbot.waitUntil(lambda: any(f > 0 for f in progress), timeout=TIMEOUT_MS)
+    assert page.is_busy(spec.name) and "cancel" in card.badge_label.text()
+    with qtbot.waitSignal(downloader.cancelled, timeout=TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(card, LEFT)
+    assert blocker.args == [spec.name]
+    assert not page.is_busy(spec.name) and "downloaded" not in card.badge_label.text()
+    assert downloader.runner.wait(10.0)
+    assert not (tmp_path / "gensim-data" / spec.name).exists()
+    assert [p for p in (tmp_path / "gensim-data").rglob("*") if p.is_file()] == []
+
+
+def test_failed_download_reports_one_line(qtbot, page, server, monkeypatch, tmp_path):
+    spec, data = _served_glove(monkeypatch, server)
+    server.files[f"/mirror/{spec.name}/{spec.name}.gz"] = data[::-1]  # same size, wrong bytes
+    downloader = DatasetDownloader(gensim_dir=tmp_path / "gensim-data", gensim_base_url=server.base)
+    downloader.attach(page)
+    with qtbot.waitSignal(downloader.failed, timeout=TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(page.dataset_cards[spec.name], LEFT)
+    assert blocker.args[0] == spec.name and "checksum" in blocker.args[1] and "\n" not in blocker.args[1]
+    assert not page.is_busy(spec.name)

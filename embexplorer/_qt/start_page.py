@@ -14,6 +14,13 @@ the window does the work (open, download, run a demo):
     window opens the cached copy without a network).
 ``demo_requested(str name)``
     ``"genres"`` or ``"wiki"`` (the names of ``embexplorer --demo``).
+``download_cancel_requested(str name)``
+    A card whose download is running (:meth:`StartPage.set_item_status`) was clicked.
+
+:class:`DatasetDownloader` runs the downloads (verified, into the app cache for
+MovieLens and gensim's data folder for word vectors) on the window's
+:class:`~embexplorer._qt.workers.TaskRunner`, shows progress on the cards and
+turns a click on a running card into Cancel.
 
 Wiring (main window)::
 
@@ -22,12 +29,20 @@ Wiring (main window)::
     self._central.setCurrentWidget(self.start_page)
     self.start_page.open_requested.connect(self.open_file)
     self.start_page.open_dialog_requested.connect(self._on_open_triggered)
-    self.start_page.download_requested.connect(self._on_download_requested)
     self.start_page.demo_requested.connect(self._on_demo_requested)
+    self.downloader = DatasetDownloader(self.runner, self)
+    self.downloader.attach(self.start_page)       # cards -> start/cancel, progress -> card badges
+    self.downloader.downloaded.connect(self._on_dataset_downloaded)
+    self.downloader.failed.connect(lambda name, msg: self.start_page.show_message(f"{name}: {msg}"))
+
+    def _on_dataset_downloaded(self, name, path, fmt):
+        if fmt == MOVIELENS_FORMAT:
+            self.open_movielens(path)       # then Train in the Recommender dock
+        else:
+            self.open_file(path, format=fmt)  # word vectors: formats.load reads the .gz
     # keep it current: after _remember_recent / Clear Recent
     self.start_page.set_recent_files(self.recent_files())
-    # during a download or load: self.start_page.set_item_status(name, "downloading 12.3 of 66.0 MB")
-    # and self.start_page.show_message("Loading glove…"); afterwards refresh_downloads()
+    # while a file loads: self.start_page.show_message("Loading glove…"); show_message(None) after
 """
 
 from __future__ import annotations
@@ -37,10 +52,15 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from embexplorer._qt.workers import TaskRunner
 from embexplorer.core import gensim_data
 from embexplorer.core.demos import GENRES_DEMO_NOTE, WIKI_DEMO_NOTE
 from embexplorer.core.download import DATASETS as MOVIELENS_DATASETS
 
+#: ``downloaded`` signal's format for MovieLens ratings (open with the window's ``open_movielens``).
+MOVIELENS_FORMAT = "movielens"
+#: Task kinds of downloads in the :class:`TaskRunner` (one per dataset).
+DOWNLOAD_TASK_PREFIX = "download:"
 #: Recent files listed at most.
 MAX_RECENT_SHOWN = 8
 #: Dataset cards: MovieLens first, then these gensim-data models.
@@ -175,6 +195,7 @@ class StartPage(QtWidgets.QScrollArea):
     open_dialog_requested = QtCore.Signal()
     download_requested = QtCore.Signal(str)
     demo_requested = QtCore.Signal(str)
+    download_cancel_requested = QtCore.Signal(str)
 
     def __init__(self, recent_files: list[str] | None = None, parent: QtWidgets.QWidget | None = None,
                  gensim_dir: str | os.PathLike | None = None,
@@ -189,6 +210,7 @@ class StartPage(QtWidgets.QScrollArea):
         self.recent_buttons: list[QtWidgets.QCommandLinkButton | Card] = []
         self.dataset_cards: dict[str, Card] = {}
         self.demo_cards: dict[str, Card] = {}
+        self._busy: set[str] = set()     # cards showing a running download
         self._build()
         self.set_recent_files(recent_files or [])
         self.refresh_downloads()
@@ -328,7 +350,7 @@ class StartPage(QtWidgets.QScrollArea):
     def _add_dataset_card(self, layout: QtWidgets.QVBoxLayout, name: str, title: str, caption: str,
                           size: int | None) -> None:
         card = Card(title, caption, format_size(size))
-        card.clicked.connect(lambda n=name: self.download_requested.emit(n))
+        card.clicked.connect(lambda n=name: self._on_dataset_clicked(n))
         card.setToolTip(f"{caption}\n\nDownload ({format_size(size)}) and open")
         self.dataset_cards[name] = card
         layout.addWidget(card)
@@ -386,10 +408,18 @@ class StartPage(QtWidgets.QScrollArea):
                 card.set_badge(f"⤓ {format_size(size)}")
 
     def set_item_status(self, name: str, text: str | None) -> None:
-        """Show ``text`` (e.g. download progress) in a dataset or demo card's badge; None restores it."""
+        """Show ``text`` (e.g. download progress) in a card's badge; None restores it.
+
+        While a dataset card shows a status, clicking it emits :attr:`download_cancel_requested`.
+        """
         card = self.dataset_cards.get(name) or self.demo_cards.get(name)
         if card is None:
             return
+        if name in self.dataset_cards:
+            if text is None:
+                self._busy.discard(name)
+            else:
+                self._busy.add(name)
         if text is None:
             if name in self.demo_cards:
                 card.set_badge("▶ run")
@@ -403,9 +433,119 @@ class StartPage(QtWidgets.QScrollArea):
         self.message.setText(text or "")
         self.message.setVisible(bool(text))
 
+    def is_busy(self, name: str) -> bool:
+        """Whether the card ``name`` shows a running download."""
+        return name in self._busy
+
     # ---------------------------------------------------------------- slots
     def _on_open_clicked(self) -> None:
         self.open_dialog_requested.emit()
+
+    def _on_dataset_clicked(self, name: str) -> None:
+        if name in self._busy:
+            self.download_cancel_requested.emit(name)
+        else:
+            self.download_requested.emit(name)
+
+
+class DatasetDownloader(QtCore.QObject):
+    """Download start-page datasets in the background: verified, cached, cancellable.
+
+    MovieLens zips go to the app cache (:func:`embexplorer.core.download.fetch`);
+    gensim-data models to gensim's data folder (:func:`embexplorer.core.gensim_data.download`).
+    A file already there (and valid) is used without a network.
+
+    Signals
+    -------
+    progress(str, float, str)
+        Name, fraction (-1 when unknown), message.
+    downloaded(str, str, str)
+        Name, local path and how to open it: :data:`MOVIELENS_FORMAT` for ratings,
+        else the :mod:`embexplorer.core.formats` name of the word vectors.
+    failed(str, str)
+        Name and a one-line reason (network, wrong checksum...).
+    cancelled(str)
+    """
+
+    progress = QtCore.Signal(str, float, str)
+    downloaded = QtCore.Signal(str, str, str)
+    failed = QtCore.Signal(str, str)
+    cancelled = QtCore.Signal(str)
+
+    def __init__(self, runner: TaskRunner | None = None, parent: QtCore.QObject | None = None,
+                 gensim_dir: str | os.PathLike | None = None, movielens_dir: str | os.PathLike | None = None,
+                 gensim_base_url: str | None = None, movielens_base_url: str | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner if runner is not None else TaskRunner(self)
+        self.gensim_dir = gensim_dir
+        self.movielens_dir = movielens_dir
+        self.gensim_base_url = gensim_base_url
+        self.movielens_base_url = movielens_base_url
+        self._page: StartPage | None = None
+
+    @staticmethod
+    def task_kind(name: str) -> str:
+        return f"{DOWNLOAD_TASK_PREFIX}{name}"
+
+    def is_running(self, name: str) -> bool:
+        return self.runner.is_running(self.task_kind(name))
+
+    def attach(self, page: StartPage) -> None:
+        """Let ``page``'s dataset cards start and cancel downloads and show their progress."""
+        self._page = page
+        page.download_requested.connect(self.start)
+        page.download_cancel_requested.connect(self.cancel)
+
+    def start(self, name: str) -> None:
+        """Fetch ``name`` (a MovieLens or gensim-data name) in the background."""
+        if name in MOVIELENS_DATASETS:
+            from embexplorer.core import download
+
+            folder, base = self.movielens_dir, self.movielens_base_url
+
+            def work(control):
+                return str(download.fetch(name, folder, base, control).path), MOVIELENS_FORMAT
+        else:
+            spec = gensim_data.resolve(name)
+            folder, base = self.gensim_dir, self.gensim_base_url
+
+            def work(control):
+                return str(gensim_data.download(spec, folder, base, control).path), spec.format
+
+        self._status(name, "starting…")
+        self.runner.start(self.task_kind(name), work,
+                          on_result=lambda r, n=name: self._on_done(n, r),
+                          on_error=lambda e, n=name: self._on_error(n, e),
+                          on_progress=lambda f, m, n=name: self._on_progress(n, f, m),
+                          on_cancelled=lambda n=name: self._on_cancelled(n))
+
+    def cancel(self, name: str) -> bool:
+        """Cancel the download of ``name``; nothing half-written is left."""
+        return self.runner.cancel(self.task_kind(name))
+
+    # ---------------------------------------------------------------- slots
+    def _status(self, name: str, text: str | None) -> None:
+        if self._page is not None:
+            self._page.set_item_status(name, text)
+
+    def _on_progress(self, name: str, fraction, message: str) -> None:
+        pct = "" if fraction is None else f"{fraction:.0%} "
+        self._status(name, f"{pct}(click to cancel)" if pct else "downloading… (click to cancel)")
+        self.progress.emit(name, -1.0 if fraction is None else float(fraction), message)
+
+    def _on_done(self, name: str, result) -> None:
+        path, fmt = result
+        self._status(name, None)
+        self.downloaded.emit(name, path, fmt)
+
+    def _on_error(self, name: str, exc: BaseException) -> None:
+        self._status(name, None)
+        reason = getattr(exc, "reason", None) or str(exc)
+        self.failed.emit(name, reason)
+
+    def _on_cancelled(self, name: str) -> None:
+        self._status(name, None)
+        self.cancelled.emit(name)
 
 
 def short_path(path: str, max_chars: int = PATH_CHARS) -> str:

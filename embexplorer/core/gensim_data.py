@@ -338,6 +338,7 @@ def download(name: str | GensimModel, directory: str | os.PathLike | None = None
             _write_loader(staging, spec)
             if spec.md5 is not None:
                 _write_record(staging / spec.filename, spec.md5.lower())
+            ensure_control(control).check()  # cancelled at the last moment: publish nothing
             try:
                 os.rename(staging, folder)
             except OSError:  # the folder appeared meanwhile (gensim, another window): replace the file
