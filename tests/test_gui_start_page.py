@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6 import QtCore
 
@@ -197,3 +198,33 @@ def test_failed_download_reports_one_line(qtbot, page, server, monkeypatch, tmp_
         qtbot.mouseClick(page.dataset_cards[spec.name], LEFT)
     assert blocker.args[0] == spec.name and "checksum" in blocker.args[1] and "\n" not in blocker.args[1]
     assert not page.is_busy(spec.name)
+
+
+def test_live_demo_preview_draws_frames_and_opens_the_demo(qtbot, page):
+    from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+
+    rng = np.random.default_rng(0)
+    genres = ["Action", "Drama", "Horror"] * 20
+    emb = EmbeddingSet([f"m{i}" for i in range(60)], rng.normal(size=(60, 4)).astype(np.float32),
+                       {"true genre": MetadataColumn.categorical("true genre", genres)}, kind="item")
+    assert page.preview_box.isHidden()
+    xy = rng.normal(size=(60, 2)).astype(np.float32)
+    page.show_demo_frame(emb, xy, 0.2, 1, chance=1 / 3)
+    assert not page.preview_box.isHidden()
+    assert "Genres, learned" in page.preview_title.text()
+    assert "20%" in page.preview_caption.text() and "33%" in page.preview_caption.text()
+    assert all(g in page.preview_legend.text() for g in ("Action", "Drama", "Horror"))
+    x, y = page.preview_points.getData()
+    np.testing.assert_allclose(np.c_[x, y], xy, rtol=1e-6)
+    brushes = {b.color().name() for b in page.preview_points.data["brush"]}
+    assert len(brushes) == 3  # one colour per genre
+    # a later, wider frame widens the view so no point leaves it
+    page.show_demo_frame(emb, xy * 3, 0.9, 2, chance=1 / 3)
+    (x0, x1), (y0, y1) = page.preview_plot.getViewBox().viewRange()
+    assert x0 <= (xy[:, 0] * 3).min() and x1 >= (xy[:, 0] * 3).max()
+    assert y0 <= (xy[:, 1] * 3).min() and y1 >= (xy[:, 1] * 3).max()
+    with qtbot.waitSignal(page.demo_requested) as blocker:
+        qtbot.mouseClick(page.preview_box, LEFT)
+    assert blocker.args == ["genres"]
+    page.clear_preview()
+    assert page.preview_box.isHidden()

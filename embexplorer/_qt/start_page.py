@@ -43,13 +43,19 @@ Wiring (main window)::
     # keep it current: after _remember_recent / Clear Recent
     self.start_page.set_recent_files(self.recent_files())
     # while a file loads: self.start_page.show_message("Loading glove…"); show_message(None) after
+    # a live preview of the genres demo on the page itself (no-args start):
+    self.genres_demo.frame_ready.connect(
+        lambda emb, xy, probe, epoch: self.start_page.show_demo_frame(emb, xy, probe, epoch,
+                                                                      self.genres_demo.chance))
 """
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.workers import TaskRunner
@@ -73,6 +79,10 @@ DEMOS = {
 }
 #: Widest the content grows (pixels); wider windows get margins.
 MAX_CONTENT_WIDTH = 1120
+#: Live demo preview: plot height (pixels), point size, padding around the first frame.
+PREVIEW_HEIGHT = 220
+PREVIEW_POINT_SIZE = 6
+PREVIEW_PADDING = 0.08
 #: Narrower pages use two columns (demos under Start), then one.
 THREE_COLUMNS_MIN_WIDTH = 980
 TWO_COLUMNS_MIN_WIDTH = 640
@@ -290,6 +300,7 @@ class StartPage(QtWidgets.QScrollArea):
             card.clicked.connect(lambda n=name: self.demo_requested.emit(n))
             self.demo_cards[name] = card
             right.addWidget(card)
+        right.addWidget(self._build_preview())
         right.addStretch(1)
 
         self._columns = []
@@ -314,6 +325,39 @@ class StartPage(QtWidgets.QScrollArea):
         layout.addSpacing(10)
         layout.addLayout(self._grid)
         layout.addStretch(1)
+
+    def _build_preview(self) -> QtWidgets.QWidget:
+        """A small live scatter of a running demo (hidden until its first frame)."""
+        import pyqtgraph as pg
+
+        box = Card("Live", "", "")
+        box.setToolTip("Open the demo in the explorer")
+        box.clicked.connect(lambda: self._on_preview_clicked(None))
+        self.preview_title = box.title_label
+        self.preview_caption = box.caption_label
+        self.preview_plot = pg.PlotWidget(background="w")
+        self.preview_plot.hideAxis("left")
+        self.preview_plot.hideAxis("bottom")
+        self.preview_plot.setMouseEnabled(False, False)
+        self.preview_plot.hideButtons()
+        self.preview_plot.setMenuEnabled(False)
+        self.preview_plot.setFixedHeight(PREVIEW_HEIGHT)
+        self.preview_plot.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.preview_plot.setStyleSheet("background: transparent; border: none;")
+        self.preview_points = pg.ScatterPlotItem(size=PREVIEW_POINT_SIZE, pen=None)
+        self.preview_plot.addItem(self.preview_points)
+        self.preview_plot.scene().sigMouseClicked.connect(self._on_preview_clicked)
+        self.preview_legend = QtWidgets.QLabel()
+        self.preview_legend.setObjectName("cardCaption")
+        self.preview_legend.setWordWrap(True)
+        layout = box.layout()
+        layout.insertWidget(1, self.preview_plot)
+        layout.insertWidget(2, self.preview_legend)
+        self.preview_box = box
+        self._preview_demo = ""
+        self._preview_bounds: tuple[np.ndarray, np.ndarray] | None = None
+        box.hide()
+        return box
 
     def _reflow(self, n: int) -> None:
         """Lay the three columns out side by side (3), demos under Start (2) or stacked (1)."""
@@ -433,6 +477,63 @@ class StartPage(QtWidgets.QScrollArea):
         self.message.setText(text or "")
         self.message.setVisible(bool(text))
 
+    def show_demo_frame(self, emb, xy, probe: float, epoch: int, chance: float | None = None,
+                        demo: str = "genres", column: str = "true genre") -> None:
+        """Draw a demo's live frame in the preview (e.g. connected to ``GenresDemo.frame_ready``).
+
+        Parameters
+        ----------
+        emb : EmbeddingSet
+            Points of the frame; coloured by its categorical ``column``.
+        xy : ndarray (n, 2)
+        probe : float
+            Linear probe score shown in the caption (with ``chance`` when given).
+        epoch : int
+            1-based; the first frame fits the view, later ones only widen it.
+        demo : str
+            Demo name emitted by :attr:`demo_requested` when the preview is clicked.
+        """
+        import pyqtgraph as pg
+
+        from embexplorer.core.scatter_math import categorical_colors
+
+        xy = np.asarray(xy, dtype=np.float64)
+        col = emb.metadata.get(column)
+        if col is not None and col.kind == "categorical":
+            mapping = categorical_colors(col.codes, col.categories)
+            brushes = [pg.mkBrush(QtGui.QColor.fromRgba(int(c))) for c in mapping.lut]
+            point_brushes = [brushes[i] for i in mapping.index]
+            names = mapping.names[:-1] if mapping.counts[-1] == 0 else mapping.names
+            self.preview_legend.setText("  ".join(
+                f"<span style='color:{QtGui.QColor.fromRgba(int(c)).name()}'>●</span>&nbsp;{html.escape(n)}"
+                for n, c in zip(names, mapping.lut)))
+        else:
+            point_brushes = pg.mkBrush(ACCENT)
+            self.preview_legend.setText("")
+        self.preview_points.setData(x=xy[:, 0], y=xy[:, 1], brush=point_brushes)
+        # The view only grows (a new run starts afresh): points never leave it, and it rarely moves.
+        finite = xy[np.isfinite(xy).all(axis=1)]
+        if len(finite):
+            lo, hi = finite.min(axis=0), finite.max(axis=0)
+            if epoch > 1 and self._preview_bounds is not None:
+                lo, hi = np.minimum(lo, self._preview_bounds[0]), np.maximum(hi, self._preview_bounds[1])
+            self._preview_bounds = (lo, hi)
+            self.preview_plot.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=PREVIEW_PADDING)
+        title = DEMOS.get(demo, (demo, ""))[0]
+        self.preview_title.setText(f"Live: {title}")
+        vs = f" (chance {chance:.0%})" if chance is not None else ""
+        self.preview_box.set_caption(f"Epoch {epoch}: the vectors predict the hidden genre {probe:.0%} of "
+                                     f"the time{vs}. Click to explore.")
+        self._preview_demo = demo
+        self.preview_box.show()
+
+    def clear_preview(self) -> None:
+        """Hide the live preview."""
+        self.preview_points.clear()
+        self._preview_bounds = None
+        self._preview_demo = ""
+        self.preview_box.hide()
+
     def is_busy(self, name: str) -> bool:
         """Whether the card ``name`` shows a running download."""
         return name in self._busy
@@ -440,6 +541,10 @@ class StartPage(QtWidgets.QScrollArea):
     # ---------------------------------------------------------------- slots
     def _on_open_clicked(self) -> None:
         self.open_dialog_requested.emit()
+
+    def _on_preview_clicked(self, _event) -> None:
+        if self._preview_demo:
+            self.demo_requested.emit(self._preview_demo)
 
     def _on_dataset_clicked(self, name: str) -> None:
         if name in self._busy:
