@@ -159,3 +159,21 @@ def test_wiki_demo_fills_settings_shows_note_and_glove_button(qtbot):
         panel.shutdown()
         assert panel.runner.wait(10.0)
     assert not panel.is_training() and panel.start_button.isEnabled()
+
+
+def test_corpus_kind_is_named(qtbot, corpus_path, tmp_path):
+    from embexplorer.core.demos import wiki_sample_corpus_paths
+
+    panel = W2VTrainingPanel()
+    qtbot.addWidget(panel)
+    panel.set_corpus(corpus_path)
+    assert panel.status.text().startswith("Text corpus")
+    panel.set_corpus(corpus_path.parent)
+    assert panel.status.text().startswith("Folder")
+    _, wiki = wiki_sample_corpus_paths()
+    panel.set_corpus(wiki)
+    assert panel.status.text().startswith("Wikipedia XML dump")
+    broken = tmp_path / "broken.txt.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 10)
+    panel.set_corpus(broken)
+    assert panel.status.text().startswith("Cannot read")

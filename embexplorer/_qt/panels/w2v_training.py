@@ -55,8 +55,16 @@ from embexplorer.core.demos import (
     wiki_sample_corpus,
 )
 from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.errors import DataError
 from embexplorer.core.progress import TaskControl
-from embexplorer.core.w2v import DEFAULT_WORKERS, W2VSettings, open_corpus, save_word2vec, train_word2vec_run
+from embexplorer.core.w2v import (
+    DEFAULT_WORKERS,
+    W2VSettings,
+    is_wiki_dump,
+    open_corpus,
+    save_word2vec,
+    train_word2vec_run,
+)
 
 #: Task kind in the :class:`TaskRunner`.
 TRAIN_TASK = "train-w2v"
@@ -102,6 +110,23 @@ class _StopControl(TaskControl):
         self.check()
         if self._parent is not None:
             self._parent.progress(fraction, message, force=force)
+
+
+def describe_corpus(path: str | os.PathLike) -> str:
+    """One line saying how ``path`` will be read (a quick look at its first bytes only)."""
+    p = Path(path)
+    if p.is_dir():
+        return "Folder: every file in it is read, one sentence per line."
+    if not p.is_file():
+        return f"No such file or folder: {p.name}"
+    try:
+        wiki = is_wiki_dump(p)
+    except DataError as err:
+        return f"Cannot read {p.name}: {err.reason}"
+    if wiki:
+        return "Wikipedia XML dump: articles are parsed as gensim's WikiCorpus does."
+    return "Text corpus: one sentence per line" + (" (decompressed on the fly)." if p.suffix.lower()
+                                                    in (".gz", ".bz2", ".xz") else ".")
 
 
 class WordFrames:
@@ -296,6 +321,9 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         """Train on ``path`` (file, folder, compressed file or Wikipedia dump)."""
         self._corpus_override = None
         self.corpus_edit.setText(str(path))
+        self.note.hide()
+        self.glove_button.hide()
+        self.status.setText(describe_corpus(path))
         self._update_buttons()
 
     def set_corpus_object(self, corpus, description: str) -> None:
