@@ -295,12 +295,12 @@ class StartPage(QtWidgets.QScrollArea):
         right = QtWidgets.QVBoxLayout()
         right.setSpacing(6)
         right.addWidget(_section("Offline demos"))
+        right.addWidget(self._build_preview())  # first: the live picture is what catches the eye
         for name, (demo_title, caption) in DEMOS.items():
             card = Card(demo_title, caption, "▶ run")
             card.clicked.connect(lambda n=name: self.demo_requested.emit(n))
             self.demo_cards[name] = card
             right.addWidget(card)
-        right.addWidget(self._build_preview())
         right.addStretch(1)
 
         self._columns = []
