@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import re
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,8 @@ from embexplorer.core.gensim_data import GensimModel
 from embexplorer.core.progress import Cancelled, TaskControl
 
 N_WORDS, DIMS = 400, 20
+#: Segment size for resume tests (the real one is megabytes).
+SMALL_SEGMENT = 8192
 #: Bytes per write of a slow response.
 SLOW_CHUNK = 8192
 
@@ -37,16 +40,27 @@ class _Server:
         self.truncate_next = 0      # responses still to cut off half-way
         self.slow = 0.0             # seconds to wait between SLOW_CHUNK-byte writes (0: all at once)
         self.requests: list[str] = []
+        self.ranges: list[str | None] = []   # the Range header of each request
+        self.serve_ranges = True             # False: ignore Range (answer 200 with everything)
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 -- http.server's naming
                 outer.requests.append(self.path)
+                rng = self.headers.get("Range")
+                outer.ranges.append(rng)
                 data = outer.files.get(self.path)
                 if data is None:
                     self.send_error(404)
                     return
-                self.send_response(200)
+                m = re.fullmatch(r"bytes=(\d+)-(\d+)", rng or "")
+                if m and outer.serve_ranges:
+                    lo, hi = int(m.group(1)), min(int(m.group(2)), len(data) - 1)
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {lo}-{hi}/{len(data)}")
+                    data = data[lo:hi + 1]
+                else:
+                    self.send_response(200)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 if outer.truncate_next:
@@ -197,22 +211,91 @@ def test_cancel_leaves_nothing(server, tmp_path):
     assert gensim_data.local_path(spec, tmp_path) is None
 
 
-def test_retry_after_interrupted_download(server, tmp_path):
+def test_resume_after_interrupted_download(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(gensim_data, "SEGMENT_BYTES", SMALL_SEGMENT)
+    data = _w2v_gz(2)
+    assert len(data) > 3 * SMALL_SEGMENT
+    spec = _spec(data)
+    _publish(server, spec, data)
+    n_segments = -(-len(data) // SMALL_SEGMENT)
+    # the 3rd range request breaks off half-way
+    server.truncate_next = 0
+    calls = {"n": 0}
+    original = server.httpd.RequestHandlerClass.do_GET
+
+    def flaky(handler):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            server.truncate_next = 1
+        original(handler)
+
+    monkeypatch.setattr(server.httpd.RequestHandlerClass, "do_GET", flaky)
+    with pytest.raises(DataError, match="interrupted|incomplete"):
+        gensim_data.download(spec, tmp_path, base_url=server.base)
+    assert not (tmp_path / spec.name).exists()   # nothing where gensim looks
+    first = list(server.ranges)
+    assert len(first) == 3
+    server.ranges.clear()
+    got = gensim_data.download(spec, tmp_path, base_url=server.base)
+    assert got.path.read_bytes() == data and got.verified
+    # the second attempt asked only for the ranges it did not have
+    assert len(server.ranges) == n_segments - 2
+    assert server.ranges[0] == f"bytes={2 * SMALL_SEGMENT}-{3 * SMALL_SEGMENT - 1}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [spec.name]  # staging folder gone
+    assert sorted(p.name for p in got.path.parent.iterdir()) == [
+        gensim_data.VERIFIED_RECORD, "__init__.py", spec.filename]
+
+
+def test_interrupted_redownload_keeps_the_good_copy(server, tmp_path):
     data = _w2v_gz(2)
     spec = _spec(data)
     _publish(server, spec, data)
-    server.truncate_next = 1
-    with pytest.raises(DataError, match="incomplete|interrupted"):
-        gensim_data.download(spec, tmp_path, base_url=server.base)
-    assert list(tmp_path.iterdir()) == []   # nothing half-written where gensim looks
     got = gensim_data.download(spec, tmp_path, base_url=server.base)
-    assert got.path.read_bytes() == data and got.verified
-    # an interrupted re-download keeps the good copy
     server.truncate_next = 1
     with pytest.raises(DataError):
         gensim_data.download(spec, tmp_path, base_url=server.base, force=True)
     assert got.path.read_bytes() == data and gensim_data.is_downloaded(spec, tmp_path)
-    assert _leftovers(tmp_path) == []
+    assert gensim_data.local_path(spec, tmp_path) == got.path
+
+
+def test_damaged_segment_is_caught_and_discarded(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(gensim_data, "SEGMENT_BYTES", SMALL_SEGMENT)
+    data = _w2v_gz(4)
+    spec = _spec(data)
+    _publish(server, spec, data)
+    server.truncate_next = 0
+    original = server.httpd.RequestHandlerClass.do_GET
+    calls = {"n": 0}
+
+    def flaky(handler):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            server.truncate_next = 1
+        original(handler)
+
+    monkeypatch.setattr(server.httpd.RequestHandlerClass, "do_GET", flaky)
+    with pytest.raises(DataError):
+        gensim_data.download(spec, tmp_path, base_url=server.base)
+    staging = tmp_path / f".{spec.name}.embexplorer-part"
+    kept = sorted(staging.glob(f"*{gensim_data.SEGMENT_SUFFIX}*"))
+    assert len(kept) == 1
+    kept[0].write_bytes(b"\xff" * kept[0].stat().st_size)  # damaged on disk, same size
+    with pytest.raises(DataError, match="checksum mismatch"):
+        gensim_data.download(spec, tmp_path, base_url=server.base)
+    assert not (tmp_path / spec.name).exists() and not staging.exists()
+    got = gensim_data.download(spec, tmp_path, base_url=server.base)  # afresh: good
+    assert got.path.read_bytes() == data
+
+
+def test_server_without_ranges_gets_one_piece_download(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(gensim_data, "SEGMENT_BYTES", SMALL_SEGMENT)
+    server.serve_ranges = False
+    data = _w2v_gz(5)
+    spec = _spec(data)
+    _publish(server, spec, data)
+    got = gensim_data.download(spec, tmp_path, base_url=server.base)
+    assert got.path.read_bytes() == data and got.verified
+    assert server.ranges[-1] is None  # the fallback asked for the whole file
 
 
 def test_without_checksum_size_only_with_warning(server, tmp_path):

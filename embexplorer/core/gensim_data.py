@@ -24,17 +24,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import json
 import logging
 import os
 import shutil
+import ssl
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from embexplorer.core.atomic import atomic_write
-from embexplorer.core.download import TIMEOUT_S, download_file
+from embexplorer.core.download import CHUNK_SIZE, TIMEOUT_S, USER_AGENT, download_file
 from embexplorer.core.errors import DataError
-from embexplorer.core.progress import TaskControl, ensure_control
+from embexplorer.core.progress import Cancelled, TaskControl, ensure_control
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,13 @@ VERIFIED_RECORD = ".embexplorer-verified.json"
 #: (gensim treats any ``<dir>/<name>`` folder as a finished download).
 STAGING_PREFIX = "."
 STAGING_SUFFIX = ".embexplorer-part"
+#: Large files come in ranges of this many bytes, each kept once complete, so a failed download
+#: resumes where it stopped (the .gz of glove-wiki-gigaword-50 is 5 segments, Google News 104).
+SEGMENT_BYTES = 16 << 20
+SEGMENT_SUFFIX = ".segment-"
+#: Ties the segments in a staging folder to their URL, size and checksum.
+SEGMENTS_RECORD = "segments.json"
+HTTP_PARTIAL_CONTENT = 206
 #: Bytes hashed per read.
 HASH_CHUNK = 1 << 20
 
@@ -286,16 +297,134 @@ def unverified_warning(spec: GensimModel) -> str | None:
     return f"{spec.name}: no published checksum, checked by size only"
 
 
+class _NoRanges(Exception):
+    """The server ignores HTTP ranges: download in one piece instead."""
+
+
+def _open_url(url: str, timeout: float, headers: dict[str, str] | None = None):
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
+    try:
+        if url.lower().startswith("https:"):
+            return urllib.request.urlopen(request, timeout=timeout, context=ssl.create_default_context())
+        return urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        raise DataError(f"download failed: HTTP {err.code} {err.reason}", url) from None
+    except (urllib.error.URLError, OSError) as err:
+        raise DataError(f"download failed: {getattr(err, 'reason', err)}", url) from None
+
+
+def _segment_paths(staging: Path, spec: GensimModel, size: int) -> list[tuple[Path, int, int]]:
+    """(path, first byte, last byte) of each segment of the file."""
+    step = SEGMENT_BYTES
+    return [(staging / f"{spec.filename}{SEGMENT_SUFFIX}{i:05d}", lo, min(size, lo + step) - 1)
+            for i, lo in enumerate(range(0, size, step))]
+
+
+def _fetch_segment(url: str, path: Path, lo: int, hi: int, size: int, done: int,
+                   control: TaskControl, timeout: float) -> None:
+    """Fetch bytes ``lo..hi`` into ``path`` (atomically: a segment on disk is always complete)."""
+    resp = _open_url(url, timeout, {"Range": f"bytes={lo}-{hi}"})
+    with resp:
+        if resp.status != HTTP_PARTIAL_CONTENT:
+            raise _NoRanges()
+        expected = f"bytes {lo}-{hi}/{size}"
+        sent = (resp.headers.get("Content-Range") or "").strip()
+        if sent != expected:
+            total = sent.rpartition("/")[2]
+            if total.isdigit() and int(total) != size:
+                raise DataError(f"wrong size: the server has {int(total):,} bytes, expected {size:,}", url)
+            raise DataError(f"server sent the range {sent!r}, asked for {expected!r}", url)
+        want = hi - lo + 1
+        got = 0
+        with atomic_write(path, "wb") as out:
+            while got < want:
+                try:
+                    chunk = resp.read(min(CHUNK_SIZE, want - got))
+                except (http.client.IncompleteRead, OSError) as err:
+                    raise DataError(f"download interrupted after {done + got:,} of {size:,} bytes: {err}",
+                                    url) from None
+                if not chunk:
+                    raise DataError(f"download interrupted after {done + got:,} of {size:,} bytes", url)
+                out.write(chunk)
+                got += len(chunk)
+                control.progress((done + got) / size,
+                                 f"downloading {(done + got) / 1e6:.1f} of {size / 1e6:.1f} MB")
+
+
+def _fetch_into(staging: Path, spec: GensimModel, url: str, control: TaskControl, timeout: float) -> Path:
+    """Download ``spec`` into ``staging`` and verify it; return the verified file.
+
+    With a known size the file comes in :data:`SEGMENT_BYTES` ranges, each
+    written atomically, so a failed attempt leaves only complete segments and
+    the next one fetches just the missing ones (a record ties them to the URL,
+    size and checksum; anything else is discarded).  Servers without range
+    support get a plain one-piece download.
+    """
+    staging.mkdir(parents=True, exist_ok=True)
+    final = staging / spec.filename
+    if spec.size is None:
+        download_file(url, final, None, None, control, timeout, check_zip=False, md5=spec.md5)
+        return final
+    ident = {"url": url, "size": spec.size, "md5": spec.md5, "segment": SEGMENT_BYTES}
+    record = staging / SEGMENTS_RECORD
+    try:
+        same = json.loads(record.read_text(encoding="utf-8")) == ident
+    except (OSError, ValueError):
+        same = False
+    if not same:  # segments of another file, URL or layout: start afresh
+        for old in staging.iterdir():
+            old.unlink()
+        with atomic_write(record, "w", encoding="utf-8") as fh:
+            json.dump(ident, fh)
+    segments = _segment_paths(staging, spec, spec.size)
+    done = sum(p.stat().st_size for p, lo, hi in segments if p.is_file() and p.stat().st_size == hi - lo + 1)
+    resuming = f" (resuming at {done / 1e6:.1f} MB)" if done else ""
+    control.progress(done / spec.size, "downloading" + resuming, force=True)
+    try:
+        for path, lo, hi in segments:
+            if path.is_file() and path.stat().st_size == hi - lo + 1:
+                continue
+            _fetch_segment(url, path, lo, hi, spec.size, done, control, timeout)
+            done += hi - lo + 1
+    except _NoRanges:
+        for old in staging.iterdir():
+            old.unlink()
+        download_file(url, final, spec.size, None, control, timeout, check_zip=False, md5=spec.md5)
+        return final
+    # Join the segments, checking the MD5 on the way; a wrong file is never renamed into place.
+    h = hashlib.md5(usedforsecurity=False)
+    try:
+        with atomic_write(final, "wb") as out:
+            for path, _, _ in segments:
+                with open(path, "rb") as fh:
+                    while chunk := fh.read(HASH_CHUNK):
+                        h.update(chunk)
+                        out.write(chunk)
+                control.check()
+            if spec.md5 is not None and h.hexdigest() != spec.md5.lower():
+                raise DataError(f"checksum mismatch: MD5 {h.hexdigest()}, expected {spec.md5.lower()}", url)
+    except DataError:
+        for old in staging.iterdir():  # some segment is wrong and we cannot tell which: start afresh
+            old.unlink()
+        raise
+    for path, _, _ in segments:
+        path.unlink()
+    record.unlink()
+    return final
+
+
 def download(name: str | GensimModel, directory: str | os.PathLike | None = None,
              base_url: str | None = None, control: TaskControl | None = None, force: bool = False,
              timeout: float = TIMEOUT_S) -> GensimFile:
     """Return a verified local copy of a gensim-data model, downloading it when needed.
 
-    A new model is downloaded into a hidden staging folder and renamed to
-    ``<dir>/<name>`` only once size and MD5 are right; a model whose folder
-    exists (e.g. ``force``, or a damaged copy) is replaced file-wise by
-    :func:`~embexplorer.core.download.download_file`, so a failed, cancelled or
-    wrong download never replaces a good copy nor leaves a partial one.
+    The file is downloaded into a hidden staging folder beside gensim's
+    (``.<name>.embexplorer-part``) in :data:`SEGMENT_BYTES` ranges, each kept
+    once complete; only when size and MD5 are right does it move to
+    ``<dir>/<name>/<name>.gz``.  So a failed, cancelled or wrong download never
+    replaces a good copy nor leaves a partial one where gensim looks; after a
+    failure (network, server) the next call resumes with the missing ranges;
+    Cancel discards the partial download.
 
     Parameters
     ----------
@@ -325,29 +454,35 @@ def download(name: str | GensimModel, directory: str | os.PathLike | None = None
             return GensimFile(hit, hit.stat().st_size, True, spec.md5 is not None, "", warnings)
     url = spec.url(base_url)
     folder = root / spec.name
-    if folder.is_dir():
-        dest = folder / spec.filename
-        download_file(url, dest, spec.size, None, control, timeout, check_zip=False, md5=spec.md5)
-        _write_loader(folder, spec)
-    else:
-        staging = root / f"{STAGING_PREFIX}{spec.name}{STAGING_SUFFIX}"
-        shutil.rmtree(staging, ignore_errors=True)  # left by a crash: never resumed blindly
-        try:
-            download_file(url, staging / spec.filename, spec.size, None, control, timeout, check_zip=False,
-                          md5=spec.md5)
+    staging = root / f"{STAGING_PREFIX}{spec.name}{STAGING_SUFFIX}"
+    control = ensure_control(control)
+    try:
+        got = _fetch_into(staging, spec, url, control, timeout)
+        control.check()  # cancelled at the last moment: publish nothing
+        if folder.is_dir():  # replace the file only; whatever else is there (gensim's loader) stays
+            os.replace(got, folder / spec.filename)
+            _write_loader(folder, spec)
+        else:
+            for extra in staging.iterdir():  # only the verified file and the loader go public
+                if extra != got:
+                    extra.unlink()
             _write_loader(staging, spec)
-            if spec.md5 is not None:
-                _write_record(staging / spec.filename, spec.md5.lower())
-            ensure_control(control).check()  # cancelled at the last moment: publish nothing
             try:
                 os.rename(staging, folder)
             except OSError:  # the folder appeared meanwhile (gensim, another window): replace the file
                 folder.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / spec.filename, folder / spec.filename)
+                os.replace(got, folder / spec.filename)
                 _write_loader(folder, spec)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        dest = folder / spec.filename
+    except Cancelled:
+        shutil.rmtree(staging, ignore_errors=True)  # the user said no: keep nothing
+        raise
+    except DataError:
+        # Complete segments stay in the hidden staging folder: the next attempt resumes from them.
+        with contextlib.suppress(OSError):
+            staging.rmdir()  # only when nothing is worth keeping (empty)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    dest = folder / spec.filename
     if spec.md5 is not None:
         with contextlib.suppress(OSError):
             _write_record(dest, spec.md5.lower())
