@@ -151,6 +151,15 @@ def test_wide_data_uses_exact_svd(monkeypatch, shape):
     np.testing.assert_allclose(via_cov.explained_variance_ratio, res.explained_variance_ratio, rtol=1e-4)
 
 
+def test_top_eigenpairs_both_routes_agree(monkeypatch, glove):
+    a = fit_pca(glove, n_components=6)
+    monkeypatch.setattr(pca_mod, "EIGH_SUBSET_MIN_DIMS", 2)  # scipy's subset solver on d = 50
+    b = fit_pca(glove, n_components=6)
+    np.testing.assert_allclose(b.components, a.components, atol=1e-5)
+    np.testing.assert_allclose(b.explained_variance, a.explained_variance, rtol=1e-9)
+    np.testing.assert_allclose(b.coords, a.coords, atol=1e-5 * np.abs(a.coords).max())
+
+
 # ----------------------------------------------------------------------------- signs
 
 def test_sign_rule_and_rerun_identical(glove):
