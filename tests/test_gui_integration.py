@@ -265,7 +265,8 @@ def test_training_updates_the_movie_scatter_each_epoch(qtbot, window, ml100k):
     final = w.scatter.xy.astype(np.float64)
     assert (np.sum(last * final, axis=0) > 0).all()
     np.testing.assert_allclose(w.pca.transform(emb.vectors), w.pca.coords, atol=1e-4)
-    assert w.mf_model is model and w.user_panel.model is model
+    assert w.mf_model is model
+    qtbot.waitUntil(lambda: w.user_panel.model is model)
     # The User dock's first user drawn on the plot: rated movies by rating, recommendations, the arrow.
     items, _ = model.seen(0)
     to_row = np.full(model.n_items, -1)
@@ -323,7 +324,8 @@ def test_opening_a_file_after_training_forgets_the_model(qtbot, window, ml100k, 
     w.training_panel.epochs.setValue(1)
     with qtbot.waitSignal(w.training_panel.training_finished, timeout=TRAIN_TIMEOUT_MS):
         w.training_panel.start()
-    assert w.mf_model is not None and any(n.startswith("user-") for n in w.scatter.overlay_names)
+    qtbot.waitUntil(lambda: any(n.startswith("user-") for n in w.scatter.overlay_names))
+    assert w.mf_model is not None
     with qtbot.waitSignal(w.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
         w.open_file(glove_path)
     assert w.mf_model is None and w.user_panel.model is None

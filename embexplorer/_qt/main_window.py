@@ -91,6 +91,8 @@ RIGHT_DOCK_WIDTH = 430
 POINTS_DOCK_MIN_HEIGHT = 140
 #: Room a dock takes around its panel (frame and margins), in pixels.
 DOCK_FRAME_PX = 12
+#: Delay (ms) before the User panel takes a freshly trained model: the new scatter paints first.
+USER_PANEL_DELAY_MS = 30
 #: Length of the drawn user-vector arrow as a share of the smaller half-extent of the points.
 USER_ARROW_SHARE = 0.9
 #: Dock titles (also their names for ``--dock``) and object names (keys of the saved layout).
@@ -1130,10 +1132,17 @@ class MainWindow(QtWidgets.QMainWindow):
         rows = model.most_rated(MOVIE_TOP_N)
         self._mf_rows = np.full(model.n_items, -1, dtype=np.int64)
         self._mf_rows[rows] = np.arange(len(rows))
-        self.user_panel.set_model(model)
-        self.docks["user"].show()
+        # The User panel fills its tables and draws its overlays in the next event-loop slice: the
+        # new scatter paints first and neither step stalls the UI for long.
+        QtCore.QTimer.singleShot(USER_PANEL_DELAY_MS, self, lambda: self._show_user_model(model))
         how = "Stopped" if model.info.get("cancelled") else "Trained"
         self.statusBar().showMessage(f"{how} after {epochs} epoch(s): the {emb.n:,} most-rated movies")
+
+    def _show_user_model(self, model) -> None:
+        if self.mf_model is not model:  # another set (or model) came first
+            return
+        self.user_panel.set_model(model)
+        self.docks["user"].show()
 
     def _forget_model(self) -> None:
         if self.mf_model is not None or self._mf_rows is not None:
