@@ -31,6 +31,9 @@ SCREENSHOT_SETTLE_PASSES = 5
 MIN_SCREENSHOT_SIDE = 200
 MAX_SCREENSHOT_SIDE = 8000
 
+#: Longest wait (ms) for the User panel to take a freshly trained model before a screenshot.
+USER_PANEL_WAIT_MS = 5000
+
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 
 
@@ -372,7 +375,13 @@ def _movielens_blocking(window, args) -> None:
     panel.start()
     if not panel.is_training():  # refused to start (bad settings): the panel says why
         raise DataError(panel.status.text(), "--train")
-    _wait_for([panel.training_finished], [panel.training_failed])
+    model = _wait_for([panel.training_finished], [panel.training_failed])
+    # The User panel takes the model a moment later (after the new scatter is painted): wait for it.
+    from PySide6 import QtCore
+
+    deadline = QtCore.QDeadlineTimer(USER_PANEL_WAIT_MS)
+    while window.user_panel.model is not model and not deadline.hasExpired():
+        QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
 
 
 def _save_png(image, out: Path) -> None:
