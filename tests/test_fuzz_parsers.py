@@ -448,9 +448,6 @@ def truncated_gz_corpus(path: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="w2v.LineCorpus: a truncated .gz/.bz2 corpus raises EOFError "
-                                       "while iterating (only the first SNIFF_BYTES are checked); w2v.py is "
-                                       "another helper's file")
 def test_truncated_compressed_corpus_is_a_data_error(tmp_path):
     from embexplorer.core import w2v
 

@@ -369,9 +369,6 @@ def test_cli_bad_input_exit_2_one_line(tmp_path, command, name):
     assert bad.name in lines[0]
 
 
-@pytest.mark.xfail(strict=True, reason="train-w2v on a truncated .gz corpus prints an EOFError traceback: "
-                                       "w2v.LineCorpus lets EOFError escape (w2v.py is another helper's "
-                                       "file)")
 def test_cli_train_w2v_truncated_corpus(tmp_path):
     from tests.test_fuzz_parsers import truncated_gz_corpus
 

@@ -26,6 +26,7 @@ import lzma
 import os
 import re
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -145,15 +146,23 @@ class LineCorpus:
     def __iter__(self) -> Iterator[list[str]]:
         tokenize = self.tokenize
         for f in self.files:
-            with _open_text(f) as fh:
-                for line in fh:
-                    tokens = tokenize(line)
-                    if len(tokens) <= MAX_SENTENCE_WORDS:
-                        if tokens:
-                            yield tokens
-                    else:
-                        for i in range(0, len(tokens), MAX_SENTENCE_WORDS):
-                            yield tokens[i:i + MAX_SENTENCE_WORDS]
+            lineno = 0
+            try:
+                with _open_text(f) as fh:
+                    for line in fh:
+                        lineno += 1
+                        tokens = tokenize(line)
+                        if len(tokens) <= MAX_SENTENCE_WORDS:
+                            if tokens:
+                                yield tokens
+                        else:
+                            for i in range(0, len(tokens), MAX_SENTENCE_WORDS):
+                                yield tokens[i:i + MAX_SENTENCE_WORDS]
+            except (EOFError, OSError, lzma.LZMAError, zlib.error) as err:
+                # Only the first bytes were checked up front: a truncated or
+                # corrupt archive shows itself part-way through.
+                raise DataError(f"the compressed file is damaged or truncated ({err})", f,
+                                lineno + 1) from err
 
 
 class WikiDumpCorpus:
