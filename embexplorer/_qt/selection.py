@@ -53,6 +53,7 @@ class SelectionModel(QtCore.QObject):
     def set_size(self, n: int) -> None:
         """New data set of ``n`` rows: clears the selection."""
         self._n = int(n)
+        self._mask = None  # the cached mask has the old length even when nothing was selected
         self._set(np.zeros(0, dtype=np.int64))
 
     @property
