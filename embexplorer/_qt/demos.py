@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore
 
-from embexplorer._qt.workers import TaskRunner, WorkerControl
+from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.demos import (
     GENRES_DEMO_NOTE,
     chance_level,
@@ -39,7 +39,6 @@ from embexplorer.core.demos import (
     linear_probe_score,
 )
 from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
-from embexplorer.core.progress import TaskControl
 
 #: Task kind in the :class:`TaskRunner`.
 GENRES_TASK = "demo-genres"
@@ -49,27 +48,6 @@ TRUE_GENRE_COLUMN = "true genre"
 FRAME_AXES = ("movie factors: PC1 (aligned, scaled)", "PC2 (aligned, scaled)")
 #: Seed of the generated ratings.
 DEMO_SEED = 0
-
-
-class _StopControl(TaskControl):
-    """Stop ends training normally (last complete epoch kept); cancelling the task drops it."""
-
-    def __init__(self) -> None:
-        super().__init__(on_progress=None, min_interval=0.0)
-        self._parent: WorkerControl | None = None
-
-    def attach(self, parent: WorkerControl) -> None:
-        self._parent = parent
-
-    def check(self) -> None:
-        super().check()
-        if self._parent is not None:
-            self._parent.check()
-
-    def progress(self, fraction, message: str = "", force: bool = False) -> None:
-        self.check()
-        if self._parent is not None:
-            self._parent.progress(fraction, message, force=force)
 
 
 def unit_rms(xy: np.ndarray) -> np.ndarray:
@@ -138,7 +116,7 @@ class GenresDemo(QtCore.QObject):
         self.chance = chance_level(self.true_genres)
         self.model = None
         self.probe_scores: list[float] = []
-        self._stop: _StopControl | None = None
+        self._stop: StopControl | None = None
 
     def is_running(self) -> bool:
         return self.runner.is_running(GENRES_TASK)
@@ -151,7 +129,7 @@ class GenresDemo(QtCore.QObject):
         config = self.config
         self.model = None
         self.probe_scores = []
-        stop = self._stop = _StopControl()
+        stop = self._stop = StopControl()
 
         def work(control: WorkerControl):
             stop.attach(control)
@@ -193,7 +171,7 @@ class GenresDemo(QtCore.QObject):
         self._stop = None
         self.finished.emit(model)
 
-    def _on_cancelled(self, stop: _StopControl) -> None:
+    def _on_cancelled(self, stop: StopControl) -> None:
         # Stop before the first epoch completed: nothing to keep, but say training ended.
         # (A run superseded by a new start() or cancel() was not stopped: it ends silently.)
         if stop.cancelled:

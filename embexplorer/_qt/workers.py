@@ -449,3 +449,30 @@ def _safe_emit(signal, *args) -> None:
         signal.emit(*args)
     except RuntimeError:  # the C++ object was deleted (app closing): nobody is listening
         pass
+
+
+class StopControl(TaskControl):
+    """Forward progress to the worker's control; raise Cancelled also when Stop was pressed.
+
+    Separate from the worker's own cancellation so that Stop ends training
+    *normally* (the trainer returns the last completed epoch and the result is
+    delivered), while cancelling the task (close, superseded) drops it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(on_progress=None, min_interval=0.0)
+        self._parent: WorkerControl | None = None
+
+    def attach(self, parent: WorkerControl) -> None:
+        """Forward to the worker's control (called on the worker thread)."""
+        self._parent = parent
+
+    def check(self) -> None:
+        super().check()
+        if self._parent is not None:
+            self._parent.check()
+
+    def progress(self, fraction, message: str = "", force: bool = False) -> None:
+        self.check()
+        if self._parent is not None:
+            self._parent.progress(fraction, message, force=force)

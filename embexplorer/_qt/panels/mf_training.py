@@ -15,10 +15,9 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.workers import TaskRunner, WorkerControl
+from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.mf import DEFAULT_Y_RANGE, MFConfig, train
 from embexplorer.core.movielens import Ratings, available_splits, split_ratings
-from embexplorer.core.progress import TaskControl
 
 #: Task kind in the :class:`TaskRunner`.
 TRAIN_TASK = "train-mf"
@@ -34,33 +33,6 @@ PROGRESS_STEPS = 1000
 #: Curve pens (train loss, validation MSE).
 TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
 VALID_PEN = pg.mkPen((214, 39, 40), width=2)
-
-
-class _StopControl(TaskControl):
-    """Forward progress to the worker's control; raise Cancelled also when Stop was pressed.
-
-    Separate from the worker's own cancellation so that Stop ends training
-    *normally* (the trainer returns the last completed epoch and the result is
-    delivered), while cancelling the task (close, superseded) drops it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(on_progress=None, min_interval=0.0)
-        self._parent: WorkerControl | None = None
-
-    def attach(self, parent: WorkerControl) -> None:
-        """Forward to the worker's control (called on the worker thread)."""
-        self._parent = parent
-
-    def check(self) -> None:
-        super().check()
-        if self._parent is not None:
-            self._parent.check()
-
-    def progress(self, fraction, message: str = "", force: bool = False) -> None:
-        self.check()
-        if self._parent is not None:
-            self._parent.progress(fraction, message, force=force)
 
 
 class MFTrainingPanel(QtWidgets.QWidget):
@@ -84,7 +56,7 @@ class MFTrainingPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.runner = runner if runner is not None else TaskRunner(self)
         self._data: Ratings | None = None
-        self._stop: _StopControl | None = None
+        self._stop: StopControl | None = None
         self._model = None
         self._epochs: list[int] = []
         self._train_loss: list[float] = []
@@ -231,7 +203,7 @@ class MFTrainingPanel(QtWidgets.QWidget):
         self.progress.setValue(0)
         self.status.setText("Training...")
 
-        stop = self._stop = _StopControl()  # made here so an early Stop is never lost
+        stop = self._stop = StopControl()  # made here so an early Stop is never lost
 
         def work(control: WorkerControl):
             stop.attach(control)

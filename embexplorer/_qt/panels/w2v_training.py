@@ -47,7 +47,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.demos import unit_rms
-from embexplorer._qt.workers import TaskRunner, WorkerControl
+from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.demos import (
     WIKI_DEMO_NOTE,
     analogy_questions_path,
@@ -56,7 +56,6 @@ from embexplorer.core.demos import (
 )
 from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
-from embexplorer.core.progress import TaskControl
 from embexplorer.core.w2v import (
     DEFAULT_WORKERS,
     W2VSettings,
@@ -89,27 +88,6 @@ DEMO_CORPUS_TEXT = "gensim's sample: Lee news corpus + Wikipedia sample"
 #: File dialog filters.
 CORPUS_FILTER = ("Text corpora and Wikipedia dumps (*.txt *.gz *.bz2 *.xz *.xml *.cor);;All files (*)")
 SAVE_FILTERS = {"word2vec text (*.txt *.vec)": False, "word2vec binary (*.bin)": True}
-
-
-class _StopControl(TaskControl):
-    """Stop ends training normally (the last complete epoch is returned); cancelling the task drops it."""
-
-    def __init__(self) -> None:
-        super().__init__(on_progress=None, min_interval=0.0)
-        self._parent: WorkerControl | None = None
-
-    def attach(self, parent: WorkerControl) -> None:
-        self._parent = parent
-
-    def check(self) -> None:
-        super().check()
-        if self._parent is not None:
-            self._parent.check()
-
-    def progress(self, fraction, message: str = "", force: bool = False) -> None:
-        self.check()
-        if self._parent is not None:
-            self._parent.progress(fraction, message, force=force)
 
 
 def describe_corpus(path: str | os.PathLike) -> str:
@@ -188,7 +166,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
     def __init__(self, runner: TaskRunner | None = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner if runner is not None else TaskRunner(self)
-        self._stop: _StopControl | None = None
+        self._stop: StopControl | None = None
         self._corpus_override = None     # an in-memory / demo corpus object instead of the path field
         self._embedding: EmbeddingSet | None = None
         self._result = None
@@ -373,7 +351,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self._redraw_curves()
         self.progress.setValue(0)
         self.status.setText("Reading the corpus…")
-        stop = self._stop = _StopControl()
+        stop = self._stop = StopControl()
 
         def work(control: WorkerControl):
             stop.attach(control)
@@ -509,7 +487,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self._stop = None
         self._fail(str(exc))
 
-    def _on_train_cancelled(self, stop: _StopControl) -> None:
+    def _on_train_cancelled(self, stop: StopControl) -> None:
         if stop is not self._stop:  # superseded by a newer run: that one owns the widgets
             return
         self._stop = None
