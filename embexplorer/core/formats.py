@@ -49,6 +49,7 @@ from embexplorer.core._textparse import parse_block
 from embexplorer.core.atomic import atomic_write
 from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
+from embexplorer.core.memory import check_fits
 from embexplorer.core.progress import TaskControl, ensure_control
 
 #: Every format name accepted by :func:`load` and :func:`save` (and ``--format``).
@@ -258,6 +259,9 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
     ------
     DataError
         Bad input, with file, line (or record) and reason.
+    MemoryLimitError
+        (a ``DataError``) The matrix would not fit in available memory
+        (:mod:`embexplorer.core.memory`); ``.suggested_limit`` rows would.
     """
     path = Path(path)
     control = ensure_control(control)
@@ -278,6 +282,9 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
             emb.from_cache = True
             control.progress(1.0, f"Loaded {path.name} from the cache", force=True)
             return emb
+    # Memory guard: refuse a matrix that would not fit (MemoryLimitError suggests a limit)
+    # before reading it, rather than be killed half-way; reads only the file's first bytes.
+    check_fits(path, fmt, limit)
     emb = _LOADERS[fmt](path, fmt, limit, control, allow_pickle, metadata_path)
     emb.source = str(path)
     emb.format = fmt
