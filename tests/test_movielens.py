@@ -11,6 +11,7 @@ import pytest
 from embexplorer.core.errors import DataError
 from embexplorer.core.movielens import (
     ML1M_OCCUPATIONS,
+    NeedsColumnMapping,
     available_splits,
     detect_layout,
     load_movielens,
@@ -198,7 +199,9 @@ def test_generic_csv_with_column_names(tmp_path):
     assert r.ratings.tolist() == [4.5, 2.0, 3.0] and r.timestamps.tolist() == [5, 6, 7]
     plain = tmp_path / "plain.tsv"
     plain.write_text("alice\tbook-a\t4\nbob\tbook-b\t5\n")
-    g = load_movielens(plain)  # not a MovieLens name: generic, positional columns, no header
+    with pytest.raises(NeedsColumnMapping):  # not a MovieLens name: the GUI asks for the columns
+        load_movielens(plain)
+    g = load_movielens(plain, mapping="guess")  # positional columns, no header
     assert g.layout == "csv" and g.ratings.tolist() == [4.0, 5.0] and g.user_ids == ["alice", "bob"]
     with pytest.raises(DataError, match="no column named"):
         load_ratings_csv(p, user_col="user")

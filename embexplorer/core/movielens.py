@@ -9,7 +9,9 @@ distributes:
   separated by ``::``, latin-1;
 * ``ml-latest-small`` / ``ml-25m`` / ``ml-32m``: ``ratings.csv`` and
   ``movies.csv`` with a header, UTF-8, ``|``-separated genres, half stars;
-* any ratings CSV with a column mapping (:func:`load_ratings_csv`).
+* any ratings table with a column mapping (:func:`load_ratings_csv`, guessed by
+  :func:`guess_ratings_columns`); :func:`load_movielens` raises
+  :class:`NeedsColumnMapping` for one so the GUI can ask.
 
 Everything becomes a :class:`Ratings`: int32 user/item indices, float32
 ratings, optional int64 timestamps, id <-> index maps and metadata.  Large
@@ -19,6 +21,7 @@ raises :class:`~embexplorer.core.errors.DataError` naming file and line.
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import os
@@ -537,26 +540,53 @@ def detect_layout(path: str | os.PathLike) -> str:
     raise DataError("no MovieLens ratings found (expected u.data, ratings.dat or ratings.csv)", path)
 
 
-def load_movielens(path: str | os.PathLike, control: TaskControl | None = None) -> Ratings:
+def _needs_mapping(path: Path, why: str) -> NeedsColumnMapping:
+    """The error asking for a column mapping, with the best guess in its text (the CLI shows it)."""
+    try:
+        _, header, guess = guess_ratings_columns(path)
+        hint = f" (best guess: {describe_mapping(guess, header)})"
+    except DataError:
+        guess, hint = None, ""
+    return NeedsColumnMapping(f"{why}: choose which columns hold the user, the item and the rating{hint}",
+                              path, guess=guess)
+
+
+def load_movielens(path: str | os.PathLike, control: TaskControl | None = None,
+                   mapping: dict | str | None = None) -> Ratings:
     """Read a MovieLens dataset from its folder, its zip, or its ratings file.
 
     Parameters
     ----------
     path : path
         ``ml-100k/`` (or ``u.data`` inside it), ``ml-100k.zip``, ``ml-1m``,
-        ``ml-latest-small`` (or their zips), or a ``ratings.csv``.
+        ``ml-latest-small`` (or their zips), a ``ratings.csv``, or any ratings table.
     control : TaskControl, optional
         Progress and cancellation.
+    mapping : dict or "guess", optional
+        For a ratings file that is not a MovieLens layout: the column mapping
+        (:func:`load_ratings_csv`), or ``"guess"`` to take :func:`guess_ratings_columns`'s.
 
     Returns
     -------
     Ratings
+
+    Raises
+    ------
+    NeedsColumnMapping
+        A ratings file that is not a MovieLens layout, read without ``mapping`` (the GUI asks which
+        column is what, :mod:`embexplorer._qt.ratings_csv_dialog`).
+    DataError
+        Anything else wrong with the data.
     """
     control = ensure_control(control)
     path = Path(path)
     layout = detect_layout(path)
-    if layout == "csv":
-        return load_ratings_csv(path, control=control)
+    if layout == "csv" or (mapping is not None and path.is_file() and not zipfile.is_zipfile(path)):
+        if mapping is None:
+            raise _needs_mapping(path, "not a MovieLens ratings file")
+        if mapping == "guess":
+            mapping = guess_ratings_columns(path)[2]
+        return load_ratings_csv(path, mapping, control=control)
     folder = path.parent if path.is_file() and not zipfile.is_zipfile(path) else path
     src = _open_source(folder)
     try:
@@ -577,6 +607,8 @@ def load_movielens(path: str | os.PathLike, control: TaskControl | None = None) 
             data = src.read("ratings.csv")
             header = data[:data.find(b"\n")].decode("utf-8-sig", errors="replace").strip().split(",")
             if header[:3] != ["userId", "movieId", "rating"]:
+                if src._zip is None:  # a ratings.csv of some other shape: the user maps its columns
+                    raise _needs_mapping(Path(where), "not MovieLens's 'userId,movieId,rating[,timestamp]'")
                 raise DataError("expected header 'userId,movieId,rating[,timestamp]'", where, 1)
             table = _parse_numeric(data, where, b",", len(header), True, control)
             items_meta = _read_csv_movies(src) if src.has("movies.csv") else None
@@ -615,100 +647,458 @@ def load_movielens(path: str | os.PathLike, control: TaskControl | None = None) 
                    titles, years, genre_names, genres, user_meta, layout, str(path), warnings)
 
 
-def load_ratings_csv(path: str | os.PathLike, user_col: str | int = 0, item_col: str | int = 1,
-                     rating_col: str | int = 2, timestamp_col: str | int | None = None,
+# ---------------------------------------------------------------------------
+# Generic ratings tables (any delimiter, a column mapping)
+# ---------------------------------------------------------------------------
+#: Delimiters the generic reader knows, by the name shown to users (tried in this order when sniffing;
+#: "space" means runs of blanks).
+RATINGS_DELIMITERS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "double colon": "::",
+                      "space": " "}
+#: Non-empty lines the sniffer looks at.
+SNIFF_LINES = 50
+#: Bytes read for sniffing and previews (a preview never reads a whole large file).
+SNIFF_BYTES = 256 << 10
+#: Rows shown in a preview.
+PREVIEW_ROWS = 20
+#: Ratings converted per vectorised chunk (progress and cancellation between chunks).
+RECORDS_PER_CHUNK = 200_000
+#: Column roles of a mapping; the first three are required.
+ROLES = ("user", "item", "rating", "timestamp", "title")
+REQUIRED_ROLES = ("user", "item", "rating")
+#: Header names recognised per role (compared lower-case with everything but letters and digits removed);
+#: the first role whose list holds a header name takes that column, then names containing a hint word.
+ROLE_NAMES = {
+    "user": ("userid", "user", "uid", "users", "customerid", "customer", "reviewerid", "reviewer", "rater",
+             "raterid", "person", "who"),
+    "item": ("movieid", "itemid", "item", "movie", "isbn", "bookid", "book", "productid", "product", "asin",
+             "iid", "mid", "songid", "trackid", "gameid", "animeid", "what"),
+    "rating": ("rating", "score", "stars", "star", "bookrating", "ratingvalue", "value", "rate", "grade",
+               "overall"),
+    "timestamp": ("timestamp", "time", "date", "datetime", "ts", "unixtime", "unixreviewtime", "when",
+                  "ratedat", "created"),
+    "title": ("title", "movietitle", "booktitle", "name", "itemname", "moviename", "bookname",
+              "producttitle"),
+}
+#: Words that, inside a header name, point to a role ("User-ID" -> user, "Book-Rating" -> rating).
+ROLE_HINTS = {"rating": ("rating", "score", "star"), "timestamp": ("time", "date"),
+              "user": ("user", "customer", "reviewer", "person", "who", "rater", "member", "client"),
+              "item": ("movie", "item", "isbn", "book", "product", "film", "song", "track", "asin", "game",
+                       "anime", "recipe"),
+              "title": ("title",)}
+
+
+class NeedsColumnMapping(DataError):
+    """A ratings table that is not a MovieLens layout: which column holds what must be chosen.
+
+    ``guess`` is :func:`guess_ratings_columns`'s mapping (or None when the file could not be sniffed).
+    """
+
+    def __init__(self, reason: str, path: str | os.PathLike | None = None, line: int | None = None,
+                 guess: dict | None = None) -> None:
+        self.guess = guess
+        super().__init__(reason, path, line)
+
+
+def _read_text(path: Path, encoding: str = "utf-8", limit: int | None = None) -> str:
+    """The file's text (its first ``limit`` bytes, cut at a line end); latin-1 when not ``encoding``."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read() if limit is None else fh.read(limit)
+            complete = limit is None or len(data) < limit
+    except IsADirectoryError:
+        raise DataError("is a folder, not a ratings file", path) from None
+    if not complete:
+        nl = data.rfind(b"\n")
+        data = data[:nl + 1] if nl >= 0 else data
+    try:
+        utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        return data.decode("utf-8-sig" if utf8 else encoding)
+    except UnicodeDecodeError:
+        # Older ratings dumps (ml-100k, Book-Crossing) are latin-1; every byte decodes.
+        return data.decode("latin-1")
+    except LookupError:
+        raise DataError(f"unknown text encoding {encoding!r}", path) from None
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    """Fields of a line with no quoting (``::`` and blanks)."""
+    return line.split() if delimiter == " " else line.split(delimiter)
+
+
+def _records(text: str, delimiter: str, where, first_line: int = 1):
+    """Yield (line number, stripped fields) of each non-empty record of ``text``.
+
+    Single-character delimiters go through :mod:`csv` (quoted fields may hold the delimiter);
+    ``::`` and blanks are split plainly.
+    """
+    try:
+        if len(delimiter) == 1 and delimiter != " ":
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            for row in reader:
+                if row and any(f.strip() for f in row):
+                    yield first_line + reader.line_num - 1, [f.strip() for f in row]
+        else:
+            for k, line in enumerate(text.splitlines()):
+                if line.strip():
+                    yield first_line + k, [f.strip().strip('"') for f in _split_line(line, delimiter)]
+    except csv.Error as err:  # a NUL byte, a stray quote, an overlong field
+        raise DataError(f"malformed delimited text: {err}", where) from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def sniff_ratings_file(path: str | os.PathLike, encoding: str = "utf-8") -> tuple[str, bool]:
+    """Guess the delimiter and whether the first line is a header, from the first lines.
+
+    The delimiter is the first of :data:`RATINGS_DELIMITERS` that splits every sampled line into the
+    same number (at least 3) of fields; the first line is a header when some column is numeric on the
+    second line but not on the first (or, with one line, when no field of it is a number).
+    Raises DataError for an empty or unreadable file.
+    """
+    path = Path(path)
+    text = _read_text(path, encoding, SNIFF_BYTES)
+    lines = [ln for ln in text.splitlines() if ln.strip()][:SNIFF_LINES]
+    if not lines:
+        raise DataError("the file is empty", path)
+    sample = "\n".join(lines) + "\n"
+    chosen = None
+    fallback = None
+    for sep in RATINGS_DELIMITERS.values():
+        try:
+            widths = {len(f) for _, f in _records(sample, sep, path)}
+        except DataError:
+            continue
+        if len(widths) == 1 and min(widths) >= 3:
+            chosen = sep
+            break
+        if fallback is None and widths and len(lines) > 1:
+            # ragged (a damaged line, an optional trailing column): if most lines agree on 3+ fields
+            counts = collections.Counter(len(f) for _, f in _records(sample, sep, path))
+            width, n = counts.most_common(1)[0]
+            if width >= 3 and 2 * n > len(lines):
+                fallback = sep
+    chosen = chosen or fallback
+    if chosen is None:
+        raise DataError("cannot tell how the fields are separated (expected at least user, item and "
+                        "rating separated by tabs, commas, semicolons, '|', '::' or blanks)", path, 1)
+    rows = [f for _, f in _records(sample, chosen, path)]
+    first = rows[0]
+    if len(rows) > 1:
+        second = rows[1]
+        header = any(_is_number(b) and not _is_number(a) for a, b in zip(first, second))
+    else:
+        header = not any(_is_number(a) for a in first)
+    return chosen, header
+
+
+def preview_ratings_file(path: str | os.PathLike, delimiter: str | None = None,
+                         has_header: bool | None = None, rows: int = PREVIEW_ROWS, encoding: str = "utf-8"
+                         ) -> tuple[list[list[str]], list[str] | None, str, bool]:
+    """The first ``rows`` records of a ratings file, split.
+
+    Returns (rows, header or None, delimiter, has_header); a delimiter or header flag that is not
+    given is sniffed (:func:`sniff_ratings_file`).
+    """
+    path = Path(path)
+    if delimiter is None or has_header is None:
+        sniffed_sep, sniffed_header = sniff_ratings_file(path, encoding)
+        delimiter = sniffed_sep if delimiter is None else delimiter
+        has_header = sniffed_header if has_header is None else has_header
+    text = _read_text(path, encoding, SNIFF_BYTES)
+    out: list[list[str]] = []
+    header = None
+    for _, fields in _records(text, delimiter, path):
+        if has_header and header is None:
+            header = fields
+            continue
+        out.append(fields)
+        if len(out) >= rows:
+            break
+    return out, header, delimiter, bool(has_header)
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def guess_column_roles(header: list[str] | None, rows: list[list[str]]) -> dict:
+    """Column index per role (``None`` for an optional role not found) from header names or positions.
+
+    With a header, names in :data:`ROLE_NAMES` (then names containing a :data:`ROLE_HINTS` word) decide;
+    without one, the columns are taken as user, item, rating[, timestamp] in that order.
+    """
+    width = max([len(header or [])] + [len(r) for r in rows[:SNIFF_LINES]])
+    mapping: dict = {role: None for role in ROLES}
+    if header:
+        names = [_normalised(h) for h in header]
+        taken: set[int] = set()
+        for pass_ in ("exact", "hint"):
+            for role in ROLES:
+                if mapping[role] is not None:
+                    continue
+                for c, name in enumerate(names):
+                    if c in taken:
+                        continue
+                    hit = name in ROLE_NAMES[role] if pass_ == "exact" else any(
+                        w in name for w in ROLE_HINTS[role])
+                    if hit:
+                        mapping[role] = c
+                        taken.add(c)
+                        break
+        free = [c for c in range(width) if c not in taken]
+        for role in REQUIRED_ROLES:  # a role no name matched takes the next unused column
+            if mapping[role] is None and free:
+                mapping[role] = free.pop(0)
+                taken.add(mapping[role])
+        return mapping
+    for role, c in zip(REQUIRED_ROLES, range(width)):
+        mapping[role] = c
+    if width >= 4 and rows and all(len(r) > 3 and _is_number(r[3]) for r in rows):
+        mapping["timestamp"] = 3
+    return mapping
+
+
+def guess_ratings_columns(path: str | os.PathLike, encoding: str = "utf-8"
+                          ) -> tuple[list[list[str]], list[str] | None, dict]:
+    """Preview rows, the header (or None) and a guessed column mapping of a ratings file.
+
+    The mapping has the keys of :data:`ROLES` (column index, or None for an optional role not
+    found) plus ``delimiter`` and ``has_header``; :func:`load_ratings_csv` takes it as is.
+    """
+    rows, header, delimiter, has_header = preview_ratings_file(path, encoding=encoding)
+    mapping = guess_column_roles(header, rows)
+    mapping.update(delimiter=delimiter, has_header=has_header)
+    return rows, header, mapping
+
+
+def describe_mapping(mapping: dict, header: list[str] | None = None) -> str:
+    """``"user = column 1 (userId), item = column 2 (movieId), rating = column 3"`` (1-based)."""
+    parts = []
+    for role in ROLES:
+        c = mapping.get(role)
+        if c is None:
+            continue
+        if isinstance(c, int):
+            name = f" ({header[c]})" if header and c < len(header) else ""
+            parts.append(f"{role} = column {c + 1}{name}")
+        else:
+            parts.append(f"{role} = {c!r}")
+    return ", ".join(parts)
+
+
+def _column_index(c, role: str, header: list[str] | None, path) -> int | None:
+    if c is None or c == "":
+        return None
+    if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
+        if c < 0:
+            raise DataError(f"column {int(c)} for the {role} is negative", path)
+        return int(c)
+    if not header:
+        raise DataError(f"no column named {c!r} for the {role}: the file has no header line", path, 1)
+    names = [h.strip() for h in header]
+    if c in names:
+        return names.index(c)
+    lower = [h.lower() for h in names]
+    if str(c).lower() in lower:
+        return lower.index(str(c).lower())
+    raise DataError(f"no column named {c!r} for the {role} (columns: {', '.join(names)})", path, 1)
+
+
+def _to_float(text: str, comma_decimal: bool) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        if comma_decimal and text.count(",") == 1:
+            return float(text.replace(",", "."))  # "4,5" in a semicolon-separated European file
+        raise
+
+
+def _to_timestamp(text: str) -> int:
+    """Seconds from a number (Unix time) or an ISO date/time ("2005-04-02", "2005-04-02 23:53:00")."""
+    try:
+        value = float(text)
+    except ValueError:
+        try:
+            value = float(np.datetime64(text.replace(" ", "T").rstrip("Z"), "s").astype(np.int64))
+        except ValueError:
+            raise ValueError(text) from None
+    if not abs(value) <= MAX_TIMESTAMP:
+        raise ValueError(text)
+    return int(value)
+
+
+def _dense_ids(raw: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Indices of string ids and the ids in index order (numerically when every id is an integer)."""
+    index: dict[str, int] = {}
+    codes = np.fromiter((index.setdefault(s, len(index)) for s in raw), dtype=np.int64, count=len(raw))
+    ids = list(index)
+    try:
+        keys = [int(s) for s in ids]
+        order = sorted(range(len(ids)), key=lambda k: (keys[k], ids[k]))
+    except ValueError:
+        order = sorted(range(len(ids)), key=lambda k: ids[k])
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(ids))
+    return rank[codes].astype(np.int32), [ids[k] for k in order]
+
+
+def load_ratings_csv(path: str | os.PathLike, mapping: dict | None = None, *,
+                     user_col: str | int = 0, item_col: str | int = 1, rating_col: str | int = 2,
+                     timestamp_col: str | int | None = None, title_col: str | int | None = None,
                      delimiter: str | None = None, has_header: bool | None = None,
                      encoding: str = "utf-8", control: TaskControl | None = None) -> Ratings:
-    """Read a generic ratings table (user, item, rating[, timestamp]).
+    """Read a generic ratings table: user, item, rating[, timestamp][, title] in any columns.
 
     Parameters
     ----------
     path : path
-        A delimited text file.
-    user_col, item_col, rating_col, timestamp_col : str or int
-        Column names (needs a header) or 0-based positions.
+        A delimited text file (tab, comma, semicolon, ``|``, ``::`` or blanks; quoted fields allowed
+        with one-character delimiters).
+    mapping : dict, optional
+        ``{"user": c, "item": c, "rating": c, "timestamp": c or None, "title": c or None}`` where each
+        ``c`` is a 0-based column index or a header name, plus optionally ``delimiter``,
+        ``has_header`` and ``encoding`` (as :func:`guess_ratings_columns` and the column dialog return).
+        Overrides the keyword columns below.
+    user_col, item_col, rating_col, timestamp_col, title_col : str or int
+        Column names (needs a header) or 0-based positions, when no ``mapping`` is given.
     delimiter : str, optional
-        Field separator; sniffed from the first line when omitted
-        (tab, comma, semicolon, ``|``, ``::`` or whitespace).
+        Field separator; sniffed from the first lines when omitted.
     has_header : bool, optional
-        Whether the first line names the columns; guessed when omitted
-        (the rating field of line 1 is not a number).
+        Whether the first line names the columns; sniffed when omitted.
     encoding : str
+        Text encoding (latin-1 is used when the file is not valid in it).
     control : TaskControl, optional
 
-    Notes
-    -----
-    User and item ids are kept as strings, so they need not be numbers.
+    Returns
+    -------
+    Ratings
+        Layout ``"csv"``; ids are kept as text (sorted numerically when they all are integers);
+        titles (and years found in them) from the title column.
+
+    Raises
+    ------
+    DataError
+        Naming file and line: a rating that is not a finite number, too few fields, an empty id, an
+        unknown column name, one column for two roles, no ratings.
     """
     control = ensure_control(control)
     path = Path(path)
-    try:
-        text = path.read_bytes().decode(encoding)
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("latin-1")
-    lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip()), "")
-    if delimiter is None:
-        delimiter = next((d for d in ("::", "\t", ",", ";", "|") if d in first), None)
-    split = (lambda s: s.split()) if delimiter is None else (lambda s: s.split(delimiter))
-    head = [h.strip().strip('"') for h in split(first)]
+    if mapping is not None:
+        m = dict(mapping)
+        user_col, item_col, rating_col = m.get("user"), m.get("item"), m.get("rating")
+        timestamp_col, title_col = m.get("timestamp"), m.get("title")
+        delimiter = m.get("delimiter", delimiter)
+        has_header = m.get("has_header", has_header)
+        encoding = m.get("encoding", encoding) or encoding
+    for role, c in zip(REQUIRED_ROLES, (user_col, item_col, rating_col)):
+        if c is None or c == "":
+            raise DataError(f"no column chosen for the {role}", path)
+    if delimiter is not None and delimiter not in RATINGS_DELIMITERS.values():
+        raise DataError(f"unsupported delimiter {delimiter!r}", path)
+    if delimiter is None or has_header is None:
+        sniffed_sep, sniffed_header = sniff_ratings_file(path, encoding)
+        delimiter = sniffed_sep if delimiter is None else delimiter
+        if has_header is None:
+            has_header = sniffed_header or not all(isinstance(c, (int, np.integer))
+                                                   for c in (user_col, item_col, rating_col))
+    text = _read_text(path, encoding)
+    records = _records(text, delimiter, path)
+    header = None
+    if has_header:
+        first = next(records, None)
+        if first is None:
+            raise DataError("no ratings found (only a header line)", path)
+        header = first[1]
+    cols = {role: _column_index(c, role, header, path) for role, c in
+            zip(ROLES, (user_col, item_col, rating_col, timestamp_col, title_col))}
+    chosen = [cols[r] for r in ("user", "item", "rating", "timestamp")]
+    for a in range(len(chosen)):
+        for b in range(a):
+            if chosen[a] is not None and chosen[a] == chosen[b]:
+                raise DataError(f"the {ROLES[b]} and the {ROLES[a]} cannot both be column "
+                                f"{chosen[a] + 1}", path)
+    cu, ci, cr, ct, cn = (cols[r] for r in ROLES)
+    need = max(c for c in cols.values() if c is not None) + 1
+    comma_decimal = delimiter != ","
+    n_lines = max(text.count("\n") + 1, 1)
 
-    def looks_numeric(s: str) -> bool:
-        try:
-            float(s)
-            return True
-        except ValueError:
-            return False
-
-    if has_header is None:
-        pos = rating_col if isinstance(rating_col, int) else None
-        has_header = pos is None or pos >= len(head) or not looks_numeric(head[pos])
-
-    def col_index(c, what) -> int:
-        if isinstance(c, int):
-            return c
-        if not has_header or c not in head:
-            raise DataError(f"no column named {c!r} for the {what} (columns: {', '.join(head)})", path, 1)
-        return head.index(c)
-
-    cu, ci, cr = col_index(user_col, "user"), col_index(item_col, "item"), col_index(rating_col, "rating")
-    ct = None if timestamp_col is None else col_index(timestamp_col, "timestamp")
-    need = max(c for c in (cu, ci, cr, ct) if c is not None) + 1
     raw_u: list[str] = []
     raw_i: list[str] = []
-    vals = np.empty(len(lines), dtype=np.float32)
-    ts = np.empty(len(lines), dtype=np.int64) if ct is not None else None
-    n = 0
-    start = 1 if has_header else 0
-    for k in range(start, len(lines)):
-        line = lines[k]
-        if not line.strip():
-            continue
-        f = [x.strip().strip('"') for x in split(line)]
-        if len(f) < need:
-            raise DataError(f"expected at least {need} fields, found {len(f)}", path, k + 1)
+    rating_parts: list[np.ndarray] = []
+    ts_parts: list[np.ndarray] = []
+    titles: dict[str, str] = {}
+    chunk_r: list[str] = []
+    chunk_t: list[str] = []
+    chunk_lines: list[int] = []
+
+    def flush() -> None:
+        if not chunk_r:
+            return
         try:
-            value = float(f[cr])
-            if ts is not None:
-                ts[n] = int(float(f[ct]))
-        except (ValueError, OverflowError):  # int(float("inf")) overflows
-            raise DataError(f"not a number: {f[cr] if ct is None else f[cr] + ' / ' + f[ct]!r}",
-                            path, k + 1) from None
-        if not abs(value) <= FLOAT32_MAX:  # NaN, inf, or beyond float32
-            raise DataError(f"not a finite rating: {f[cr]!r}", path, k + 1)
-        vals[n] = value
-        raw_u.append(f[cu])
-        raw_i.append(f[ci])
-        n += 1
-        if n % 100_000 == 0:
-            control.progress(k / len(lines), "reading ratings")
-    if n == 0:
-        raise DataError("no ratings found", path)
-    uniq_u, users = np.unique(np.array(raw_u), return_inverse=True)
-    uniq_i, items = np.unique(np.array(raw_i), return_inverse=True)
-    return Ratings(users.astype(np.int32), items.astype(np.int32),
-                   vals[:n].copy(), None if ts is None else ts[:n].copy(),
-                   [str(u) for u in uniq_u], [str(i) for i in uniq_i], layout="csv", source=str(path))
+            with np.errstate(over="ignore"):
+                vals = np.asarray(chunk_r, dtype=np.str_).astype(np.float64)
+        except ValueError:  # a bad or comma-decimal value: convert one by one to find it
+            vals = np.empty(len(chunk_r))
+            for k, s in enumerate(chunk_r):
+                try:
+                    vals[k] = _to_float(s, comma_decimal)
+                except ValueError:
+                    raise DataError(f"rating is not a number: {s[:40]!r}", path, chunk_lines[k]) from None
+        bad = np.flatnonzero(~(np.abs(vals) <= FLOAT32_MAX))  # NaN, inf, beyond float32
+        if len(bad):
+            k = int(bad[0])
+            raise DataError(f"rating is not a finite number: {chunk_r[k][:40]!r}", path, chunk_lines[k])
+        rating_parts.append(vals.astype(np.float32))
+        if ct is not None:
+            ts = np.empty(len(chunk_t), dtype=np.int64)
+            for k, s in enumerate(chunk_t):
+                try:
+                    ts[k] = _to_timestamp(s)
+                except (ValueError, OverflowError):
+                    raise DataError(f"timestamp is not a number or date: {s[:40]!r}", path,
+                                    chunk_lines[k]) from None
+            ts_parts.append(ts)
+        chunk_r.clear()
+        chunk_t.clear()
+        chunk_lines.clear()
+
+    for line, f in records:
+        if len(f) < need:
+            missing = [r for r in ROLES if cols[r] is not None and cols[r] >= len(f)]
+            raise DataError(f"expected at least {need} fields (the {missing[0]} is column "
+                            f"{cols[missing[0]] + 1}), found {len(f)}", path, line)
+        u, i = f[cu], f[ci]
+        if not u or not i:
+            raise DataError(f"empty {'user' if not u else 'item'} id", path, line)
+        raw_u.append(u)
+        raw_i.append(i)
+        chunk_r.append(f[cr])
+        chunk_lines.append(line)
+        if ct is not None:
+            chunk_t.append(f[ct])
+        if cn is not None and f[cn] and i not in titles:
+            titles[i] = f[cn]
+        if len(chunk_r) >= RECORDS_PER_CHUNK:
+            flush()
+            # csv does not say how far into the text it is: lines read / lines stand in
+            control.progress(min(line / n_lines, 0.99), "reading ratings")
+    flush()
+    if not raw_u:
+        raise DataError("no ratings found" + (" (only a header line)" if header else ""), path)
+    users, user_ids = _dense_ids(raw_u)
+    items, item_ids = _dense_ids(raw_i)
+    item_titles = [titles.get(i, "") for i in item_ids]
+    years = np.array([_year_from_title(t) for t in item_titles], dtype=np.float64) if titles else None
+    control.progress(1.0, "ratings read", force=True)
+    return Ratings(users, items, np.concatenate(rating_parts),
+                   np.concatenate(ts_parts) if ct is not None else None,
+                   user_ids, item_ids, item_titles if titles else [], years, layout="csv", source=str(path))
 
 
 # ---------------------------------------------------------------------------
