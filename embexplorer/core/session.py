@@ -46,10 +46,10 @@ SESSION_SUFFIX = ".embx.json"
 #: Kinds of data source: an embedding file, MovieLens ratings (no model yet), a matrix-factorisation
 #: model trained on MovieLens ratings (retrained from its settings), an offline demo (``path`` is its name).
 SOURCE_KINDS = ("file", "movielens", "model", "demo")
-#: Files up to this size are hashed whole; larger ones by their first and last
+#: Files up to this size (~0.1 s of hashing) are hashed whole; larger ones by their first and last
 #: :data:`HASH_EDGE_BYTES` plus their size (reopening a 5 GB model must not read it all just to
 #: check it; a change in the middle of such a file goes unnoticed, a changed size never does).
-HASH_FULL_MAX_BYTES = 256 * 1024 * 1024
+HASH_FULL_MAX_BYTES = 64 * 1024 * 1024
 #: Bytes hashed at each end of a file above :data:`HASH_FULL_MAX_BYTES`.
 HASH_EDGE_BYTES = 1024 * 1024
 #: Read size while hashing.
