@@ -62,7 +62,16 @@ FOCUS_ZOOM_FRACTION = 0.25
 #: Metadata lines shown in the hover tooltip.
 TOOLTIP_MAX_FIELDS = 8
 
-#: Colours of the light and dark themes.
+#: Point sizes of the tick labels, the point labels and the axis titles (times the font scale).
+TICK_FONT_PT = 9
+LABEL_FONT_PT = 9
+AXIS_TITLE_PT = 11
+#: Diameters (pixels) of the hover and focus rings around a point (times the overlay scale).
+HOVER_RING_PX = 12
+FOCUS_RING_PX = 18
+
+#: Colours of the light and dark themes ("contrast": black on white with thick axes, for projectors).
+#: An optional ``axis_width`` (pixels) thickens the axis lines.
 THEMES: dict[str, dict] = {
     "light": {
         "background": "#ffffff", "foreground": "#3a3a3a", "grid": 0.12, "dimmed": 0.35,
@@ -77,6 +86,13 @@ THEMES: dict[str, dict] = {
         "hover": "#ffffff", "label": "#f0f0f0", "label_bg": (27, 29, 33, 190),
         "tooltip_bg": "rgba(40,42,48,240)", "tooltip_fg": "#f0f0f0", "tooltip_border": "#5a5d63",
         "rubber": (230, 230, 230),
+    },
+    "contrast": {
+        "background": "#ffffff", "foreground": "#000000", "grid": 0.2, "dimmed": 0.3,
+        "point": (0, 82, 204), "selection": (220, 60, 0), "focus": (200, 0, 0),
+        "hover": "#000000", "label": "#000000", "label_bg": (255, 255, 255, 225),
+        "tooltip_bg": "rgba(255,255,255,245)", "tooltip_fg": "#000000", "tooltip_border": "#000000",
+        "rubber": (0, 0, 0), "axis_width": 2.5,
     },
 }
 
@@ -149,7 +165,7 @@ class _LabelLayer(QtWidgets.QGraphicsObject):
         self._vb = view_box
         self.entries: list[tuple] = []
         self.font = QtGui.QFont()
-        self.font.setPointSize(9)
+        self.font.setPointSize(LABEL_FONT_PT)
         self.text_color = QtGui.QColor("#1a1a1a")
         self.fill = QtGui.QColor(255, 255, 255, 190)
         self.setZValue(1e6)  # above the plotted items (the ViewBox's child group)
@@ -307,6 +323,8 @@ class ScatterView(QtWidgets.QWidget):
         self._tooltip_provider: Callable[[int], str] | None = None
         self._labels_in_view = False
         self._overlays: dict[str, dict] = {}
+        self._font_scale = 1.0     # presentation mode enlarges text ...
+        self._overlay_scale = 1.0  # ... and overlay markers, lines and rings
 
         self.base_layer = PointCloudItem()
         self.base_layer.setZValue(0)
@@ -316,10 +334,10 @@ class ScatterView(QtWidgets.QWidget):
         self.selection_layer.setZValue(5)
         self.selection_layer.set_point_size(DEFAULT_POINT_SIZE + 3)
         self.plot_widget.addItem(self.selection_layer)
-        self._hover_item = _PassiveScatter(size=12, symbol="o", pxMode=True, antialias=True)
+        self._hover_item = _PassiveScatter(size=HOVER_RING_PX, symbol="o", pxMode=True, antialias=True)
         self._hover_item.setZValue(30)
         self.plot_widget.addItem(self._hover_item, ignoreBounds=True)
-        self._focus_item = _PassiveScatter(size=18, symbol="o", pxMode=True, antialias=True)
+        self._focus_item = _PassiveScatter(size=FOCUS_RING_PX, symbol="o", pxMode=True, antialias=True)
         self._focus_item.setZValue(29)
         self.plot_widget.addItem(self._focus_item, ignoreBounds=True)
 
@@ -444,7 +462,8 @@ class ScatterView(QtWidgets.QWidget):
         """Axis titles, e.g. ``"PC1 (12.3 %)"``."""
         self._axis_titles = (x, y)
         item = self.plot_widget.getPlotItem()
-        style = {"color": THEMES[self._theme]["foreground"], "font-size": "11pt"}
+        size = f"{AXIS_TITLE_PT * self._font_scale:g}pt"
+        style = {"color": THEMES[self._theme]["foreground"], "font-size": size}
         item.setLabel("bottom", x, **style)
         item.setLabel("left", y, **style)
 
@@ -468,11 +487,11 @@ class ScatterView(QtWidgets.QWidget):
         self.plot_widget.setBackground(t["background"])
         pi = self.plot_widget.getPlotItem()
         font = QtGui.QFont()
-        font.setPointSize(9)
+        font.setPointSizeF(TICK_FONT_PT * self._font_scale)
         for side in ("bottom", "left"):
             ax = pi.getAxis(side)
             ax.enableAutoSIPrefix(False)  # "(x0.001)" scaled ticks confuse on PCA axes
-            ax.setPen(pg.mkPen(t["foreground"]))
+            ax.setPen(pg.mkPen(t["foreground"], width=t.get("axis_width", 1)))
             ax.setTextPen(pg.mkPen(t["foreground"]))
             ax.setTickFont(font)
         self._grid.set_style(t["foreground"], int(255 * t["grid"] * 1.6), int(255 * t["grid"] * 0.6))
@@ -484,7 +503,7 @@ class ScatterView(QtWidgets.QWidget):
             f" border: 1px solid {t['tooltip_border']}; border-radius: 4px; padding: 4px 6px; }}")
         self._hover_item.setPen(pg.mkPen(t["hover"], width=1.6))
         self._hover_item.setBrush(pg.mkBrush(None))
-        self._focus_item.setPen(pg.mkPen(t["focus"], width=2.5))
+        self._focus_item.setPen(pg.mkPen(t["focus"], width=2.5 * self._overlay_scale))
         self._focus_item.setBrush(pg.mkBrush(None))
         self._on_selection_changed()
         if self._mapping is None:
@@ -507,6 +526,39 @@ class ScatterView(QtWidgets.QWidget):
     @property
     def point_size(self) -> int:
         return self.base_layer.point_size
+
+    def set_font_scale(self, scale: float) -> None:
+        """Scale the point labels, tick labels and axis titles (1.0: normal; presentation mode enlarges)."""
+        self._font_scale = float(scale)
+        self._label_layer.font.setPointSizeF(LABEL_FONT_PT * self._font_scale)
+        self.set_theme(self._theme)  # re-applies the tick font and the axis titles
+        self._schedule_labels()
+
+    @property
+    def font_scale(self) -> float:
+        return self._font_scale
+
+    @property
+    def label_font_size(self) -> float:
+        """Point size of the point labels."""
+        return self._label_layer.font.pointSizeF()
+
+    def set_overlay_scale(self, scale: float) -> None:
+        """Scale overlay markers, lines and arrow heads and the focus ring (1.0: as requested)."""
+        self._overlay_scale = float(scale)
+        self._focus_item.setSize(FOCUS_RING_PX * self._overlay_scale)
+        self._focus_item.setPen(pg.mkPen(THEMES[self._theme]["focus"], width=2.5 * self._overlay_scale))
+        self._refresh_overlays()
+        self._schedule_labels()
+
+    @property
+    def overlay_scale(self) -> float:
+        return self._overlay_scale
+
+    def overlay_items(self, name: str) -> list:
+        """The graphics items drawn for overlay ``name`` (empty if absent; for tests and styling)."""
+        spec = self._overlays.get(name)
+        return list(spec["items"]) if spec else []
 
     def set_keep_aspect(self, on: bool) -> None:
         """Lock the aspect ratio (1 data unit is as long on both axes)."""
@@ -818,6 +870,7 @@ class ScatterView(QtWidgets.QWidget):
     def _build_overlay(self, spec: dict) -> None:
         color = QtGui.QColor(*spec["color"])
         items = spec["items"]
+        k = self._overlay_scale
         for key, heads in (("lines", False), ("arrows", True)):
             if spec[key] is None:
                 continue
@@ -825,13 +878,13 @@ class ScatterView(QtWidgets.QWidget):
             if not len(seg):
                 continue
             curve = pg.PlotCurveItem(seg[:, :, 0].reshape(-1), seg[:, :, 1].reshape(-1), connect="pairs",
-                                     pen=pg.mkPen(color, width=spec["width"]), antialias=True)
+                                     pen=pg.mkPen(color, width=spec["width"] * k), antialias=True)
             curve.setZValue(spec["z"])
             self.plot_widget.addItem(curve, ignoreBounds=True)
             items.append(curve)
             if heads:
                 for a, b in seg:
-                    head = pg.ArrowItem(pos=tuple(b), headLen=12, tipAngle=32,
+                    head = pg.ArrowItem(pos=tuple(b), headLen=12 * k, tipAngle=32,
                                         pen=pg.mkPen(color), brush=pg.mkBrush(color))
                     head.setZValue(spec["z"] + 0.5)
                     head._segment = (a, b)
@@ -846,11 +899,11 @@ class ScatterView(QtWidgets.QWidget):
             pts.append(spec["xy"])
         if pts:
             p = np.concatenate(pts)
-            pen = pg.mkPen(color.darker(150), width=1.2)
+            pen = pg.mkPen(color.darker(150), width=1.2 * k)
             brush = pg.mkBrush(color) if spec["filled"] else pg.mkBrush(None)
             if not spec["filled"]:
-                pen = pg.mkPen(color, width=2)
-            sc = _PassiveScatter(p[:, 0], p[:, 1], size=spec["size"], symbol=spec["symbol"], pen=pen,
+                pen = pg.mkPen(color, width=2 * k)
+            sc = _PassiveScatter(p[:, 0], p[:, 1], size=spec["size"] * k, symbol=spec["symbol"], pen=pen,
                                     brush=brush, pxMode=True, antialias=True)
             sc.setZValue(spec["z"] + 1)
             self.plot_widget.addItem(sc, ignoreBounds=True)

@@ -679,10 +679,16 @@ def install_sessions(window) -> SessionController:
         dock.hide()
     window.docks.setdefault("bookmarks", dock)
     c.panel, c.dock = panel, dock
-    c.bookmarks_changed.connect(lambda: dock.show() if c.bookmarks and dock.isHidden() and
-                                not getattr(window, "presenting", False) else None)
+    c.bookmarks_changed.connect(lambda: _show_bookmarks_dock(c))
     window.sessions = c
     return c
+
+
+def _show_bookmarks_dock(c: SessionController) -> None:
+    """Open the dock when bookmarks appear (not in presentation mode, which hides it on purpose)."""
+    presenting = getattr(getattr(c.window, "presentation", None), "active", False)
+    if c.bookmarks and c.dock.isHidden() and not presenting:
+        c.dock.show()
 
 
 def _update_tour_actions(c: SessionController) -> None:
