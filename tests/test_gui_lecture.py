@@ -1,0 +1,250 @@
+"""The Lecture menu: each demonstration opens from its menu action and shows what it claims (real data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from embexplorer._qt.lecture import (
+    GENRE_NEIGHBOURS_OVERLAY,
+    LECTURE_TASK,
+    PCA_HIGH_OVERLAY,
+    install_lecture,
+    run_lecture_for_screenshot,
+)
+from embexplorer._qt.main_window import MainWindow
+from embexplorer._qt.panels.mf_user import NEW_USER
+from embexplorer.core.lecture import (
+    CLASSIC_ANALOGIES,
+    LECTURES,
+    SOURCE_OPEN,
+    SOURCE_SYNTHETIC,
+    what_if_example,
+)
+from embexplorer.core.movielens import load_movielens
+
+#: Generous ceilings: training runs on a shared 2-core machine.
+READY_TIMEOUT_MS = 60_000
+LOAD_TIMEOUT_MS = 30_000
+#: Epochs of the gradient-descent runs in the test (the page's spin box).
+GD_EPOCHS = 3
+
+
+@pytest.fixture(scope="module")
+def ml100k(shared_data):
+    return load_movielens(shared_data / "ml-100k")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, interactive=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.shutdown_tasks(5.0)
+
+
+@pytest.fixture
+def lecture(window, ml100k):
+    window.ratings = ml100k  # "the ratings already open"
+    return install_lecture(window)
+
+
+def trigger(qtbot, controller, name: str) -> None:
+    """Choose the demonstration from the Lecture menu and wait until it shows its final state."""
+    with qtbot.waitSignal(controller.ready, timeout=READY_TIMEOUT_MS,
+                          check_params_cb=lambda n: n == name):
+        controller.actions[name].trigger()
+
+
+def test_menu_sits_before_help(window, lecture):
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles.index("&Lecture") == titles.index("&Help") - 1
+    assert [a.data() for a in lecture.menu.actions()] == list(LECTURES)
+    assert window.lecture is lecture
+    with pytest.raises(KeyError):
+        lecture.run("no-such-lecture")
+
+
+def test_ratings_table(qtbot, window, lecture, ml100k):
+    trigger(qtbot, lecture, "ratings")
+    page = lecture.panel.ratings_page
+    model = page.model
+    assert lecture.dock.isVisible() and lecture.panel.stack.currentWidget() is page
+    assert model.rowCount() == 100_000 and model.columnCount() == 4
+    assert lecture.data.source == SOURCE_OPEN
+    first = model.index(0, 1).data()
+    assert first == ml100k.titles[ml100k.items[0]]
+    assert model.index(0, 0).data() == ml100k.user_ids[ml100k.users[0]]
+    assert model.index(0, 3).data().startswith("199")  # ml-100k: 1997-98
+    assert "100,000 ratings" in page.counts_label.text() and "943 users" in page.counts_label.text()
+    assert "100,000 ratings" in lecture.caption_text() and lecture.caption_dock.isVisible()
+    # the histograms hold every user and every movie
+    bars = [i for i in page.user_plot.getPlotItem().items if hasattr(i, "opts") and "height" in i.opts]
+    assert int(np.sum(bars[0].opts["height"])) == 943
+    bars = [i for i in page.item_plot.getPlotItem().items if hasattr(i, "opts") and "height" in i.opts]
+    assert int(np.sum(bars[0].opts["height"])) == 1682
+    # sorting by rating: a header click, then the other way round
+    header = page.table.horizontalHeader()
+    x = header.sectionViewportPosition(2) + header.sectionSize(2) // 2
+    qtbot.mouseClick(header.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(x, 5))
+    values = {model.index(0, 2).data(), model.index(model.rowCount() - 1, 2).data()}
+    assert values == {"1", "5"}
+    top = model.index(0, 2).data()
+    qtbot.mouseClick(header.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(x, 5))
+    assert model.index(0, 2).data() != top
+    row = model.source_row(0)
+    assert model.index(0, 2).data() == f"{float(ml100k.ratings[row]):g}"
+
+
+def test_genre_vectors(qtbot, window, lecture, ml100k):
+    trigger(qtbot, lecture, "genres")
+    g = lecture.genre_emb
+    assert window.embeddings is g and g.format == "genres" and g.dims == len(ml100k.genre_names)
+    assert window.explorer.color_combo.currentText() == "genre"
+    page = lecture.panel.genres_page
+    cmp = lecture.comparison
+    assert cmp.label == "Star Wars (1977)" == page.movie_box.currentText()
+    flags = ml100k.genres
+    q = g.row(cmp.label)
+    # the table's "shared genres" are the dot products, counted here from the raw flags
+    for row in page.genre_model.rows() + page.learned_model.rows():
+        other = g.row(row[0])
+        assert row[2] == int(np.sum(flags[q] & flags[other]))
+        assert float(g.vectors[q] @ g.vectors[other]) == row[2]
+    assert [r[0] for r in page.learned_model.rows()] == [n.label for n in cmp.learned]
+    assert "shared genre" in page.explain.text()
+    assert window.scatter.overlay_items(GENRE_NEIGHBOURS_OVERLAY)
+    # another movie, chosen in the box
+    page.movie_box.setCurrentText("Toy Story (1995)")
+    page.movie_box.activated.emit(page.movie_box.currentIndex())
+    assert lecture.comparison.label == "Toy Story (1995)"
+    assert page.genre_model.rows()[0][0] != "Star Wars (1977)"
+    # a click on a point of the genre scatter asks for that movie
+    row = g.row("Return of the Jedi (1983)")
+    window.scatter.point_clicked.emit(row)
+    assert lecture.comparison.label == "Return of the Jedi (1983)"
+
+
+def test_user_vectors(qtbot, window, lecture):
+    trigger(qtbot, lecture, "users")
+    up = window.user_panel
+    model = window.mf_model
+    assert model is not None and up.model is model
+    assert window.docks["user"].isVisible()
+    assert up.user == NEW_USER
+    vector, bias = up.new_user
+    example = what_if_example(model)
+    assert vector is not None and up.ratings_table.rowCount() == len(example)
+    # the vector is the fold-in of the worked example's ratings
+    expected, _ = model.fold_in([i for i, _ in example], [s for _, s in example])
+    np.testing.assert_allclose(vector, expected, rtol=1e-5, atol=1e-6)
+    assert window.scatter.overlay_items("user-vector")
+    assert "New user" in lecture.panel.users_page.text.text()
+    # the page's button starts a fresh what-if user
+    qtbot.mouseClick(lecture.panel.users_page.new_user_button, QtCore.Qt.MouseButton.LeftButton)
+    assert up.user == NEW_USER and up.new_user[0] is None
+
+
+def test_gradient_descent_and_pca_axes(qtbot, window, lecture, ml100k):
+    page = lecture.panel.gradient_page
+    page.epochs_spin.setValue(GD_EPOCHS)
+    frames = []
+    window.training_frame.connect(frames.append)
+    trigger(qtbot, lecture, "gradient-descent")
+    assert frames == list(range(1, GD_EPOCHS + 1)) * 2  # the movies organising, run after run
+    runs = lecture.runs.runs
+    assert [len(r.history) for r in runs] == [GD_EPOCHS, GD_EPOCHS]
+    for i in range(2):  # both runs' curves overlaid in one plot
+        for kind in ("train", "valid"):
+            xs, ys = page.curves[(i, kind)].getData()
+            assert list(xs) == list(range(1, GD_EPOCHS + 1)) and np.isfinite(ys).all()
+    with_wd, without = runs
+    assert with_wd.item_norms.mean() < without.item_norms.mean()
+    legend = [item[1].text for item in page.norm_plot.getPlotItem().legend.items]
+    assert any(f"{with_wd.item_norms.mean():.2f}" in t for t in legend)
+    assert window.embeddings is not None and window.embeddings.format == "mf" and window.pca is not None
+    assert f"{with_wd.item_norms.mean():.2f}" in lecture.caption_text()
+
+    # PCA axes of that set: the tables list the true extremes of each component
+    trigger(qtbot, lecture, "pca-axes")
+    emb, pca = window.embeddings, window.pca
+    pp = lecture.panel.pca_page
+    counts = emb.metadata["ratings"].values
+    rows = np.argsort(-counts, kind="stable")[:pp.top_spin.value()]
+    for component in (0, 1):
+        pp.component_box.setCurrentIndex(component)
+        coords = pca.coords[rows, component]
+        low = [emb.labels[r] for r in rows[np.argsort(coords)[:len(pp.low_model.rows())]]]
+        high = [emb.labels[r] for r in rows[np.argsort(coords)[::-1][:len(pp.high_model.rows())]]]
+        assert [r[0] for r in pp.low_model.rows()] == low
+        assert [r[0] for r in pp.high_model.rows()] == high
+        assert window.axes[0] == component
+        assert window.scatter.overlay_items(PCA_HIGH_OVERLAY)
+
+
+def test_analogies_need_words_then_step(qtbot, window, lecture, glove_path):
+    with qtbot.waitSignal(lecture.failed, timeout=READY_TIMEOUT_MS) as blocker:
+        lecture.actions["analogies"].trigger()
+    assert blocker.args[0] == "analogies" and "GloVe" in blocker.args[1]
+    assert "GloVe" in lecture.caption_text()
+    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
+        window.open_file(glove_path)
+    trigger(qtbot, lecture, "analogies")
+    ap = window.analogy_panel
+    assert window.docks["analogy"].isVisible()
+    first = CLASSIC_ANALOGIES[0]
+    assert (ap.a_edit.text(), ap.b_edit.text(), ap.c_edit.text()) == (first.a, first.b, first.c)
+    assert ap.results["3cosadd"].answer.label == "queen"
+    assert window.scatter.overlay_items("analogy")
+    assert "queen ✓" in lecture.caption_text()
+    steps = lecture.panel.analogies_page
+    qtbot.mouseClick(steps.next_button, QtCore.Qt.MouseButton.LeftButton)
+    second = lecture.analogies[1]
+    assert (ap.a_edit.text(), ap.b_edit.text(), ap.c_edit.text()) == (second.a, second.b, second.c)
+    assert f"2 / {len(lecture.analogies)}" in steps.label.text()
+    qtbot.mouseClick(steps.prev_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(steps.prev_button, QtCore.Qt.MouseButton.LeftButton)  # wraps to the last
+    last = lecture.analogies[-1]
+    assert ap.a_edit.text() == last.a and lecture.analogy_index == len(lecture.analogies) - 1
+
+
+def test_synthetic_fallback_offline(qtbot, window):
+    """No ratings open, nothing downloaded (the test cache is empty): the planted-genre ratings."""
+    lecture = install_lecture(window)
+    trigger(qtbot, lecture, "ratings")
+    assert lecture.data.source == SOURCE_SYNTHETIC and "synthetic" in lecture.caption_text()
+    assert lecture.panel.ratings_page.model.rowCount() == len(lecture.data.ratings)
+    assert lecture.panel.ratings_page.model.index(0, 3).data() == ""  # no timestamps
+    trigger(qtbot, lecture, "genres")
+    assert lecture.genre_emb.dims == 6 and lecture.comparison.label == "Quantum Drift"
+    trigger(qtbot, lecture, "pca-axes")
+    assert window.embeddings.format == "mf" and lecture.panel.pca_page.low_model.rows()
+
+
+def test_screenshot_helper_waits_for_ready(qtbot, window, ml100k):
+    window.ratings = ml100k
+    assert run_lecture_for_screenshot(window, "ratings") is True
+    assert window.lecture.panel.ratings_page.model.rowCount() == 100_000
+    assert not window.runner.is_running(LECTURE_TASK)
+    image = window.grab().toImage()
+    assert image.width() > 0
+    assert run_lecture_for_screenshot(window, "analogies") is False  # no words loaded
+    with pytest.raises(KeyError):
+        run_lecture_for_screenshot(window, "nope")
+
+
+def test_switching_lectures_drops_the_old_result(qtbot, window, lecture):
+    """A demonstration chosen while another is still preparing wins; the first never shows."""
+    seen = []
+    lecture.ready.connect(seen.append)
+    lecture.actions["genres"].trigger()
+    with qtbot.waitSignal(lecture.ready, timeout=READY_TIMEOUT_MS):
+        lecture.actions["ratings"].trigger()
+    qtbot.wait(200)
+    assert seen == ["ratings"] and lecture.current == "ratings"
+    assert window.embeddings is None  # the genre set never replaced the (empty) view
