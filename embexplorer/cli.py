@@ -27,6 +27,8 @@ PROG = "embexplorer"
 EXIT_BAD_INPUT = 2
 #: Exit status when the user interrupted a command.
 EXIT_INTERRUPTED = 130
+#: Offline demos of ``--demo`` (the start page's; kept here so ``--help`` needs no Qt).
+DEMO_NAMES = ("genres", "wiki")
 
 
 def command_names() -> dict[str, str]:
@@ -85,11 +87,16 @@ def build_gui_parser() -> argparse.ArgumentParser:
     show.add_argument("--analogy", metavar="A,B,C",
                       help="solve 'A is to B as C is to ?' in the Analogy panel and draw the parallelogram")
     show.add_argument("--dock", metavar="NAME", action="append",
-                      help="show a panel: points, neighbours, analogy, recommender, user (repeatable)")
+                      help="show a panel: points, neighbours, analogy, recommender, user, word2vec "
+                           "(repeatable)")
     show.add_argument("--movielens", metavar="DATA",
                       help="open MovieLens ratings (folder, zip or ratings CSV) in the Recommender panel")
     show.add_argument("--train", metavar="EPOCHS", type=int,
                       help="with --movielens: train for EPOCHS epochs (a screenshot waits for it)")
+    show.add_argument("--demo", choices=DEMO_NAMES,
+                      help="run an offline demo: 'genres' (matrix factorisation learns hidden genres "
+                           "from synthetic ratings) or 'wiki' (word2vec on gensim's Wikipedia sample); "
+                           "a screenshot waits for it to finish")
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return p
 

@@ -61,15 +61,33 @@ def test_screenshot_of_real_glove(tmp_path, glove_path):
     assert coloured >= MIN_COLOURED_PIXELS, f"only {coloured} coloured pixels: points not drawn?"
 
 
-def test_screenshot_without_file_shows_empty_window(tmp_path):
-    out = tmp_path / "empty.png"
+def test_screenshot_without_file_shows_the_start_page_with_its_live_demo(tmp_path):
+    out = tmp_path / "start.png"
     proc = run_cli("--screenshot", str(out), "--size", "640x480", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     px = image_pixels(out)
     assert px.shape[:2] == (480, 640)
+    # The start page: mostly light, with text, accent buttons and the preview's coloured points.
+    assert float(px.mean()) > 180
     chroma = px.max(axis=2).astype(int) - px.min(axis=2).astype(int)
-    assert int((chroma >= CHROMA_MIN).sum()) < MIN_COLOURED_PIXELS  # no scatter without data
-    assert len(np.unique(px.reshape(-1, 3), axis=0)) > 10  # but the window itself (menus, text)
+    assert int((chroma >= CHROMA_MIN).sum()) >= MIN_COLOURED_PIXELS
+    assert len(np.unique(px.reshape(-1, 3), axis=0)) > 10
+
+
+def test_screenshot_of_the_genres_demo_shows_coloured_movies(tmp_path):
+    out = tmp_path / "genres.png"
+    proc = run_cli("--screenshot", str(out), "--size", "800x600", "--demo", "genres", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    px = image_pixels(out)
+    chroma = px.max(axis=2).astype(int) - px.min(axis=2).astype(int)
+    assert int((chroma >= CHROMA_MIN).sum()) >= MIN_COLOURED_PIXELS  # movies coloured by true genre
+
+
+def test_demo_with_a_file_is_one_line_error(tmp_path, glove_path):
+    proc = run_cli("--screenshot", str(tmp_path / "x.png"), "--demo", "genres", str(glove_path),
+                   tmp_path=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "--demo" in proc.stderr
 
 
 @pytest.mark.parametrize("content, line", [("2 3\na 1 2 3\nb 1 2\n", 3), ("", None)])

@@ -7,6 +7,10 @@ Both take the view options ``--search LABEL``, ``--select A,B``, ``--color-by CO
     embexplorer --screenshot king.png glove.txt --search king --select queen,prince
     embexplorer --screenshot analogy.png glove.txt --analogy man,king,woman
     embexplorer --screenshot movies.png --movielens ml-100k --train 5 --dock user
+    embexplorer --screenshot genres.png --demo genres
+
+With no PATH, ``--movielens`` or ``--demo`` the window opens on its start page, where the
+"Genres, learned" demo starts at once as a live preview (a screenshot waits for it).
 """
 
 from __future__ import annotations
@@ -140,6 +144,7 @@ def run_gui(args) -> int:
     from embexplorer._qt.excepthook import install_excepthook
     from embexplorer._qt.main_window import MainWindow
 
+    _check_data_options(args)
     hook = install_excepthook(app)  # from here on an error in a slot is a dialog and a log entry
     try:
         window = MainWindow()
@@ -163,7 +168,16 @@ def _start_interactive(window, args) -> None:
         except DataError as err:  # a typo in an option must not cost the user the window
             window.statusBar().showMessage(str(err))
 
+    demo = getattr(args, "demo", None)
+    if demo:
+        if _view_options_given(args) or getattr(args, "dock", None):
+            window.trained_shown.connect(apply_once, once)
+        window.run_demo(demo)
+        return
     movielens = getattr(args, "movielens", None)
+    if not movielens and not args.path:
+        window.start_preview()  # the start page comes alive at once, offline
+        return
     if movielens:
         epochs = getattr(args, "train", None)
         if epochs:
@@ -247,7 +261,7 @@ def apply_view_options(window, args) -> None:
 
 
 def _check_data_options(args) -> None:
-    """``--train`` needs ``--movielens``; a screenshot shows one set: PATH or ``--movielens``."""
+    """``--train`` needs ``--movielens``; one set at a time: PATH, ``--movielens`` or ``--demo``."""
     if getattr(args, "train", None) is not None:
         if not getattr(args, "movielens", None):
             raise DataError("needs --movielens DATA (the ratings to train on)", "--train")
@@ -255,6 +269,8 @@ def _check_data_options(args) -> None:
             raise DataError(f"expected a number of epochs of at least 1, got {args.train}", "--train")
     if getattr(args, "movielens", None) and args.path:
         raise DataError("give an embedding file or --movielens, not both", "--movielens")
+    if getattr(args, "demo", None) and (args.path or getattr(args, "movielens", None)):
+        raise DataError("a demo brings its own data: give --demo without a file or --movielens", "--demo")
 
 
 def _run_screenshot(args) -> int:
@@ -281,10 +297,15 @@ def _run_screenshot(args) -> int:
             for name in getattr(args, "dock", None) or []:  # before loading: panels get the set as users do
                 if name.strip().lower() in window.docks:
                     window.show_dock(name)
-            if getattr(args, "movielens", None):
+            if getattr(args, "demo", None):
+                _demo_blocking(window, args.demo)
+            elif getattr(args, "movielens", None):
                 _movielens_blocking(window, args)
             elif args.path:
                 _load_blocking(window, args)
+            else:  # the start page, with the live preview's last frame
+                window.start_preview()
+                _wait_for([window.genres_demo.finished], [window.genres_demo.failed])
             apply_view_options(window, args)
             window.resize(*size)  # a large minimum size may have pushed it out
             for _ in range(SCREENSHOT_SETTLE_PASSES):
@@ -382,6 +403,13 @@ def _movielens_blocking(window, args) -> None:
     deadline = QtCore.QDeadlineTimer(USER_PANEL_WAIT_MS)
     while window.user_panel.model is not model and not deadline.hasExpired():
         QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+
+
+def _demo_blocking(window, name: str) -> None:
+    """Run the demo ``name`` and wait until its trained vectors are the current set."""
+    failed = [window.genres_demo.failed, window.w2v_panel.training_failed]
+    window.run_demo(name)
+    _wait_for([window.trained_shown], failed)
 
 
 def _save_png(image, out: Path) -> None:

@@ -27,6 +27,8 @@ Wiring (main window)::
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6 import QtCore
 
@@ -48,6 +50,8 @@ TRUE_GENRE_COLUMN = "true genre"
 FRAME_AXES = ("movie factors: PC1 (aligned, scaled)", "PC2 (aligned, scaled)")
 #: Seed of the generated ratings.
 DEMO_SEED = 0
+#: Shortest time an epoch stays on screen (s): training takes ~20 ms an epoch, too quick to watch.
+DEMO_MIN_EPOCH_S = 0.35
 
 
 def unit_rms(xy: np.ndarray) -> np.ndarray:
@@ -104,10 +108,12 @@ class GenresDemo(QtCore.QObject):
     note = GENRES_DEMO_NOTE
 
     def __init__(self, runner: TaskRunner | None = None, parent: QtCore.QObject | None = None,
-                 seed: int = DEMO_SEED, config=None) -> None:
+                 seed: int = DEMO_SEED, config=None, min_epoch_seconds: float = DEMO_MIN_EPOCH_S) -> None:
         super().__init__(parent)
         self.runner = runner if runner is not None else TaskRunner(self)
         self.seed = seed
+        #: Each epoch's frame shows at least this long (0: as fast as it trains).
+        self.min_epoch_seconds = min_epoch_seconds
         #: :class:`~embexplorer.core.mf.MFConfig` (default :func:`genres_demo_config`).
         self.config = config if config is not None else genres_demo_config()
         self.ratings = genres_learned_ratings(seed)
@@ -127,6 +133,7 @@ class GenresDemo(QtCore.QObject):
 
         data, genres, seed = self.ratings, list(self.true_genres), self.seed
         config = self.config
+        pace = self.min_epoch_seconds
         self.model = None
         self.probe_scores = []
         stop = self._stop = StopControl()
@@ -134,9 +141,15 @@ class GenresDemo(QtCore.QObject):
         def work(control: WorkerControl):
             stop.attach(control)
             frames = MovieFrames(top_n=None)
+            shown = [time.monotonic()]
 
             def on_epoch(stats, snapshot):
                 emb, xy, probe = demo_frame(snapshot, genres, frames, seed)
+                # Paced so the audience sees the vectors move; the wait is a cancellable one.
+                wait = pace - (time.monotonic() - shown[0])
+                if wait > 0:
+                    control.sleep(wait)
+                shown[0] = time.monotonic()
                 control.emit((emb, xy, probe, int(stats.epoch)))
 
             return train(data, config, control=stop, on_epoch=on_epoch)

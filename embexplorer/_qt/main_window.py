@@ -18,7 +18,6 @@ movie vectors become the current set.
 
 from __future__ import annotations
 
-import html
 import os
 import time
 import traceback
@@ -29,11 +28,14 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer import __version__
+from embexplorer._qt.demos import FRAME_AXES, TRUE_GENRE_COLUMN, GenresDemo
 from embexplorer._qt.explorer import ExplorerWidget
 from embexplorer._qt.panels.analogy import AnalogyPanel
 from embexplorer._qt.panels.mf_training import MFTrainingPanel
 from embexplorer._qt.panels.mf_user import MFUserPanel
 from embexplorer._qt.panels.neighbours import NeighboursPanel
+from embexplorer._qt.panels.w2v_training import W2VTrainingPanel, WordFrames
+from embexplorer._qt.start_page import DEMOS, MOVIELENS_FORMAT, DatasetDownloader, StartPage
 from embexplorer._qt.workers import TaskRunner, WorkerControl
 from embexplorer.core.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
@@ -98,7 +100,7 @@ USER_ARROW_SHARE = 0.9
 #: Dock titles (also their names for ``--dock``) and object names (keys of the saved layout).
 DOCK_NAMES = {"points": ("Points", "pointsDock"), "neighbours": ("Neighbours", "neighboursDock"),
               "analogy": ("Analogy", "analogyDock"), "recommender": ("Recommender", "recommenderDock"),
-              "user": ("User", "userDock")}
+              "user": ("User", "userDock"), "word2vec": ("Word2vec", "word2vecDock")}
 #: File-dialog filter of the formats we read.
 OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.kv *.model *.parquet);;"
                "All files (*)")
@@ -108,15 +110,17 @@ MOVIELENS_FILTER = "MovieLens archive (*.zip);;Ratings CSV (*.csv);;All files (*
 #: refusal tells the user about --allow-pickle).
 PICKLE_CONSENT_MARKERS = ("--allow-pickle", "allow_pickle=true")
 
-_EMPTY_HTML = (
-    "<div style='font-size:15pt; color:#555'>No embeddings open</div>"
-    "<div style='font-size:10.5pt; color:#777; margin-top:10px'>"
-    "Open a file with <b>File › Open…</b> (Ctrl+O) or drop it on this window.<br><br>"
-    "word2vec / GloVe / fastText text and binary, TF Projector TSV, NumPy .npy/.npz,<br>"
-    "compressed .gz/.bz2 variants, gensim .kv/.model (after confirmation)</div>")
-_LOADING_HTML = ("<div style='font-size:15pt; color:#555'>Loading {name}…</div>"
-                 "<div style='font-size:10.5pt; color:#777; margin-top:10px'>"
-                 "Progress is shown in the status bar; Cancel stops it.</div>")
+#: Task kind of projecting a finished model's vectors (PCA off the UI thread).
+PROJECT_TASK = "project-trained"
+#: Sources of live training frames (only the one the user started last draws on the scatter).
+GENRES_SOURCE, W2V_SOURCE, MF_SOURCE = "genres", "w2v", "mf"
+#: What a live frame's points are, for the status bar.
+FRAME_UNITS = {GENRES_SOURCE: ("movies", "factors"), W2V_SOURCE: ("words", "dims"),
+               MF_SOURCE: ("movies", "factors")}
+#: Title of the demo's finished set.
+GENRES_TITLE = "Genres, learned (synthetic ratings)"
+#: The wiki demo ends on the neighbours of the first of these in its vocabulary (months gather).
+WIKI_SHOWCASE_WORDS = ("july", "monday", "australia", "two")
 
 _KEY_GEOMETRY = "window/geometry"
 _KEY_STATE = "window/state"
@@ -191,8 +195,14 @@ class MainWindow(QtWidgets.QMainWindow):
         The plot (``explorer.scatter``).
     selection : SelectionModel
         The selection shared by the plot, the Points table and the panels.
-    neighbours_panel, analogy_panel, training_panel, user_panel
+    neighbours_panel, analogy_panel, training_panel, user_panel, w2v_panel
         The panels in the docks of the same names (``docks`` maps the ``--dock`` names to them).
+    start_page : StartPage
+        Shown while nothing is open (and from View › Start Page): recent files, datasets, demos.
+    downloader : DatasetDownloader
+        Runs the start page's verified downloads.
+    genres_demo : GenresDemo
+        The offline "Genres, learned" demo (a live preview on the start page, or on the plot).
     ratings : Ratings or None
         MovieLens ratings opened for training.
     mf_model : MFModel or None
@@ -213,7 +223,9 @@ class MainWindow(QtWidgets.QMainWindow):
     ratings_failed(object)
         Reading ratings failed (the exception).
     training_frame(int)
-        The movie scatter shows the frame of this (1-based) training epoch.
+        The scatter shows the frame of this (1-based) training epoch (MF, word2vec or a demo).
+    trained_shown(object)
+        A demo's or word2vec's finished vectors are the current set (projected; the EmbeddingSet).
     """
 
     embeddings_changed = QtCore.Signal(object)
@@ -223,6 +235,7 @@ class MainWindow(QtWidgets.QMainWindow):
     ratings_loaded = QtCore.Signal(object)
     ratings_failed = QtCore.Signal(object)
     training_frame = QtCore.Signal(int)
+    trained_shown = QtCore.Signal(object)
 
     def __init__(self, settings: QtCore.QSettings | None = None, interactive: bool = True,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -249,6 +262,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._analogy: dict | None = None
         self._user_highlight: dict | None = None
         self._set_title = ""
+        self._live_source: str | None = None   # whose training frames the scatter shows
+        self._frame_source: str | None = None  # whose frame is on screen now
+        self._genres_last = None               # last "Genres, learned" frame (emb, xy, probe, epoch)
+        self._train_after_ratings = False      # a one-click MovieLens download trains at once
+        self._docks_put_away: list[QtWidgets.QDockWidget] = []  # hidden while the start page shows
+        self._wiki_demo = False                # the running word2vec training is the wiki demo
 
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
@@ -266,6 +285,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_stats()
         self._set_axis_items(None)
         self.zoom_fit_action.setEnabled(False)
+        self._show_central(self.start_page)  # puts the docks away, checks View › Start Page
 
         geometry = self.settings.value(_KEY_GEOMETRY)
         if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
@@ -285,13 +305,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.explorer.focus_changed.connect(self._on_focus_changed)
         self.selection.changed.connect(self._update_stats)
         self.scatter.point_clicked.connect(self._on_point_clicked)
-        self._empty_page = QtWidgets.QLabel(_EMPTY_HTML, self)
-        self._empty_page.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self._empty_page.setWordWrap(True)  # never the reason the window cannot be made narrower
-        self._empty_page.setObjectName("emptyPage")
-        self._empty_page.setStyleSheet("#emptyPage { background: white; }")
+        # With nothing open the window shows the start page: recent files, datasets, demos.
+        self.start_page = StartPage(self.recent_files(), self)
+        self.start_page.open_requested.connect(self._open_recent)
+        self.start_page.open_dialog_requested.connect(self._on_open_triggered)
+        self.start_page.demo_requested.connect(self.run_demo)
+        self.downloader = DatasetDownloader(self.runner, self)
+        self.downloader.attach(self.start_page)  # cards start/cancel downloads and show their progress
+        self.downloader.downloaded.connect(self._on_dataset_downloaded)
+        self.downloader.failed.connect(self._on_download_failed)
+        self.downloader.progress.connect(self._on_download_progress)
+        self.genres_demo = GenresDemo(self.runner, self)
+        self.genres_demo.frame_ready.connect(self._on_genres_frame)
+        self.genres_demo.finished.connect(self._on_genres_finished)
+        self.genres_demo.failed.connect(self._on_demo_failed)
         self._central = QtWidgets.QStackedWidget(self)
-        self._central.addWidget(self._empty_page)
+        self._central.addWidget(self.start_page)
         self._central.addWidget(self.explorer)
         self.setCentralWidget(self._central)
 
@@ -336,6 +365,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stop_training_action.setStatusTip("Stop after the current batch, keeping the last epoch")
         self.stop_training_action.triggered.connect(self._on_stop_training_triggered)
 
+        self.start_page_action = A("&Start Page", self)
+        self.start_page_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+H"))
+        self.start_page_action.setCheckable(True)
+        self.start_page_action.setStatusTip("Recent files, one-click datasets and demos")
+        self.start_page_action.toggled.connect(self._on_start_page_toggled)
+        self.demo_actions: dict[str, QtGui.QAction] = {}
+        for name, (title, _caption) in DEMOS.items():
+            action = A(f"Demo: {title}", self)
+            action.setStatusTip(f"Run the offline demo “{title}” (embexplorer --demo {name})")
+            action.triggered.connect(lambda _=False, n=name: self.run_demo(n))
+            self.demo_actions[name] = action
+        self.train_w2v_action = A("Train &Word2vec…", self)
+        self.train_w2v_action.setStatusTip("Train word vectors on a text corpus (Word2vec dock)")
+        self.train_w2v_action.triggered.connect(lambda: self.show_dock("word2vec"))
+
         self.about_action = A("&About embexplorer", self)
         self.about_action.setMenuRole(QtGui.QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self._on_about_triggered)
@@ -349,6 +393,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.file_menu.addAction(self.open_action)
         self.recent_menu = self.file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        self.file_menu.addSeparator()
+        for a in self.demo_actions.values():
+            self.file_menu.addAction(a)
+        self.file_menu.addAction(self.train_w2v_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.explorer.export_action)
         self.file_menu.addSeparator()
@@ -367,6 +415,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.zoom_results_action.triggered.connect(lambda: self.zoom_to_results())
 
         self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.start_page_action)
         self.view_menu.addAction(self.zoom_fit_action)
         self.view_menu.addAction(self.zoom_results_action)
         for a in (ex.labels_action, ex.aspect_action, ex.dark_action):
@@ -462,6 +511,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.analogy_panel = AnalogyPanel()
         self.training_panel = MFTrainingPanel()
         self.user_panel = MFUserPanel()
+        self.w2v_panel = W2VTrainingPanel(self.runner)
+        self.w2v_frames = WordFrames()
         dock("neighbours", self.neighbours_panel, Area.RightDockWidgetArea)
         dock("analogy", self.analogy_panel, Area.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
@@ -471,6 +522,8 @@ class MainWindow(QtWidgets.QMainWindow):
         dock("user", self.user_panel, Area.RightDockWidgetArea, visible=False)
         self.tabifyDockWidget(self.docks["analogy"], self.docks["recommender"])
         self.tabifyDockWidget(self.docks["recommender"], self.docks["user"])
+        dock("word2vec", self.w2v_panel, Area.RightDockWidgetArea, visible=False)
+        self.tabifyDockWidget(self.docks["user"], self.docks["word2vec"])
         self.resizeDocks([self.docks["points"], self.docks["neighbours"]], [260, 420],
                          QtCore.Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["points"]], [RIGHT_DOCK_WIDTH], QtCore.Qt.Orientation.Horizontal)
@@ -486,6 +539,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training_panel.epoch_finished.connect(self._on_epoch_finished)
         self.training_panel.training_finished.connect(self._on_training_finished)
         self.user_panel.highlight_changed.connect(self._on_user_highlight)
+        self.w2v_panel.training_started.connect(self._on_w2v_started)
+        self.w2v_panel.epoch_finished.connect(self._on_w2v_epoch)
+        self.w2v_panel.training_finished.connect(self._on_w2v_finished)
+        self.w2v_panel.download_requested.connect(self.download_dataset)
 
     def _on_dark_toggled(self, on: bool) -> None:
         # The explorer darkens itself; the rest of the window follows so it reads as one.
@@ -600,13 +657,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self._layout_restored = True
         state = self.settings.value(_KEY_STATE)
         if isinstance(state, QtCore.QByteArray) and not state.isEmpty():
-            return bool(self.restoreState(state, STATE_VERSION))
+            self._docks_put_away = []
+            restored = bool(self.restoreState(state, STATE_VERSION))
+            if self._central.currentWidget() is self.start_page:
+                self._put_docks_away()
+            return restored
         return False
 
     def save_layout(self) -> None:
         """Remember window geometry and dock layout."""
         self.settings.setValue(_KEY_GEOMETRY, self.saveGeometry())
+        # The panels the start page put away are part of the user's layout: save them as shown.
+        away = list(self._docks_put_away)
+        for d in away:
+            d.setVisible(True)
         self.settings.setValue(_KEY_STATE, self.saveState(STATE_VERSION))
+        for d in away:
+            d.setVisible(False)
         self.settings.sync()
 
     # ------------------------------------------------------------- opening
@@ -674,6 +741,8 @@ class MainWindow(QtWidgets.QMainWindow):
             menu.addSeparator()
             menu.addAction("Clear Menu", self._on_clear_recent_triggered)
         menu.setEnabled(bool(files))
+        if hasattr(self, "start_page"):
+            self.start_page.set_recent_files(files)
 
     # ------------------------------------------------------------ the view
     def set_axes(self, x: int, y: int) -> None:
@@ -752,7 +821,8 @@ class MainWindow(QtWidgets.QMainWindow):
         selected = self.selection.count
         sel = f"  ·  {selected:,} selected" if selected else ""
         if pca is None:  # a live training frame
-            self._stats_label.setText(f"{emb.n:,} movies  ·  {emb.dims:,} factors  ·  "
+            points, dims = FRAME_UNITS.get(self._frame_source or MF_SOURCE, FRAME_UNITS[MF_SOURCE])
+            self._stats_label.setText(f"{emb.n:,} {points}  ·  {emb.dims:,} {dims}  ·  "
                                       f"training epoch {self._frame_epoch}{sel}")
             self._stats_label.setToolTip("")
             return
@@ -773,9 +843,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cancel_button.setVisible(busy)
         if busy:
             self.progress_bar.setRange(0, 0)  # indeterminate until the first report
-        if self.embeddings is None:  # nothing shown yet: say what is happening in the middle
-            name = Path(self._loading_path).name if busy and self._loading_path else ""
-            self._empty_page.setText(_LOADING_HTML.format(name=html.escape(name)) if name else _EMPTY_HTML)
+        # The start page says what is happening in the middle of the window, too.
+        name = Path(self._loading_path).name if busy and self._loading_path else ""
+        self.start_page.show_message(f"{message or 'Loading ' + name + '…'}  Cancel stops it."
+                                     if name else None)
         self.open_action.setEnabled(True)  # opening another file replaces the running load
 
     # --------------------------------------------------------------- slots
@@ -789,13 +860,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_recent_triggered(self) -> None:
         action = self.sender()
         path = action.data() if isinstance(action, QtGui.QAction) else None
-        if not path:
-            return
-        if not os.path.exists(path):
-            self._forget_recent(path)
-            self._show_error(DataError("file not found (removed from recent files)", path))
-            return
-        self.open_file(path)
+        if path:
+            self._open_recent(path)
 
     def _on_clear_recent_triggered(self) -> None:
         self.settings.setValue(_KEY_RECENT, [])
@@ -851,9 +917,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._set_title = title
         self._frames = None
         self._frame_epoch = 0
+        self._live_source = self._frame_source = None  # a running training no longer moves the points
         self._forget_view_state()
         self._set_axis_items(pca)
-        self._central.setCurrentWidget(self.explorer)
+        self._show_central(self.explorer)
         self.zoom_fit_action.setEnabled(True)
         self._update_scatter()
         self._update_title()
@@ -1048,8 +1115,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage(f"{name}: {len(ratings):,} ratings, {ratings.n_users:,} users, "
                                      f"{ratings.n_items:,} movies: press Start in the Recommender dock")
         self.ratings_loaded.emit(ratings)
+        if self._train_after_ratings:  # the start page's one-click dataset: straight on to a model
+            self._train_after_ratings = False
+            self.training_panel.start()
 
     def _on_ratings_error(self, err: BaseException) -> None:
+        self._train_after_ratings = False
         self._show_busy(False)
         path = self._loading_path or ""
         self._loading_path = None
@@ -1087,8 +1158,15 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show the epoch's movie vectors, aligned to the previous frame (points glide, no reload)."""
         from embexplorer.core.mf import MovieFrames
 
-        first = self._frames is None or stats.epoch <= self._frame_epoch
+        # A new run (epoch 1) takes the scatter over; a run whose scatter was replaced since (a file
+        # opened, a demo started) trains on in its dock without moving anyone's points.
+        first = stats.epoch <= 1 or self._frames is None or stats.epoch <= self._frame_epoch
+        if first and stats.epoch > 1 and self._live_source != MF_SOURCE:
+            return
+        if not first and self._live_source != MF_SOURCE:
+            return
         if first:
+            self._live_source = self._frame_source = MF_SOURCE
             self._frames = MovieFrames(top_n=MOVIE_TOP_N)
         emb, xy = self._frames.update(snapshot)
         self._frame_epoch = int(stats.epoch)
@@ -1100,7 +1178,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.embeddings, self.pca, self.current_path = emb, None, None
             self._set_title = f"training on {Path(snapshot.info.get('source', '') or 'ratings').name}"
             self._set_axis_items(None)
-            self._central.setCurrentWidget(self.explorer)
+            self._show_central(self.explorer)
             self.zoom_fit_action.setEnabled(True)
         else:
             self.embeddings = emb
@@ -1121,6 +1199,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """The trained model's movies become the current set; the User dock inspects the model."""
         from embexplorer.core.pca import fit_pca
 
+        if self._live_source != MF_SOURCE:  # the user moved on to other data meanwhile: keep it
+            self.statusBar().showMessage("Matrix factorisation finished (its movies are not shown: "
+                                         "another set was opened meanwhile)")
+            return
         emb = model.item_embeddings(MOVIE_TOP_N)
         pca = fit_pca(emb.vectors, n_components=min(MAX_COMPONENTS, emb.dims, emb.n))
         if self._frames is not None and self._frames.previous is not None:
@@ -1193,6 +1275,214 @@ class MainWindow(QtWidgets.QMainWindow):
         # The origin of the PCA plane is the mean movie; the arrow points where the user's taste points.
         sc.set_overlay(USER_VECTOR_OVERLAY, xy=tip[None], labels=["user taste"], color=USER_VECTOR_COLOR,
                        size=1, arrows=np.array([[[0.0, 0.0], tip]]), width=3.0, z=26)
+
+    # ------------------------------------------------- start page, demos, word2vec
+    def _show_central(self, widget: QtWidgets.QWidget) -> None:
+        page = self._central.currentWidget()
+        focus = self.focusWidget()
+        had_focus = focus is None or focus is page or page.isAncestorOf(focus)
+        self._central.setCurrentWidget(widget)
+        if widget is self.start_page:
+            self._put_docks_away()
+        else:
+            self._bring_docks_back()
+        if had_focus and widget is not page:
+            # Keys go to the page now shown (Qt would pass focus on to the next widget, in a dock).
+            (self.scatter.plot_widget if widget is self.explorer else widget).setFocus()
+        blocked = self.start_page_action.blockSignals(True)
+        self.start_page_action.setChecked(widget is self.start_page)
+        self.start_page_action.blockSignals(blocked)
+
+    def _put_docks_away(self) -> None:
+        """Hide the docked panels while the start page shows: empty tables next to it are clutter."""
+        for d in self._panels:
+            if d.isVisibleTo(self) and not d.isFloating():
+                d.hide()
+                self._docks_put_away.append(d)
+
+    def _bring_docks_back(self) -> None:
+        for d in self._docks_put_away:
+            d.show()
+        self._docks_put_away = []
+
+    def show_start_page(self) -> None:
+        """Show the start page (recent files, datasets, demos) in place of the plot."""
+        self.start_page.refresh_downloads()
+        self._show_central(self.start_page)
+
+    def start_preview(self) -> None:
+        """Start "Genres, learned" as a live preview on the start page (what ``embexplorer`` with no
+        arguments does: something moving within seconds, no network needed)."""
+        if not self.genres_demo.is_running():
+            self.genres_demo.start()
+
+    def run_demo(self, name: str) -> None:
+        """Run the offline demo ``name`` (``"genres"`` or ``"wiki"``) on the main scatter.
+
+        Raises KeyError for an unknown name (the CLI checks ``--demo`` against :data:`DEMOS`).
+        """
+        if name not in DEMOS:
+            raise KeyError(name)
+        if name == "genres":
+            self._live_source = GENRES_SOURCE
+            if self.genres_demo.is_running() and self._genres_last is not None:
+                self._show_genres_frame(*self._genres_last)  # the preview's run goes on, now on the plot
+            elif not self.genres_demo.is_running():
+                self._genres_last = None
+                self.genres_demo.start()
+            self._show_central(self.explorer)
+            self.statusBar().showMessage("Genres, learned: training on synthetic ratings…")
+        else:
+            self.show_dock("word2vec")
+            self._wiki_demo = self.w2v_panel.start_demo_wiki()  # training_started: word2vec goes live
+
+    def show_frame(self, source: str, emb: EmbeddingSet, xy: np.ndarray, epoch: int,
+                   axis_titles: tuple[str, str], title: str) -> None:
+        """Show one live training frame of ``source`` (aligned coordinates, no PCA of its own).
+
+        The first frame of a run replaces the current set (panels follow once); later frames move
+        the points only, keeping the view and the colouring the user chose.
+        """
+        first = self._frame_source != source or epoch <= self._frame_epoch
+        if first:
+            self._forget_model()
+            self._forget_view_state()
+            self.embeddings, self.pca, self.current_path = emb, None, None
+            self._frames = None
+            self._frame_source = source
+            self._set_title = title
+            self._set_axis_items(None)
+            self._show_central(self.explorer)
+            self.zoom_fit_action.setEnabled(True)
+        else:
+            self.embeddings = emb
+        self._frame_epoch = int(epoch)
+        self._resize_selection(emb.n)
+        colour = self.explorer.color_combo.currentText()
+        self.explorer.set_data(emb, xy, *axis_titles, keep_view=not first)
+        if not first and colour != self.explorer.color_combo.currentText():
+            self.explorer.finish_setup()
+            self.explorer.set_color_by(colour if colour in emb.metadata else None)
+        if first:
+            self._update_title()
+            self.embeddings_changed.emit(emb)
+        self._update_stats()
+        self.training_frame.emit(self._frame_epoch)
+
+    def _on_genres_frame(self, emb, xy, probe: float, epoch: int) -> None:
+        self._genres_last = (emb, xy, probe, epoch)
+        if self._live_source == GENRES_SOURCE:
+            self._show_genres_frame(emb, xy, probe, epoch)
+        elif self._central.currentWidget() is self.start_page:
+            self.start_page.show_demo_frame(emb, xy, probe, epoch, self.genres_demo.chance)
+
+    def _show_genres_frame(self, emb, xy, probe: float, epoch: int) -> None:
+        self.show_frame(GENRES_SOURCE, emb, xy, epoch, FRAME_AXES, GENRES_TITLE)
+        self.statusBar().showMessage(self.genres_demo.caption(probe, epoch))
+
+    def _on_genres_finished(self, model) -> None:
+        last, self._genres_last = self._genres_last, None
+        if model is None or last is None or self._live_source != GENRES_SOURCE:
+            return  # a preview (the start page keeps its last frame) or stopped before epoch 1
+        emb, xy, probe, epoch = last
+        self._project_trained(emb, xy, f"{GENRES_TITLE}, {epoch} epochs", model=model,
+                              message=self.genres_demo.caption(probe, epoch), color_by=TRUE_GENRE_COLUMN)
+
+    def _on_demo_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"Demo failed: {message}")
+
+    def _on_w2v_started(self) -> None:
+        self._wiki_demo = False  # run_demo says so right after, for the demo's own run
+        self.w2v_frames.reset()
+        self._live_source = W2V_SOURCE
+
+    def _on_w2v_epoch(self, report) -> None:
+        if self._live_source != W2V_SOURCE or report.frame is None or not len(report.frame_labels):
+            return
+        emb, xy = self.w2v_frames.update(report)
+        self.show_frame(W2V_SOURCE, emb, xy, report.epoch, ("word vectors: PC1 (aligned, scaled)",
+                                                            "PC2 (aligned, scaled)"),
+                        f"word2vec training, the {emb.n:,} most frequent words")
+
+    def _on_w2v_finished(self, emb) -> None:
+        if emb is None or self._live_source != W2V_SOURCE:
+            return
+        demo, self._wiki_demo = self._wiki_demo, False
+        self._project_trained(emb, self.w2v_frames.previous, f"word2vec, {emb.n:,} words",
+                              message=f"word2vec trained: {emb.n:,} words, {emb.dims} dimensions",
+                              then=self._show_wiki_showcase if demo else None)
+
+    def _show_wiki_showcase(self, emb: EmbeddingSet) -> None:
+        """The wiki demo's point: related words gather (the neighbours of a month are months)."""
+        word = next((w for w in WIKI_SHOWCASE_WORDS if w in emb.index), None)
+        if word is not None:
+            self.show_dock("neighbours")
+            self.neighbours_panel.query_row(emb.index[word])
+            self.zoom_to_results()  # up close, so the months get their labels
+
+    def _project_trained(self, emb: EmbeddingSet, previous_xy, title: str, model=None, message: str = "",
+                         color_by: str | None = None, then=None) -> int:
+        """PCA of a finished model's vectors off the UI thread, then make them the current set."""
+        from embexplorer.core.pca import fit_pca
+
+        k = min(MAX_COMPONENTS, emb.dims, emb.n)
+
+        def done(pca) -> None:
+            if previous_xy is not None:
+                pca = _signs_matching(pca, np.asarray(previous_xy))
+            self.set_embeddings(emb, pca, None, title=title)
+            if color_by and color_by in emb.metadata:
+                self.explorer.finish_setup()
+                self.explorer.set_color_by(color_by)
+            if model is not None:
+                # The demo's movies are the model's items in its own order: the User panel works on them.
+                self.mf_model = model
+                self._mf_rows = np.arange(model.n_items, dtype=np.int64)
+                QtCore.QTimer.singleShot(USER_PANEL_DELAY_MS, self, lambda: self._show_user_model(model))
+            if message:
+                self.statusBar().showMessage(message)
+            if then is not None:
+                then(emb)
+            self.trained_shown.emit(emb)
+
+        return self.runner.start(PROJECT_TASK, lambda control: fit_pca(emb.vectors, n_components=k,
+                                                                        control=control),
+                                 on_result=done, on_error=self._show_error)
+
+    def download_dataset(self, name: str) -> None:
+        """Download (or open from the cache) a start-page dataset: ``movielens-100k`` or a gensim-data
+        name; progress shows on its card and in the status bar."""
+        self.downloader.start(name)
+
+    def _on_download_progress(self, name: str, fraction: float, message: str) -> None:
+        pct = f" {fraction:.0%}" if fraction >= 0 else ""
+        self.statusBar().showMessage(f"Downloading {name}{pct} {message}".rstrip())
+
+    def _on_dataset_downloaded(self, name: str, path: str, fmt: str) -> None:
+        if fmt == MOVIELENS_FORMAT:
+            self._train_after_ratings = True
+            self.open_movielens(path)
+        else:
+            self.open_file(path, format=fmt or None)
+
+    def _on_download_failed(self, name: str, message: str) -> None:
+        self.start_page.show_message(f"{name}: {message}")
+        self.statusBar().showMessage(f"Download of {name} failed: {message}")
+
+    def _on_start_page_toggled(self, on: bool) -> None:
+        if on:
+            self.show_start_page()
+        elif self.embeddings is not None:
+            self._show_central(self.explorer)
+        else:  # nothing to go back to
+            self._show_central(self.start_page)
+
+    def _open_recent(self, path: str) -> None:
+        if not os.path.exists(path):
+            self._forget_recent(path)
+            self._show_error(DataError("file not found (removed from recent files)", path))
+            return
+        self.open_file(path)
 
     # -------------------------------------------------------------- dialogs
     def _confirm_pickle(self, path: str) -> bool:

@@ -140,12 +140,15 @@ class Card(QtWidgets.QFrame):
         self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_Hover)
-        self.title_label = QtWidgets.QLabel(title)
+        # Labels parented at once: set_caption() shows or hides the caption, and a parentless
+        # label shown is a window of its own (it flashed up and took the activation, and with it
+        # every window-wide shortcut such as Ctrl+F).
+        self.title_label = QtWidgets.QLabel(title, self)
         self.title_label.setObjectName("cardTitle")
-        self.caption_label = QtWidgets.QLabel()
+        self.caption_label = QtWidgets.QLabel(self)
         self.caption_label.setObjectName("cardCaption")
         self.caption_label.setWordWrap(True)
-        self.badge_label = QtWidgets.QLabel(badge)
+        self.badge_label = QtWidgets.QLabel(badge, self)
         self.badge_label.setObjectName("cardBadge")
         self.badge_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignTop)
         self.set_caption(caption)

@@ -51,6 +51,11 @@ class TaskControl:
         if self._cancel.is_set():
             raise Cancelled()
 
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or raise :class:`Cancelled` as soon as cancellation is requested."""
+        if self._cancel.wait(max(0.0, seconds)):
+            raise Cancelled()
+
     def progress(self, fraction: float | None, message: str = "", force: bool = False) -> None:
         """Report progress (throttled) and honour cancellation."""
         self.check()
