@@ -190,12 +190,16 @@ class SearchBox(QtWidgets.QWidget):
             self.completer.popup().hide()
 
     def _on_completion_activated(self, text: str) -> None:
+        self._retry.stop()  # a pending retry would reopen the popup after the choice
         row = self.index.row(text)
         if row is not None:
             self.edit.setText(text)
             self.label_chosen.emit(int(row))
 
     def _on_return(self) -> None:
+        # Enter ends the typing: a completion retry still pending (index not ready while typing)
+        # would reopen the popup after the label was chosen, and swallow the next click or wheel.
+        self._retry.stop()
         text = self.edit.text()
         if not text or not self._labels:
             return
