@@ -313,3 +313,32 @@ def test_without_checksum_size_only_with_warning(server, tmp_path):
 def test_unknown_name_lists_choices():
     with pytest.raises(DataError, match="glove-wiki-gigaword-50"):
         gensim_data.resolve("glove-nonsense")
+
+
+def test_cli_download_of_gensim_vectors_then_info(server, tmp_path, monkeypatch, capsys):
+    from embexplorer.cli import main
+
+    data = _w2v_gz(2)
+    spec = _spec(data, name="glove-wiki-gigaword-50")
+    monkeypatch.setitem(gensim_data.MODELS, spec.name, spec)
+    _publish(server, spec, data)
+    assert main(["download", spec.name, "--dir", str(tmp_path), "--base-url", server.base]) == 0
+    out = capsys.readouterr().out
+    path = tmp_path / spec.name / f"{spec.name}.gz"
+    assert f"downloaded: {path}" in out and "MD5 verified" in out and path.read_bytes() == data
+    # again: from the verified copy, no request; --json says so
+    n = len(server.requests)
+    assert main(["download", spec.name, "--dir", str(tmp_path), "--base-url", server.base, "--json"]) == 0
+    import json
+
+    record = json.loads(capsys.readouterr().out)
+    assert record["from_cache"] and record["verified"] and len(server.requests) == n
+    assert main(["info", str(path), "--format", record["format"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == N_WORDS
+    # a corrupt mirror copy is refused with one line and exit 2
+    bad = _spec(data[:-10] + b"0123456789", name="glove-wiki-gigaword-100")
+    bad = GensimModel(bad.name, bad.description, bad.size, spec.md5, dims=DIMS, vocab=N_WORDS)
+    monkeypatch.setitem(gensim_data.MODELS, bad.name, bad)
+    _publish(server, bad, data[:-10] + b"0123456789")
+    assert main(["download", bad.name, "--dir", str(tmp_path), "--base-url", server.base]) == 2
+    assert "error" in capsys.readouterr().err and not (tmp_path / bad.name / f"{bad.name}.gz").exists()
