@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -19,6 +20,8 @@ from embexplorer.core.session import SESSION_SUFFIX, load_session
 LOAD_TIMEOUT_MS = 30_000
 #: Rows of the GloVe file written as a projector TSV with metadata (enough for clear clusters).
 TSV_ROWS = 2000
+#: Epochs of the "Genres, learned" demo in the demo-session test (the demo's own ten take too long).
+DEMO_EPOCHS = 3
 
 
 @pytest.fixture(scope="module")
@@ -238,3 +241,71 @@ def test_bookmarks_restore_view_and_panels_and_page_keys_step_through_them(qtbot
     assert [b.name for b in w2.sessions.bookmarks] == ["B"]
     for win in (w, w2):
         win.runner.shutdown(5.0)
+
+
+def test_model_session_retrains_from_its_ratings_and_settings(qtbot, tmp_path, shared_data):
+    ratings = shared_data / "ml-100k"
+    if not (ratings / "u.data").is_file():
+        pytest.skip("ml-100k not in the shared data folder")
+    from embexplorer.core.mf import MFConfig
+
+    w1 = make_window(qtbot, tmp_path, "w1")
+    with qtbot.waitSignal(w1.ratings_loaded, timeout=LOAD_TIMEOUT_MS):
+        w1.open_movielens(ratings)
+    w1.training_panel.set_config(MFConfig(n_factors=6, epochs=2, batch_size=1024, seed=7))
+    w1.training_panel.start()
+    qtbot.waitUntil(lambda: w1.mf_model is not None and w1.pca is not None
+                    and w1.user_panel.model is w1.mf_model, timeout=LOAD_TIMEOUT_MS)
+    w1.user_panel.select_user(4)
+    movie = w1.embeddings.labels[3]
+    w1.explorer.focus_row(3)
+    w1.scatter.view_box.setRange(xRange=(-0.5, 0.75), yRange=(-0.25, 0.5), padding=0)
+    before = w1.sessions.capture()
+    assert before.source.kind == "model" and before.source.path == str(ratings)
+    assert before.source.hash_mode == "folder"
+    assert before.panels.user_id == str(w1.mf_model.user_ids[4])
+    path = w1.sessions.save_session(tmp_path / f"model{SESSION_SUFFIX}")
+
+    w2 = make_window(qtbot, tmp_path, "w2")
+    with qtbot.waitSignal(w2.sessions.restored, timeout=2 * LOAD_TIMEOUT_MS):
+        w2.sessions.open_session(path)
+    assert w2.training_panel.config() == w1.training_panel.config()
+    # Same ratings, settings and seed: the same model, so rows, focus and view mean the same.
+    np.testing.assert_allclose(w2.mf_model.item_factors, w1.mf_model.item_factors, rtol=1e-5, atol=1e-6)
+    assert w2.embeddings.labels == w1.embeddings.labels
+    assert w2.scatter.focus_row == 3 and w2.embeddings.labels[3] == movie
+    assert view(w2) == view(w1)
+    qtbot.waitUntil(lambda: w2.user_panel.user == 4, timeout=5000)
+    for w in (w1, w2):
+        w.runner.shutdown(5.0)
+
+
+def test_demo_session_runs_the_demo_again(qtbot, tmp_path):
+    def demo_window(name: str) -> MainWindow:
+        w = make_window(qtbot, tmp_path, name)
+        w.genres_demo.min_epoch_seconds = 0.0  # as fast as it trains ...
+        w.genres_demo.config = dataclasses.replace(w.genres_demo.config, epochs=DEMO_EPOCHS)  # ... and short
+        return w
+
+    def finished(w: MainWindow) -> bool:
+        return w.pca is not None and w.windowTitle().startswith("Genres, learned") and w.mf_model is not None
+
+    w1 = demo_window("w1")
+    w1.run_demo("genres")
+    qtbot.waitUntil(lambda: finished(w1), timeout=LOAD_TIMEOUT_MS)
+    w1.finish_setup()
+    w1.explorer.set_color_by("true genre")
+    w1.selection.replace([0, 1, 2, 3, 4])
+    before = w1.sessions.capture()
+    assert before.source == before.source.__class__("demo", "genres")
+    path = w1.sessions.save_session(tmp_path / f"demo{SESSION_SUFFIX}")
+
+    w2 = demo_window("w2")
+    with qtbot.waitSignal(w2.sessions.restored, timeout=LOAD_TIMEOUT_MS):
+        w2.sessions.open_session(path)
+    assert finished(w2)
+    assert w2.explorer.color_combo.currentText() == "true genre"
+    np.testing.assert_array_equal(w2.selection.rows, [0, 1, 2, 3, 4])
+    assert view(w2) == view(w1)
+    for w in (w1, w2):
+        w.runner.shutdown(5.0)

@@ -278,16 +278,20 @@ class SessionController(QtCore.QObject):
 
     def _on_embeddings_changed(self, _emb) -> None:
         s = self._pending
-        if s is None or self.window.pca is None:
+        if s is None or self.window.pca is None or self._pending_kind == "movielens":
             return  # nothing waiting, or a live training frame: wait for the projected set
-        if self._pending_kind == "model" and self.window.mf_model is None:
-            return
-        if self._pending_kind == "movielens":
-            return
+        # Next event-loop slice: the window finishes its own steps after a new set first (its status
+        # message, recent files, the trained model it keeps), then the state goes on top.
+        QtCore.QTimer.singleShot(0, self, lambda: self._apply_pending(s))
+
+    def _apply_pending(self, s: Session) -> None:
+        w = self.window
+        if self._pending is not s or w.pca is None:
+            return  # superseded, or failed meanwhile
+        if self._pending_kind == "model" and w.mf_model is None:
+            return  # not the trained model's set yet
         self._pending = None
-        # Next event-loop slice: the window finishes its own steps after a load first (its status
-        # message, recent files), then the state (and any warning) goes on top.
-        QtCore.QTimer.singleShot(0, self, lambda: self._apply_session(s))
+        self._apply_session(s)
 
     def _on_ratings_loaded(self, _ratings) -> None:
         s = self._pending
