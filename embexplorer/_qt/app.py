@@ -254,7 +254,9 @@ def apply_view_options(window, args) -> None:
         if not window.analogy_panel.solve(*words):
             raise DataError(window.analogy_panel.status_label.text() or "cannot solve", "--analogy")
     if getattr(args, "search", None):  # last: it centres the view
-        window.explorer.focus_row(_find_row(emb, args.search.strip(), "--search"))
+        row = _find_row(emb, args.search.strip(), "--search")
+        window.explorer.search.edit.setText(emb.labels[row])  # the box shows what was searched
+        window.explorer.focus_row(row)
     elif getattr(args, "neighbours", None) or getattr(args, "analogy", None):
         window.zoom_to_results()  # up close, so every result gets its label
     window.scatter.relayout_labels()
