@@ -28,6 +28,7 @@ from embexplorer.core.lecture import (
     LECTURE_EPOCHS,
     LECTURE_SEED,
     LECTURES,
+    SOURCE_CACHE,
     SWITCHES,
     TOP_RATED,
     LectureData,
@@ -636,6 +637,7 @@ class LectureController(QtCore.QObject):
         self._models: dict[int, object] = {}  # id(ratings) -> quick model trained on them
         self._ends = None
         self._pca_source = None
+        self._training_for_users = False
         self._build()
 
     # ------------------------------------------------------------ building
@@ -690,6 +692,11 @@ class LectureController(QtCore.QObject):
         if name not in LECTURES:
             raise KeyError(name)
         self.window.runner.cancel(LECTURE_TASK)
+        if self._training_for_users and name != "users":
+            # The User demonstration's training would take the scatter over when it ends: stop it.
+            self._training_for_users = False
+            if self.window.training_panel.is_training():
+                self.window.training_panel.shutdown()
         self.current = name
         self.panel.show_page(name)
         self.set_caption(_caption(name), "preparing…")
@@ -743,13 +750,19 @@ class LectureController(QtCore.QObject):
             self.set_caption(_caption(name), f"{message}{pct}")
 
     def _data_work(self):
-        """A task function returning (LectureData) -- reads ``window.ratings`` now, on the UI thread."""
+        """A task function returning the LectureData to use -- reads ``window.ratings`` now, on the UI
+        thread.  A cached download or the synthetic set read before is reused (and so is the model
+        trained on it), but a download that appeared since replaces the synthetic set."""
         current = self.window.ratings
-        reuse = current is None and self.data is not None and self.data.source != "open"
-        cached = self.data if reuse else None
+        previous = self.data if current is None else None
 
         def work(control) -> LectureData:
-            return cached if cached is not None else lecture_ratings(current, control=control)
+            if previous is not None and previous.source == SOURCE_CACHE:
+                return previous
+            data = lecture_ratings(current, control=control)
+            if data.synthetic and previous is not None and previous.synthetic:
+                return previous
+            return data
         return work
 
     def _train_config(self, data: LectureData):
@@ -875,12 +888,14 @@ class LectureController(QtCore.QObject):
             panel.training_finished.connect(self._on_users_trained, once)
             panel.training_failed.connect(lambda msg: self._fail("users", msg), once)
             w.show_dock("recommender")
+            self._training_for_users = True
             self.set_caption(_caption("users"), f"training on {data.note}: watch the movies organise…")
             panel.start()
 
         self._start("users", lambda control: load(control), done)
 
     def _on_users_trained(self, model) -> None:
+        self._training_for_users = False
         if self.current != "users":
             return
         # The window hands the model to the User panel in a later event-loop slice: wait for it.
@@ -975,7 +990,7 @@ class LectureController(QtCore.QObject):
 
         self.window.runner.start(LECTURE_TASK, work, on_result=done_guarded, on_yield=on_epoch,
                                  on_error=lambda err: self._fail("gradient-descent", _reason(err)),
-                                 on_progress=lambda f, m: None)
+                                 on_progress=lambda f, m: self._on_progress("gradient-descent", f, m))
 
     def _on_rerun_requested(self) -> None:
         self.run("gradient-descent")
@@ -1151,6 +1166,9 @@ def _cached_glove():
 def install_lecture(window) -> LectureController:
     """Add the Lecture menu, caption banner and Lecture dock to ``window``; return the controller
     (also kept as ``window.lecture``)."""
+    existing = getattr(window, "lecture", None)
+    if isinstance(existing, LectureController):
+        return existing
     controller = LectureController(window)
     window.lecture = controller
     return controller
