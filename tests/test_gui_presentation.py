@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from embexplorer._qt import main_window as mw
 from embexplorer._qt import presentation as pm
 from embexplorer._qt.main_window import MainWindow
 from embexplorer._qt.presentation import install_presentation
@@ -109,13 +110,23 @@ def test_dark_theme_is_kept_and_restored(qtbot, window):
     assert w.palette() == w.explorer.palette()
 
 
-def test_menu_item_toggles_too(window):
+def test_menu_item_toggles_too(qtbot, window):
     w = window
     actions = {a.text().replace("&", ""): a for a in w.view_menu.actions()}
     actions["Presentation Mode"].trigger()
     assert w.presentation.active and w.toolbar.isHidden()
     actions["Presentation Mode"].trigger()
     assert not w.presentation.active and not w.toolbar.isHidden()
+    # Closing while presenting saves the real layout and gives the font back.
+    font = QtWidgets.QApplication.instance().font().toString()
+    w.presentation.set_active(True)
+    w.close()
+    assert not w.presentation.active and QtWidgets.QApplication.instance().font().toString() == font
+    saved = w.settings.value(mw._KEY_STATE)
+    probe = MainWindow(settings=w.settings, interactive=False)
+    qtbot.addWidget(probe)
+    assert probe.restoreState(saved, mw.STATE_VERSION)
+    assert not probe.toolbar.isHidden() and not probe.docks["points"].isHidden()
 
 
 def test_export_key_writes_numbered_2x_slides_without_overwriting(qtbot, window, tmp_path):

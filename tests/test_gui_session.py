@@ -11,7 +11,12 @@ import pytest
 from PySide6 import QtCore
 
 from embexplorer._qt.main_window import MainWindow
-from embexplorer._qt.session import BOOKMARKS_DOCK_NAME, install_sessions, is_session_file
+from embexplorer._qt.session import (
+    BOOKMARKS_DOCK_NAME,
+    install_sessions,
+    is_session_file,
+    open_session_blocking,
+)
 from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.session import SESSION_SUFFIX, load_session
@@ -152,13 +157,23 @@ def test_missing_data_file_fails_the_restore(qtbot, tmp_path, glove_path):
     w1 = make_window(qtbot, tmp_path, "w1")
     open_and_wait(qtbot, w1, copy)
     path = w1.sessions.save_session(tmp_path / f"s{SESSION_SUFFIX}")
-    copy.unlink()
     w2 = make_window(qtbot, tmp_path, "w2")
-    with qtbot.waitSignal(w2.sessions.restore_failed) as blocker:
-        w2.sessions.open_session(path)
+    # The blocking form (--screenshot, scripts) waits for the data and the state.
+    w1.scatter.view_box.setRange(xRange=(-1.0, 1.0), yRange=(0.0, 2.0), padding=0)
+    w1.sessions.save_session(path)
+    assert open_session_blocking(w2, path).view == w1.sessions.capture().view
+    assert view(w2) == view(w1) and w2.current_path == str(copy)
+
+    copy.unlink()
+    w3 = make_window(qtbot, tmp_path, "w3")
+    with qtbot.waitSignal(w3.sessions.restore_failed) as blocker:
+        w3.sessions.open_session(path)
     assert isinstance(blocker.args[0], DataError) and blocker.args[0].path == str(copy)
-    assert "not found" in w2.sessions.warnings[0]
-    w1.runner.shutdown(5.0)
+    assert "not found" in w3.sessions.warnings[0]
+    with pytest.raises(DataError, match="missing"):
+        open_session_blocking(w3, path)
+    for w in (w1, w2):
+        w.runner.shutdown(5.0)
 
 
 def test_bookmarks_restore_view_and_panels_and_page_keys_step_through_them(qtbot, tmp_path, glove_path):

@@ -77,6 +77,14 @@ class PresentationMode(QtCore.QObject):
         self.export_action.triggered.connect(self._on_export_triggered)
         self.choose_folder_action = QtGui.QAction("Choose Slide &Folder…", window)
         self.choose_folder_action.triggered.connect(self._on_choose_folder_triggered)
+        # Closing while presenting: leave first, so the window saves its real layout (docks, toolbar)
+        # and the application font is the user's again.
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+        if obj is self.window and event.type() == QtCore.QEvent.Type.Close and self.active:
+            self.set_active(False)
+        return False
 
     # ------------------------------------------------------------------ mode
     def set_active(self, on: bool) -> None:

@@ -66,6 +66,8 @@ PREVIOUS_BOOKMARK_KEY = QtCore.Qt.Key.Key_PageUp
 USER_RETRY_MS = 50
 #: ... this many times, to select the saved user.
 USER_RETRIES = 60
+#: Longest wait (ms) of :func:`open_session_blocking` for the session's data to open.
+RESTORE_TIMEOUT_MS = 120_000
 #: Name given to a new bookmark ("Bookmark 3").
 BOOKMARK_NAME = "Bookmark {}"
 #: Prefix of the title of the window's "Genres, learned" demo sets (how a demo source is recognised).
@@ -531,6 +533,44 @@ class SessionController(QtCore.QObject):
         self.bookmarks_changed.emit()
 
 
+def open_session_blocking(window, path: str | os.PathLike, timeout_ms: int = RESTORE_TIMEOUT_MS) -> Session:
+    """Open the session at ``path`` in ``window`` and wait (event loop) until it is restored: for
+    ``--screenshot`` and scripts.  Raises DataError for a bad session file, missing data, a load that
+    fails or takes longer than ``timeout_ms``."""
+    session = load_session(path)
+    c = window.sessions
+    loop = QtCore.QEventLoop()
+    outcome: dict[str, object] = {}
+
+    def done(_session) -> None:
+        outcome.setdefault("ok", True)
+        loop.quit()
+
+    def failed(err) -> None:
+        outcome.setdefault("error", err)
+        loop.quit()
+
+    c.restored.connect(done)
+    c.restore_failed.connect(failed)
+    try:
+        c.session_path = os.fspath(path)
+        c.restore(session)  # may finish (or fail) at once, before the loop runs
+        if not outcome:
+            QtCore.QTimer.singleShot(timeout_ms, loop.quit)
+            loop.exec()
+    finally:
+        c.restored.disconnect(done)
+        c.restore_failed.disconnect(failed)
+    if "ok" in outcome:
+        return session
+    err = outcome.get("error")
+    if isinstance(err, DataError):
+        raise err
+    if err is None:
+        raise DataError(f"the session's data did not open within {timeout_ms / 1000:g} s", path)
+    raise DataError(f"cannot restore the session: {err}", path)
+
+
 class BookmarksPanel(QtWidgets.QWidget):
     """The Bookmarks dock: the list (double-click applies, F2 / double-click on the name renames),
     and Add, Rename, Delete, Up, Down."""
@@ -727,4 +767,4 @@ def _dataclass_from(cls, values: dict):
 
 
 __all__ = ["BOOKMARKS_DOCK_NAME", "BookmarksPanel", "SessionController", "install_sessions",
-           "is_session_file"]
+           "is_session_file", "open_session_blocking"]
