@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.panels.mf_training import PROGRESS_STEPS, MFTrainingPanel
 from embexplorer.core.mf import MFConfig
@@ -82,3 +82,49 @@ def test_settings_round_trip_and_lecture_button(qtbot, panel):
     qtbot.mouseClick(panel.lecture_button, QtCore.Qt.MouseButton.LeftButton)
     got = panel.config()
     assert (got.batch_size, got.lr, got.weight_decay, got.n_factors) == (64, 5e-3, 0.1, 12)
+
+
+def _dark_palette():
+    from PySide6 import QtGui
+
+    pal = QtGui.QPalette()
+    role = QtGui.QPalette.ColorRole
+    for r, rgb in ((role.Base, (30, 30, 34)), (role.Window, (40, 40, 44)), (role.Text, (230, 230, 230)),
+                   (role.WindowText, (230, 230, 230))):
+        pal.setColor(r, QtGui.QColor(*rgb))
+    return pal
+
+
+def test_loss_plot_follows_the_palette(qtbot, panel):
+    from PySide6 import QtGui
+
+    base = panel.palette().color(QtGui.QPalette.ColorRole.Base)
+    assert panel.plot.backgroundBrush().color() == base  # not pyqtgraph's black
+    assert base.lightness() > 128  # the test style's default palette is light
+    dark = _dark_palette()
+    panel.setPalette(dark)  # the window does this for the dark theme; children get PaletteChange
+    qtbot.wait(10)
+    text = dark.color(QtGui.QPalette.ColorRole.Text)
+    assert panel.plot.backgroundBrush().color() == dark.color(QtGui.QPalette.ColorRole.Base)
+    for name in ("left", "bottom"):
+        assert panel.plot.getAxis(name).textPen().color() == text
+    legend = panel.plot.getPlotItem().legend
+    assert legend.labelTextColor() == text and len(legend.items) == 2
+    panel.setPalette(QtWidgets.QApplication.palette())
+    qtbot.wait(10)
+    assert panel.plot.backgroundBrush().color() == base
+
+
+def test_fits_a_short_narrow_dock(qtbot, panel):
+    from embexplorer._qt.panels.mf_training import PLOT_MIN_HEIGHT
+
+    hint = panel.minimumSizeHint()
+    assert hint.width() <= 418 and hint.height() <= 400  # the dock: ~430 x 500 with its frame
+    panel.resize(418, 500)
+    qtbot.wait(20)
+    assert panel.plot.height() >= PLOT_MIN_HEIGHT
+    # the settings show whole at that size (they scroll only in a shorter dock)
+    assert panel.settings_area.verticalScrollBar().maximum() == 0
+    panel.resize(418, 330)
+    qtbot.wait(20)
+    assert panel.plot.height() >= PLOT_MIN_HEIGHT and panel.settings_area.verticalScrollBar().maximum() > 0

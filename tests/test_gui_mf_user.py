@@ -119,3 +119,99 @@ def test_what_if_user_fold_in(qtbot, panel, model):
     panel.movie_edit.setText("No Such Movie (2099)")
     qtbot.mouseClick(panel.rate_button, QtCore.Qt.MouseButton.LeftButton)
     assert "No movie titled" in panel.info.text()
+
+
+# -- movies activated from the lists, the title column, the movie-bias view --------------------------------
+
+def _click_row(qtbot, table, row, column=0):
+    table.scrollToItem(table.item(row, column))
+    rect = table.visualItemRect(table.item(row, column))
+    qtbot.mouseClick(table.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_clicking_a_movie_emits_its_item_index(qtbot, panel, model):
+    panel.select_user(7)
+    t = panel.ratings_table
+    row = t.rowCount() // 2
+    want = t.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(panel.movie_activated) as sig:
+        _click_row(qtbot, t, row, column=2)  # any cell of the row names its movie
+    assert sig.args == [want] and want in model.seen(7)[0].tolist()
+    panel.tabs.setCurrentIndex(1)
+    rec = panel.recs_table
+    want = rec.item(3, 0).data(QtCore.Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(panel.movie_activated) as sig:
+        _click_row(qtbot, rec, 3)
+    assert sig.args == [want] and want == model.recommend(7, panel.n_spin.value())[3][0]
+    # Enter on the current row activates it too
+    rec.setFocus()
+    rec.setCurrentCell(5, 0)
+    want = rec.item(5, 0).data(QtCore.Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(panel.movie_activated) as sig:
+        qtbot.keyClick(rec, QtCore.Qt.Key.Key_Return)
+    assert sig.args == [want]
+
+
+def test_title_column_takes_the_spare_width_with_full_title_tooltip(qtbot, panel, model):
+    panel.resize(430, 500)
+    panel.select_user(0)
+    qtbot.wait(10)
+    t = panel.ratings_table
+    header = t.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(t.columnCount())]
+    assert widths[0] > max(widths[1:])
+    assert sum(widths) == pytest.approx(t.viewport().width(), abs=2)  # no spare width left over
+    longest = max(range(t.rowCount()), key=lambda r: len(t.item(r, 0).text()))
+    item = t.item(longest, 0)
+    assert item.toolTip() == item.text() == model.titles[item.data(QtCore.Qt.ItemDataRole.UserRole)]
+
+
+def test_movie_bias_view(qtbot, panel, model):
+    from embexplorer._qt.panels.mf_user import BIAS_LIST_N
+
+    view = panel.bias_view
+    panel.tabs.setCurrentWidget(view)
+    low, high = model.extreme_biases(BIAS_LIST_N, view.min_spin.value())
+    assert view.listed_items() == [i for i, _ in low]
+    view.side.setCurrentIndex(1)
+    assert view.listed_items() == [i for i, _ in high]
+    assert [view.table.item(r, 1).data(VALUE_ROLE) for r in range(view.table.rowCount())] == pytest.approx(
+        [b for _, b in high], abs=1e-6)
+    counts = np.asarray(model.item_meta["counts"])
+    rows, x, y = view.plotted()
+    assert set(rows.tolist()) == set(np.flatnonzero(counts >= view.min_spin.value()).tolist())
+    np.testing.assert_allclose(x, np.asarray(model.item_meta["means"])[rows])
+    np.testing.assert_allclose(y, model.item_bias[rows])
+    # popularity on the x axis; a lower threshold plots (and may list) more movies
+    view.x_combo.setCurrentIndex(1)
+    np.testing.assert_allclose(view.plotted()[1], np.log10(counts[view.plotted()[0]]))
+    view.min_spin.setValue(1)
+    assert len(view.plotted()[0]) == int((counts >= 1).sum()) > len(rows)
+    assert "correlates with average rating" in view.summary.text()
+    # a click in the list, and a click on a plotted movie, ask the window to centre it
+    with qtbot.waitSignal(panel.movie_activated) as sig:
+        _click_row(qtbot, view.table, 2)
+    assert sig.args == [view.listed_items()[2]]
+    qtbot.wait(50)  # the plot lays out its view box
+    rows, x, y = view.plotted()
+    k = int(np.argmax(y))  # the highest bias (listed, ringed): an outlier, no neighbour under the cursor
+    vb = view.plot.getPlotItem().vb
+    pos = view.plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x[k], y[k])))
+    with qtbot.waitSignal(panel.movie_activated) as sig:
+        qtbot.mouseClick(view.plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert sig.args == [int(rows[k])]
+
+
+def test_bias_view_without_biases(qtbot, model):
+    from dataclasses import replace
+
+    from embexplorer._qt.panels.mf_user import MovieBiasView
+
+    plain = model.copy()
+    plain.config = replace(model.config, use_bias=False)
+    view = MovieBiasView()
+    qtbot.addWidget(view)
+    view.set_model(plain)
+    assert view.table.rowCount() == 0 and "without biases" in view.summary.text()
+    view.set_model(None)
+    assert view.summary.text() == "" and len(view.plotted()[0]) == 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.mf import DEFAULT_Y_RANGE, MFConfig, train
@@ -33,6 +33,25 @@ PROGRESS_STEPS = 1000
 #: Curve pens (train loss, validation MSE).
 TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
 VALID_PEN = pg.mkPen((214, 39, 40), width=2)
+#: Smallest heights (px) of the curve plot and of the settings pane above it (which scrolls).
+PLOT_MIN_HEIGHT = 120
+SETTINGS_MIN_HEIGHT = 90
+
+
+def apply_plot_palette(plot: pg.PlotWidget, palette: QtGui.QPalette) -> None:
+    """Give a pyqtgraph plot the widget palette's background and text colours (axes, labels, legend)."""
+    bg = palette.color(QtGui.QPalette.ColorRole.Base)
+    fg = palette.color(QtGui.QPalette.ColorRole.Text)
+    plot.setBackground(bg)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(fg)
+        axis.setTextPen(fg)
+    legend = plot.getPlotItem().legend
+    if legend is not None:
+        legend.setLabelTextColor(fg)
+        for _sample, label in legend.items:
+            label.setText(label.text)  # the colour applies when the text is laid out again
 
 
 class MFTrainingPanel(QtWidgets.QWidget):
@@ -67,7 +86,7 @@ class MFTrainingPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------- building
     def _build(self) -> None:
         d = MFConfig()
-        form = QtWidgets.QFormLayout()
+        form = QtWidgets.QGridLayout()
         self.factors = QtWidgets.QSpinBox(minimum=1, maximum=MAX_FACTORS, value=d.n_factors)
         self.epochs = QtWidgets.QSpinBox(minimum=1, maximum=MAX_EPOCHS, value=d.epochs)
         self.lr = QtWidgets.QDoubleSpinBox(decimals=6, minimum=LR_RANGE[0], maximum=LR_RANGE[1],
@@ -88,17 +107,25 @@ class MFTrainingPanel(QtWidgets.QWidget):
         rng.addWidget(self.low)
         rng.addWidget(QtWidgets.QLabel("to"))
         rng.addWidget(self.high)
-        form.addRow("Factors", self.factors)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Learning rate", self.lr)
-        form.addRow("Weight decay", self.wd)
-        form.addRow("Batch size", self.batch)
-        form.addRow("Rating range", rng)
-        form.addRow("", self.sigmoid)
-        form.addRow("", self.bias)
-        form.addRow("", self.sparse)
-        form.addRow("Seed", self.seed)
-        form.addRow("Validation split", self.split)
+        # Two label/field pairs per row: the dock is narrow but not that narrow, and short.
+        pairs = [("Factors", self.factors, "Epochs", self.epochs),
+                 ("Learning rate", self.lr, "Weight decay", self.wd),
+                 ("Batch size", self.batch, "Seed", self.seed)]
+        for r, (la, wa, lb, wb) in enumerate(pairs):
+            form.addWidget(QtWidgets.QLabel(la), r, 0)
+            form.addWidget(wa, r, 1)
+            form.addWidget(QtWidgets.QLabel(lb), r, 2)
+            form.addWidget(wb, r, 3)
+        r = len(pairs)
+        form.addWidget(QtWidgets.QLabel("Rating range"), r, 0)
+        form.addLayout(rng, r, 1, 1, 3)
+        form.addWidget(self.sigmoid, r + 1, 0, 1, 2)
+        form.addWidget(self.bias, r + 1, 2, 1, 2)
+        form.addWidget(self.sparse, r + 2, 0, 1, 4)
+        form.addWidget(QtWidgets.QLabel("Validation split"), r + 3, 0)
+        form.addWidget(self.split, r + 3, 1, 1, 3)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
         self.sigmoid.toggled.connect(self._on_sigmoid_toggled)
 
         self.lecture_button = QtWidgets.QPushButton("Lecture settings")
@@ -121,19 +148,48 @@ class MFTrainingPanel(QtWidgets.QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "squared error")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.addLegend(offset=(-10, 10))
-        self.plot.setMinimumHeight(150)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.train_curve = self.plot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=5,
                                           name="train loss")
         self.valid_curve = self.plot.plot([], [], pen=VALID_PEN, symbol="o", symbolSize=5,
                                           name="validation MSE")
+        apply_plot_palette(self.plot, self.palette())
+
+        # The settings scroll in their own pane above the curves (a splitter between them), so the
+        # dock never has to be as tall as all settings plus a readable plot.
+        settings = QtWidgets.QWidget()
+        settings.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.settings_area = QtWidgets.QScrollArea()
+        self.settings_area.setWidgetResizable(True)
+        self.settings_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.settings_area.setWidget(settings)
+        self.settings_area.setMinimumHeight(SETTINGS_MIN_HEIGHT)
+        self.settings_area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        run = QtWidgets.QWidget()
+        rl = QtWidgets.QVBoxLayout(run)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addLayout(buttons)
+        rl.addWidget(self.progress)
+        rl.addWidget(self.status)
+        rl.addWidget(self.plot, 1)
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.settings_area)
+        self.splitter.addWidget(run)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
 
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.splitter, 1)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        # pyqtgraph draws with its own colours (black by default): follow the theme.
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            apply_plot_palette(self.plot, self.palette())
+        super().changeEvent(event)
 
     # ------------------------------------------------------------------ API
     def set_data(self, data: Ratings | None) -> None:

@@ -9,8 +9,10 @@ them and reports what to highlight on the movie scatter through
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from embexplorer._qt.panels.mf_training import apply_plot_palette
 from embexplorer.core.mf import MFModel
 
 #: Default and maximum number of recommendations / similar users listed.
@@ -31,6 +33,8 @@ NEW_USER = -1
 VALUE_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 #: Decimals shown for numbers.
 DECIMALS = 3
+#: Pixels added to the text height of a table row.
+ROW_PADDING_PX = 6
 
 
 class _Cell(QtWidgets.QTableWidgetItem):
@@ -45,12 +49,17 @@ class _Cell(QtWidgets.QTableWidgetItem):
 
 def _item(value) -> QtWidgets.QTableWidgetItem:
     it = _Cell()
-    if isinstance(value, (int, float, np.floating, np.integer)):
+    if isinstance(value, (int, np.integer)):  # counts: no decimals
+        it.setData(VALUE_ROLE, float(value))
+        it.setText(f"{int(value):,}")
+        it.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+    elif isinstance(value, (float, np.floating)):
         it.setData(VALUE_ROLE, float(value))
         it.setText(f"{float(value):.{DECIMALS}f}")
         it.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
     else:
         it.setText(str(value))
+        it.setToolTip(str(value))  # the full title when the column is too narrow for it
     it.setFlags(it.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
     return it
 
@@ -63,8 +72,16 @@ def _table(headers: list[str], sort_column: int = -1) -> QtWidgets.QTableWidget:
     t.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
     t.verticalHeader().setVisible(False)
-    t.horizontalHeader().setStretchLastSection(False)
-    t.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+    header = t.horizontalHeader()
+    header.setStretchLastSection(False)
+    # The title takes the spare width; the numbers only what they need (they are short).
+    header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(t.fontMetrics().horizontalAdvance("0.000"))
+    t.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+    t.setWordWrap(False)
+    # One line of text per row (the style's default rows are roomy): more movies in a short dock.
+    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + ROW_PADDING_PX)
     return t
 
 
@@ -82,6 +99,205 @@ def _fill(table: QtWidgets.QTableWidget, rows: list[list], keys: list[int]) -> N
     table.setSortingEnabled(True)
 
 
+#: Movies listed in the bias view, and the default least number of training ratings a movie needs to be
+#: listed or plotted (with fewer, its bias is mostly noise; fastai's notebook looks at popular movies).
+BIAS_LIST_N = 15
+DEFAULT_BIAS_MIN_RATINGS = 20
+MAX_BIAS_MIN_RATINGS = 1_000_000
+#: What the bias plot puts on its x axis.
+BIAS_X_AXES = ("average rating", "number of ratings (log10)")
+#: Bias plot styling: all movies, and the ones listed in the table.
+BIAS_POINT_SIZE = 5
+BIAS_PLOT_MIN_HEIGHT = 120
+BIAS_SPLIT_SHARE = 1000
+BIAS_POINT_BRUSH = (31, 119, 180, 110)
+LISTED_SIZE = 10
+LISTED_PEN = pg.mkPen((214, 39, 40), width=1.5)
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    if len(x) < 3 or np.std(x) == 0 or np.std(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+class MovieBiasView(QtWidgets.QWidget):
+    """A trained model's movie biases: the lowest or highest ("liked or disliked regardless of
+    taste", as fastai reads them) and a plot of bias against average rating or popularity.
+
+    Signals
+    -------
+    movie_activated(int)
+        Item index of a movie clicked in the list or on the plot.
+    """
+
+    movie_activated = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model: MFModel | None = None
+        self._x = np.zeros(0)
+        self._y = np.zeros(0)
+        self._rows = np.zeros(0, dtype=np.int64)
+        self.side = QtWidgets.QComboBox()
+        self.side.addItems(["lowest biases", "highest biases"])
+        self.min_spin = QtWidgets.QSpinBox(minimum=0, maximum=MAX_BIAS_MIN_RATINGS,
+                                           value=DEFAULT_BIAS_MIN_RATINGS)
+        self.min_spin.setPrefix("at least ")
+        self.min_spin.setSuffix(" ratings")
+        self.min_spin.setToolTip("Movies with fewer training ratings are left out: their biases are "
+                                 "mostly noise")
+        self.x_combo = QtWidgets.QComboBox()
+        self.x_combo.addItems(BIAS_X_AXES)
+        self.table = _table(["movie", "bias", "mean", "ratings"])
+        self.table.horizontalHeaderItem(2).setToolTip("Average rating in training")
+        self.table.horizontalHeaderItem(3).setToolTip("Number of ratings in training")
+        self.table.setSortingEnabled(True)
+        self.table.cellClicked.connect(self._on_cell_clicked)
+        self.table.itemActivated.connect(self._on_item_activated)
+        self.summary = QtWidgets.QLabel("")
+        self.summary.setWordWrap(True)
+
+        self.plot = pg.PlotWidget()
+        self.plot.setLabel("left", "movie bias")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # biases are small: no "(x0.001)"
+        self.plot.setMinimumHeight(BIAS_PLOT_MIN_HEIGHT)
+        self.points = pg.ScatterPlotItem(size=BIAS_POINT_SIZE, pen=None, brush=pg.mkBrush(*BIAS_POINT_BRUSH),
+                                         hoverable=True, tip=self._tip)
+        self.listed = pg.ScatterPlotItem(size=LISTED_SIZE, pen=LISTED_PEN, brush=None)
+        self.plot.addItem(self.points)
+        self.plot.addItem(self.listed)
+        self.points.sigClicked.connect(self._on_points_clicked)
+        self.listed.sigClicked.connect(self._on_points_clicked)  # the rings sit on top of their points
+        apply_plot_palette(self.plot, self.palette())
+
+        self.side.currentIndexChanged.connect(self._on_options_changed)
+        self.min_spin.valueChanged.connect(self._on_options_changed)
+        self.x_combo.currentIndexChanged.connect(self._on_options_changed)
+
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.side)
+        top.addWidget(self.min_spin)
+        bottom = QtWidgets.QWidget()
+        bl = QtWidgets.QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        axis = QtWidgets.QHBoxLayout()
+        axis.addWidget(QtWidgets.QLabel("bias against"))
+        axis.addWidget(self.x_combo, 1)
+        bl.addLayout(axis)
+        bl.addWidget(self.plot, 1)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.table)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([BIAS_SPLIT_SHARE, BIAS_SPLIT_SHARE])  # half list, half plot (not by size hints)
+        self.splitter = split
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(split, 1)
+
+    # ------------------------------------------------------------------ API
+    def set_model(self, model: MFModel | None) -> None:
+        """Show ``model``'s movie biases (None clears)."""
+        self.model = model
+        self.refresh()
+
+    def listed_items(self) -> list[int]:
+        """Item indices in the list, in the order shown."""
+        return [int(self.table.item(r, 0).data(QtCore.Qt.ItemDataRole.UserRole))
+                for r in range(self.table.rowCount())]
+
+    def plotted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(item indices, x, bias) of the points on the plot."""
+        return self._rows, self._x, self._y
+
+    def refresh(self) -> None:
+        """Recompute the list and the plot from the options shown."""
+        m = self.model
+        self.table.setRowCount(0)
+        self.points.clear()
+        self.listed.clear()
+        self._rows, self._x, self._y = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+        if m is None:
+            self.summary.clear()
+            return
+        if not m.config.use_bias:
+            self.summary.setText("This model was trained without biases (turn them on in the "
+                                 "Recommender dock to see what each movie gets regardless of taste).")
+            return
+        n = m.n_items
+        counts = np.asarray(m.item_meta.get("counts", np.full(n, np.nan)), dtype=np.float64)
+        means = np.asarray(m.item_meta.get("means", np.full(n, np.nan)), dtype=np.float64)
+        low, high = m.extreme_biases(BIAS_LIST_N, self.min_spin.value())
+        chosen = low if self.side.currentIndex() == 0 else high
+        rows = [[m.titles[i] or m.item_ids[i], b, float(means[i]),
+                 int(counts[i]) if np.isfinite(counts[i]) else float("nan")] for i, b in chosen]
+        _fill(self.table, rows, [i for i, _ in chosen])
+
+        eligible = np.isnan(counts) | (counts >= self.min_spin.value())
+        bias = m.item_bias.astype(np.float64)
+        with np.errstate(divide="ignore"):
+            x = means if self.x_combo.currentIndex() == 0 else np.log10(counts)
+        keep = np.flatnonzero(eligible & np.isfinite(x))
+        self._rows, self._x, self._y = keep, x[keep], bias[keep]
+        self.points.setData(x=self._x, y=self._y, data=self._rows)
+        pos = {int(r): k for k, r in enumerate(keep)}
+        shown = [pos[i] for i, _ in chosen if i in pos]
+        self.listed.setData(x=self._x[shown], y=self._y[shown], data=keep[shown])
+        self.plot.setLabel("bottom", BIAS_X_AXES[self.x_combo.currentIndex()])
+        self.plot.getPlotItem().enableAutoRange()
+        sel = np.flatnonzero(eligible)
+        r_mean = _pearson(means[sel][np.isfinite(means[sel])], bias[sel][np.isfinite(means[sel])])
+        ok = np.isfinite(counts[sel]) & (counts[sel] > 0)
+        r_pop = _pearson(np.log10(counts[sel][ok]), bias[sel][ok])
+        self.summary.setText(f"{len(sel):,} movies with at least {self.min_spin.value():,} ratings; bias "
+                             f"correlates with average rating r = {r_mean:.2f}, with log number of "
+                             f"ratings r = {r_pop:.2f}.")
+
+    # ---------------------------------------------------------------- slots
+    def _on_options_changed(self, *_args) -> None:
+        self.refresh()
+
+    def _on_cell_clicked(self, row: int, _column: int) -> None:
+        self.movie_activated.emit(int(self.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)))
+
+    def _on_item_activated(self, item: QtWidgets.QTableWidgetItem) -> None:
+        self._on_cell_clicked(item.row(), 0)
+
+    def _on_points_clicked(self, _item, points, event=None) -> None:
+        if not len(points):
+            return
+        best = points[0]
+        if event is not None and len(points) > 1:
+            # Several spots under the cursor: the one nearest to it (in pixels: the axes differ in scale).
+            view = self.plot.getPlotItem().vb
+            click = event.scenePos()
+
+            def dist(p):
+                d = view.mapViewToScene(p.pos()) - click
+                return d.x() ** 2 + d.y() ** 2
+
+            best = min(points, key=dist)
+        self.movie_activated.emit(int(best.data()))
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            apply_plot_palette(self.plot, self.palette())
+        super().changeEvent(event)
+
+    # -------------------------------------------------------------- helpers
+    def _tip(self, x: float, y: float, data) -> str:
+        m = self.model
+        if m is None or data is None:
+            return ""
+        i = int(data)
+        axis = BIAS_X_AXES[self.x_combo.currentIndex()]
+        return f"{m.titles[i] or m.item_ids[i]}\nbias {y:+.3f}, {axis} {x:.3g}"
+
+
 class MFUserPanel(QtWidgets.QWidget):
     """Inspect one user of a trained model, or a new user made by rating movies here.
 
@@ -93,10 +309,14 @@ class MFUserPanel(QtWidgets.QWidget):
         ``dict(rated=int array, ratings=float array, recommended=int array,
         vector=float32 array or None)`` for the scatter: colour rated movies by
         rating, highlight recommendations, draw the user vector's direction.
+    movie_activated(int)
+        Model item index of a movie clicked (or activated with Enter) in the ratings,
+        recommendations or movie-bias lists, or on the bias plot: the window centres it.
     """
 
     user_selected = QtCore.Signal(int)
     highlight_changed = QtCore.Signal(object)
+    movie_activated = QtCore.Signal(int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,7 +338,9 @@ class MFUserPanel(QtWidgets.QWidget):
         self.info = QtWidgets.QLabel("")
         self.info.setWordWrap(True)
 
-        self.ratings_table = _table(["movie", "rating", "prediction", "error"])
+        self.ratings_table = _table(["movie", "rating", "predicted", "error"])
+        self.ratings_table.horizontalHeaderItem(2).setToolTip("The model's prediction of this rating")
+        self.ratings_table.horizontalHeaderItem(3).setToolTip("Prediction minus rating")
         self.recs_table = _table(["movie", "score", "user bias", "movie bias", "taste"], sort_column=1)
         self.recs_table.itemSelectionChanged.connect(self._on_rec_selected)
         self.similar_table = _table(["user", "cosine", "about"], sort_column=1)
@@ -165,10 +387,18 @@ class MFUserPanel(QtWidgets.QWidget):
         what_if.addWidget(self.rating_spin)
         what_if.addWidget(self.rate_button)
 
+        for table in (self.ratings_table, self.recs_table):
+            table.cellClicked.connect(self._on_movie_cell_clicked)
+            table.itemActivated.connect(self._on_movie_item_activated)
+        self.bias_view = MovieBiasView()
+        self.bias_view.movie_activated.connect(self.movie_activated)
+
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self.ratings_table, "Ratings")
         self.tabs.addTab(recs, "Recommendations")
         self.tabs.addTab(self.similar_table, "Similar users")
+        self.tabs.addTab(self.bias_view, "Biases")
+        self.tabs.setTabToolTip(3, "Movie biases: what each movie gets regardless of the user's taste")
 
         layout = QtWidgets.QVBoxLayout(self)
         head = QtWidgets.QHBoxLayout()
@@ -190,6 +420,7 @@ class MFUserPanel(QtWidgets.QWidget):
         for t in (self.ratings_table, self.recs_table, self.similar_table):
             t.setRowCount(0)
         self.explanation.clear()
+        self.bias_view.set_model(model)
         if model is None:
             self.info.clear()
             self._set_what_if_enabled(False)
@@ -269,6 +500,17 @@ class MFUserPanel(QtWidgets.QWidget):
 
     def _on_n_changed(self, _n: int) -> None:
         self._refresh_recommendations()
+
+    def _on_movie_cell_clicked(self, row: int, _column: int) -> None:
+        table = self.sender()
+        cell = table.item(row, 0) if isinstance(table, QtWidgets.QTableWidget) else None
+        if cell is not None:
+            self.movie_activated.emit(int(cell.data(QtCore.Qt.ItemDataRole.UserRole)))
+
+    def _on_movie_item_activated(self, item: QtWidgets.QTableWidgetItem) -> None:
+        cell = item.tableWidget().item(item.row(), 0)
+        if cell is not None:
+            self.movie_activated.emit(int(cell.data(QtCore.Qt.ItemDataRole.UserRole)))
 
     def _on_rec_selected(self) -> None:
         rows = self.recs_table.selectionModel().selectedRows()
