@@ -191,7 +191,7 @@ def test_analogies_need_words_then_step(qtbot, window, lecture, glove_path):
     with qtbot.waitSignal(lecture.failed, timeout=READY_TIMEOUT_MS) as blocker:
         lecture.actions["analogies"].trigger()
     assert blocker.args[0] == "analogies" and "GloVe" in blocker.args[1]
-    assert "GloVe" in lecture.caption_text()
+    assert "GloVe" in lecture.caption_text() and lecture.last_error == blocker.args[1]
     with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
         window.open_file(glove_path)
     trigger(qtbot, lecture, "analogies")

@@ -11,6 +11,16 @@ synthetic "Genres, learned" ratings, offline), a quickly trained model, the pane
 Data loading, training and everything slow runs on the window's :class:`TaskRunner` (task kind
 :data:`LECTURE_TASK`: a new demonstration cancels the previous one's work); the numbers come from
 :mod:`embexplorer.core.lecture`.
+
+Wiring (main window, end of ``__init__``)::
+
+    from embexplorer._qt.lecture import install_lecture
+    self.lecture = install_lecture(self)          # idempotent; also sets window.lecture
+
+``embexplorer --lecture NAME --screenshot OUT.png`` (after PATH / --movielens are loaded)::
+
+    if not run_lecture_for_screenshot(window, args.lecture):
+        raise DataError(window.lecture.last_error or "the demonstration failed", "--lecture")
 """
 
 from __future__ import annotations
@@ -558,7 +568,8 @@ class CaptionBanner(QtWidgets.QFrame):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("lectureCaption")
-        self.setStyleSheet("#lectureCaption { background: #fff8dc; border-bottom: 1px solid #d9c98c; }")
+        self.setStyleSheet("#lectureCaption { background: #fff8dc; border-bottom: 1px solid #d9c98c; }"
+                           "#lectureCaption QLabel { color: #1a1a1a; }")
         self.label = QtWidgets.QLabel("")
         self.label.setWordWrap(True)
         self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -569,7 +580,7 @@ class CaptionBanner(QtWidgets.QFrame):
         self.label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.detail = QtWidgets.QLabel("")
         self.detail.setObjectName("lectureCaptionDetail")
-        self.detail.setStyleSheet("color: #555;")
+        self.detail.setStyleSheet("#lectureCaptionDetail { color: #555; }")
         self.close_button = QtWidgets.QToolButton()
         self.close_button.setText("×")
         self.close_button.setAutoRaise(True)
@@ -638,6 +649,8 @@ class LectureController(QtCore.QObject):
         self._ends = None
         self._pca_source = None
         self._training_for_users = False
+        #: The reason the last demonstration failed ("" after a success): one line for the CLI.
+        self.last_error = ""
         self._build()
 
     # ------------------------------------------------------------ building
@@ -692,6 +705,7 @@ class LectureController(QtCore.QObject):
         if name not in LECTURES:
             raise KeyError(name)
         self.window.runner.cancel(LECTURE_TASK)
+        self.last_error = ""
         if self._training_for_users and name != "users":
             # The User demonstration's training would take the scatter over when it ends: stop it.
             self._training_for_users = False
@@ -737,6 +751,7 @@ class LectureController(QtCore.QObject):
     def _fail(self, name: str, reason: str) -> None:
         if self.current != name:
             return
+        self.last_error = reason
         self.set_caption(_caption(name), f"⚠ {reason}")
         self.failed.emit(name, reason)
 
