@@ -242,6 +242,24 @@ class AnalogyPanel(QtWidgets.QWidget):
         for edit in (self.a_edit, self.b_edit, self.c_edit):
             edit.set_labels(labels, self._label_index)
 
+    def update_vectors(self, emb) -> bool:
+        """New vectors for the same labels (a training epoch): keep the inputs, solve them again.
+
+        The shown analogy and expression are recomputed (cheap); the label index is kept; a running
+        file evaluation finishes on the vectors it started with.  When the labels differ this is
+        :meth:`set_embeddings` (and returns False).
+        """
+        old = self.emb
+        if emb is None or old is None or emb.n != old.n or emb.labels != old.labels:
+            self.set_embeddings(emb)
+            return False
+        self.emb = emb
+        if self.results:
+            self._solve()
+        if self.expression_result is not None:
+            self._expression()
+        return True
+
     def _label_index(self) -> LabelIndex:
         # one sorted index shared by the three fields, built on the first keystroke
         if self._index is None:

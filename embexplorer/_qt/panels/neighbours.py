@@ -229,6 +229,21 @@ class NeighboursPanel(QtWidgets.QWidget):
         self.restrict_spin.setValue(0)
         self.rows_highlighted.emit(np.empty(0, dtype=np.int64))
 
+    def update_vectors(self, emb) -> bool:
+        """New vectors for the same labels (a training epoch): keep the query and its options, redo it.
+
+        Cheap (one nearest-neighbour search); the label completer is not rebuilt.  When the labels
+        differ this is :meth:`set_embeddings` (and returns False).
+        """
+        old = self.emb
+        if emb is None or old is None or emb.n != old.n or emb.labels != old.labels:
+            self.set_embeddings(emb)
+            return False
+        self.emb = emb
+        if self._last_query is not None:
+            self._run()
+        return True
+
     @property
     def metric(self) -> str:
         return self.metric_combo.currentText()
