@@ -243,13 +243,26 @@ def install_presentation(window) -> PresentationMode:
     ``window.presentation``)."""
     mode = PresentationMode(window)
     menu = window.view_menu
-    menu.addSeparator()
+    anchor = _panels_anchor(menu)
     for a in (mode.action, mode.export_action, mode.choose_folder_action):
         a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        menu.addAction(a)
+        if anchor is not None:
+            menu.insertAction(anchor, a)
+        else:
+            menu.addAction(a)
         window.addAction(a)  # keys work with the menu bar hidden (full screen on some desktops)
     window.presentation = mode
     return mode
+
+
+def _panels_anchor(menu: QtWidgets.QMenu):
+    """The action before which View-menu items go: the separator above the "Panels" section (None: the
+    end of the menu), so they sit with the view options, not among the dock toggles."""
+    actions = menu.actions()
+    for i, a in enumerate(actions):
+        if a.isSeparator() and a.text().replace("&", "") == "Panels":
+            return actions[i - 1] if i > 0 and actions[i - 1].isSeparator() else a
+    return None
 
 
 __all__ = ["PresentationMode", "install_presentation", "next_slide_number", "reserve_slide_path"]

@@ -704,7 +704,12 @@ def install_sessions(window) -> SessionController:
     c.previous_bookmark_action = A("&Previous Bookmark", window)
     c.previous_bookmark_action.setShortcut(QtGui.QKeySequence(PREVIOUS_BOOKMARK_KEY))
     c.previous_bookmark_action.triggered.connect(c.previous_bookmark)
-    c.bookmarks_menu = window.view_menu.addMenu("&Bookmarks")
+    c.bookmarks_menu = QtWidgets.QMenu("Bookmark &Tour", window)
+    anchor = _panels_anchor(window.view_menu)
+    if anchor is not None:
+        window.view_menu.insertMenu(anchor, c.bookmarks_menu)
+    else:
+        window.view_menu.addMenu(c.bookmarks_menu)
     for a in (c.add_bookmark_action, c.next_bookmark_action, c.previous_bookmark_action):
         a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         c.bookmarks_menu.addAction(a)
@@ -726,6 +731,16 @@ def install_sessions(window) -> SessionController:
     c.bookmarks_changed.connect(lambda: _show_bookmarks_dock(c))
     window.sessions = c
     return c
+
+
+def _panels_anchor(menu: QtWidgets.QMenu):
+    """The action before which View-menu items go: the separator above the "Panels" section (None: the
+    end of the menu), so they sit with the view options, not among the dock toggles."""
+    actions = menu.actions()
+    for i, a in enumerate(actions):
+        if a.isSeparator() and a.text().replace("&", "") == "Panels":
+            return actions[i - 1] if i > 0 and actions[i - 1].isSeparator() else a
+    return None
 
 
 def _show_bookmarks_dock(c: SessionController) -> None:
