@@ -47,6 +47,7 @@ def state(w: MainWindow) -> dict:
         "app_font": app.font().toString(),
         "widget_font": w.neighbours_panel.font().pointSizeF(),
         "point_size": sc.point_size,
+        "size_box": w.explorer.size_spin.value(),
         "label_font": sc.label_font_size,
         "tick_font": sc.plot_widget.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF(),
         "query_marker": marker[0].opts["size"] if marker else None,
@@ -79,7 +80,7 @@ def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
     on = state(w)
     assert on["app_font"] != before["app_font"]
     assert on["widget_font"] == pytest.approx(before["widget_font"] * pm.FONT_SCALE, rel=0.05)
-    assert on["point_size"] == round(before["point_size"] * pm.POINT_SCALE)
+    assert on["point_size"] == on["size_box"] == round(before["point_size"] * pm.POINT_SCALE)
     assert on["label_font"] == pytest.approx(before["label_font"] * pm.FONT_SCALE)
     assert on["tick_font"] == pytest.approx(before["tick_font"] * pm.FONT_SCALE)
     assert on["query_marker"] == pytest.approx(before["query_marker"] * pm.OVERLAY_SCALE)

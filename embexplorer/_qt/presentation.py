@@ -33,6 +33,8 @@ OVERLAY_SCALE = 1.6
 PRESENTATION_THEME = "contrast"
 #: Docks hidden while presenting (object names): the tables around the plot, not the analysis panels.
 HIDDEN_DOCKS = ("pointsDock", "bookmarksDock")
+#: Result tables up to this many rows get their columns fitted to the new font (not the big Points table).
+FIT_TABLE_MAX_ROWS = 1000
 #: Keys: toggle presentation mode, export the view as a numbered PNG.
 TOGGLE_KEY = QtCore.Qt.Key.Key_F11
 EXPORT_KEY = QtCore.Qt.Key.Key_F12
@@ -111,6 +113,7 @@ class PresentationMode(QtCore.QObject):
         self._saved = {
             "app_font": QtGui.QFont(app.font()),
             "point_size": sc.point_size,
+            "size_spin": ex.size_spin.value(),
             "font_scale": sc.font_scale,
             "overlay_scale": sc.overlay_scale,
             "theme": sc.theme,
@@ -129,7 +132,9 @@ class PresentationMode(QtCore.QObject):
         else:  # a font sized in pixels
             big.setPixelSize(max(1, round(big.pixelSize() * FONT_SCALE)))
         app.setFont(big)
-        sc.set_point_size(max(sc.point_size + 1, round(sc.point_size * POINT_SCALE)))
+        size = max(sc.point_size + 1, round(sc.point_size * POINT_SCALE))
+        sc.set_point_size(size)
+        _set_quietly(ex.size_spin, size)  # the Size box shows what is drawn (changing it still works)
         sc.set_font_scale(self._saved["font_scale"] * FONT_SCALE)
         sc.set_overlay_scale(self._saved["overlay_scale"] * OVERLAY_SCALE)
         if sc.theme != "dark":  # a lecturer who chose the dark theme keeps it
@@ -143,6 +148,7 @@ class PresentationMode(QtCore.QObject):
         if QtGui.QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
             self._saved["full_screen"] = True
             w.showFullScreen()
+        self._fit_tables()
 
     def _leave(self) -> None:
         w = self.window
@@ -156,6 +162,7 @@ class PresentationMode(QtCore.QObject):
             w.setWindowState(s["window_state"])
         app.setFont(s["app_font"])
         sc.set_point_size(s["point_size"])
+        _set_quietly(ex.size_spin, s["size_spin"])
         sc.set_overlay_scale(s["overlay_scale"])
         if ex.dark_action.isChecked() != s["dark"]:
             ex.dark_action.setChecked(s["dark"])  # the explorer (and window) palettes follow
@@ -169,6 +176,20 @@ class PresentationMode(QtCore.QObject):
         if s["toolbar"] is not None:
             w.toolbar.setVisible(s["toolbar"])
         w.statusBar().setVisible(s["status_bar"])
+        self._fit_tables()
+
+    def _fit_tables(self) -> None:
+        """Result tables in the docks were sized to their text at the old font: fit them to the new one
+        (once the font change has reached them)."""
+        def fit() -> None:
+            for d in self.window.findChildren(QtWidgets.QDockWidget):
+                if d.isHidden():
+                    continue
+                for t in d.findChildren(QtWidgets.QTableView):
+                    if t.model() is not None and 0 < t.model().rowCount() <= FIT_TABLE_MAX_ROWS:
+                        t.resizeColumnsToContents()
+
+        QtCore.QTimer.singleShot(0, self, fit)
 
     # ------------------------------------------------------------------ slides
     def export_dir(self) -> str | None:
@@ -214,6 +235,12 @@ class PresentationMode(QtCore.QObject):
 
     def _on_choose_folder_triggered(self) -> None:
         self._ask_folder()
+
+
+def _set_quietly(spin: QtWidgets.QSpinBox, value: int) -> None:
+    blocked = spin.blockSignals(True)
+    spin.setValue(value)
+    spin.blockSignals(blocked)
 
 
 def next_slide_number(folder: str | os.PathLike) -> int:
