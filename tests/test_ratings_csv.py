@@ -215,3 +215,24 @@ def test_cancel_between_chunks(tmp_path, monkeypatch):
     control.cancel()
     with pytest.raises(Cancelled):
         load_ratings_csv(p, control=control)
+
+
+def test_column_mapping_from_text(tmp_path):
+    from embexplorer.core.movielens import describe_mapping, parse_column_mapping
+
+    m = parse_column_mapping("user=User-ID, item=2, rating=Book-Rating, delimiter=semicolon, header=yes")
+    assert m == {"user": "User-ID", "item": 1, "rating": "Book-Rating", "delimiter": ";", "has_header": True}
+    p = tmp_path / "bx.csv"
+    p.write_text('"User-ID";"ISBN";"Book-Rating"\n"7";"0155061224";"5"\n')
+    r = load_ratings_csv(p, m)
+    assert r.user_ids == ["7"] and r.item_ids == ["0155061224"] and r.ratings.tolist() == [5.0]
+    # describe_mapping prints 1-based columns, as parse_column_mapping reads them
+    _, header, guess = guess_ratings_columns(p)
+    text = describe_mapping(guess, header)
+    assert text == "user = column 1 (User-ID), item = column 2 (ISBN), rating = column 3 (Book-Rating)"
+    assert parse_column_mapping("user=1,item=2,rating=3") == {"user": 0, "item": 1, "rating": 2}
+    for bad, match in (("user=1,item=2", "rating"), ("user=0,item=1,rating=2", "numbered from 1"),
+                       ("user=1,item=2,rating=3,delimiter=#", "unknown delimiter"),
+                       ("user=1,item=2,rating=3,colour=red", "unknown key"), ("user", "ROLE=COLUMN")):
+        with pytest.raises(DataError, match=match):
+            parse_column_mapping(bad)

@@ -892,6 +892,45 @@ def describe_mapping(mapping: dict, header: list[str] | None = None) -> str:
     return ", ".join(parts)
 
 
+def parse_column_mapping(text: str) -> dict:
+    """A mapping from its command-line form, e.g. ``"user=userId,item=isbn,rating=3,delimiter=semicolon"``.
+
+    Keys are the :data:`ROLES` plus ``delimiter`` (a :data:`RATINGS_DELIMITERS` name or the character)
+    and ``header`` (yes/no); a column is a header name or a **1-based** number, as
+    :func:`describe_mapping` prints them.  Raises DataError on a malformed text.
+    """
+    out: dict = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep or not value:
+            raise DataError(f"expected ROLE=COLUMN, found {part!r}")
+        if key in ROLES:
+            if value.isdigit():
+                if int(value) < 1:
+                    raise DataError(f"columns are numbered from 1, found {key}={value}")
+                out[key] = int(value) - 1
+            else:
+                out[key] = value
+        elif key == "delimiter":
+            sep_char = RATINGS_DELIMITERS.get(value.lower(), value)
+            if sep_char not in RATINGS_DELIMITERS.values():
+                raise DataError(f"unknown delimiter {value!r} (use {', '.join(RATINGS_DELIMITERS)})")
+            out["delimiter"] = sep_char
+        elif key == "header":
+            if value.lower() not in ("yes", "no", "true", "false", "1", "0"):
+                raise DataError(f"header=yes or header=no, found {value!r}")
+            out["has_header"] = value.lower() in ("yes", "true", "1")
+        else:
+            raise DataError(f"unknown key {key!r} (use {', '.join(ROLES)}, delimiter, header)")
+    missing = [r for r in REQUIRED_ROLES if r not in out]
+    if missing:
+        raise DataError(f"say which column holds the {' and the '.join(missing)}")
+    return out
+
+
 def _column_index(c, role: str, header: list[str] | None, path) -> int | None:
     if c is None or c == "":
         return None
