@@ -336,7 +336,8 @@ class GenresPage(QtWidgets.QWidget):
             shared = cmp.genre_shared[0]
             text += (f"Dot product with {first.label} = {shared} shared genre(s); cosine = "
                      f"{shared}/√({n_a}·{n_b}) = {first.score:.2f}. ")
-        text += (f"{cmp.tied:,} movie(s) tie for the best genre match (ties listed most-rated first); "
+        ties = "1 movie has" if cmp.tied == 1 else f"{cmp.tied:,} movies tie for"
+        text += (f"{ties} the best genre match (ties listed most-rated first); "
                  f"{cmp.overlap} of {len(cmp.learned)} learned neighbours are genre neighbours too.")
         self.explain.setText(text)
 

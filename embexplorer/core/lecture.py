@@ -278,7 +278,8 @@ class NeighbourComparison:
     overlap: int
 
     def text(self) -> str:
-        return (f"{self.label}: {self.tied:,} movies tie for the best genre match; "
+        ties = "1 movie has" if self.tied == 1 else f"{self.tied:,} movies tie for"
+        return (f"{self.label}: {ties} the best genre match; "
                 f"{self.overlap} of {len(self.learned)} learned neighbours are also genre neighbours")
 
 
