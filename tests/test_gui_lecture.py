@@ -248,3 +248,17 @@ def test_switching_lectures_drops_the_old_result(qtbot, window, lecture):
     qtbot.wait(200)
     assert seen == ["ratings"] and lecture.current == "ratings"
     assert window.embeddings is None  # the genre set never replaced the (empty) view
+
+
+def test_users_twice_in_a_row_shows_once_then_reuses_the_model(qtbot, window, lecture):
+    seen = []
+    lecture.ready.connect(seen.append)
+    lecture.actions["users"].trigger()
+    with qtbot.waitSignal(lecture.ready, timeout=READY_TIMEOUT_MS):
+        lecture.actions["users"].trigger()  # while the first is still preparing
+    qtbot.wait(300)
+    assert seen == ["users"]
+    model = window.mf_model
+    lecture.actions["users"].trigger()  # a trained model is there: no second training
+    assert seen == ["users", "users"] and window.mf_model is model
+    assert not window.training_panel.is_training()

@@ -383,7 +383,7 @@ class GradientPage(QtWidgets.QWidget):
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
         self.loss_plot = _plot("epoch", "squared error")
-        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot.addLegend(offset=(10, -10))  # bottom left: the curves start high
         self.norm_plot = _plot("norm of a movie vector", "movies")
         self.norm_plot.addLegend(offset=(-10, 10))
         self.curves: dict[tuple[int, str], pg.PlotDataItem] = {}
@@ -650,6 +650,7 @@ class LectureController(QtCore.QObject):
         self._ends = None
         self._pca_source = None
         self._training_for_users = False
+        self._users_run = 0
         #: The reason the last demonstration failed ("" after a success): one line for the CLI.
         self.last_error = ""
         self._build()
@@ -894,6 +895,8 @@ class LectureController(QtCore.QObject):
             self._show_what_if(m, "the model trained last")
             return
         load = self._data_work()
+        self._users_run += 1
+        run_id = self._users_run  # late signals of an earlier run are ignored
 
         def done(data: LectureData) -> None:
             self.data = data
@@ -901,8 +904,9 @@ class LectureController(QtCore.QObject):
             panel.set_data(data.ratings)
             panel.set_config(self._train_config(data))
             once = QtCore.Qt.ConnectionType.SingleShotConnection
-            panel.training_finished.connect(self._on_users_trained, once)
-            panel.training_failed.connect(lambda msg: self._fail("users", msg), once)
+            panel.training_finished.connect(lambda model: self._on_users_trained(model, run_id), once)
+            panel.training_failed.connect(
+                lambda msg: self._fail("users", msg) if run_id == self._users_run else None, once)
             w.show_dock("recommender")
             self._training_for_users = True
             self.set_caption(_caption("users"), f"training on {data.note}: watch the movies organise…")
@@ -910,18 +914,21 @@ class LectureController(QtCore.QObject):
 
         self._start("users", lambda control: load(control), done)
 
-    def _on_users_trained(self, model) -> None:
+    def _on_users_trained(self, model, run_id: int) -> None:
+        if run_id != self._users_run:
+            return
         self._training_for_users = False
         if self.current != "users":
             return
         # The window hands the model to the User panel in a later event-loop slice: wait for it.
         self.window.user_panel.user_selected.connect(
-            lambda _u: self._show_what_if(model, self.data.note if self.data else ""),
+            lambda _u: self._show_what_if(model, self.data.note if self.data else "", run_id),
             QtCore.Qt.ConnectionType.SingleShotConnection)
 
-    def _show_what_if(self, model, note: str) -> None:
-        if self.current != "users":
+    def _show_what_if(self, model, note: str, run_id: int | None = None) -> None:
+        if self.current != "users" or (run_id is not None and run_id != self._users_run):
             return
+        self._users_run += 1  # shown: nothing pending any more
         w = self.window
         w.show_dock("user")
         up = w.user_panel
