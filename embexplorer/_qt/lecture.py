@@ -77,6 +77,8 @@ ROW_PADDING_PX = 4
 #: Curve colours of the two runs (RGB) and the validation curves' dash.
 RUN_COLORS = ((31, 119, 180), (214, 39, 40))
 HIST_COLOR = (31, 119, 180, 160)
+LEGEND_BRUSH = (255, 255, 255, 210)
+LEGEND_TEXT_SIZE = "8pt"
 #: Time format of the ratings table (UTC).
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 #: Axis titles of the gradient-descent frames.
@@ -95,7 +97,7 @@ PCA_HIGH_COLOR = (230, 120, 0)
 MAX_EPOCHS = 50
 #: Height of the Lecture dock per demonstration, as a share of the window's height (the plot keeps
 #: the rest; the ratings table needs room, a stepper little).
-DOCK_HEIGHT_SHARE = {"ratings": 0.62, "genres": 0.36, "users": 0.2, "gradient-descent": 0.34,
+DOCK_HEIGHT_SHARE = {"ratings": 0.62, "genres": 0.36, "users": 0.2, "gradient-descent": 0.42,
                      "pca-axes": 0.34, "analogies": 0.14}
 #: Lines of caption text the banner keeps room for (it wraps; a dock ignores height-for-width).
 CAPTION_LINES = 2
@@ -383,9 +385,11 @@ class GradientPage(QtWidgets.QWidget):
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
         self.loss_plot = _plot("epoch", "squared error")
-        self.loss_plot.addLegend(offset=(10, -10))  # bottom left: the curves start high
+        # Bottom left (the curves start high and fall to the right), small, on a light backing.
+        self.loss_plot.addLegend(offset=(10, -10), brush=LEGEND_BRUSH, labelTextSize=LEGEND_TEXT_SIZE,
+                                 verSpacing=-6)
         self.norm_plot = _plot("norm of a movie vector", "movies")
-        self.norm_plot.addLegend(offset=(-10, 10))
+        self.norm_plot.addLegend(offset=(-10, 10), brush=LEGEND_BRUSH, labelTextSize=LEGEND_TEXT_SIZE)
         self.curves: dict[tuple[int, str], pg.PlotDataItem] = {}
         self.points: dict[tuple[int, str], list[tuple[int, float]]] = {}
         self.run_names: list[str] = []
