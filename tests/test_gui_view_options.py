@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.app import apply_view_options
 from embexplorer._qt.main_window import MainWindow
@@ -59,3 +59,54 @@ def test_bad_option_names_the_option(window, given, option):
     with pytest.raises(DataError) as err:
         apply_view_options(window, options(**given))
     assert option in str(err.value)
+
+
+def _widget_pos(window, row: int) -> QtCore.QPoint:
+    x, y = (float(v) for v in window.scatter.xy[row])
+    scene = window.scatter.view_box.mapViewToScene(QtCore.QPointF(x, y))
+    return window.scatter.plot_widget.mapFromScene(scene)
+
+
+def _action(menu, text: str):
+    for a in menu.actions():
+        if a.text().replace("&", "").startswith(text):
+            return a
+        if a.menu() is not None:
+            found = _action(a.menu(), text)
+            if found is not None:
+                return found
+    return None
+
+
+def test_right_click_menu_acts_on_the_point_under_the_cursor(qtbot, window):
+    emb = window.embeddings
+    window.finish_setup()
+    apply_view_options(window, options(search="paris"))  # centred: paris is on screen
+    paris = emb.row("paris")
+    menu = window.plot_context_menu(_widget_pos(window, paris))
+    assert menu.property("row") == paris
+    with qtbot.waitSignal(window.neighbours_panel.rows_highlighted, timeout=TIMEOUT_MS):
+        _action(menu, "Find Neighbours of “paris”").trigger()
+    assert window.neighbours_panel.current_row == paris and window.dock("neighbours").isVisible()
+    _action(menu, "Add to Selection").trigger()
+    assert paris in window.selection.rows.tolist()
+    _action(menu, "as b").trigger()
+    assert window.analogy_panel.b_edit.text() == "paris"
+    _action(menu, "Copy Label").trigger()
+
+    assert QtWidgets.QApplication.clipboard().text() == "paris"
+    # Far from every point: only the view actions.
+    empty = window.plot_context_menu(QtCore.QPoint(2, 2))
+    assert empty.property("row") == -1 and _action(empty, "Zoom to Fit") is not None
+    assert _action(empty, "Select") is None
+
+
+def test_right_click_on_the_plot_opens_the_menu(qtbot, window, monkeypatch):
+    window.finish_setup()
+    apply_view_options(window, options(search="paris"))
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMenu, "exec", lambda self, *a: shown.append(self.property("row")))
+    pos = _widget_pos(window, window.embeddings.row("paris"))
+    qtbot.mouseClick(window.scatter.plot_widget.viewport(), QtCore.Qt.MouseButton.RightButton, pos=pos)
+    qtbot.waitUntil(lambda: bool(shown), timeout=TIMEOUT_MS)
+    assert shown == [window.embeddings.row("paris")]

@@ -117,6 +117,8 @@ GENRES_SOURCE, W2V_SOURCE, MF_SOURCE = "genres", "w2v", "mf"
 #: What a live frame's points are, for the status bar.
 FRAME_UNITS = {GENRES_SOURCE: ("movies", "factors"), W2V_SOURCE: ("words", "dims"),
                MF_SOURCE: ("movies", "factors")}
+#: Longest point label shown in the right-click menu (characters).
+CONTEXT_LABEL_CHARS = 40
 #: Title of the demo's finished set.
 GENRES_TITLE = "Genres, learned (synthetic ratings)"
 #: The wiki demo ends on the neighbours of the first of these in its vocabulary (months gather).
@@ -305,6 +307,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.explorer.focus_changed.connect(self._on_focus_changed)
         self.selection.changed.connect(self._update_stats)
         self.scatter.point_clicked.connect(self._on_point_clicked)
+        # Right click: what can be done with the point under the cursor (pyqtgraph's own menu is off).
+        self.scatter.context_menu_requested.connect(self._on_plot_context_menu_requested)
         # With nothing open the window shows the start page: recent files, datasets, demos.
         self.start_page = StartPage(self.recent_files(), self)
         self.start_page.open_requested.connect(self._open_recent)
@@ -1072,6 +1076,50 @@ class MainWindow(QtWidgets.QMainWindow):
         if dock is not None and dock.isVisible() and not dock.visibleRegion().isEmpty():
             self.neighbours_panel.query_row(row)
 
+    def plot_context_menu(self, pos: QtCore.QPoint) -> QtWidgets.QMenu:
+        """The right-click menu for widget position ``pos`` of the plot: actions on the point there
+        (neighbours, selection, analogy slots, copy) and on the view."""
+        menu = QtWidgets.QMenu(self)
+        row = -1
+        if self.embeddings is not None and self.scatter.n:
+            scene = self.scatter.plot_widget.mapToScene(pos)
+            point = self.scatter.view_box.mapSceneToView(scene)
+            row = self.scatter.row_at(point.x(), point.y())
+        if row >= 0:
+            label = self.embeddings.labels[row]
+            short = label if len(label) <= CONTEXT_LABEL_CHARS else label[:CONTEXT_LABEL_CHARS - 1] + "…"
+            menu.addSection(short)
+            menu.addAction(f"Find &Neighbours of “{short}”", lambda: self._find_neighbours_of(row))
+            menu.addAction("&Select", lambda: self.selection.replace([row]))
+            if row in set(self.selection.rows.tolist()):
+                menu.addAction("&Remove from Selection", lambda: self.selection.remove([row]))
+            else:
+                menu.addAction("&Add to Selection", lambda: self.selection.add([row]))
+            analogy = menu.addMenu("Use in &Analogy")
+            for slot, edit in (("a", self.analogy_panel.a_edit), ("b", self.analogy_panel.b_edit),
+                               ("c", self.analogy_panel.c_edit)):
+                analogy.addAction(f"as {slot}", lambda e=edit: self._use_in_analogy(e, label))
+            menu.addAction("&Copy Label", lambda: QtWidgets.QApplication.clipboard().setText(label))
+            menu.addSeparator()
+        for a in (self.zoom_fit_action, self.zoom_results_action, self.explorer.labels_action,
+                  self.explorer.export_action):
+            menu.addAction(a)
+        menu.setProperty("row", row)
+        return menu
+
+    def _on_plot_context_menu_requested(self, pos: QtCore.QPoint) -> None:
+        menu = self.plot_context_menu(pos)
+        menu.exec(self.scatter.plot_widget.mapToGlobal(pos))
+        menu.deleteLater()
+
+    def _find_neighbours_of(self, row: int) -> None:
+        self.show_dock("neighbours")
+        self.neighbours_panel.query_row(row)
+
+    def _use_in_analogy(self, edit: QtWidgets.QLineEdit, label: str) -> None:
+        self.show_dock("analogy")
+        edit.setText(label)
+
     def _on_find_neighbours_triggered(self) -> None:
         row = self.scatter.focus_row
         if row < 0 and self.selection.count:
@@ -1079,8 +1127,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if row < 0 or self.embeddings is None:
             self.statusBar().showMessage("Search or select a point first", 4000)
             return
-        self.show_dock("neighbours")
-        self.neighbours_panel.query_row(row)
+        self._find_neighbours_of(row)
 
     def _on_explorer_message(self, text: str) -> None:
         if text:

@@ -214,6 +214,7 @@ class _SelectViewBox(pg.ViewBox):
     sigBoxSelected = QtCore.Signal(object, object)  # (x0, y0, x1, y1), modifiers
     sigLassoSelected = QtCore.Signal(object, object)  # polygon (m, 2), modifiers
     sigPointClicked = QtCore.Signal(object, object)  # QPointF (data), modifiers
+    sigContextClicked = QtCore.Signal(object)  # scene position of a right click (not a right drag)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -241,6 +242,11 @@ class _SelectViewBox(pg.ViewBox):
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
             self.sigPointClicked.emit(self.mapSceneToView(ev.scenePos()), ev.modifiers())
+            return
+        if ev.button() == QtCore.Qt.MouseButton.RightButton:
+            # A click, not a press: right-drag still zooms, as in every pyqtgraph plot.
+            ev.accept()
+            self.sigContextClicked.emit(ev.scenePos())
             return
         super().mouseClickEvent(ev)
 
@@ -283,10 +289,13 @@ class ScatterView(QtWidgets.QWidget):
         Row under the cursor (-1 when none).
     point_clicked(int)
         Row clicked (only emitted when a point was hit).
+    context_menu_requested(QPoint)
+        Right click (not drag) at this position of :attr:`plot_widget`; the owner shows a menu.
     """
 
     point_hovered = QtCore.Signal(int)
     point_clicked = QtCore.Signal(int)
+    context_menu_requested = QtCore.Signal(QtCore.QPoint)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None,
                  selection: SelectionModel | None = None) -> None:
@@ -355,6 +364,8 @@ class ScatterView(QtWidgets.QWidget):
         self.set_selection_model(selection if selection is not None else SelectionModel(0, self))
 
         self._vb.sigPointClicked.connect(self._on_view_clicked)
+        self._vb.sigContextClicked.connect(
+            lambda scene_pos: self.context_menu_requested.emit(self.plot_widget.mapFromScene(scene_pos)))
         self._vb.sigBoxSelected.connect(self._on_box_selected)
         self._vb.sigLassoSelected.connect(self._on_lasso_selected)
         self.plot_widget.viewport().installEventFilter(self)
