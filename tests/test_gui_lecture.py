@@ -262,3 +262,30 @@ def test_users_twice_in_a_row_shows_once_then_reuses_the_model(qtbot, window, le
     lecture.actions["users"].trigger()  # a trained model is there: no second training
     assert seen == ["users", "users"] and window.mf_model is model
     assert not window.training_panel.is_training()
+
+
+def test_ratings_without_genres_fail_the_genre_demo_with_a_reason(qtbot, window, tmp_path, ml100k):
+    from embexplorer.core.movielens import load_ratings_csv
+
+    path = tmp_path / "ratings.csv"
+    rows = np.column_stack([ml100k.users[:2000], ml100k.items[:2000], ml100k.ratings[:2000]])
+    path.write_text("user,item,rating\n" + "\n".join(f"{u},{i},{r:g}" for u, i, r in rows) + "\n")
+    window.ratings = load_ratings_csv(path)
+    lecture = install_lecture(window)
+    with qtbot.waitSignal(lecture.failed, timeout=READY_TIMEOUT_MS) as blocker:
+        lecture.actions["genres"].trigger()
+    assert blocker.args[0] == "genres" and "no genre flags" in blocker.args[1]
+    assert "no genre flags" in lecture.caption_text() and window.embeddings is None
+    trigger(qtbot, lecture, "ratings")  # the table needs no genres
+    assert lecture.panel.ratings_page.model.rowCount() == 2000
+
+
+def test_closing_during_training_is_clean(qtbot, window, lecture):
+    frames = []
+    window.training_frame.connect(frames.append)
+    lecture.actions["gradient-descent"].trigger()
+    qtbot.waitUntil(lambda: len(frames) >= 1, timeout=READY_TIMEOUT_MS)
+    assert window.runner.is_running(LECTURE_TASK)
+    window.close()
+    assert not window.runner.is_running(LECTURE_TASK)
+    qtbot.wait(100)
