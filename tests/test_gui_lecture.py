@@ -12,6 +12,7 @@ from embexplorer._qt.lecture import (
     PCA_HIGH_OVERLAY,
     install_lecture,
     run_lecture_for_screenshot,
+    run_lecture_when_ready,
 )
 from embexplorer._qt.main_window import MainWindow
 from embexplorer._qt.panels.mf_user import NEW_USER
@@ -289,3 +290,15 @@ def test_closing_during_training_is_clean(qtbot, window, lecture):
     window.close()
     assert not window.runner.is_running(LECTURE_TASK)
     qtbot.wait(100)
+
+
+def test_run_when_ready_waits_for_the_data(qtbot, window, shared_data):
+    controller = run_lecture_when_ready(window, "genres", after=window.ratings_loaded)
+    assert controller is window.lecture and controller.current is None
+    with qtbot.waitSignal(controller.ready, timeout=READY_TIMEOUT_MS):
+        window.open_movielens(shared_data / "ml-100k")
+    assert controller.data.source == SOURCE_OPEN and window.embeddings is controller.genre_emb
+    with qtbot.waitSignal(controller.ready, timeout=READY_TIMEOUT_MS):
+        run_lecture_when_ready(window, "ratings")  # no signal: at the next turn of the event loop
+    with pytest.raises(KeyError):
+        run_lecture_when_ready(window, "nope")

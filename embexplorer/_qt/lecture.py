@@ -17,6 +17,10 @@ Wiring (main window, end of ``__init__``)::
     from embexplorer._qt.lecture import install_lecture
     self.lecture = install_lecture(self)          # idempotent; also sets window.lecture
 
+``embexplorer --lecture NAME`` (interactive; ``after``: the signal that says the data is there)::
+
+    run_lecture_when_ready(window, args.lecture, after=window.ratings_loaded)   # or None: at once
+
 ``embexplorer --lecture NAME --screenshot OUT.png`` (after PATH / --movielens are loaded)::
 
     if not run_lecture_for_screenshot(window, args.lecture):
@@ -1198,6 +1202,22 @@ def install_lecture(window) -> LectureController:
         return existing
     controller = LectureController(window)
     window.lecture = controller
+    return controller
+
+
+def run_lecture_when_ready(window, name: str, after=None) -> LectureController:
+    """Install the Lecture menu and run lecture ``name`` once signal ``after`` fires (e.g. the window's
+    ``ratings_loaded`` or ``embeddings_changed``), or at the next turn of the event loop when None.
+
+    For ``embexplorer --lecture NAME`` without ``--screenshot``.  Raises KeyError for an unknown name.
+    """
+    if name not in LECTURES:
+        raise KeyError(name)
+    controller = install_lecture(window)
+    if after is None:
+        QtCore.QTimer.singleShot(0, controller, lambda: controller.run(name))
+    else:
+        after.connect(lambda *_: controller.run(name), QtCore.Qt.ConnectionType.SingleShotConnection)
     return controller
 
 
