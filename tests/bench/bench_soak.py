@@ -192,6 +192,7 @@ class Soak:
         self.done = {k: 0 for k in kinds}
         self.effective = {k: 0 for k in kinds}  # steps whose effect was seen (moved, hit, found, ...)
         self.max_step_s = 0.0
+        self.slowest = {k: 0.0 for k in kinds}  # seconds of the slowest step of each kind
 
     def step(self) -> str:
         kind = str(self.rng.choice(self.kinds, p=self.p))
@@ -201,7 +202,9 @@ class Soak:
         from PySide6 import QtWidgets
 
         QtWidgets.QApplication.processEvents()
-        self.max_step_s = max(self.max_step_s, time.perf_counter() - t0)
+        took = time.perf_counter() - t0
+        self.max_step_s = max(self.max_step_s, took)
+        self.slowest[kind] = max(self.slowest[kind], took)
         self.done[kind] += 1
         return kind
 
@@ -385,7 +388,7 @@ def run_soak(window, steps: int, seed: int = SEED, on_progress=None) -> dict:
                 on_progress(i + 1, rss_bytes())
     result.update(steps=sum(soak.done.values()), done=soak.done, effective=soak.effective,
                   exceptions=hooks.errors, seconds=time.perf_counter() - t0, rss_end=rss_bytes(),
-                  max_step_s=soak.max_step_s)
+                  max_step_s=soak.max_step_s, slowest=soak.slowest)
     return result
 
 
@@ -465,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
           f"slowest {res['max_step_s'] * 1e3:.0f} ms)")
     print("per kind (done/seen)  " + ", ".join(f"{k} {res['done'][k]}/{res['effective'][k]}"
                                                for k in res["done"]))
+    print("slowest step per kind " + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in res["slowest"].items()))
     print(f"crashes               0 (the process is still alive); exceptions in slots: "
           f"{len(res['exceptions'])}" + (f" first: {res['exceptions'][0]}" if res["exceptions"] else ""))
     print(f"RSS start / warm-up / end: {_mb(res['rss_start'])} / {_mb(res['rss_warm'])} / "
