@@ -23,6 +23,7 @@ what it was (or the newly opened file), and no exception reaches
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import numpy as np
@@ -51,6 +52,24 @@ QUESTION_COPIES = 8
 SEED = 3
 
 
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_ui_thread_only():
+    """Cyclic garbage is collected here, on the UI thread, never during a test.
+
+    Why: a collection that happens to run on a worker thread (any allocation can trigger one) may
+    destroy a Python-owned QObject of an earlier window there.  Seen in this file before this fixture
+    (gdb): the worker in ``~QObject`` holding a Qt mutex and waiting for the GIL, the UI thread holding
+    the GIL in shiboken's ``runDeletionInMainThread`` and waiting for that mutex -- a deadlock.
+    pyqtgraph's ``GarbageCollector`` does the same for applications.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if enabled:
+        gc.enable()
+
+
 @pytest.fixture
 def window(qtbot, tmp_path):
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
@@ -61,8 +80,7 @@ def window(qtbot, tmp_path):
     if shiboken6.isValid(w):  # the close tests delete it themselves (so no qtbot.addWidget)
         assert w.shutdown_tasks()
         w.close()
-        w.deleteLater()
-        qtbot.wait(1)
+        shiboken6.delete(w)  # now, on the UI thread
 
 
 @pytest.fixture
