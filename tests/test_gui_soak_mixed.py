@@ -8,8 +8,11 @@ the label, ...), and memory after warm-up grows by less than a generous bound.
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
+import shiboken6
 
 from tests.bench.bench_soak import STEP_WEIGHTS, open_window, rss_bytes, run_soak, write_set
 
@@ -24,9 +27,13 @@ CI_SEED = 7
 @pytest.fixture
 def soak_window(qtbot, tmp_path):
     window = open_window(write_set(tmp_path, CI_POINTS), tmp_path / "s.ini")
-    qtbot.addWidget(window)
     yield window
     assert window.shutdown_tasks()
+    window.close()
+    # Deleted here, on the UI thread: a Python-owned window left to the garbage collector may be
+    # collected on a worker thread of a later test (see test_gui_task_lifecycle.py).
+    shiboken6.delete(window)
+    gc.collect()
 
 
 def test_mixed_soak_runs_clean_with_bounded_memory(soak_window):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer.core import formats, memory
@@ -244,7 +245,6 @@ def test_window_load_is_refused_then_reopened_with_the_offered_limit(qtbot, tmp_
 
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, interactive=False)
-    qtbot.addWidget(window)
     with qtbot.waitSignal(window.load_failed, timeout=LOAD_TIMEOUT_MS) as failed:
         window.open_file(big_text)
     err = failed.args[0]
@@ -255,3 +255,5 @@ def test_window_load_is_refused_then_reopened_with_the_offered_limit(qtbot, tmp_
         window.open_file(big_text, limit=rows)
     assert loaded.args[0].n == err.suggested_limit == window.embeddings.n
     assert window.shutdown_tasks()
+    window.close()
+    shiboken6.delete(window)  # on the UI thread, not left to a collection on some worker thread
