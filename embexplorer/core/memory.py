@@ -22,6 +22,7 @@ import bz2
 import gzip
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,8 @@ LOADER_WORKSPACE_BYTES = 32 * 1024 ** 2
 SUGGESTED_LIMIT_SHARE = 0.8
 #: Bytes of a text file examined to estimate its line length (and compressed ratio).
 SAMPLE_BYTES = 1024 * 1024
+#: Compressed bytes fed to the decompressor per step while sampling.
+DECOMPRESS_STEP_BYTES = 16 * 1024
 #: Smallest useful suggested limit; below it the message says memory is simply too short.
 MIN_SUGGESTED_ROWS = 10
 #: Formats whose file is read into memory (checked); pickles cannot be sized without unpickling.
@@ -202,21 +205,52 @@ def _is_number(tok: bytes) -> bool:
     return True
 
 
+def _sample(path: Path) -> tuple[bytes, int, bool, bool]:
+    """The (decompressed) content's first bytes, the compressed bytes they came from, compressed?, whole?
+
+    At least :data:`SAMPLE_BYTES` unless the content is shorter.  Decompressed here with zlib / bz2
+    directly, not through ``GzipFile``, whose read-ahead (different in each Python version) would
+    blur how much of the file the sample came from.  bz2 yields whole blocks: the input consumed is
+    taken where the last block came out.
+    """
+    with open(path, "rb") as fh:
+        magic = fh.read(3)
+        fh.seek(0)
+        if magic[:2] == b"\x1f\x8b":
+            dec = zlib.decompressobj(wbits=31)  # gzip header and trailer
+        elif magic == b"BZh":
+            dec = bz2.BZ2Decompressor()
+        else:
+            data = fh.read(SAMPLE_BYTES)
+            return data, len(data), False, len(data) < SAMPLE_BYTES
+        is_bz2 = isinstance(dec, bz2.BZ2Decompressor)
+        out: list[bytes] = []
+        have = fed = consumed = 0
+        while have < SAMPLE_BYTES and not dec.eof:
+            chunk = fh.read(DECOMPRESS_STEP_BYTES)
+            if not chunk:
+                break
+            fed += len(chunk)
+            if is_bz2:
+                piece = dec.decompress(chunk)
+                if piece:
+                    consumed = fed
+            else:
+                piece = dec.decompress(chunk, SAMPLE_BYTES - have)
+                consumed = fed - len(dec.unconsumed_tail)
+            out.append(piece)
+            have += len(piece)
+        return b"".join(out), consumed, True, dec.eof
+
+
 def _estimate_text(path: Path, fmt: str) -> ShapeEstimate | None:
     size = path.stat().st_size
-    stream, raw, compressed = _open_stream(path)
     try:
-        try:
-            data = stream.read(SAMPLE_BYTES)
-            consumed = raw.tell() if compressed else len(data)
-        except (OSError, EOFError):
-            return None  # damaged: the loader reports it with its line
-    finally:
-        stream.close()
-        raw.close()
+        data, consumed, compressed, whole = _sample(path)
+    except (OSError, EOFError, zlib.error):
+        return None  # damaged: the loader reports it with its line
     if not data.strip():
         return None
-    whole = len(data) < SAMPLE_BYTES  # the whole (decompressed) file was read
     # Decompressed size, extrapolated from the share of the compressed file read so far.
     total = len(data) if whole else (size if not compressed else len(data) * size / max(consumed, 1))
     first, _, rest = data.partition(b"\n")
@@ -227,7 +261,7 @@ def _estimate_text(path: Path, fmt: str) -> ShapeEstimate | None:
         count = min(count, int(total) // (2 * dims) + 1)
         return ShapeEstimate(count, dims, exact=True)
     lines = [ln for ln in data.split(b"\n") if ln.strip()]
-    if len(data) == SAMPLE_BYTES and len(lines) > 1:
+    if not whole and len(lines) > 1:
         lines = lines[:-1]  # the sample may end inside a line
     if not lines:
         return None
