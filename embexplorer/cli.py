@@ -61,6 +61,7 @@ def error_line(err: BaseException) -> str:
 def build_gui_parser() -> argparse.ArgumentParser:
     """Arguments of the GUI form ``embexplorer [PATH] [options]``."""
     from embexplorer.core.formats import FORMAT_NAMES
+    from embexplorer.core.lecture import LECTURES
 
     p = argparse.ArgumentParser(
         prog=PROG,
@@ -93,6 +94,9 @@ def build_gui_parser() -> argparse.ArgumentParser:
                       help="open MovieLens ratings (folder, zip or ratings CSV) in the Recommender panel")
     show.add_argument("--train", metavar="EPOCHS", type=int,
                       help="with --movielens: train for EPOCHS epochs (a screenshot waits for it)")
+    show.add_argument("--lecture", metavar="NAME", choices=list(LECTURES),
+                      help="run a Lecture-menu demonstration (a screenshot waits for it): "
+                           + ", ".join(LECTURES))
     show.add_argument("--demo", choices=DEMO_NAMES,
                       help="run an offline demo: 'genres' (matrix factorisation learns hidden genres "
                            "from synthetic ratings) or 'wiki' (word2vec on gensim's Wikipedia sample); "

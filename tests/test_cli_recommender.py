@@ -136,3 +136,22 @@ def test_download_from_local_mirror(ml100k_dir, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_train_on_a_generic_ratings_table_guessed_or_mapped(ml100k_dir, tmp_path):
+    # ml-100k's ratings rewritten as a ';' table with the columns in another order and a header.
+    rows = [line.split("\t") for line in (ml100k_dir / "u.data").read_text().splitlines()[:20_000]]
+    table = tmp_path / "scores.csv"
+    table.write_text("stars;when;person;film\n" + "".join(f"{r};{t};{u};{i}\n" for u, i, r, t in rows))
+    proc = _run("train-mf", table, "--epochs", "1", "--factors", "4", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "choose others with --columns" in proc.stderr and "rating = column 1" in proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["n_ratings"] == 20_000 and out["n_users"] == len({r[0] for r in rows})
+    assert out["n_items"] == len({r[1] for r in rows})
+    mapped = _run("train-mf", table, "--epochs", "1", "--factors", "4", "--json",
+                  "--columns", "user=person,item=film,rating=1,delimiter=semicolon,header=yes")
+    assert mapped.returncode == 0, mapped.stderr
+    assert json.loads(mapped.stdout)["n_users"] == out["n_users"]
+    bad = _run("train-mf", table, "--columns", "user=person,item=person,rating=1")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

@@ -263,13 +263,10 @@ def test_w2v_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, c
     assert hooks.errors == []
 
 
-#: Known bug in main_window (lead-owned): remove the marker with the fix (it then XPASSes, strictly).
-PROJECT_RACE_BUG = ("main_window: a file opened while the finished word2vec vectors are projected is "
-                    "replaced by them when the PCA ends after the load (open_file does not cancel "
-                    "PROJECT_TASK)")
+# Regression: a file opened while the finished word2vec vectors were projected used to be replaced
+# by them when that PCA ended after the load.
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=PROJECT_RACE_BUG)
 def test_w2v_file_opened_while_the_result_is_projected_wins(qtbot, window, corpus, glove_path, monkeypatch):
     """The trained vectors are projected (PCA) on a worker after training; a file opened meanwhile
     must stay the current set even when that PCA finishes after the file has loaded."""
@@ -374,12 +371,10 @@ def test_closing_the_window_while_reading_ratings_ends_cleanly(qtbot, window, ml
     assert hooks.errors == []
 
 
-#: Known bug in main_window (lead-owned): remove the marker with the fix (it then XPASSes, strictly).
-BUSY_SHARED_BUG = ("main_window: ratings read and file load share _loading_path / the busy indicator, so the "
-                   "ratings result hides the progress bar and Cancel of a load still running")
+# Regression: reading ratings and loading a file shared the busy indicator, so the ratings result
+# hid the progress bar and Cancel of a load still running.
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BUSY_SHARED_BUG)
 def test_ratings_arriving_during_a_load_keep_the_loads_cancel_button(qtbot, window, ml100k, glove_path,
                                                                      monkeypatch):
     from embexplorer.core import formats

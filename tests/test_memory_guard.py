@@ -244,21 +244,25 @@ def test_nothing_fits_offers_only_cancel(qtbot, big_text, monkeypatch):
 
 
 def test_window_load_is_refused_then_reopened_with_the_offered_limit(qtbot, tmp_path, big_text, budget):
-    """The wiring the lead adds to MainWindow._on_load_error, done here on load_failed."""
+    """MainWindow._on_load_error offers the first N rows; accepting reopens the file with that limit."""
     from embexplorer._qt.main_window import MainWindow
-    from embexplorer._qt.memory_guard import LOAD_FIRST_BUTTON, offer_limit
+    from embexplorer._qt.memory_guard import LOAD_FIRST_BUTTON
 
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, interactive=False)
-    with qtbot.waitSignal(window.load_failed, timeout=LOAD_TIMEOUT_MS) as failed:
-        window.open_file(big_text)
-    err = failed.args[0]
-    assert isinstance(err, MemoryLimitError) and window.embeddings is None
-    _click_later(qtbot, LOAD_FIRST_BUTTON)
-    rows = offer_limit(window, err)
+    window = MainWindow(settings=settings, interactive=True)
+    failed, seen = [], _click_later(qtbot, LOAD_FIRST_BUTTON)
+    window.load_failed.connect(failed.append)
     with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS) as loaded:
-        window.open_file(big_text, limit=rows)
-    assert loaded.args[0].n == err.suggested_limit == window.embeddings.n
+        window.open_file(big_text)
+    assert failed == []  # accepted: not reported as a failure
+    assert "big.txt" in seen[0]
+    emb = loaded.args[0]
+    assert emb is window.embeddings and 0 < emb.n < ROWS and window.current_path == str(big_text)
+    # Cancel: the refusal is the outcome, the window stays empty-handed but alive.
+    _click_later(qtbot, None)
+    with qtbot.waitSignal(window.load_failed, timeout=LOAD_TIMEOUT_MS) as refused:
+        window.open_file(big_text)
+    assert isinstance(refused.args[0], MemoryLimitError) and window.embeddings is emb
     assert window.shutdown_tasks()
     window.close()
     shiboken6.delete(window)  # on the UI thread, not left to a collection on some worker thread

@@ -35,6 +35,8 @@ SCREENSHOT_SETTLE_PASSES = 5
 MIN_SCREENSHOT_SIDE = 200
 MAX_SCREENSHOT_SIDE = 8000
 
+#: Seconds between garbage collections on the UI thread (automatic collection is off).
+GC_INTERVAL_S = 1.0
 #: Longest wait (ms) for the User panel to take a freshly trained model before a screenshot.
 USER_PANEL_WAIT_MS = 5000
 
@@ -146,6 +148,7 @@ def run_gui(args) -> int:
 
     _check_data_options(args)
     hook = install_excepthook(app)  # from here on an error in a slot is a dialog and a log entry
+    _collect_garbage_on_ui_thread(app)
     try:
         window = MainWindow()
         window.restore_layout()
@@ -154,6 +157,17 @@ def run_gui(args) -> int:
         return int(app.exec())
     finally:
         hook.uninstall()
+
+
+def _collect_garbage_on_ui_thread(app) -> None:
+    """Run Python's garbage collector only on the UI thread (pyqtgraph's GarbageCollector).
+
+    A collection triggered on a worker thread can destroy a Qt object there while the UI thread
+    holds the same Qt lock: the app would freeze (seen in the tests, found with gdb).
+    """
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    app._embexplorer_gc = GarbageCollector(interval=GC_INTERVAL_S)
 
 
 def _start_interactive(window, args) -> None:
@@ -168,6 +182,23 @@ def _start_interactive(window, args) -> None:
         except DataError as err:  # a typo in an option must not cost the user the window
             window.statusBar().showMessage(str(err))
 
+    from embexplorer.core.session import is_session_file
+
+    if args.path and is_session_file(args.path):
+        window.sessions.open_session(args.path)
+        return
+    lecture = getattr(args, "lecture", None)
+    if lecture:
+        from embexplorer._qt.lecture import run_lecture_when_ready
+
+        if getattr(args, "movielens", None):
+            after = (window.training_panel.training_finished if getattr(args, "train", None)
+                     else window.ratings_loaded)
+        else:
+            after = window.embeddings_changed if args.path else None
+        run_lecture_when_ready(window, lecture, after)
+        if not args.path and not getattr(args, "movielens", None):
+            return  # the lecture brings its own data: no start-page preview
     demo = getattr(args, "demo", None)
     if demo:
         if _view_options_given(args) or getattr(args, "dock", None):
@@ -287,6 +318,7 @@ def _run_screenshot(args) -> int:
     from PySide6 import QtCore
 
     from embexplorer._qt.main_window import MainWindow
+    from embexplorer.core.session import is_session_file
 
     # A throw-away settings file: a screenshot neither reads nor changes the user's layout or recent files.
     with tempfile.TemporaryDirectory(prefix="embexplorer-shot-") as tmp:
@@ -303,12 +335,21 @@ def _run_screenshot(args) -> int:
                 _demo_blocking(window, args.demo)
             elif getattr(args, "movielens", None):
                 _movielens_blocking(window, args)
+            elif args.path and is_session_file(args.path):
+                from embexplorer._qt.session import open_session_blocking
+
+                open_session_blocking(window, args.path)
             elif args.path:
                 _load_blocking(window, args)
-            else:  # the start page, with the live preview's last frame
+            elif not getattr(args, "lecture", None):  # the start page, with the live preview's last frame
                 window.start_preview()
                 _wait_for([window.genres_demo.finished], [window.genres_demo.failed])
             apply_view_options(window, args)
+            if getattr(args, "lecture", None):
+                from embexplorer._qt.lecture import run_lecture_for_screenshot
+
+                if not run_lecture_for_screenshot(window, args.lecture):
+                    raise DataError(window.lecture.last_error or "the demonstration failed", "--lecture")
             window.resize(*size)  # a large minimum size may have pushed it out
             for _ in range(SCREENSHOT_SETTLE_PASSES):
                 app.processEvents()

@@ -30,15 +30,22 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from embexplorer import __version__
 from embexplorer._qt.demos import FRAME_AXES, TRUE_GENRE_COLUMN, GenresDemo
 from embexplorer._qt.explorer import ExplorerWidget
+from embexplorer._qt.lecture import install_lecture
+from embexplorer._qt.memory_guard import offer_limit
 from embexplorer._qt.panels.analogy import AnalogyPanel
 from embexplorer._qt.panels.mf_training import MFTrainingPanel
 from embexplorer._qt.panels.mf_user import MFUserPanel
 from embexplorer._qt.panels.neighbours import NeighboursPanel
 from embexplorer._qt.panels.w2v_training import W2VTrainingPanel, WordFrames
+from embexplorer._qt.presentation import install_presentation
+from embexplorer._qt.ratings_csv_dialog import ask_ratings_columns
+from embexplorer._qt.session import install_sessions
 from embexplorer._qt.start_page import DEMOS, MOVIELENS_FORMAT, DatasetDownloader, StartPage
 from embexplorer._qt.workers import TaskRunner, WorkerControl
 from embexplorer.core.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
+from embexplorer.core.memory import MemoryLimitError
+from embexplorer.core.movielens import NeedsColumnMapping
 
 #: Application name shown in titles and dialogs.
 APP_TITLE = "embexplorer"
@@ -105,7 +112,7 @@ DOCK_NAMES = {"points": ("Points", "pointsDock"), "neighbours": ("Neighbours", "
 OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.kv *.model *.parquet);;"
                "All files (*)")
 #: File-dialog filter of MovieLens archives.
-MOVIELENS_FILTER = "MovieLens archive (*.zip);;Ratings CSV (*.csv);;All files (*)"
+MOVIELENS_FILTER = "MovieLens archive (*.zip);;Ratings table (*.csv *.tsv *.txt *.dat);;All files (*)"
 #: Words in a DataError reason that mean "this is a pickle; ask the user first" (the loaders'
 #: refusal tells the user about --allow-pickle).
 PICKLE_CONSENT_MARKERS = ("--allow-pickle", "allow_pickle=true")
@@ -270,6 +277,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._train_after_ratings = False      # a one-click MovieLens download trains at once
         self._docks_put_away: list[QtWidgets.QDockWidget] = []  # hidden while the start page shows
         self._wiki_demo = False                # the running word2vec training is the wiki demo
+        self._context_menu: QtWidgets.QMenu | None = None  # the plot's right-click menu, while open
+        self._ratings_path: str | None = None  # ratings being read (a file may load at the same time)
 
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
@@ -288,6 +297,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._set_axis_items(None)
         self.zoom_fit_action.setEnabled(False)
         self._show_central(self.start_page)  # puts the docks away, checks View › Start Page
+        install_sessions(self)        # self.sessions: File › Sessions, Bookmarks dock, PgUp/PgDn tour
+        install_presentation(self)    # self.presentation: F11, F12 slides
+        install_lecture(self)         # self.lecture: Lecture menu, caption banner, Lecture dock
 
         geometry = self.settings.value(_KEY_GEOMETRY)
         if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
@@ -543,6 +555,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training_panel.epoch_finished.connect(self._on_epoch_finished)
         self.training_panel.training_finished.connect(self._on_training_finished)
         self.user_panel.highlight_changed.connect(self._on_user_highlight)
+        self.user_panel.movie_activated.connect(self._on_user_movie_activated)
         self.w2v_panel.training_started.connect(self._on_w2v_started)
         self.w2v_panel.epoch_finished.connect(self._on_w2v_epoch)
         self.w2v_panel.training_finished.connect(self._on_w2v_finished)
@@ -694,6 +707,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._load_request = (path, format, limit, allow_pickle)
         self._show_busy(True, f"Loading {Path(path).name}…")
         self._replacing_load = True  # the load this one supersedes is not a user cancel
+        self.runner.cancel(PROJECT_TASK)  # a trained set still being projected must not replace this file
+        self._live_source = None          # nor may a training still running take the scatter back
         try:
             return self.runner.start(
                 LOAD_TASK,
@@ -945,6 +960,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(f"{Path(path).name} not opened: pickle not trusted")
             self.load_failed.emit(err)
             return
+        if self.interactive and isinstance(err, MemoryLimitError):
+            rows = offer_limit(self, err)
+            if rows is not None:
+                self.open_file(path, format=fmt, limit=rows, allow_pickle=pickle_allowed)
+                return
+            self.statusBar().showMessage(f"{Path(path).name} not opened: too large for the memory available")
+            self.load_failed.emit(err)
+            return
         self.statusBar().showMessage(f"Could not open {Path(path).name}")
         self._show_error(err)
         self.load_failed.emit(err)
@@ -1108,9 +1131,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return menu
 
     def _on_plot_context_menu_requested(self, pos: QtCore.QPoint) -> None:
+        # popup, not exec: no nested event loop (a worker's result can land while the menu is open).
         menu = self.plot_context_menu(pos)
-        menu.exec(self.scatter.plot_widget.mapToGlobal(pos))
-        menu.deleteLater()
+        menu.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.scatter.plot_widget.mapToGlobal(pos))
+        self._context_menu = menu
 
     def _find_neighbours_of(self, row: int) -> None:
         self.show_dock("neighbours")
@@ -1138,23 +1163,27 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(self.embeddings.labels[row], 5000)
 
     # ---------------------------------------------------------- recommender
-    def open_movielens(self, path) -> int:
-        """Read MovieLens ratings (folder, zip or ratings CSV) in the background; return the task id.
+    def open_movielens(self, path, mapping=None) -> int:
+        """Read MovieLens ratings (folder, zip or ratings table) in the background; return the task id.
 
-        On success the Recommender dock gets them (:attr:`ratings_loaded`).
+        On success the Recommender dock gets them (:attr:`ratings_loaded`).  A table that is not a
+        MovieLens layout needs a column ``mapping`` (see
+        :func:`embexplorer.core.movielens.load_ratings_csv`); without one the user is asked.
         """
         from embexplorer.core.movielens import load_movielens
 
         path = os.fspath(path)
-        self._loading_path = path
-        self._show_busy(True, f"Reading {Path(path).name}…")
-        return self.runner.start(MOVIELENS_TASK, lambda control: load_movielens(path, control=control),
+        self._ratings_path = path
+        if not self.is_loading():  # a file load in progress keeps the status bar (and its Cancel)
+            self._loading_path = path
+            self._show_busy(True, f"Reading {Path(path).name}…")
+        return self.runner.start(MOVIELENS_TASK,
+                                 lambda control: load_movielens(path, control=control, mapping=mapping),
                                  on_result=self._on_ratings_result, on_error=self._on_ratings_error,
                                  on_progress=self._on_load_progress)
 
     def _on_ratings_result(self, ratings) -> None:
-        self._show_busy(False)
-        self._loading_path = None
+        self._ratings_done()
         self.ratings = ratings
         self.training_panel.set_data(ratings)
         self.show_dock("recommender")
@@ -1167,13 +1196,32 @@ class MainWindow(QtWidgets.QMainWindow):
             self.training_panel.start()
 
     def _on_ratings_error(self, err: BaseException) -> None:
+        path = self._ratings_path or ""
+        self._ratings_done()
+        if isinstance(err, NeedsColumnMapping) and self.interactive:
+            path = err.path or path
+            try:
+                mapping = ask_ratings_columns(self, path)
+            except DataError as exc:
+                mapping = None
+                self._show_error(exc)
+            if mapping is not None:
+                self.open_movielens(path, mapping=mapping)
+            else:
+                self._train_after_ratings = False
+                self.statusBar().showMessage(f"{Path(path).name}: not read (no columns chosen)", 5000)
+            return
         self._train_after_ratings = False
-        self._show_busy(False)
-        path = self._loading_path or ""
-        self._loading_path = None
         self.statusBar().showMessage(f"Could not read ratings from {Path(path).name}")
         self._show_error(err)
         self.ratings_failed.emit(err)
+
+    def _ratings_done(self) -> None:
+        """Reading ratings ended: clear its busy state, unless a file load owns the status bar."""
+        self._ratings_path = None
+        if not self.is_loading():
+            self._show_busy(False)
+            self._loading_path = None
 
     def _on_open_movielens_folder_triggered(self) -> None:
         path = QtWidgets.QFileDialog.getExistingDirectory(self, "Open MovieLens folder", str(Path.home()))
@@ -1239,6 +1287,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if first:
             self._update_title()
             self.embeddings_changed.emit(emb)
+        else:  # same labels, newer vectors: the panels redo the query on screen
+            self.neighbours_panel.update_vectors(emb)
+            self.analogy_panel.update_vectors(emb)
         self._update_stats()
         self.training_frame.emit(self._frame_epoch)
 
@@ -1278,6 +1329,16 @@ class MainWindow(QtWidgets.QMainWindow):
             self.mf_model = None
             self._mf_rows = None
             self.user_panel.set_model(None)
+
+    def _on_user_movie_activated(self, item: int) -> None:
+        to_row = self._mf_rows
+        row = int(to_row[item]) if to_row is not None and 0 <= item < len(to_row) else -1
+        if row < 0 or self.embeddings is None or row >= self.embeddings.n:
+            self.statusBar().showMessage("That movie is not on the plot (only the most-rated movies are "
+                                         "shown)", 5000)
+            return
+        self.selection.replace([row])
+        self.explorer.focus_row(row)
 
     def _on_user_highlight(self, highlight: dict) -> None:
         self._user_highlight = highlight
@@ -1413,6 +1474,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if first:
             self._update_title()
             self.embeddings_changed.emit(emb)
+        else:  # same labels, newer vectors: the panels redo the query on screen
+            self.neighbours_panel.update_vectors(emb)
+            self.analogy_panel.update_vectors(emb)
         self._update_stats()
         self.training_frame.emit(self._frame_epoch)
 

@@ -268,6 +268,8 @@ def install_presentation(window) -> PresentationMode:
     """Add presentation mode to ``window``: View > Presentation Mode (F11), View > Export Slide (F12),
     View > Choose Slide Folder…; the keys work window-wide.  Returns the mode (also
     ``window.presentation``)."""
+    if getattr(window, "presentation", None) is not None:  # the window installs it itself: once is enough
+        return window.presentation
     mode = PresentationMode(window)
     menu = window.view_menu
     anchor = _panels_anchor(menu)

@@ -674,6 +674,8 @@ def install_sessions(window) -> SessionController:
     """Add sessions and bookmarks to ``window`` (a :class:`MainWindow`): File > Save Session… /
     Open Session…, View > Bookmarks (Add, Next, Previous), the Bookmarks dock, and the window-wide
     keys Ctrl+Shift+S, Ctrl+B, Page Down, Page Up.  Returns the controller (also ``window.sessions``)."""
+    if getattr(window, "sessions", None) is not None:  # the window installs it itself: once is enough
+        return window.sessions
     c = SessionController(window)
     A = QtGui.QAction
     c.save_action = A("Save &Session…", window)

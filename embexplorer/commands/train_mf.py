@@ -43,6 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(ml-1m and up), slightly less accurate on ml-100k")
     parser.add_argument("--seed", type=int, default=None, help=f"random seed (default {d.seed})")
     parser.add_argument("--out", metavar="MODEL", help="save the trained model to MODEL (.npz)")
+    parser.add_argument("--columns", metavar="MAP", default=None,
+                        help="for a ratings table that is not a MovieLens layout: which columns hold what, "
+                             "e.g. 'user=userId,item=isbn,rating=3,delimiter=semicolon' (1-based numbers or "
+                             "header names); default: guessed from the header")
 
 
 def _resolve_data(spec: str) -> Path:
@@ -82,10 +86,28 @@ def config_from_args(args):
 
 def run(args) -> int:
     from embexplorer.core.mf import train
-    from embexplorer.core.movielens import available_splits, load_movielens, split_ratings
+    from embexplorer.core.movielens import (
+        NeedsColumnMapping,
+        available_splits,
+        describe_mapping,
+        load_movielens,
+        parse_column_mapping,
+        split_ratings,
+    )
 
     config = config_from_args(args)
-    data = load_movielens(_resolve_data(args.data))
+    path = _resolve_data(args.data)
+    if args.columns:
+        data = load_movielens(path, mapping=parse_column_mapping(args.columns))
+    else:
+        try:
+            data = load_movielens(path)
+        except NeedsColumnMapping as err:  # a generic ratings table: read with the guessed columns
+            if err.guess is None:
+                raise
+            data = load_movielens(path, mapping=err.guess)  # a bad table fails here: one error line only
+            print(f"embexplorer: read {path} as a ratings table: {describe_mapping(err.guess)} "
+                  "(choose others with --columns)", file=sys.stderr)
     for w in data.warnings:
         print(f"embexplorer: warning: {w}", file=sys.stderr)
     splits = available_splits(data)
