@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -58,3 +59,19 @@ def _isolated_user_dirs(tmp_path_factory):
     os.environ["XDG_CONFIG_HOME"] = str(base / "config")
     os.environ["GENSIM_DATA_DIR"] = str(base / "gensim-data")
     yield base
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_ui_thread():
+    """Collect garbage only here, on the UI thread, between tests.
+
+    A collection that happens to run on a worker thread can destroy a Python-owned Qt object there
+    while the UI thread holds the same Qt lock: a deadlock (seen with gdb, about one run in five of
+    the lifecycle tests).  The app does the same with pyqtgraph's GarbageCollector.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if enabled:
+        gc.enable()
