@@ -177,3 +177,25 @@ def test_corpus_kind_is_named(qtbot, corpus_path, tmp_path):
     broken.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 10)
     panel.set_corpus(broken)
     assert panel.status.text().startswith("Cannot read")
+
+
+def test_curves_follow_the_palette(qtbot):
+    from PySide6 import QtGui, QtWidgets
+
+    from tests.test_gui_mf_training import _dark_palette
+
+    panel = W2VTrainingPanel()
+    qtbot.addWidget(panel)
+    base = panel.palette().color(QtGui.QPalette.ColorRole.Base)
+    assert base.lightness() > 128
+    for plot in (panel.loss_plot, panel.accuracy_plot):
+        assert plot.backgroundBrush().color() == base  # not pyqtgraph's black
+    dark = _dark_palette()
+    panel.setPalette(dark)
+    qtbot.wait(10)
+    for plot in (panel.loss_plot, panel.accuracy_plot):
+        assert plot.backgroundBrush().color() == dark.color(QtGui.QPalette.ColorRole.Base)
+        assert plot.getAxis("left").textPen().color() == dark.color(QtGui.QPalette.ColorRole.Text)
+    panel.setPalette(QtWidgets.QApplication.palette())
+    qtbot.wait(10)
+    assert panel.loss_plot.backgroundBrush().color() == base

@@ -47,6 +47,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.demos import unit_rms
+from embexplorer._qt.panels.mf_training import apply_plot_palette
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.demos import (
     WIKI_DEMO_NOTE,
@@ -267,6 +268,9 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self.accuracy_curve = self.accuracy_plot.plot([], [], pen=ACCURACY_PEN, symbol="o", symbolSize=5,
                                                       symbolBrush=ACCURACY_PEN.color())
 
+        for plot in (self.loss_plot, self.accuracy_plot):
+            apply_plot_palette(plot, self.palette())
+
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -277,6 +281,13 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         layout.addWidget(self.accuracy_plot, 1)
 
     # ------------------------------------------------------------------ API
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        # pyqtgraph draws with its own colours (black by default): follow the theme.
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            for plot in (self.loss_plot, self.accuracy_plot):
+                apply_plot_palette(plot, self.palette())
+        super().changeEvent(event)
+
     def settings(self) -> W2VSettings:
         """The settings shown, as :class:`W2VSettings`."""
         return W2VSettings(sg=self.architecture.currentIndex() == 1, vector_size=self.vector_size.value(),
