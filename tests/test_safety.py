@@ -375,3 +375,23 @@ def test_cli_train_w2v_truncated_corpus(tmp_path):
     path = truncated_gz_corpus(tmp_path / "corpus.txt.gz")
     proc = _cli("train-w2v", str(path), "--epochs", "1")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr[-500:]
+
+
+def test_atomic_write_gives_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from embexplorer.core.atomic import atomic_write
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    new = tmp_path / "new.txt"
+    with atomic_write(new, "w", encoding="utf-8") as fh:
+        fh.write("x")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask  # not mkstemp's private 0600
+    old = tmp_path / "old.txt"
+    old.write_text("before")
+    old.chmod(0o640)
+    with atomic_write(old, "w", encoding="utf-8") as fh:
+        fh.write("after")
+    assert stat.S_IMODE(old.stat().st_mode) == 0o640 and old.read_text() == "after"
