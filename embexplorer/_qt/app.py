@@ -288,8 +288,8 @@ def apply_view_options(window, args) -> None:
         row = _find_row(emb, args.search.strip(), "--search")
         window.explorer.search.edit.setText(emb.labels[row])  # the box shows what was searched
         window.explorer.focus_row(row)
-    elif getattr(args, "neighbours", None) or getattr(args, "analogy", None):
-        window.zoom_to_results()  # up close, so every result gets its label
+    if getattr(args, "neighbours", None) or getattr(args, "analogy", None):
+        window.zoom_to_results()  # up close, so every result gets its label (and all are in view)
     window.scatter.relayout_labels()
 
 
