@@ -213,3 +213,20 @@ def test_brute_nearest_matches_grid_and_reference(glove_path):
         ref = _brute_nearest(xy, px, py, rx, ry, visible)
         assert sm.brute_nearest(x, y, px, py, rx, ry, visible) == ref
         assert index.nearest(px, py, rx, ry, visible) == ref
+
+
+def test_place_labels_keep_inside_the_bounds():
+    # Points near the right and bottom edges of a 400 x 300 view, labels 80 x 14 px.
+    px = np.array([395.0, 395.0, 200.0, 5.0])
+    py = np.array([10.0, 295.0, 150.0, 295.0])
+    widths = np.full(4, 80.0)
+    bounds = (0.0, 0.0, 400.0, 300.0)
+    keep, corner = sm.place_labels(px, py, widths, 14.0, max_labels=10, n_forced=2, bounds=bounds)
+    assert sorted(keep.tolist()) == [0, 1, 2, 3]
+    for i, k in zip(keep, corner):
+        x0, y0, x1, y1 = sm.label_box(px[i], py[i], widths[i], 14.0, sm.LABEL_CORNERS[k])
+        assert 0 <= x0 and x1 <= 400 and 0 <= y0 and y1 <= 300, (i, k)
+    # Without bounds the first corner is taken and the right-edge label sticks out.
+    keep, corner = sm.place_labels(px, py, widths, 14.0, max_labels=10)
+    boxes = [sm.label_box(px[i], py[i], widths[i], 14.0, sm.LABEL_CORNERS[k]) for i, k in zip(keep, corner)]
+    assert any(b[2] > 400 for b in boxes)

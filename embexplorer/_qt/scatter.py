@@ -1025,7 +1025,9 @@ class ScatterView(QtWidgets.QWidget):
         m = 2 * LABEL_MARGIN_PX + 2
         height = fm.height() + m
         widths = np.array([fm.horizontalAdvance(e[2]) + m for e in entries], dtype=float)
-        keep, corner = place_labels(px, py, widths, height, n_forced + LABELS_IN_VIEW_MAX, n_forced=n_forced)
+        area = self._vb.sceneBoundingRect()  # labels stay inside the plot (none cut at its edges)
+        keep, corner = place_labels(px, py, widths, height, n_forced + LABELS_IN_VIEW_MAX, n_forced=n_forced,
+                                    bounds=(area.left(), area.top(), area.right(), area.bottom()))
         # Each label keeps the corner place_labels chose: drawn exactly where its box was tested.
         self._show_labels([(entries[i][0], entries[i][1], entries[i][2], LABEL_CORNERS[k], float(widths[i]),
                             float(height)) for i, k in zip(keep, corner)])

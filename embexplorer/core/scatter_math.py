@@ -419,7 +419,8 @@ def label_box(px: float, py: float, width: float, height: float, corner: tuple[i
 
 def place_labels(px: np.ndarray, py: np.ndarray, widths: np.ndarray, height: float,
                  max_labels: int, pad: float = 2.0, n_forced: int = 0,
-                 corners: tuple[tuple[int, int], ...] = LABEL_CORNERS) -> tuple[np.ndarray, np.ndarray]:
+                 corners: tuple[tuple[int, int], ...] = LABEL_CORNERS,
+                 bounds: tuple[float, float, float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Greedy non-overlapping label placement in screen pixels.
 
     Candidates are taken in the given order (put the most important first).
@@ -428,7 +429,9 @@ def place_labels(px: np.ndarray, py: np.ndarray, widths: np.ndarray, height: flo
     kept label; a coarse occupancy grid keeps each test to a few boxes. The
     first ``n_forced`` candidates are always kept (labels that must show, e.g.
     the selection) -- at their first free corner, or the first corner when all
-    are taken -- and later ones avoid them.
+    are taken -- and later ones avoid them.  With ``bounds`` (x0, y0, x1, y1:
+    the visible area) a corner whose box sticks out of it is not taken (a
+    point at the right edge gets its label on its left, not cut off).
 
     Returns
     -------
@@ -456,19 +459,26 @@ def place_labels(px: np.ndarray, py: np.ndarray, widths: np.ndarray, height: flo
                     return False
         return True
 
+    def inside(b) -> bool:
+        return bounds is None or (b[0] >= bounds[0] and b[2] <= bounds[2]
+                                  and b[1] >= bounds[1] and b[3] <= bounds[3])
+
     for i in range(len(px)):
         pick = -1
         for k, corner in enumerate(corners):
             b = label_box(float(px[i]), float(py[i]), float(widths[i]), float(height), corner)
             box = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
-            if free(box):
+            if inside(b) and free(box):
                 pick = k
                 break
         if pick < 0:
             if i >= n_forced:
                 continue
-            pick = 0
-            b = label_box(float(px[i]), float(py[i]), float(widths[i]), float(height), corners[0])
+            # A label that must show: the first corner inside the view, even if it overlaps.
+            boxes = [label_box(float(px[i]), float(py[i]), float(widths[i]), float(height), c)
+                     for c in corners]
+            pick = next((k for k, b in enumerate(boxes) if inside(b)), 0)
+            b = boxes[pick]
             box = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
         kept.append(i)
         chosen.append(pick)
