@@ -272,7 +272,7 @@ def install_presentation(window) -> PresentationMode:
         return window.presentation
     mode = PresentationMode(window)
     menu = window.view_menu
-    anchor = _panels_anchor(menu)
+    anchor = view_menu_anchor(menu)
     for a in (mode.action, mode.export_action, mode.choose_folder_action):
         a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         if anchor is not None:
@@ -284,7 +284,7 @@ def install_presentation(window) -> PresentationMode:
     return mode
 
 
-def _panels_anchor(menu: QtWidgets.QMenu):
+def view_menu_anchor(menu: QtWidgets.QMenu):
     """The action before which View-menu items go: the separator above the "Panels" section (None: the
     end of the menu), so they sit with the view options, not among the dock toggles."""
     actions = menu.actions()

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from embexplorer._qt.presentation import view_menu_anchor
 from embexplorer.core.errors import DataError
 from embexplorer.core.session import (
     SESSION_SUFFIX,
@@ -707,7 +708,7 @@ def install_sessions(window) -> SessionController:
     c.previous_bookmark_action.setShortcut(QtGui.QKeySequence(PREVIOUS_BOOKMARK_KEY))
     c.previous_bookmark_action.triggered.connect(c.previous_bookmark)
     c.bookmarks_menu = QtWidgets.QMenu("Bookmark &Tour", window)
-    anchor = _panels_anchor(window.view_menu)
+    anchor = view_menu_anchor(window.view_menu)
     if anchor is not None:
         window.view_menu.insertMenu(anchor, c.bookmarks_menu)
     else:
@@ -733,16 +734,6 @@ def install_sessions(window) -> SessionController:
     c.bookmarks_changed.connect(lambda: _show_bookmarks_dock(c))
     window.sessions = c
     return c
-
-
-def _panels_anchor(menu: QtWidgets.QMenu):
-    """The action before which View-menu items go: the separator above the "Panels" section (None: the
-    end of the menu), so they sit with the view options, not among the dock toggles."""
-    actions = menu.actions()
-    for i, a in enumerate(actions):
-        if a.isSeparator() and a.text().replace("&", "") == "Panels":
-            return actions[i - 1] if i > 0 and actions[i - 1].isSeparator() else a
-    return None
 
 
 def _show_bookmarks_dock(c: SessionController) -> None:
