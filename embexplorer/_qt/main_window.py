@@ -29,6 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer import __version__
 from embexplorer._qt.demos import FRAME_AXES, TRUE_GENRE_COLUMN, GenresDemo
+from embexplorer._qt.download_sources import install_download_sources
 from embexplorer._qt.explorer import ExplorerWidget
 from embexplorer._qt.lecture import install_lecture
 from embexplorer._qt.memory_guard import offer_limit
@@ -300,6 +301,7 @@ class MainWindow(QtWidgets.QMainWindow):
         install_sessions(self)        # self.sessions: File › Sessions, Bookmarks dock, PgUp/PgDn tour
         install_presentation(self)    # self.presentation: F11, F12 slides
         install_lecture(self)         # self.lecture: Lecture menu, caption banner, Lecture dock
+        install_download_sources(self)  # Edit › Download Sources…: mirrors, from the settings
 
         geometry = self.settings.value(_KEY_GEOMETRY)
         if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
