@@ -165,3 +165,22 @@ def test_screenshot_after_training_on_movielens(tmp_path, shared_data):
     px = image_pixels(out)
     chroma = px.max(axis=2).astype(int) - px.min(axis=2).astype(int)
     assert int((chroma >= CHROMA_MIN).sum()) >= MIN_COLOURED_PIXELS
+
+
+@pytest.mark.parametrize("extra", [["--lecture", "ratings"], ["--lecture", "analogies", "GLOVE"]])
+def test_screenshot_of_a_lecture(tmp_path, glove_path, extra):
+    out = tmp_path / "lecture.png"
+    args = [str(glove_path) if a == "GLOVE" else a for a in extra]
+    proc = run_cli("--screenshot", str(out), "--size", "1000x700", *args, tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    px = image_pixels(out)
+    assert px.shape[:2] == (700, 1000)
+    # The caption banner (pale yellow) is across the top of the plot area.
+    banner = (px[:, :, 0] > 240) & (px[:, :, 1] > 230) & (px[:, :, 2] < 225)
+    assert int(banner.sum()) > 20_000
+
+
+def test_lecture_analogies_without_word_vectors_is_one_line_error(tmp_path):
+    proc = run_cli("--screenshot", str(tmp_path / "x.png"), "--lecture", "analogies", tmp_path=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "--lecture" in proc.stderr
+    assert not (tmp_path / "x.png").exists()

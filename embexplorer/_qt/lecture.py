@@ -590,6 +590,7 @@ class CaptionBanner(QtWidgets.QFrame):
         self.detail = QtWidgets.QLabel("")
         self.detail.setObjectName("lectureCaptionDetail")
         self.detail.setStyleSheet("#lectureCaptionDetail { color: #555; }")
+        self.detail.setWordWrap(True)  # a long source note must not set the window's minimum width
         self.close_button = QtWidgets.QToolButton()
         self.close_button.setText("×")
         self.close_button.setAutoRaise(True)
