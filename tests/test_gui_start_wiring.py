@@ -201,3 +201,17 @@ def test_movielens_card_downloads_reads_and_trains(qtbot, window, monkeypatch, s
         assert window.mf_model is not None or window.training_panel.model is not None
     finally:
         server.close()
+
+
+def test_no_arguments_start_the_preview_and_demo_option_runs_it(qtbot, window):
+    from embexplorer._qt.app import _start_interactive
+    from embexplorer.cli import build_gui_parser
+
+    _start_interactive(window, build_gui_parser().parse_args([]))  # `embexplorer` alone
+    assert window.genres_demo.is_running() and window._central.currentWidget() is window.start_page
+    with qtbot.waitSignal(window.genres_demo.finished, timeout=TIMEOUT_MS):
+        pass
+    assert window.start_page.preview_box.isVisible()
+    with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS):
+        _start_interactive(window, build_gui_parser().parse_args(["--demo", "genres", "--dock", "user"]))
+    assert window._central.currentWidget() is window.explorer and window.dock("user").isVisible()
