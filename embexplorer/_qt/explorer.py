@@ -208,9 +208,15 @@ class ExplorerWidget(QtWidgets.QWidget):
 
         ``components`` (n x k, e.g. ``PCAResult.coords``) with ``component_labels``
         enables the X / Y axis pickers (PC1..PCk). ``keep_view`` keeps the zoom
-        (for a refreshed projection of the same set, e.g. live training).
+        (for a refreshed projection of the same set, e.g. live training); a ``keep_view``
+        set with the labels and metadata columns shown moves the points only (the colour
+        choice, the table's layout and column widths and the search index stay).
         """
         same = self._emb is not None and emb is self._emb
+        # A live training frame of the set shown (same labels, same columns): only the points
+        # move. The colour choice, the table's columns and the search index stay.
+        moved = (keep_view and not same and self._emb is not None and self._pending_setup is None
+                 and self.table.model.same_rows(emb.labels, emb.metadata))
         self._emb = emb
         self._components = None if components is None else np.asarray(components)
         self._component_labels = list(component_labels or [])
@@ -219,6 +225,9 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.scatter.set_axis_labels(x_label, y_label)
         meta = emb.metadata
         self.scatter.set_tooltip_provider(lambda r: metadata_tooltip(emb.labels, meta, r))
+        if moved:
+            self._move_points(emb)
+            return
         self._pending_setup = (emb, same)
         self._pending_colors = not same
         if emb.n >= DEFER_SETUP_MIN:
@@ -248,6 +257,15 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.search.set_labels(emb.labels)
         if not same:
             self.table.set_data(emb.labels, emb.metadata)
+        self._fill_axis_combos()
+        self._emit_status()
+
+    def _move_points(self, emb) -> None:
+        """The rest of :meth:`set_data` for a new frame of the set shown: fresh values, same layout."""
+        # No table reset, no column sizing; the search box keeps its label index (equal labels).
+        self.table.set_data(emb.labels, emb.metadata)
+        if self.color_combo.currentText() not in ("", NO_COLOR):
+            self._on_color_changed()  # the column's values may have changed (e.g. a model's biases)
         self._fill_axis_combos()
         self._emit_status()
 

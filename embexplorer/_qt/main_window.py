@@ -527,10 +527,11 @@ class MainWindow(QtWidgets.QMainWindow):
         dock("points", self.explorer.table, Area.RightDockWidgetArea, scroll=False)
         self.neighbours_panel = NeighboursPanel()
         self.analogy_panel = AnalogyPanel()
-        self.training_panel = MFTrainingPanel()
+        # Both training docks project each epoch's frame on their worker (live_frames).
+        self.training_panel = MFTrainingPanel(live_frames=True, frame_top_n=MOVIE_TOP_N)
         self.user_panel = MFUserPanel()
-        self.w2v_panel = W2VTrainingPanel(self.runner)
-        self.w2v_frames = WordFrames()
+        self.w2v_panel = W2VTrainingPanel(self.runner, live_frames=True)
+        self.w2v_frames = WordFrames()  # holds the frame last drawn (``previous``): the finished set's signs
         dock("neighbours", self.neighbours_panel, Area.RightDockWidgetArea)
         dock("analogy", self.analogy_panel, Area.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["neighbours"], self.docks["analogy"])
@@ -554,12 +555,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.analogy_panel.parallelogram_requested.connect(self._on_parallelogram_requested)
         self.analogy_panel.vector_requested.connect(self._on_vector_requested)
         self.analogy_panel.row_activated.connect(self._on_result_row_activated)
-        self.training_panel.epoch_finished.connect(self._on_epoch_finished)
+        self.training_panel.frame_ready.connect(self._on_epoch_finished)
         self.training_panel.training_finished.connect(self._on_training_finished)
         self.user_panel.highlight_changed.connect(self._on_user_highlight)
         self.user_panel.movie_activated.connect(self._on_user_movie_activated)
         self.w2v_panel.training_started.connect(self._on_w2v_started)
-        self.w2v_panel.epoch_finished.connect(self._on_w2v_epoch)
+        self.w2v_panel.frame_ready.connect(self._on_w2v_epoch)
         self.w2v_panel.training_finished.connect(self._on_w2v_finished)
         self.w2v_panel.download_requested.connect(self.download_dataset)
 
@@ -1251,10 +1252,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.train_action.setEnabled(self.ratings is not None and not training)
         self.stop_training_action.setEnabled(training)
 
-    def _on_epoch_finished(self, stats, snapshot) -> None:
-        """Show the epoch's movie vectors, aligned to the previous frame (points glide, no reload)."""
-        from embexplorer.core.mf import MovieFrames
+    def _on_epoch_finished(self, stats, snapshot, emb: EmbeddingSet, xy: np.ndarray) -> None:
+        """Show the epoch's movies at ``xy`` (aligned to the previous frame: points glide, no reload).
 
+        The training worker projected them (``training_panel.frames``): no PCA here.
+        """
         # A new run (epoch 1) takes the scatter over; a run whose scatter was replaced since (a file
         # opened, a demo started) trains on in its dock without moving anyone's points.
         first = stats.epoch <= 1 or self._frames is None or stats.epoch <= self._frame_epoch
@@ -1264,8 +1266,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if first:
             self._live_source = self._frame_source = MF_SOURCE
-            self._frames = MovieFrames(top_n=MOVIE_TOP_N)
-        emb, xy = self._frames.update(snapshot)
+            # The run's MovieFrames, updated on its worker: read (``previous``) once it finished.
+            self._frames = self.training_panel.frames
         self._frame_epoch = int(stats.epoch)
         if first:
             # The movies replace whatever was shown: panels and overlays follow once, per-epoch
@@ -1509,10 +1511,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.w2v_frames.reset()
         self._live_source = W2V_SOURCE
 
-    def _on_w2v_epoch(self, report) -> None:
-        if self._live_source != W2V_SOURCE or report.frame is None or not len(report.frame_labels):
+    def _on_w2v_epoch(self, report, emb: EmbeddingSet, xy: np.ndarray) -> None:
+        """Draw the epoch's frame words, projected and aligned on the training worker."""
+        if self._live_source != W2V_SOURCE:
             return
-        emb, xy = self.w2v_frames.update(report)
+        self.w2v_frames.previous = xy
         self.show_frame(W2V_SOURCE, emb, xy, report.epoch, ("word vectors: PC1 (aligned, scaled)",
                                                             "PC2 (aligned, scaled)"),
                         f"word2vec training, the {emb.n:,} most frequent words")

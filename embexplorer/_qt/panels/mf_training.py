@@ -3,9 +3,12 @@
 The widget only gathers settings and shows progress; training runs in
 :func:`embexplorer.core.mf.train` on a worker thread (:class:`TaskRunner`).
 After every epoch it emits :attr:`MFTrainingPanel.epoch_finished` with the
-epoch's figures and a snapshot of the model, so the window can redraw the
-movie scatter while training goes on.  Stop ends training at the next batch
-and keeps the last completed epoch (:attr:`training_finished` still fires).
+epoch's figures and a snapshot of the model.  With ``live_frames`` the worker
+also projects each snapshot's movies to 2-D (:class:`~embexplorer.core.mf.MovieFrames`:
+PCA, aligned to the previous epoch) and :attr:`MFTrainingPanel.frame_ready`
+brings them ready to draw, so the window redraws the movie scatter while
+training goes on without a PCA on the UI thread.  Stop ends training at the
+next batch and keeps the last completed epoch (:attr:`training_finished` still fires).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
-from embexplorer.core.mf import DEFAULT_Y_RANGE, MFConfig, train
+from embexplorer.core.mf import DEFAULT_Y_RANGE, MFConfig, MovieFrames, train
 from embexplorer.core.movielens import Ratings, available_splits, split_ratings
 
 #: Task kind in the :class:`TaskRunner`.
@@ -61,6 +64,10 @@ class MFTrainingPanel(QtWidgets.QWidget):
     -------
     epoch_finished(object, object)
         :class:`~embexplorer.core.mf.EpochStats` and a model snapshot, per epoch.
+    frame_ready(object, object, object, object)
+        With ``live_frames``, right after :attr:`epoch_finished`: the stats, the snapshot, its
+        movies (:class:`~embexplorer.core.embeddings.EmbeddingSet`, the ``frame_top_n`` most
+        rated) and their (n, 2) float32 coordinates, aligned to the previous epoch's frame.
     training_finished(object)
         The trained :class:`~embexplorer.core.mf.MFModel` (also after Stop).
     training_failed(str)
@@ -68,12 +75,19 @@ class MFTrainingPanel(QtWidgets.QWidget):
     """
 
     epoch_finished = QtCore.Signal(object, object)
+    frame_ready = QtCore.Signal(object, object, object, object)
     training_finished = QtCore.Signal(object)
     training_failed = QtCore.Signal(str)
 
-    def __init__(self, runner: TaskRunner | None = None, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, runner: TaskRunner | None = None, parent: QtWidgets.QWidget | None = None, *,
+                 live_frames: bool = False, frame_top_n: int | None = None) -> None:
         super().__init__(parent)
         self.runner = runner if runner is not None else TaskRunner(self)
+        #: Project every epoch's movies on the worker and emit :attr:`frame_ready`.
+        self.live_frames = live_frames
+        #: Movies in a frame (the most rated; None: all).
+        self.frame_top_n = frame_top_n
+        self._frames: MovieFrames | None = None
         self._data: Ratings | None = None
         self._stop: StopControl | None = None
         self._model = None
@@ -238,6 +252,15 @@ class MFTrainingPanel(QtWidgets.QWidget):
         """The last trained (or last completed-epoch) model, or None."""
         return self._model
 
+    @property
+    def frames(self) -> MovieFrames | None:
+        """The :class:`MovieFrames` of the current / last run (with ``live_frames``), else None.
+
+        Its training worker updates it: read it (``previous``, ``direction``) once the run
+        has finished (:attr:`training_finished`).
+        """
+        return self._frames
+
     def is_training(self) -> bool:
         return self.runner.is_running(TRAIN_TASK)
 
@@ -260,13 +283,19 @@ class MFTrainingPanel(QtWidgets.QWidget):
         self.status.setText("Training...")
 
         stop = self._stop = StopControl()  # made here so an early Stop is never lost
+        # One frames object per run, updated only by that run's worker (a cancelled run's
+        # worker may still be finishing an epoch while the next run starts).
+        frames = self._frames = MovieFrames(top_n=self.frame_top_n) if self.live_frames else None
 
         def work(control: WorkerControl):
             stop.attach(control)
             split = split_ratings(data, split_name, seed=config.seed, control=stop)
 
             def on_epoch(stats, snapshot):
-                control.emit((stats, snapshot))
+                # The frame's PCA runs here, not on the UI thread: there it waited for BLAS
+                # (busy training) and stalled the window ~100 ms per epoch.
+                frame = frames.update(snapshot) if frames is not None else None
+                control.emit((stats, snapshot, frame))
 
             model = train(data, config, split.train, split.test, control=stop, on_epoch=on_epoch)
             model.info["split"] = split_name
@@ -305,7 +334,7 @@ class MFTrainingPanel(QtWidgets.QWidget):
             self.status.setText(message)
 
     def _on_epoch(self, value) -> None:
-        stats, snapshot = value
+        stats, snapshot, frame = value
         self._model = snapshot
         self._epochs.append(stats.epoch)
         self._train_loss.append(stats.train_loss)
@@ -314,6 +343,8 @@ class MFTrainingPanel(QtWidgets.QWidget):
         rmse = "" if math.isnan(stats.valid_rmse) else f", validation RMSE {stats.valid_rmse:.4f}"
         self.status.setText(f"Epoch {stats.epoch}/{stats.epochs}: train loss {stats.train_loss:.4f}{rmse}")
         self.epoch_finished.emit(stats, snapshot)
+        if frame is not None:
+            self.frame_ready.emit(stats, snapshot, *frame)
 
     def _on_trained(self, model) -> None:
         self._model = model

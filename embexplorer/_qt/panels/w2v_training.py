@@ -7,6 +7,9 @@ processed.  After every epoch :attr:`W2VTrainingPanel.epoch_finished` carries
 the :class:`~embexplorer.core.w2v.EpochReport` (``report.frame`` /
 ``report.frame_labels``: the most frequent words' vectors, for a live
 scatter -- :class:`WordFrames` turns them into aligned 2-D coordinates).
+With ``live_frames`` the worker does that itself and
+:attr:`W2VTrainingPanel.frame_ready` brings the words and coordinates ready
+to draw (no PCA on the UI thread).
 Stop ends the current epoch at once and keeps the last complete one;
 :attr:`training_finished` then brings the vectors as an
 :class:`~embexplorer.core.embeddings.EmbeddingSet`.  "Save vectors…" writes
@@ -19,16 +22,13 @@ why its analogy accuracy stays near zero, with a "Get GloVe…" button
 
 Wiring (main window)::
 
-    self.w2v_panel = W2VTrainingPanel(self.runner)
+    self.w2v_panel = W2VTrainingPanel(self.runner, live_frames=True)
     dock("word2vec", self.w2v_panel, Area.LeftDockWidgetArea, visible=False)   # DOCK_NAMES entry
-    self.w2v_frames = WordFrames()
-    self.w2v_panel.training_started.connect(self.w2v_frames.reset)
-    self.w2v_panel.epoch_finished.connect(self._on_w2v_epoch)
+    self.w2v_panel.frame_ready.connect(self._on_w2v_epoch)
     self.w2v_panel.training_finished.connect(self._on_w2v_finished)      # EmbeddingSet
     self.w2v_panel.download_requested.connect(self._on_download_requested)
 
-    def _on_w2v_epoch(self, report):
-        emb, xy = self.w2v_frames.update(report)
+    def _on_w2v_epoch(self, report, emb, xy):   # aligned on the worker: just draw
         self.explorer.set_data(emb, xy, *FRAME_AXES, keep_view=report.epoch > 1)
 
     def _on_w2v_finished(self, emb):
@@ -38,8 +38,10 @@ Wiring (main window)::
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +52,9 @@ from embexplorer._qt.demos import unit_rms
 from embexplorer._qt.panels.mf_training import apply_plot_palette
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.demos import (
+    ENWIKI_SAMPLE_NAME,
+    LEE_CORPUS_NAME,
     WIKI_DEMO_NOTE,
-    analogy_questions_path,
     wiki_demo_settings,
     wiki_sample_corpus,
 )
@@ -89,6 +92,26 @@ DEMO_CORPUS_TEXT = "gensim's sample: Lee news corpus + Wikipedia sample"
 #: File dialog filters.
 CORPUS_FILTER = ("Text corpora and Wikipedia dumps (*.txt *.gz *.bz2 *.xz *.xml *.cor);;All files (*)")
 SAVE_FILTERS = {"word2vec text (*.txt *.vec)": False, "word2vec binary (*.bin)": True}
+#: gensim's copy of the Google analogy questions, in :func:`gensim_samples_dir`
+#: (:func:`embexplorer.core.demos.analogy_questions_path` names the same file).
+ANALOGY_QUESTIONS_NAME = "questions-words.txt"
+
+
+def gensim_samples_dir() -> Path | None:
+    """gensim's bundled ``test/test_data`` folder, found without importing gensim (None: no gensim).
+
+    :func:`embexplorer.core.demos.gensim_test_data_dir` imports gensim to find it, which
+    takes ~90 ms: too long for the UI thread when the demo starts.
+    """
+    module = sys.modules.get("gensim")
+    if module is not None and getattr(module, "__file__", None):
+        root = Path(module.__file__).resolve().parent
+    else:
+        spec = importlib.util.find_spec("gensim")  # a top-level package: located, not imported
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        root = Path(list(spec.submodule_search_locations)[0]).resolve()
+    return root / "test" / "test_data"
 
 
 def describe_corpus(path: str | os.PathLike) -> str:
@@ -150,6 +173,10 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         A new run began (reset live frames).
     epoch_finished(object)
         :class:`~embexplorer.core.w2v.EpochReport` after every complete epoch.
+    frame_ready(object, object, object)
+        With ``live_frames``, right after :attr:`epoch_finished` (when the report has frame
+        words): the report, an :class:`EmbeddingSet` of the frame words and their (n, 2)
+        float32 coordinates from :meth:`WordFrames.update`, computed on the training worker.
     training_finished(object)
         The trained :class:`EmbeddingSet` (also after Stop: the last complete epoch).
     training_failed(str)
@@ -160,15 +187,21 @@ class W2VTrainingPanel(QtWidgets.QWidget):
 
     training_started = QtCore.Signal()
     epoch_finished = QtCore.Signal(object)
+    frame_ready = QtCore.Signal(object, object, object)
     training_finished = QtCore.Signal(object)
     training_failed = QtCore.Signal(str)
     download_requested = QtCore.Signal(str)
 
-    def __init__(self, runner: TaskRunner | None = None, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, runner: TaskRunner | None = None, parent: QtWidgets.QWidget | None = None, *,
+                 live_frames: bool = False) -> None:
         super().__init__(parent)
         self.runner = runner if runner is not None else TaskRunner(self)
+        #: Project every epoch's frame words on the worker and emit :attr:`frame_ready`.
+        self.live_frames = live_frames
+        self._frames: WordFrames | None = None
         self._stop: StopControl | None = None
         self._corpus_override = None     # an in-memory / demo corpus object instead of the path field
+        self._corpus_factory = None      # () -> corpus, called on the worker (the demo: imports gensim)
         self._embedding: EmbeddingSet | None = None
         self._result = None
         self._reports: list = []
@@ -308,7 +341,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
 
     def set_corpus(self, path: str | os.PathLike) -> None:
         """Train on ``path`` (file, folder, compressed file or Wikipedia dump)."""
-        self._corpus_override = None
+        self._corpus_override = self._corpus_factory = None
         self.corpus_edit.setText(str(path))
         self.note.hide()
         self.glove_button.hide()
@@ -318,6 +351,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
     def set_corpus_object(self, corpus, description: str) -> None:
         """Train on a ready corpus object (restartable iterable of token lists), shown as ``description``."""
         self._corpus_override = corpus
+        self._corpus_factory = None
         self.corpus_edit.setText(description)
         self._update_buttons()
 
@@ -339,6 +373,14 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         """The epoch reports of the current / last run."""
         return list(self._reports)
 
+    @property
+    def frames(self) -> WordFrames | None:
+        """The :class:`WordFrames` of the current / last run (with ``live_frames``), else None.
+
+        Its training worker updates it: read ``previous`` once the run has finished.
+        """
+        return self._frames
+
     def is_training(self) -> bool:
         return self.runner.is_running(TRAIN_TASK)
 
@@ -350,9 +392,9 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         except ValueError as err:
             self._fail(str(err))
             return False
-        corpus_obj = self._corpus_override
+        corpus_obj, factory = self._corpus_override, self._corpus_factory
         path = self.corpus_edit.text().strip()
-        if corpus_obj is None and not path:
+        if corpus_obj is None and factory is None and not path:
             self._fail("choose a corpus first")
             return False
         analogy = self.analogy_edit.text().strip() or None
@@ -363,14 +405,24 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self.progress.setValue(0)
         self.status.setText("Reading the corpus…")
         stop = self._stop = StopControl()
+        # One frames object per run, updated only by that run's worker.
+        frames = self._frames = WordFrames() if self.live_frames else None
 
         def work(control: WorkerControl):
             stop.attach(control)
-            corpus = corpus_obj if corpus_obj is not None else open_corpus(
-                path, lowercase=lowercase, strip_punct=strip_punct)
+            if factory is not None:
+                corpus = factory()
+            elif corpus_obj is not None:
+                corpus = corpus_obj
+            else:
+                corpus = open_corpus(path, lowercase=lowercase, strip_punct=strip_punct)
 
             def on_epoch(report):
-                control.emit(report)
+                # The frame's PCA runs here, not on the UI thread.
+                frame = None
+                if frames is not None and report.frame is not None and len(report.frame_labels):
+                    frame = frames.update(report)
+                control.emit((report, frame))
 
             return train_word2vec_run(corpus, settings, control=stop, on_epoch=on_epoch,
                                       analogy_path=analogy, source=source)
@@ -393,14 +445,18 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self.set_settings(wiki_demo_settings())
         self.lowercase.setChecked(True)
         self.strip_punct.setChecked(True)
-        try:
-            corpus = wiki_sample_corpus()
-        except Exception as err:  # noqa: BLE001 -- a gensim install without its samples: say so, no crash
-            self._fail(str(err))
+        # Finding gensim's samples through core.demos imports gensim (~90 ms): locate its folder
+        # without importing it here, and build the corpus on the worker (which imports gensim anyway).
+        folder = gensim_samples_dir()
+        missing = [name for name in (LEE_CORPUS_NAME, ENWIKI_SAMPLE_NAME)
+                   if folder is None or not (folder / name).is_file()]
+        if missing:  # a gensim install without its samples: say so, no crash
+            self._fail(f"gensim's sample corpus is missing from this installation ({', '.join(missing)})")
             return False
-        self.set_corpus_object(corpus, DEMO_CORPUS_TEXT)
+        self._corpus_override, self._corpus_factory = None, wiki_sample_corpus
+        self.corpus_edit.setText(DEMO_CORPUS_TEXT)
         self.corpus_edit.setCursorPosition(0)
-        questions = analogy_questions_path()
+        questions = folder / ANALOGY_QUESTIONS_NAME
         self.set_analogy_path(questions if questions.is_file() else None)
         self.note.setText(WIKI_DEMO_NOTE)
         self.note.show()
@@ -430,7 +486,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self.download_requested.emit(GLOVE_NAME)
 
     def _on_corpus_edited(self, _text: str) -> None:
-        self._corpus_override = None  # typing a path replaces the demo corpus
+        self._corpus_override = self._corpus_factory = None  # typing a path replaces the demo corpus
         self.note.hide()
         self.glove_button.hide()
         self._update_buttons()
@@ -472,7 +528,8 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         if message and (self._stop is None or not self._stop.cancelled):
             self.status.setText(message)
 
-    def _on_epoch(self, report) -> None:
+    def _on_epoch(self, value) -> None:
+        report, frame = value
         self._reports.append(report)
         self._redraw_curves()
         acc = "" if report.analogy_accuracy is None else \
@@ -480,6 +537,8 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self.status.setText(f"Epoch {report.epoch}/{report.epochs}: loss {report.loss:,.0f}, "
                             f"{report.words_per_s:,.0f} words/s{acc}")
         self.epoch_finished.emit(report)
+        if frame is not None:
+            self.frame_ready.emit(report, *frame)
 
     def _on_trained(self, result) -> None:
         self._stop = None
@@ -520,7 +579,8 @@ class W2VTrainingPanel(QtWidgets.QWidget):
 
     def _update_buttons(self) -> None:
         running = self.is_training()
-        has_corpus = self._corpus_override is not None or bool(self.corpus_edit.text().strip())
+        has_corpus = (self._corpus_override is not None or self._corpus_factory is not None
+                      or bool(self.corpus_edit.text().strip()))
         self.start_button.setEnabled(has_corpus and not running)
         self.stop_button.setEnabled(running)
         self.save_button.setEnabled(self._embedding is not None and not running)

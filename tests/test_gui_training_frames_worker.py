@@ -1,0 +1,240 @@
+"""Live training frames are projected on the training worker, and a frame only moves the points.
+
+Before, each epoch's frame PCA ran on the UI thread (waiting for BLAS while training used it) and
+every frame reset the Points table and sized its columns: the window stalled 100-180 ms per epoch.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shiboken6
+from PySide6 import QtCore
+
+from embexplorer._qt import main_window as mw
+from embexplorer._qt.main_window import MainWindow
+from embexplorer._qt.panels import w2v_training
+from embexplorer._qt.panels.w2v_training import WordFrames
+from embexplorer.core.mf import MovieFrames
+
+TIMEOUT_MS = 60_000
+#: Small quick models.
+MF_FACTORS, MF_BATCH, MF_EPOCHS = 8, 2048, 3
+W2V_DIMS, W2V_EPOCHS = 12, 3
+TOPICS = {
+    "animals": ["cat", "dog", "horse", "cow", "sheep", "goat", "mouse", "rabbit"],
+    "colours": ["red", "green", "blue", "yellow", "purple", "orange", "black", "white"],
+    "numbers": ["one", "two", "three", "four", "five", "six", "seven", "eight"],
+}
+W2V_SENTENCES = 1200
+SEED = 3
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, interactive=False)
+    w.resize(1000, 700)
+    w.show()
+    yield w
+    assert w.shutdown_tasks()
+    w.close()
+    shiboken6.delete(w)  # now, on the UI thread
+
+
+@pytest.fixture
+def ml100k(shared_data):
+    path = shared_data / "ml-100k"
+    if not (path / "u.data").is_file():
+        pytest.skip(f"{path} not found")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    rng = np.random.default_rng(SEED)
+    names = list(TOPICS)
+    lines = [" ".join(TOPICS[names[rng.integers(len(names))]][i] for i in rng.integers(8, size=8))
+             for _ in range(W2V_SENTENCES)]
+    path = tmp_path / "topics.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _record_threads(monkeypatch, cls) -> list[tuple[int, object]]:
+    """Make ``cls.update`` record (thread id, result) of every call."""
+    calls: list[tuple[int, object]] = []
+    real = cls.update
+
+    def update(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        calls.append((threading.get_ident(), out))
+        return out
+
+    monkeypatch.setattr(cls, "update", update)
+    return calls
+
+
+def _count_resizes(monkeypatch, w: MainWindow) -> list[str]:
+    view = w.explorer.table.view
+    resizes: list[str] = []
+    for name in ("resizeColumnToContents", "resizeColumnsToContents"):
+        real = getattr(view, name)
+        monkeypatch.setattr(view, name, lambda *a, _n=name, _r=real: (resizes.append(_n), _r(*a))[1])
+    return resizes
+
+
+def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, window, ml100k,
+                                                                        monkeypatch):
+    w = window
+    with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
+        w.open_movielens(ml100k)
+    panel = w.training_panel
+    panel.factors.setValue(MF_FACTORS)
+    panel.batch.setValue(MF_BATCH)
+    panel.epochs.setValue(MF_EPOCHS)
+    calls = _record_threads(monkeypatch, MovieFrames)
+    resizes = _count_resizes(monkeypatch, w)
+    model = w.explorer.table.model
+    shown, frames_seen = [], []
+
+    def on_frame(epoch: int) -> None:
+        emb = w.embeddings
+        col = model._columns.index("bias")
+        row = int(model.view_rows[0])
+        frames_seen.append(w._frames)
+        shown.append((epoch, len(resizes), w.scatter.xy.copy(), emb,
+                      model.data(model.index(0, col)), emb.metadata["bias"].value(row)))
+
+    w.training_frame.connect(on_frame)
+    with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS):
+        panel.start()
+    main = threading.get_ident()
+    assert len(calls) == MF_EPOCHS
+    assert all(ident != main for ident, _ in calls), "a frame's PCA ran on the UI thread"
+    assert [s[0] for s in shown] == list(range(1, MF_EPOCHS + 1))
+    # What the window drew is what the worker computed, epoch by epoch (aligned, not recomputed).
+    for (_, (emb, xy)), (_, _, drawn, drawn_emb, _, _) in zip(calls, shown):
+        assert drawn_emb is emb and drawn.shape == (mw.MOVIE_TOP_N, 2)
+        np.testing.assert_array_equal(drawn, xy)
+    # The first frame is a new set (table reset, label column sized); later frames only move points.
+    assert [s[1] for s in shown] == [1] * MF_EPOCHS
+    # ... yet the table shows each frame's values (the biases change every epoch).
+    assert all(cell == value for *_, cell, value in shown)
+    assert shown[0][4] != shown[-1][4]
+    # The finished model's axes take the signs of the last frame (read from the run's frames).
+    assert all(f is panel.frames for f in frames_seen) and panel.frames.previous is calls[-1][1][1]
+    last, final = shown[-1][2].astype(np.float64), w.scatter.xy.astype(np.float64)
+    assert (np.sum(last * final, axis=0) > 0).all()
+
+
+def test_w2v_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, window, corpus,
+                                                                         monkeypatch):
+    w = window
+    panel = w.w2v_panel
+    panel.set_corpus(corpus)
+    panel.vector_size.setValue(W2V_DIMS)
+    panel.min_count.setValue(1)
+    panel.workers.setValue(1)
+    panel.epochs.setValue(W2V_EPOCHS)
+    calls = _record_threads(monkeypatch, WordFrames)
+    resizes = _count_resizes(monkeypatch, w)
+    shown = []
+    w.training_frame.connect(lambda e: shown.append((e, len(resizes), w.scatter.xy.copy(), w.embeddings)))
+    with qtbot.waitSignal(w.trained_shown, timeout=TIMEOUT_MS):
+        assert panel.start()
+    main = threading.get_ident()
+    assert len(calls) == W2V_EPOCHS
+    assert all(ident != main for ident, _ in calls), "a frame's PCA ran on the UI thread"
+    assert [s[0] for s in shown] == list(range(1, W2V_EPOCHS + 1))
+    for (_, (emb, xy)), (_, _, drawn, drawn_emb) in zip(calls, shown):
+        assert drawn_emb is emb
+        np.testing.assert_array_equal(drawn, xy)
+    assert [s[1] for s in shown] == [1] * W2V_EPOCHS
+    # The window kept the last frame drawn: the trained set's axes take its signs.
+    assert w.w2v_frames.previous is calls[-1][1][1]
+    assert w.embeddings.n == len(panel.embedding.labels) and w.pca is not None
+
+
+def test_a_new_set_still_sizes_the_table_and_resets_colours(qtbot, window, glove_path, ml100k, monkeypatch):
+    """Only a frame of the set shown skips the per-set work: another set gets the full setup."""
+    w = window
+    with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
+        w.open_movielens(ml100k)
+    panel = w.training_panel
+    panel.factors.setValue(MF_FACTORS)
+    panel.batch.setValue(MF_BATCH)
+    panel.epochs.setValue(2)
+    with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS):
+        panel.start()
+    w.finish_setup()
+    assert w.embeddings.kind == "item"
+    resizes = _count_resizes(monkeypatch, w)
+    with qtbot.waitSignal(w.embeddings_changed, timeout=TIMEOUT_MS):
+        w.open_file(glove_path)
+    w.finish_setup()
+    assert resizes == ["resizeColumnToContents"]
+    assert w.explorer.table.model.rowCount() == w.embeddings.n == 5050
+    assert w.explorer.table.model.columnCount() == 1 + len(w.embeddings.metadata)
+
+
+def test_samples_dir_is_the_one_core_finds():
+    from embexplorer.core.demos import analogy_questions_path, gensim_test_data_dir
+
+    assert w2v_training.gensim_samples_dir() == gensim_test_data_dir()
+    assert w2v_training.gensim_samples_dir() / w2v_training.ANALOGY_QUESTIONS_NAME == analogy_questions_path()
+
+
+#: Run in a fresh interpreter (gensim not imported yet): start the wiki demo and record which threads
+#: import gensim's submodules (``find_spec("gensim")`` alone, which only locates it, is not an import).
+DEMO_SCRIPT = textwrap.dedent("""
+    import importlib.abc, sys, threading
+    main = threading.get_ident()
+    importers = []
+
+    class Spy(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.startswith("gensim."):
+                importers.append(threading.get_ident())
+            return None
+
+    sys.meta_path.insert(0, Spy())
+    from PySide6 import QtCore, QtWidgets
+    app = QtWidgets.QApplication([])
+    from embexplorer._qt.panels.w2v_training import W2VTrainingPanel
+    before = "gensim" in sys.modules
+    panel = W2VTrainingPanel(live_frames=True)
+    started = panel.start_demo_wiki()
+    epochs = []
+    panel.epoch_finished.connect(epochs.append)
+    loop = QtCore.QEventLoop()
+    panel.epoch_finished.connect(loop.quit)
+    panel.training_failed.connect(loop.quit)
+    QtCore.QTimer.singleShot(60000, loop.quit)
+    loop.exec()
+    panel.shutdown()
+    panel.runner.wait(10.0)
+    print("RESULT", before, started, len(epochs) > 0, bool(importers),
+          any(t == main for t in importers))
+""")
+
+
+def test_wiki_demo_imports_gensim_on_the_worker(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", EMBEXPLORER_CACHE_DIR=str(tmp_path / "cache"),
+               EMBEXPLORER_LOG_DIR=str(tmp_path / "log"))
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", DEMO_SCRIPT], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=120)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")), None)
+    assert line is not None, out.stderr[-2000:]
+    before, started, trained, imported, main_imported = line.split()[1:]
+    assert before == "False"  # the panel module does not import gensim
+    assert started == "True" and trained == "True"
+    assert imported == "True" and main_imported == "False"
