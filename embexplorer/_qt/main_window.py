@@ -125,6 +125,8 @@ GENRES_SOURCE, W2V_SOURCE, MF_SOURCE = "genres", "w2v", "mf"
 #: What a live frame's points are, for the status bar.
 FRAME_UNITS = {GENRES_SOURCE: ("movies", "factors"), W2V_SOURCE: ("words", "dims"),
                MF_SOURCE: ("movies", "factors")}
+#: Axis titles of the recommender's live frames (aligned PCA of the movie factors).
+MF_FRAME_AXES = ("movie factors: PC1 (aligned)", "PC2 (aligned)")
 #: Longest point label shown in the right-click menu (characters).
 CONTEXT_LABEL_CHARS = 40
 #: Title of the demo's finished set.
@@ -1259,43 +1261,13 @@ class MainWindow(QtWidgets.QMainWindow):
         """
         # A new run (epoch 1) takes the scatter over; a run whose scatter was replaced since (a file
         # opened, a demo started) trains on in its dock without moving anyone's points.
-        first = stats.epoch <= 1 or self._frames is None or stats.epoch <= self._frame_epoch
-        if first and stats.epoch > 1 and self._live_source != MF_SOURCE:
+        if stats.epoch > 1 and self._live_source != MF_SOURCE:
             return
-        if not first and self._live_source != MF_SOURCE:
-            return
-        if first:
-            self._live_source = self._frame_source = MF_SOURCE
-            # The run's MovieFrames, updated on its worker: read (``previous``) once it finished.
-            self._frames = self.training_panel.frames
-        self._frame_epoch = int(stats.epoch)
-        if first:
-            # The movies replace whatever was shown: panels and overlays follow once, per-epoch
-            # updates only move the points (same rows, same order: most-rated first).
-            self._forget_model()
-            self._forget_view_state()
-            self.embeddings, self.pca, self.current_path = emb, None, None
-            self._set_title = f"training on {Path(snapshot.info.get('source', '') or 'ratings').name}"
-            self._set_axis_items(None)
-            self._show_central(self.explorer)
-            self.zoom_fit_action.setEnabled(True)
-        else:
-            self.embeddings = emb
-        self._resize_selection(emb.n)
-        colour = self.explorer.color_combo.currentText()
-        self.explorer.set_data(emb, xy, "movie factors: PC1 (aligned)", "PC2 (aligned)", keep_view=not first)
-        if not first and colour != self.explorer.color_combo.currentText():
-            # A new frame is a new set to the explorer: keep the colouring the user chose.
-            self.explorer.finish_setup()
-            self.explorer.set_color_by(colour if colour in emb.metadata else None)
-        if first:
-            self._update_title()
-            self.embeddings_changed.emit(emb)
-        else:  # same labels, newer vectors: the panels redo the query on screen
-            self.neighbours_panel.update_vectors(emb)
-            self.analogy_panel.update_vectors(emb)
-        self._update_stats()
-        self.training_frame.emit(self._frame_epoch)
+        self._live_source = MF_SOURCE
+        title = f"training on {Path(snapshot.info.get('source', '') or 'ratings').name}"
+        # The run's MovieFrames, updated on its worker, are read (``previous``) once it finished.
+        self.show_frame(MF_SOURCE, emb, xy, int(stats.epoch), MF_FRAME_AXES, title,
+                        frames=self.training_panel.frames)
 
     def _on_training_finished(self, model) -> None:
         """The trained model's movies become the current set; the User dock inspects the model."""
@@ -1449,7 +1421,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._wiki_demo = self.w2v_panel.start_demo_wiki()  # training_started: word2vec goes live
 
     def show_frame(self, source: str, emb: EmbeddingSet, xy: np.ndarray, epoch: int,
-                   axis_titles: tuple[str, str], title: str) -> None:
+                   axis_titles: tuple[str, str], title: str, frames=None) -> None:
         """Show one live training frame of ``source`` (aligned coordinates, no PCA of its own).
 
         The first frame of a run replaces the current set (panels follow once); later frames move
@@ -1460,7 +1432,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self._forget_model()
             self._forget_view_state()
             self.embeddings, self.pca, self.current_path = emb, None, None
-            self._frames = None
             self._frame_source = source
             self._set_title = title
             self._set_axis_items(None)
@@ -1468,6 +1439,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.zoom_fit_action.setEnabled(True)
         else:
             self.embeddings = emb
+        self._frames = frames  # the run's frame aligner (MF), or None
         self._frame_epoch = int(epoch)
         self._resize_selection(emb.n)
         colour = self.explorer.color_combo.currentText()
