@@ -32,6 +32,10 @@ MAX_POINT_SIZE = 24
 SVG_VECTOR_MAX = 50_000
 #: Outline darkening of vector discs (0 = none, 1 = black).
 OUTLINE_DARKEN = 0.45
+#: Sized points are rasterised as 16-bit keys ``(level << KEY_LEVEL_SHIFT | colour entry) + 1``:
+#: colour entries up to ``KEY_CODES`` (more fall back to ARGB passes).
+KEY_LEVEL_SHIFT = 12
+KEY_CODES = (1 << KEY_LEVEL_SHIFT) - 1
 
 
 def _max_window(img: np.ndarray, size: int, axis: int) -> np.ndarray:
@@ -135,6 +139,10 @@ class PointCloudItem(pg.GraphicsObject):
         self._cache_buf: np.ndarray | None = None
         self._cache_target = QtCore.QRectF()
         self._eff = 4
+        # Optional per-point size classes (uint8) and the diameter of each class; None = uniform.
+        self._classes: np.ndarray | None = None
+        self._class_sizes: tuple[int, ...] | None = None
+        self._effs: tuple[int, ...] = (4,)
         #: Extra scale of point sizes while exporting at 2x (set by the exporter).
         self.render_scale = 1.0
         self._cache_source = QtCore.QRect()
@@ -156,6 +164,8 @@ class PointCloudItem(pg.GraphicsObject):
         if len(self._cidx) != n:
             self._cidx = np.zeros(n, dtype=np.uint16)
             self._lut = self._lut[:1]
+        if self._classes is not None and len(self._classes) != n:
+            self._classes = self._class_sizes = None
         self._visible = None
         b = finite_bounds(self._x, self._y) if n else None
         # NaN / inf rows (e.g. a failed projection) must go through the in-view mask,
@@ -189,6 +199,41 @@ class PointCloudItem(pg.GraphicsObject):
         self._size = int(np.clip(size, 1, MAX_POINT_SIZE))
         self._invalidate()
 
+    def set_size_classes(self, classes: np.ndarray | None, sizes=None) -> None:
+        """Per-point size classes (uint8, one per point) and the diameter of each class.
+
+        Class ``k`` is drawn ``sizes[k]`` device pixels wide (clipped to
+        :data:`MAX_POINT_SIZE`), larger classes first so small points stay on
+        top. ``None`` restores the uniform :meth:`set_point_size` drawing.
+        """
+        if classes is None:
+            self._classes = self._class_sizes = None
+            self.prepareGeometryChange()
+            self._invalidate()
+            return
+        classes = np.ascontiguousarray(classes, dtype=np.uint8)
+        if len(classes) != len(self._x):
+            raise ValueError(f"{len(classes)} size classes for {len(self._x)} points")
+        sizes = tuple(int(np.clip(s, 1, MAX_POINT_SIZE)) for s in (sizes or ()))
+        if len(classes) and int(classes.max()) >= len(sizes):
+            raise ValueError(f"size class {int(classes.max())} but only {len(sizes)} sizes")
+        self.prepareGeometryChange()
+        self._classes = classes
+        self._class_sizes = sizes
+        self._invalidate()
+
+    @property
+    def size_classes(self) -> tuple[np.ndarray | None, tuple[int, ...] | None]:
+        """The per-point classes and class diameters (``(None, None)`` when uniform)."""
+        return self._classes, self._class_sizes
+
+    @property
+    def max_point_size(self) -> int:
+        """Largest diameter drawn (device pixels, before the DPR / export scale)."""
+        if self._class_sizes:
+            return max(self._class_sizes)
+        return self._size
+
     def set_outline(self, on: bool) -> None:
         """Darker rim around vector discs (off for single-colour highlight layers)."""
         self._outline = bool(on)
@@ -219,8 +264,9 @@ class PointCloudItem(pg.GraphicsObject):
         px = self.pixelVectors()
         pad_x = pad_y = 0.0
         if px[0] is not None:
-            pad_x = abs(px[0].x()) * self._size + abs(px[1].x()) * self._size
-            pad_y = abs(px[0].y()) * self._size + abs(px[1].y()) * self._size
+            size = self.max_point_size
+            pad_x = abs(px[0].x()) * size + abs(px[1].x()) * size
+            pad_y = abs(px[0].y()) * size + abs(px[1].y()) * size
         return self._bounds.adjusted(-pad_x, -pad_y, pad_x, pad_y)
 
     def viewTransformChanged(self) -> None:
@@ -257,6 +303,11 @@ class PointCloudItem(pg.GraphicsObject):
             target_phys = QtCore.QRect(round(target.x() * dpr), round(target.y() * dpr),
                                        round(target.width() * dpr), round(target.height() * dpr))
             self._eff = int(np.clip(round(self._size * scale), 1, MAX_POINT_SIZE * 4))
+            if self._class_sizes:
+                self._effs = tuple(int(np.clip(round(s * scale), 1, MAX_POINT_SIZE * 4))
+                                   for s in self._class_sizes)
+            else:
+                self._effs = (self._eff,)
             self._cache_img = self._render(phys, target_phys)
             self._cache_key = key
             self._cache_target = QtCore.QRectF(target)
@@ -280,7 +331,10 @@ class PointCloudItem(pg.GraphicsObject):
         fx = self._x[rows] * sx + dx
         fy = self._y[rows] * sy + dy
         cidx = self._cidx[rows]
-        r = self._size / 2.0
+        if self._classes is not None:
+            radii = np.asarray(self._class_sizes, dtype=np.float64)[self._classes[rows]] / 2.0
+        else:
+            radii = np.full(len(rows), self._size / 2.0)
         p.save()
         p.resetTransform()
         p.setClipRect(target)
@@ -289,7 +343,7 @@ class PointCloudItem(pg.GraphicsObject):
             c = int(self._lut[int(entry)])
             p.setBrush(QtGui.QColor((c >> 16) & 0xFF, (c >> 8) & 0xFF, c & 0xFF, 220))
             sel = cidx == entry
-            for x, y in zip(fx[sel].tolist(), fy[sel].tolist()):
+            for x, y, r in zip(fx[sel].tolist(), fy[sel].tolist(), radii[sel].tolist()):
                 p.drawEllipse(QtCore.QPointF(x, y), r, r)
         p.restore()
         return True
@@ -299,7 +353,7 @@ class PointCloudItem(pg.GraphicsObject):
         """Render the points in ``target`` (device pixels) to a new image."""
         w, h = target.width(), target.height()
         sx, sy, dx, dy = tr.m11(), tr.m22(), tr.m31() - target.x(), tr.m32() - target.y()
-        r = self._eff / 2.0 + 1
+        r = max(self._effs) / 2.0 + 1
         # Device rect (with a point radius margin) back in data coordinates.
         xa, xb = sorted(((-r - dx) / sx, (w + r - dx) / sx))
         ya, yb = sorted(((-r - dy) / sy, (h + r - dy) / sy))
@@ -315,8 +369,11 @@ class PointCloudItem(pg.GraphicsObject):
             if self._visible is not None:
                 m &= self._visible
             rows = np.flatnonzero(m)
+        classes = self._classes if self._class_sizes else None
         if rows is not None:
             x, y, cidx = x[rows], y[rows], self._cidx[rows]
+            if classes is not None:
+                classes = classes[rows]
         else:
             cidx = self._cidx
         count = len(x)
@@ -329,7 +386,9 @@ class PointCloudItem(pg.GraphicsObject):
         if vector:
             fx = x * np.float32(sx) + np.float32(dx)
             fy = y * np.float32(sy) + np.float32(dy)
-            return self._render_vector(fx, fy, cidx, w, h)
+            return self._render_vector(fx, fy, cidx, w, h, classes)
+        if classes is not None:
+            return self._render_raster_classes(x, y, (sx, sy, dx, dy), cidx, classes, w, h)
         return self._render_raster(x, y, (sx, sy, dx, dy), cidx, w, h)
 
     def _render_raster(self, x: np.ndarray, y: np.ndarray, affine: tuple, cidx: np.ndarray,
@@ -338,91 +397,174 @@ class PointCloudItem(pg.GraphicsObject):
         # view still show their inner part after dilation; crop at the end.
         pad = self._eff // 2 + 1
         w, h = w_view + 2 * pad, h_view + 2 * pad
+        # + size // 2 centres the forward dilation window on the point.
+        buf = self._splat(x, y, affine, cidx, pad + self._eff // 2, w, h)
+        if len(x) and self._eff > 1:
+            buf = dilate_points(buf, self._eff)
+        return self._wrap(buf, QtCore.QRect(pad, pad, w_view, h_view))
+
+    def _render_raster_classes(self, x: np.ndarray, y: np.ndarray, affine: tuple, cidx: np.ndarray,
+                               classes: np.ndarray, w_view: int, h_view: int) -> QtGui.QImage:
+        """Raster with per-point sizes: one splat + dilation per distinct size, largest first.
+
+        Each smaller size overwrites the pixels it covers, so small points stay
+        visible on top of big ones (a plain maximum would let whichever colour
+        has the larger bytes win where a small point sits on a big one). The
+        passes work on 16-bit keys ``(density level, colour entry) + 1`` rather
+        than ARGB: numpy's uint16 maximum is many times faster than its uint32
+        one, which pays for the extra passes; one table lookup makes the ARGB
+        image at the end.
+        """
+        effs = np.asarray(self._effs, dtype=np.int64)
+        pad = int(effs.max()) // 2 + 1
+        w, h = w_view + 2 * pad, h_view + 2 * pad
+        k = len(self._lut)
+        use_keys = k <= KEY_CODES
+        out: np.ndarray | None = None
+        # Classes of equal drawn size (small bases round together) share one pass.
+        distinct = np.unique(effs)[::-1]
+        group_of_class = np.searchsorted(-distinct, -effs).astype(np.uint8)
+        groups = group_of_class[classes]
+        for g, eff in enumerate(distinct.tolist()):
+            sel = np.flatnonzero(groups == g)
+            if not len(sel):
+                continue
+            if use_keys:
+                buf = np.zeros((h, w), dtype=np.uint16)
+                hit, code, lvl = self._splat_hits(x[sel], y[sel], affine, cidx[sel], pad + eff // 2, w, h)
+                np.minimum(code, k - 1, out=code)
+                lvl <<= KEY_LEVEL_SHIFT
+                lvl |= code
+                lvl += 1  # 0 stays "no point"
+                buf.reshape(-1)[hit] = lvl
+            else:
+                buf = self._splat(x[sel], y[sel], affine, cidx[sel], pad + eff // 2, w, h)
+            if eff > 1:
+                buf = dilate_points(buf, eff)
+            if out is None:
+                out = buf
+            else:
+                np.copyto(out, buf, where=buf != 0)
+        if out is None:
+            out = np.zeros((h, w), dtype=np.uint32)
+        elif use_keys:
+            keys = np.arange(1 << 16, dtype=np.int64) - 1
+            table = np.zeros(1 << 16, dtype=np.uint32)
+            code, lvl = keys & KEY_CODES, keys >> KEY_LEVEL_SHIFT
+            ok = (keys >= 0) & (code < k) & (lvl < DENSITY_LEVELS)
+            flat = _premultiply(self._lut, np.linspace(SINGLE_POINT_ALPHA, 255, DENSITY_LEVELS)).reshape(-1)
+            table[ok] = flat[code[ok] * DENSITY_LEVELS + lvl[ok]]
+            out = table[out]
+        return self._wrap(out, QtCore.QRect(pad, pad, w_view, h_view))
+
+    def _splat_hits(self, x: np.ndarray, y: np.ndarray, affine: tuple, cidx: np.ndarray, shift: int,
+                    w: int, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Hit pixels (flat indices) with their winner colour entry and density level (int32 each)."""
+        sx, sy, dx, dy = affine
+        # In-place float32 maths: one temporary per axis, no extra passes.
+        t = np.multiply(x, np.float32(sx))
+        t += np.float32(dx + shift)
+        ix = t.astype(np.int32)
+        np.multiply(y, np.float32(sy), out=t)
+        t += np.float32(dy + shift)
+        iy = t.astype(np.int32)
+        del t
+        # Points were culled with a one-radius margin; drop the few that lie in
+        # the margin (clamping them would smear dots along the edges).
+        if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
+            inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+            ix, iy, cidx = ix[inside], iy[inside], cidx[inside]
+        lin = iy
+        lin *= np.int32(w)
+        lin += ix
+        counts = np.bincount(lin, minlength=w * h)
+        # Winner colour per pixel (last write wins). Only hit pixels are read
+        # back, so the per-pixel work scales with the pixels touched, not the view.
+        code = np.empty(w * h, dtype=np.uint16)
+        code[lin] = cidx
+        hit = np.flatnonzero(counts > 0)  # a bool pass: ~6x faster than nonzero on int64
+        c = counts[hit]
+        # Density -> alpha level, log-scaled so single points stay visible.
+        lvl = np.log1p(np.minimum(c, DENSITY_SATURATION).astype(np.float32))
+        lvl *= np.float32((DENSITY_LEVELS - 1) / np.log1p(DENSITY_SATURATION))
+        return hit, code[hit].astype(np.int32), lvl.astype(np.int32)
+
+    def _splat(self, x: np.ndarray, y: np.ndarray, affine: tuple, cidx: np.ndarray, shift: int,
+               w: int, h: int) -> np.ndarray:
+        """One premultiplied ARGB pixel per point (winner colour, density alpha) in a new (h, w) buffer."""
         buf = np.zeros((h, w), dtype=np.uint32)
         if len(x):
-            sx, sy, dx, dy = affine
-            # + size // 2 centres the forward dilation window on the point. In-place
-            # float32 maths: one temporary per axis, no extra passes.
-            shift = pad + self._eff // 2
-            t = np.multiply(x, np.float32(sx))
-            t += np.float32(dx + shift)
-            ix = t.astype(np.int32)
-            np.multiply(y, np.float32(sy), out=t)
-            t += np.float32(dy + shift)
-            iy = t.astype(np.int32)
-            del t
-            # Points were culled with a one-radius margin; drop the few that lie in
-            # the margin (clamping them would smear dots along the edges).
-            if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
-                inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-                ix, iy, cidx = ix[inside], iy[inside], cidx[inside]
-            lin = iy
-            lin *= np.int32(w)
-            lin += ix
-            counts = np.bincount(lin, minlength=w * h)
-            # Winner colour per pixel (last write wins). Only hit pixels are read
-            # back, so the per-pixel work scales with the pixels touched, not the view.
-            code = np.empty(w * h, dtype=np.uint16)
-            code[lin] = cidx
-            hit = np.flatnonzero(counts > 0)  # a bool pass: ~6x faster than nonzero on int64
-            c = counts[hit]
-            # Density -> alpha level, log-scaled so single points stay visible.
-            lvl = np.log1p(np.minimum(c, DENSITY_SATURATION).astype(np.float32))
-            lvl *= np.float32((DENSITY_LEVELS - 1) / np.log1p(DENSITY_SATURATION))
+            hit, idx, lvl = self._splat_hits(x, y, affine, cidx, shift, w, h)
             k = len(self._lut)
             alphas = np.linspace(SINGLE_POINT_ALPHA, 255, DENSITY_LEVELS)
             flat = _premultiply(self._lut, alphas).reshape(-1)
-            idx = code[hit].astype(np.int32) * DENSITY_LEVELS
-            idx += lvl.astype(np.int32)
+            idx *= DENSITY_LEVELS
+            idx += lvl
             np.minimum(idx, k * DENSITY_LEVELS - 1, out=idx)
             buf.reshape(-1)[hit] = flat[idx]
-            if self._eff > 1:
-                buf = dilate_points(buf, self._eff)
-        return self._wrap(buf, QtCore.QRect(pad, pad, w_view, h_view))
+        return buf
 
     def _sprite_atlas(self) -> QtGui.QPixmap:
-        key = (self._eff, tuple(int(c) for c in self._lut), self._outline)
+        """Discs of every colour (columns) at every drawn size (rows), one ``cell x cell`` square each."""
+        effs = self._effs
+        key = (effs, tuple(int(c) for c in self._lut), self._outline)
         if self._atlas is not None and self._atlas_key == key:
             return self._atlas
-        s = self._eff + 2
-        img = QtGui.QImage(s * len(self._lut), s, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        s = max(effs) + 2
+        img = QtGui.QImage(s * len(self._lut), s * len(effs), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(0)
         qp = QtGui.QPainter(img)
         qp.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        for i, c in enumerate(self._lut):
-            c = int(c)
-            col = QtGui.QColor((c >> 16) & 0xFF, (c >> 8) & 0xFF, c & 0xFF, 230)
-            if self._outline and self._eff >= 4:
-                rim = QtGui.QColor(col)
-                rim = rim.darker(int(100 / (1 - OUTLINE_DARKEN)))
-                qp.setPen(QtGui.QPen(rim, 0.8))
-            else:
-                qp.setPen(QtCore.Qt.PenStyle.NoPen)
-            qp.setBrush(col)
-            d = self._eff - (0.8 if self._outline and self._eff >= 4 else 0.0)
-            qp.drawEllipse(QtCore.QRectF(i * s + (s - d) / 2, (s - d) / 2, d, d))
+        for row, eff in enumerate(effs):
+            outline = self._outline and eff >= 4
+            d = eff - (0.8 if outline else 0.0)
+            for i, c in enumerate(self._lut):
+                c = int(c)
+                col = QtGui.QColor((c >> 16) & 0xFF, (c >> 8) & 0xFF, c & 0xFF, 230)
+                if outline:
+                    rim = QtGui.QColor(col)
+                    rim = rim.darker(int(100 / (1 - OUTLINE_DARKEN)))
+                    qp.setPen(QtGui.QPen(rim, 0.8))
+                else:
+                    qp.setPen(QtCore.Qt.PenStyle.NoPen)
+                qp.setBrush(col)
+                qp.drawEllipse(QtCore.QRectF(i * s + (s - d) / 2, row * s + (s - d) / 2, d, d))
         qp.end()
         self._atlas = QtGui.QPixmap.fromImage(img)
         self._atlas_key = key
         return self._atlas
 
-    def _render_vector(self, fx: np.ndarray, fy: np.ndarray, cidx: np.ndarray, w: int, h: int
-                       ) -> QtGui.QImage:
+    def _render_vector(self, fx: np.ndarray, fy: np.ndarray, cidx: np.ndarray, w: int, h: int,
+                       classes: np.ndarray | None = None) -> QtGui.QImage:
         img = QtGui.QImage(w, h, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(0)
         self._cache_source = QtCore.QRect(0, 0, w, h)
         if len(fx) == 0:
             return img
         atlas = self._sprite_atlas()
-        s = self._eff + 2
+        s = max(self._effs) + 2
         self._frags.resize(len(fx))
         fr = self._frags.ndarray()
-        fr[:, 0] = fx
-        fr[:, 1] = fy
-        fr[:, 2] = cidx.astype(np.float64) * s
-        fr[:, 3] = 0.0
-        fr[:, 4] = s
-        fr[:, 5] = s
+        if classes is None:
+            fr[:, 0] = fx
+            fr[:, 1] = fy
+            fr[:, 2] = cidx.astype(np.float64) * s
+            fr[:, 3] = 0.0
+            fr[:, 4] = s
+            fr[:, 5] = s
+        else:
+            # Larger classes first so small discs are drawn on top of big ones.
+            order = np.argsort(-classes.astype(np.int16), kind="stable")
+            cls = classes[order]
+            # Each sprite is centred in its cell: take a centred square just big enough for it.
+            margin = (s - (np.asarray(self._effs) + 2)) // 2
+            side = (s - 2 * margin).astype(np.float64)
+            fr[:, 0] = fx[order]
+            fr[:, 1] = fy[order]
+            fr[:, 2] = cidx[order].astype(np.float64) * s + margin[cls]
+            fr[:, 3] = cls.astype(np.float64) * s + margin[cls]
+            fr[:, 4] = side[cls]
+            fr[:, 5] = side[cls]
         fr[:, 6:10] = (1.0, 1.0, 0.0, 1.0)
         qp = QtGui.QPainter(img)
         qp.drawPixmapFragments(*self._frags.drawargs(), atlas)

@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.raster_layer import PointCloudItem
+from embexplorer._qt.raster_layer import MAX_POINT_SIZE, PointCloudItem
 from embexplorer._qt.selection import SelectionModel, mode_for_modifiers
 from embexplorer.core.scatter_math import (
     LABEL_CORNERS,
@@ -32,6 +32,7 @@ from embexplorer.core.scatter_math import (
     place_labels,
     polygon_mask,
     single_color,
+    size_classes,
 )
 
 #: Hover / click pick radius in screen pixels.
@@ -47,6 +48,10 @@ INDEX_DELAY_MS = 150
 _INDEX_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scatter-index")
 #: Default point diameter in pixels.
 DEFAULT_POINT_SIZE = 4
+#: Selected points are drawn this many pixels wider than their point (a visible rim).
+SELECTION_EXTRA_PX = 3
+#: The hover ring is this many pixels wider than the hovered point.
+HOVER_EXTRA_PX = 8
 #: Most labels drawn for "label all points in view" (besides the forced ones).
 LABELS_IN_VIEW_MAX = 150
 #: Most forced labels (selection, query, neighbours) drawn at once.
@@ -334,6 +339,7 @@ class ScatterView(QtWidgets.QWidget):
         self._overlays: dict[str, dict] = {}
         self._font_scale = 1.0     # presentation mode enlarges text ...
         self._overlay_scale = 1.0  # ... and overlay markers, lines and rings
+        self._size_values: np.ndarray | None = None  # numeric column sizing the points (None: uniform)
 
         self.base_layer = PointCloudItem()
         self.base_layer.setZValue(0)
@@ -341,7 +347,7 @@ class ScatterView(QtWidgets.QWidget):
         self.plot_widget.addItem(self.base_layer)
         self.selection_layer = PointCloudItem()
         self.selection_layer.setZValue(5)
-        self.selection_layer.set_point_size(DEFAULT_POINT_SIZE + 3)
+        self.selection_layer.set_point_size(DEFAULT_POINT_SIZE + SELECTION_EXTRA_PX)
         self.plot_widget.addItem(self.selection_layer)
         self._hover_item = _PassiveScatter(size=HOVER_RING_PX, symbol="o", pxMode=True, antialias=True)
         self._hover_item.setZValue(30)
@@ -411,6 +417,8 @@ class ScatterView(QtWidgets.QWidget):
         if len(labels) != len(xy):
             raise ValueError(f"{len(labels)} labels for {len(xy)} points")
         same_n = len(xy) == len(self._x)
+        if not same_n:
+            self._size_values = None  # the base layer drops its size classes too
         self._x = np.ascontiguousarray(xy[:, 0], dtype=np.float32)
         self._y = np.ascontiguousarray(xy[:, 1], dtype=np.float32)
         self._labels = labels
@@ -529,10 +537,53 @@ class ScatterView(QtWidgets.QWidget):
         return self._theme
 
     def set_point_size(self, size: int) -> None:
-        """Point diameter in pixels."""
+        """Point diameter in pixels (the smallest size class when sized by a column)."""
         self.base_layer.set_point_size(size)
-        self.selection_layer.set_point_size(size + 3)
-        self._hover_item.setSize(size + 8)
+        self.selection_layer.set_point_size(size + SELECTION_EXTRA_PX)
+        self._hover_item.setSize(size + HOVER_EXTRA_PX)
+        if self._size_values is not None:
+            self._apply_sizes()
+
+    def set_size_by(self, values: np.ndarray | None) -> None:
+        """Size the points by a numeric column (one value per point; None = uniform size).
+
+        The values are binned into a few size classes by rank
+        (:func:`~embexplorer.core.scatter_math.size_classes`): disc area grows
+        with the rank, from the point size to about three times its diameter;
+        NaN gets the smallest size. Classes are recomputed when the point size
+        changes and dropped when points of another count are set.
+        """
+        if values is None:
+            self._size_values = None
+        else:
+            values = np.asarray(values, dtype=np.float64).reshape(-1)
+            if len(values) != len(self._x):
+                raise ValueError(f"{len(values)} size values for {len(self._x)} points")
+            self._size_values = values
+        self._apply_sizes()
+
+    @property
+    def size_values(self) -> np.ndarray | None:
+        """The numeric column sizing the points (None when uniform)."""
+        return self._size_values
+
+    @property
+    def point_sizes(self) -> np.ndarray:
+        """Diameter (pixels) of every point as drawn at scale 1."""
+        classes, sizes = self.base_layer.size_classes
+        if classes is None:
+            return np.full(len(self._x), self.point_size, dtype=np.int32)
+        return np.asarray(sizes, dtype=np.int32)[classes]
+
+    def _apply_sizes(self) -> None:
+        if self._size_values is None:
+            self.base_layer.set_size_classes(None)
+        else:
+            classes, sizes = size_classes(self._size_values, self.point_size, max_size=MAX_POINT_SIZE)
+            self.base_layer.set_size_classes(classes, sizes)
+        self._on_selection_changed()
+        if self._hovered >= 0:
+            self._set_hover(self._hovered, force=True)
 
     @property
     def point_size(self) -> int:
@@ -690,13 +741,24 @@ class ScatterView(QtWidgets.QWidget):
         rows = rows[rows < len(self._x)]
         self.selection_layer.set_points(self._x[rows], self._y[rows])
         self.selection_layer.set_colors(np.zeros(len(rows), np.uint16), self._selection_lut())
+        classes, sizes = self.base_layer.size_classes
+        if classes is not None:
+            self.selection_layer.set_size_classes(classes[rows], tuple(s + SELECTION_EXTRA_PX for s in sizes))
+        else:
+            self.selection_layer.set_size_classes(None)
         self.selection_layer.setVisible(len(rows) > 0)
         self.base_layer.setOpacity(THEMES[self._theme]["dimmed"] if len(rows) else 1.0)
         self._schedule_labels()
 
     # -- hit testing --------------------------------------------------------------
     def row_at(self, x: float, y: float, radius_px: float = PICK_RADIUS_PX) -> int:
-        """Nearest visible row to data point ``(x, y)`` within ``radius_px`` screen pixels, or -1."""
+        """Nearest visible row to data point ``(x, y)`` within ``radius_px`` screen pixels, or -1.
+
+        When sized by a column the radius is at least that of the largest point,
+        so the rim of a big disc still picks it.
+        """
+        if self._size_values is not None:
+            radius_px = max(radius_px, self.base_layer.max_point_size / 2.0)
         px, py = self._vb.viewPixelSize()
         rx, ry = abs(px) * radius_px, abs(py) * radius_px
         index = self._index
@@ -724,16 +786,20 @@ class ScatterView(QtWidgets.QWidget):
         p = self._vb.mapSceneToView(scene_pos)
         self._set_hover(self.row_at(p.x(), p.y()), scene_pos)
 
-    def _set_hover(self, row: int, scene_pos=None) -> None:
-        if row == self._hovered and (row < 0 or scene_pos is None):
+    def _set_hover(self, row: int, scene_pos=None, force: bool = False) -> None:
+        if row == self._hovered and (row < 0 or scene_pos is None) and not force:
             return
-        changed = row != self._hovered
+        moved = row != self._hovered
+        changed = moved or force
         self._hovered = row
         if row < 0:
             self._hover_item.setData([], [])
             self._tooltip.hide()
         else:
             if changed:
+                classes, sizes = self.base_layer.size_classes
+                size = sizes[int(classes[row])] if classes is not None else self.point_size
+                self._hover_item.setSize(size + HOVER_EXTRA_PX)
                 self._hover_item.setData([float(self._x[row])], [float(self._y[row])])
                 self._tooltip.setText(self._tooltip_html(row))
                 self._tooltip.adjustSize()
@@ -743,7 +809,7 @@ class ScatterView(QtWidgets.QWidget):
                 self._place_tooltip(view_pt)
             self._tooltip.show()
             self._tooltip.raise_()
-        if changed:
+        if moved:
             self.point_hovered.emit(row)
 
     def _place_tooltip(self, pt: QtCore.QPoint) -> None:

@@ -516,3 +516,67 @@ def fit_range(x: np.ndarray, y: np.ndarray, padding: float = 0.05) -> tuple[floa
     wx = max(x1 - x0, 1e-9) * padding
     wy = max(y1 - y0, 1e-9) * padding
     return (x0 - wx, x1 + wx, y0 - wy, y1 + wy)
+
+
+# ---------------------------------------------------------------------------
+# point sizes
+# ---------------------------------------------------------------------------
+#: Size classes a numeric column is binned into (each costs one extra raster pass).
+SIZE_CLASSES = 4
+#: Diameter of the largest class relative to the base point size.
+SIZE_MAX_SCALE = 3.0
+#: Largest point diameter (pixels); equals ``raster_layer.MAX_POINT_SIZE`` (core cannot import Qt code).
+SIZE_MAX_PX = 24
+
+
+def size_classes(values: np.ndarray, base_size: int, n_classes: int = SIZE_CLASSES,
+                 max_scale: float = SIZE_MAX_SCALE, max_size: int = SIZE_MAX_PX
+                 ) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Bin a numeric column into a few point-size classes, like a bubble chart.
+
+    Classes are equal-count quantile bins of the finite values (rank, not
+    value): robust to long tails such as rating counts, where a linear or
+    even log scale would leave almost every point in the smallest class, and
+    valid for negative values. Equal values always share a class, the
+    smallest value is always class 0, and the classes are monotonic in the
+    value. Diameters grow with the square root of the class so the disc
+    *area* is proportional to the rank: ``base * sqrt(1 + (max_scale**2 - 1)
+    * k / (n_classes - 1))``, i.e. from ``base_size`` to ``base_size *
+    max_scale``, capped at ``max_size``.
+
+    Parameters
+    ----------
+    values : ndarray (n,)
+        Numeric column; NaN / inf get the smallest class.
+    base_size : int
+        Diameter (pixels) of the smallest class, the normal point size.
+    n_classes : int
+        Number of classes (at most 255).
+    max_scale : float
+        Diameter of the largest class over ``base_size``.
+    max_size : int
+        Cap of every diameter (pixels).
+
+    Returns
+    -------
+    classes : ndarray of uint8, shape (n,)
+        Class of every point (0 = smallest).
+    sizes : tuple of int
+        Diameter of each class, non-decreasing, length ``n_classes``.
+    """
+    n_classes = int(np.clip(n_classes, 1, 255))
+    base = int(np.clip(base_size, 1, max_size))
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    frac = np.arange(n_classes, dtype=np.float64) / max(n_classes - 1, 1)
+    diam = base * np.sqrt(1.0 + (max_scale ** 2 - 1.0) * frac)
+    sizes = tuple(int(s) for s in np.clip(np.round(diam), base, max_size))
+    classes = np.zeros(len(values), dtype=np.uint8)
+    finite = np.isfinite(values)
+    if n_classes == 1 or not finite.any():
+        return classes, sizes
+    v = values[finite]
+    edges = np.quantile(v, np.arange(1, n_classes) / n_classes)
+    # side="left": a value equal to an edge stays below it, so the (often tied) minimum
+    # is always class 0 and ties never split across classes.
+    classes[finite] = np.searchsorted(edges, v, side="left").astype(np.uint8)
+    return classes, sizes

@@ -31,6 +31,8 @@ WIDTH, HEIGHT = 1200, 800
 #: Sizes measured (points).
 SIZES = (10_000, 100_000, 400_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
+#: Points of the "size by a column" measurement (uniform vs size classes).
+SIZE_BY_POINTS = 400_000
 #: Pan steps per measurement (median reported).
 PAN_STEPS = 9
 QUICK_PAN_STEPS = 3
@@ -126,6 +128,34 @@ def bench_peer(xy, steps, hover_queries) -> dict:
     w.close()
     w.deleteLater()
     return dict(set=t_set, pan=statistics.median(pans), hover=statistics.median(hov))
+
+
+def bench_size_by(xy, codes, steps) -> dict:
+    """Median repaint after a pan: uniform points vs points sized by a long-tailed column (same view)."""
+    from embexplorer._qt.scatter import ScatterView
+    from embexplorer.core.embeddings import MetadataColumn
+
+    view = ScatterView()
+    view.resize(WIDTH, HEIGHT)
+    view.show()
+    QtWidgets.QApplication.processEvents()
+    view.set_points(xy, [f"w{i}" for i in range(len(xy))])
+    view.set_color_by(MetadataColumn("cluster", "categorical", codes=codes,
+                                     categories=[f"c{i}" for i in range(N_CLUSTERS)]))
+    uniform = statistics.median(_pan_repaints(view.plot_widget, view.view_box, steps))
+    mode = view.base_layer.last_mode
+    counts = np.random.default_rng(SEED).lognormal(2.0, 1.5, len(xy))  # like ratings per item
+    t = time.perf_counter()
+    view.set_size_by(counts)
+    t_classes = time.perf_counter() - t
+    sized = statistics.median(_pan_repaints(view.plot_widget, view.view_box, steps))
+    sized_mode = view.base_layer.last_mode
+    view.set_size_by(None)
+    again = statistics.median(_pan_repaints(view.plot_widget, view.view_box, steps))
+    view.close()
+    view.deleteLater()
+    return dict(uniform=uniform, sized=sized, again=again, classes=t_classes, mode=mode,
+                sized_mode=sized_mode)
 
 
 def event_loop_gap(n: int, dims: int = 50) -> dict:
@@ -264,6 +294,13 @@ def main(argv=None) -> int:
               f"{p['set'] / o['set']:5.1f}x [{o['index'] * 1e3:5.1f}] | {o['hover'] * 1e3:6.3f} "
               f"{o['hover_max'] * 1e3:6.3f} "
               f"{p['hover'] * 1e3:8.2f} {p['hover'] / o['hover']:5.0f}x", flush=True)
+    n_size = QUICK_SIZES[-1] if args.quick else SIZE_BY_POINTS
+    xy, codes = make_points(n_size)
+    sb = bench_size_by(xy, codes, steps)
+    print(f"size by a column at {n_size:,} points ({sb['sized_mode']}): repaint after pan "
+          f"{sb['sized'] * 1e3:.1f} ms with size classes vs {sb['uniform'] * 1e3:.1f} ms uniform "
+          f"({sb['mode']}; {sb['again'] * 1e3:.1f} ms after set_size_by(None)), ratio "
+          f"{sb['sized'] / sb['uniform']:.2f}x; set_size_by {sb['classes'] * 1e3:.1f} ms", flush=True)
     n_search = 40_000 if args.quick else 400_000
     s = bench_search(n_search)
     print(f"search completion over {n_search:,} labels: per keystroke ours {s['key'] * 1e3:.2f} ms "
