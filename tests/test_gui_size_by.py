@@ -7,7 +7,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.export import render_image
-from embexplorer._qt.raster_layer import MAX_POINT_SIZE
+from embexplorer._qt.raster_layer import KEY_CODES, MAX_POINT_SIZE
 from embexplorer._qt.scatter import PICK_RADIUS_PX, ScatterView
 from embexplorer.core.scatter_math import SIZE_CLASSES, SIZE_MAX_PX, SIZE_MAX_SCALE, size_classes
 
@@ -138,11 +138,36 @@ def test_large_values_cover_more_pixels_and_none_restores_uniform(qtbot, mode, n
     assert abs(small - u_small) <= 0.25 * u_small
     assert abs(nan - small) <= 0.25 * small
     assert view.point_sizes[rows["nan"]] == view.point_size
+    # Same colour and density shading as the uniform drawing at each probe's centre (a 4 px
+    # vector sprite is mostly antialiased rim, so there only the unchanged sizes compare).
+    for key in ("big", "small", "nan") if mode == "raster" else ("small", "nan"):
+        px, py = _pixel(view, rows[key])
+        assert sized[py, px] == uniform[py, px] != empty[py, px]
 
     view.set_size_by(None)
     assert view.size_values is None and layer.size_classes == (None, None)
     restored = _render(view)
     assert np.array_equal(restored, uniform)  # pixel-identical to never having sized the points
+
+
+def test_raster_sizes_with_more_colours_than_16_bit_keys(qtbot):
+    view, values, rows = _make_view(qtbot, 5000)
+    layer = view.base_layer
+    rng = np.random.default_rng(SEED)
+    n_colors = KEY_CODES + 500
+    lut = (0xFF000000 | rng.integers(0, 0xFFFFFF, n_colors)).astype(np.uint32)
+    index = rng.integers(0, n_colors, view.n).astype(np.uint16)
+    index[[rows["big"], rows["small"]]] = n_colors - 1  # beyond the key range: the ARGB fallback
+    layer.force_mode("raster")
+    layer.set_colors(index, lut)
+    layer.setVisible(False)
+    empty = _render(view)
+    layer.setVisible(True)
+    view.set_size_by(values)
+    sized = _render(view)
+    big = _covered(sized, empty, view, rows["big"])
+    small = _covered(sized, empty, view, rows["small"])
+    assert small > 0 and big >= 5 * small
 
 
 def test_point_size_change_recomputes_classes_and_new_points_drop_them(qtbot):

@@ -410,35 +410,87 @@ class PointCloudItem(pg.GraphicsObject):
         Each smaller size overwrites the pixels it covers, so small points stay
         visible on top of big ones (a plain maximum would let whichever colour
         has the larger bytes win where a small point sits on a big one). The
-        passes work on 16-bit keys ``(density level, colour entry) + 1`` rather
-        than ARGB: numpy's uint16 maximum is many times faster than its uint32
-        one, which pays for the extra passes; one table lookup makes the ARGB
-        image at the end.
+        density is counted once over all points at their centre pixel; the
+        passes then work on 16-bit keys ``(density level, colour entry) + 1``
+        rather than ARGB (numpy's uint16 maximum is many times faster than its
+        uint32 one, which pays for the extra passes), and one table lookup makes
+        the ARGB image at the end.
         """
         effs = np.asarray(self._effs, dtype=np.int64)
         pad = int(effs.max()) // 2 + 1
         w, h = w_view + 2 * pad, h_view + 2 * pad
         k = len(self._lut)
-        use_keys = k <= KEY_CODES
-        out: np.ndarray | None = None
-        # Classes of equal drawn size (small bases round together) share one pass.
+        # Classes of equal drawn size (small bases round together) share one pass, largest first.
         distinct = np.unique(effs)[::-1]
-        group_of_class = np.searchsorted(-distinct, -effs).astype(np.uint8)
-        groups = group_of_class[classes]
+        groups = np.searchsorted(-distinct, -effs).astype(np.uint8)[classes]
+        if k > KEY_CODES:
+            return self._render_raster_classes_argb(x, y, affine, cidx, groups, distinct, pad, w, h,
+                                                    w_view, h_view)
+        out = np.zeros((h, w), dtype=np.uint16)
+        if len(x):
+            sx, sy, dx, dy = affine
+            t = np.multiply(x, np.float32(sx))
+            t += np.float32(dx + pad)
+            ix = t.astype(np.int32)
+            np.multiply(y, np.float32(sy), out=t)
+            t += np.float32(dy + pad)
+            iy = t.astype(np.int32)
+            del t
+            # Centre pixels outside the padded buffer belong to discs entirely outside the view.
+            if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
+                inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+                ix, iy, cidx, groups = ix[inside], iy[inside], cidx[inside], groups[inside]
+            lin = iy * np.int32(w)
+            lin += ix
+            counts = np.bincount(lin, minlength=w * h)
+            # Density -> alpha level (log-scaled, as in the single-size splat), per point.
+            level_of = np.log1p(np.arange(DENSITY_SATURATION + 1, dtype=np.float32))
+            level_of *= np.float32((DENSITY_LEVELS - 1) / np.log1p(DENSITY_SATURATION))
+            level_of = level_of.astype(np.uint16) << np.uint16(KEY_LEVEL_SHIFT)
+            key = level_of[np.minimum(counts[lin], DENSITY_SATURATION)]
+            key |= np.minimum(cidx, k - 1).astype(np.uint16)
+            key += np.uint16(1)  # 0 stays "no point"
+            order = np.argsort(groups, kind="stable")  # radix sort of uint8: stable keeps draw order
+            bounds = np.zeros(len(distinct) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(groups, minlength=len(distinct)), out=bounds[1:])
+            for g, eff in enumerate(distinct.tolist()):
+                sel = order[bounds[g]:bounds[g + 1]]
+                if not len(sel):
+                    continue
+                # + size // 2 centres the forward dilation window; drop shifted pixels off the buffer.
+                shift = eff // 2
+                gx, gy = ix[sel] + shift, iy[sel] + shift
+                gkey = key[sel]
+                if gx.max() >= w or gy.max() >= h:
+                    ok = (gx < w) & (gy < h)
+                    gx, gy, gkey = gx[ok], gy[ok], gkey[ok]
+                gy *= np.int32(w)
+                gy += gx
+                buf = np.zeros((h, w), dtype=np.uint16)
+                buf.reshape(-1)[gy] = gkey  # last write wins, as in the single-size splat
+                if eff > 1:
+                    buf = dilate_points(buf, eff)
+                if g == 0:
+                    out = buf
+                else:
+                    np.copyto(out, buf, where=buf != 0)
+        keys = np.arange(1 << 16, dtype=np.int64) - 1
+        table = np.zeros(1 << 16, dtype=np.uint32)
+        code, lvl = keys & KEY_CODES, keys >> KEY_LEVEL_SHIFT
+        ok = (keys >= 0) & (code < k) & (lvl < DENSITY_LEVELS)
+        flat = _premultiply(self._lut, np.linspace(SINGLE_POINT_ALPHA, 255, DENSITY_LEVELS)).reshape(-1)
+        table[ok] = flat[code[ok] * DENSITY_LEVELS + lvl[ok]]
+        return self._wrap(table[out], QtCore.QRect(pad, pad, w_view, h_view))
+
+    def _render_raster_classes_argb(self, x, y, affine, cidx, groups, distinct, pad, w, h, w_view, h_view
+                                    ) -> QtGui.QImage:
+        """Fallback of :meth:`_render_raster_classes` for more colours than 16-bit keys hold."""
+        out: np.ndarray | None = None
         for g, eff in enumerate(distinct.tolist()):
             sel = np.flatnonzero(groups == g)
             if not len(sel):
                 continue
-            if use_keys:
-                buf = np.zeros((h, w), dtype=np.uint16)
-                hit, code, lvl = self._splat_hits(x[sel], y[sel], affine, cidx[sel], pad + eff // 2, w, h)
-                np.minimum(code, k - 1, out=code)
-                lvl <<= KEY_LEVEL_SHIFT
-                lvl |= code
-                lvl += 1  # 0 stays "no point"
-                buf.reshape(-1)[hit] = lvl
-            else:
-                buf = self._splat(x[sel], y[sel], affine, cidx[sel], pad + eff // 2, w, h)
+            buf = self._splat(x[sel], y[sel], affine, cidx[sel], pad + eff // 2, w, h)
             if eff > 1:
                 buf = dilate_points(buf, eff)
             if out is None:
@@ -447,14 +499,6 @@ class PointCloudItem(pg.GraphicsObject):
                 np.copyto(out, buf, where=buf != 0)
         if out is None:
             out = np.zeros((h, w), dtype=np.uint32)
-        elif use_keys:
-            keys = np.arange(1 << 16, dtype=np.int64) - 1
-            table = np.zeros(1 << 16, dtype=np.uint32)
-            code, lvl = keys & KEY_CODES, keys >> KEY_LEVEL_SHIFT
-            ok = (keys >= 0) & (code < k) & (lvl < DENSITY_LEVELS)
-            flat = _premultiply(self._lut, np.linspace(SINGLE_POINT_ALPHA, 255, DENSITY_LEVELS)).reshape(-1)
-            table[ok] = flat[code[ok] * DENSITY_LEVELS + lvl[ok]]
-            out = table[out]
         return self._wrap(out, QtCore.QRect(pad, pad, w_view, h_view))
 
     def _splat_hits(self, x: np.ndarray, y: np.ndarray, affine: tuple, cidx: np.ndarray, shift: int,
