@@ -255,3 +255,30 @@ def test_movielens_rating_counts_map_to_monotonic_sizes(qtbot, shared_data):
     # The long tail does not squash the classes: each holds a real share of the movies.
     share = np.bincount(view.base_layer.size_classes[0]) / len(counts)
     assert share.min() > 0.15
+
+
+def test_explorer_size_by_combo_and_the_trained_movies(qtbot, shared_data):
+    """The explorer's "by" combo lists numeric columns; a trained model's movies start sized by
+    their number of ratings (fastai's plot), and "(uniform)" puts every point back to one size."""
+    from embexplorer._qt.explorer import UNIFORM_SIZE, ExplorerWidget
+    from embexplorer.core.mf import MFConfig, train
+    from embexplorer.core.movielens import load_movielens
+
+    ratings = load_movielens(shared_data / "ml-100k")
+    model = train(ratings, MFConfig(n_factors=8, epochs=1, seed=0))
+    emb = model.item_embeddings(300)
+    ex = ExplorerWidget()
+    qtbot.addWidget(ex)
+    xy = np.ascontiguousarray(emb.vectors[:, :2])
+    ex.set_data(emb, xy, "x", "y")
+    ex.finish_setup()
+    names = [ex.size_combo.itemText(i) for i in range(ex.size_combo.count())]
+    numeric = [n for n, c in emb.metadata.items() if c.kind == "numeric"]
+    assert names == [UNIFORM_SIZE, *numeric] and ex.size_combo.currentText() == "ratings"
+    counts = emb.metadata["ratings"].values
+    sizes = ex.scatter.point_sizes
+    assert sizes[int(np.argmax(counts))] > sizes[int(np.argmin(counts))]
+    ex.set_size_by(None)
+    assert ex.scatter.size_values is None
+    ex.set_size_by("year")
+    np.testing.assert_array_equal(ex.scatter.size_values, emb.metadata["year"].values)

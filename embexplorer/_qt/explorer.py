@@ -53,6 +53,11 @@ DEFER_SETUP_MIN = 200_000
 DEFER_SETUP_MS = 30
 #: Colour-by entry meaning "no column".
 NO_COLOR = "(none)"
+#: Entry of the size-by combo for points all of one size.
+UNIFORM_SIZE = "(uniform)"
+#: Numeric columns a set is sized by when shown (e.g. a trained model's movies by their number of
+#: ratings, as fastai's plots do); other sets start uniform.
+DEFAULT_SIZE_COLUMNS = ("ratings",)
 
 
 class ExplorerWidget(QtWidgets.QWidget):
@@ -111,6 +116,12 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.size_spin.setValue(DEFAULT_POINT_SIZE)
         self.size_spin.setToolTip("Point size (pixels)")
         tb.addWidget(self.size_spin)
+        tb.addWidget(QtWidgets.QLabel(" by "))
+        self.size_combo = QtWidgets.QComboBox()
+        self.size_combo.setToolTip("Size points by a numeric metadata column (larger value, larger disc)")
+        self.size_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.size_combo.addItem(UNIFORM_SIZE)
+        tb.addWidget(self.size_combo)
         tb.addSeparator()
         self.mode_group = QtGui.QActionGroup(self)
         self.pan_action = self._mode_action("Pan", "pan", "Drag to pan (wheel zooms)", True)
@@ -175,6 +186,7 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.y_combo.currentIndexChanged.connect(self._on_axes_changed)
         self.color_combo.currentIndexChanged.connect(self._on_color_changed)
         self.size_spin.valueChanged.connect(self.scatter.set_point_size)
+        self.size_combo.currentIndexChanged.connect(self._on_size_by_changed)
         self.labels_action.toggled.connect(self.scatter.set_labels_in_view)
         self.aspect_action.toggled.connect(self.scatter.set_keep_aspect)
         self.dark_action.toggled.connect(self._on_dark_toggled)
@@ -266,6 +278,8 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.table.set_data(emb.labels, emb.metadata)
         if self.color_combo.currentText() not in ("", NO_COLOR):
             self._on_color_changed()  # the column's values may have changed (e.g. a model's biases)
+        if self.size_combo.currentText() not in ("", UNIFORM_SIZE):
+            self._on_size_by_changed()
         self._fill_axis_combos()
         self._emit_status()
 
@@ -289,6 +303,30 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.color_combo.setCurrentIndex(self.color_combo.findText(default) if default else 0)
         self.color_combo.blockSignals(False)
         self._on_color_changed()
+        self._fill_size_combo(meta)
+
+    def _fill_size_combo(self, meta: dict) -> None:
+        numeric = [name for name, col in meta.items() if col.kind == "numeric"]
+        default = next((n for n in DEFAULT_SIZE_COLUMNS if n in numeric), None)
+        self.size_combo.blockSignals(True)
+        self.size_combo.clear()
+        self.size_combo.addItem(UNIFORM_SIZE)
+        self.size_combo.addItems(numeric)
+        self.size_combo.setCurrentIndex(self.size_combo.findText(default) if default else 0)
+        self.size_combo.blockSignals(False)
+        self._on_size_by_changed()
+
+    def set_size_by(self, name: str | None) -> None:
+        """Size points by numeric metadata column ``name`` (None = uniform)."""
+        self.size_combo.setCurrentIndex(self.size_combo.findText(name) if name else 0)
+
+    def _on_size_by_changed(self, *_) -> None:
+        name = self.size_combo.currentText()
+        col = None if self._emb is None or name in ("", UNIFORM_SIZE) else self._emb.metadata.get(name)
+        values = col.values if col is not None and col.kind == "numeric" else None
+        if values is not None and len(values) != self.scatter.n:
+            values = None
+        self.scatter.set_size_by(values)
 
     @staticmethod
     def _default_color_column(meta: dict) -> str | None:
