@@ -35,7 +35,7 @@ from typing import Any
 
 from PySide6 import QtCore
 
-from embexplorer.core.progress import PROGRESS_MIN_INTERVAL_S, Cancelled, TaskControl
+from embexplorer.core.progress import PROGRESS_MIN_INTERVAL_S, Cancelled, ScaledControl, TaskControl
 
 log = logging.getLogger(__name__)
 
@@ -94,33 +94,7 @@ class WorkerControl(TaskControl):
         prefix : str
             Prepended to the step's messages (e.g. ``"Projecting: "``).
         """
-        return _ScaledControl(self, start, end, prefix)
-
-
-class _ScaledControl(TaskControl):
-    """Forward progress into a slice of a parent control; share its cancel flag."""
-
-    def __init__(self, parent: TaskControl, start: float, end: float, prefix: str) -> None:
-        # No throttling here: the parent throttles what reaches the UI.
-        super().__init__(on_progress=None, min_interval=0.0)
-        self._parent = parent
-        self._start = start
-        self._span = end - start
-        self._prefix = prefix
-
-    def cancel(self) -> None:
-        self._parent.cancel()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._parent.cancelled
-
-    def check(self) -> None:
-        self._parent.check()
-
-    def progress(self, fraction: float | None, message: str = "", force: bool = False) -> None:
-        scaled = None if fraction is None else self._start + self._span * min(max(fraction, 0.0), 1.0)
-        self._parent.progress(scaled, self._prefix + message, force=force)
+        return ScaledControl(self, start, end, prefix)
 
 
 @dataclass

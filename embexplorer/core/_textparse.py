@@ -394,3 +394,14 @@ def _is_number(tok: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def header_counts(line: bytes) -> tuple[int, int] | None:
+    """``(count, dims)`` of a word2vec header line (two integers), else None."""
+    parts = line.split()
+    if len(parts) != 2:
+        return None
+    try:
+        return int(parts[0]), int(parts[1])
+    except ValueError:
+        return None

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from embexplorer.core import cache as _cache
-from embexplorer.core._textparse import parse_block
+from embexplorer.core._textparse import header_counts, parse_block
 from embexplorer.core.atomic import atomic_write
 from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
@@ -153,17 +153,6 @@ def _is_number(tok: bytes) -> bool:
     return True
 
 
-def _parse_header(line: bytes) -> tuple[int, int] | None:
-    parts = line.split()
-    if len(parts) != 2:
-        return None
-    try:
-        count, dims = int(parts[0]), int(parts[1])
-    except ValueError:
-        return None
-    return count, dims
-
-
 def _looks_binary(data: bytes) -> bool:
     """Control bytes other than whitespace: not a text file."""
     sample = np.frombuffer(data[:4096], dtype=np.uint8)
@@ -194,7 +183,7 @@ def detect_format(path: str | os.PathLike) -> str:
     if not head.strip():
         raise DataError("file is empty (only whitespace)", path)
     first, _, rest = head.partition(b"\n")
-    header = _parse_header(first) if b"\t" not in first else None  # "1<TAB>2" is a projector row
+    header = header_counts(first) if b"\t" not in first else None  # "1<TAB>2" is a projector row
     if header is not None:
         second = rest.split(b"\n", 1)[0]
         parts = second.split()
@@ -466,7 +455,7 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
             raise DataError("file is empty", path)
         line_no = 1
         first, _, rest = data.partition(b"\n")
-        header = _parse_header(first) if has_label and b"\t" not in first else None
+        header = header_counts(first) if has_label and b"\t" not in first else None
         if fmt in ("word2vec", "fasttext") and header is None:
             raise DataError(f"expected a header line 'count dims' for the {fmt} format "
                             "(a file without one is GloVe: use --format glove)", path, 1)
@@ -629,7 +618,7 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
     with _open_bytes(path) as (stream, raw, _comp):
         buf = stream.read(READ_CHUNK_BYTES)
         nl = buf.find(b"\n")
-        header = _parse_header(buf[:nl]) if nl >= 0 else None
+        header = header_counts(buf[:nl]) if nl >= 0 else None
         if header is None:
             raise DataError("expected a header line 'count dims' (is this a word2vec binary file?)", path, 1)
         count, dims = header

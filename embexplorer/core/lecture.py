@@ -32,7 +32,7 @@ import numpy as np
 from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.neighbours import DEFAULT_K, Neighbour, nearest
-from embexplorer.core.progress import TaskControl, ensure_control
+from embexplorer.core.progress import ScaledControl, TaskControl, ensure_control
 
 #: Lecture names (``embexplorer --lecture NAME``) -> (menu title, one-line caption).
 LECTURES: dict[str, tuple[str, str]] = {
@@ -394,28 +394,6 @@ class RunComparison:
         return " · ".join(parts)
 
 
-class _Slice(TaskControl):
-    """Progress of one step mapped into [start, end] of the parent's bar; cancellation shared."""
-
-    def __init__(self, parent: TaskControl, start: float, end: float, prefix: str) -> None:
-        super().__init__()
-        self._parent, self._start, self._end, self._prefix = parent, start, end, prefix
-
-    def cancel(self) -> None:
-        self._parent.cancel()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._parent.cancelled
-
-    def check(self) -> None:
-        self._parent.check()
-
-    def progress(self, fraction, message: str = "", force: bool = False) -> None:
-        f = None if fraction is None else self._start + (self._end - self._start) * float(fraction)
-        self._parent.progress(f, f"{self._prefix}{message}", force)
-
-
 def run_configs(switch: str = "weight-decay", epochs: int = LECTURE_EPOCHS, seed: int = LECTURE_SEED,
                 base=None) -> list[tuple[str, object]]:
     """The two (name, MFConfig) of :func:`compare_runs`: ``base`` and ``base`` with ``switch`` off."""
@@ -458,7 +436,7 @@ def compare_runs(ratings, switch: str = "weight-decay", epochs: int = LECTURE_EP
     split = split_ratings(ratings, "random", seed=configs[0][1].seed)
     out = RunComparison(switch)
     for i, (name, config) in enumerate(configs):
-        part = _Slice(control, i / len(configs), (i + 1) / len(configs), f"{name}: ")
+        part = ScaledControl(control, i / len(configs), (i + 1) / len(configs), f"{name}: ")
         callback = None if on_epoch is None else (lambda s, m, i=i: on_epoch(i, s, m))
         model = train(ratings, config, split.train, split.test, control=part, on_epoch=callback)
         out.runs.append(Run(name, config, model))

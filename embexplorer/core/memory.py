@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from embexplorer.core._textparse import header_counts
 from embexplorer.core.errors import DataError
 
 #: Environment variable overriding the available-memory figure (bytes; ``k``/``M``/``G`` suffixes
@@ -187,14 +188,8 @@ def _open_stream(path: Path):
 
 
 def _header(line: bytes) -> tuple[int, int] | None:
-    parts = line.split()
-    if len(parts) != 2:
-        return None
-    try:
-        count, dims = int(parts[0]), int(parts[1])
-    except ValueError:
-        return None
-    return (count, dims) if count > 0 and dims > 0 else None
+    counts = header_counts(line)
+    return counts if counts is not None and counts[0] > 0 and counts[1] > 0 else None
 
 
 def _is_number(tok: bytes) -> bool:

@@ -67,6 +67,38 @@ class TaskControl:
             self._on_progress(fraction, message)
 
 
+class ScaledControl(TaskControl):
+    """Progress of one step mapped into ``[start, end]`` of ``parent``'s bar; cancellation shared.
+
+    ``prefix`` is put before the step's messages (e.g. ``"Projecting: "``).
+    """
+
+    def __init__(self, parent: TaskControl, start: float, end: float, prefix: str = "") -> None:
+        # No throttling here: the parent throttles what reaches the user.
+        super().__init__(on_progress=None, min_interval=0.0)
+        self._parent = parent
+        self._start = start
+        self._span = end - start
+        self._prefix = prefix
+
+    def cancel(self) -> None:
+        self._parent.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._parent.cancelled
+
+    def check(self) -> None:
+        self._parent.check()
+
+    def sleep(self, seconds: float) -> None:
+        self._parent.sleep(seconds)
+
+    def progress(self, fraction: float | None, message: str = "", force: bool = False) -> None:
+        scaled = None if fraction is None else self._start + self._span * min(max(fraction, 0.0), 1.0)
+        self._parent.progress(scaled, self._prefix + message, force=force)
+
+
 def ensure_control(control: TaskControl | None) -> TaskControl:
     """Return ``control`` or a silent, never-cancelled one."""
     return control if control is not None else TaskControl()
