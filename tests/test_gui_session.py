@@ -324,3 +324,31 @@ def test_demo_session_runs_the_demo_again(qtbot, tmp_path):
     assert view(w2) == view(w1)
     for w in (w1, w2):
         w.runner.shutdown(5.0)
+
+
+def test_saved_session_is_a_recent_file_and_reopens_from_the_start_page_and_by_drop(qtbot, tmp_path,
+                                                                                   glove_path):
+    w = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, w, glove_path)
+    w.set_axes(0, 2)
+    path = w.sessions.save_session(tmp_path / f"tour{SESSION_SUFFIX}")
+    assert w.recent_files()[0] == str(path)
+    w2 = make_window(qtbot, tmp_path, "w2")
+    w2.settings.setValue("recent_files", w.recent_files())
+    w2._rebuild_recent_menu()
+    card = w2.start_page.recent_buttons[0]
+    assert card.toolTip() == str(path)
+    with qtbot.waitSignal(w2.sessions.restored, timeout=LOAD_TIMEOUT_MS):
+        qtbot.mouseClick(card, QtCore.Qt.MouseButton.LeftButton)
+    assert w2.axes == (0, 2) and w2.embeddings.n == 5050
+    # Dropped on a window, a session file is a session too (not an embedding file to parse).
+    w3 = make_window(qtbot, tmp_path, "w3")
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    from PySide6 import QtGui
+
+    drop = QtGui.QDropEvent(QtCore.QPointF(10, 10), QtCore.Qt.DropAction.CopyAction, mime,
+                            QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(w3.sessions.restored, timeout=LOAD_TIMEOUT_MS):
+        w3.dropEvent(drop)
+    assert w3.axes == (0, 2)

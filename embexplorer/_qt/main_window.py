@@ -40,7 +40,7 @@ from embexplorer._qt.panels.neighbours import NeighboursPanel
 from embexplorer._qt.panels.w2v_training import W2VTrainingPanel, WordFrames
 from embexplorer._qt.presentation import install_presentation
 from embexplorer._qt.ratings_csv_dialog import ask_ratings_columns
-from embexplorer._qt.session import install_sessions
+from embexplorer._qt.session import install_sessions, is_session_file
 from embexplorer._qt.start_page import DEMOS, MOVIELENS_FORMAT, DatasetDownloader, StartPage
 from embexplorer._qt.workers import TaskRunner, WorkerControl
 from embexplorer.core.embeddings import EmbeddingSet
@@ -1570,7 +1570,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self._forget_recent(path)
             self._show_error(DataError("file not found (removed from recent files)", path))
             return
-        self.open_file(path)
+        self.open_path(path)
+
+    def open_path(self, path: str | os.PathLike) -> None:
+        """Open what ``path`` is: a saved session (``*.embx.json``) or an embedding file."""
+        if is_session_file(path):
+            self.sessions.open_session(path)
+        else:
+            self.open_file(path)
 
     # -------------------------------------------------------------- dialogs
     def _confirm_pickle(self, path: str) -> bool:
@@ -1630,7 +1637,7 @@ class MainWindow(QtWidgets.QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.open_file(files[0])  # one set at a time: the first file dropped
+        self.open_path(files[0])  # one set at a time: the first file dropped
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
         self.shutdown_tasks(CLOSE_TIMEOUT_S)

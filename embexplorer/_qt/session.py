@@ -432,6 +432,7 @@ class SessionController(QtCore.QObject):
         out = save_session(self.capture(), path)
         self.session_path = str(out)
         self._remember_dir(out)
+        self.window._remember_recent(str(out))  # in File › Open Recent and on the start page
         self.window.statusBar().showMessage(f"Session saved to {out}", 5000)
         return out
 
@@ -449,6 +450,7 @@ class SessionController(QtCore.QObject):
             return None
         self.session_path = os.fspath(path)
         self._remember_dir(Path(path))
+        self.window._remember_recent(os.fspath(path))
         self.restore(session)
         return session
 
