@@ -238,3 +238,25 @@ def test_wiki_demo_imports_gensim_on_the_worker(tmp_path):
     assert before == "False"  # the panel module does not import gensim
     assert started == "True" and trained == "True"
     assert imported == "True" and main_imported == "False"
+
+
+def test_movies_shown_box_sets_the_frames_and_the_finished_set(qtbot, window, ml100k):
+    w = window
+    with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
+        w.open_movielens(ml100k)
+    panel = w.training_panel
+    assert panel.frame_top_n == mw.MOVIE_TOP_N  # fastai's 1,000 by default
+    panel.factors.setValue(MF_FACTORS)
+    panel.batch.setValue(MF_BATCH)
+    panel.epochs.setValue(2)
+    panel.shown.setValue(250)
+    sizes = []
+    w.training_frame.connect(lambda _e: sizes.append(w.embeddings.n))
+    with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS) as done:
+        panel.start()
+    qtbot.waitUntil(lambda: w.mf_model is done.args[0], timeout=TIMEOUT_MS)
+    assert sizes == [250, 250] and w.embeddings.n == 250
+    counts = w.embeddings.metadata["ratings"].values
+    assert counts.min() >= np.sort(np.asarray(done.args[0].item_meta["counts"]))[-250]  # the most rated
+    panel.shown.setValue(0)  # "all"
+    assert panel.frame_top_n is None and panel.shown.text() == "all"

@@ -1277,7 +1277,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage("Matrix factorisation finished (its movies are not shown: "
                                          "another set was opened meanwhile)")
             return
-        emb = model.item_embeddings(MOVIE_TOP_N)
+        top_n = self.training_panel.frame_top_n  # "Movies shown" (None: all)
+        emb = model.item_embeddings(top_n)
         pca = fit_pca(emb.vectors, n_components=min(MAX_COMPONENTS, emb.dims, emb.n))
         if self._frames is not None and self._frames.previous is not None:
             pca = _signs_matching(pca, self._frames.previous)
@@ -1285,7 +1286,7 @@ class MainWindow(QtWidgets.QMainWindow):
         epochs = len(model.history)
         self.set_embeddings(emb, pca, None, title=f"MF model, {source}, {epochs} epoch(s)")
         self.mf_model = model
-        rows = model.most_rated(MOVIE_TOP_N)
+        rows = model.most_rated(top_n if top_n is not None else model.n_items)
         self._mf_rows = np.full(model.n_items, -1, dtype=np.int64)
         self._mf_rows[rows] = np.arange(len(rows))
         # The User panel fills its tables and draws its overlays in the next event-loop slice: the

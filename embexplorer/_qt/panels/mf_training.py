@@ -36,6 +36,9 @@ PROGRESS_STEPS = 1000
 #: Curve pens (train loss, validation MSE).
 TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
 VALID_PEN = pg.mkPen((214, 39, 40), width=2)
+#: Largest "Movies shown" (most-rated movies on the plot) and its step.
+MAX_SHOWN_MOVIES = 1_000_000
+SHOWN_STEP = 100
 #: Smallest heights (px) of the curve plot and of the settings pane above it (which scrolls).
 PLOT_MIN_HEIGHT = 120
 SETTINGS_MIN_HEIGHT = 90
@@ -85,8 +88,7 @@ class MFTrainingPanel(QtWidgets.QWidget):
         self.runner = runner if runner is not None else TaskRunner(self)
         #: Project every epoch's movies on the worker and emit :attr:`frame_ready`.
         self.live_frames = live_frames
-        #: Movies in a frame (the most rated; None: all).
-        self.frame_top_n = frame_top_n
+        self._initial_top_n = frame_top_n  # shown in the "Movies shown" box
         self._frames: MovieFrames | None = None
         self._data: Ratings | None = None
         self._stop: StopControl | None = None
@@ -138,6 +140,14 @@ class MFTrainingPanel(QtWidgets.QWidget):
         form.addWidget(self.sparse, r + 2, 0, 1, 4)
         form.addWidget(QtWidgets.QLabel("Validation split"), r + 3, 0)
         form.addWidget(self.split, r + 3, 1, 1, 3)
+        self.shown = QtWidgets.QSpinBox(minimum=0, maximum=MAX_SHOWN_MOVIES, singleStep=SHOWN_STEP,
+                                        value=int(self._initial_top_n or 0))
+        self.shown.setSpecialValueText("all")
+        self.shown.setSuffix(" most-rated")
+        self.shown.setToolTip("Movies on the plot while training and after: the most-rated ones "
+                              "(fastai plots 1,000; rarely rated movies are noise); 0 = all")
+        form.addWidget(QtWidgets.QLabel("Movies shown"), r + 4, 0)
+        form.addWidget(self.shown, r + 4, 1, 1, 3)
         form.setColumnStretch(1, 1)
         form.setColumnStretch(3, 1)
         self.sigmoid.toggled.connect(self._on_sigmoid_toggled)
@@ -223,6 +233,15 @@ class MFTrainingPanel(QtWidgets.QWidget):
         else:
             self.status.setText("Load ratings to train.")
         self._update_buttons()
+
+    @property
+    def frame_top_n(self) -> int | None:
+        """Movies in a frame and in the finished set: the most rated ones (None: all)."""
+        return self.shown.value() or None
+
+    @frame_top_n.setter
+    def frame_top_n(self, n: int | None) -> None:
+        self.shown.setValue(int(n or 0))
 
     def config(self) -> MFConfig:
         """The settings shown, as an :class:`MFConfig`."""
