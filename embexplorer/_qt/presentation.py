@@ -25,6 +25,8 @@ from embexplorer._qt.export import write_png
 
 #: Application font, point labels and axis text are this many times larger.
 FONT_SCALE = 1.6
+#: Share of the window's width the docked panels keep in presentation mode.
+DOCK_SHARE = 0.36
 #: Points are this many times larger (rounded, at least one pixel more).
 POINT_SCALE = 2.0
 #: Overlay markers, lines, arrow heads and the focus ring are this many times larger.
@@ -145,6 +147,12 @@ class PresentationMode(QtCore.QObject):
         for d in w.findChildren(QtWidgets.QDockWidget):
             if d.objectName() in HIDDEN_DOCKS:
                 d.hide()
+        # The plot is what the room looks at: the panels on the right keep a fixed share of the width
+        # (restoreState on leaving gives the user's sizes back).
+        right = [d for d in w.findChildren(QtWidgets.QDockWidget) if d.isVisible() and not d.isFloating()
+                 and w.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea]
+        if right:
+            w.resizeDocks([right[0]], [int(w.width() * DOCK_SHARE)], QtCore.Qt.Orientation.Horizontal)
         if QtGui.QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
             self._saved["full_screen"] = True
             w.showFullScreen()
