@@ -166,3 +166,19 @@ def test_reserved_names_never_collide(tmp_path):
     assert [p.name for p in paths] == ["embexplorer-001.png", "embexplorer-002.png", "embexplorer-003.png"]
     (tmp_path / "embexplorer-1000.png").touch()
     assert pm.next_slide_number(tmp_path) == 1001
+
+
+def test_the_plot_gets_most_of_the_width_and_the_panels_come_back(qtbot, window):
+    from embexplorer._qt.presentation import DOCK_SHARE
+
+    w = window
+    w.resize(1280, 800)
+    w.show_dock("analogy")  # a wide panel
+    qtbot.wait(20)
+    before = w.dock("analogy").width()
+    w.presentation.action.trigger()
+    qtbot.wait(20)
+    assert w.centralWidget().width() >= (1 - DOCK_SHARE) * w.width() - 40
+    w.presentation.action.trigger()
+    qtbot.wait(20)
+    assert abs(w.dock("analogy").width() - before) <= 2
