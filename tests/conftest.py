@@ -75,3 +75,36 @@ def _gc_on_ui_thread():
     gc.collect()
     if enabled:
         gc.enable()
+
+
+@pytest.fixture
+def make_main_window(qtbot, tmp_path):
+    """Build :class:`MainWindow` s, each with its own settings file (``tmp_path/NAME.ini``).
+
+    ``make(name="settings", interactive=False, size=(1280, 800), show=True)``.  After the test every
+    window made is shut down (its tasks ended) and deleted here, on the UI thread.
+    """
+    import shiboken6
+    from PySide6 import QtCore
+
+    from embexplorer._qt.main_window import MainWindow
+
+    made = []
+
+    def make(name: str = "settings", interactive: bool = False, size=(1280, 800), show: bool = True):
+        settings = QtCore.QSettings(str(tmp_path / f"{name}.ini"), QtCore.QSettings.Format.IniFormat)
+        w = MainWindow(settings=settings, interactive=interactive)
+        if size:
+            w.resize(*size)
+        if show:
+            w.show()
+            qtbot.waitExposed(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        if shiboken6.isValid(w):
+            w.shutdown_tasks(5.0)
+            w.close()
+            shiboken6.delete(w)

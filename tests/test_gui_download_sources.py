@@ -10,12 +10,8 @@ from embexplorer._qt.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, interactive=True)
-    qtbot.addWidget(w)
-    yield w
-    w.shutdown_tasks(5.0)
+def window(make_main_window):
+    return make_main_window(interactive=True, show=False)
 
 
 def _answer_dialog(qtbot, movielens: str, gensim: str, accept: bool = True) -> list[bool]:

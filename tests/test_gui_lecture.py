@@ -14,7 +14,6 @@ from embexplorer._qt.lecture import (
     run_lecture_for_screenshot,
     run_lecture_when_ready,
 )
-from embexplorer._qt.main_window import MainWindow
 from embexplorer._qt.panels.mf_user import NEW_USER
 from embexplorer.core.lecture import (
     CLASSIC_ANALOGIES,
@@ -38,15 +37,8 @@ def ml100k(shared_data):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, interactive=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.shutdown_tasks(5.0)
+def window(make_main_window):
+    return make_main_window()
 
 
 @pytest.fixture

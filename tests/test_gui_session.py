@@ -13,7 +13,6 @@ from PySide6 import QtCore
 from embexplorer._qt.main_window import MainWindow
 from embexplorer._qt.session import (
     BOOKMARKS_DOCK_NAME,
-    install_sessions,
     is_session_file,
     open_session_blocking,
 )
@@ -48,8 +47,7 @@ def glove_tsv(glove_path, tmp_path_factory):
 def make_window(qtbot, tmp_path, name: str = "w") -> MainWindow:
     settings = QtCore.QSettings(str(tmp_path / f"{name}.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(settings=settings, interactive=False)
-    qtbot.addWidget(w)
-    install_sessions(w)
+    qtbot.addWidget(w)  # sessions are built into the window
     w.show()
     qtbot.waitExposed(w)
     return w

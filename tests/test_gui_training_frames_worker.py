@@ -15,8 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import shiboken6
-from PySide6 import QtCore
 
 from embexplorer._qt import main_window as mw
 from embexplorer._qt.main_window import MainWindow
@@ -38,15 +36,8 @@ SEED = 3
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, interactive=False)
-    w.resize(1000, 700)
-    w.show()
-    yield w
-    assert w.shutdown_tasks()
-    w.close()
-    shiboken6.delete(w)  # now, on the UI thread
+def window(make_main_window):
+    return make_main_window(size=(1000, 700))
 
 
 @pytest.fixture
