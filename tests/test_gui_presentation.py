@@ -10,22 +10,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from embexplorer._qt import main_window as mw
 from embexplorer._qt import presentation as pm
 from embexplorer._qt.main_window import MainWindow
-from embexplorer._qt.presentation import install_presentation
-from embexplorer._qt.session import install_sessions
 
 #: Milliseconds to wait for a load + PCA.
 LOAD_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, glove_path):
-    settings = QtCore.QSettings(str(tmp_path / "w.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, interactive=False)
-    qtbot.addWidget(w)
-    install_sessions(w)
-    install_presentation(w)
-    w.show()
-    qtbot.waitExposed(w)
+def window(qtbot, make_main_window, glove_path):
+    w = make_main_window(size=None)  # presentation mode and sessions are built into the window
     with qtbot.waitSignal(w.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
         w.open_file(glove_path)
     w.finish_setup()

@@ -9,7 +9,6 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.app import apply_view_options
-from embexplorer._qt.main_window import MainWindow
 from embexplorer.core.errors import DataError
 
 TIMEOUT_MS = 30_000
@@ -21,15 +20,11 @@ def options(**given) -> argparse.Namespace:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, glove_path):
-    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, interactive=False)
-    qtbot.addWidget(w)
-    w.show()
+def window(qtbot, make_main_window, glove_path):
+    w = make_main_window(size=None)
     with qtbot.waitSignal(w.embeddings_changed, timeout=TIMEOUT_MS):
         w.open_file(glove_path)
-    yield w
-    w.shutdown_tasks(5.0)
+    return w
 
 
 def test_search_select_and_dock(window):
