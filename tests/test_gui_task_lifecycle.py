@@ -23,7 +23,6 @@ what it was (or the newly opened file), and no exception reaches
 
 from __future__ import annotations
 
-import gc
 import threading
 
 import numpy as np
@@ -52,22 +51,7 @@ QUESTION_COPIES = 8
 SEED = 3
 
 
-@pytest.fixture(autouse=True)
-def _collect_garbage_on_the_ui_thread_only():
-    """Cyclic garbage is collected here, on the UI thread, never during a test.
-
-    Why: a collection that happens to run on a worker thread (any allocation can trigger one) may
-    destroy a Python-owned QObject of an earlier window there.  Seen in this file before this fixture
-    (gdb): the worker in ``~QObject`` holding a Qt mutex and waiting for the GIL, the UI thread holding
-    the GIL in shiboken's ``runDeletionInMainThread`` and waiting for that mutex -- a deadlock.
-    pyqtgraph's ``GarbageCollector`` does the same for applications.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    yield
-    gc.collect()
-    if enabled:
-        gc.enable()
+# Garbage is collected only on the UI thread, between tests: conftest's _gc_on_ui_thread.
 
 
 @pytest.fixture

@@ -358,7 +358,7 @@ def _slow_block(data: bytes, dims: int, has_label: bool, first_line: int, path, 
                 raise DataError(f"expected a label and {dims} values, found {len(parts) - 1} values",
                                 path, lineno)
             label_parts, values = parts[:len(parts) - dims], parts[len(parts) - dims:]
-            if len(label_parts) > 1 and all(_is_number(p) for p in label_parts[1:]):
+            if len(label_parts) > 1 and all(is_number(p) for p in label_parts[1:]):
                 raise DataError(f"expected a label and {dims} values, found {len(parts) - 1} values",
                                 path, lineno)
             # Labels with spaces (GloVe 840B has some): the leading fields form the label.
@@ -388,7 +388,8 @@ def _slow_block(data: bytes, dims: int, has_label: bool, first_line: int, path, 
     return labels, mat, lines
 
 
-def _is_number(tok: bytes) -> bool:
+def is_number(tok: bytes) -> bool:
+    """Whether ``tok`` parses as a float (as the loaders read values)."""
     try:
         float(tok)
     except ValueError:
@@ -405,3 +406,13 @@ def header_counts(line: bytes) -> tuple[int, int] | None:
         return int(parts[0]), int(parts[1])
     except ValueError:
         return None
+
+
+def trailing_numbers(parts: list[bytes]) -> int:
+    """How many of the last fields are numbers: the vector after a label that may hold spaces."""
+    n = 0
+    for tok in reversed(parts):
+        if not is_number(tok):
+            break
+        n += 1
+    return n

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from embexplorer.core import cache as _cache
-from embexplorer.core._textparse import header_counts, parse_block
+from embexplorer.core._textparse import header_counts, is_number, parse_block, trailing_numbers
 from embexplorer.core.atomic import atomic_write
 from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
@@ -145,14 +145,6 @@ def _head(path: Path, n: int = SNIFF_BYTES) -> bytes:
         raise DataError(f"cannot read: {err}", path) from None
 
 
-def _is_number(tok: bytes) -> bool:
-    try:
-        float(tok)
-    except ValueError:
-        return False
-    return True
-
-
 def _looks_binary(data: bytes) -> bool:
     """Control bytes other than whitespace: not a text file."""
     sample = np.frombuffer(data[:4096], dtype=np.uint8)
@@ -191,7 +183,7 @@ def detect_format(path: str | os.PathLike) -> str:
             parts = parts[:-1]  # the head ends inside a long first row: its last value may be cut
         # Text when the row after the header is a label and numbers (however many: a wrong
         # count is reported by the loader with its line); binary floats never all read as numbers.
-        if not _looks_binary(rest) and len(parts) > 1 and all(_is_number(p) for p in parts[1:]):
+        if not _looks_binary(rest) and len(parts) > 1 and all(is_number(p) for p in parts[1:]):
             return "fasttext" if ext == ".vec" else "word2vec"
         return "word2vec-binary"
     if _looks_binary(head):
@@ -208,7 +200,7 @@ def detect_format(path: str | os.PathLike) -> str:
     if len(head) == SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the head may end inside a line
     sample = [ln for ln in lines[:SNIFF_LINES] if ln.strip()]
-    if all(all(_is_number(p) for p in ln.split()) for ln in sample):
+    if all(all(is_number(p) for p in ln.split()) for ln in sample):
         return "tsv"
     return "fasttext" if ext == ".vec" else "glove"
 
@@ -472,12 +464,7 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
             parts = first.split()
             if has_label:
                 # Trailing numeric fields are the vector (a label may contain spaces).
-                trailing = 0
-                for tok in reversed(parts):
-                    if not _is_number(tok):
-                        break
-                    trailing += 1
-                dims = min(trailing, len(parts) - 1)
+                dims = min(trailing_numbers(parts), len(parts) - 1)
                 if dims < 1:
                     raise DataError("expected a label followed by numbers", path, first_no)
             else:

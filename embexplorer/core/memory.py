@@ -26,7 +26,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from embexplorer.core._textparse import header_counts
+from embexplorer.core._textparse import header_counts, trailing_numbers
 from embexplorer.core.errors import DataError
 
 #: Environment variable overriding the available-memory figure (bytes; ``k``/``M``/``G`` suffixes
@@ -192,14 +192,6 @@ def _header(line: bytes) -> tuple[int, int] | None:
     return counts if counts is not None and counts[0] > 0 and counts[1] > 0 else None
 
 
-def _is_number(tok: bytes) -> bool:
-    try:
-        float(tok)
-    except ValueError:
-        return False
-    return True
-
-
 def _sample(path: Path) -> tuple[bytes, int, bool, bool]:
     """The (decompressed) content's first bytes, the compressed bytes they came from, compressed?, whole?
 
@@ -264,12 +256,7 @@ def _estimate_text(path: Path, fmt: str) -> ShapeEstimate | None:
     if fmt == "tsv":
         dims = len(parts)
     else:
-        dims = 0
-        for tok in reversed(parts):
-            if not _is_number(tok):
-                break
-            dims += 1
-        dims = min(dims, len(parts) - 1)
+        dims = min(trailing_numbers(parts), len(parts) - 1)
     if dims < 1:
         return None
     if whole:
