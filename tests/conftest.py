@@ -34,6 +34,15 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def ml100k_dir(shared_data) -> Path:
+    """The real MovieLens 100K folder (u.data, u.item, u1..u5 splits)."""
+    path = shared_data / "ml-100k"
+    if not (path / "u.data").is_file():
+        pytest.skip(f"{path} not found")
+    return path
+
+
+@pytest.fixture(scope="session")
 def glove_path(shared_data) -> Path:
     """The real GloVe 50-d top-5k text file (5,050 x 50)."""
     path = shared_data / "glove-6B-50d-top5k" / "glove.6B.50d.top5k.txt"

@@ -28,14 +28,6 @@ def _run(*args, env_extra=None):
 
 
 @pytest.fixture(scope="module")
-def ml100k_dir(shared_data):
-    path = shared_data / "ml-100k"
-    if not (path / "u.data").is_file():
-        pytest.skip("ml-100k not in the shared data folder")
-    return path
-
-
-@pytest.fixture(scope="module")
 def model_path(ml100k_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "model.npz"
     proc = _run("train-mf", ml100k_dir, "--split", "u2", "--epochs", "2", "--factors", "16",

@@ -218,14 +218,6 @@ def test_analogy_shows_queen_and_the_parallelogram(qtbot, glove_window):
 
 
 # ------------------------------------------------------------------ recommender
-@pytest.fixture
-def ml100k(shared_data):
-    path = shared_data / "ml-100k"
-    if not (path / "u.data").is_file():
-        pytest.skip(f"{path} not found")
-    return path
-
-
 def open_ratings(qtbot, window: MainWindow, path) -> None:
     with qtbot.waitSignal(window.ratings_loaded, timeout=LOAD_TIMEOUT_MS):
         window.open_movielens(path)
@@ -234,9 +226,9 @@ def open_ratings(qtbot, window: MainWindow, path) -> None:
     panel.batch.setValue(QUICK_BATCH)
 
 
-def test_training_updates_the_movie_scatter_each_epoch(qtbot, window, ml100k):
+def test_training_updates_the_movie_scatter_each_epoch(qtbot, window, ml100k_dir):
     w = window
-    open_ratings(qtbot, w, ml100k)
+    open_ratings(qtbot, w, ml100k_dir)
     assert w.docks["recommender"].isVisible()
     panel = w.training_panel
     panel.epochs.setValue(QUICK_EPOCHS)
@@ -282,9 +274,9 @@ def test_training_updates_the_movie_scatter_each_epoch(qtbot, window, ml100k):
     assert mw.USER_VECTOR_OVERLAY in w.scatter.overlay_names
 
 
-def test_stop_keeps_the_last_epoch(qtbot, window, ml100k):
+def test_stop_keeps_the_last_epoch(qtbot, window, ml100k_dir):
     w = window
-    open_ratings(qtbot, w, ml100k)
+    open_ratings(qtbot, w, ml100k_dir)
     panel = w.training_panel
     panel.epochs.setValue(LONG_EPOCHS)
     frames = []
@@ -299,11 +291,11 @@ def test_stop_keeps_the_last_epoch(qtbot, window, ml100k):
     np.testing.assert_array_equal(w.embeddings.vectors, model.item_factors[model.most_rated(mw.MOVIE_TOP_N)])
 
 
-def test_close_during_training_applies_nothing_late(qtbot, settings, ml100k):
+def test_close_during_training_applies_nothing_late(qtbot, settings, ml100k_dir):
     w = MainWindow(settings=settings, interactive=False)
     qtbot.addWidget(w)
     w.show()
-    open_ratings(qtbot, w, ml100k)
+    open_ratings(qtbot, w, ml100k_dir)
     panel = w.training_panel
     panel.epochs.setValue(LONG_EPOCHS)
     finished, frames = [], []
@@ -318,9 +310,9 @@ def test_close_during_training_applies_nothing_late(qtbot, settings, ml100k):
     assert finished == [] and len(frames) == seen and w.mf_model is None
 
 
-def test_opening_a_file_after_training_forgets_the_model(qtbot, window, ml100k, glove_path):
+def test_opening_a_file_after_training_forgets_the_model(qtbot, window, ml100k_dir, glove_path):
     w = window
-    open_ratings(qtbot, w, ml100k)
+    open_ratings(qtbot, w, ml100k_dir)
     w.training_panel.epochs.setValue(1)
     with qtbot.waitSignal(w.training_panel.training_finished, timeout=TRAIN_TIMEOUT_MS):
         w.training_panel.start()
@@ -333,9 +325,9 @@ def test_opening_a_file_after_training_forgets_the_model(qtbot, window, ml100k, 
     assert w.embeddings.n == 5050 and w.scatter.n == 5050
 
 
-def test_colour_choice_survives_training_frames(qtbot, window, ml100k):
+def test_colour_choice_survives_training_frames(qtbot, window, ml100k_dir):
     w = window
-    open_ratings(qtbot, w, ml100k)
+    open_ratings(qtbot, w, ml100k_dir)
     panel = w.training_panel
     panel.epochs.setValue(QUICK_EPOCHS)
     colours = []
@@ -361,7 +353,7 @@ def test_find_neighbours_action_uses_the_searched_point(qtbot, glove_window):
     assert overlay(w, mw.QUERY_OVERLAY)["rows"].tolist() == [row]
 
 
-def test_command_line_movielens_train_and_colour(qtbot, ml100k):
+def test_command_line_movielens_train_and_colour(qtbot, ml100k_dir):
     """``embexplorer --movielens DIR --train 1 --color-by year``: trains, then applies the option."""
     import argparse
 
@@ -380,8 +372,8 @@ def test_command_line_movielens_train_and_colour(qtbot, ml100k):
 
     QtCore.QTimer.singleShot(0, close_when_trained)
     args = argparse.Namespace(path=None, format=None, limit=None, allow_pickle=False, screenshot=None,
-                              size="1280x800", movielens=str(ml100k), train=1, color_by="year", search=None,
-                              select=None, neighbours=None, analogy=None, dock=None)
+                              size="1280x800", movielens=str(ml100k_dir), train=1, color_by="year",
+                              search=None, select=None, neighbours=None, analogy=None, dock=None)
     assert gui_app.run_gui(args) == 0
     assert seen == {"kind": "item", "colour": "year"}
 

@@ -73,14 +73,6 @@ def hooks():
         yield counter
 
 
-@pytest.fixture
-def ml100k(shared_data):
-    path = shared_data / "ml-100k"
-    if not (path / "u.data").is_file():
-        pytest.skip(f"{path} not found")
-    return path
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     rng = np.random.default_rng(SEED)
@@ -129,9 +121,9 @@ def close_and_delete(qtbot, w: MainWindow) -> list:
     return results
 
 
-def setup_mf(qtbot, w: MainWindow, ml100k) -> None:
+def setup_mf(qtbot, w: MainWindow, ml100k_dir) -> None:
     with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k)
+        w.open_movielens(ml100k_dir)
     panel = w.training_panel
     panel.factors.setValue(MF_FACTORS)
     panel.batch.setValue(MF_BATCH)
@@ -149,9 +141,9 @@ def setup_w2v(w: MainWindow, corpus) -> None:
 
 # -- recommender training --------------------------------------------------------------------------------
 
-def test_mf_opening_a_file_while_training_keeps_the_file(qtbot, window, ml100k, glove_path, hooks):
+def test_mf_opening_a_file_while_training_keeps_the_file(qtbot, window, ml100k_dir, glove_path, hooks):
     w = window
-    setup_mf(qtbot, w, ml100k)
+    setup_mf(qtbot, w, ml100k_dir)
     frames, finished = [], []
     w.training_frame.connect(frames.append)
     w.training_panel.training_finished.connect(finished.append)
@@ -171,11 +163,11 @@ def test_mf_opening_a_file_while_training_keeps_the_file(qtbot, window, ml100k, 
     assert hooks.errors == []
 
 
-def test_mf_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, ml100k, glove_path, hooks):
+def test_mf_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, ml100k_dir, glove_path, hooks):
     w = window
     load(qtbot, w, glove_path)
     glove, xy = w.embeddings, w.scatter.xy.copy()
-    setup_mf(qtbot, w, ml100k)
+    setup_mf(qtbot, w, ml100k_dir)
     frames = []
     w.training_frame.connect(frames.append)
     w.training_panel.start()
@@ -342,11 +334,11 @@ def test_analogy_cancel_keeps_the_set_and_a_new_evaluation_completes(qtbot, wind
 
 # -- reading MovieLens ratings ---------------------------------------------------------------------------
 
-def test_closing_the_window_while_reading_ratings_ends_cleanly(qtbot, window, ml100k, hooks):
+def test_closing_the_window_while_reading_ratings_ends_cleanly(qtbot, window, ml100k_dir, hooks):
     w = window
     loaded = []
     w.ratings_loaded.connect(loaded.append)
-    w.open_movielens(ml100k)
+    w.open_movielens(ml100k_dir)
     assert w.runner.is_running("movielens")
     runner = w.runner
     results = close_and_delete(qtbot, w)
@@ -359,7 +351,7 @@ def test_closing_the_window_while_reading_ratings_ends_cleanly(qtbot, window, ml
 # hid the progress bar and Cancel of a load still running.
 
 
-def test_ratings_arriving_during_a_load_keep_the_loads_cancel_button(qtbot, window, ml100k, glove_path,
+def test_ratings_arriving_during_a_load_keep_the_loads_cancel_button(qtbot, window, ml100k_dir, glove_path,
                                                                      monkeypatch):
     from embexplorer.core import formats
 
@@ -373,7 +365,7 @@ def test_ratings_arriving_during_a_load_keep_the_loads_cancel_button(qtbot, wind
 
     monkeypatch.setattr(formats, "load", held_load)
     with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k)
+        w.open_movielens(ml100k_dir)
         w.open_file(glove_path)
     try:
         assert w.is_loading()

@@ -41,14 +41,6 @@ def window(make_main_window):
 
 
 @pytest.fixture
-def ml100k(shared_data):
-    path = shared_data / "ml-100k"
-    if not (path / "u.data").is_file():
-        pytest.skip(f"{path} not found")
-    return path
-
-
-@pytest.fixture
 def corpus(tmp_path):
     rng = np.random.default_rng(SEED)
     names = list(TOPICS)
@@ -82,11 +74,11 @@ def _count_resizes(monkeypatch, w: MainWindow) -> list[str]:
     return resizes
 
 
-def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, window, ml100k,
+def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, window, ml100k_dir,
                                                                         monkeypatch):
     w = window
     with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k)
+        w.open_movielens(ml100k_dir)
     panel = w.training_panel
     panel.factors.setValue(MF_FACTORS)
     panel.batch.setValue(MF_BATCH)
@@ -154,11 +146,12 @@ def test_w2v_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, 
     assert w.embeddings.n == len(panel.embedding.labels) and w.pca is not None
 
 
-def test_a_new_set_still_sizes_the_table_and_resets_colours(qtbot, window, glove_path, ml100k, monkeypatch):
+def test_a_new_set_still_sizes_the_table_and_resets_colours(qtbot, window, glove_path, ml100k_dir,
+                                                             monkeypatch):
     """Only a frame of the set shown skips the per-set work: another set gets the full setup."""
     w = window
     with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k)
+        w.open_movielens(ml100k_dir)
     panel = w.training_panel
     panel.factors.setValue(MF_FACTORS)
     panel.batch.setValue(MF_BATCH)
@@ -231,10 +224,10 @@ def test_wiki_demo_imports_gensim_on_the_worker(tmp_path):
     assert imported == "True" and main_imported == "False"
 
 
-def test_movies_shown_box_sets_the_frames_and_the_finished_set(qtbot, window, ml100k):
+def test_movies_shown_box_sets_the_frames_and_the_finished_set(qtbot, window, ml100k_dir):
     w = window
     with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k)
+        w.open_movielens(ml100k_dir)
     panel = w.training_panel
     assert panel.frame_top_n == mw.MOVIE_TOP_N  # fastai's 1,000 by default
     panel.factors.setValue(MF_FACTORS)

@@ -71,6 +71,25 @@ def _max_window(img: np.ndarray, size: int, axis: int) -> np.ndarray:
     return img
 
 
+def _pixels(x: np.ndarray, y: np.ndarray, affine: tuple, shift: int, w: int, h: int,
+            *per_point: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Integer pixel ``(ix, iy)`` of each point in a ``w`` x ``h`` buffer, points outside it dropped
+    (and dropped from each array of ``per_point`` too): ``(ix, iy, *per_point)``."""
+    sx, sy, dx, dy = affine
+    # In-place float32 maths: one temporary per axis, no extra passes.
+    t = np.multiply(x, np.float32(sx))
+    t += np.float32(dx + shift)
+    ix = t.astype(np.int32)
+    np.multiply(y, np.float32(sy), out=t)
+    t += np.float32(dy + shift)
+    iy = t.astype(np.int32)
+    del t
+    if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
+        inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+        return (ix[inside], iy[inside], *(a[inside] for a in per_point))
+    return (ix, iy, *per_point)
+
+
 def dilate_points(img: np.ndarray, size: int) -> np.ndarray:
     """Grow single-pixel points into blobs of ``size`` pixels (forward windows).
 
@@ -428,18 +447,8 @@ class PointCloudItem(pg.GraphicsObject):
                                                     w_view, h_view)
         out = np.zeros((h, w), dtype=np.uint16)
         if len(x):
-            sx, sy, dx, dy = affine
-            t = np.multiply(x, np.float32(sx))
-            t += np.float32(dx + pad)
-            ix = t.astype(np.int32)
-            np.multiply(y, np.float32(sy), out=t)
-            t += np.float32(dy + pad)
-            iy = t.astype(np.int32)
-            del t
             # Centre pixels outside the padded buffer belong to discs entirely outside the view.
-            if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
-                inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-                ix, iy, cidx, groups = ix[inside], iy[inside], cidx[inside], groups[inside]
+            ix, iy, cidx, groups = _pixels(x, y, affine, pad, w, h, cidx, groups)
             lin = iy * np.int32(w)
             lin += ix
             counts = np.bincount(lin, minlength=w * h)
@@ -504,20 +513,9 @@ class PointCloudItem(pg.GraphicsObject):
     def _splat_hits(self, x: np.ndarray, y: np.ndarray, affine: tuple, cidx: np.ndarray, shift: int,
                     w: int, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Hit pixels (flat indices) with their winner colour entry and density level (int32 each)."""
-        sx, sy, dx, dy = affine
-        # In-place float32 maths: one temporary per axis, no extra passes.
-        t = np.multiply(x, np.float32(sx))
-        t += np.float32(dx + shift)
-        ix = t.astype(np.int32)
-        np.multiply(y, np.float32(sy), out=t)
-        t += np.float32(dy + shift)
-        iy = t.astype(np.int32)
-        del t
         # Points were culled with a one-radius margin; drop the few that lie in
         # the margin (clamping them would smear dots along the edges).
-        if ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h:
-            inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-            ix, iy, cidx = ix[inside], iy[inside], cidx[inside]
+        ix, iy, cidx = _pixels(x, y, affine, shift, w, h, cidx)
         lin = iy
         lin *= np.int32(w)
         lin += ix
