@@ -27,6 +27,7 @@ Wiring (main window)::
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -116,13 +117,25 @@ class GenresDemo(QtCore.QObject):
         self.min_epoch_seconds = min_epoch_seconds
         #: :class:`~embexplorer.core.mf.MFConfig` (default :func:`genres_demo_config`).
         self.config = config if config is not None else genres_demo_config()
-        self.ratings = genres_learned_ratings(seed)
-        self.true_genres = self.ratings.main_genres()
-        #: Accuracy of always guessing the commonest genre (the probe's baseline).
-        self.chance = chance_level(self.true_genres)
         self.model = None
         self.probe_scores: list[float] = []
         self._stop: StopControl | None = None
+
+    # The ratings are made when first needed: every window has a demo, most never run it.
+    @functools.cached_property
+    def ratings(self):
+        """The synthetic ratings (planted genres), generated from :attr:`seed`."""
+        return genres_learned_ratings(self.seed)
+
+    @functools.cached_property
+    def true_genres(self) -> list[str]:
+        """Each movie's hidden genre."""
+        return self.ratings.main_genres()
+
+    @functools.cached_property
+    def chance(self) -> float:
+        """Accuracy of always guessing the commonest genre (the probe's baseline)."""
+        return chance_level(self.true_genres)
 
     def is_running(self) -> bool:
         return self.runner.is_running(GENRES_TASK)
