@@ -60,8 +60,8 @@ def error_line(err: BaseException) -> str:
 
 def build_gui_parser() -> argparse.ArgumentParser:
     """Arguments of the GUI form ``embexplorer [PATH] [options]``."""
-    from embexplorer.core.formats import FORMAT_NAMES
-    from embexplorer.core.lecture import LECTURES
+    from embexplorer.core.data.formats import FORMAT_NAMES
+    from embexplorer.core.teaching.lecture import LECTURES
 
     p = argparse.ArgumentParser(
         prog=PROG,

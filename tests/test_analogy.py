@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embexplorer.core.analogy import (
+from embexplorer.core.analysis.analogy import (
     MAX_EXPRESSION_DEPTH,
     ExpressionError,
     Term,
@@ -17,9 +17,9 @@ from embexplorer.core.analogy import (
     parse_expression,
     solve_analogy,
 )
-from embexplorer.core.embeddings import EmbeddingSet
+from embexplorer.core.analysis.neighbours import UnknownLabel
+from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
-from embexplorer.core.neighbours import UnknownLabel
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
 

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from embexplorer.core import formats
+from embexplorer.core.data import formats
 from embexplorer.core.errors import DataError
 
 #: Small read steps so that errors deep in a file cross block boundaries.

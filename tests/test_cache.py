@@ -7,8 +7,8 @@ import os
 import numpy as np
 import pytest
 
-from embexplorer.core import cache, formats
-from embexplorer.core.embeddings import MetadataColumn
+from embexplorer.core.data import cache, formats
+from embexplorer.core.data.embeddings import MetadataColumn
 
 
 @pytest.fixture

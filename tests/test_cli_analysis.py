@@ -21,7 +21,7 @@ def kv(glove_path):
 
 @pytest.fixture(scope="module")
 def formats():
-    return pytest.importorskip("embexplorer.core.formats")
+    return pytest.importorskip("embexplorer.core.data.formats")
 
 
 def run_json(capsys, *argv):

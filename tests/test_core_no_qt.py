@@ -38,7 +38,8 @@ def test_every_core_module_imports_without_qt():
     imported = proc.stdout.split()
     # The child saw the same modules as this process: the walk really covered the core.
     assert imported == _core_modules()
-    for expected in ("embexplorer.core.embeddings", "embexplorer.core.progress", "embexplorer.core.pca"):
+    for expected in ("embexplorer.core.data.embeddings", "embexplorer.core.progress",
+                     "embexplorer.core.analysis.pca"):
         assert expected in imported
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer.core.demos import (
+from embexplorer.core.teaching.demos import (
     DEMO_GENRES,
     DEMO_MAX_RATINGS_PER_USER,
     DEMO_MIN_RATINGS_PER_USER,
@@ -115,7 +115,7 @@ def test_wiki_sample_corpus():
 def test_matrix_factorisation_learns_the_hidden_genre(demo):
     """The lecture's model, never told a genre, learns movie vectors that predict it;
     its random initial vectors do not."""
-    from embexplorer.core import mf
+    from embexplorer.core.recommender import mf
 
     ratings = genres_learned_ratings(seed=0)
     config = mf.MFConfig(n_factors=8, epochs=3, seed=0)
@@ -134,7 +134,7 @@ def test_matrix_factorisation_learns_the_hidden_genre(demo):
 
 def test_demo_config_shows_the_genres_emerging(demo):
     """With the demo's own settings the probe climbs from near chance to near perfect."""
-    from embexplorer.core import mf
+    from embexplorer.core.recommender import mf
 
     frames = []
     mf.train(genres_learned_ratings(seed=0), genres_demo_config(),

@@ -10,11 +10,11 @@ from functools import partial
 
 import pytest
 
-from embexplorer.core import download as dl
-from embexplorer.core.download import DATASETS, RemoteFile, cached, fetch, read_record
+from embexplorer.core.data import download as dl
+from embexplorer.core.data.download import DATASETS, RemoteFile, cached, fetch, read_record
 from embexplorer.core.errors import DataError
-from embexplorer.core.movielens import load_movielens
 from embexplorer.core.progress import Cancelled, TaskControl
+from embexplorer.core.recommender.movielens import load_movielens
 
 #: Members of ml-100k copied into the test zip (kept small: no split files).
 ZIP_MEMBERS = ("u.data", "u.item", "u.user", "u.genre")

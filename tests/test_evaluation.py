@@ -7,14 +7,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from embexplorer.core.embeddings import EmbeddingSet
-from embexplorer.core.errors import DataError
-from embexplorer.core.evaluation import (
+from embexplorer.core.analysis.evaluation import (
     evaluate_analogies,
     evaluate_word_pairs,
     read_analogy_questions,
     read_word_pairs,
 )
+from embexplorer.core.data.embeddings import EmbeddingSet
+from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")

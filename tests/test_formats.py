@@ -12,9 +12,9 @@ from gensim.models import KeyedVectors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embexplorer.core import formats
-from embexplorer.core._textparse import parse_block
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data import formats
+from embexplorer.core.data._textparse import parse_block
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl
 

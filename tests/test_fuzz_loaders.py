@@ -2,7 +2,7 @@
 
 Every case writes a generated file (valid, truncated, one field corrupted, wrong dimensions,
 lying header, huge line, NUL bytes, latin-1 labels, empty or duplicate labels, random bytes;
-plain, ``.gz`` or ``.bz2``) and calls :func:`embexplorer.core.formats.load`.  The only
+plain, ``.gz`` or ``.bz2``) and calls :func:`embexplorer.core.data.formats.load`.  The only
 exceptions allowed out are :class:`DataError` (with file, sane line, reason) and ``OSError``.
 A load that succeeds must give a complete set: unique labels, one per row, finite float32
 C-contiguous vectors, and the shape the file's header declares.  Unmutated files must load
@@ -27,8 +27,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from embexplorer.core import formats
-from embexplorer.core.embeddings import EmbeddingSet
+from embexplorer.core.data import formats
+from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
 
 #: Generated cases per property in the normal test run (the bench runs thousands).

@@ -23,8 +23,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embexplorer.core import evaluation, mf, movielens
+from embexplorer.core.analysis import evaluation
 from embexplorer.core.errors import DataError
+from embexplorer.core.recommender import mf, movielens
 from tests.test_fuzz_loaders import CI_SETTINGS, case_dir, check_error, mutate
 
 #: Largest number of ratings / questions / pairs in a generated file.
@@ -449,7 +450,7 @@ def truncated_gz_corpus(path: Path) -> Path:
 
 
 def test_truncated_compressed_corpus_is_a_data_error(tmp_path):
-    from embexplorer.core import w2v
+    from embexplorer.core.word2vec import w2v
 
     corpus = w2v.open_corpus(truncated_gz_corpus(tmp_path / "corpus.txt.gz"))
     with pytest.raises((DataError, OSError)):

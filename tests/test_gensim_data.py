@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embexplorer.core import gensim_data
+from embexplorer.core.data import gensim_data
+from embexplorer.core.data.gensim_data import GensimModel
 from embexplorer.core.errors import DataError
-from embexplorer.core.gensim_data import GensimModel
 from embexplorer.core.progress import Cancelled, TaskControl
 
 N_WORDS, DIMS = 400, 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from embexplorer._qt.demos import TRUE_GENRE_COLUMN, GenresDemo
-from embexplorer.core.demos import GENRES_DEMO_EPOCHS, PROBE_FOLDS, genres_demo_config
+from embexplorer.core.teaching.demos import GENRES_DEMO_EPOCHS, PROBE_FOLDS, genres_demo_config
 
 #: Generous: the probe is cross-validated on 300 movies, 6 balanced genres.
 NEAR_CHANCE_MARGIN = 0.15

@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt import main_window as mw
 from embexplorer._qt.main_window import MainWindow
-from embexplorer.core.neighbours import nearest
+from embexplorer.core.analysis.neighbours import nearest
 
 #: Milliseconds to wait for a load + PCA, reading ratings, or a short training run.
 LOAD_TIMEOUT_MS = 30_000
@@ -409,8 +409,8 @@ def test_dark_theme_reaches_the_docks(glove_window):
 
 
 def test_final_projection_takes_the_signs_of_the_last_frame(glove_path):
-    from embexplorer.core.formats import load
-    from embexplorer.core.pca import fit_pca
+    from embexplorer.core.analysis.pca import fit_pca
+    from embexplorer.core.data.formats import load
 
     emb = load(glove_path)
     pca = fit_pca(emb.vectors, 4)

@@ -15,14 +15,14 @@ from embexplorer._qt.lecture import (
     run_lecture_when_ready,
 )
 from embexplorer._qt.panels.mf_user import NEW_USER
-from embexplorer.core.lecture import (
+from embexplorer.core.recommender.movielens import load_movielens
+from embexplorer.core.teaching.lecture import (
     CLASSIC_ANALOGIES,
     LECTURES,
     SOURCE_OPEN,
     SOURCE_SYNTHETIC,
     what_if_example,
 )
-from embexplorer.core.movielens import load_movielens
 
 #: Generous ceilings: training runs on a shared 2-core machine.
 READY_TIMEOUT_MS = 60_000
@@ -258,7 +258,7 @@ def test_users_twice_in_a_row_shows_once_then_reuses_the_model(qtbot, window, le
 
 
 def test_ratings_without_genres_fail_the_genre_demo_with_a_reason(qtbot, window, tmp_path, ml100k):
-    from embexplorer.core.movielens import load_ratings_csv
+    from embexplorer.core.recommender.movielens import load_ratings_csv
 
     path = tmp_path / "ratings.csv"
     rows = np.column_stack([ml100k.users[:2000], ml100k.items[:2000], ml100k.ratings[:2000]])

@@ -214,7 +214,7 @@ def test_cancel_during_load_keeps_previous_set(qtbot, window, small_file, big_fi
 
     # Hold the real loader at its first progress report until the user has pressed Cancel, so the
     # test does not depend on how fast the loader is.
-    from embexplorer.core import formats
+    from embexplorer.core.data import formats
 
     real_load = formats.load
     reached = threading.Event()
@@ -273,7 +273,7 @@ class _HoldingControl(TaskControl):
 
 def test_opening_another_file_supersedes_a_running_load(qtbot, window, small_file, tmp_path, monkeypatch):
     path, _ = small_file
-    from embexplorer.core import formats
+    from embexplorer.core.data import formats
 
     real_load = formats.load
     release = threading.Event()
@@ -321,7 +321,7 @@ def test_bad_file_shows_dialog_with_file_and_line_and_keeps_previous(qtbot, wind
 def test_unexpected_error_dialog_has_details_not_a_bare_traceback(qtbot, window, small_file, dialogs,
                                                                  monkeypatch):
     path, _ = small_file
-    from embexplorer.core import formats
+    from embexplorer.core.data import formats
 
     def broken(p, **kw):
         raise RuntimeError("disk on fire")
@@ -413,7 +413,7 @@ def test_layout_and_geometry_are_remembered(qtbot, settings):
 
 def test_close_during_load_ends_the_task_cleanly(qtbot, settings, big_file, monkeypatch):
     path = big_file
-    from embexplorer.core import formats
+    from embexplorer.core.data import formats
 
     real_load = formats.load
     reached = threading.Event()

@@ -6,8 +6,8 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.panels.mf_training import PROGRESS_STEPS, MFTrainingPanel
-from embexplorer.core.mf import MFConfig
-from embexplorer.core.movielens import load_movielens
+from embexplorer.core.recommender.mf import MFConfig
+from embexplorer.core.recommender.movielens import load_movielens
 
 #: Milliseconds a test waits for training on a busy 2-core machine.
 WAIT_MS = 60_000

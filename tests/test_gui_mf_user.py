@@ -7,8 +7,8 @@ import pytest
 from PySide6 import QtCore
 
 from embexplorer._qt.panels.mf_user import NEW_USER, VALUE_ROLE, MFUserPanel
-from embexplorer.core.mf import MFConfig, train
-from embexplorer.core.movielens import load_movielens, split_ratings
+from embexplorer.core.recommender.mf import MFConfig, train
+from embexplorer.core.recommender.movielens import load_movielens, split_ratings
 
 
 @pytest.fixture(scope="module")

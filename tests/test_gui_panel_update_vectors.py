@@ -8,12 +8,12 @@ import pytest
 
 from embexplorer._qt.panels.analogy import AnalogyPanel
 from embexplorer._qt.panels.neighbours import NeighboursPanel
-from embexplorer.core.analogy import solve_analogy
-from embexplorer.core.embeddings import EmbeddingSet
-from embexplorer.core.formats import load
-from embexplorer.core.mf import MFConfig, MovieFrames, train
-from embexplorer.core.movielens import load_movielens, split_ratings
-from embexplorer.core.neighbours import nearest
+from embexplorer.core.analysis.analogy import solve_analogy
+from embexplorer.core.analysis.neighbours import nearest
+from embexplorer.core.data.embeddings import EmbeddingSet
+from embexplorer.core.data.formats import load
+from embexplorer.core.recommender.mf import MFConfig, MovieFrames, train
+from embexplorer.core.recommender.movielens import load_movielens, split_ratings
 
 #: Seed of the perturbation standing in for "one more epoch".
 SEED = 11

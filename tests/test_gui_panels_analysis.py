@@ -8,7 +8,7 @@ from PySide6 import QtCore
 
 from embexplorer._qt.panels import AnalogyPanel, NeighboursPanel
 from embexplorer._qt.workers import TaskRunner
-from embexplorer.core.embeddings import EmbeddingSet
+from embexplorer.core.data.embeddings import EmbeddingSet
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
 
@@ -119,7 +119,7 @@ def test_completion_choice_and_row_and_vector_queries(qtbot, npanel, emb, kv):
 
 
 def test_metadata_columns_are_shown(qtbot, emb):
-    from embexplorer.core.embeddings import MetadataColumn
+    from embexplorer.core.data.embeddings import MetadataColumn
 
     n = 300
     small = EmbeddingSet(emb.labels[:n], emb.vectors[:n], metadata={

@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.ratings_csv_dialog import NO_COLUMN, RatingsColumnsDialog, ask_ratings_columns
 from embexplorer.core.errors import DataError
-from embexplorer.core.movielens import NeedsColumnMapping, load_movielens, load_ratings_csv
+from embexplorer.core.recommender.movielens import NeedsColumnMapping, load_movielens, load_ratings_csv
 
 #: Column order written: rating, timestamp, item, user (u.data is user, item, rating, timestamp).
 ORDER = [2, 3, 1, 0]

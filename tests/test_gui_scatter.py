@@ -7,7 +7,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.scatter import PICK_RADIUS_PX, ScatterView
-from embexplorer.core.pca import fit_pca
+from embexplorer.core.analysis.pca import fit_pca
 
 VIEW_W, VIEW_H = 900, 650
 
@@ -224,7 +224,7 @@ def test_lasso_select_matches_numpy_mask(view):
 
 
 def test_hidden_points_are_not_hovered_or_selected(view, glove_xy):
-    from embexplorer.core.embeddings import MetadataColumn
+    from embexplorer.core.data.embeddings import MetadataColumn
 
     labels = glove_xy[0]
     col = MetadataColumn.categorical("initial", [lab[0] if lab[0].isalpha() else "" for lab in labels])
@@ -381,7 +381,7 @@ def test_non_finite_points_are_skipped(view, glove_xy):
 @pytest.mark.parametrize("mode", ["replace", "add", "toggle", "remove"])
 def test_selection_model_big_and_small_paths_agree(qtbot, mode):
     from embexplorer._qt.selection import MASK_COMBINE_MIN, SelectionModel
-    from embexplorer.core.scatter_math import combine_selection
+    from embexplorer.core.view.scatter_math import combine_selection
 
     n = 3 * MASK_COMBINE_MIN
     rng = np.random.default_rng(10)

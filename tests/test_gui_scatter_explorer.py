@@ -10,8 +10,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.explorer import ExplorerWidget
 from embexplorer._qt.search import LabelIndex
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
-from embexplorer.core.pca import fit_pca
+from embexplorer.core.analysis.pca import fit_pca
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from tests.test_gui_scatter import _read_glove
 
 
@@ -221,7 +221,7 @@ def test_exports_reload_and_match(explorer, tmp_path, glove_set):
     assert meta_lines[0] == "label\tkind\tlength"
     assert [ln.split("\t")[0] for ln in meta_lines[1:]] == emb.labels
     try:
-        from embexplorer.core import formats
+        from embexplorer.core.data import formats
     except ImportError:
         formats = None
     if formats is not None and hasattr(formats, "load"):

@@ -16,7 +16,7 @@ from embexplorer._qt.session import (
     is_session_file,
     open_session_blocking,
 )
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.session import SESSION_SUFFIX, load_session
 
@@ -32,7 +32,7 @@ DEMO_EPOCHS = 3
 def glove_tsv(glove_path, tmp_path_factory):
     """The first GloVe rows as a projector vectors.tsv + metadata.tsv, with two metadata columns
     taken from the words themselves (so there is something to colour by)."""
-    from embexplorer.core.formats import load, save_projector_tsv
+    from embexplorer.core.data.formats import load, save_projector_tsv
 
     emb = load(glove_path, limit=TSV_ROWS)
     initial = [w[0] if w[0].isalpha() else "other" for w in emb.labels]
@@ -260,7 +260,7 @@ def test_model_session_retrains_from_its_ratings_and_settings(qtbot, tmp_path, s
     ratings = shared_data / "ml-100k"
     if not (ratings / "u.data").is_file():
         pytest.skip("ml-100k not in the shared data folder")
-    from embexplorer.core.mf import MFConfig
+    from embexplorer.core.recommender.mf import MFConfig
 
     w1 = make_window(qtbot, tmp_path, "w1")
     with qtbot.waitSignal(w1.ratings_loaded, timeout=LOAD_TIMEOUT_MS):

@@ -18,8 +18,8 @@ from embexplorer._qt.start_page import (
     StartPage,
     format_size,
 )
-from embexplorer.core import formats, gensim_data
-from embexplorer.core.download import DATASETS
+from embexplorer.core.data import formats, gensim_data
+from embexplorer.core.data.download import DATASETS
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 TIMEOUT_MS = 30_000
@@ -201,7 +201,7 @@ def test_failed_download_reports_one_line(qtbot, page, server, monkeypatch, tmp_
 
 
 def test_live_demo_preview_draws_frames_and_opens_the_demo(qtbot, page):
-    from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+    from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 
     rng = np.random.default_rng(0)
     genres = ["Action", "Drama", "Horror"] * 20

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from embexplorer._qt.demos import TRUE_GENRE_COLUMN
 from embexplorer._qt.main_window import MainWindow
 from embexplorer._qt.start_page import MOVIELENS_NAME
-from embexplorer.core import download, gensim_data
+from embexplorer.core.data import download, gensim_data
 
 TIMEOUT_MS = 60_000
 LEFT = QtCore.Qt.MouseButton.LeftButton

@@ -246,7 +246,7 @@ def test_w2v_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, c
 def test_w2v_file_opened_while_the_result_is_projected_wins(qtbot, window, corpus, glove_path, monkeypatch):
     """The trained vectors are projected (PCA) on a worker after training; a file opened meanwhile
     must stay the current set even when that PCA finishes after the file has loaded."""
-    import embexplorer.core.pca as pca_module
+    import embexplorer.core.analysis.pca as pca_module
 
     w = window
     setup_w2v(w, corpus)
@@ -353,7 +353,7 @@ def test_closing_the_window_while_reading_ratings_ends_cleanly(qtbot, window, ml
 
 def test_ratings_arriving_during_a_load_keep_the_loads_cancel_button(qtbot, window, ml100k_dir, glove_path,
                                                                      monkeypatch):
-    from embexplorer.core import formats
+    from embexplorer.core.data import formats
 
     w = window
     real_load = formats.load

@@ -20,7 +20,7 @@ from embexplorer._qt import main_window as mw
 from embexplorer._qt.main_window import MainWindow
 from embexplorer._qt.panels import w2v_training
 from embexplorer._qt.panels.w2v_training import WordFrames
-from embexplorer.core.mf import MovieFrames
+from embexplorer.core.recommender.mf import MovieFrames
 
 TIMEOUT_MS = 60_000
 #: Small quick models.
@@ -170,7 +170,7 @@ def test_a_new_set_still_sizes_the_table_and_resets_colours(qtbot, window, glove
 
 
 def test_samples_dir_is_the_one_core_finds():
-    from embexplorer.core.demos import analogy_questions_path, gensim_test_data_dir
+    from embexplorer.core.teaching.demos import analogy_questions_path, gensim_test_data_dir
 
     assert w2v_training.gensim_samples_dir() == gensim_test_data_dir()
     assert w2v_training.gensim_samples_dir() / w2v_training.ANALOGY_QUESTIONS_NAME == analogy_questions_path()

@@ -7,8 +7,8 @@ import pytest
 from PySide6 import QtCore
 
 from embexplorer._qt.panels.w2v_training import GLOVE_NAME, W2VTrainingPanel, WordFrames
-from embexplorer.core import formats
-from embexplorer.core.demos import WIKI_DEMO_NOTE
+from embexplorer.core.data import formats
+from embexplorer.core.teaching.demos import WIKI_DEMO_NOTE
 
 TIMEOUT_MS = 60_000
 #: Planted structure: words of a topic co-occur, so vectors of a topic end up closer.
@@ -162,7 +162,7 @@ def test_wiki_demo_fills_settings_shows_note_and_glove_button(qtbot):
 
 
 def test_corpus_kind_is_named(qtbot, corpus_path, tmp_path):
-    from embexplorer.core.demos import wiki_sample_corpus_paths
+    from embexplorer.core.teaching.demos import wiki_sample_corpus_paths
 
     panel = W2VTrainingPanel()
     qtbot.addWidget(panel)

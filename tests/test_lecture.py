@@ -7,8 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from embexplorer.core.demos import DEMO_GENRES
-from embexplorer.core.lecture import (
+from embexplorer.core.analysis.pca import fit_pca
+from embexplorer.core.recommender.mf import MFConfig, train
+from embexplorer.core.recommender.movielens import load_movielens
+from embexplorer.core.teaching.demos import DEMO_GENRES
+from embexplorer.core.teaching.lecture import (
     CLASSIC_ANALOGIES,
     LECTURES,
     SOURCE_CACHE,
@@ -33,9 +36,6 @@ from embexplorer.core.lecture import (
     shared_genres,
     what_if_example,
 )
-from embexplorer.core.mf import MFConfig, train
-from embexplorer.core.movielens import load_movielens
-from embexplorer.core.pca import fit_pca
 
 #: ml-100k's published sizes (its README).
 ML100K_RATINGS, ML100K_USERS, ML100K_ITEMS = 100_000, 943, 1682
@@ -275,7 +275,7 @@ def test_lecture_ratings_order_and_synthetic_fallback(ml100k, tmp_path):
 
 def test_genre_embeddings_needs_genres(tmp_path):
     from embexplorer.core.errors import DataError
-    from embexplorer.core.movielens import load_ratings_csv
+    from embexplorer.core.recommender.movielens import load_ratings_csv
 
     path = tmp_path / "r.csv"
     path.write_text("u,i,r\n1,10,4\n2,10,3\n2,11,5\n")
@@ -284,8 +284,8 @@ def test_genre_embeddings_needs_genres(tmp_path):
 
 
 def test_classic_analogies_in_glove(glove_path):
-    from embexplorer.core.analogy import solve_analogy
-    from embexplorer.core.formats import load
+    from embexplorer.core.analysis.analogy import solve_analogy
+    from embexplorer.core.data.formats import load
 
     emb = load(glove_path)
     found = available_analogies(emb)

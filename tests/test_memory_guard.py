@@ -15,9 +15,9 @@ import pytest
 import shiboken6
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer.core import formats, memory
+from embexplorer.core.data import formats, memory
+from embexplorer.core.data.memory import MEMORY_ENV, MemoryLimitError
 from embexplorer.core.errors import DataError
-from embexplorer.core.memory import MEMORY_ENV, MemoryLimitError
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Shape of the generated file (the brief's case: 10k x 300).

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from embexplorer.core.errors import DataError
-from embexplorer.core.mf import MFConfig, MFModel, loss_and_grads, train
-from embexplorer.core.movielens import Ratings, load_movielens, split_ratings
 from embexplorer.core.progress import Cancelled, TaskControl
+from embexplorer.core.recommender.mf import MFConfig, MFModel, loss_and_grads, train
+from embexplorer.core.recommender.movielens import Ratings, load_movielens, split_ratings
 
 #: Epochs of the quick training runs in these tests (the benchmark runs the full schedule).
 QUICK_EPOCHS = 3
@@ -327,7 +327,7 @@ def test_spark_als_factors(tmp_path, ml100k):
         table = pa.table({"id": pa.array(ids, pa.int32()),
                           "features": pa.array(mat.tolist(), pa.list_(pa.float32()))})
         pq.write_table(table, folder / "part-00000.parquet")
-    from embexplorer.core.mf import load_spark_als
+    from embexplorer.core.recommender.mf import load_spark_als
 
     m = load_spark_als(tmp_path / "als", data=ml100k)
     assert m.user_ids == ["1", "2", "3"] and m.item_ids == ["1", "50", "181", "99999"]
@@ -344,7 +344,7 @@ def test_spark_als_factors(tmp_path, ml100k):
 
 
 def test_sparse_updates_touch_only_batch_rows_and_learn(ml100k, u1):
-    from embexplorer.core.mf import _Params, _sparse_step
+    from embexplorer.core.recommender.mf import _Params, _sparse_step
 
     rng = np.random.default_rng(0)
     params = _Params(10, 12, 3, True)
@@ -371,7 +371,7 @@ def test_user_ratings_table(ml100k, u1, trained):
 
 
 def test_movie_frames_align_epoch_to_epoch(ml100k, u1):
-    from embexplorer.core.mf import MovieFrames
+    from embexplorer.core.recommender.mf import MovieFrames
 
     snaps = []
     train(ml100k, MFConfig(n_factors=16, epochs=3), u1.train, on_epoch=lambda s, m: snaps.append(m))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from embexplorer.core.errors import DataError
-from embexplorer.core.movielens import (
+from embexplorer.core.recommender.movielens import (
     ML1M_OCCUPATIONS,
     NeedsColumnMapping,
     available_splits,

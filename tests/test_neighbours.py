@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer.core.embeddings import EmbeddingSet
-from embexplorer.core.errors import DataError
-from embexplorer.core.neighbours import (
+from embexplorer.core.analysis.neighbours import (
     MAX_K,
     METRICS,
     UnknownLabel,
@@ -15,6 +13,8 @@ from embexplorer.core.neighbours import (
     most_similar_cosmul,
     nearest,
 )
+from embexplorer.core.data.embeddings import EmbeddingSet
+from embexplorer.core.errors import DataError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated:DeprecationWarning")
 

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.decomposition import PCA
 
-from embexplorer.core import pca as pca_mod
+from embexplorer.core.analysis import pca as pca_mod
+from embexplorer.core.analysis.pca import PCAResult, align_frame, fit_pca
 from embexplorer.core.errors import DataError
-from embexplorer.core.pca import PCAResult, align_frame, fit_pca
 from embexplorer.core.progress import Cancelled, TaskControl
 
 SEED = 20261130

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from embexplorer.core.errors import DataError
-from embexplorer.core.movielens import (
+from embexplorer.core.progress import Cancelled, TaskControl
+from embexplorer.core.recommender.movielens import (
     NeedsColumnMapping,
     guess_ratings_columns,
     load_movielens,
@@ -15,7 +16,6 @@ from embexplorer.core.movielens import (
     preview_ratings_file,
     sniff_ratings_file,
 )
-from embexplorer.core.progress import Cancelled, TaskControl
 
 #: Seed of the column shuffle.
 SEED = 5
@@ -206,7 +206,7 @@ def test_ratings_csv_in_a_folder_with_another_header(tmp_path):
 
 
 def test_cancel_between_chunks(tmp_path, monkeypatch):
-    from embexplorer.core import movielens
+    from embexplorer.core.recommender import movielens
 
     monkeypatch.setattr(movielens, "RECORDS_PER_CHUNK", 10)
     p = tmp_path / "r.csv"
@@ -218,7 +218,7 @@ def test_cancel_between_chunks(tmp_path, monkeypatch):
 
 
 def test_column_mapping_from_text(tmp_path):
-    from embexplorer.core.movielens import describe_mapping, parse_column_mapping
+    from embexplorer.core.recommender.movielens import describe_mapping, parse_column_mapping
 
     m = parse_column_mapping("user=User-ID, item=2, rating=Book-Rating, delimiter=semicolon, header=yes")
     assert m == {"user": "User-ID", "item": 1, "rating": "Book-Rating", "delimiter": ";", "has_header": True}

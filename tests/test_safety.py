@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embexplorer.core import cache, download, formats
+from embexplorer.core.data import cache, download, formats
 from embexplorer.core.errors import DataError
 
 #: Root of the package whose source is scanned.

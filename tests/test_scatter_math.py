@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embexplorer.core import scatter_math as sm
+from embexplorer.core.view import scatter_math as sm
 
 
 def _glove_xy(glove_path) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl
-from embexplorer.core.w2v import (
+from embexplorer.core.word2vec.w2v import (
     MAX_SENTENCE_WORDS,
     AnalogyQuestions,
     LineCorpus,
@@ -382,7 +382,7 @@ def test_save_word2vec_round_trip(corpus_file, tmp_path, binary):
     assert list(kv.index_to_key) == emb.labels
     np.testing.assert_allclose(kv.vectors, emb.vectors, rtol=1e-6)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    from embexplorer.core.formats import load
+    from embexplorer.core.data.formats import load
 
     again = load(out, use_cache=False)
     assert again.labels == emb.labels and again.format == ("word2vec-binary" if binary else "word2vec")

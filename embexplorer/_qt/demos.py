@@ -1,10 +1,10 @@
 """Offline demo runners for the GUI: "Genres, learned" trained live in the background.
 
 :class:`GenresDemo` trains the lecture's matrix-factorisation model on the
-synthetic ratings of :func:`embexplorer.core.demos.genres_learned_ratings`
+synthetic ratings of :func:`embexplorer.core.teaching.demos.genres_learned_ratings`
 (planted genres, never shown to the model) on a worker thread.  After every
 epoch it emits :attr:`GenresDemo.frame_ready` with the movie vectors as an
-:class:`~embexplorer.core.embeddings.EmbeddingSet` (metadata column
+:class:`~embexplorer.core.data.embeddings.EmbeddingSet` (metadata column
 ``"true genre"``, categorical), their 2-D PCA coordinates aligned to the
 previous frame (orthogonal Procrustes, so the points glide; scaled to unit
 RMS radius, so a fixed view keeps them on screen) and the linear
@@ -34,14 +34,14 @@ import numpy as np
 from PySide6 import QtCore
 
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
-from embexplorer.core.demos import (
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.teaching.demos import (
     GENRES_DEMO_NOTE,
     chance_level,
     genres_demo_config,
     genres_learned_ratings,
     linear_probe_score,
 )
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
 
 #: Task kind in the :class:`TaskRunner`.
 GENRES_TASK = "demo-genres"
@@ -70,7 +70,7 @@ def unit_rms(xy: np.ndarray) -> np.ndarray:
 def demo_frame(model, true_genres: list[str], frames, seed: int = DEMO_SEED):
     """The movie set of ``model`` with its true genres, aligned and scaled 2-D coordinates, probe score.
 
-    ``frames`` is a :class:`~embexplorer.core.mf.MovieFrames` carried from epoch to epoch.
+    ``frames`` is a :class:`~embexplorer.core.recommender.mf.MovieFrames` carried from epoch to epoch.
     """
     emb, xy = frames.update(model)
     xy = unit_rms(xy)
@@ -93,7 +93,7 @@ class GenresDemo(QtCore.QObject):
         Movie :class:`EmbeddingSet` (``"true genre"`` column), aligned ``(n, 2)``
         float32 coordinates, linear probe score, epoch (1-based).
     finished(object)
-        The trained :class:`~embexplorer.core.mf.MFModel` (after :meth:`stop` too;
+        The trained :class:`~embexplorer.core.recommender.mf.MFModel` (after :meth:`stop` too;
         None when stopped before the first epoch completed).
     failed(str)
         Training could not run.
@@ -115,7 +115,7 @@ class GenresDemo(QtCore.QObject):
         self.seed = seed
         #: Each epoch's frame shows at least this long (0: as fast as it trains).
         self.min_epoch_seconds = min_epoch_seconds
-        #: :class:`~embexplorer.core.mf.MFConfig` (default :func:`genres_demo_config`).
+        #: :class:`~embexplorer.core.recommender.mf.MFConfig` (default :func:`genres_demo_config`).
         self.config = config if config is not None else genres_demo_config()
         self.model = None
         self.probe_scores: list[float] = []
@@ -142,7 +142,7 @@ class GenresDemo(QtCore.QObject):
 
     def start(self) -> None:
         """Start (or restart) training; frames follow through :attr:`frame_ready`."""
-        from embexplorer.core.mf import MovieFrames, train
+        from embexplorer.core.recommender.mf import MovieFrames, train
 
         data, genres, seed = self.ratings, list(self.true_genres), self.seed
         config = self.config

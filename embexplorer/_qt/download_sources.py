@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from PySide6 import QtGui, QtWidgets
 
-from embexplorer.core import download, gensim_data
+from embexplorer.core.data import download, gensim_data
 
 #: QSettings keys of the two base URLs.
 MOVIELENS_KEY = "downloads/movielens_url"

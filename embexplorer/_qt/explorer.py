@@ -216,7 +216,7 @@ class ExplorerWidget(QtWidgets.QWidget):
     def set_data(self, emb, xy: np.ndarray, x_label: str, y_label: str, *,
                  components: np.ndarray | None = None, component_labels: Sequence[str] | None = None,
                  keep_view: bool = False) -> None:
-        """Show an :class:`~embexplorer.core.embeddings.EmbeddingSet` projected to ``xy`` (n x 2).
+        """Show an :class:`~embexplorer.core.data.embeddings.EmbeddingSet` projected to ``xy`` (n x 2).
 
         ``components`` (n x k, e.g. ``PCAResult.coords``) with ``component_labels``
         enables the X / Y axis pickers (PC1..PCk). ``keep_view`` keeps the zoom

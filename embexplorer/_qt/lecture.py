@@ -10,7 +10,7 @@ synthetic "Genres, learned" ratings, offline), a quickly trained model, the pane
 
 Data loading, training and everything slow runs on the window's :class:`TaskRunner` (task kind
 :data:`LECTURE_TASK`: a new demonstration cancels the previous one's work); the numbers come from
-:mod:`embexplorer.core.lecture`.
+:mod:`embexplorer.core.teaching.lecture`.
 
 Wiring (main window, end of ``__init__``)::
 
@@ -37,7 +37,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.panels.neighbours import TableModel, make_table
-from embexplorer.core.lecture import (
+from embexplorer.core.teaching.lecture import (
     EXTREMES_N,
     LECTURE_EPOCHS,
     LECTURE_SEED,
@@ -792,7 +792,7 @@ class LectureController(QtCore.QObject):
         return work
 
     def _train_config(self, data: LectureData):
-        from embexplorer.core.mf import MFConfig
+        from embexplorer.core.recommender.mf import MFConfig
 
         return MFConfig(epochs=LECTURE_EPOCHS, seed=LECTURE_SEED)
 
@@ -820,8 +820,8 @@ class LectureController(QtCore.QObject):
 
     # ------------------------------------------------------------ 2. genres
     def _run_genres(self) -> None:
-        from embexplorer.core.mf import train
-        from embexplorer.core.pca import fit_pca
+        from embexplorer.core.analysis.pca import fit_pca
+        from embexplorer.core.recommender.mf import train
 
         load = self._data_work()
         window_model = self.window.mf_model
@@ -969,9 +969,9 @@ class LectureController(QtCore.QObject):
     # -------------------------------------------------- 4. gradient descent
     def _run_gradient_descent(self) -> None:
         from embexplorer._qt.demos import unit_rms
-        from embexplorer.core.lecture import run_configs
-        from embexplorer.core.mf import MovieFrames
-        from embexplorer.core.pca import fit_pca
+        from embexplorer.core.analysis.pca import fit_pca
+        from embexplorer.core.recommender.mf import MovieFrames
+        from embexplorer.core.teaching.lecture import run_configs
 
         page = self.panel.gradient_page
         switch, epochs = page.switch, page.epochs_spin.value()
@@ -1029,8 +1029,8 @@ class LectureController(QtCore.QObject):
 
     # ------------------------------------------------------------ 5. PCA axes
     def _run_pca_axes(self) -> None:
-        from embexplorer.core.mf import train
-        from embexplorer.core.pca import fit_pca
+        from embexplorer.core.analysis.pca import fit_pca
+        from embexplorer.core.recommender.mf import train
 
         w = self.window
         emb, pca = w.embeddings, w.pca
@@ -1183,7 +1183,7 @@ def _restricted_pca(pca, emb, sub):
 
 def _cached_glove():
     """(path, format) of a downloaded gensim-data GloVe model, or (None, None)."""
-    from embexplorer.core import gensim_data
+    from embexplorer.core.data import gensim_data
 
     for name in ("glove-wiki-gigaword-50", "glove-wiki-gigaword-100"):
         try:

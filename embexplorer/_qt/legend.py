@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer.core.scatter_math import ColorMapping
+from embexplorer.core.view.scatter_math import ColorMapping
 
 #: Swatch size in the legend (pixels).
 SWATCH_PX = 12

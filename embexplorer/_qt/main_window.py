@@ -12,7 +12,7 @@ Docks: Points (the linked selection table), Neighbours, Analogy, Recommender
 named overlays (see the ``*_OVERLAY`` constants) and redraws them when the axes
 change.  MovieLens ratings open from the Recommender menu; while the model
 trains, every epoch's movie vectors are shown as a frame aligned to the one
-before (:class:`~embexplorer.core.mf.MovieFrames`), and the finished model's
+before (:class:`~embexplorer.core.recommender.mf.MovieFrames`), and the finished model's
 movie vectors become the current set.
 """
 
@@ -43,10 +43,10 @@ from embexplorer._qt.ratings_csv_dialog import ask_ratings_columns
 from embexplorer._qt.session import install_sessions, is_session_file
 from embexplorer._qt.start_page import DEMOS, MOVIELENS_FORMAT, DatasetDownloader, StartPage
 from embexplorer._qt.workers import TaskRunner, WorkerControl
-from embexplorer.core.embeddings import EmbeddingSet
+from embexplorer.core.data.embeddings import EmbeddingSet
+from embexplorer.core.data.memory import MemoryLimitError
 from embexplorer.core.errors import DataError
-from embexplorer.core.memory import MemoryLimitError
-from embexplorer.core.movielens import NeedsColumnMapping
+from embexplorer.core.recommender.movielens import NeedsColumnMapping
 
 #: Application name shown in titles and dialogs.
 APP_TITLE = "embexplorer"
@@ -145,15 +145,15 @@ class LoadResult:
 
     path: str
     embeddings: EmbeddingSet
-    pca: object  # embexplorer.core.pca.PCAResult
+    pca: object  # embexplorer.core.analysis.pca.PCAResult
     seconds: float
 
 
 def load_and_project(path: str, control: WorkerControl, format: str | None = None,
                      limit: int | None = None, allow_pickle: bool = False) -> LoadResult:
     """Load ``path`` and fit PCA on it (runs on a worker thread; touches no widget)."""
-    from embexplorer.core.formats import load
-    from embexplorer.core.pca import fit_pca
+    from embexplorer.core.analysis.pca import fit_pca
+    from embexplorer.core.data.formats import load
 
     t0 = time.perf_counter()
     emb = load(path, format=format, limit=limit, control=control.scaled(0.0, LOAD_PROGRESS_SHARE),
@@ -1173,9 +1173,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         On success the Recommender dock gets them (:attr:`ratings_loaded`).  A table that is not a
         MovieLens layout needs a column ``mapping`` (see
-        :func:`embexplorer.core.movielens.load_ratings_csv`); without one the user is asked.
+        :func:`embexplorer.core.recommender.movielens.load_ratings_csv`); without one the user is asked.
         """
-        from embexplorer.core.movielens import load_movielens
+        from embexplorer.core.recommender.movielens import load_movielens
 
         path = os.fspath(path)
         self._ratings_path = path
@@ -1271,7 +1271,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_training_finished(self, model) -> None:
         """The trained model's movies become the current set; the User dock inspects the model."""
-        from embexplorer.core.pca import fit_pca
+        from embexplorer.core.analysis.pca import fit_pca
 
         if self._live_source != MF_SOURCE:  # the user moved on to other data meanwhile: keep it
             self.statusBar().showMessage("Matrix factorisation finished (its movies are not shown: "
@@ -1512,7 +1512,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _project_trained(self, emb: EmbeddingSet, previous_xy, title: str, model=None, message: str = "",
                          color_by: str | None = None, then=None) -> int:
         """PCA of a finished model's vectors off the UI thread, then make them the current set."""
-        from embexplorer.core.pca import fit_pca
+        from embexplorer.core.analysis.pca import fit_pca
 
         k = min(MAX_COMPONENTS, emb.dims, emb.n)
 

@@ -1,6 +1,6 @@
 """The window's side of the memory guard: offer to load the first N rows of a file too large for memory.
 
-The loaders raise :class:`~embexplorer.core.memory.MemoryLimitError` before
+The loaders raise :class:`~embexplorer.core.data.memory.MemoryLimitError` before
 reading such a file; :func:`offer_limit` turns it into a question with a
 "Load first N rows" button, and the caller reopens the file with that limit.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 
-from embexplorer.core.memory import MemoryLimitError, format_bytes
+from embexplorer.core.data.memory import MemoryLimitError, format_bytes
 
 #: Object name of the "Load first N rows" button (tests and accessibility find it by this).
 LOAD_FIRST_BUTTON = "loadFirstRowsButton"

@@ -4,7 +4,7 @@ Many points in view: the points are rasterised with numpy straight into a
 ``QImage`` at device resolution ("splat": a per-pixel winner colour plus a
 ``np.bincount`` density that drives the alpha, so overlapping regions read as
 darker / denser). Few points in view (see
-:class:`embexplorer.core.scatter_math.LodDecider`): crisp antialiased discs
+:class:`embexplorer.core.view.scatter_math.LodDecider`): crisp antialiased discs
 drawn with one ``drawPixmapFragments`` call from a small sprite atlas. Either
 way the result is cached as one image keyed on the view transform, so hover
 and selection overlays repainting on top never re-rasterise the big layer.
@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
-from embexplorer.core.scatter_math import LodDecider, argb, finite_bounds
+from embexplorer.core.view.scatter_math import LodDecider, argb, finite_bounds
 
 #: Alpha levels of the density shading (counts per pixel are bucketed).
 DENSITY_LEVELS = 16

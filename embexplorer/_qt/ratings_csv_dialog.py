@@ -1,10 +1,10 @@
 """Which column of a ratings file is the user, the item, the rating: a preview and one combo per role.
 
 :func:`ask_ratings_columns` is what the window calls when
-:func:`embexplorer.core.movielens.load_movielens` raises
-:class:`~embexplorer.core.movielens.NeedsColumnMapping`; the mapping it returns
+:func:`embexplorer.core.recommender.movielens.load_movielens` raises
+:class:`~embexplorer.core.recommender.movielens.NeedsColumnMapping`; the mapping it returns
 goes back to ``load_movielens(path, mapping=...)`` (or
-:func:`~embexplorer.core.movielens.load_ratings_csv`) on the worker thread.
+:func:`~embexplorer.core.recommender.movielens.load_ratings_csv`) on the worker thread.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 
 from embexplorer.core.errors import DataError
-from embexplorer.core.movielens import (
+from embexplorer.core.recommender.movielens import (
     PREVIEW_ROWS,
     RATINGS_DELIMITERS,
     REQUIRED_ROLES,

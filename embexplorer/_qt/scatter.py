@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.raster_layer import MAX_POINT_SIZE, PointCloudItem
 from embexplorer._qt.selection import SelectionModel, mode_for_modifiers
-from embexplorer.core.scatter_math import (
+from embexplorer.core.view.scatter_math import (
     LABEL_CORNERS,
     ColorMapping,
     GridIndex,
@@ -161,7 +161,7 @@ class _LabelLayer(QtWidgets.QGraphicsObject):
 
     Each entry is ``(x, y, text, corner, width, height)`` in data coordinates plus
     the box size in pixels; the box sits at ``corner`` of the point exactly as
-    :func:`~embexplorer.core.scatter_math.place_labels` tested it, recomputed at
+    :func:`~embexplorer.core.view.scatter_math.place_labels` tested it, recomputed at
     every paint so labels follow pans and zooms.
     """
 
@@ -548,7 +548,7 @@ class ScatterView(QtWidgets.QWidget):
         """Size the points by a numeric column (one value per point; None = uniform size).
 
         The values are binned into a few size classes by rank
-        (:func:`~embexplorer.core.scatter_math.size_classes`): disc area grows
+        (:func:`~embexplorer.core.view.scatter_math.size_classes`): disc area grows
         with the rank, from the point size to about three times its diameter;
         NaN gets the smallest size. Classes are recomputed when the point size
         changes and dropped when points of another count are set.
@@ -651,7 +651,7 @@ class ScatterView(QtWidgets.QWidget):
         self._apply_colors()
 
     def set_color_by(self, column) -> ColorMapping | None:
-        """Colour by a :class:`~embexplorer.core.embeddings.MetadataColumn` (None = plain).
+        """Colour by a :class:`~embexplorer.core.data.embeddings.MetadataColumn` (None = plain).
 
         Returns the mapping (palette, legend names, counts or value range).
         """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore
 
-from embexplorer.core.scatter_math import combine_selection
+from embexplorer.core.view.scatter_math import combine_selection
 
 #: Above this many rows involved, :meth:`SelectionModel.apply` combines boolean masks.
 MASK_COMBINE_MIN = 50_000

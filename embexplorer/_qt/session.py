@@ -339,14 +339,14 @@ class SessionController(QtCore.QObject):
         w = self.window
         mf = training.get("mf")
         if isinstance(mf, dict):
-            from embexplorer.core.mf import MFConfig
+            from embexplorer.core.recommender.mf import MFConfig
 
             cfg = _dataclass_from(MFConfig, mf)
             if cfg is not None:
                 w.training_panel.set_config(cfg)
         w2v = training.get("w2v")
         if isinstance(w2v, dict) and getattr(w, "w2v_panel", None) is not None:
-            from embexplorer.core.w2v import W2VSettings
+            from embexplorer.core.word2vec.w2v import W2VSettings
 
             settings = _dataclass_from(W2VSettings, w2v)
             if settings is not None:

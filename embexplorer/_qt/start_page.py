@@ -8,8 +8,8 @@ the window does the work (open, download, run a demo):
 ``open_dialog_requested()``
     "Open file…".
 ``download_requested(str name)``
-    A dataset card: ``"movielens-100k"`` (:data:`embexplorer.core.download.DATASETS`)
-    or a gensim-data name (:data:`embexplorer.core.gensim_data.MODELS`).  Cards of
+    A dataset card: ``"movielens-100k"`` (:data:`embexplorer.core.data.download.DATASETS`)
+    or a gensim-data name (:data:`embexplorer.core.data.gensim_data.MODELS`).  Cards of
     files already in the cache say "downloaded" (clicking them still emits: the
     window opens the cached copy without a network).
 ``demo_requested(str name)``
@@ -59,9 +59,9 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.workers import TaskRunner
-from embexplorer.core import gensim_data
-from embexplorer.core.demos import GENRES_DEMO_NOTE, WIKI_DEMO_NOTE
-from embexplorer.core.download import DATASETS as MOVIELENS_DATASETS
+from embexplorer.core.data import gensim_data
+from embexplorer.core.data.download import DATASETS as MOVIELENS_DATASETS
+from embexplorer.core.teaching.demos import GENRES_DEMO_NOTE, WIKI_DEMO_NOTE
 
 #: ``downloaded`` signal's format for MovieLens ratings (open with the window's ``open_movielens``).
 MOVIELENS_FORMAT = "movielens"
@@ -498,7 +498,7 @@ class StartPage(QtWidgets.QScrollArea):
         """
         import pyqtgraph as pg
 
-        from embexplorer.core.scatter_math import categorical_colors
+        from embexplorer.core.view.scatter_math import categorical_colors
 
         xy = np.asarray(xy, dtype=np.float64)
         col = emb.metadata.get(column)
@@ -559,8 +559,8 @@ class StartPage(QtWidgets.QScrollArea):
 class DatasetDownloader(QtCore.QObject):
     """Download start-page datasets in the background: verified, cached, cancellable.
 
-    MovieLens zips go to the app cache (:func:`embexplorer.core.download.fetch`);
-    gensim-data models to gensim's data folder (:func:`embexplorer.core.gensim_data.download`).
+    MovieLens zips go to the app cache (:func:`embexplorer.core.data.download.fetch`);
+    gensim-data models to gensim's data folder (:func:`embexplorer.core.data.gensim_data.download`).
     A file already there (and valid) is used without a network.
 
     Signals
@@ -569,7 +569,7 @@ class DatasetDownloader(QtCore.QObject):
         Name, fraction (-1 when unknown), message.
     downloaded(str, str, str)
         Name, local path and how to open it: :data:`MOVIELENS_FORMAT` for ratings,
-        else the :mod:`embexplorer.core.formats` name of the word vectors.
+        else the :mod:`embexplorer.core.data.formats` name of the word vectors.
     failed(str, str)
         Name and a one-line reason (network, wrong checksum...).
     cancelled(str)
@@ -607,7 +607,7 @@ class DatasetDownloader(QtCore.QObject):
     def start(self, name: str) -> None:
         """Fetch ``name`` (a MovieLens or gensim-data name) in the background."""
         if name in MOVIELENS_DATASETS:
-            from embexplorer.core import download
+            from embexplorer.core.data import download
 
             folder, base = self.movielens_dir, self.movielens_base_url
 

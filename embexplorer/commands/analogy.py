@@ -14,9 +14,9 @@ from embexplorer.commands.neighbours import (
     neighbour_dicts,
     positive_int,
 )
-from embexplorer.core.analogy import DEFAULT_ANALOGY_K, METHODS
+from embexplorer.core.analysis.analogy import DEFAULT_ANALOGY_K, METHODS
+from embexplorer.core.analysis.neighbours import MAX_K, MIN_K
 from embexplorer.core.errors import DataError
-from embexplorer.core.neighbours import MAX_K, MIN_K
 
 NAME = "analogy"
 HELP = ("Solve 'A is to B as C is to ?' with 3CosAdd (gensim most_similar) or 3CosMul "
@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from embexplorer.core.analogy import evaluate_expression, solve_analogy
+    from embexplorer.core.analysis.analogy import evaluate_expression, solve_analogy
 
     if args.expression is not None and args.words:
         raise DataError("give either A B C or --expression, not both")

@@ -18,8 +18,8 @@ HELP = ("Download a MovieLens dataset from GroupLens (or the mirror in $EMBEXPLO
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from embexplorer.core.download import DATASETS
-    from embexplorer.core.gensim_data import MODELS
+    from embexplorer.core.data.download import DATASETS
+    from embexplorer.core.data.gensim_data import MODELS
 
     parser.add_argument("name", choices=sorted(DATASETS) + sorted(MODELS), metavar="NAME",
                         help="dataset: " + ", ".join(sorted(DATASETS)) + "; word vectors: "
@@ -39,7 +39,7 @@ def _progress_printer(show: bool):
 
 
 def run(args) -> int:
-    from embexplorer.core.download import DATASETS, fetch, resolve
+    from embexplorer.core.data.download import DATASETS, fetch, resolve
     from embexplorer.core.progress import TaskControl
 
     if args.name not in DATASETS:
@@ -69,7 +69,7 @@ def run(args) -> int:
 
 
 def _run_gensim(args) -> int:
-    from embexplorer.core import gensim_data
+    from embexplorer.core.data import gensim_data
     from embexplorer.core.progress import TaskControl
 
     spec = gensim_data.resolve(args.name)

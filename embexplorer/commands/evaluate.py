@@ -6,7 +6,7 @@ import argparse
 import json
 
 from embexplorer.commands.neighbours import add_load_arguments, load_embeddings, positive_int
-from embexplorer.core.evaluation import DEFAULT_RESTRICT, EVAL_METHODS
+from embexplorer.core.analysis.evaluation import DEFAULT_RESTRICT, EVAL_METHODS
 
 NAME = "evaluate"
 HELP = ("Evaluate analogies in the questions-words.txt format: per-section and total accuracy, "
@@ -41,7 +41,7 @@ def format_report(report) -> str:
 
 
 def run(args) -> int:
-    from embexplorer.core.evaluation import evaluate_analogies
+    from embexplorer.core.analysis.evaluation import evaluate_analogies
 
     emb = load_embeddings(args)
     report = evaluate_analogies(emb, args.questions, restrict=args.restrict,

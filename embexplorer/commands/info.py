@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from embexplorer.core.formats import FORMAT_NAMES, load
+from embexplorer.core.data.formats import FORMAT_NAMES, load
 
 NAME = "info"
 HELP = "Load an embedding file and print its format, rows, dimensions, duplicates and load time."

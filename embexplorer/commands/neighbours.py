@@ -6,7 +6,7 @@ import argparse
 import json
 from contextlib import contextmanager
 
-from embexplorer.core.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K
+from embexplorer.core.analysis.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K
 
 NAME = "neighbours"
 HELP = ("List the nearest neighbours of a label by cosine similarity (identical to gensim "
@@ -45,8 +45,8 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_embeddings(args):
-    """Load ``args.path`` with the shared loader (``embexplorer.core.formats.load``)."""
-    from embexplorer.core.formats import load
+    """Load ``args.path`` with the shared loader (``embexplorer.core.data.formats.load``)."""
+    from embexplorer.core.data.formats import load
 
     return load(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
 
@@ -54,8 +54,8 @@ def load_embeddings(args):
 @contextmanager
 def labels_of(path):
     """Report an unknown label against the embedding file it is missing from."""
+    from embexplorer.core.analysis.neighbours import UnknownLabel
     from embexplorer.core.errors import DataError
-    from embexplorer.core.neighbours import UnknownLabel
 
     try:
         yield
@@ -96,7 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from embexplorer.core.neighbours import nearest
+    from embexplorer.core.analysis.neighbours import nearest
 
     emb = load_embeddings(args)
     with labels_of(args.path):

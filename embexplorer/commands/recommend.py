@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from embexplorer.core.mf import MFModel
+    from embexplorer.core.recommender.mf import MFModel
 
     if args.n < 1:
         raise DataError(f"-n must be at least 1, got {args.n}")

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from embexplorer.commands.neighbours import add_load_arguments, load_embeddings, positive_int
-from embexplorer.core.evaluation import DEFAULT_RESTRICT, PAIRS_DELIMITER
+from embexplorer.core.analysis.evaluation import DEFAULT_RESTRICT, PAIRS_DELIMITER
 
 NAME = "similarity"
 HELP = ("Evaluate word-pair similarity (wordsim353.tsv / simlex999.txt format): Pearson, Spearman "
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from embexplorer.core.evaluation import evaluate_word_pairs
+    from embexplorer.core.analysis.evaluation import evaluate_word_pairs
 
     emb = load_embeddings(args)
     rep = evaluate_word_pairs(emb, args.pairs, restrict=args.restrict,

@@ -17,8 +17,8 @@ HELP = ("Train the lecture's collaborative-filtering model (dot product + biases
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from embexplorer.core.mf import MFConfig
-    from embexplorer.core.movielens import DEFAULT_TEST_FRACTION, SPLIT_NAMES
+    from embexplorer.core.recommender.mf import MFConfig
+    from embexplorer.core.recommender.movielens import DEFAULT_TEST_FRACTION, SPLIT_NAMES
 
     d = MFConfig()
     parser.add_argument("data", metavar="DATA", help="MovieLens folder / zip / ratings file, or dataset name")
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _resolve_data(spec: str) -> Path:
-    from embexplorer.core.download import DATASETS, fetch
+    from embexplorer.core.data.download import DATASETS, fetch
 
     path = Path(spec)
     if path.exists() or spec not in DATASETS:
@@ -60,7 +60,7 @@ def _resolve_data(spec: str) -> Path:
 
 def config_from_args(args):
     """The :class:`MFConfig` described by the command-line options."""
-    from embexplorer.core.mf import MFConfig
+    from embexplorer.core.recommender.mf import MFConfig
 
     overrides = {}
     for opt, key in (("factors", "n_factors"), ("epochs", "epochs"), ("lr", "lr"), ("wd", "weight_decay"),
@@ -85,8 +85,8 @@ def config_from_args(args):
 
 
 def run(args) -> int:
-    from embexplorer.core.mf import train
-    from embexplorer.core.movielens import (
+    from embexplorer.core.recommender.mf import train
+    from embexplorer.core.recommender.movielens import (
         NeedsColumnMapping,
         available_splits,
         describe_mapping,

@@ -24,7 +24,7 @@ OUT_FORMATS = ("word2vec", "word2vec-binary")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from embexplorer.core.w2v import W2VSettings
+    from embexplorer.core.word2vec.w2v import W2VSettings
 
     d = W2VSettings()
     parser.add_argument("corpus", metavar="CORPUS", help="text file, folder, or Wikipedia .xml.bz2 dump")
@@ -68,7 +68,7 @@ def _check(args) -> None:
 
 def run(args) -> int:
     from embexplorer.core.progress import TaskControl
-    from embexplorer.core.w2v import W2VSettings, open_corpus, save_word2vec, train_word2vec_run
+    from embexplorer.core.word2vec.w2v import W2VSettings, open_corpus, save_word2vec, train_word2vec_run
 
     _check(args)
     corpus = open_corpus(args.corpus, lowercase=args.lowercase, strip_punct=args.strip_punct,

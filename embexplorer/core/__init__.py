@@ -4,7 +4,7 @@ Nothing under ``embexplorer.core`` may import Qt (PySide6, pyqtgraph,
 superqt); plain pytest tests it, and the CLI uses it without a display.
 """
 
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl
 

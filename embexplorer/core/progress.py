@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 #: Minimum seconds between two progress callbacks (throttles UI updates).
 PROGRESS_MIN_INTERVAL_S = 0.05
+#: Resolution of every progress bar (steps from 0 to 1): one value for the whole application.
+PROGRESS_STEPS = 1000
 
 
 class Cancelled(Exception):

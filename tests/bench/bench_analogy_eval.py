@@ -69,8 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     import gensim.test.utils
     from gensim.models import KeyedVectors
 
-    from embexplorer.core.embeddings import EmbeddingSet
-    from embexplorer.core.evaluation import evaluate_analogies, evaluate_word_pairs, read_analogy_questions
+    from embexplorer.core.analysis.evaluation import (
+        evaluate_analogies,
+        evaluate_word_pairs,
+        read_analogy_questions,
+    )
+    from embexplorer.core.data.embeddings import EmbeddingSet
 
     test_data = Path(gensim.test.utils.module_path) / "test_data"
     questions = test_data / "questions-words.txt"

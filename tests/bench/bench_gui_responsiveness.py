@@ -196,8 +196,8 @@ class Bench:
         return self.probe.stop(), seconds
 
     def task_load(self):
-        from embexplorer.core.formats import load
-        from embexplorer.core.pca import fit_pca
+        from embexplorer.core.analysis.pca import fit_pca
+        from embexplorer.core.data.formats import load
 
         rows, dims, w = self.args.rows, self.args.dims, self.window
         src = self.tmp / "source.txt"
@@ -223,16 +223,16 @@ class Bench:
                 min(g for g, _ in peer), min(t for _, t in peer), f"{rows:,} x {dims} text")
 
     def task_movielens(self):
-        from embexplorer.core.movielens import load_movielens
+        from embexplorer.core.recommender.movielens import load_movielens
 
         w, path = self.window, SHARED_DATA / "ml-100k"
         return (*self._both(lambda: load_movielens(path), lambda: w.open_movielens(path), w.ratings_loaded,
                             [w.ratings_failed]), "ml-100k")
 
     def task_mf(self):
-        from embexplorer.core.mf import train
-        from embexplorer.core.movielens import split_ratings
-        from embexplorer.core.pca import fit_pca
+        from embexplorer.core.analysis.pca import fit_pca
+        from embexplorer.core.recommender.mf import train
+        from embexplorer.core.recommender.movielens import split_ratings
 
         w = self.window
         if w.ratings is None:
@@ -253,9 +253,13 @@ class Bench:
                 f"ml-100k u1, {config.epochs} epochs, {config.n_factors} factors")
 
     def task_w2v(self):
-        from embexplorer.core.demos import analogy_questions_path, wiki_demo_settings, wiki_sample_corpus
-        from embexplorer.core.pca import fit_pca
-        from embexplorer.core.w2v import train_word2vec_run
+        from embexplorer.core.analysis.pca import fit_pca
+        from embexplorer.core.teaching.demos import (
+            analogy_questions_path,
+            wiki_demo_settings,
+            wiki_sample_corpus,
+        )
+        from embexplorer.core.word2vec.w2v import train_word2vec_run
 
         w = self.window
         settings = wiki_demo_settings()
@@ -270,8 +274,8 @@ class Bench:
                 f"wiki demo, {settings.epochs} epochs, analogy accuracy per epoch")
 
     def task_analogy(self):
-        from embexplorer.core.demos import analogy_questions_path
-        from embexplorer.core.evaluation import evaluate_analogies
+        from embexplorer.core.analysis.evaluation import evaluate_analogies
+        from embexplorer.core.teaching.demos import analogy_questions_path
 
         w = self.window
         glove = SHARED_DATA / "glove-6B-50d-top5k" / "glove.6B.50d.top5k.txt"

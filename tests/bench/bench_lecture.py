@@ -43,14 +43,14 @@ def main(argv=None) -> int:
     from PySide6 import QtCore, QtGui, QtWidgets
 
     from embexplorer._qt.lecture import RatingsPage, RatingsTableModel
-    from embexplorer.core.lecture import (
+    from embexplorer.core.recommender.mf import MFConfig, train
+    from embexplorer.core.recommender.movielens import load_movielens
+    from embexplorer.core.teaching.lecture import (
         compare_neighbours,
         compare_runs,
         genre_embeddings,
         ratings_summary,
     )
-    from embexplorer.core.mf import MFConfig, train
-    from embexplorer.core.movielens import load_movielens
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     r = load_movielens(args.data)

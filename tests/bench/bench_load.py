@@ -81,7 +81,7 @@ def _timed(fn):
 
 _MEMORY_PROBE = r"""
 import json, sys, tracemalloc
-from embexplorer.core.formats import load
+from embexplorer.core.data.formats import load
 import gensim  # noqa: F401  (same imports as the app, outside the measurement)
 def status(key):
     for line in open("/proc/self/status"):
@@ -104,7 +104,7 @@ print(json.dumps({"tracemalloc_peak": peak, "maxrss_growth": rss1 - rss0,
 _REOPEN_PROBE = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from embexplorer.core.formats import load
+from embexplorer.core.data.formats import load
 t1 = time.perf_counter()
 emb = load(sys.argv[1])
 t2 = time.perf_counter()
@@ -131,7 +131,7 @@ def main(argv=None) -> int:
     env = dict(os.environ)
     from gensim.models import KeyedVectors
 
-    from embexplorer.core.formats import load
+    from embexplorer.core.data.formats import load
 
     try:
         path = tmp / f"w2v_{rows}x{DIMS}.txt"

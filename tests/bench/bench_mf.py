@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from embexplorer.core.mf import MFConfig, train
-from embexplorer.core.movielens import load_movielens, split_ratings
+from embexplorer.core.recommender.mf import MFConfig, train
+from embexplorer.core.recommender.movielens import load_movielens, split_ratings
 
 FOLDS = ("u1", "u2", "u3", "u4", "u5")
 QUICK_FOLDS = ("u1",)

@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from gensim.models import KeyedVectors
 
-    from embexplorer.core.embeddings import EmbeddingSet
-    from embexplorer.core.neighbours import nearest
+    from embexplorer.core.analysis.neighbours import nearest
+    from embexplorer.core.data.embeddings import EmbeddingSet
 
     t = time.perf_counter()
     vectors = make_vectors(n, args.dims)

@@ -96,7 +96,7 @@ def run(args) -> int:
     from sklearn.decomposition import PCA
     from threadpoolctl import threadpool_info
 
-    from embexplorer.core.pca import fit_pca
+    from embexplorer.core.analysis.pca import fit_pca
 
     print(f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn {sklearn.__version__}")
     for info in threadpool_info():

@@ -71,7 +71,7 @@ def _pan_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, steps: int) -> list[flo
 
 def bench_ours(xy, codes, steps) -> dict:
     from embexplorer._qt.scatter import PICK_RADIUS_PX, ScatterView
-    from embexplorer.core.embeddings import MetadataColumn
+    from embexplorer.core.data.embeddings import MetadataColumn
 
     labels = [f"w{i}" for i in range(len(xy))]
     view = ScatterView()
@@ -133,7 +133,7 @@ def bench_peer(xy, steps, hover_queries) -> dict:
 def bench_size_by(xy, codes, steps) -> dict:
     """Median repaint after a pan: uniform points vs points sized by a long-tailed column (same view)."""
     from embexplorer._qt.scatter import ScatterView
-    from embexplorer.core.embeddings import MetadataColumn
+    from embexplorer.core.data.embeddings import MetadataColumn
 
     view = ScatterView()
     view.resize(WIDTH, HEIGHT)
@@ -165,8 +165,8 @@ def event_loop_gap(n: int, dims: int = 50) -> dict:
     categorical column with its legend, linked table, search index), as in the app.
     """
     from embexplorer._qt.explorer import ExplorerWidget
-    from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
-    from embexplorer.core.pca import fit_pca
+    from embexplorer.core.analysis.pca import fit_pca
+    from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 
     rng = np.random.default_rng(SEED)
     codes = rng.integers(0, N_CLUSTERS, n).astype(np.int32)

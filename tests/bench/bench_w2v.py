@@ -48,7 +48,7 @@ def build_corpus(target_words: int, sentence_words: int = 0) -> list[list[str]]:
     ``sentence_words`` > 0 cuts the text into sentences of that many words (stresses
     per-sentence overhead; the Wikipedia articles are otherwise up to 10,000 words long).
     """
-    from embexplorer.core.demos import wiki_sample_corpus
+    from embexplorer.core.teaching.demos import wiki_sample_corpus
 
     base = list(wiki_sample_corpus())
     if sentence_words > 0:
@@ -71,7 +71,7 @@ def run_gensim(corpus, epochs: int, seed: int) -> tuple[int, float]:
 
 def run_ours(corpus, epochs: int, seed: int) -> tuple[int, float]:
     from embexplorer.core.progress import TaskControl
-    from embexplorer.core.w2v import W2VSettings, train_word2vec_run
+    from embexplorer.core.word2vec.w2v import W2VSettings, train_word2vec_run
 
     frames = []
     control = TaskControl(on_progress=lambda f, m: None)

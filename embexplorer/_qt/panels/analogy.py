@@ -7,15 +7,15 @@ from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.panels.neighbours import LabelEdit, TableModel, make_table
 from embexplorer._qt.search import LabelIndex
-from embexplorer.core.analogy import DEFAULT_ANALOGY_K, evaluate_expression, solve_analogy
-from embexplorer.core.errors import DataError
-from embexplorer.core.evaluation import (
+from embexplorer.core.analysis.analogy import DEFAULT_ANALOGY_K, evaluate_expression, solve_analogy
+from embexplorer.core.analysis.evaluation import (
     DEFAULT_RESTRICT,
     EVAL_METHODS,
     evaluate_analogies,
     evaluate_word_pairs,
 )
-from embexplorer.core.neighbours import MAX_K, MIN_K
+from embexplorer.core.analysis.neighbours import MAX_K, MIN_K
+from embexplorer.core.errors import DataError
 
 #: Task kind of the background evaluation (one at a time; a new one cancels the old).
 EVAL_TASK_KIND = "analogy-evaluation"
@@ -49,9 +49,9 @@ class AnalogyPanel(QtWidgets.QWidget):
     row_activated(int)
         An answer row was chosen in a result table.
     evaluation_finished(object)
-        The :class:`~embexplorer.core.evaluation.AnalogyReport` of a completed evaluation.
+        The :class:`~embexplorer.core.analysis.evaluation.AnalogyReport` of a completed evaluation.
     pairs_finished(object)
-        The :class:`~embexplorer.core.evaluation.PairsReport` of a word-pair evaluation.
+        The :class:`~embexplorer.core.analysis.evaluation.PairsReport` of a word-pair evaluation.
     """
 
     parallelogram_requested = QtCore.Signal(object)

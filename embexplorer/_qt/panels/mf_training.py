@@ -1,10 +1,10 @@
 """Training dock for the lecture's matrix-factorisation model: settings, Start/Stop, live curves.
 
 The widget only gathers settings and shows progress; training runs in
-:func:`embexplorer.core.mf.train` on a worker thread (:class:`TaskRunner`).
+:func:`embexplorer.core.recommender.mf.train` on a worker thread (:class:`TaskRunner`).
 After every epoch it emits :attr:`MFTrainingPanel.epoch_finished` with the
 epoch's figures and a snapshot of the model.  With ``live_frames`` the worker
-also projects each snapshot's movies to 2-D (:class:`~embexplorer.core.mf.MovieFrames`:
+also projects each snapshot's movies to 2-D (:class:`~embexplorer.core.recommender.mf.MovieFrames`:
 PCA, aligned to the previous epoch) and :attr:`MFTrainingPanel.frame_ready`
 brings them ready to draw, so the window redraws the movie scatter while
 training goes on without a PCA on the UI thread.  Stop ends training at the
@@ -19,8 +19,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
-from embexplorer.core.mf import DEFAULT_Y_RANGE, MFConfig, MovieFrames, train
-from embexplorer.core.movielens import Ratings, available_splits, split_ratings
+from embexplorer.core.recommender.mf import DEFAULT_Y_RANGE, MFConfig, MovieFrames, train
+from embexplorer.core.recommender.movielens import Ratings, available_splits, split_ratings
 
 #: Task kind in the :class:`TaskRunner`.
 TRAIN_TASK = "train-mf"
@@ -66,13 +66,13 @@ class MFTrainingPanel(QtWidgets.QWidget):
     Signals
     -------
     epoch_finished(object, object)
-        :class:`~embexplorer.core.mf.EpochStats` and a model snapshot, per epoch.
+        :class:`~embexplorer.core.recommender.mf.EpochStats` and a model snapshot, per epoch.
     frame_ready(object, object, object, object)
         With ``live_frames``, right after :attr:`epoch_finished`: the stats, the snapshot, its
-        movies (:class:`~embexplorer.core.embeddings.EmbeddingSet`, the ``frame_top_n`` most
+        movies (:class:`~embexplorer.core.data.embeddings.EmbeddingSet`, the ``frame_top_n`` most
         rated) and their (n, 2) float32 coordinates, aligned to the previous epoch's frame.
     training_finished(object)
-        The trained :class:`~embexplorer.core.mf.MFModel` (also after Stop).
+        The trained :class:`~embexplorer.core.recommender.mf.MFModel` (also after Stop).
     training_failed(str)
         A message when training could not run.
     """

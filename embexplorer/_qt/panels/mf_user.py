@@ -1,7 +1,7 @@
 """Per-user panel of a trained MF model: ratings vs predictions, explained recommendations,
 similar users, and a "what if" user folded in from ratings given in the panel.
 
-All numbers come from :class:`embexplorer.core.mf.MFModel`; the panel renders
+All numbers come from :class:`embexplorer.core.recommender.mf.MFModel`; the panel renders
 them and reports what to highlight on the movie scatter through
 :attr:`MFUserPanel.highlight_changed`.
 """
@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.panels.mf_training import apply_plot_palette
-from embexplorer.core.mf import MFModel
+from embexplorer.core.recommender.mf import MFModel
 
 #: Default and maximum number of recommendations / similar users listed.
 DEFAULT_N = 20

@@ -8,8 +8,8 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.search import LabelIndex
+from embexplorer.core.analysis.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K, Neighbour, nearest
 from embexplorer.core.errors import DataError
-from embexplorer.core.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K, Neighbour, nearest
 
 #: Column heading of the score, per metric.
 SCORE_HEADINGS = {"cosine": "cosine", "dot": "dot product", "euclidean": "distance"}

@@ -1,10 +1,10 @@
 """Word2vec training dock: corpus, settings, Start/Stop, live loss and analogy-accuracy curves.
 
 The widget gathers settings and draws progress; training runs in
-:func:`embexplorer.core.w2v.train_word2vec_run` on a worker thread
+:func:`embexplorer.core.word2vec.w2v.train_word2vec_run` on a worker thread
 (:class:`~embexplorer._qt.workers.TaskRunner`).  Progress is in words
 processed.  After every epoch :attr:`W2VTrainingPanel.epoch_finished` carries
-the :class:`~embexplorer.core.w2v.EpochReport` (``report.frame`` /
+the :class:`~embexplorer.core.word2vec.w2v.EpochReport` (``report.frame`` /
 ``report.frame_labels``: the most frequent words' vectors, for a live
 scatter -- :class:`WordFrames` turns them into aligned 2-D coordinates).
 With ``live_frames`` the worker does that itself and
@@ -12,7 +12,7 @@ With ``live_frames`` the worker does that itself and
 to draw (no PCA on the UI thread).
 Stop ends the current epoch at once and keeps the last complete one;
 :attr:`training_finished` then brings the vectors as an
-:class:`~embexplorer.core.embeddings.EmbeddingSet`.  "Save vectors…" writes
+:class:`~embexplorer.core.data.embeddings.EmbeddingSet`.  "Save vectors…" writes
 word2vec text or binary (atomically, through ``formats.save``).
 
 :meth:`W2VTrainingPanel.start_demo_wiki` runs the offline demo "Word2vec on a
@@ -51,16 +51,16 @@ from PySide6 import QtCore, QtWidgets
 from embexplorer._qt.demos import unit_rms
 from embexplorer._qt.panels.mf_training import apply_plot_palette
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
-from embexplorer.core.demos import (
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.errors import DataError
+from embexplorer.core.teaching.demos import (
     ENWIKI_SAMPLE_NAME,
     LEE_CORPUS_NAME,
     WIKI_DEMO_NOTE,
     wiki_demo_settings,
     wiki_sample_corpus,
 )
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
-from embexplorer.core.errors import DataError
-from embexplorer.core.w2v import (
+from embexplorer.core.word2vec.w2v import (
     DEFAULT_WORKERS,
     W2VSettings,
     is_wiki_dump,
@@ -93,14 +93,14 @@ DEMO_CORPUS_TEXT = "gensim's sample: Lee news corpus + Wikipedia sample"
 CORPUS_FILTER = ("Text corpora and Wikipedia dumps (*.txt *.gz *.bz2 *.xz *.xml *.cor);;All files (*)")
 SAVE_FILTERS = {"word2vec text (*.txt *.vec)": False, "word2vec binary (*.bin)": True}
 #: gensim's copy of the Google analogy questions, in :func:`gensim_samples_dir`
-#: (:func:`embexplorer.core.demos.analogy_questions_path` names the same file).
+#: (:func:`embexplorer.core.teaching.demos.analogy_questions_path` names the same file).
 ANALOGY_QUESTIONS_NAME = "questions-words.txt"
 
 
 def gensim_samples_dir() -> Path | None:
     """gensim's bundled ``test/test_data`` folder, found without importing gensim (None: no gensim).
 
-    :func:`embexplorer.core.demos.gensim_test_data_dir` imports gensim to find it, which
+    :func:`embexplorer.core.teaching.demos.gensim_test_data_dir` imports gensim to find it, which
     takes ~90 ms: too long for the UI thread when the demo starts.
     """
     module = sys.modules.get("gensim")
@@ -134,7 +134,7 @@ def describe_corpus(path: str | os.PathLike) -> str:
 class WordFrames:
     """2-D PCA frames of the most frequent words, epoch after epoch, each aligned to the one before.
 
-    :meth:`update` takes an :class:`~embexplorer.core.w2v.EpochReport` and returns
+    :meth:`update` takes an :class:`~embexplorer.core.word2vec.w2v.EpochReport` and returns
     an :class:`EmbeddingSet` of its frame words (metadata ``rank``) and their
     ``(n, 2)`` float32 coordinates, turned (orthogonal Procrustes) to match the
     previous frame so words drift into place instead of flipping, and scaled to
@@ -149,7 +149,7 @@ class WordFrames:
         self.previous = None
 
     def update(self, report) -> tuple[EmbeddingSet, np.ndarray]:
-        from embexplorer.core.pca import align_frame, fit_pca
+        from embexplorer.core.analysis.pca import align_frame, fit_pca
 
         labels = list(report.frame_labels)
         n = len(labels)
@@ -172,7 +172,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
     training_started()
         A new run began (reset live frames).
     epoch_finished(object)
-        :class:`~embexplorer.core.w2v.EpochReport` after every complete epoch.
+        :class:`~embexplorer.core.word2vec.w2v.EpochReport` after every complete epoch.
     frame_ready(object, object, object)
         With ``live_frames``, right after :attr:`epoch_finished` (when the report has frame
         words): the report, an :class:`EmbeddingSet` of the frame words and their (n, 2)
@@ -365,7 +365,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
 
     @property
     def result(self):
-        """The :class:`~embexplorer.core.w2v.W2VResult` of the last run (gensim model, history)."""
+        """The :class:`~embexplorer.core.word2vec.w2v.W2VResult` of the last run (gensim model, history)."""
         return self._result
 
     @property

@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from embexplorer.core.atomic import atomic_write
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl, ensure_control
 
@@ -821,7 +821,7 @@ def _metadata_from(data, users: np.ndarray, items: np.ndarray, ratings: np.ndarr
 def train(data, config: MFConfig | None = None, train_rows=None, valid_rows=None,
           control: TaskControl | None = None,
           on_epoch: Callable[[EpochStats, MFModel], None] | None = None) -> MFModel:
-    """Train the model on a :class:`~embexplorer.core.movielens.Ratings`.
+    """Train the model on a :class:`~embexplorer.core.recommender.movielens.Ratings`.
 
     Parameters
     ----------
@@ -979,7 +979,7 @@ def load_spark_als(path: str | os.PathLike, data=None) -> MFModel:
     """Read a Spark MLlib ALS model saved with ``model.save(path)`` (needs pyarrow).
 
     ALS predicts the plain dot product, so the model has no sigmoid range and
-    no biases.  ``data`` (a :class:`~embexplorer.core.movielens.Ratings` with
+    no biases.  ``data`` (a :class:`~embexplorer.core.recommender.movielens.Ratings` with
     the same ids) adds titles, metadata and the already-rated items.
     """
     from pathlib import Path
@@ -1030,7 +1030,7 @@ class MovieFrames:
     """2-D PCA frames of the movie vectors, epoch after epoch, each aligned to the one before.
 
     Feed every training snapshot to :meth:`update`; the returned coordinates are
-    turned (orthogonal Procrustes, :func:`embexplorer.core.pca.align_frame`) to
+    turned (orthogonal Procrustes, :func:`embexplorer.core.analysis.pca.align_frame`) to
     match the previous frame, so the points glide instead of flipping.
 
     Parameters
@@ -1052,7 +1052,7 @@ class MovieFrames:
     def update(self, model: MFModel, control: TaskControl | None = None
                ) -> tuple[EmbeddingSet, np.ndarray]:
         """The model's movie set and its (n, 2) float32 coordinates, aligned to the last frame."""
-        from embexplorer.core.pca import align_frame, fit_pca
+        from embexplorer.core.analysis.pca import align_frame, fit_pca
 
         emb = model.item_embeddings(self.top_n)
         self.pca = fit_pca(emb.vectors, 2, control=control)

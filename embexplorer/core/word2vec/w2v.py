@@ -35,7 +35,7 @@ from xml.etree import ElementTree
 import numpy as np
 
 from embexplorer.core.atomic import atomic_write
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl
 
@@ -433,7 +433,7 @@ class W2VResult:
 class AnalogyQuestions:
     """Analogy questions ``a b c d`` in word2vec's format, parsed once, scored after every epoch.
 
-    Scoring is :func:`embexplorer.core.evaluation.evaluate_analogies` (3CosAdd,
+    Scoring is :func:`embexplorer.core.analysis.evaluation.evaluate_analogies` (3CosAdd,
     gensim's ``evaluate_word_analogies`` answers, batched), restricted to the
     :data:`ANALOGY_RESTRICT_VOCAB` most frequent words.
     """
@@ -445,7 +445,7 @@ class AnalogyQuestions:
     @classmethod
     def load(cls, path: str | os.PathLike) -> AnalogyQuestions:
         """Read a question file (``questions-words.txt`` layout); DataError when unusable."""
-        from embexplorer.core.evaluation import read_analogy_questions
+        from embexplorer.core.analysis.evaluation import read_analogy_questions
 
         path = Path(path)
         try:
@@ -474,7 +474,7 @@ class AnalogyQuestions:
         (accuracy, n_questions)
             ``accuracy`` is 0.0 when no question is answerable.
         """
-        from embexplorer.core.evaluation import evaluate_analogies
+        from embexplorer.core.analysis.evaluation import evaluate_analogies
 
         report = evaluate_analogies(EmbeddingSet(labels, vectors), self.sections, restrict=restrict_vocab)
         return report.accuracy, report.evaluated
@@ -726,6 +726,6 @@ def train_word2vec(corpus: Iterable[list[str]], settings: W2VSettings | None = N
 
 def save_word2vec(emb: EmbeddingSet, path: str | os.PathLike, binary: bool = False) -> None:
     """Write ``emb`` in word2vec format, text or binary, atomically (via :func:`formats.save`)."""
-    from embexplorer.core import formats
+    from embexplorer.core.data import formats
 
     formats.save(emb, path, "word2vec-binary" if binary else "word2vec")

@@ -4,7 +4,7 @@ gensim's downloader (``gensim.downloader.load``) keeps every model in
 ``<GENSIM_DATA_DIR or ~/gensim-data>/<name>/<name>.gz`` and checks it against
 the MD5 published in gensim-data's ``list.json``.  This module uses the same
 folder, layout and checksums, so files downloaded here are found by gensim and
-the other way round, but downloads through :mod:`embexplorer.core.download`:
+the other way round, but downloads through :mod:`embexplorer.core.data.download`:
 streamed with progress and cancellation, verified (size and MD5) before it is
 renamed into place, never leaving a half-written file where gensim looks.
 
@@ -12,7 +12,7 @@ renamed into place, never leaving a half-written file where gensim looks.
 * :func:`local_path` -- the verified local copy, or None.
 * :func:`is_downloaded` -- a cheap check for the start page (no hashing).
 * :func:`download` -- fetch (or reuse) a model; :func:`load` -- fetch and read it
-  with :func:`embexplorer.core.formats.load`.
+  with :func:`embexplorer.core.data.formats.load`.
 
 The download location is configurable for mirrors: the ``base_url`` argument,
 then the ``EMBEXPLORER_GENSIM_DATA_URL`` environment variable, then gensim-data's
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from embexplorer.core.atomic import atomic_write
-from embexplorer.core.download import CHUNK_SIZE, TIMEOUT_S, USER_AGENT, download_file
+from embexplorer.core.data.download import CHUNK_SIZE, TIMEOUT_S, USER_AGENT, download_file
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl, ensure_control
 
@@ -94,7 +94,7 @@ class GensimModel:
     md5 : str or None
         MD5 of ``<name>.gz`` (``checksum`` in ``list.json``); None = size check only, with a warning.
     format : str
-        :mod:`embexplorer.core.formats` name of the decompressed content.
+        :mod:`embexplorer.core.data.formats` name of the decompressed content.
     dims, vocab : int
         Vector size and number of words.
     license : str
@@ -493,8 +493,8 @@ def download(name: str | GensimModel, directory: str | os.PathLike | None = None
 
 def load(name: str | GensimModel, directory: str | os.PathLike | None = None, base_url: str | None = None,
          limit: int | None = None, control: TaskControl | None = None):
-    """Download (if needed) and read a model as an :class:`~embexplorer.core.embeddings.EmbeddingSet`."""
-    from embexplorer.core import formats
+    """Download (if needed) and read a model as an :class:`~embexplorer.core.data.embeddings.EmbeddingSet`."""
+    from embexplorer.core.data import formats
 
     spec = resolve(name)
     got = download(spec, directory, base_url, control)

@@ -215,12 +215,12 @@ def generate_genre_ratings(seed: int = 0, n_users: int = DEMO_N_USERS,
 
 
 def genres_learned_ratings(seed: int = 0):
-    """The demo set as a :class:`embexplorer.core.movielens.Ratings` (layout "csv").
+    """The demo set as a :class:`embexplorer.core.recommender.movielens.Ratings` (layout "csv").
 
     User ids are ``"1"``.. and item ids ``"1"``..; ``Ratings.main_genres()``
     gives each movie's hidden true genre.
     """
-    from embexplorer.core.movielens import Ratings
+    from embexplorer.core.recommender.movielens import Ratings
 
     demo = generate_genre_ratings(seed)
     return Ratings(demo.users, demo.items, demo.ratings, None,
@@ -230,8 +230,9 @@ def genres_learned_ratings(seed: int = 0):
 
 
 def genres_demo_config():
-    """:class:`embexplorer.core.mf.MFConfig` for training the demo live (see :data:`GENRES_DEMO_EPOCHS`)."""
-    from embexplorer.core.mf import MFConfig
+    """:class:`embexplorer.core.recommender.mf.MFConfig` for training the demo live
+    (see :data:`GENRES_DEMO_EPOCHS`)."""
+    from embexplorer.core.recommender.mf import MFConfig
 
     return MFConfig(n_factors=GENRES_DEMO_FACTORS, epochs=GENRES_DEMO_EPOCHS, lr=GENRES_DEMO_LR, seed=0)
 
@@ -295,7 +296,7 @@ def wiki_sample_corpus_paths() -> tuple[Path, Path]:
 
 def wiki_sample_corpus(max_articles: int | None = None):
     """The demo corpus: the Lee corpus followed by the Wikipedia sample (restartable, lower-cased)."""
-    from embexplorer.core.w2v import ConcatCorpus, LineCorpus, WikiDumpCorpus
+    from embexplorer.core.word2vec.w2v import ConcatCorpus, LineCorpus, WikiDumpCorpus
 
     lee, wiki = wiki_sample_corpus_paths()
     return ConcatCorpus([LineCorpus(lee, lowercase=True, strip_punct=True),
@@ -309,6 +310,6 @@ def analogy_questions_path() -> Path:
 
 def wiki_demo_settings():
     """Hyperparameters for the Wikipedia-sample demo (a few seconds on 2 cores)."""
-    from embexplorer.core.w2v import W2VSettings
+    from embexplorer.core.word2vec.w2v import W2VSettings
 
     return W2VSettings(sg=False, vector_size=50, window=5, min_count=5, negative=5, epochs=10, seed=1)

@@ -25,14 +25,14 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from embexplorer.core.embeddings import EmbeddingSet
-from embexplorer.core.errors import DataError
-from embexplorer.core.neighbours import (
+from embexplorer.core.analysis.neighbours import (
     gensim_norms,
     most_similar,
     most_similar_cosmul,
     unitvec,
 )
+from embexplorer.core.data.embeddings import EmbeddingSet
+from embexplorer.core.errors import DataError
 from embexplorer.core.progress import TaskControl, ensure_control
 
 #: gensim's default: only the first 300,000 rows count (files are sorted by frequency).

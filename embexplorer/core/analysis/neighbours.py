@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import get_blas_funcs
 
-from embexplorer.core.embeddings import EmbeddingSet
+from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
 
 #: Metrics offered for neighbour queries.

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from embexplorer.core.atomic import atomic_write
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.paths import cache_dir
 
 #: Bump when the entry layout changes: older entries then simply miss.

@@ -8,7 +8,7 @@ Each demonstration of issue 8 has its numeric part here (no Qt):
   (the dot product of two movies is the number of genres they share, cosine normalises it:
   :func:`shared_genres`, :func:`genre_cosine`), and :func:`compare_neighbours` -- a movie's
   neighbours under genre vectors and under learned vectors side by side;
-* ``users``: the recommender's cold-start fold-in (:meth:`embexplorer.core.mf.MFModel.fold_in`);
+* ``users``: the recommender's cold-start fold-in (:meth:`embexplorer.core.recommender.mf.MFModel.fold_in`);
   :func:`what_if_example` picks two contrasting movies to rate as a worked example;
 * ``gradient-descent``: :func:`compare_runs` trains the same model twice on the same split and
   seed, with and without weight decay (or the sigmoid range), for overlaid curves, and
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.analysis.neighbours import DEFAULT_K, Neighbour, nearest
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
-from embexplorer.core.neighbours import DEFAULT_K, Neighbour, nearest
 from embexplorer.core.progress import ScaledControl, TaskControl, ensure_control
 
 #: Lecture names (``embexplorer --lecture NAME``) -> (menu title, one-line caption).
@@ -86,7 +86,7 @@ DEFAULT_MOVIES = ("Star Wars (1977)", "Toy Story (1995)", "Star Wars: Episode IV
 class LectureData:
     """Ratings for a demonstration and where they came from."""
 
-    ratings: object  # embexplorer.core.movielens.Ratings
+    ratings: object  # embexplorer.core.recommender.movielens.Ratings
     source: str      # SOURCE_OPEN, SOURCE_CACHE or SOURCE_SYNTHETIC
     note: str        # one line for the caption
 
@@ -107,9 +107,9 @@ def lecture_ratings(current=None, control: TaskControl | None = None, directory=
     directory : path, optional
         Cache folder of the MovieLens downloads (default: the app's cache).
     """
-    from embexplorer.core import download
-    from embexplorer.core.demos import genres_learned_ratings
-    from embexplorer.core.movielens import load_movielens
+    from embexplorer.core.data import download
+    from embexplorer.core.recommender.movielens import load_movielens
+    from embexplorer.core.teaching.demos import genres_learned_ratings
 
     control = ensure_control(control)
     if current is not None:
@@ -206,7 +206,7 @@ def long_tail_histogram(counts, bins: int = LONG_TAIL_BINS) -> tuple[np.ndarray,
 def item_labels(titles, item_ids) -> list[str]:
     """Unique movie labels: the title (``item ID`` when unknown), ``title [ID]`` when titles repeat.
 
-    The same scheme as :meth:`embexplorer.core.mf.MFModel.item_embeddings`, so a movie has the
+    The same scheme as :meth:`embexplorer.core.recommender.mf.MFModel.item_embeddings`, so a movie has the
     same label in the genre set and in a model's set.
     """
     names = [t or f"item {i}" for t, i in zip(titles, item_ids)]
@@ -397,7 +397,7 @@ class RunComparison:
 def run_configs(switch: str = "weight-decay", epochs: int = LECTURE_EPOCHS, seed: int = LECTURE_SEED,
                 base=None) -> list[tuple[str, object]]:
     """The two (name, MFConfig) of :func:`compare_runs`: ``base`` and ``base`` with ``switch`` off."""
-    from embexplorer.core.mf import MFConfig
+    from embexplorer.core.recommender.mf import MFConfig
 
     if switch not in SWITCHES:
         raise ValueError(f"switch must be one of {tuple(SWITCHES)}, got {switch!r}")
@@ -428,8 +428,8 @@ def compare_runs(ratings, switch: str = "weight-decay", epochs: int = LECTURE_EP
     on_epoch : callable, optional
         ``on_epoch(run_index, stats, snapshot)`` after every epoch of each run (training thread).
     """
-    from embexplorer.core.mf import train
-    from embexplorer.core.movielens import split_ratings
+    from embexplorer.core.recommender.mf import train
+    from embexplorer.core.recommender.movielens import split_ratings
 
     control = ensure_control(control)
     configs = run_configs(switch, epochs, seed, base)

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embexplorer.core.embeddings import EmbeddingSet
-from embexplorer.core.errors import DataError
-from embexplorer.core.neighbours import (
+from embexplorer.core.analysis.neighbours import (
     DEFAULT_K,
     Neighbour,
     check_k,
@@ -25,6 +23,8 @@ from embexplorer.core.neighbours import (
     most_similar_cosmul,
     resolve_row,
 )
+from embexplorer.core.data.embeddings import EmbeddingSet
+from embexplorer.core.errors import DataError
 
 #: Analogy methods: additive (gensim most_similar) and multiplicative (most_similar_cosmul).
 METHODS = ("3cosadd", "3cosmul")

@@ -26,7 +26,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from embexplorer.core._textparse import header_counts, trailing_numbers
+from embexplorer.core.data._textparse import header_counts, trailing_numbers
 from embexplorer.core.errors import DataError
 
 #: Environment variable overriding the available-memory figure (bytes; ``k``/``M``/``G`` suffixes
@@ -316,7 +316,7 @@ def _estimate_npy(path: Path) -> ShapeEstimate | None:
 
 
 def _estimate_npz(path: Path) -> ShapeEstimate | None:
-    from embexplorer.core.formats import NPZ_VECTOR_KEYS
+    from embexplorer.core.data.formats import NPZ_VECTOR_KEYS
 
     try:
         with zipfile.ZipFile(path) as z:

@@ -44,12 +44,12 @@ from pathlib import Path
 
 import numpy as np
 
-from embexplorer.core import cache as _cache
-from embexplorer.core._textparse import header_counts, is_number, parse_block, trailing_numbers
 from embexplorer.core.atomic import atomic_write
-from embexplorer.core.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data import cache as _cache
+from embexplorer.core.data._textparse import header_counts, is_number, parse_block, trailing_numbers
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data.memory import check_fits
 from embexplorer.core.errors import DataError
-from embexplorer.core.memory import check_fits
 from embexplorer.core.progress import TaskControl, ensure_control
 
 #: Every format name accepted by :func:`load` and :func:`save` (and ``--format``).
@@ -242,7 +242,7 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
         Bad input, with file, line (or record) and reason.
     MemoryLimitError
         (a ``DataError``) The matrix would not fit in available memory
-        (:mod:`embexplorer.core.memory`); ``.suggested_limit`` rows would.
+        (:mod:`embexplorer.core.data.memory`); ``.suggested_limit`` rows would.
     """
     path = Path(path)
     control = ensure_control(control)

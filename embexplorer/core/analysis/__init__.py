@@ -1,0 +1,1 @@
+"""Analysis of one embedding set: PCA, nearest neighbours, analogy arithmetic, benchmark evaluation."""

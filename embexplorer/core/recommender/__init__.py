@@ -1,0 +1,1 @@
+"""Collaborative filtering: MovieLens ratings and matrix factorisation."""

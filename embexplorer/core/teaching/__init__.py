@@ -1,0 +1,1 @@
+"""Lecture demonstrations and offline demos: the numbers behind each lesson."""

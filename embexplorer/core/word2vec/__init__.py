@@ -1,0 +1,1 @@
+"""Word2vec training on a text corpus (gensim underneath)."""
