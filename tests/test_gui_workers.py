@@ -226,6 +226,7 @@ def test_shutdown_cancels_waits_and_refuses_new_tasks(qtbot):
     assert runner.shutdown(timeout=5.0)
     assert runner.active_threads() == 0
     assert runner.running_kinds() == []
+    assert runner.closed
     with pytest.raises(RuntimeError):
         runner.start("a", loop)
     qtbot.wait(20)
@@ -263,3 +264,34 @@ def test_coalesced_emits_deliver_only_the_newest_pending_value(qtbot, runner):
     assert numbers[-1] == 999 and numbers == sorted(numbers)
     assert len(numbers) < 10  # coalesced: not 1000 deliveries
     assert seen[-1] == "epoch-done"
+
+
+def test_wait_for_delivers_progress_yields_and_result_in_order_without_the_event_loop(qtbot, runner):
+    seen = []
+
+    def work(control):
+        control.progress(0.5, "half", force=True)
+        control.emit("frame")
+        return "done"
+
+    runner.start("index", work, on_progress=lambda f, m: seen.append(("progress", f)),
+                 on_yield=lambda v: seen.append(("yield", v)), on_result=lambda v: seen.append(("result", v)))
+    assert runner.wait_for("index", WAIT_MS / 1000)  # no qtbot.wait: delivered inside wait_for
+    assert seen == [("progress", 0.5), ("yield", "frame"), ("result", "done")]
+    assert not runner.is_running("index")
+    assert runner.wait_for("index", 0) and runner.wait_for("never-started", 0)
+
+
+def test_wait_for_times_out_on_a_running_task_then_delivers_only_the_newest(qtbot, runner):
+    results = []
+    gate_old, gate_new = threading.Event(), threading.Event()
+    runner.start("index", _stubborn_task(gate_old, "old"), on_result=results.append)
+    runner.start("index", _blocking_task(gate_new, "new"), on_result=results.append)
+    assert runner.wait_for("index", 0.05) is False
+    assert runner.is_running("index") and results == []
+    gate_old.set()  # the superseded task ends first: its result must still be dropped
+    gate_new.set()
+    assert runner.wait_for("index", WAIT_MS / 1000)
+    assert results == ["new"]
+    qtbot.wait(20)
+    assert results == ["new"]

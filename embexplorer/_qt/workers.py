@@ -293,6 +293,43 @@ class TaskRunner(QtCore.QObject):
                 return False
             threads[0].join(remaining)
 
+    def wait_for(self, kind: str, timeout: float | None = None) -> bool:
+        """Block until the current task of ``kind`` has ended, then deliver its reports now.
+
+        For tests, benchmarks and the rare caller that cannot go on without a
+        result (e.g. a label index asked for before its background build ended).
+        Progress, yields and the result or error reach their callbacks here, in
+        order, on this (the UI) thread, exactly as the event loop would deliver
+        them; stale tasks' reports are still dropped.
+
+        Parameters
+        ----------
+        kind : str
+            The task family to wait for.
+        timeout : float, optional
+            Seconds to wait at most (None: no limit).
+
+        Returns
+        -------
+        bool
+            True when no task of ``kind`` is current any more (it ended and was delivered, or there was
+            none); False if it was still running after ``timeout``.
+        """
+        task = self._current.get(kind)
+        if task is None:
+            return True
+        task.thread.join(timeout)
+        if task.thread.is_alive():
+            return False
+        # The worker posted its reports as queued calls to this object before it ended: deliver them now.
+        QtCore.QCoreApplication.sendPostedEvents(self, QtCore.QEvent.Type.MetaCall)
+        return self._current.get(kind) is not task
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`shutdown` was called: :meth:`start` then refuses new tasks."""
+        return self._closed
+
     def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> bool:
         """Cancel everything, refuse new tasks, and wait for the threads.
 
@@ -372,21 +409,24 @@ class TaskRunner(QtCore.QObject):
             if task.on_yield is not None:
                 task.on_yield(value)
 
+    def _end(self, task_id: int, status: str) -> _Task | None:
+        """Finish the task ``task_id`` with ``status``; None (report dropped) if it is stale."""
+        task = self._live(task_id)
+        if task is not None:
+            self._finish(task, status)
+        return task
+
     @QtCore.Slot(int, object)
     def _on_result(self, task_id: int, value: object) -> None:
-        task = self._live(task_id)
-        if task is None:
-            return
-        self._finish(task, STATUS_DONE)
-        if task.on_result is not None:
+        task = self._end(task_id, STATUS_DONE)
+        if task is not None and task.on_result is not None:
             task.on_result(value)
 
     @QtCore.Slot(int, object)
     def _on_error(self, task_id: int, exc: object) -> None:
-        task = self._live(task_id)
+        task = self._end(task_id, STATUS_ERROR)
         if task is None:
             return
-        self._finish(task, STATUS_ERROR)
         if task.on_error is not None:
             task.on_error(exc)
         else:
@@ -398,11 +438,8 @@ class TaskRunner(QtCore.QObject):
     def _on_cancelled(self, task_id: int) -> None:
         # Only reached when the function raised Cancelled on its own (a
         # cancel() from the UI already removed the task from _current).
-        task = self._live(task_id)
-        if task is None:
-            return
-        self._finish(task, STATUS_CANCELLED)
-        if task.on_cancelled is not None:
+        task = self._end(task_id, STATUS_CANCELLED)
+        if task is not None and task.on_cancelled is not None:
             task.on_cancelled()
 
 
