@@ -1026,12 +1026,16 @@ def load_spark_als(path: str | os.PathLike, data=None) -> MFModel:
 # ---------------------------------------------------------------------------
 # Live frames for the movie scatter
 # ---------------------------------------------------------------------------
-class MovieFrames:
+from embexplorer.core.analysis.frames import FrameAligner  # noqa: E402 (this section's only import)
+
+
+class MovieFrames(FrameAligner):
     """2-D PCA frames of the movie vectors, epoch after epoch, each aligned to the one before.
 
     Feed every training snapshot to :meth:`update`; the returned coordinates are
-    turned (orthogonal Procrustes, :func:`embexplorer.core.analysis.pca.align_frame`) to
-    match the previous frame, so the points glide instead of flipping.
+    turned (orthogonal Procrustes, :class:`~embexplorer.core.analysis.frames.FrameAligner`) to
+    match the previous frame, so the points glide instead of flipping.  ``previous``,
+    ``pca``, ``direction`` and ``reset`` are the aligner's.
 
     Parameters
     ----------
@@ -1040,37 +1044,16 @@ class MovieFrames:
     rotate : bool
         Full orthogonal alignment (True) or only axis sign flips (False, axis
         titles keep meaning "PC1", "PC2").
+    scale : bool
+        Scale every frame to unit RMS radius (the demo and the lecture).
     """
 
-    def __init__(self, top_n: int | None = None, rotate: bool = True) -> None:
+    def __init__(self, top_n: int | None = None, rotate: bool = True, scale: bool = False) -> None:
+        super().__init__(rotate=rotate, scale=scale)
         self.top_n = top_n
-        self.rotate = rotate
-        self.previous: np.ndarray | None = None
-        self.pca = None
-        self._turn: np.ndarray | None = None
 
     def update(self, model: MFModel, control: TaskControl | None = None
                ) -> tuple[EmbeddingSet, np.ndarray]:
         """The model's movie set and its (n, 2) float32 coordinates, aligned to the last frame."""
-        from embexplorer.core.analysis.pca import align_frame, fit_pca
-
         emb = model.item_embeddings(self.top_n)
-        self.pca = fit_pca(emb.vectors, 2, control=control)
-        xy = np.ascontiguousarray(self.pca.coords[:, :2], dtype=np.float32)
-        if self.previous is not None and self.previous.shape == xy.shape:
-            aligned = align_frame(self.previous, xy, rotate=self.rotate)
-        else:
-            aligned = xy
-        # the map applied, so user vectors can be drawn in the same frame
-        self._turn, *_ = np.linalg.lstsq(xy.astype(np.float64), aligned.astype(np.float64), rcond=None)
-        self.previous = aligned
-        return emb, aligned
-
-    def direction(self, vector) -> np.ndarray:
-        """A user vector's direction in the current (aligned) frame, as a unit 2-vector."""
-        if self.pca is None:
-            raise ValueError("no frame yet: call update() first")
-        d = np.asarray(self.pca.components[:2], dtype=np.float64) @ np.asarray(vector, dtype=np.float64)
-        d = d @ self._turn
-        norm = np.linalg.norm(d)
-        return (d / norm if norm > 0 else d).astype(np.float32)
+        return emb, self.fit(emb.vectors, control=control)
