@@ -81,6 +81,37 @@ def test_ctrl_f_search_completes_centres_and_highlights(explorer, qtbot, glove_s
     assert "queen" in explorer.scatter.shown_labels
 
 
+def test_label_index_builds_on_the_search_box_runner_and_a_new_set_drops_a_stale_build(qtbot, monkeypatch):
+    from embexplorer._qt import search
+    from embexplorer._qt.search import INDEX_TASK_KIND, SearchBox
+    from embexplorer._qt.workers import TaskRunner
+
+    built = []
+    real = search.LabelIndex
+
+    def slow_index(labels):  # the old set's build is slow: the new set arrives meanwhile
+        if labels[0] == "old":
+            QtCore.QThread.msleep(200)
+        built.append(list(labels))
+        return real(labels)
+
+    monkeypatch.setattr(search, "LabelIndex", slow_index)
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    box = SearchBox(holder)
+    runner = box.findChild(TaskRunner)
+    assert runner in holder.findChildren(TaskRunner)  # what the window's shutdown_tasks looks for
+    box.set_labels(["old", "older"])
+    box.start_index()
+    assert runner.is_running(INDEX_TASK_KIND) and not box.index_ready
+    box.set_labels(["new", "newer"])  # supersedes the build still running
+    assert box.index.labels == ["new", "newer"]  # waits for the new build, delivered at once
+    assert box.index_ready
+    qtbot.wait(300)  # the old build ends now: its index must not replace the new one
+    assert box.index.labels == ["new", "newer"] and box.index.complete("ne") == [0, 1]
+    assert built == [["new", "newer"], ["old", "older"]]  # the old one did finish, late
+
+
 def test_regex_search_selects_all_matches(explorer, qtbot, glove_set):
     emb, _ = glove_set
     explorer.search.regex_button.setChecked(True)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import bisect
 import re
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from embexplorer._qt.workers import TaskRunner
+
 #: How often a completion waiting for the label index retries (ms).
 INDEX_POLL_MS = 40
 #: Most completions shown in the popup.
 COMPLETION_MAX = 40
+#: Rows of the completion popup visible without scrolling.
+COMPLETION_VISIBLE = 12
+#: Task kind of the background label-index build (a new label set drops the old build).
+INDEX_TASK_KIND = "label-index"
 #: Highest character: appended to a prefix it bounds the prefix's range in sorted order.
 _MAX_CHAR = "\U0010ffff"
 
@@ -72,6 +77,39 @@ class LabelIndex:
         return np.fromiter((i for i, s in enumerate(self.labels) if rx.search(s)), dtype=np.int64)
 
 
+class LabelCompleter(QtWidgets.QCompleter):
+    """The completion popup of a label field, holding only the few labels offered.
+
+    The field computes the matches itself (:meth:`LabelIndex.complete`): a model
+    of all labels would make QCompleter filter 400,000 strings per keystroke.
+    """
+
+    def __init__(self, edit: QtWidgets.QLineEdit) -> None:
+        super().__init__(edit)
+        self._model = QtCore.QStringListModel(self)
+        self.setModel(self._model)
+        self.setCompletionMode(QtWidgets.QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
+        self.setMaxVisibleItems(COMPLETION_VISIBLE)
+        self.setWidget(edit)
+
+    def offer(self, labels: Sequence[str]) -> None:
+        """Show ``labels`` in the popup (hidden when there are none)."""
+        self._model.setStringList(list(labels))
+        if labels:
+            self.complete()
+        else:
+            self.popup().hide()
+
+    def clear(self) -> None:
+        """Offer nothing (the popup is left as it is)."""
+        self._model.setStringList([])
+
+    def offered(self) -> list[str]:
+        """The labels currently offered."""
+        return self._model.stringList()
+
+
 class SearchBox(QtWidgets.QWidget):
     """A line edit with completion; a ``.*`` toggle turns Enter into "select all regex matches".
 
@@ -98,12 +136,7 @@ class SearchBox(QtWidgets.QWidget):
         self.regex_button.setText(".*")
         self.regex_button.setCheckable(True)
         self.regex_button.setToolTip("Regular expression: Enter selects every matching label")
-        self._model = QtCore.QStringListModel(self)
-        self.completer = QtWidgets.QCompleter(self._model, self)
-        self.completer.setCompletionMode(QtWidgets.QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.completer.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
-        self.completer.setMaxVisibleItems(12)
-        self.completer.setWidget(self.edit)
+        self.completer = LabelCompleter(self.edit)
         self.completer.activated[str].connect(self._on_completion_activated)
         self.edit.textEdited.connect(self._on_text_edited)
         self.edit.returnPressed.connect(self._on_return)
@@ -114,8 +147,9 @@ class SearchBox(QtWidgets.QWidget):
         layout.addWidget(self.regex_button)
         self._labels: Sequence[str] = ()
         self._index: LabelIndex | None = None
-        self._thread: threading.Thread | None = None
-        self._pending: dict = {}
+        # The index is built by a task of this box's own runner (a Qt child: the window's
+        # shutdown_tasks finds it); a new label set supersedes a build still running.
+        self._tasks = TaskRunner(self)
         # Typing before the index is ready: retry the completion shortly instead of blocking.
         self._retry = QtCore.QTimer(self)
         self._retry.setSingleShot(True)
@@ -124,40 +158,37 @@ class SearchBox(QtWidgets.QWidget):
         self.edit.installEventFilter(self)
 
     def set_labels(self, labels: Sequence[str]) -> None:
-        """New label set. The sorted index is built in a background thread when the
-        box is first focused (Ctrl+F), not now: the sort is pure Python and would
+        """New label set. The sorted index is built in the background when the box
+        is first focused (Ctrl+F), not now: the sort is pure Python and would
         compete for the GIL with drawing the freshly loaded points."""
+        self._tasks.cancel(INDEX_TASK_KIND)  # its index would be of the old labels: dropped
         self._labels = labels
         self._index = None
-        self._thread = None
-        self._pending = {}
-        self._model.setStringList([])
+        self.completer.clear()
 
     def start_index(self) -> None:
         """Start building the label index in the background (no-op when built or building)."""
-        if self._index is not None or self._thread is not None or not self._labels:
+        if (self._index is not None or self._tasks.is_running(INDEX_TASK_KIND) or not self._labels
+                or self._tasks.closed):
             return
         labels = self._labels
-        box = self._pending
+        self._tasks.start(INDEX_TASK_KIND, lambda control: LabelIndex(labels), on_result=self._on_index_built)
 
-        def build() -> None:
-            box["index"] = LabelIndex(labels)
-
-        self._thread = threading.Thread(target=build, name="label-index", daemon=True)
-        self._thread.start()
+    def _on_index_built(self, index: LabelIndex) -> None:
+        self._index = index
 
     @property
     def index_ready(self) -> bool:
-        return self._index is not None or "index" in self._pending
+        return self._index is not None
 
     @property
     def index(self) -> LabelIndex:
         """The label index of the current labels (waits for the background build)."""
         if self._index is None:
             self.start_index()
-            if self._thread is not None:
-                self._thread.join()
-            self._index = self._pending.get("index") or LabelIndex(self._labels)
+            self._tasks.wait_for(INDEX_TASK_KIND)  # delivers the index to _on_index_built
+            if self._index is None:  # no labels, or the window's tasks were shut down
+                self._index = LabelIndex(self._labels)
         return self._index
 
     def eventFilter(self, obj, ev) -> bool:
@@ -172,22 +203,17 @@ class SearchBox(QtWidgets.QWidget):
 
     def completions(self) -> list[str]:
         """The labels currently offered."""
-        return self._model.stringList()
+        return self.completer.offered()
 
     def _on_text_edited(self, text: str) -> None:
         if self.regex_button.isChecked() or not self._labels:
-            self._model.setStringList([])
+            self.completer.clear()
             return
         if not self.index_ready:
             self.start_index()
             self._retry.start()
             return
-        rows = self.index.complete(text)
-        self._model.setStringList([self._labels[r] for r in rows])
-        if rows:
-            self.completer.complete()
-        else:
-            self.completer.popup().hide()
+        self.completer.offer([self._labels[r] for r in self.index.complete(text)])
 
     def _on_completion_activated(self, text: str) -> None:
         self._retry.stop()  # a pending retry would reopen the popup after the choice

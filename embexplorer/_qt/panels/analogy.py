@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.panels.neighbours import LabelEdit, TableModel, make_table
+from embexplorer._qt.panels.neighbours import LabelEdit, TableModel, connect_changes, make_table
 from embexplorer._qt.search import LabelIndex
 from embexplorer.core.analysis.analogy import DEFAULT_ANALOGY_K, evaluate_expression, solve_analogy
 from embexplorer.core.analysis.evaluation import (
@@ -16,11 +16,10 @@ from embexplorer.core.analysis.evaluation import (
 )
 from embexplorer.core.analysis.neighbours import MAX_K, MIN_K
 from embexplorer.core.errors import DataError
+from embexplorer.core.progress import PROGRESS_STEPS
 
 #: Task kind of the background evaluation (one at a time; a new one cancels the old).
 EVAL_TASK_KIND = "analogy-evaluation"
-#: Progress bar resolution.
-PROGRESS_STEPS = 1000
 #: Largest value a QSpinBox holds (a C int).
 SPIN_MAX = 2**31 - 1
 #: Questions of a section listed at most (a section of gensim's file has up to ~1,500).
@@ -202,9 +201,7 @@ class AnalogyPanel(QtWidgets.QWidget):
         for edit in (self.a_edit, self.b_edit, self.c_edit):
             edit.returnPressed.connect(self._on_solve)
         self.solve_button.clicked.connect(self._on_solve)
-        self.k_spin.valueChanged.connect(self._on_options_changed)
-        self.exclude_check.toggled.connect(self._on_options_changed)
-        self.case_check.toggled.connect(self._on_options_changed)
+        connect_changes(self._on_options_changed, self.k_spin, self.exclude_check, self.case_check)
         self.show_button.clicked.connect(self._on_show_expected)
         self.add_table.clicked.connect(lambda i: self._on_answer_clicked("3cosadd", i))
         self.mul_table.clicked.connect(lambda i: self._on_answer_clicked("3cosmul", i))
@@ -282,39 +279,41 @@ class AnalogyPanel(QtWidgets.QWidget):
         """Evaluate an analogy file in the background (progress bar, Cancel)."""
         if self.emb is None:
             return
-        emb = self.emb
         method = self.eval_method_combo.currentText()
-        restrict = self.eval_restrict_spin.value()
-        case = self.eval_case_check.isChecked()
         self.report = None
         self.sections_model.set_rows([])
         self.questions_model.set_rows([])
-        self.eval_status.setText(f"Evaluating {path} …")
-        self._show_busy(True)
 
-        def work(control):
+        def work(emb, restrict, case, control):
             return evaluate_analogies(emb, path, restrict=restrict, case_insensitive=case,
                                       method=method, control=control)
 
-        self.runner.start(EVAL_TASK_KIND, work, on_result=self._on_eval_result, on_error=self._on_eval_error,
-                          on_progress=self._on_eval_progress, on_cancelled=self._on_eval_cancelled)
+        self._start_evaluation(path, work, self._on_eval_result)
 
     def evaluate_pairs_file(self, path: str) -> None:
         """Evaluate a word-pair similarity file in the background."""
         if self.emb is None:
             return
-        emb = self.emb
-        restrict = self.eval_restrict_spin.value()
-        case = self.eval_case_check.isChecked()
         self.pairs_report = None
-        self.eval_status.setText(f"Evaluating {path} …")
-        self._show_busy(True)
 
-        def work(control):
+        def work(emb, restrict, case, control):
             control.progress(None, "word pairs")
             return evaluate_word_pairs(emb, path, restrict=restrict, case_insensitive=case)
 
-        self.runner.start(EVAL_TASK_KIND, work, on_result=self._on_pairs_result, on_error=self._on_eval_error,
+        self._start_evaluation(path, work, self._on_pairs_result)
+
+    def _start_evaluation(self, path: str, evaluate, on_result) -> None:
+        """Run ``evaluate(emb, restrict, case_insensitive, control)`` as the panel's evaluation task.
+
+        The set and the options are read now: the task works on them even if they change meanwhile.
+        """
+        emb = self.emb
+        restrict = self.eval_restrict_spin.value()
+        case = self.eval_case_check.isChecked()
+        self.eval_status.setText(f"Evaluating {path} …")
+        self._show_busy(True)
+        self.runner.start(EVAL_TASK_KIND, lambda control: evaluate(emb, restrict, case, control),
+                          on_result=on_result, on_error=self._on_eval_error,
                           on_progress=self._on_eval_progress, on_cancelled=self._on_eval_cancelled)
 
     def is_evaluating(self) -> bool:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.search import LabelIndex
+from embexplorer._qt.search import LabelCompleter, LabelIndex
 from embexplorer.core.analysis.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K, Neighbour, nearest
 from embexplorer.core.errors import DataError
 
@@ -75,6 +75,27 @@ def make_table(model: QtCore.QAbstractTableModel) -> QtWidgets.QTableView:
     return view
 
 
+def connect_changes(slot: Callable, *widgets: QtWidgets.QWidget) -> None:
+    """Call ``slot`` whenever one of the option ``widgets`` changes its value.
+
+    Parameters
+    ----------
+    slot : callable
+        Receives the new value (ignore it to re-read every option).
+    *widgets : QSpinBox, QDoubleSpinBox, QComboBox or checkable button
+        The options of a query (re-running it on any change keeps the results current).
+    """
+    for w in widgets:
+        if isinstance(w, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
+            w.valueChanged.connect(slot)
+        elif isinstance(w, QtWidgets.QComboBox):
+            w.currentIndexChanged.connect(slot)
+        elif isinstance(w, QtWidgets.QAbstractButton):
+            w.toggled.connect(slot)
+        else:
+            raise TypeError(f"no change signal known for {type(w).__name__}")
+
+
 class LabelEdit(QtWidgets.QLineEdit):
     """A line edit completing labels by prefix (case-insensitive, most frequent first).
 
@@ -93,12 +114,7 @@ class LabelEdit(QtWidgets.QLineEdit):
         super().__init__(parent)
         self.setPlaceholderText(placeholder)
         self.setClearButtonEnabled(True)
-        self._model = QtCore.QStringListModel(self)
-        self.completer_ = QtWidgets.QCompleter(self._model, self)
-        self.completer_.setCompletionMode(QtWidgets.QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.completer_.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
-        self.completer_.setMaxVisibleItems(12)
-        self.completer_.setWidget(self)
+        self.completer_ = LabelCompleter(self)
         self.completer_.activated[str].connect(self._on_completion_activated)
         self.textEdited.connect(self._on_text_edited)
         self._labels: Sequence[str] = ()
@@ -113,7 +129,7 @@ class LabelEdit(QtWidgets.QLineEdit):
         self._labels = labels
         self._index = None
         self._factory = index_factory
-        self._model.setStringList([])
+        self.completer_.clear()
 
     @property
     def index(self) -> LabelIndex:
@@ -124,17 +140,11 @@ class LabelEdit(QtWidgets.QLineEdit):
 
     def completions(self) -> list[str]:
         """Labels currently offered."""
-        return self._model.stringList()
+        return self.completer_.offered()
 
     def _on_text_edited(self, text: str) -> None:
-        if not self._labels:
-            return
-        rows = self.index.complete(text.strip())
-        self._model.setStringList([self._labels[r] for r in rows])
-        if rows:
-            self.completer_.complete()
-        else:
-            self.completer_.popup().hide()
+        if self._labels:
+            self.completer_.offer([self._labels[r] for r in self.index.complete(text.strip())])
 
     def _on_completion_activated(self, text: str) -> None:
         self.setText(text)
@@ -203,10 +213,8 @@ class NeighboursPanel(QtWidgets.QWidget):
         self.query_edit.returnPressed.connect(self._on_search)
         self.query_edit.label_chosen.connect(self._on_label_chosen)
         self.search_button.clicked.connect(self._on_search)
-        self.metric_combo.currentIndexChanged.connect(self._on_options_changed)
-        self.k_spin.valueChanged.connect(self._on_options_changed)
-        self.restrict_spin.valueChanged.connect(self._on_options_changed)
-        self.case_check.toggled.connect(self._on_options_changed)
+        connect_changes(self._on_options_changed, self.metric_combo, self.k_spin, self.restrict_spin,
+                        self.case_check)
         self.table.clicked.connect(self._on_result_clicked)
         self.table.activated.connect(self._on_result_clicked)
         self.setEnabled(False)
