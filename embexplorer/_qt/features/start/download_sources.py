@@ -1,6 +1,6 @@
 """Where one-click datasets come from: a setting for mirrors (Edit › Download Sources…).
 
-The base URLs are kept in the window's QSettings and handed to its
+The base URLs are kept in the settings and handed to the start page's
 :class:`~embexplorer._qt.start_page.DatasetDownloader`; empty means the
 environment variable (``EMBEXPLORER_MOVIELENS_URL`` / ``EMBEXPLORER_GENSIM_DATA_URL``),
 else the official location (GroupLens, gensim-data's releases).  Downloads are
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 
 from embexplorer.core.data import download, gensim_data
 
@@ -36,12 +36,12 @@ def url_problem(text: str) -> str | None:
     return None
 
 
-def apply_download_sources(window) -> None:
-    """Give ``window.downloader`` the base URLs saved in ``window.settings`` (empty: the defaults)."""
-    movielens = str(window.settings.value(MOVIELENS_KEY, "") or "").strip()
-    gensim = str(window.settings.value(GENSIM_KEY, "") or "").strip()
-    window.downloader.movielens_base_url = movielens or None
-    window.downloader.gensim_base_url = gensim or None
+def apply_download_sources(settings, downloader) -> None:
+    """Give ``downloader`` the base URLs saved in ``settings`` (empty: the defaults)."""
+    movielens = str(settings.value(MOVIELENS_KEY, "") or "").strip()
+    gensim = str(settings.value(GENSIM_KEY, "") or "").strip()
+    downloader.movielens_base_url = movielens or None
+    downloader.gensim_base_url = gensim or None
 
 
 class DownloadSourcesDialog(QtWidgets.QDialog):
@@ -91,27 +91,15 @@ class DownloadSourcesDialog(QtWidgets.QDialog):
         self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setEnabled(not problems)
 
 
-def edit_download_sources(window) -> bool:
-    """Ask for the mirrors, save them in the window's settings and apply them; True if changed."""
-    dialog = DownloadSourcesDialog(str(window.settings.value(MOVIELENS_KEY, "") or ""),
-                                   str(window.settings.value(GENSIM_KEY, "") or ""), window)
+def edit_download_sources(settings, downloader, parent=None) -> bool:
+    """Ask for the mirrors, save them in ``settings`` and apply them; True if changed."""
+    dialog = DownloadSourcesDialog(str(settings.value(MOVIELENS_KEY, "") or ""),
+                                   str(settings.value(GENSIM_KEY, "") or ""), parent)
     if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
         return False
     movielens, gensim = dialog.values()
-    window.settings.setValue(MOVIELENS_KEY, movielens)
-    window.settings.setValue(GENSIM_KEY, gensim)
-    window.settings.sync()
-    apply_download_sources(window)
+    settings.setValue(MOVIELENS_KEY, movielens)
+    settings.setValue(GENSIM_KEY, gensim)
+    settings.sync()
+    apply_download_sources(settings, downloader)
     return True
-
-
-def install_download_sources(window) -> QtGui.QAction:
-    """Edit › Download Sources… on ``window``; the saved mirrors apply at once."""
-    apply_download_sources(window)
-    action = QtGui.QAction("Download &Sources…", window)
-    action.setStatusTip("Mirrors for MovieLens and gensim-data downloads")
-    action.triggered.connect(lambda: edit_download_sources(window))
-    window.edit_menu.addSeparator()
-    window.edit_menu.addAction(action)
-    window.download_sources_action = action
-    return action

@@ -1,0 +1,18 @@
+"""The features of the window, one folder ("room") each, with one entry point: ``create(ctx)``.
+
+Only the shell imports this package; features never import one another (the import-linter
+contracts in ``pyproject.toml`` check both).  Their order here is the order of their docks,
+menu entries and toolbar items.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: The rooms, in the order they are built and placed.
+ROOMS = ("explorer", "loading", "neighbours", "analogy", "recommender", "word2vec", "start")
+
+
+def create_all(ctx) -> list:
+    """Build every feature for one window (``ctx``: :class:`embexplorer._qt.feature.Context`)."""
+    return [importlib.import_module(f"{__name__}.{room}").create(ctx) for room in ROOMS]

@@ -1,0 +1,1 @@
+"""The window frame: docks, menus, toolbar and status bar built from what the features return."""
