@@ -388,13 +388,28 @@ def _slow_block(data: bytes, dims: int, has_label: bool, first_line: int, path, 
     return labels, mat, lines
 
 
-def is_number(tok: bytes) -> bool:
-    """Whether ``tok`` parses as a float (as the loaders read values)."""
+def is_number(tok: bytes | str) -> bool:
+    """Whether ``tok`` parses as a float, as the loaders read values (``float`` takes bytes and text)."""
     try:
         float(tok)
     except ValueError:
         return False
     return True
+
+
+def is_number_text(text: str, comma_decimal: bool = False) -> bool:
+    """Whether ``text`` parses as a float: :func:`is_number` for text (ratings tables, column previews).
+
+    Parameters
+    ----------
+    text : str
+    comma_decimal : bool
+        Also accept one comma as the decimal point ("4,5" in a semicolon-separated European file),
+        as the ratings reader does.
+    """
+    if comma_decimal and text.count(",") == 1:
+        text = text.replace(",", ".")
+    return is_number(text)
 
 
 def header_counts(line: bytes) -> tuple[int, int] | None:
