@@ -96,7 +96,7 @@ def make_main_window(qtbot, tmp_path):
     import shiboken6
     from PySide6 import QtCore
 
-    from embexplorer._qt.main_window import MainWindow
+    from embexplorer._qt.shell.main_window import MainWindow
 
     made = []
 

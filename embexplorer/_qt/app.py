@@ -145,7 +145,7 @@ def run_gui(args) -> int:
         return _run_screenshot(args)
     app = _application()
     from embexplorer._qt.excepthook import install_excepthook
-    from embexplorer._qt.main_window import MainWindow
+    from embexplorer._qt.shell.main_window import MainWindow
 
     _check_data_options(args)
     hook = install_excepthook(app)  # from here on an error in a slot is a dialog and a log entry
@@ -175,58 +175,71 @@ def _collect_garbage_on_ui_thread(app) -> None:
     app._embexplorer_gc = GarbageCollector(interval=GC_INTERVAL_S)
 
 
-def _start_interactive(window, args) -> None:
-    """Open PATH / --movielens and apply the view options once there is something to show."""
+def _model_shown(window):
+    """A one-shot signal: a finished model's (or demo's) set is the data set shown."""
     from PySide6 import QtCore
 
+    class Watch(QtCore.QObject):
+        fired = QtCore.Signal(object)
+
+        def on_dataset(self, dataset) -> None:
+            if window.workspace.source.kind in ("model", "demo"):
+                window.workspace.dataset_changed.disconnect(self.on_dataset)
+                self.fired.emit(dataset)
+
+    watch = Watch(window)
+    window.workspace.dataset_changed.connect(watch.on_dataset)
+    return watch.fired
+
+
+def _start_interactive(window, args) -> None:
+    """Open PATH / --movielens / --demo and apply the view options once there is something to show."""
+    from PySide6 import QtCore
+
+    from embexplorer.core.session import is_session_file
+
     once = QtCore.Qt.ConnectionType.SingleShotConnection
+    cmd, features = window.commands, window.features
 
     def apply_once(*_):
         try:
             apply_view_options(window, args)
         except DataError as err:  # a typo in an option must not cost the user the window
-            window.statusBar().showMessage(str(err))
-
-    from embexplorer.core.session import is_session_file
+            window.message(str(err))
 
     if args.path and is_session_file(args.path):
-        window.sessions.open_session(args.path)
+        cmd.run("sessions.open", args.path)
         return
+    movielens, epochs = getattr(args, "movielens", None), getattr(args, "train", None)
     lecture = getattr(args, "lecture", None)
     if lecture:
-        from embexplorer._qt.lecture import run_lecture_when_ready
-
-        if getattr(args, "movielens", None):
-            after = (window.training_panel.training_finished if getattr(args, "train", None)
-                     else window.ratings_loaded)
+        if movielens:
+            after = _model_shown(window) if epochs else features["recommender"].ratings_loaded
         else:
-            after = window.embeddings_changed if args.path else None
-        run_lecture_when_ready(window, lecture, after)
-        if not args.path and not getattr(args, "movielens", None):
+            after = window.workspace.dataset_changed if args.path else None
+        cmd.run("lecture.run_when_ready", lecture, after)
+        if not args.path and not movielens:
             return  # the lecture brings its own data: no start-page preview
     demo = getattr(args, "demo", None)
     if demo:
         if _view_options_given(args) or getattr(args, "dock", None):
-            window.trained_shown.connect(apply_once, once)
-        window.run_demo(demo)
+            _model_shown(window).connect(apply_once, once)
+        cmd.run("start.run_demo", demo)
         return
-    movielens = getattr(args, "movielens", None)
     if not movielens and not args.path:
-        window.start_preview()  # the start page comes alive at once, offline
+        cmd.run("start.preview")  # the start page comes alive at once, offline
         return
     if movielens:
-        epochs = getattr(args, "train", None)
         if epochs:
-            def train(_ratings):
-                window.training_panel.epochs.setValue(epochs)
-                window.training_panel.start()
-            window.ratings_loaded.connect(train, once)
-            window.training_panel.training_finished.connect(apply_once, once)
-        window.open_movielens(movielens)
+            features["recommender"].ratings_loaded.connect(lambda _r: cmd.run("recommender.train", epochs),
+                                                           once)
+            _model_shown(window).connect(apply_once, once)
+        cmd.run("recommender.open_ratings", movielens)
     if args.path:
         if _view_options_given(args) and not movielens:
-            window.embeddings_changed.connect(apply_once, once)
-        window.open_file(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
+            window.workspace.dataset_changed.connect(apply_once, once)
+        cmd.run("loading.open_file", args.path, format=args.format, limit=args.limit,
+                allow_pickle=args.allow_pickle)
 
 
 #: Options that show something in the loaded set (``--dock`` and ``--movielens`` are not among them).
@@ -237,23 +250,9 @@ def _view_options_given(args) -> bool:
     return any(getattr(args, name, None) for name in VIEW_OPTIONS)
 
 
-def _find_row(emb, label: str, option: str) -> int:
-    try:
-        return emb.row(label)
-    except KeyError:
-        try:
-            return emb.row(label, case_insensitive=True)
-        except KeyError:
-            raise DataError(f"no point labelled {label!r}", option) from None
-
-
-def _split_labels(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
-
-
 def apply_view_options(window, args) -> None:
-    """Show what ``--color-by``, ``--select``, ``--neighbours``, ``--analogy``, ``--search`` and
-    ``--dock`` ask for in ``window``'s current set.
+    """Show what ``--dock``, ``--color-by``, ``--select``, ``--neighbours``, ``--analogy`` and
+    ``--search`` ask for in the data set shown: every feature applies its own options.
 
     Raises :class:`DataError` (naming the option) for an unknown label, column or dock.
     """
@@ -263,39 +262,19 @@ def apply_view_options(window, args) -> None:
         except KeyError:
             names = ", ".join(window.docks)
             raise DataError(f"no panel called {name!r} (panels: {names})", "--dock") from None
-    emb = window.embeddings
     if not _view_options_given(args):
         return
-    if emb is None:
+    if window.workspace.dataset is None:
         raise DataError("nothing to show it in: give an embedding file (PATH) or --movielens with --train",
                         "--" + next(n for n in VIEW_OPTIONS if getattr(args, n, None)).replace("_", "-"))
-    window.finish_setup()
-    column = getattr(args, "color_by", None)
-    if column:
-        if column not in emb.metadata:
-            have = ", ".join(emb.metadata) or "none"
-            raise DataError(f"no metadata column {column!r} (columns: {have})", "--color-by")
-        window.explorer.set_color_by(column)
-    if getattr(args, "select", None):
-        window.selection.replace(sorted({_find_row(emb, t, "--select") for t in _split_labels(args.select)}))
-    if getattr(args, "neighbours", None):
-        window.show_dock("neighbours")
-        row = _find_row(emb, args.neighbours.strip(), "--neighbours")
-        window.neighbours_panel.query_row(row)
-    if getattr(args, "analogy", None):
-        words = _split_labels(args.analogy)
-        if len(words) != 3:
-            raise DataError(f"expected three labels A,B,C, got {args.analogy!r}", "--analogy")
-        window.show_dock("analogy")
-        if not window.analogy_panel.solve(*words):
-            raise DataError(window.analogy_panel.status_label.text() or "cannot solve", "--analogy")
-    if getattr(args, "search", None):  # last: it centres the view
-        row = _find_row(emb, args.search.strip(), "--search")
-        window.explorer.search.edit.setText(emb.labels[row])  # the box shows what was searched
-        window.explorer.focus_row(row)
+    explorer = window.features["explorer"]
+    explorer.finish_setup()
+    for feature in window.features.values():
+        feature.apply_arguments(args)
+    explorer.apply_search(args)  # last: it centres the view
     if getattr(args, "neighbours", None) or getattr(args, "analogy", None):
-        window.zoom_to_results()  # up close, so every result gets its label (and all are in view)
-    window.scatter.relayout_labels()
+        window.commands.run("explorer.zoom_to_results")  # up close: every result gets its label
+    explorer.scatter.relayout_labels()
 
 
 def _check_data_options(args) -> None:
@@ -322,7 +301,7 @@ def _run_screenshot(args) -> int:
     app = _application()
     from PySide6 import QtCore
 
-    from embexplorer._qt.main_window import MainWindow
+    from embexplorer._qt.shell.main_window import MainWindow
     from embexplorer.core.session import is_session_file
 
     # A throw-away settings file: a screenshot neither reads nor changes the user's layout or recent files.
@@ -334,36 +313,34 @@ def _run_screenshot(args) -> int:
             window.resize(*size)
             window.show()
             for name in getattr(args, "dock", None) or []:  # before loading: panels get the set as users do
-                if name.strip().lower() in window.docks:
+                if window.dock(name) is not None:
                     window.show_dock(name)
             if getattr(args, "demo", None):
                 _demo_blocking(window, args.demo)
             elif getattr(args, "movielens", None):
                 _movielens_blocking(window, args)
             elif args.path and is_session_file(args.path):
-                from embexplorer._qt.session import open_session_blocking
-
-                open_session_blocking(window, args.path)
+                window.commands.run("sessions.open_blocking", args.path)
             elif args.path:
                 _load_blocking(window, args)
             elif not getattr(args, "lecture", None):  # the start page, with the live preview's last frame
-                window.start_preview()
-                _wait_for([window.genres_demo.finished], [window.genres_demo.failed])
+                demo = window.features["start"].genres_demo
+                window.commands.run("start.preview")
+                _wait_for([demo.finished], [demo.failed])
             apply_view_options(window, args)
             if getattr(args, "lecture", None):
-                from embexplorer._qt.lecture import run_lecture_for_screenshot
-
-                if not run_lecture_for_screenshot(window, args.lecture):
-                    raise DataError(window.lecture.last_error or "the demonstration failed", "--lecture")
+                if not window.commands.run("lecture.run_for_screenshot", args.lecture):
+                    raise DataError(window.commands.run("lecture.last_error") or "the demonstration failed",
+                                    "--lecture")
             window.resize(*size)  # a large minimum size may have pushed it out
             for _ in range(SCREENSHOT_SETTLE_PASSES):
                 app.processEvents()
-            window.scatter.relayout_labels()  # the last resize moved the points: labels follow
+            window.features["explorer"].scatter.relayout_labels()  # the last resize moved the points
             app.processEvents()
             image = window.grab().toImage()
             _save_png(image, out)
         finally:
-            window.runner.shutdown()
+            window.shutdown_tasks()
             window.hide()
             window.deleteLater()
             app.processEvents()
@@ -372,34 +349,16 @@ def _run_screenshot(args) -> int:
 
 def _load_blocking(window, args) -> None:
     """Start the window's own background load and wait for its outcome."""
-    from PySide6 import QtCore
-
     from embexplorer.core.progress import Cancelled
 
-    loop = QtCore.QEventLoop()
-    outcome: dict[str, object] = {}
-
-    def on_done(emb) -> None:
-        outcome["ok"] = emb
-        loop.quit()
-
-    def on_failed(err) -> None:
-        outcome["error"] = err
-        loop.quit()
-
-    def on_cancelled() -> None:
-        outcome["error"] = Cancelled()
-        loop.quit()
-
-    window.embeddings_changed.connect(on_done)
-    window.load_failed.connect(on_failed)
-    window.load_cancelled.connect(on_cancelled)
-    window.open_file(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
-    if not outcome:  # the outcome can only arrive through the loop, but be safe
-        loop.exec()
-    err = outcome.get("error")
-    if err is not None:
-        raise err
+    loading = window.features["loading"]
+    cancelled = []
+    loading.load_cancelled.connect(lambda: cancelled.append(Cancelled()))
+    window.commands.run("loading.open_file", args.path, format=args.format, limit=args.limit,
+                        allow_pickle=args.allow_pickle)
+    _wait_for([loading.loaded], [loading.load_failed, loading.load_cancelled])
+    if cancelled:
+        raise cancelled[0]
 
 
 def _wait_for(done_signals, failed_signals) -> object:
@@ -434,30 +393,32 @@ def _wait_for(done_signals, failed_signals) -> object:
 
 def _movielens_blocking(window, args) -> None:
     """Read ``--movielens`` ratings; with ``--train N`` train N epochs and wait for the model."""
-    window.open_movielens(args.movielens)
-    _wait_for([window.ratings_loaded], [window.ratings_failed])
+    recommender = window.features["recommender"]
+    window.commands.run("recommender.open_ratings", args.movielens)
+    _wait_for([recommender.ratings_loaded], [recommender.ratings_failed])
     epochs = getattr(args, "train", None)
     if not epochs:
         return
-    panel = window.training_panel
-    panel.epochs.setValue(epochs)
-    panel.start()
-    if not panel.is_training():  # refused to start (bad settings): the panel says why
+    panel = recommender.training_panel
+    shown = _model_shown(window)
+    if not window.commands.run("recommender.train", epochs):  # refused to start: the panel says why
         raise DataError(panel.status.text(), "--train")
-    model = _wait_for([panel.training_finished], [panel.training_failed])
+    _wait_for([shown], [panel.training_failed])
     # The User panel takes the model a moment later (after the new scatter is painted): wait for it.
     from PySide6 import QtCore
 
     deadline = QtCore.QDeadlineTimer(USER_PANEL_WAIT_MS)
-    while window.user_panel.model is not model and not deadline.hasExpired():
+    model = recommender.model
+    while recommender.user_panel.model is not model and not deadline.hasExpired():
         QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
 
 
 def _demo_blocking(window, name: str) -> None:
-    """Run the demo ``name`` and wait until its trained vectors are the current set."""
-    failed = [window.genres_demo.failed, window.w2v_panel.training_failed]
-    window.run_demo(name)
-    _wait_for([window.trained_shown], failed)
+    """Run the demo ``name`` and wait until its trained vectors are the data set shown."""
+    failed = [window.features["start"].genres_demo.failed, window.features["word2vec"].panel.training_failed]
+    shown = _model_shown(window)
+    window.commands.run("start.run_demo", name)
+    _wait_for([shown], failed)
 
 
 def _save_png(image, out: Path) -> None:
