@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.panels.mf_training import PROGRESS_STEPS, MFTrainingPanel
+from embexplorer._qt.panels.mf_training import MFTrainingPanel
+from embexplorer.core.progress import PROGRESS_STEPS
 from embexplorer.core.recommender.mf import MFConfig
 from embexplorer.core.recommender.movielens import load_movielens
 
@@ -14,11 +15,8 @@ WAIT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def ml100k(shared_data):
-    path = shared_data / "ml-100k"
-    if not (path / "u.data").is_file():
-        pytest.skip("ml-100k not in the shared data folder")
-    return load_movielens(path)
+def ml100k(ml100k_dir):
+    return load_movielens(ml100k_dir)
 
 
 @pytest.fixture

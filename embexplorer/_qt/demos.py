@@ -10,7 +10,8 @@ previous frame (orthogonal Procrustes, so the points glide; scaled to unit
 RMS radius, so a fixed view keeps them on screen) and the linear
 probe score (how well the vectors predict the hidden genre; compare with
 :attr:`GenresDemo.chance`).  All of that is computed on the worker thread; the
-UI thread only draws.
+UI thread only draws.  The run's bookkeeping (Stop, stale-run guard) is
+:class:`~embexplorer._qt.training_panel.TrainingRun`, as in the training docks.
 
 Wiring (main window)::
 
@@ -33,7 +34,12 @@ import time
 import numpy as np
 from PySide6 import QtCore
 
+from embexplorer._qt.training_panel import TrainingRun
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
+from embexplorer.core.analysis.frames import (
+    SCALED_MOVIE_FRAME_AXES,
+    unit_rms,  # noqa: F401 (its old home: the lecture imports it here)
+)
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.teaching.demos import (
     GENRES_DEMO_NOTE,
@@ -48,32 +54,20 @@ GENRES_TASK = "demo-genres"
 #: Metadata column holding each movie's hidden genre (colour the scatter by it).
 TRUE_GENRE_COLUMN = "true genre"
 #: Axis titles of the frames (PCA, aligned to the previous frame, scaled to unit RMS radius).
-FRAME_AXES = ("movie factors: PC1 (aligned, scaled)", "PC2 (aligned, scaled)")
+FRAME_AXES = SCALED_MOVIE_FRAME_AXES
 #: Seed of the generated ratings.
 DEMO_SEED = 0
 #: Shortest time an epoch stays on screen (s): training takes ~20 ms an epoch, too quick to watch.
 DEMO_MIN_EPOCH_S = 0.35
 
 
-def unit_rms(xy: np.ndarray) -> np.ndarray:
-    """``xy`` scaled (uniformly) to a root-mean-square distance of 1 from the origin.
-
-    Vectors grow while a model trains; scaling each frame keeps the points on screen with a fixed
-    view, and only their arrangement changes.
-    """
-    xy = np.asarray(xy, dtype=np.float32)
-    rms = float(np.sqrt(np.mean(np.sum(xy.astype(np.float64) ** 2, axis=1)))) if len(xy) else 0.0
-    out = xy / rms if rms > 0 and np.isfinite(rms) else xy.copy()
-    return np.ascontiguousarray(out, dtype=np.float32)
-
-
 def demo_frame(model, true_genres: list[str], frames, seed: int = DEMO_SEED):
     """The movie set of ``model`` with its true genres, aligned and scaled 2-D coordinates, probe score.
 
-    ``frames`` is a :class:`~embexplorer.core.recommender.mf.MovieFrames` carried from epoch to epoch.
+    ``frames`` is a :class:`~embexplorer.core.recommender.mf.MovieFrames` with ``scale=True``, carried
+    from epoch to epoch.
     """
     emb, xy = frames.update(model)
-    xy = unit_rms(xy)
     # "true genre" first: the explorer colours by the first small categorical column.  The model's own
     # "genre" column holds the same values (the demo's ratings carry their genre flags), so it goes.
     meta = {TRUE_GENRE_COLUMN: MetadataColumn.categorical(TRUE_GENRE_COLUMN, list(true_genres))}
@@ -119,7 +113,7 @@ class GenresDemo(QtCore.QObject):
         self.config = config if config is not None else genres_demo_config()
         self.model = None
         self.probe_scores: list[float] = []
-        self._stop: StopControl | None = None
+        self._run = TrainingRun(self.runner, GENRES_TASK)
 
     # The ratings are made when first needed: every window has a demo, most never run it.
     @functools.cached_property
@@ -138,7 +132,7 @@ class GenresDemo(QtCore.QObject):
         return chance_level(self.true_genres)
 
     def is_running(self) -> bool:
-        return self.runner.is_running(GENRES_TASK)
+        return self._run.is_running()
 
     def start(self) -> None:
         """Start (or restart) training; frames follow through :attr:`frame_ready`."""
@@ -149,11 +143,9 @@ class GenresDemo(QtCore.QObject):
         pace = self.min_epoch_seconds
         self.model = None
         self.probe_scores = []
-        stop = self._stop = StopControl()
 
-        def work(control: WorkerControl):
-            stop.attach(control)
-            frames = MovieFrames(top_n=None)
+        def work(control: WorkerControl, stop: StopControl):
+            frames = MovieFrames(top_n=None, scale=True)
             shown = [time.monotonic()]
 
             def on_epoch(stats, snapshot):
@@ -167,19 +159,17 @@ class GenresDemo(QtCore.QObject):
 
             return train(data, config, control=stop, on_epoch=on_epoch)
 
-        self.runner.start(GENRES_TASK, work, on_result=self._on_result, on_error=self._on_error,
-                          on_progress=self._on_progress, on_yield=self._on_frame,
-                          on_cancelled=lambda: self._on_cancelled(stop))
+        self._run.start(work, on_result=self._on_result, on_error=self._on_error,
+                        on_progress=self._on_progress, on_yield=self._on_frame,
+                        on_cancelled=self._on_cancelled)
 
     def stop(self) -> None:
         """Stop at the next batch; :attr:`finished` brings the last complete epoch."""
-        if self._stop is not None:
-            self._stop.cancel()
+        self._run.stop()
 
     def cancel(self) -> None:
         """Abandon training (nothing more is emitted)."""
-        self._stop = None
-        self.runner.cancel(GENRES_TASK)
+        self._run.cancel()
 
     def caption(self, probe: float, epoch: int) -> str:
         """One line for the status bar: epoch, probe score and chance level."""
@@ -194,19 +184,16 @@ class GenresDemo(QtCore.QObject):
 
     def _on_result(self, model) -> None:
         self.model = model
-        self._stop = None
         self.finished.emit(model)
 
-    def _on_cancelled(self, stop: StopControl) -> None:
-        # Stop before the first epoch completed: nothing to keep, but say training ended.
-        # (A run superseded by a new start() or cancel() was not stopped: it ends silently.)
-        if stop.cancelled:
-            if stop is self._stop:
-                self._stop = None
+    def _on_cancelled(self) -> None:
+        # Stop before the first epoch completed: nothing to keep, but say training ended.  (A run
+        # superseded by a new start() or cancel() never gets here; one cancelled through the runner
+        # directly, e.g. at window close, was not stopped: it ends silently.)
+        if self._run.stopped:
             self.finished.emit(None)
 
     def _on_error(self, exc: BaseException) -> None:
-        self._stop = None
         self.failed.emit(str(exc))
 
     def _on_progress(self, fraction, message: str) -> None:

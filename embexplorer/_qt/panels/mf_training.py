@@ -16,8 +16,12 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
+from embexplorer._qt.training_panel import (
+    TrainingPanel,
+    apply_plot_palette,  # noqa: F401 (old home: mf_user imports it)
+)
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.recommender.mf import DEFAULT_Y_RANGE, MFConfig, MovieFrames, train
 from embexplorer.core.recommender.movielens import Ratings, available_splits, split_ratings
@@ -31,8 +35,6 @@ MAX_BATCH = 1 << 16
 MAX_WEIGHT_DECAY = 100.0
 LR_RANGE = (1e-6, 1.0)
 RATING_LIMIT = 100.0
-#: Resolution of the progress bar.
-PROGRESS_STEPS = 1000
 #: Curve pens (train loss, validation MSE).
 TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
 VALID_PEN = pg.mkPen((214, 39, 40), width=2)
@@ -44,27 +46,13 @@ PLOT_MIN_HEIGHT = 120
 SETTINGS_MIN_HEIGHT = 90
 
 
-def apply_plot_palette(plot: pg.PlotWidget, palette: QtGui.QPalette) -> None:
-    """Give a pyqtgraph plot the widget palette's background and text colours (axes, labels, legend)."""
-    bg = palette.color(QtGui.QPalette.ColorRole.Base)
-    fg = palette.color(QtGui.QPalette.ColorRole.Text)
-    plot.setBackground(bg)
-    for name in ("left", "bottom", "right", "top"):
-        axis = plot.getAxis(name)
-        axis.setPen(fg)
-        axis.setTextPen(fg)
-    legend = plot.getPlotItem().legend
-    if legend is not None:
-        legend.setLabelTextColor(fg)
-        for _sample, label in legend.items:
-            label.setText(label.text)  # the colour applies when the text is laid out again
-
-
-class MFTrainingPanel(QtWidgets.QWidget):
+class MFTrainingPanel(TrainingPanel):
     """Hyperparameters, Start/Stop, progress and train/validation curves.
 
     Signals
     -------
+    training_started()
+        A new run began.
     epoch_finished(object, object)
         :class:`~embexplorer.core.recommender.mf.EpochStats` and a model snapshot, per epoch.
     frame_ready(object, object, object, object)
@@ -79,19 +67,15 @@ class MFTrainingPanel(QtWidgets.QWidget):
 
     epoch_finished = QtCore.Signal(object, object)
     frame_ready = QtCore.Signal(object, object, object, object)
-    training_finished = QtCore.Signal(object)
-    training_failed = QtCore.Signal(str)
+
+    task_kind = TRAIN_TASK
 
     def __init__(self, runner: TaskRunner | None = None, parent: QtWidgets.QWidget | None = None, *,
                  live_frames: bool = False, frame_top_n: int | None = None) -> None:
-        super().__init__(parent)
-        self.runner = runner if runner is not None else TaskRunner(self)
-        #: Project every epoch's movies on the worker and emit :attr:`frame_ready`.
-        self.live_frames = live_frames
+        super().__init__(runner, parent, live_frames=live_frames)
         self._initial_top_n = frame_top_n  # shown in the "Movies shown" box
         self._frames: MovieFrames | None = None
         self._data: Ratings | None = None
-        self._stop: StopControl | None = None
         self._model = None
         self._epochs: list[int] = []
         self._train_loss: list[float] = []
@@ -155,19 +139,12 @@ class MFTrainingPanel(QtWidgets.QWidget):
         self.lecture_button = QtWidgets.QPushButton("Lecture settings")
         self.lecture_button.setToolTip("batch 64, learning rate 5e-3, weight decay 0.1 (fastai's notebook)")
         self.lecture_button.clicked.connect(self._on_lecture_clicked)
-        self.start_button = QtWidgets.QPushButton("Start")
-        self.stop_button = QtWidgets.QPushButton("Stop")
-        self.start_button.clicked.connect(self._on_start_clicked)
-        self.stop_button.clicked.connect(self._on_stop_clicked)
+        self._build_run_widgets("Load ratings to train.")
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.lecture_button)
         buttons.addStretch(1)
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
-
-        self.progress = QtWidgets.QProgressBar(minimum=0, maximum=PROGRESS_STEPS, value=0)
-        self.status = QtWidgets.QLabel("Load ratings to train.")
-        self.status.setWordWrap(True)
 
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "epoch")
@@ -179,7 +156,7 @@ class MFTrainingPanel(QtWidgets.QWidget):
                                           name="train loss")
         self.valid_curve = self.plot.plot([], [], pen=VALID_PEN, symbol="o", symbolSize=5,
                                           name="validation MSE")
-        apply_plot_palette(self.plot, self.palette())
+        self._apply_palette()
 
         # The settings scroll in their own pane above the curves (a splitter between them), so the
         # dock never has to be as tall as all settings plus a readable plot.
@@ -209,18 +186,13 @@ class MFTrainingPanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.splitter, 1)
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
-        # pyqtgraph draws with its own colours (black by default): follow the theme.
-        if event.type() == QtCore.QEvent.Type.PaletteChange:
-            apply_plot_palette(self.plot, self.palette())
-        super().changeEvent(event)
+    def _curve_plots(self) -> list[pg.PlotWidget]:
+        return [self.plot]
 
     # ------------------------------------------------------------------ API
     def set_data(self, data: Ratings | None) -> None:
         """Ratings to train on (None clears); the split list follows the dataset."""
-        if self.is_training():
-            self.runner.cancel(TRAIN_TASK)
-            self._stop = None
+        self._run.cancel()  # the new data's status replaces the old run's
         self._data = data
         self.split.clear()
         if data is not None:
@@ -271,18 +243,6 @@ class MFTrainingPanel(QtWidgets.QWidget):
         """The last trained (or last completed-epoch) model, or None."""
         return self._model
 
-    @property
-    def frames(self) -> MovieFrames | None:
-        """The :class:`MovieFrames` of the current / last run (with ``live_frames``), else None.
-
-        Its training worker updates it: read it (``previous``, ``direction``) once the run
-        has finished (:attr:`training_finished`).
-        """
-        return self._frames
-
-    def is_training(self) -> bool:
-        return self.runner.is_running(TRAIN_TASK)
-
     def start(self) -> None:
         """Start training with the shown settings (replaces a running training)."""
         if self._data is None:
@@ -298,16 +258,9 @@ class MFTrainingPanel(QtWidgets.QWidget):
         self._epochs, self._train_loss, self._valid_mse = [], [], []
         self._model = None
         self._redraw_curves()
-        self.progress.setValue(0)
-        self.status.setText("Training...")
-
-        stop = self._stop = StopControl()  # made here so an early Stop is never lost
-        # One frames object per run, updated only by that run's worker (a cancelled run's
-        # worker may still be finishing an epoch while the next run starts).
         frames = self._frames = MovieFrames(top_n=self.frame_top_n) if self.live_frames else None
 
-        def work(control: WorkerControl):
-            stop.attach(control)
+        def work(control: WorkerControl, stop: StopControl):
             split = split_ratings(data, split_name, seed=config.seed, control=stop)
 
             def on_epoch(stats, snapshot):
@@ -320,24 +273,9 @@ class MFTrainingPanel(QtWidgets.QWidget):
             model.info["split"] = split_name
             return model
 
-        self.runner.start(TRAIN_TASK, work, on_result=self._on_trained, on_error=self._on_train_error,
-                          on_progress=self._on_train_progress, on_yield=self._on_epoch,
-                          on_cancelled=self._on_train_cancelled)
-        self._update_buttons()
-
-    def stop(self) -> None:
-        """Stop at the next batch, keeping the last completed epoch."""
-        if self._stop is not None:
-            self._stop.cancel()
-            self.status.setText("Stopping...")
+        self._start_run(work, "Training...")
 
     # ---------------------------------------------------------------- slots
-    def _on_start_clicked(self) -> None:
-        self.start()
-
-    def _on_stop_clicked(self) -> None:
-        self.stop()
-
     def _on_lecture_clicked(self) -> None:
         self.set_config(MFConfig.lecture(n_factors=self.factors.value(), epochs=self.epochs.value(),
                                          seed=self.seed.value()))
@@ -345,12 +283,6 @@ class MFTrainingPanel(QtWidgets.QWidget):
     def _on_sigmoid_toggled(self, on: bool) -> None:
         self.low.setEnabled(on)
         self.high.setEnabled(on)
-
-    def _on_train_progress(self, fraction, message: str) -> None:
-        if fraction is not None:
-            self.progress.setValue(int(round(fraction * PROGRESS_STEPS)))
-        if message and (self._stop is None or not self._stop.cancelled):
-            self.status.setText(message)
 
     def _on_epoch(self, value) -> None:
         stats, snapshot, frame = value
@@ -367,43 +299,20 @@ class MFTrainingPanel(QtWidgets.QWidget):
 
     def _on_trained(self, model) -> None:
         self._model = model
-        self._stop = None
         last = model.history[-1]
-        how = "Stopped after" if model.info.get("cancelled") else "Trained"
-        self.status.setText(f"{how} {last.epoch} epoch(s) in {model.info.get('train_seconds', 0):.1f} s: "
-                            f"validation RMSE {last.valid_rmse:.4f}")
-        if not model.info.get("cancelled"):
-            self.progress.setValue(PROGRESS_STEPS)
-        self._update_buttons()
-        self.training_finished.emit(model)
-
-    def _on_train_error(self, exc: BaseException) -> None:
-        self._stop = None
-        self._fail(str(exc))
-
-    def _on_train_cancelled(self) -> None:
-        # Stop before the first epoch completed (nothing to keep), or the task was cancelled
-        self._stop = None
-        self.status.setText("Stopped before the first epoch completed." if self._model is None
-                            else "Stopped.")
-        self._update_buttons()
+        stopped = bool(model.info.get("cancelled"))
+        how = "Stopped after" if stopped else "Trained"
+        self._show_finished(f"{how} {last.epoch} epoch(s) in {model.info.get('train_seconds', 0):.1f} s: "
+                            f"validation RMSE {last.valid_rmse:.4f}", model, stopped)
 
     # -------------------------------------------------------------- helpers
-    def _fail(self, message: str) -> None:
-        self.status.setText(f"Training failed: {message}")
-        self._update_buttons()
-        self.training_failed.emit(message)
+    def _can_start(self) -> bool:
+        return self._data is not None
+
+    def _epochs_done(self) -> int:
+        return len(self._epochs)
 
     def _redraw_curves(self) -> None:
         self.train_curve.setData(self._epochs, self._train_loss)
         valid = [(e, v) for e, v in zip(self._epochs, self._valid_mse) if not math.isnan(v)]
         self.valid_curve.setData([e for e, _ in valid], [v for _, v in valid])
-
-    def _update_buttons(self) -> None:
-        running = self.is_training()
-        self.start_button.setEnabled(self._data is not None and not running)
-        self.stop_button.setEnabled(running)
-
-    def shutdown(self) -> None:
-        """Cancel training (window closing)."""
-        self.runner.cancel(TRAIN_TASK)

@@ -29,7 +29,7 @@ Wiring (main window)::
     self.w2v_panel.download_requested.connect(self._on_download_requested)
 
     def _on_w2v_epoch(self, report, emb, xy):   # aligned on the worker: just draw
-        self.explorer.set_data(emb, xy, *FRAME_AXES, keep_view=report.epoch > 1)
+        self.explorer.set_data(emb, xy, *SCALED_WORD_FRAME_AXES, keep_view=report.epoch > 1)
 
     def _on_w2v_finished(self, emb):
         pca = fit_pca(emb.vectors, n_components=min(MAX_COMPONENTS, emb.dims, emb.n))
@@ -48,9 +48,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.demos import unit_rms
-from embexplorer._qt.panels.mf_training import apply_plot_palette
+from embexplorer._qt.training_panel import TrainingPanel
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
+from embexplorer.core.analysis.frames import SCALED_WORD_FRAME_AXES, FrameAligner
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.teaching.demos import (
@@ -78,13 +78,13 @@ MAX_MIN_COUNT = 1_000_000
 MAX_NEGATIVE = 64
 MAX_EPOCHS = 1000
 MAX_WORKERS = 32
-#: Resolution of the progress bar.
-PROGRESS_STEPS = 1000
 #: Curve pens.
 LOSS_PEN = pg.mkPen((31, 119, 180), width=2)
 ACCURACY_PEN = pg.mkPen((44, 160, 44), width=2)
 #: Axis titles of the live frames (see :class:`WordFrames`).
-FRAME_AXES = ("word vectors: PC1 (aligned, scaled)", "PC2 (aligned, scaled)")
+FRAME_AXES = SCALED_WORD_FRAME_AXES
+#: Smallest height (px) of each curve plot.
+PLOT_MIN_HEIGHT = 120
 #: Model offered by the demo's "Get GloVe…" button.
 GLOVE_NAME = "glove-wiki-gigaword-50"
 #: Shown in the corpus field while the demo corpus is in use.
@@ -131,40 +131,30 @@ def describe_corpus(path: str | os.PathLike) -> str:
                                                     in (".gz", ".bz2", ".xz") else ".")
 
 
-class WordFrames:
+class WordFrames(FrameAligner):
     """2-D PCA frames of the most frequent words, epoch after epoch, each aligned to the one before.
 
     :meth:`update` takes an :class:`~embexplorer.core.word2vec.w2v.EpochReport` and returns
     an :class:`EmbeddingSet` of its frame words (metadata ``rank``) and their
     ``(n, 2)`` float32 coordinates, turned (orthogonal Procrustes) to match the
     previous frame so words drift into place instead of flipping, and scaled to
-    unit RMS radius so a fixed view keeps them on screen while vectors grow.
+    unit RMS radius so a fixed view keeps them on screen while vectors grow
+    (a :class:`~embexplorer.core.analysis.frames.FrameAligner` with ``scale=True``).
     """
 
     def __init__(self) -> None:
-        self.previous: np.ndarray | None = None
-
-    def reset(self) -> None:
-        """Forget the previous frame (a new training run)."""
-        self.previous = None
+        super().__init__(scale=True)
 
     def update(self, report) -> tuple[EmbeddingSet, np.ndarray]:
-        from embexplorer.core.analysis.pca import align_frame, fit_pca
-
         labels = list(report.frame_labels)
         n = len(labels)
         emb = EmbeddingSet(labels, report.frame, {
             "rank": MetadataColumn.numeric("rank", np.arange(1, n + 1, dtype=np.float64))},
             kind="word", source=f"word2vec, epoch {report.epoch}")
-        xy = np.ascontiguousarray(fit_pca(emb.vectors, 2).coords[:, :2], dtype=np.float32)
-        if self.previous is not None and self.previous.shape == xy.shape:
-            xy = align_frame(self.previous, xy)
-        xy = unit_rms(xy)
-        self.previous = xy
-        return emb, xy
+        return emb, self.fit(emb.vectors)
 
 
-class W2VTrainingPanel(QtWidgets.QWidget):
+class W2VTrainingPanel(TrainingPanel):
     """Corpus, word2vec settings, Start/Stop, progress in words, live loss and analogy curves.
 
     Signals
@@ -185,21 +175,16 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         The user asked for pretrained vectors by gensim-data name (demo's "Get GloVe…").
     """
 
-    training_started = QtCore.Signal()
     epoch_finished = QtCore.Signal(object)
     frame_ready = QtCore.Signal(object, object, object)
-    training_finished = QtCore.Signal(object)
-    training_failed = QtCore.Signal(str)
     download_requested = QtCore.Signal(str)
+
+    task_kind = TRAIN_TASK
 
     def __init__(self, runner: TaskRunner | None = None, parent: QtWidgets.QWidget | None = None, *,
                  live_frames: bool = False) -> None:
-        super().__init__(parent)
-        self.runner = runner if runner is not None else TaskRunner(self)
-        #: Project every epoch's frame words on the worker and emit :attr:`frame_ready`.
-        self.live_frames = live_frames
+        super().__init__(runner, parent, live_frames=live_frames)
         self._frames: WordFrames | None = None
-        self._stop: StopControl | None = None
         self._corpus_override = None     # an in-memory / demo corpus object instead of the path field
         self._corpus_factory = None      # () -> corpus, called on the worker (the demo: imports gensim)
         self._embedding: EmbeddingSet | None = None
@@ -260,11 +245,8 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         form.addRow("Tokens", tokens)
         form.addRow("Analogies", analogy_row)
 
-        self.start_button = QtWidgets.QPushButton("Start")
-        self.start_button.clicked.connect(self._on_start_clicked)
-        self.stop_button = QtWidgets.QPushButton("Stop")
+        self._build_run_widgets("Choose a corpus to train on.")
         self.stop_button.setToolTip("Stop now and keep the last complete epoch")
-        self.stop_button.clicked.connect(self._on_stop_clicked)
         self.save_button = QtWidgets.QPushButton("Save vectors…")
         self.save_button.clicked.connect(self._on_save_clicked)
         buttons = QtWidgets.QHBoxLayout()
@@ -273,9 +255,6 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
 
-        self.progress = QtWidgets.QProgressBar(minimum=0, maximum=PROGRESS_STEPS, value=0)
-        self.status = QtWidgets.QLabel("Choose a corpus to train on.")
-        self.status.setWordWrap(True)
         self.note = QtWidgets.QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555; font-style: italic;")
@@ -291,18 +270,17 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self.loss_plot = pg.PlotWidget()
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss per epoch")
-        self.loss_plot.setMinimumHeight(120)
+        self.loss_plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.loss_curve = self.loss_plot.plot([], [], pen=LOSS_PEN, symbol="o", symbolSize=5)
         self.accuracy_plot = pg.PlotWidget()
         self.accuracy_plot.setLabel("bottom", "epoch")
         self.accuracy_plot.setLabel("left", "analogy accuracy")
         self.accuracy_plot.setYRange(0.0, 1.0)
-        self.accuracy_plot.setMinimumHeight(120)
+        self.accuracy_plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.accuracy_curve = self.accuracy_plot.plot([], [], pen=ACCURACY_PEN, symbol="o", symbolSize=5,
                                                       symbolBrush=ACCURACY_PEN.color())
 
-        for plot in (self.loss_plot, self.accuracy_plot):
-            apply_plot_palette(plot, self.palette())
+        self._apply_palette()
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
@@ -313,14 +291,10 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.accuracy_plot, 1)
 
-    # ------------------------------------------------------------------ API
-    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
-        # pyqtgraph draws with its own colours (black by default): follow the theme.
-        if event.type() == QtCore.QEvent.Type.PaletteChange:
-            for plot in (self.loss_plot, self.accuracy_plot):
-                apply_plot_palette(plot, self.palette())
-        super().changeEvent(event)
+    def _curve_plots(self) -> list[pg.PlotWidget]:
+        return [self.loss_plot, self.accuracy_plot]
 
+    # ------------------------------------------------------------------ API
     def settings(self) -> W2VSettings:
         """The settings shown, as :class:`W2VSettings`."""
         return W2VSettings(sg=self.architecture.currentIndex() == 1, vector_size=self.vector_size.value(),
@@ -373,17 +347,6 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         """The epoch reports of the current / last run."""
         return list(self._reports)
 
-    @property
-    def frames(self) -> WordFrames | None:
-        """The :class:`WordFrames` of the current / last run (with ``live_frames``), else None.
-
-        Its training worker updates it: read ``previous`` once the run has finished.
-        """
-        return self._frames
-
-    def is_training(self) -> bool:
-        return self.runner.is_running(TRAIN_TASK)
-
     def start(self) -> bool:
         """Start training with the shown settings; False (and a message) when it cannot start."""
         settings = self.settings()
@@ -402,14 +365,9 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         source = self.corpus_edit.text().strip()
         self._reports = []
         self._redraw_curves()
-        self.progress.setValue(0)
-        self.status.setText("Reading the corpus…")
-        stop = self._stop = StopControl()
-        # One frames object per run, updated only by that run's worker.
         frames = self._frames = WordFrames() if self.live_frames else None
 
-        def work(control: WorkerControl):
-            stop.attach(control)
+        def work(control: WorkerControl, stop: StopControl):
             if factory is not None:
                 corpus = factory()
             elif corpus_obj is not None:
@@ -427,18 +385,8 @@ class W2VTrainingPanel(QtWidgets.QWidget):
             return train_word2vec_run(corpus, settings, control=stop, on_epoch=on_epoch,
                                       analogy_path=analogy, source=source)
 
-        self.runner.start(TRAIN_TASK, work, on_result=self._on_trained, on_error=self._on_train_error,
-                          on_progress=self._on_train_progress, on_yield=self._on_epoch,
-                          on_cancelled=lambda: self._on_train_cancelled(stop))
-        self._update_buttons()
-        self.training_started.emit()
+        self._start_run(work, "Reading the corpus…")
         return True
-
-    def stop(self) -> None:
-        """Stop now; the last complete epoch is kept (:attr:`training_finished` follows)."""
-        if self._stop is not None:
-            self._stop.cancel()
-            self.status.setText("Stopping…")
 
     def start_demo_wiki(self) -> bool:
         """The offline demo: gensim's Wikipedia + news sample with the demo settings, started at once."""
@@ -469,19 +417,7 @@ class W2VTrainingPanel(QtWidgets.QWidget):
             raise ValueError("nothing trained yet")
         save_word2vec(self._embedding, path, binary=binary)
 
-    def shutdown(self) -> None:
-        """Cancel training (window closing)."""
-        self._stop = None
-        self.runner.cancel(TRAIN_TASK)
-        self._update_buttons()
-
     # ---------------------------------------------------------------- slots
-    def _on_start_clicked(self) -> None:
-        self.start()
-
-    def _on_stop_clicked(self) -> None:
-        self.stop()
-
     def _on_glove_clicked(self) -> None:
         self.download_requested.emit(GLOVE_NAME)
 
@@ -522,12 +458,6 @@ class W2VTrainingPanel(QtWidgets.QWidget):
             return
         self.status.setText(f"Saved {self._embedding.n:,} vectors to {Path(path).name}")
 
-    def _on_train_progress(self, fraction, message: str) -> None:
-        if fraction is not None:
-            self.progress.setValue(int(round(fraction * PROGRESS_STEPS)))
-        if message and (self._stop is None or not self._stop.cancelled):
-            self.status.setText(message)
-
     def _on_epoch(self, value) -> None:
         report, frame = value
         self._reports.append(report)
@@ -541,34 +471,21 @@ class W2VTrainingPanel(QtWidgets.QWidget):
             self.frame_ready.emit(report, *frame)
 
     def _on_trained(self, result) -> None:
-        self._stop = None
         self._result = result
         self._embedding = result.embedding
         done = result.epochs_completed
         how = f"Stopped after epoch {done} of {result.history[-1].epochs}" if result.stopped \
             else f"Trained {done} epoch(s)"
-        self.status.setText(f"{how}: {result.embedding.n:,} words, {result.corpus_words:,} words per pass.")
-        if not result.stopped:
-            self.progress.setValue(PROGRESS_STEPS)
-        self._update_buttons()
-        self.training_finished.emit(result.embedding)
-
-    def _on_train_error(self, exc: BaseException) -> None:
-        self._stop = None
-        self._fail(str(exc))
-
-    def _on_train_cancelled(self, stop: StopControl) -> None:
-        if stop is not self._stop:  # superseded by a newer run: that one owns the widgets
-            return
-        self._stop = None
-        self.status.setText("Stopped before the first epoch completed." if not self._reports else "Stopped.")
-        self._update_buttons()
+        self._show_finished(f"{how}: {result.embedding.n:,} words, {result.corpus_words:,} words per pass.",
+                            result.embedding, result.stopped)
 
     # -------------------------------------------------------------- helpers
-    def _fail(self, message: str) -> None:
-        self.status.setText(f"Training failed: {message}")
-        self._update_buttons()
-        self.training_failed.emit(message)
+    def _can_start(self) -> bool:
+        return (self._corpus_override is not None or self._corpus_factory is not None
+                or bool(self.corpus_edit.text().strip()))
+
+    def _epochs_done(self) -> int:
+        return len(self._reports)
 
     def _redraw_curves(self) -> None:
         epochs = [r.epoch for r in self._reports]
@@ -578,9 +495,5 @@ class W2VTrainingPanel(QtWidgets.QWidget):
         self.accuracy_curve.setData([e for e, _ in acc], [a for _, a in acc])
 
     def _update_buttons(self) -> None:
-        running = self.is_training()
-        has_corpus = (self._corpus_override is not None or self._corpus_factory is not None
-                      or bool(self.corpus_edit.text().strip()))
-        self.start_button.setEnabled(has_corpus and not running)
-        self.stop_button.setEnabled(running)
-        self.save_button.setEnabled(self._embedding is not None and not running)
+        super()._update_buttons()
+        self.save_button.setEnabled(self._embedding is not None and not self.is_training())
