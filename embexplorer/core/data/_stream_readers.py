@@ -1,0 +1,304 @@
+"""Streamed readers of the text formats (word2vec, fastText, GloVe, projector TSV) and word2vec binary.
+
+Files are read in steps of ``read_bytes`` (the caller's
+:data:`~embexplorer.core.data.formats.READ_CHUNK_BYTES`), parsed block by block with
+:func:`~embexplorer.core.data._textparse.parse_block` into a preallocated float32 matrix, with
+progress and cancellation between steps; every error names the file and the line or record.
+Used by :mod:`embexplorer.core.data.formats`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from embexplorer.core.data._array_readers import _first_nonfinite
+from embexplorer.core.data._sidecars import _labels_from_sidecar
+from embexplorer.core.data._sniff import _open_bytes
+from embexplorer.core.data._textparse import header_counts, parse_block, trailing_numbers
+from embexplorer.core.data.embeddings import EmbeddingSet
+from embexplorer.core.errors import DataError
+from embexplorer.core.progress import TaskControl
+
+#: Bytes read per step by the newline-counting pre-pass.
+COUNT_CHUNK_BYTES = 4 * 1024 * 1024
+#: Largest matrix preallocated from a compressed file's header count (it cannot be checked first).
+MAX_HEADER_PREALLOC_BYTES = 16 * 1024 ** 3
+#: Longest label accepted in a word2vec binary file (longer means the file is not one).
+MAX_BINARY_LABEL_BYTES = 4096
+
+
+# -- label decoding ---------------------------------------------------------------------------------------
+
+class _LabelDecoder:
+    """UTF-8 first; latin-1 (never fails) for labels that are not, with one summary warning."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fallbacks = 0
+        self.first_line: int | None = None
+
+    def decode(self, raw: list[bytes], lines: list[int] | None, first_line: int) -> list[str]:
+        if not raw:
+            return []
+        try:
+            out = b"\n".join(raw).decode("utf-8").split("\n")
+            if len(out) == len(raw):  # else a label holds a newline (binary files): decode one by one
+                return out
+        except UnicodeDecodeError:
+            pass
+        out = []
+        for i, b in enumerate(raw):
+            try:
+                out.append(b.decode("utf-8"))
+            except UnicodeDecodeError:
+                out.append(b.decode("latin-1"))
+                self.fallbacks += 1
+                if self.first_line is None:
+                    self.first_line = lines[i] if lines is not None else first_line + i
+        return out
+
+    def warning(self) -> str | None:
+        if not self.fallbacks:
+            return None
+        return (f"{self.fallbacks:,} label(s) are not valid UTF-8 and were read as latin-1 "
+                f"(first at line {self.first_line})")
+
+
+# -- text formats -----------------------------------------------------------------------------------------
+
+def _count_lines(path: Path, control: TaskControl) -> int:
+    """Number of lines of an uncompressed file (a fast pre-pass: sizes the matrix)."""
+    n = 0
+    last = b"\n"
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(COUNT_CHUNK_BYTES)
+            if not block:
+                break
+            n += block.count(b"\n")
+            last = block[-1:]
+            control.check()
+    return n + (last != b"\n")
+
+
+class _Rows:
+    """Rows collected into a preallocated matrix when the count is known, else into chunks."""
+
+    def __init__(self, capacity: int | None, dims: int) -> None:
+        self.dims = dims
+        self.n = 0
+        self.matrix = np.empty((capacity, dims), dtype=np.float32) if capacity is not None else None
+        self.parts: list[np.ndarray] = []
+
+    def add(self, rows: np.ndarray) -> None:
+        k = len(rows)
+        if self.matrix is not None:
+            if self.n + k > len(self.matrix):  # more rows than counted (file grew meanwhile)
+                grown = np.empty((self.n + k, self.dims), dtype=np.float32)
+                grown[:self.n] = self.matrix[:self.n]
+                self.matrix = grown
+            self.matrix[self.n:self.n + k] = rows
+        else:
+            self.parts.append(rows)
+        self.n += k
+
+    def result(self) -> np.ndarray:
+        if self.matrix is not None:
+            return self.matrix[:self.n] if self.n < len(self.matrix) else self.matrix
+        if not self.parts:
+            return np.empty((0, self.dims), dtype=np.float32)
+        return np.concatenate(self.parts) if len(self.parts) > 1 else self.parts[0]
+
+
+def _first_data_line(data: bytes) -> tuple[bytes, int]:
+    """First non-blank line of ``data`` and its 1-based number."""
+    for i, line in enumerate(data.split(b"\n")):
+        if line.strip():
+            return line, i + 1
+    return b"", 0
+
+
+def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _allow_pickle: bool,
+               metadata_path: Path | None, read_bytes: int) -> EmbeddingSet:
+    has_label = fmt != "tsv"
+    size = path.stat().st_size
+    name = path.name
+    decoder = _LabelDecoder(path)
+    labels: list[str] = []
+    with _open_bytes(path) as (stream, raw, comp):
+        data = stream.read(read_bytes)
+        # The first non-blank line decides header and dimensions: it must be complete, even
+        # when it is longer than one read step (a huge line).
+        pieces = [data]
+        while b"\n" not in data.lstrip():
+            more = stream.read(read_bytes)
+            if not more:
+                break
+            pieces.append(more)
+            if b"\n" in more:
+                data = b"".join(pieces)
+        data = b"".join(pieces)
+        if not data.strip():
+            raise DataError("file is empty", path)
+        line_no = 1
+        first, _, rest = data.partition(b"\n")
+        header = header_counts(first) if has_label and b"\t" not in first else None
+        if fmt in ("word2vec", "fasttext") and header is None:
+            raise DataError(f"expected a header line 'count dims' for the {fmt} format "
+                            "(a file without one is GloVe: use --format glove)", path, 1)
+        if header is not None:
+            count, dims = header
+            if count < 1 or dims < 1:
+                raise DataError(f"header gives {count} rows of {dims} dimensions", path, 1)
+            data = rest
+            line_no = 2
+        else:
+            first, first_no = _first_data_line(data)
+            if b"\x00" in first:
+                raise DataError("binary data in a text file", path, first_no)
+            parts = first.split()
+            if has_label:
+                # Trailing numeric fields are the vector (a label may contain spaces).
+                dims = min(trailing_numbers(parts), len(parts) - 1)
+                if dims < 1:
+                    raise DataError("expected a label followed by numbers", path, first_no)
+            else:
+                dims = len(parts)
+            count = None if comp else _count_lines(path, control)
+        capacity = count
+        if header is not None:
+            # Never trust a header with memory: every row takes at least 2 bytes per value.
+            if comp is None:
+                if 2 * dims > size:
+                    raise DataError(f"header says {dims:,} dimensions but the file is only {size:,} bytes",
+                                    path, 1)
+                capacity = min(count, size // (2 * dims) + 1)
+            elif count * dims * 4 > MAX_HEADER_PREALLOC_BYTES:
+                capacity = None  # grow as rows arrive
+        if limit is not None:
+            capacity = limit if capacity is None else min(capacity, limit)
+        rows = _Rows(capacity, dims)
+        pending = data
+        eof = False
+        while True:
+            cut = pending.rfind(b"\n") + 1
+            while cut == 0 and not eof:  # need at least one complete line
+                more = stream.read(read_bytes)
+                if more:
+                    pending += more
+                    cut = pending.rfind(b"\n") + 1
+                else:
+                    eof = True
+            if eof:
+                block, pending = pending, b""
+            else:
+                block, pending = pending[:cut], pending[cut:]
+            if block:
+                remaining = None if limit is None else limit - rows.n
+                if header is not None:
+                    # One row past the count is enough to report "more rows than the header says".
+                    extra = header[0] + 1 - rows.n
+                    remaining = extra if remaining is None else min(remaining, extra)
+                lab, mat, lines = parse_block(block, dims, has_label, line_no, path, remaining)
+                if has_label:
+                    labels += decoder.decode(lab, lines, line_no)
+                rows.add(mat)
+                line_no += block.count(b"\n")
+            if eof or (limit is not None and rows.n >= limit) or (header is not None and rows.n > header[0]):
+                break
+            control.progress(min(raw.tell() / size, 1.0) if size else None,
+                             f"Reading {name}: {rows.n:,} rows")
+            more = stream.read(read_bytes)
+            if more:
+                pending += more
+            else:
+                eof = True
+    if header is not None:
+        if rows.n > header[0]:
+            raise DataError(f"more rows than the header's count of {header[0]:,}", path, header[0] + 2)
+        if rows.n < header[0] and (limit is None or rows.n < limit):
+            raise DataError(f"header says {header[0]:,} rows but the file ends after {rows.n:,} "
+                            "(truncated?)", path, line_no)
+    if rows.n == 0:
+        raise DataError("no rows found", path)
+    vectors = rows.result()
+    warnings = []
+    if decoder.warning():
+        warnings.append(decoder.warning())
+    metadata = {}
+    if not has_label:
+        labels, metadata, meta_warn = _labels_from_sidecar(metadata_path, vectors.shape[0], path)
+        warnings += meta_warn
+    control.progress(1.0, f"Read {name}: {vectors.shape[0]:,} rows", force=True)
+    return EmbeddingSet(labels, vectors, metadata, warnings=warnings)
+
+
+# -- word2vec binary ---------------------------------------------------------------------------------------
+
+def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskControl, _allow_pickle: bool,
+                     _metadata_path, read_bytes: int) -> EmbeddingSet:
+    size = path.stat().st_size
+    with _open_bytes(path) as (stream, raw, _comp):
+        buf = stream.read(read_bytes)
+        nl = buf.find(b"\n")
+        header = header_counts(buf[:nl]) if nl >= 0 else None
+        if header is None:
+            raise DataError("expected a header line 'count dims' (is this a word2vec binary file?)", path, 1)
+        count, dims = header
+        if count < 1 or dims < 1:
+            raise DataError(f"header gives {count} rows of {dims} dimensions", path, 1)
+        n = count if limit is None else min(count, limit)
+        rec = 4 * dims
+        # Never trust a header with memory: a truncated file fails below at its last record.
+        bound = size // rec + 1 if _comp is None else MAX_HEADER_PREALLOC_BYTES // rec
+        out = np.empty((min(n, bound), dims), dtype=np.float32)
+        raw_labels: list[bytes] = []
+        pos = nl + 1
+        eof = False
+        i = 0
+        while i < n:
+            # Records in this buffer: label, space, dims float32; the C tool adds "\n" after each.
+            # The vector bytes are gathered and converted once per buffer (one copy, no per-row numpy).
+            view = memoryview(buf)
+            parts = []
+            i0 = i
+            while i < n:
+                while pos < len(buf) and buf[pos] in b"\n\r":
+                    pos += 1
+                sp = buf.find(b" ", pos, pos + MAX_BINARY_LABEL_BYTES + 1)
+                if sp < 0 or sp + 1 + rec > len(buf):
+                    if sp < 0 and len(buf) - pos > MAX_BINARY_LABEL_BYTES:
+                        raise DataError(f"record {i + 1}: no label found (not a word2vec binary file, "
+                                        "or damaged)", path, i + 1)
+                    break
+                raw_labels.append(buf[pos:sp])
+                pos = sp + 1 + rec
+                parts.append(view[sp + 1:pos])
+                i += 1
+            if parts:
+                while i > len(out):  # only past MAX_HEADER_PREALLOC_BYTES of compressed data
+                    out = np.concatenate([out, np.empty_like(out)])
+                out[i0:i] = np.frombuffer(b"".join(parts), dtype="<f4").reshape(i - i0, dims)
+            del parts, view  # release the buffer before it is replaced
+            if i >= n:
+                break
+            if eof:
+                raise DataError(f"file ends inside record {i + 1} of {count:,} (truncated?)", path, i + 1)
+            more = stream.read(read_bytes)
+            if not more:
+                eof = True
+            buf = buf[pos:] + more
+            pos = 0
+            control.progress(min(raw.tell() / size, 1.0), f"Reading {path.name}: {i:,} rows")
+    out = out[:n]
+    decoder = _LabelDecoder(path)
+    labels = decoder.decode(raw_labels, list(range(1, n + 1)), 1)
+    labels = [lab.strip() for lab in labels]
+    bad = _first_nonfinite(out)
+    if bad is not None:
+        raise DataError(f"NaN or infinite value in record {bad + 1}", path, bad + 1)
+    warnings = [decoder.warning()] if decoder.warning() else []
+    control.progress(1.0, f"Read {path.name}: {n:,} rows", force=True)
+    return EmbeddingSet(labels, out, warnings=warnings)
