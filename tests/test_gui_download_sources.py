@@ -6,7 +6,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt import download_sources as ds
-from embexplorer._qt.main_window import MainWindow
+from embexplorer._qt.shell.main_window import MainWindow
 
 
 @pytest.fixture
@@ -37,23 +37,23 @@ def _answer_dialog(qtbot, movielens: str, gensim: str, accept: bool = True) -> l
 
 
 def test_mirrors_are_saved_applied_and_reset(qtbot, window):
-    assert window.downloader.movielens_base_url is None  # the default location
+    assert window.features["start"].downloader.movielens_base_url is None  # the default location
     seen = _answer_dialog(qtbot, "http://127.0.0.1:8765/ml/", " https://mirror.example/gensim/ ")
-    window.download_sources_action.trigger()
+    window.features["start"].sources_action.trigger()
     assert seen == [False, True, True]
-    assert window.downloader.movielens_base_url == "http://127.0.0.1:8765/ml/"
-    assert window.downloader.gensim_base_url == "https://mirror.example/gensim/"
+    assert window.features["start"].downloader.movielens_base_url == "http://127.0.0.1:8765/ml/"
+    assert window.features["start"].downloader.gensim_base_url == "https://mirror.example/gensim/"
     # A new window reads the setting.
     w2 = MainWindow(settings=window.settings, interactive=False)
     qtbot.addWidget(w2)
     assert w2.downloader.gensim_base_url == "https://mirror.example/gensim/"
     # Cancel changes nothing; empty fields go back to the defaults.
     _answer_dialog(qtbot, "", "", accept=False)
-    window.download_sources_action.trigger()
-    assert window.downloader.movielens_base_url == "http://127.0.0.1:8765/ml/"
+    window.features["start"].sources_action.trigger()
+    assert window.features["start"].downloader.movielens_base_url == "http://127.0.0.1:8765/ml/"
     _answer_dialog(qtbot, "", "")
-    window.download_sources_action.trigger()
-    assert window.downloader.movielens_base_url is None and window.downloader.gensim_base_url is None
+    window.features["start"].sources_action.trigger()
+    assert window.features["start"].downloader.movielens_base_url is None and window.features["start"].downloader.gensim_base_url is None
 
 
 @pytest.mark.parametrize("text, ok", [("", True), ("https://a.b/c/", True), ("file:///srv/mirror/", True),

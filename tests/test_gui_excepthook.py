@@ -10,7 +10,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt import excepthook as eh
-from embexplorer._qt.main_window import MainWindow
+from embexplorer._qt.shell.main_window import MainWindow
 
 #: Milliseconds to wait for a load, a worker error or a dialog.
 WAIT_MS = 20_000
@@ -52,24 +52,24 @@ def window(qtbot, tmp_path):
     path.write_text(f"{ROWS} {DIMS}\n" + "".join(f"w{i} " + " ".join(f"{v:.6f}" for v in row) + "\n"
                                                  for i, row in enumerate(X)), encoding="utf-8")
     failed: list = []
-    w.load_failed.connect(failed.append)
-    w.open_file(path)
-    qtbot.waitUntil(lambda: w.embeddings is not None or bool(failed), timeout=WAIT_MS)
+    w.features["loading"].load_failed.connect(failed.append)
+    w.commands.run("loading.open_file", path)
+    qtbot.waitUntil(lambda: w.workspace.dataset is not None or bool(failed), timeout=WAIT_MS)
     assert not failed, failed
     yield w
     w.runner.shutdown(5.0)
 
 
 def _snapshot(w: MainWindow):
-    return (w.current_path, list(w.embeddings.labels), np.array(w.embeddings.vectors), w.current_xy().copy())
+    return (w.workspace.source.path, list(w.workspace.dataset.labels), np.array(w.workspace.dataset.vectors), w.workspace.projection.xy.copy())
 
 
 def _assert_intact(w: MainWindow, before) -> None:
     path, labels, vectors, xy = before
-    assert w.current_path == path
-    assert w.embeddings.labels == labels
-    np.testing.assert_array_equal(w.embeddings.vectors, vectors)
-    np.testing.assert_array_equal(w.current_xy(), xy)
+    assert w.workspace.source.path == path
+    assert w.workspace.dataset.labels == labels
+    np.testing.assert_array_equal(w.workspace.dataset.vectors, vectors)
+    np.testing.assert_array_equal(w.workspace.projection.xy, xy)
     assert w.isVisible()
 
 
@@ -100,7 +100,7 @@ def test_error_in_timer_slot_shows_one_dialog_and_logs(qtbot, hook, window):
     box.button(QtWidgets.QMessageBox.StandardButton.Close).click()
     qtbot.waitUntil(lambda: hook.current_dialog is None, timeout=WAIT_MS)
     window.set_axes(1, 0)
-    assert window.axes == (1, 0)
+    assert window.workspace.axes == (1, 0)
 
 
 def test_worker_error_without_on_error_reaches_dialog(qtbot, hook, window):

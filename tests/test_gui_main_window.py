@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt import main_window as mw
-from embexplorer._qt.main_window import MAX_RECENT_FILES, MainWindow
+from embexplorer._qt.feature import RecentFiles
+from embexplorer._qt.features.loading.work import needs_pickle_consent
+from embexplorer._qt.shell.main_window import MainWindow
 from embexplorer._qt.workers import TaskRunner
 from embexplorer.core.progress import TaskControl
 
@@ -48,7 +49,7 @@ def assert_same_axis(got: np.ndarray, ref: np.ndarray) -> None:
 
 
 def axis_label(window: MainWindow, side: str) -> str:
-    return window.scatter.plot_widget.getPlotItem().getAxis(side).labelText
+    return window.features["explorer"].scatter.plot_widget.getPlotItem().getAxis(side).labelText
 
 
 class Recorder:
@@ -122,18 +123,18 @@ def drop_files(target: QtWidgets.QWidget, paths) -> None:
 
 
 def open_and_wait(qtbot, window: MainWindow, path, **kw):
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
-        window.open_file(path, **kw)
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
+        window.commands.run("loading.open_file", path, **kw)
     return blocker.args[0]
 
 
 def test_drop_real_glove_shows_pca_scatter_with_labelled_axes(qtbot, window, glove_path):
-    rec = Recorder(window.scatter)
-    assert window.windowTitle() == "embexplorer" and window.embeddings is None
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
+    rec = Recorder(window.features["explorer"].scatter)
+    assert window.windowTitle() == "embexplorer" and window.workspace.dataset is None
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
         drop_files(window, [glove_path])
     emb = blocker.args[0]
-    assert emb is window.embeddings and emb.n == 5050 and emb.dims == 50
+    assert emb is window.workspace.dataset and emb.n == 5050 and emb.dims == 50
     # The scatter got every point with its label, once (a second set_points would repaint 1M points) ...
     assert len(rec.calls) == 1
     xy, labels = rec.calls[-1]
@@ -144,15 +145,15 @@ def test_drop_real_glove_shows_pca_scatter_with_labelled_axes(qtbot, window, glo
     assert_same_axis(xy[:, 1], ref[:, 1])
     assert axis_label(window, "bottom") == f"PC1 ({100 * ratio[0]:.1f} %)"
     assert axis_label(window, "left") == f"PC2 ({100 * ratio[1]:.1f} %)"
-    assert window.x_combo.count() == 10 and window.x_combo.itemText(0) == f"PC1 ({100 * ratio[0]:.1f} %)"
+    assert window.features["explorer"].x_combo.count() == 10 and window.features["explorer"].x_combo.itemText(0) == f"PC1 ({100 * ratio[0]:.1f} %)"
     assert glove_path.name in window.windowTitle()
     assert "5,050 points" in window.findChild(QtWidgets.QLabel, "statsLabel").text()
-    assert not window.progress_bar.isVisible() and not window.cancel_button.isVisible()
+    assert not window.status.progress_bar.isVisible() and not window.status.cancel_button.isVisible()
 
     # Change the Y axis to PC3 the way a user does: through the combo.
-    with qtbot.waitSignal(window.axes_changed) as axes:
-        window.y_combo.setCurrentIndex(2)
-    assert axes.args == [0, 2] and window.axes == (0, 2)
+    with qtbot.waitSignal(window.workspace.projection_changed) as axes:
+        window.features["explorer"].y_combo.setCurrentIndex(2)
+    assert axes.args == [0, 2] and window.workspace.axes == (0, 2)
     assert axis_label(window, "left") == f"PC3 ({100 * ratio[2]:.1f} %)"
     xy3, _ = rec.calls[-1]
     np.testing.assert_array_equal(xy3[:, 0], xy[:, 0])
@@ -164,12 +165,12 @@ def test_drag_over_the_plot_reaches_the_window(qtbot, window, small_file):
     """Dropping on the scatter itself (the usual target) opens the file too."""
     path, _ = small_file
     open_and_wait(qtbot, window, path)
-    viewport = window.scatter.plot_widget.viewport()
+    viewport = window.features["explorer"].scatter.plot_widget.viewport()
     other = path.with_name("other.txt")
     write_w2v(other, 50, 8, seed=7)
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
         drop_files(viewport, [other])
-    assert window.embeddings.n == 50
+    assert window.workspace.dataset.n == 50
 
 
 def test_drag_of_non_file_is_refused(window):
@@ -192,11 +193,11 @@ def test_ctrl_o_opens_the_chosen_file(qtbot, window, small_file, monkeypatch):
     monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", fake_dialog)
     window.activateWindow()
     qtbot.waitActive(window)
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
         qtbot.keyClick(window, QtCore.Qt.Key.Key_O, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert asked == ["Open embeddings"]
-    assert window.embeddings.n == 400
-    np.testing.assert_allclose(window.embeddings.vectors, X, atol=1e-5)
+    assert window.workspace.dataset.n == 400
+    np.testing.assert_allclose(window.workspace.dataset.vectors, X, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
@@ -224,21 +225,21 @@ def test_cancel_during_load_keeps_previous_set(qtbot, window, small_file, big_fi
 
     monkeypatch.setattr(formats, "load", gated_load)
     results = []
-    window.embeddings_changed.connect(results.append)
-    window.open_file(big)
-    assert window.is_loading()
-    qtbot.waitUntil(window.cancel_button.isVisible)
-    assert window.progress_bar.isVisible()
+    window.workspace.dataset_changed.connect(results.append)
+    window.commands.run("loading.open_file", big)
+    assert window.commands.run("loading.is_loading")
+    qtbot.waitUntil(window.status.cancel_button.isVisible)
+    assert window.status.progress_bar.isVisible()
     assert reached.wait(20), "the loader never reported progress"
-    with qtbot.waitSignal(window.load_cancelled, timeout=5000):
-        qtbot.mouseClick(window.cancel_button, QtCore.Qt.MouseButton.LeftButton)
-    assert not window.is_loading()
+    with qtbot.waitSignal(window.features["loading"].load_cancelled, timeout=5000):
+        qtbot.mouseClick(window.status.cancel_button, QtCore.Qt.MouseButton.LeftButton)
+    assert not window.commands.run("loading.is_loading")
     qtbot.waitUntil(lambda: window.runner.active_threads() == 0, timeout=5000)
     qtbot.wait(50)
     assert results == []
-    assert window.embeddings is first and window.embeddings.n == 400
-    assert window.current_path == str(path)
-    assert not window.cancel_button.isVisible() and not window.progress_bar.isVisible()
+    assert window.workspace.dataset is first and window.workspace.dataset.n == 400
+    assert window.workspace.source.path == str(path)
+    assert not window.status.cancel_button.isVisible() and not window.status.progress_bar.isVisible()
     assert "cancelled" in window.statusBar().currentMessage().lower()
 
 
@@ -287,15 +288,15 @@ def test_opening_another_file_supersedes_a_running_load(qtbot, window, small_fil
 
     monkeypatch.setattr(formats, "load", maybe_slow)
     loaded, cancelled = [], []
-    window.embeddings_changed.connect(loaded.append)
-    window.load_cancelled.connect(lambda: cancelled.append(1))
-    window.open_file(slow_path)
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
-        window.open_file(path)
+    window.workspace.dataset_changed.connect(loaded.append)
+    window.features["loading"].load_cancelled.connect(lambda: cancelled.append(1))
+    window.commands.run("loading.open_file", slow_path)
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
+        window.commands.run("loading.open_file", path)
     release.set()
     qtbot.waitUntil(lambda: window.runner.active_threads() == 0, timeout=5000)
     qtbot.wait(50)
-    assert [e.n for e in loaded] == [400] and window.current_path == str(path)
+    assert [e.n for e in loaded] == [400] and window.workspace.source.path == str(path)
     assert cancelled == []  # superseding is not a user cancel
 
 
@@ -305,17 +306,17 @@ def test_bad_file_shows_dialog_with_file_and_line_and_keeps_previous(qtbot, wind
     first = open_and_wait(qtbot, window, path)
     bad = tmp_path / "ragged.txt"
     bad.write_text("3 4\na 1 2 3 4\nb 1 2 3\nc 1 2 3 4\n", encoding="utf-8")
-    with qtbot.waitSignal(window.load_failed, timeout=LOAD_TIMEOUT_MS) as blocker:
-        window.open_file(bad)
+    with qtbot.waitSignal(window.features["loading"].load_failed, timeout=LOAD_TIMEOUT_MS) as blocker:
+        window.commands.run("loading.open_file", bad)
     err = blocker.args[0]
     assert err.line == 3
     (shown,) = dialogs.shown
     assert "ragged.txt" in shown["text"]
     assert "line 3" in shown["info"] and str(bad) in shown["info"]
     assert "Traceback" not in shown["text"] + shown["info"]
-    assert window.embeddings is first and window.current_path == str(path)
-    assert str(bad) not in window.recent_files()
-    assert not window.progress_bar.isVisible()
+    assert window.workspace.dataset is first and window.workspace.source.path == str(path)
+    assert str(bad) not in window.recent.files()
+    assert not window.status.progress_bar.isVisible()
 
 
 def test_unexpected_error_dialog_has_details_not_a_bare_traceback(qtbot, window, small_file, dialogs,
@@ -327,8 +328,8 @@ def test_unexpected_error_dialog_has_details_not_a_bare_traceback(qtbot, window,
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(formats, "load", broken)
-    with qtbot.waitSignal(window.load_failed, timeout=LOAD_TIMEOUT_MS):
-        window.open_file(path)
+    with qtbot.waitSignal(window.features["loading"].load_failed, timeout=LOAD_TIMEOUT_MS):
+        window.commands.run("loading.open_file", path)
     (shown,) = dialogs.shown
     assert "RuntimeError: disk on fire" in shown["info"]
     assert "Traceback" in shown["details"] and "Traceback" not in shown["text"]
@@ -336,27 +337,27 @@ def test_unexpected_error_dialog_has_details_not_a_bare_traceback(qtbot, window,
 
 def test_recent_files_are_remembered_capped_and_reopen(qtbot, window, settings, tmp_path):
     paths = []
-    for i in range(MAX_RECENT_FILES + 2):
+    for i in range(RecentFiles.MAX + 2):
         p = tmp_path / f"f{i}.txt"
         write_w2v(p, 20 + i, 4, seed=i)
         paths.append(p)
     for p in paths:
         open_and_wait(qtbot, window, p)
-    recent = window.recent_files()
-    assert recent == [str(p) for p in reversed(paths)][:MAX_RECENT_FILES]
+    recent = window.recent.files()
+    assert recent == [str(p) for p in reversed(paths)][:RecentFiles.MAX]
     # Remembered across windows (same settings).
     again = MainWindow(settings=settings)
     qtbot.addWidget(again)
     assert again.recent_files() == recent
     # The menu lists them; choosing one opens it.
     window._rebuild_recent_menu()
-    actions = [a for a in window.recent_menu.actions() if a.data()]
+    actions = [a for a in window.features["loading"].recent_menu.actions() if a.data()]
     assert [a.data() for a in actions] == recent
     target = next(a for a in actions if a.data() == str(paths[5]))
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
         target.trigger()
     assert blocker.args[0].n == 25
-    assert window.recent_files()[0] == str(paths[5])
+    assert window.recent.files()[0] == str(paths[5])
 
 
 def test_missing_recent_file_is_reported_and_forgotten(qtbot, window, tmp_path, dialogs):
@@ -365,10 +366,10 @@ def test_missing_recent_file_is_reported_and_forgotten(qtbot, window, tmp_path, 
     open_and_wait(qtbot, window, p)
     p.unlink()
     window._rebuild_recent_menu()
-    action = next(a for a in window.recent_menu.actions() if a.data() == str(p))
+    action = next(a for a in window.features["loading"].recent_menu.actions() if a.data() == str(p))
     action.trigger()
     assert "gone.txt" in dialogs.shown[0]["text"]
-    assert str(p) not in window.recent_files()
+    assert str(p) not in window.recent.files()
 
 
 def test_layout_and_geometry_are_remembered(qtbot, settings):
@@ -424,7 +425,7 @@ def test_close_during_load_ends_the_task_cleanly(qtbot, settings, big_file, monk
     qtbot.addWidget(w)
     w.show()
     loaded = []
-    w.embeddings_changed.connect(loaded.append)
+    w.workspace.dataset_changed.connect(loaded.append)
     # A panel with its own runner, busy too: closing the window ends its task as well.
     dock = QtWidgets.QDockWidget("Trainer")
     panel_runner = TaskRunner(dock)
@@ -436,12 +437,12 @@ def test_close_during_load_ends_the_task_cleanly(qtbot, settings, big_file, monk
             control.progress(None, "epoch")
 
     panel_runner.start("train", train, on_result=panel_results.append)
-    w.open_file(path)
+    w.commands.run("loading.open_file", path)
     assert reached.wait(20)
     w.close()
     assert w.runner.active_threads() == 0 and panel_runner.active_threads() == 0
     qtbot.wait(50)
-    assert loaded == [] and w.embeddings is None and panel_results == []
+    assert loaded == [] and w.workspace.dataset is None and panel_results == []
 
 
 def test_about_box_names_the_versions(qtbot, window, monkeypatch):
@@ -456,11 +457,11 @@ def test_about_box_names_the_versions(qtbot, window, monkeypatch):
 def test_zoom_to_fit_restores_full_view(qtbot, window, small_file):
     path, _ = small_file
     open_and_wait(qtbot, window, path)
-    vb = window.scatter.view_box
+    vb = window.features["explorer"].scatter.view_box
     full = np.array(vb.viewRange())
     vb.scaleBy((0.1, 0.1))
     assert not np.allclose(np.array(vb.viewRange()), full)
-    window.zoom_fit_action.trigger()
+    window.features["explorer"].zoom_fit_action.trigger()
     np.testing.assert_allclose(np.array(vb.viewRange()), full, rtol=1e-6)
 
 
@@ -475,15 +476,15 @@ def test_pickle_needs_consent_then_loads(qtbot, window, tmp_path, dialogs):
 
     # Refused -> error is reported, nothing loaded.
     dialogs.answers.append("Cancel")
-    with qtbot.waitSignal(window.load_failed, timeout=LOAD_TIMEOUT_MS) as blocker:
-        window.open_file(path)
-    assert isinstance(blocker.args[0], DataError) and mw.needs_pickle_consent(blocker.args[0])
+    with qtbot.waitSignal(window.features["loading"].load_failed, timeout=LOAD_TIMEOUT_MS) as blocker:
+        window.commands.run("loading.open_file", path)
+    assert isinstance(blocker.args[0], DataError) and needs_pickle_consent(blocker.args[0])
     assert "pickle" in dialogs.shown[0]["text"].lower()
-    assert window.embeddings is None
+    assert window.workspace.dataset is None
     # Accepted -> loaded with allow_pickle.
     dialogs.answers.append("Load Anyway")
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
-        window.open_file(path)
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
+        window.commands.run("loading.open_file", path)
     assert blocker.args[0].n == 30
 
 
@@ -492,13 +493,13 @@ def test_pickle_consent_is_asked_once(qtbot, window, tmp_path, dialogs):
     path = tmp_path / "objects.npy"
     np.save(path, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
     dialogs.answers.append("Load Anyway")
-    with qtbot.waitSignal(window.load_failed, timeout=LOAD_TIMEOUT_MS):
-        window.open_file(path)
+    with qtbot.waitSignal(window.features["loading"].load_failed, timeout=LOAD_TIMEOUT_MS):
+        window.commands.run("loading.open_file", path)
     qtbot.wait(50)
     consent, error = dialogs.shown  # exactly two dialogs: the question, then the error
     assert "python pickle" in consent["text"].lower()
     assert error["text"] == "Could not open “objects.npy”." and "pickle" in error["info"]
-    assert window.embeddings is None
+    assert window.workspace.dataset is None
 
 
 def test_command_line_path_opens_in_the_gui(qtbot, small_file, monkeypatch):
@@ -515,9 +516,9 @@ def test_command_line_path_opens_in_the_gui(qtbot, small_file, monkeypatch):
     def close_when_loaded():
         for w in QtWidgets.QApplication.topLevelWidgets():
             if isinstance(w, MainWindow) and w.isVisible():
-                if w.embeddings is not None or time.monotonic() > deadline:  # never hang the suite
-                    seen["n"] = w.embeddings.n if w.embeddings is not None else None
-                    seen["n"] = w.embeddings.n
+                if w.workspace.dataset is not None or time.monotonic() > deadline:  # never hang the suite
+                    seen["n"] = w.workspace.dataset.n if w.workspace.dataset is not None else None
+                    seen["n"] = w.workspace.dataset.n
                     seen["title"] = w.windowTitle()
                     w.close()
                     return

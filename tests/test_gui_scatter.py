@@ -312,10 +312,10 @@ def test_lod_switches_with_zoom_and_hysteresis(view):
 
 
 def test_hover_while_the_index_builds_in_the_background(view, glove_xy, monkeypatch):
-    import embexplorer._qt.scatter as scatter_mod
+    import embexplorer._qt.scatter_hover as hover_mod
 
     labels, xy, _ = glove_xy
-    monkeypatch.setattr(scatter_mod, "INDEX_THREAD_MIN", 0)  # force the threaded path at 5k points
+    monkeypatch.setattr(hover_mod, "INDEX_THREAD_MIN", 0)  # force the threaded path at 5k points
     view.set_points(xy, labels)
     pix = _pixels(view)
     rows = _isolated_rows(pix, 3, np.random.default_rng(7))
@@ -326,6 +326,42 @@ def test_hover_while_the_index_builds_in_the_background(view, glove_xy, monkeypa
     for r in rows:
         _move(view, pix[r] + (0.5, 0.5))
         assert view.hovered_row == r
+
+
+def test_hover_index_builds_on_the_views_task_runner_after_a_delay_and_drops_stale_builds(
+        view, glove_xy, monkeypatch, qtbot):
+    import embexplorer._qt.scatter_hover as hover_mod
+    from embexplorer._qt.workers import TaskRunner
+
+    labels, xy, _ = glove_xy
+    monkeypatch.setattr(hover_mod, "INDEX_THREAD_MIN", 0)  # the background path at 5k points
+    hover = view.findChild(hover_mod.HoverIndex)
+    runner = hover.findChild(TaskRunner)
+    assert runner in view.findChildren(TaskRunner)  # what the window's shutdown_tasks ends
+    view.set_points(xy, labels)
+    assert not hover.ready and not runner.is_running(hover_mod.INDEX_TASK_KIND)  # after the first paint
+    qtbot.waitUntil(lambda: hover.ready, timeout=5000)  # built by the runner after INDEX_DELAY_MS
+
+    real = hover_mod.GridIndex.from_columns
+    release = QtCore.QSemaphore()
+
+    def held_build(x, y):  # the first build waits until released: a newer set arrives meanwhile
+        if x[0] == xy[0, 0]:
+            release.tryAcquire(1, 5000)
+        return real(x, y)
+
+    monkeypatch.setattr(hover_mod.GridIndex, "from_columns", held_build)
+    view.set_points(xy, labels)
+    assert view.wait_for_index(0) is False  # started now, still held
+    moved = xy + np.float32(1000.0)  # no point where the old index has one
+    view.set_points(moved, labels, keep_view=True)
+    assert view.wait_for_index(10)
+    release.release()
+    qtbot.waitUntil(lambda: runner.active_threads() == 0, timeout=5000)
+    QtWidgets.QApplication.processEvents()  # the stale index arrives now, and is dropped
+    rows = [0, 17, 1234]
+    assert [view.row_at(*moved[r]) for r in rows] == rows
+    assert hover.ready
 
 
 def test_hover_and_overlays_do_not_re_rasterise_and_pan_paints_once(view):

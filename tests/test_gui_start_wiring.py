@@ -17,7 +17,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.demos import TRUE_GENRE_COLUMN
-from embexplorer._qt.main_window import MainWindow
+from embexplorer._qt.shell.main_window import MainWindow
 from embexplorer._qt.start_page import MOVIELENS_NAME
 from embexplorer.core.data import download, gensim_data
 
@@ -33,7 +33,7 @@ def settings(tmp_path):
 @pytest.fixture
 def window(qtbot, settings):
     w = MainWindow(settings=settings, interactive=False)
-    w.genres_demo.min_epoch_seconds = 0.0  # the tests need not watch
+    w.features["start"].genres_demo.min_epoch_seconds = 0.0  # the tests need not watch
     qtbot.addWidget(w)
     w.resize(1280, 800)
     w.show()
@@ -47,8 +47,8 @@ def visible_docks(w: MainWindow) -> set[str]:
 
 
 def test_empty_window_shows_the_start_page_without_panels(qtbot, window):
-    assert window._central.currentWidget() is window.start_page
-    assert window.start_page_action.isChecked()
+    assert window.centralWidget().currentWidget() is window.features["start"].page
+    assert window.features["start"].page_action.isChecked()
     assert visible_docks(window) == set()  # empty tables beside the start page are clutter
     # No stray top-level widget (a parentless label shown once stole the window's activation).
     shown = [t for t in QtWidgets.QApplication.topLevelWidgets() if t.isVisible() and t is not window]
@@ -57,38 +57,38 @@ def test_empty_window_shows_the_start_page_without_panels(qtbot, window):
 
 def test_preview_trains_on_the_start_page_then_opens_on_the_plot(qtbot, window):
     frames = []
-    window.genres_demo.frame_ready.connect(lambda *a: frames.append(a[3]))
-    with qtbot.waitSignal(window.genres_demo.finished, timeout=TIMEOUT_MS):
-        window.start_preview()
+    window.features["start"].genres_demo.frame_ready.connect(lambda *a: frames.append(a[3]))
+    with qtbot.waitSignal(window.features["start"].genres_demo.finished, timeout=TIMEOUT_MS):
+        window.commands.run("start.preview")
     assert frames == list(range(1, len(frames) + 1)) and len(frames) >= 2
-    page = window.start_page
+    page = window.features["start"].page
     assert page.preview_box.isVisible() and "hidden genre" in page.preview_box.caption_label.text()
-    assert window.embeddings is None and window._central.currentWidget() is page  # the preview stays put
+    assert window.workspace.dataset is None and window.centralWidget().currentWidget() is page  # the preview stays put
     # Clicking the preview runs the demo on the plot: frames, then the projected result.
     with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS) as shown:
         qtbot.mouseClick(page.preview_box, LEFT)
     emb = shown.args[0]
-    assert window._central.currentWidget() is window.explorer and window.embeddings is emb
-    assert window.pca is not None and window.pca.n_components == min(10, emb.dims)
-    assert window.explorer.color_combo.currentText() == TRUE_GENRE_COLUMN
+    assert window.centralWidget().currentWidget() is window.features["explorer"].widget and window.workspace.dataset is emb
+    assert window.workspace.pca is not None and window.workspace.pca.n_components == min(10, emb.dims)
+    assert window.features["explorer"].widget.color_combo.currentText() == TRUE_GENRE_COLUMN
     assert {"points", "neighbours"} <= visible_docks(window)  # the panels are back with the data
     # The finished demo model is inspectable like a trained MovieLens one.
-    qtbot.waitUntil(lambda: window.user_panel.model is window.mf_model is not None, timeout=TIMEOUT_MS)
-    assert window.mf_model.n_items == emb.n
+    qtbot.waitUntil(lambda: window.features["recommender"].user_panel.model is window.features["recommender"].model is not None, timeout=TIMEOUT_MS)
+    assert window.features["recommender"].model.n_items == emb.n
     # After training the learned vectors predict the hidden genre far above chance.
-    assert window.genres_demo.probe_scores[-1] > window.genres_demo.chance + 0.3
+    assert window.features["start"].genres_demo.probe_scores[-1] > window.features["start"].genres_demo.chance + 0.3
 
 
 def test_demo_frames_glide_on_the_plot_then_neighbours_work(qtbot, window):
     epochs = []
-    window.training_frame.connect(epochs.append)
+    window.workspace.frame_changed.connect(epochs.append)
     with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS):
-        window.run_demo("genres")
+        window.commands.run("start.run_demo", "genres")
     assert epochs == list(range(1, len(epochs) + 1))
-    assert "movies" in window._stats_label.text() or "points" in window._stats_label.text()
-    emb = window.embeddings
-    with qtbot.waitSignal(window.neighbours_panel.rows_highlighted, timeout=TIMEOUT_MS) as hit:
-        window.neighbours_panel.query_row(0)
+    assert "movies" in window.features["explorer"].stats.text() or "points" in window.features["explorer"].stats.text()
+    emb = window.workspace.dataset
+    with qtbot.waitSignal(window.features["neighbours"].panel.rows_highlighted, timeout=TIMEOUT_MS) as hit:
+        window.features["neighbours"].panel.query_row(0)
     rows = np.asarray(hit.args[0])
     assert rows[0] == 0 and len(rows) > 5
     genre = emb.metadata[TRUE_GENRE_COLUMN]
@@ -97,32 +97,32 @@ def test_demo_frames_glide_on_the_plot_then_neighbours_work(qtbot, window):
 
 
 def test_opening_a_file_during_the_demo_keeps_the_file(qtbot, window, glove_path):
-    window.genres_demo.min_epoch_seconds = 0.2  # slow enough for the file to arrive mid-run
-    with qtbot.waitSignal(window.training_frame, timeout=TIMEOUT_MS):
-        window.run_demo("genres")
-    with qtbot.waitSignal(window.embeddings_changed, timeout=TIMEOUT_MS):
-        window.open_file(glove_path)
-    glove = window.embeddings
+    window.features["start"].genres_demo.min_epoch_seconds = 0.2  # slow enough for the file to arrive mid-run
+    with qtbot.waitSignal(window.workspace.frame_changed, timeout=TIMEOUT_MS):
+        window.commands.run("start.run_demo", "genres")
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=TIMEOUT_MS):
+        window.commands.run("loading.open_file", glove_path)
+    glove = window.workspace.dataset
     assert glove.n == 5050
-    with qtbot.waitSignal(window.genres_demo.finished, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.features["start"].genres_demo.finished, timeout=TIMEOUT_MS):
         pass
     qtbot.wait(50)
-    assert window.embeddings is glove and window.scatter.n == 5050  # late demo frames were dropped
+    assert window.workspace.dataset is glove and window.features["explorer"].scatter.n == 5050  # late demo frames were dropped
 
 
 def test_start_page_toggle_and_recent_file_card(qtbot, window, glove_path):
-    with qtbot.waitSignal(window.embeddings_changed, timeout=TIMEOUT_MS):
-        window.open_file(glove_path)
-    window.start_page_action.trigger()
-    assert window._central.currentWidget() is window.start_page and visible_docks(window) == set()
-    cards = window.start_page.recent_buttons
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=TIMEOUT_MS):
+        window.commands.run("loading.open_file", glove_path)
+    window.features["start"].page_action.trigger()
+    assert window.centralWidget().currentWidget() is window.features["start"].page and visible_docks(window) == set()
+    cards = window.features["start"].page.recent_buttons
     assert len(cards) == 1 and cards[0].toolTip() == str(glove_path)
-    window.start_page_action.trigger()  # back to the plot, panels with it
-    assert window._central.currentWidget() is window.explorer and "points" in visible_docks(window)
-    window.show_start_page()
-    with qtbot.waitSignal(window.embeddings_changed, timeout=TIMEOUT_MS):
+    window.features["start"].page_action.trigger()  # back to the plot, panels with it
+    assert window.centralWidget().currentWidget() is window.features["explorer"].widget and "points" in visible_docks(window)
+    window.commands.run("start.show")
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=TIMEOUT_MS):
         qtbot.mouseClick(cards[0], LEFT)
-    assert window._central.currentWidget() is window.explorer
+    assert window.centralWidget().currentWidget() is window.features["explorer"].widget
 
 
 def test_layout_saved_on_the_start_page_keeps_the_panels(qtbot, settings, window):
@@ -139,14 +139,14 @@ def test_layout_saved_on_the_start_page_keeps_the_panels(qtbot, settings, window
 
 def test_wiki_demo_trains_word2vec_live_and_gathers_months(qtbot, window):
     epochs = []
-    window.training_frame.connect(epochs.append)
+    window.workspace.frame_changed.connect(epochs.append)
     with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS) as shown:
-        window.run_demo("wiki")
+        window.commands.run("start.run_demo", "wiki")
     emb = shown.args[0]
     assert epochs and epochs == list(range(1, len(epochs) + 1))  # frames of the frequent words
-    assert window.embeddings is emb and emb.n > 5000 and window.pca is not None
+    assert window.workspace.dataset is emb and emb.n > 5000 and window.workspace.pca is not None
     assert window.dock("word2vec").isVisible() or window.dock("neighbours").isVisible()
-    panel = window.neighbours_panel
+    panel = window.features["neighbours"].panel
     qtbot.waitUntil(lambda: panel.current_row == emb.index["july"], timeout=TIMEOUT_MS)
     months = {"january", "february", "march", "april", "may", "june", "august", "september", "october",
               "november", "december"}
@@ -167,9 +167,9 @@ def test_gensim_dataset_card_downloads_then_opens(qtbot, window, monkeypatch):
         monkeypatch.setitem(gensim_data.MODELS, name, spec)
         server.files[f"/mirror/{name}/{name}.gz"] = data
         monkeypatch.setenv(gensim_data.GENSIM_DATA_URL_ENV, server.base)
-        with qtbot.waitSignal(window.embeddings_changed, timeout=TIMEOUT_MS):
-            qtbot.mouseClick(window.start_page.dataset_cards[name], LEFT)
-        assert window.embeddings.dims == 20 and window.current_path.endswith(f"{name}.gz")
+        with qtbot.waitSignal(window.workspace.dataset_changed, timeout=TIMEOUT_MS):
+            qtbot.mouseClick(window.features["start"].page.dataset_cards[name], LEFT)
+        assert window.workspace.dataset.dims == 20 and window.workspace.source.path.endswith(f"{name}.gz")
     finally:
         server.close()
 
@@ -192,13 +192,13 @@ def test_movielens_card_downloads_reads_and_trains(qtbot, window, monkeypatch, s
     try:
         server.files[f"/mirror/{spec.filename}"] = data  # server.base ends in /mirror
         monkeypatch.setenv(spec.url_env, server.base)
-        window.training_panel.epochs.setValue(2)
-        with qtbot.waitSignal(window.ratings_loaded, timeout=TIMEOUT_MS) as loaded:
-            qtbot.mouseClick(window.start_page.dataset_cards[MOVIELENS_NAME], LEFT)
+        window.features["recommender"].training_panel.epochs.setValue(2)
+        with qtbot.waitSignal(window.features["recommender"].ratings_loaded, timeout=TIMEOUT_MS) as loaded:
+            qtbot.mouseClick(window.features["start"].page.dataset_cards[MOVIELENS_NAME], LEFT)
         assert len(loaded.args[0]) == 100_000
-        with qtbot.waitSignal(window.training_panel.training_finished, timeout=TIMEOUT_MS):
+        with qtbot.waitSignal(window.features["recommender"].training_panel.training_finished, timeout=TIMEOUT_MS):
             pass  # a one-click dataset goes straight on to a trained model
-        assert window.mf_model is not None or window.training_panel.model is not None
+        assert window.features["recommender"].model is not None or window.features["recommender"].training_panel.model is not None
     finally:
         server.close()
 
@@ -208,10 +208,10 @@ def test_no_arguments_start_the_preview_and_demo_option_runs_it(qtbot, window):
     from embexplorer.cli import build_gui_parser
 
     _start_interactive(window, build_gui_parser().parse_args([]))  # `embexplorer` alone
-    assert window.genres_demo.is_running() and window._central.currentWidget() is window.start_page
-    with qtbot.waitSignal(window.genres_demo.finished, timeout=TIMEOUT_MS):
+    assert window.features["start"].genres_demo.is_running() and window.centralWidget().currentWidget() is window.features["start"].page
+    with qtbot.waitSignal(window.features["start"].genres_demo.finished, timeout=TIMEOUT_MS):
         pass
-    assert window.start_page.preview_box.isVisible()
+    assert window.features["start"].page.preview_box.isVisible()
     with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS):
         _start_interactive(window, build_gui_parser().parse_args(["--demo", "genres", "--dock", "user"]))
-    assert window._central.currentWidget() is window.explorer and window.dock("user").isVisible()
+    assert window.centralWidget().currentWidget() is window.features["explorer"].widget and window.dock("user").isVisible()

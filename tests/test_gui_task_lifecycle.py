@@ -30,7 +30,7 @@ import pytest
 import shiboken6
 from PySide6 import QtCore
 
-from embexplorer._qt.main_window import MainWindow
+from embexplorer._qt.shell.main_window import MainWindow
 from tests.bench.bench_soak import HookCounter
 
 #: Longest wait for a load, a training run or an evaluation (ms).
@@ -94,8 +94,8 @@ def many_questions(tmp_path_factory, gensim_test_data):
 
 
 def load(qtbot, w: MainWindow, path) -> None:
-    with qtbot.waitSignal(w.embeddings_changed, timeout=TIMEOUT_MS):
-        w.open_file(path)
+    with qtbot.waitSignal(w.workspace.dataset_changed, timeout=TIMEOUT_MS):
+        w.commands.run("loading.open_file", path)
 
 
 def spy_shutdown(w: MainWindow) -> list:
@@ -122,16 +122,16 @@ def close_and_delete(qtbot, w: MainWindow) -> list:
 
 
 def setup_mf(qtbot, w: MainWindow, ml100k_dir) -> None:
-    with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k_dir)
-    panel = w.training_panel
+    with qtbot.waitSignal(w.features["recommender"].ratings_loaded, timeout=TIMEOUT_MS):
+        w.commands.run("recommender.open_ratings", ml100k_dir)
+    panel = w.features["recommender"].training_panel
     panel.factors.setValue(MF_FACTORS)
     panel.batch.setValue(MF_BATCH)
     panel.epochs.setValue(LONG_EPOCHS)
 
 
 def setup_w2v(w: MainWindow, corpus) -> None:
-    panel = w.w2v_panel
+    panel = w.features["word2vec"].panel
     panel.set_corpus(corpus)
     panel.vector_size.setValue(W2V_DIMS)
     panel.min_count.setValue(1)
@@ -145,38 +145,38 @@ def test_mf_opening_a_file_while_training_keeps_the_file(qtbot, window, ml100k_d
     w = window
     setup_mf(qtbot, w, ml100k_dir)
     frames, finished = [], []
-    w.training_frame.connect(frames.append)
-    w.training_panel.training_finished.connect(finished.append)
-    w.training_panel.start()
+    w.workspace.frame_changed.connect(frames.append)
+    w.features["recommender"].training_panel.training_finished.connect(finished.append)
+    w.features["recommender"].training_panel.start()
     qtbot.waitUntil(lambda: len(frames) >= 1, timeout=TIMEOUT_MS)
     load(qtbot, w, glove_path)
-    glove = w.embeddings
-    assert glove.n == 5050 and w.training_panel.is_training()  # the training goes on in its dock
+    glove = w.workspace.dataset
+    assert glove.n == 5050 and w.features["recommender"].training_panel.is_training()  # the training goes on in its dock
     seen = len(frames)
     qtbot.wait(LATE_MS)
-    with qtbot.waitSignal(w.training_panel.training_finished, timeout=TIMEOUT_MS):
-        w.training_panel.stop()
+    with qtbot.waitSignal(w.features["recommender"].training_panel.training_finished, timeout=TIMEOUT_MS):
+        w.features["recommender"].training_panel.stop()
     assert len(finished) == 1 and finished[0].history  # the dock keeps its model ...
     qtbot.wait(LATE_MS)
-    assert w.embeddings is glove and w.scatter.n == 5050  # ... but the scatter keeps the file
-    assert len(frames) == seen and w.mf_model is None and w.user_panel.model is None
+    assert w.workspace.dataset is glove and w.features["explorer"].scatter.n == 5050  # ... but the scatter keeps the file
+    assert len(frames) == seen and w.features["recommender"].model is None and w.features["recommender"].user_panel.model is None
     assert hooks.errors == []
 
 
 def test_mf_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, ml100k_dir, glove_path, hooks):
     w = window
     load(qtbot, w, glove_path)
-    glove, xy = w.embeddings, w.scatter.xy.copy()
+    glove, xy = w.workspace.dataset, w.features["explorer"].scatter.xy.copy()
     setup_mf(qtbot, w, ml100k_dir)
     frames = []
-    w.training_frame.connect(frames.append)
-    w.training_panel.start()
-    w.training_panel.stop()  # at once: before any epoch completes
-    qtbot.waitUntil(lambda: not w.training_panel.is_training(), timeout=TIMEOUT_MS)
+    w.workspace.frame_changed.connect(frames.append)
+    w.features["recommender"].training_panel.start()
+    w.features["recommender"].training_panel.stop()  # at once: before any epoch completes
+    qtbot.waitUntil(lambda: not w.features["recommender"].training_panel.is_training(), timeout=TIMEOUT_MS)
     qtbot.wait(LATE_MS)
-    assert frames == [] and w.embeddings is glove and w.mf_model is None
-    np.testing.assert_array_equal(w.scatter.xy, xy)
-    assert "Stopped" in w.training_panel.status.text()
+    assert frames == [] and w.workspace.dataset is glove and w.features["recommender"].model is None
+    np.testing.assert_array_equal(w.features["explorer"].scatter.xy, xy)
+    assert "Stopped" in w.features["recommender"].training_panel.status.text()
     assert hooks.errors == []
 
 
@@ -185,7 +185,7 @@ def test_mf_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, ml
 def test_w2v_closing_the_window_while_training_ends_cleanly(qtbot, window, corpus, hooks):
     w = window
     setup_w2v(w, corpus)
-    panel = w.w2v_panel
+    panel = w.features["word2vec"].panel
     epochs, finished, shown = [], [], []
     panel.epoch_finished.connect(epochs.append)
     panel.training_finished.connect(finished.append)
@@ -203,38 +203,38 @@ def test_w2v_closing_the_window_while_training_ends_cleanly(qtbot, window, corpu
 def test_w2v_opening_a_file_while_training_keeps_the_file(qtbot, window, corpus, glove_path, hooks):
     w = window
     setup_w2v(w, corpus)
-    panel = w.w2v_panel
+    panel = w.features["word2vec"].panel
     frames, shown = [], []
-    w.training_frame.connect(frames.append)
+    w.workspace.frame_changed.connect(frames.append)
     w.trained_shown.connect(shown.append)
     assert panel.start()
     qtbot.waitUntil(lambda: len(frames) >= 1, timeout=TIMEOUT_MS)
-    assert w.embeddings is not None and w.embeddings.n <= 24  # the live word frame
+    assert w.workspace.dataset is not None and w.workspace.dataset.n <= 24  # the live word frame
     load(qtbot, w, glove_path)
-    glove = w.embeddings
+    glove = w.workspace.dataset
     seen = len(frames)
     with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS) as done:
         panel.stop()
     assert done.args[0] is not None and done.args[0].n == 24  # the dock keeps the vectors
     qtbot.wait(LATE_MS)
-    assert w.embeddings is glove and w.scatter.n == 5050 and len(frames) == seen and shown == []
+    assert w.workspace.dataset is glove and w.features["explorer"].scatter.n == 5050 and len(frames) == seen and shown == []
     assert hooks.errors == []
 
 
 def test_w2v_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, corpus, glove_path, hooks):
     w = window
     load(qtbot, w, glove_path)
-    glove, xy = w.embeddings, w.scatter.xy.copy()
+    glove, xy = w.workspace.dataset, w.features["explorer"].scatter.xy.copy()
     setup_w2v(w, corpus)
-    panel = w.w2v_panel
+    panel = w.features["word2vec"].panel
     shown = []
     w.trained_shown.connect(shown.append)
     assert panel.start()
     panel.stop()
     qtbot.waitUntil(lambda: not panel.is_training(), timeout=TIMEOUT_MS)
     qtbot.wait(LATE_MS)
-    assert w.embeddings is glove and shown == []
-    np.testing.assert_array_equal(w.scatter.xy, xy)
+    assert w.workspace.dataset is glove and shown == []
+    np.testing.assert_array_equal(w.features["explorer"].scatter.xy, xy)
     assert "Stopped" in panel.status.text()
     assert hooks.errors == []
 
@@ -250,7 +250,7 @@ def test_w2v_file_opened_while_the_result_is_projected_wins(qtbot, window, corpu
 
     w = window
     setup_w2v(w, corpus)
-    w.w2v_panel.epochs.setValue(2)
+    w.features["word2vec"].panel.epochs.setValue(2)
     real_fit = pca_module.fit_pca
     projecting, release = threading.Event(), threading.Event()
 
@@ -263,20 +263,20 @@ def test_w2v_file_opened_while_the_result_is_projected_wins(qtbot, window, corpu
         return real_fit(vectors, *args, **kwargs)
 
     monkeypatch.setattr(pca_module, "fit_pca", slow_for_w2v)
-    assert w.w2v_panel.start()
+    assert w.features["word2vec"].panel.start()
     qtbot.waitUntil(projecting.is_set, timeout=TIMEOUT_MS)  # training done, its PCA running
     load(qtbot, w, glove_path)
-    glove = w.embeddings
+    glove = w.workspace.dataset
     release.set()
     qtbot.waitUntil(lambda: w.runner.active_threads() == 0, timeout=TIMEOUT_MS)
     qtbot.wait(LATE_MS)
-    assert w.embeddings is glove
+    assert w.workspace.dataset is glove
 
 
 # -- analogy evaluation ----------------------------------------------------------------------------------
 
 def start_evaluation(qtbot, w: MainWindow, questions) -> list:
-    panel = w.analogy_panel
+    panel = w.features["analogy"].panel
     reports: list = []
     panel.evaluation_finished.connect(reports.append)
     panel.evaluate_file(str(questions))
@@ -290,7 +290,7 @@ def test_analogy_closing_the_window_while_evaluating_ends_cleanly(qtbot, window,
     w = window
     load(qtbot, w, glove_path)
     reports = start_evaluation(qtbot, w, many_questions)
-    runner = w.analogy_panel.runner
+    runner = w.features["analogy"].panel.runner
     results = close_and_delete(qtbot, w)
     assert results == [True] and runner.active_threads() == 0
     assert reports == []
@@ -306,10 +306,10 @@ def test_analogy_opening_a_file_while_evaluating_drops_the_old_result(qtbot, win
     other.write_text("".join(glove_path.read_text(encoding="utf-8").splitlines(True)[:1000]),
                      encoding="utf-8")
     load(qtbot, w, other)
-    panel = w.analogy_panel
+    panel = w.features["analogy"].panel
     assert not panel.is_evaluating()
     qtbot.wait(LATE_MS)
-    assert reports == [] and panel.report is None and panel.emb is w.embeddings and w.embeddings.n == 1000
+    assert reports == [] and panel.report is None and panel.emb is w.workspace.dataset and w.workspace.dataset.n == 1000
     assert panel.sections_model.rowCount() == 0
     assert hooks.errors == []
 
@@ -318,13 +318,13 @@ def test_analogy_cancel_keeps_the_set_and_a_new_evaluation_completes(qtbot, wind
                                                                      many_questions, gensim_test_data, hooks):
     w = window
     load(qtbot, w, glove_path)
-    glove = w.embeddings
+    glove = w.workspace.dataset
     reports = start_evaluation(qtbot, w, many_questions)
-    panel = w.analogy_panel
+    panel = w.features["analogy"].panel
     qtbot.mouseClick(panel.cancel_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.is_evaluating(), timeout=TIMEOUT_MS)
     qtbot.wait(LATE_MS)
-    assert reports == [] and panel.report is None and w.embeddings is glove
+    assert reports == [] and panel.report is None and w.workspace.dataset is glove
     assert "cancelled" in panel.eval_status.text()
     with qtbot.waitSignal(panel.evaluation_finished, timeout=TIMEOUT_MS) as done:
         panel.evaluate_file(str(gensim_test_data / "questions-words.txt"))
@@ -337,8 +337,8 @@ def test_analogy_cancel_keeps_the_set_and_a_new_evaluation_completes(qtbot, wind
 def test_closing_the_window_while_reading_ratings_ends_cleanly(qtbot, window, ml100k_dir, hooks):
     w = window
     loaded = []
-    w.ratings_loaded.connect(loaded.append)
-    w.open_movielens(ml100k_dir)
+    w.features["recommender"].ratings_loaded.connect(loaded.append)
+    w.commands.run("recommender.open_ratings", ml100k_dir)
     assert w.runner.is_running("movielens")
     runner = w.runner
     results = close_and_delete(qtbot, w)
@@ -364,12 +364,12 @@ def test_ratings_arriving_during_a_load_keep_the_loads_cancel_button(qtbot, wind
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(formats, "load", held_load)
-    with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k_dir)
-        w.open_file(glove_path)
+    with qtbot.waitSignal(w.features["recommender"].ratings_loaded, timeout=TIMEOUT_MS):
+        w.commands.run("recommender.open_ratings", ml100k_dir)
+        w.commands.run("loading.open_file", glove_path)
     try:
-        assert w.is_loading()
-        assert w.cancel_button.isVisible() and w.progress_bar.isVisible()
+        assert w.commands.run("loading.is_loading")
+        assert w.status.cancel_button.isVisible() and w.status.progress_bar.isVisible()
     finally:
         release.set()
-        qtbot.waitUntil(lambda: not w.is_loading(), timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not w.commands.run("loading.is_loading"), timeout=TIMEOUT_MS)

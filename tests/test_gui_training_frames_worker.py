@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embexplorer._qt import main_window as mw
-from embexplorer._qt.main_window import MainWindow
+from embexplorer._qt.features.recommender import feature as recf
 from embexplorer._qt.panels import w2v_training
 from embexplorer._qt.panels.w2v_training import WordFrames
+from embexplorer._qt.shell.main_window import MainWindow
 from embexplorer.core.recommender.mf import MovieFrames
 
 TIMEOUT_MS = 60_000
@@ -66,7 +66,7 @@ def _record_threads(monkeypatch, cls) -> list[tuple[int, object]]:
 
 
 def _count_resizes(monkeypatch, w: MainWindow) -> list[str]:
-    view = w.explorer.table.view
+    view = w.features["explorer"].widget.table.view
     resizes: list[str] = []
     for name in ("resizeColumnToContents", "resizeColumnsToContents"):
         real = getattr(view, name)
@@ -77,26 +77,26 @@ def _count_resizes(monkeypatch, w: MainWindow) -> list[str]:
 def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, window, ml100k_dir,
                                                                         monkeypatch):
     w = window
-    with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k_dir)
-    panel = w.training_panel
+    with qtbot.waitSignal(w.features["recommender"].ratings_loaded, timeout=TIMEOUT_MS):
+        w.commands.run("recommender.open_ratings", ml100k_dir)
+    panel = w.features["recommender"].training_panel
     panel.factors.setValue(MF_FACTORS)
     panel.batch.setValue(MF_BATCH)
     panel.epochs.setValue(MF_EPOCHS)
     calls = _record_threads(monkeypatch, MovieFrames)
     resizes = _count_resizes(monkeypatch, w)
-    model = w.explorer.table.model
+    model = w.features["explorer"].widget.table.model
     shown, frames_seen = [], []
 
     def on_frame(epoch: int) -> None:
-        emb = w.embeddings
+        emb = w.workspace.dataset
         col = model._columns.index("bias")
         row = int(model.view_rows[0])
         frames_seen.append(w._frames)
-        shown.append((epoch, len(resizes), w.scatter.xy.copy(), emb,
+        shown.append((epoch, len(resizes), w.features["explorer"].scatter.xy.copy(), emb,
                       model.data(model.index(0, col)), emb.metadata["bias"].value(row)))
 
-    w.training_frame.connect(on_frame)
+    w.workspace.frame_changed.connect(on_frame)
     with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS):
         panel.start()
     main = threading.get_ident()
@@ -105,7 +105,7 @@ def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, w
     assert [s[0] for s in shown] == list(range(1, MF_EPOCHS + 1))
     # What the window drew is what the worker computed, epoch by epoch (aligned, not recomputed).
     for (_, (emb, xy)), (_, _, drawn, drawn_emb, _, _) in zip(calls, shown):
-        assert drawn_emb is emb and drawn.shape == (mw.MOVIE_TOP_N, 2)
+        assert drawn_emb is emb and drawn.shape == (recf.MOVIE_TOP_N, 2)
         np.testing.assert_array_equal(drawn, xy)
     # The first frame is a new set (table reset, label column sized); later frames only move points.
     assert [s[1] for s in shown] == [1] * MF_EPOCHS
@@ -114,14 +114,14 @@ def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, w
     assert shown[0][4] != shown[-1][4]
     # The finished model's axes take the signs of the last frame (read from the run's frames).
     assert all(f is panel.frames for f in frames_seen) and panel.frames.previous is calls[-1][1][1]
-    last, final = shown[-1][2].astype(np.float64), w.scatter.xy.astype(np.float64)
+    last, final = shown[-1][2].astype(np.float64), w.features["explorer"].scatter.xy.astype(np.float64)
     assert (np.sum(last * final, axis=0) > 0).all()
 
 
 def test_w2v_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, window, corpus,
                                                                          monkeypatch):
     w = window
-    panel = w.w2v_panel
+    panel = w.features["word2vec"].panel
     panel.set_corpus(corpus)
     panel.vector_size.setValue(W2V_DIMS)
     panel.min_count.setValue(1)
@@ -130,7 +130,7 @@ def test_w2v_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, 
     calls = _record_threads(monkeypatch, WordFrames)
     resizes = _count_resizes(monkeypatch, w)
     shown = []
-    w.training_frame.connect(lambda e: shown.append((e, len(resizes), w.scatter.xy.copy(), w.embeddings)))
+    w.workspace.frame_changed.connect(lambda e: shown.append((e, len(resizes), w.features["explorer"].scatter.xy.copy(), w.workspace.dataset)))
     with qtbot.waitSignal(w.trained_shown, timeout=TIMEOUT_MS):
         assert panel.start()
     main = threading.get_ident()
@@ -143,30 +143,30 @@ def test_w2v_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, 
     assert [s[1] for s in shown] == [1] * W2V_EPOCHS
     # The window kept the last frame drawn: the trained set's axes take its signs.
     assert w.w2v_frames.previous is calls[-1][1][1]
-    assert w.embeddings.n == len(panel.embedding.labels) and w.pca is not None
+    assert w.workspace.dataset.n == len(panel.embedding.labels) and w.workspace.pca is not None
 
 
 def test_a_new_set_still_sizes_the_table_and_resets_colours(qtbot, window, glove_path, ml100k_dir,
                                                              monkeypatch):
     """Only a frame of the set shown skips the per-set work: another set gets the full setup."""
     w = window
-    with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k_dir)
-    panel = w.training_panel
+    with qtbot.waitSignal(w.features["recommender"].ratings_loaded, timeout=TIMEOUT_MS):
+        w.commands.run("recommender.open_ratings", ml100k_dir)
+    panel = w.features["recommender"].training_panel
     panel.factors.setValue(MF_FACTORS)
     panel.batch.setValue(MF_BATCH)
     panel.epochs.setValue(2)
     with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS):
         panel.start()
-    w.finish_setup()
-    assert w.embeddings.kind == "item"
+    w.commands.run("explorer.finish_setup")
+    assert w.workspace.dataset.kind == "item"
     resizes = _count_resizes(monkeypatch, w)
-    with qtbot.waitSignal(w.embeddings_changed, timeout=TIMEOUT_MS):
-        w.open_file(glove_path)
-    w.finish_setup()
+    with qtbot.waitSignal(w.workspace.dataset_changed, timeout=TIMEOUT_MS):
+        w.commands.run("loading.open_file", glove_path)
+    w.commands.run("explorer.finish_setup")
     assert resizes == ["resizeColumnToContents"]
-    assert w.explorer.table.model.rowCount() == w.embeddings.n == 5050
-    assert w.explorer.table.model.columnCount() == 1 + len(w.embeddings.metadata)
+    assert w.features["explorer"].widget.table.model.rowCount() == w.workspace.dataset.n == 5050
+    assert w.features["explorer"].widget.table.model.columnCount() == 1 + len(w.workspace.dataset.metadata)
 
 
 def test_samples_dir_is_the_one_core_finds():
@@ -226,21 +226,21 @@ def test_wiki_demo_imports_gensim_on_the_worker(tmp_path):
 
 def test_movies_shown_box_sets_the_frames_and_the_finished_set(qtbot, window, ml100k_dir):
     w = window
-    with qtbot.waitSignal(w.ratings_loaded, timeout=TIMEOUT_MS):
-        w.open_movielens(ml100k_dir)
-    panel = w.training_panel
-    assert panel.frame_top_n == mw.MOVIE_TOP_N  # fastai's 1,000 by default
+    with qtbot.waitSignal(w.features["recommender"].ratings_loaded, timeout=TIMEOUT_MS):
+        w.commands.run("recommender.open_ratings", ml100k_dir)
+    panel = w.features["recommender"].training_panel
+    assert panel.frame_top_n == recf.MOVIE_TOP_N  # fastai's 1,000 by default
     panel.factors.setValue(MF_FACTORS)
     panel.batch.setValue(MF_BATCH)
     panel.epochs.setValue(2)
     panel.shown.setValue(250)
     sizes = []
-    w.training_frame.connect(lambda _e: sizes.append(w.embeddings.n))
+    w.workspace.frame_changed.connect(lambda _e: sizes.append(w.workspace.dataset.n))
     with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS) as done:
         panel.start()
-    qtbot.waitUntil(lambda: w.mf_model is done.args[0], timeout=TIMEOUT_MS)
-    assert sizes == [250, 250] and w.embeddings.n == 250
-    counts = w.embeddings.metadata["ratings"].values
+    qtbot.waitUntil(lambda: w.features["recommender"].model is done.args[0], timeout=TIMEOUT_MS)
+    assert sizes == [250, 250] and w.workspace.dataset.n == 250
+    counts = w.workspace.dataset.metadata["ratings"].values
     assert counts.min() >= np.sort(np.asarray(done.args[0].item_meta["counts"]))[-250]  # the most rated
     panel.shown.setValue(0)  # "all"
     assert panel.frame_top_n is None and panel.shown.text() == "all"

@@ -22,26 +22,26 @@ def options(**given) -> argparse.Namespace:
 @pytest.fixture
 def window(qtbot, make_main_window, glove_path):
     w = make_main_window(size=None)
-    with qtbot.waitSignal(w.embeddings_changed, timeout=TIMEOUT_MS):
-        w.open_file(glove_path)
+    with qtbot.waitSignal(w.workspace.dataset_changed, timeout=TIMEOUT_MS):
+        w.commands.run("loading.open_file", glove_path)
     return w
 
 
 def test_search_select_and_dock(window):
-    emb = window.embeddings
+    emb = window.workspace.dataset
     apply_view_options(window, options(search="KING", select="queen,prince", dock=["analogy"]))
     king = emb.row("king")
-    assert window.scatter.focus_row == king
-    assert window.explorer.search.edit.text() == "king"  # the box says what is highlighted
-    assert set(window.selection.rows.tolist()) == {emb.row("queen"), emb.row("prince")}
+    assert window.features["explorer"].scatter.focus_row == king
+    assert window.features["explorer"].widget.search.edit.text() == "king"  # the box says what is highlighted
+    assert set(window.workspace.selection.rows.tolist()) == {emb.row("queen"), emb.row("prince")}
     assert window.dock("analogy").isVisible()
 
 
 def test_neighbours_and_analogy_fill_their_panels(qtbot, window):
-    emb = window.embeddings
-    with qtbot.waitSignal(window.neighbours_panel.rows_highlighted, timeout=TIMEOUT_MS):
+    emb = window.workspace.dataset
+    with qtbot.waitSignal(window.features["neighbours"].panel.rows_highlighted, timeout=TIMEOUT_MS):
         apply_view_options(window, options(neighbours="paris"))
-    assert window.neighbours_panel.current_row == emb.row("paris")
+    assert window.features["neighbours"].panel.current_row == emb.row("paris")
     apply_view_options(window, options(analogy="man,king,woman"))
     assert window._analogy is not None and emb.labels[window._analogy["rows"][3]] == "queen"
 
@@ -57,9 +57,9 @@ def test_bad_option_names_the_option(window, given, option):
 
 
 def _widget_pos(window, row: int) -> QtCore.QPoint:
-    x, y = (float(v) for v in window.scatter.xy[row])
-    scene = window.scatter.view_box.mapViewToScene(QtCore.QPointF(x, y))
-    return window.scatter.plot_widget.mapFromScene(scene)
+    x, y = (float(v) for v in window.features["explorer"].scatter.xy[row])
+    scene = window.features["explorer"].scatter.view_box.mapViewToScene(QtCore.QPointF(x, y))
+    return window.features["explorer"].scatter.plot_widget.mapFromScene(scene)
 
 
 def _action(menu, text: str):
@@ -74,19 +74,19 @@ def _action(menu, text: str):
 
 
 def test_right_click_menu_acts_on_the_point_under_the_cursor(qtbot, window):
-    emb = window.embeddings
-    window.finish_setup()
+    emb = window.workspace.dataset
+    window.commands.run("explorer.finish_setup")
     apply_view_options(window, options(search="paris"))  # centred: paris is on screen
     paris = emb.row("paris")
     menu = window.plot_context_menu(_widget_pos(window, paris))
     assert menu.property("row") == paris
-    with qtbot.waitSignal(window.neighbours_panel.rows_highlighted, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.features["neighbours"].panel.rows_highlighted, timeout=TIMEOUT_MS):
         _action(menu, "Find Neighbours of “paris”").trigger()
-    assert window.neighbours_panel.current_row == paris and window.dock("neighbours").isVisible()
+    assert window.features["neighbours"].panel.current_row == paris and window.dock("neighbours").isVisible()
     _action(menu, "Add to Selection").trigger()
-    assert paris in window.selection.rows.tolist()
+    assert paris in window.workspace.selection.rows.tolist()
     _action(menu, "as b").trigger()
-    assert window.analogy_panel.b_edit.text() == "paris"
+    assert window.features["analogy"].panel.b_edit.text() == "paris"
     _action(menu, "Copy Label").trigger()
 
     assert QtWidgets.QApplication.clipboard().text() == "paris"
@@ -97,11 +97,11 @@ def test_right_click_menu_acts_on_the_point_under_the_cursor(qtbot, window):
 
 
 def test_right_click_on_the_plot_opens_the_menu(qtbot, window):
-    window.finish_setup()
+    window.commands.run("explorer.finish_setup")
     apply_view_options(window, options(search="paris"))
-    pos = _widget_pos(window, window.embeddings.row("paris"))
-    qtbot.mouseClick(window.scatter.plot_widget.viewport(), QtCore.Qt.MouseButton.RightButton, pos=pos)
+    pos = _widget_pos(window, window.workspace.dataset.row("paris"))
+    qtbot.mouseClick(window.features["explorer"].scatter.plot_widget.viewport(), QtCore.Qt.MouseButton.RightButton, pos=pos)
     qtbot.waitUntil(lambda: getattr(window, "_context_menu", None) is not None, timeout=TIMEOUT_MS)
     menu = window._context_menu
-    assert menu.isVisible() and menu.property("row") == window.embeddings.row("paris")
+    assert menu.isVisible() and menu.property("row") == window.workspace.dataset.row("paris")
     menu.close()

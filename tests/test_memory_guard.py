@@ -245,24 +245,24 @@ def test_nothing_fits_offers_only_cancel(qtbot, big_text, monkeypatch):
 
 def test_window_load_is_refused_then_reopened_with_the_offered_limit(qtbot, tmp_path, big_text, budget):
     """MainWindow._on_load_error offers the first N rows; accepting reopens the file with that limit."""
-    from embexplorer._qt.main_window import MainWindow
+    from embexplorer._qt.shell.main_window import MainWindow
     from embexplorer._qt.memory_guard import LOAD_FIRST_BUTTON
 
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, interactive=True)
     failed, seen = [], _click_later(qtbot, LOAD_FIRST_BUTTON)
-    window.load_failed.connect(failed.append)
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS) as loaded:
-        window.open_file(big_text)
+    window.features["loading"].load_failed.connect(failed.append)
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS) as loaded:
+        window.commands.run("loading.open_file", big_text)
     assert failed == []  # accepted: not reported as a failure
     assert "big.txt" in seen[0]
     emb = loaded.args[0]
-    assert emb is window.embeddings and 0 < emb.n < ROWS and window.current_path == str(big_text)
+    assert emb is window.workspace.dataset and 0 < emb.n < ROWS and window.workspace.source.path == str(big_text)
     # Cancel: the refusal is the outcome, the window stays empty-handed but alive.
     _click_later(qtbot, None)
-    with qtbot.waitSignal(window.load_failed, timeout=LOAD_TIMEOUT_MS) as refused:
-        window.open_file(big_text)
-    assert isinstance(refused.args[0], MemoryLimitError) and window.embeddings is emb
+    with qtbot.waitSignal(window.features["loading"].load_failed, timeout=LOAD_TIMEOUT_MS) as refused:
+        window.commands.run("loading.open_file", big_text)
+    assert isinstance(refused.args[0], MemoryLimitError) and window.workspace.dataset is emb
     assert window.shutdown_tasks()
     window.close()
     shiboken6.delete(window)  # on the UI thread, not left to a collection on some worker thread

@@ -185,7 +185,8 @@ def _model_shown(window):
         def on_dataset(self, dataset) -> None:
             if window.workspace.source.kind in ("model", "demo"):
                 window.workspace.dataset_changed.disconnect(self.on_dataset)
-                self.fired.emit(dataset)
+                # After the other listeners: the finished set's own colouring (by genre) comes first.
+                QtCore.QTimer.singleShot(0, self, lambda: self.fired.emit(dataset))
 
     watch = Watch(window)
     window.workspace.dataset_changed.connect(watch.on_dataset)

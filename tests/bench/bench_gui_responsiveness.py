@@ -212,11 +212,11 @@ class Bench:
             def peer_work(p=peer_path):
                 emb = load(p)
                 pca = fit_pca(emb.vectors, n_components=10)
-                w.scatter.set_points(pca.xy(0, 1), emb.labels)
+                w.features["explorer"].scatter.set_points(pca.xy(0, 1), emb.labels)
 
             peer.append(self._peer(peer_work))
-            w.scatter.clear()
-            ours.append(self._ours(lambda p=ours_path: w.open_file(p), w.embeddings_changed, [w.load_failed]))
+            w.features["explorer"].scatter.clear()
+            ours.append(self._ours(lambda p=ours_path: w.commands.run("loading.open_file", p), w.workspace.dataset_changed, [w.features["loading"].load_failed]))
             print(f"  load run {run + 1}: ours {ours[-1][0] * 1e3:.0f} ms / peer {peer[-1][0] * 1e3:.0f} ms",
                   flush=True)
         return (min(g for g, _ in ours), max(g for g, _ in ours), min(t for _, t in ours),
@@ -226,8 +226,8 @@ class Bench:
         from embexplorer.core.recommender.movielens import load_movielens
 
         w, path = self.window, SHARED_DATA / "ml-100k"
-        return (*self._both(lambda: load_movielens(path), lambda: w.open_movielens(path), w.ratings_loaded,
-                            [w.ratings_failed]), "ml-100k")
+        return (*self._both(lambda: load_movielens(path), lambda: w.commands.run("recommender.open_ratings", path), w.features["recommender"].ratings_loaded,
+                            [w.features["recommender"].ratings_failed]), "ml-100k")
 
     def task_mf(self):
         from embexplorer.core.analysis.pca import fit_pca
@@ -235,13 +235,13 @@ class Bench:
         from embexplorer.core.recommender.movielens import split_ratings
 
         w = self.window
-        if w.ratings is None:
-            w.open_movielens(SHARED_DATA / "ml-100k")
-            wait_signal(w.ratings_loaded, [w.ratings_failed])
-        panel = w.training_panel
+        if w.features["recommender"].ratings is None:
+            w.commands.run("recommender.open_ratings", SHARED_DATA / "ml-100k")
+            wait_signal(w.features["recommender"].ratings_loaded, [w.features["recommender"].ratings_failed])
+        panel = w.features["recommender"].training_panel
         panel.epochs.setValue(self.args.epochs)
         panel.split.setCurrentText("u1")
-        config, data = panel.config(), w.ratings
+        config, data = panel.config(), w.features["recommender"].ratings
 
         def peer_work():
             split = split_ratings(data, "u1", seed=config.seed)
@@ -269,8 +269,8 @@ class Bench:
             emb = res.embedding
             w.set_embeddings(emb, fit_pca(emb.vectors, n_components=10), None, title="peer w2v")
 
-        return (*self._both(peer_work, w.w2v_panel.start_demo_wiki, w.trained_shown,
-                            [w.w2v_panel.training_failed]),
+        return (*self._both(peer_work, w.features["word2vec"].panel.start_demo_wiki, w.trained_shown,
+                            [w.features["word2vec"].panel.training_failed]),
                 f"wiki demo, {settings.epochs} epochs, analogy accuracy per epoch")
 
     def task_analogy(self):
@@ -280,11 +280,11 @@ class Bench:
         w = self.window
         glove = SHARED_DATA / "glove-6B-50d-top5k" / "glove.6B.50d.top5k.txt"
         questions = analogy_questions_path()
-        w.open_file(glove)
-        wait_signal(w.embeddings_changed, [w.load_failed])
+        w.commands.run("loading.open_file", glove)
+        wait_signal(w.workspace.dataset_changed, [w.features["loading"].load_failed])
         settle()
-        panel = w.analogy_panel
-        emb = w.embeddings
+        panel = w.features["analogy"].panel
+        emb = w.workspace.dataset
         method, restrict = panel.eval_method_combo.currentText(), panel.eval_restrict_spin.value()
         return (*self._both(lambda: evaluate_analogies(emb, questions, restrict=restrict, method=method),
                             lambda: panel.evaluate_file(str(questions)), panel.evaluation_finished),
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6 import QtCore, QtWidgets
 
     from embexplorer._qt.app import _collect_garbage_on_ui_thread
-    from embexplorer._qt.main_window import MainWindow
+    from embexplorer._qt.shell.main_window import MainWindow
     from tests.bench.bench_soak import quiet_offscreen_warnings
 
     _app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # kept alive to the end

@@ -1,6 +1,6 @@
 """Mixed soak: 1,000 seeded steps of pan, zoom, hover, select, search and panel queries in one window.
 
-One :class:`~embexplorer._qt.main_window.MainWindow` in one process opens a
+One :class:`~embexplorer._qt.shell.main_window.MainWindow` in one process opens a
 100,000-point set (generated, seeded: clustered 100-d vectors with
 pseudo-word labels, written as ``.npy`` + labels file and opened through
 ``open_file`` like a user's file), then runs a seeded random walk of steps
@@ -210,7 +210,7 @@ class Soak:
 
     @property
     def scatter(self):
-        return self.window.scatter
+        return self.window.features["explorer"].scatter
 
     def _viewport(self):
         return self.scatter.plot_widget.viewport()
@@ -221,7 +221,7 @@ class Soak:
             self.scatter.zoom_to_fit()
 
     def _pan(self) -> bool:
-        self.window.explorer.pan_action.trigger()
+        self.window.features["explorer"].widget.pan_action.trigger()
         vp = self._viewport()
         before = np.array(self.scatter.view_box.viewRange())
         start = np.array([vp.width(), vp.height()]) * self.rng.uniform(0.3, 0.7, size=2)
@@ -258,7 +258,7 @@ class Soak:
         return self.scatter.hovered_row >= 0 and bool(self.scatter.tooltip_text)
 
     def _select(self) -> bool:
-        sel = self.window.selection
+        sel = self.window.workspace.selection
         if self.rng.random() < 0.5:
             rows = rows_in_view(self.scatter, self.rng, 1)
             if not len(rows):
@@ -278,18 +278,18 @@ class Soak:
         from PySide6 import QtCore
         from PySide6.QtTest import QTest
 
-        emb = self.window.embeddings
+        emb = self.window.workspace.dataset
         row = int(self.rng.integers(emb.n))
         label = emb.labels[row]
-        box = self.window.explorer.search
+        box = self.window.features["explorer"].widget.search
         box.edit.clear()
         QTest.keyClicks(box.edit, label)
         QTest.keyClick(box.edit, QtCore.Qt.Key.Key_Return)
         return self.scatter.focus_row == row
 
     def _neighbours(self) -> bool:
-        panel = self.window.neighbours_panel
-        emb = self.window.embeddings
+        panel = self.window.features["neighbours"].panel
+        emb = self.window.workspace.dataset
         row = int(self.rng.integers(emb.n))
         if self.rng.random() < 0.5:
             panel.query_row(row)
@@ -298,8 +298,8 @@ class Soak:
         return bool(panel.results) and panel.current_row == row
 
     def _analogy(self) -> bool:
-        panel = self.window.analogy_panel
-        emb = self.window.embeddings
+        panel = self.window.features["analogy"].panel
+        emb = self.window.workspace.dataset
         a, b, c = (emb.labels[int(r)] for r in self.rng.choice(emb.n, size=3, replace=False))
         ok = panel.solve(a, b, c)
         if ok and self.rng.random() < 0.3:
@@ -328,7 +328,7 @@ def open_window(path: Path, settings_path: Path):
     """A shown MainWindow with ``path`` loaded (waits for load + PCA + deferred set-up)."""
     from PySide6 import QtCore, QtWidgets
 
-    from embexplorer._qt.main_window import MainWindow
+    from embexplorer._qt.shell.main_window import MainWindow
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     settings = QtCore.QSettings(str(settings_path), QtCore.QSettings.Format.IniFormat)
@@ -337,12 +337,12 @@ def open_window(path: Path, settings_path: Path):
     window.show()
     loop = QtCore.QEventLoop()
     errors: list = []
-    window.embeddings_changed.connect(lambda _e: loop.quit())
-    window.load_failed.connect(lambda err: (errors.append(err), loop.quit()))
+    window.workspace.dataset_changed.connect(lambda _e: loop.quit())
+    window.features["loading"].load_failed.connect(lambda err: (errors.append(err), loop.quit()))
     QtCore.QTimer.singleShot(LOAD_TIMEOUT_MS, loop.quit)
-    window.open_file(path)
+    window.commands.run("loading.open_file", path)
     loop.exec()
-    if errors or window.embeddings is None:
+    if errors or window.workspace.dataset is None:
         raise RuntimeError(f"soak set did not load: {errors}")
     for dock in ("neighbours", "analogy"):
         window.show_dock(dock)
@@ -457,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         res = run_soak(window, steps, args.seed,
                        on_progress=lambda i, rss: print(f"  step {i:5d}  RSS {_mb(rss)}", flush=True))
-        peer = None if args.no_peer else peer_soak(window.scatter.xy.copy(), steps, args.seed)
+        peer = None if args.no_peer else peer_soak(window.features["explorer"].scatter.xy.copy(), steps, args.seed)
         ok = window.shutdown_tasks()
         window.close()
         app.processEvents()

@@ -126,6 +126,9 @@ class ExplorerFeature(Feature):
         self.scatter.set_focus_row(-1, center=False)
         self._fill_axis_combos()
         self.zoom_fit_action.setEnabled(dataset is not None)
+        # Drawn now, not at the projection_changed that follows: whoever listens after the explorer
+        # (a session, the command line's view options) finds the new set on the plot.
+        self._draw(keep_view=False)
         if dataset is not None:
             self.ctx.shell.show_central("plot")
 

@@ -1,0 +1,34 @@
+"""GUI monkey: seeded random user actions on the real main window, no exception and no deleted-object warning.
+
+The driver is :mod:`tests.monkey`; the long runs (many seeds, each in its own
+process, with crash and memory figures) are ``python -m tests.bench.bench_monkey``.
+A failure prints the seed and the steps before the first problem: rerun with the
+same seed to reproduce it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.monkey import Monkey, prepare_data
+
+#: (seed, steps) of the CI walks: one long, one short on another seed.
+WALKS = ((20261202, 300), (5, 80))
+#: Seconds ``shutdown_tasks`` may take at the end.
+SHUTDOWN_TIMEOUT_S = 10.0
+
+
+@pytest.fixture
+def monkey_data(tmp_path, shared_data, glove_path, ml100k_dir, gensim_test_data):
+    return prepare_data(tmp_path / "monkey", shared_data, gensim_test_data)
+
+
+@pytest.mark.parametrize("seed,steps", WALKS, ids=[f"seed{s}" for s, _ in WALKS])
+def test_monkey_walk_records_no_problem(make_main_window, qtbot, monkey_data, seed, steps):
+    window = make_main_window(interactive=False)
+    with Monkey(window, qtbot, seed, monkey_data) as monkey:
+        monkey.run(steps)
+        monkey.wait(200)  # late signals of the last step are still checked
+    assert window.shutdown_tasks(SHUTDOWN_TIMEOUT_S)
+    assert monkey.step_index == steps
+    assert not monkey.problems, monkey.report()
