@@ -27,8 +27,6 @@ PROG = "embexplorer"
 EXIT_BAD_INPUT = 2
 #: Exit status when the user interrupted a command.
 EXIT_INTERRUPTED = 130
-#: Offline demos of ``--demo`` (the start page's; kept here so ``--help`` needs no Qt).
-DEMO_NAMES = ("genres", "wiki")
 
 
 def command_names() -> dict[str, str]:
@@ -60,8 +58,7 @@ def error_line(err: BaseException) -> str:
 
 def build_gui_parser() -> argparse.ArgumentParser:
     """Arguments of the GUI form ``embexplorer [PATH] [options]``."""
-    from embexplorer.core.data.formats import FORMAT_NAMES
-    from embexplorer.core.teaching.lecture import LECTURES
+    from embexplorer._qt.shell.options import add_gui_arguments
 
     p = argparse.ArgumentParser(
         prog=PROG,
@@ -70,37 +67,9 @@ def build_gui_parser() -> argparse.ArgumentParser:
         epilog="Subcommands (run 'embexplorer COMMAND --help'): "
                + ", ".join(sorted(command_names())),
     )
-    p.add_argument("path", nargs="?", help="embedding file to open")
-    p.add_argument("--format", choices=FORMAT_NAMES, help="file format (default: detect)")
-    p.add_argument("--limit", type=int, metavar="N", help="load only the first N rows")
-    p.add_argument("--allow-pickle", action="store_true",
-                   help="allow loading gensim .kv/.model files, which are Python pickles "
-                        "and can run code: only for files you trust")
-    p.add_argument("--screenshot", metavar="OUT.png",
-                   help="render the window offscreen to OUT.png and exit")
-    p.add_argument("--size", default="1280x800", metavar="WxH",
-                   help="window size for --screenshot (default 1280x800)")
-    show = p.add_argument_group("what to show (with PATH; for --screenshot and at start-up)")
-    show.add_argument("--search", metavar="LABEL", help="centre on LABEL and highlight it")
-    show.add_argument("--select", metavar="LABEL[,LABEL...]", help="select these points")
-    show.add_argument("--color-by", metavar="COLUMN", help="colour the points by a metadata column")
-    show.add_argument("--neighbours", metavar="LABEL", help="list LABEL's neighbours (Neighbours panel)")
-    show.add_argument("--analogy", metavar="A,B,C",
-                      help="solve 'A is to B as C is to ?' in the Analogy panel and draw the parallelogram")
-    show.add_argument("--dock", metavar="NAME", action="append",
-                      help="show a panel: points, neighbours, analogy, recommender, user, word2vec "
-                           "(repeatable)")
-    show.add_argument("--movielens", metavar="DATA",
-                      help="open MovieLens ratings (folder, zip or ratings CSV) in the Recommender panel")
-    show.add_argument("--train", metavar="EPOCHS", type=int,
-                      help="with --movielens: train for EPOCHS epochs (a screenshot waits for it)")
-    show.add_argument("--lecture", metavar="NAME", choices=list(LECTURES),
-                      help="run a Lecture-menu demonstration (a screenshot waits for it): "
-                           + ", ".join(LECTURES))
-    show.add_argument("--demo", choices=DEMO_NAMES,
-                      help="run an offline demo: 'genres' (matrix factorisation learns hidden genres "
-                           "from synthetic ratings) or 'wiki' (word2vec on gensim's Wikipedia sample); "
-                           "a screenshot waits for it to finish")
+    # Each feature contributes its own options (the loading room PATH and --format, the explorer
+    # --search, ...): the command line grows with the rooms, not here.
+    add_gui_arguments(p)
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return p
 

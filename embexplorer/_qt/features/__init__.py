@@ -13,6 +13,15 @@ import importlib
 ROOMS = ("explorer", "loading", "neighbours", "analogy", "recommender", "word2vec", "start")
 
 
+def add_arguments(parser, show) -> None:
+    """Every room's command-line options (rooms define ``add_arguments(parser, show)`` where they have
+    some; ``show`` is the group of "what to show" options).  No Qt is imported."""
+    for room in ROOMS:
+        add = getattr(importlib.import_module(f"{__name__}.{room}"), "add_arguments", None)
+        if add is not None:
+            add(parser, show)
+
+
 def create_all(ctx) -> list:
     """Build every feature for one window (``ctx``: :class:`embexplorer._qt.feature.Context`)."""
     return [importlib.import_module(f"{__name__}.{room}").create(ctx) for room in ROOMS]
