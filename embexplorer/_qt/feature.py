@@ -95,7 +95,8 @@ class DockSpec:
     """A dock a feature puts on the right of the plot.
 
     ``key`` is also its ``--dock`` name; ``tab_with`` tabs it behind another dock;
-    ``scroll`` wraps tall panels in a scroll area.
+    ``scroll`` wraps tall panels in a scroll area; ``on_closed`` runs when the user closes the
+    dock (its feature removes the layers it drew: nothing lingers on the plot unexplained).
     """
 
     key: str
@@ -105,6 +106,7 @@ class DockSpec:
     scroll: bool = True
     tab_with: str | None = None
     area: QtCore.Qt.DockWidgetArea = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+    on_closed: Callable[[], None] | None = None
 
 
 @dataclass

@@ -160,6 +160,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if spec.tab_with in self.docks:
                 self.tabifyDockWidget(self.docks[spec.tab_with], d)
         d.setVisible(spec.visible)
+        if spec.on_closed is not None:
+            # Closed by the user (not tabbed away, not put away for the start page): its layers go.
+            d.toggleViewAction().toggled.connect(lambda on, dock=d, done=spec.on_closed:
+                                                 None if on or dock in self._docks_put_away else done())
         self.docks[spec.key] = d
 
     def _add_help_menu(self) -> None:

@@ -43,7 +43,7 @@ class AnalogyFeature(Feature):
         reg("analogy.clear", self.clear, "Remove the parallelogram")
 
     def docks(self) -> list[DockSpec]:
-        return [DockSpec("analogy", "Analogy", self.panel, tab_with="neighbours")]
+        return [DockSpec("analogy", "Analogy", self.panel, tab_with="neighbours", on_closed=self.clear)]
 
     # -- commands -------------------------------------------------------------------------
     def solve(self, a: str, b: str, c: str) -> bool:

@@ -51,7 +51,8 @@ class NeighboursFeature(Feature):
         reg("neighbours.query_label", self.query_label, "Nearest neighbours of a label")
 
     def docks(self) -> list[DockSpec]:
-        return [DockSpec("neighbours", "Neighbours", self.panel, tab_with=None)]
+        return [DockSpec("neighbours", "Neighbours", self.panel,
+                         on_closed=lambda: self.ctx.workspace.clear_layers(self.name))]
 
     def menu_items(self) -> list[MenuItem]:
         return [MenuItem("Edit", self.find_action, 20)]

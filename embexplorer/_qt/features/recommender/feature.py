@@ -103,7 +103,8 @@ class RecommenderFeature(Feature):
         # All analysis panels share one tab group on the right: the plot keeps its width.
         return [DockSpec("recommender", "Recommender", self.training_panel, visible=False,
                          tab_with="analogy"),
-                DockSpec("user", "User", self.user_panel, visible=False, tab_with="recommender")]
+                DockSpec("user", "User", self.user_panel, visible=False, tab_with="recommender",
+                         on_closed=lambda: self.ctx.workspace.clear_layers(self.name))]
 
     def menu_items(self) -> list[MenuItem]:
         return [MenuItem("Recommender", self.open_folder_action, 0),
