@@ -269,12 +269,26 @@ def bench_search(n: int) -> dict:
                 peer_build=peer_build, peer_key=statistics.median(peer), peer_key_max=max(peer))
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    """``"400000,1000000"`` -> (400000, 1000000) (argparse type of ``--sizes``)."""
+    try:
+        sizes = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of whole numbers: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive: {text!r}")
+    return sizes
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
+    ap.add_argument("--sizes", type=_sizes, metavar="N[,N...]",
+                    help=f"point counts of the main table (default {','.join(map(str, SIZES))}; "
+                         f"with --quick {','.join(map(str, QUICK_SIZES))}), e.g. --quick --sizes 400000")
     args = ap.parse_args(argv)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    sizes = QUICK_SIZES if args.quick else SIZES
+    sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     steps = QUICK_PAN_STEPS if args.quick else PAN_STEPS
     print(f"scatter bench, {WIDTH}x{HEIGHT} offscreen, pyqtgraph {pg.__version__}, {os.cpu_count()} CPUs")
     print(f"{'points':>9} | {'repaint after pan (ms)':^32} | {'set points (ms)':^24} | "
