@@ -11,13 +11,14 @@ cannot clear the new run's Stop control (that made Stop do nothing after a resta
 Start/Stop buttons, the progress bar (:data:`~embexplorer.core.progress.PROGRESS_STEPS`), the status
 line, the common signals and slots, on top of one :class:`TrainingRun`.  The "Genres, learned" demo
 (:class:`~embexplorer._qt.demos.GenresDemo`, no widget) uses :class:`TrainingRun` alone.
+:class:`PlotPaletteMixin` makes a widget's pyqtgraph plots follow its palette (light or dark theme).
 
 Subclass contract (:class:`TrainingPanel`)::
 
     class MyPanel(TrainingPanel):
         task_kind = "train-my"
         def _build(self):                 # calls self._build_run_widgets(idle_text), lays them out
-        def _curve_plots(self):           # the pyqtgraph plots that follow the palette
+        def _plots(self):                 # the pyqtgraph plots that follow the palette
         def _can_start(self):             # inputs present (Start enabled when idle)
         def _epochs_done(self):           # epochs of the current run shown so far
         def start(self):                  # gathers settings, then self._start_run(work, status)
@@ -58,6 +59,28 @@ def apply_plot_palette(plot: pg.PlotWidget, palette: QtGui.QPalette) -> None:
         legend.setLabelTextColor(fg)
         for _sample, label in legend.items:
             label.setText(label.text)  # the colour applies when the text is laid out again
+
+
+class PlotPaletteMixin:
+    """For a widget with pyqtgraph plots: they follow its palette (light or dark theme).
+
+    List the plots in :meth:`_plots`; put the mixin before the Qt class (``class P(PlotPaletteMixin,
+    QtWidgets.QWidget)``) and call :meth:`_follow_palette` once the plots exist.
+    """
+
+    def _plots(self) -> list[pg.PlotWidget]:
+        """The plots that follow the widget palette."""
+        return []
+
+    def _follow_palette(self) -> None:
+        for plot in self._plots():
+            apply_plot_palette(plot, self.palette())
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        # pyqtgraph draws with its own colours (black by default): follow the theme.
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            self._follow_palette()
+        super().changeEvent(event)
 
 
 class TrainingRun:
@@ -146,7 +169,7 @@ class TrainingRun:
         return guarded
 
 
-class TrainingPanel(QtWidgets.QWidget):
+class TrainingPanel(PlotPaletteMixin, QtWidgets.QWidget):
     """Base of the training docks: Start/Stop, progress bar, status line, one guarded run at a time.
 
     Signals
@@ -187,20 +210,6 @@ class TrainingPanel(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar(minimum=0, maximum=PROGRESS_STEPS, value=0)
         self.status = QtWidgets.QLabel(idle_status)
         self.status.setWordWrap(True)
-
-    def _curve_plots(self) -> list[pg.PlotWidget]:
-        """The plots that follow the widget palette."""
-        return []
-
-    def _apply_palette(self) -> None:
-        for plot in self._curve_plots():
-            apply_plot_palette(plot, self.palette())
-
-    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
-        # pyqtgraph draws with its own colours (black by default): follow the theme.
-        if event.type() == QtCore.QEvent.Type.PaletteChange:
-            self._apply_palette()
-        super().changeEvent(event)
 
     # ------------------------------------------------------------------ API
     @property

@@ -156,7 +156,7 @@ class MFTrainingPanel(TrainingPanel):
                                           name="train loss")
         self.valid_curve = self.plot.plot([], [], pen=VALID_PEN, symbol="o", symbolSize=5,
                                           name="validation MSE")
-        self._apply_palette()
+        self._follow_palette()
 
         # The settings scroll in their own pane above the curves (a splitter between them), so the
         # dock never has to be as tall as all settings plus a readable plot.
@@ -186,7 +186,7 @@ class MFTrainingPanel(TrainingPanel):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.splitter, 1)
 
-    def _curve_plots(self) -> list[pg.PlotWidget]:
+    def _plots(self) -> list[pg.PlotWidget]:
         return [self.plot]
 
     # ------------------------------------------------------------------ API

@@ -280,7 +280,7 @@ class W2VTrainingPanel(TrainingPanel):
         self.accuracy_curve = self.accuracy_plot.plot([], [], pen=ACCURACY_PEN, symbol="o", symbolSize=5,
                                                       symbolBrush=ACCURACY_PEN.color())
 
-        self._apply_palette()
+        self._follow_palette()
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
@@ -291,7 +291,7 @@ class W2VTrainingPanel(TrainingPanel):
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.accuracy_plot, 1)
 
-    def _curve_plots(self) -> list[pg.PlotWidget]:
+    def _plots(self) -> list[pg.PlotWidget]:
         return [self.loss_plot, self.accuracy_plot]
 
     # ------------------------------------------------------------------ API
