@@ -22,7 +22,7 @@ Wiring (main window)::
 
     def _on_demo_frame(self, emb, xy, probe, epoch):
         # coloured by "true genre" by default (the first categorical column)
-        self.explorer.set_data(emb, xy, *FRAME_AXES, keep_view=epoch > 1)
+        self.explorer.set_data(emb, xy, *SCALED_MOVIE_FRAME_AXES, keep_view=epoch > 1)  # core.analysis.frames
         self.statusBar().showMessage(self.genres_demo.caption(probe, epoch))
 """
 
@@ -36,10 +36,6 @@ from PySide6 import QtCore
 
 from embexplorer._qt.training_panel import TrainingRun
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
-from embexplorer.core.analysis.frames import (
-    SCALED_MOVIE_FRAME_AXES,
-    unit_rms,  # noqa: F401 (its old home: the lecture imports it here)
-)
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.teaching.demos import (
     GENRES_DEMO_NOTE,
@@ -53,8 +49,6 @@ from embexplorer.core.teaching.demos import (
 GENRES_TASK = "demo-genres"
 #: Metadata column holding each movie's hidden genre (colour the scatter by it).
 TRUE_GENRE_COLUMN = "true genre"
-#: Axis titles of the frames (PCA, aligned to the previous frame, scaled to unit RMS radius).
-FRAME_AXES = SCALED_MOVIE_FRAME_AXES
 #: Seed of the generated ratings.
 DEMO_SEED = 0
 #: Shortest time an epoch stays on screen (s): training takes ~20 ms an epoch, too quick to watch.

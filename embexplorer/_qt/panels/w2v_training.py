@@ -50,7 +50,7 @@ from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.training_panel import TrainingPanel
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
-from embexplorer.core.analysis.frames import SCALED_WORD_FRAME_AXES, FrameAligner
+from embexplorer.core.analysis.frames import FrameAligner
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.teaching.demos import (
@@ -81,8 +81,6 @@ MAX_WORKERS = 32
 #: Curve pens.
 LOSS_PEN = pg.mkPen((31, 119, 180), width=2)
 ACCURACY_PEN = pg.mkPen((44, 160, 44), width=2)
-#: Axis titles of the live frames (see :class:`WordFrames`).
-FRAME_AXES = SCALED_WORD_FRAME_AXES
 #: Smallest height (px) of each curve plot.
 PLOT_MIN_HEIGHT = 120
 #: Model offered by the demo's "Get GloVe…" button.
