@@ -1,7 +1,8 @@
 """Scatter view of projected points: fluid at a million points.
 
 The points live in one :class:`~embexplorer._qt.raster_layer.PointCloudItem`
-(numpy raster when many are in view, crisp vector discs when few). Hover
+(numpy raster when many are in view, crisp vector discs when few), the
+selected points in a second one over it (:mod:`~embexplorer._qt.scatter_points`). Hover
 uses a grid index (well under a millisecond at 1M points,
 :mod:`~embexplorer._qt.scatter_hover`); click, box and lasso selection write
 into a shared :class:`~embexplorer._qt.selection.SelectionModel`. Small things
@@ -648,8 +649,9 @@ class ScatterView(QtWidgets.QWidget):
             return
         rows, extra = self._overlay_set.labelled(len(self._x))
         forced = ([self._focus] if self._focus >= 0 else []) + rows
-        entries, n_forced = label_entries(self._x, self._y, self._labels, self._vb.viewRange(), forced, extra,
-                                          self._selection.rows, self._labels_in_view, self._points.visible)
+        entries, n_forced = label_entries(self._x, self._y, self._labels, self._vb.viewRange(),
+                                          forced_rows=forced, extra=extra, selected=self._selection.rows,
+                                          in_view=self._labels_in_view, visible=self._points.visible)
         self._label_layer.lay_out(entries, n_forced)
 
     # -- events --------------------------------------------------------------------

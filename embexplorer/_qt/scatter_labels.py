@@ -39,9 +39,9 @@ def in_range(x: np.ndarray, y: np.ndarray, x0: float, x1: float, y0: float, y1: 
     return m
 
 
-def label_entries(x: np.ndarray, y: np.ndarray, labels: Sequence[str], view_range, forced_rows: Sequence[int],
-                  extra: Sequence[tuple[float, float, str]], selected: np.ndarray, in_view: bool,
-                  visible: np.ndarray | None) -> tuple[list[tuple[float, float, str]], int]:
+def label_entries(x: np.ndarray, y: np.ndarray, labels: Sequence[str], view_range, *,
+                  forced_rows: Sequence[int], extra: Sequence[tuple[float, float, str]], selected: np.ndarray,
+                  in_view: bool, visible: np.ndarray | None) -> tuple[list[tuple[float, float, str]], int]:
     """The labels to try, in priority order, and how many of them are forced.
 
     Parameters
