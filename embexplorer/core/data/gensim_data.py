@@ -125,31 +125,32 @@ _GLOVE_WIKI = "GloVe, Wikipedia 2014 + Gigaword 5 (6B tokens), 400K words, uncas
 _GLOVE_TWITTER = "GloVe, 2B tweets (27B tokens), 1.2M words, uncased"
 _PDDL = "PDDL (http://opendatacommons.org/licenses/pddl/)"
 
+
+def _glove(corpus: str, description: str, vocab: int, dims: int, size: int, md5: str) -> GensimModel:
+    """The catalogue entry ``glove-<corpus>-<dims>`` (every GloVe release is under the PDDL)."""
+    return GensimModel(f"glove-{corpus}-{dims}", f"{description}, {dims} dimensions", size, md5,
+                       dims=dims, vocab=vocab, license=_PDDL)
+
+
 #: The catalogue.  Sizes and MD5 checksums are gensim-data's published values (its ``list.json``,
 #: "file_size" and "checksum"); gensim's downloader checks the same MD5.
 MODELS: dict[str, GensimModel] = {m.name: m for m in (
-    GensimModel("glove-wiki-gigaword-50", f"{_GLOVE_WIKI}, 50 dimensions", 69_182_535,
-                "c289bc5d7f2f02c6dc9f2f9b67641813", dims=50, vocab=400_000, license=_PDDL),
-    GensimModel("glove-wiki-gigaword-100", f"{_GLOVE_WIKI}, 100 dimensions", 134_300_434,
-                "40ec481866001177b8cd4cb0df92924f", dims=100, vocab=400_000, license=_PDDL),
-    GensimModel("glove-wiki-gigaword-200", f"{_GLOVE_WIKI}, 200 dimensions", 264_336_934,
-                "59652db361b7a87ee73834a6c391dfc1", dims=200, vocab=400_000, license=_PDDL),
-    GensimModel("glove-wiki-gigaword-300", f"{_GLOVE_WIKI}, 300 dimensions", 394_362_229,
-                "29e9329ac2241937d55b852e8284e89b", dims=300, vocab=400_000, license=_PDDL),
+    *(_glove("wiki-gigaword", _GLOVE_WIKI, 400_000, dims, size, md5) for dims, size, md5 in (
+        (50, 69_182_535, "c289bc5d7f2f02c6dc9f2f9b67641813"),
+        (100, 134_300_434, "40ec481866001177b8cd4cb0df92924f"),
+        (200, 264_336_934, "59652db361b7a87ee73834a6c391dfc1"),
+        (300, 394_362_229, "29e9329ac2241937d55b852e8284e89b"))),
     GensimModel("word2vec-google-news-300", "word2vec, Google News (about 100B words), 3M words and "
                 "phrases, 300 dimensions", 1_743_563_840, "a5e5354d40acb95f9ec66d5977d140ef",
                 format="word2vec-binary", dims=300, vocab=3_000_000, license="not stated by the publisher"),
     GensimModel("fasttext-wiki-news-subwords-300", "fastText, Wikipedia 2017 + UMBC + statmt news "
                 "(16B tokens), 1M words, 300 dimensions", 1_005_007_116, "de2bb3a20c46ce65c9c131e1ad9a77af",
                 dims=300, vocab=999_999, license="CC BY-SA 3.0"),
-    GensimModel("glove-twitter-25", f"{_GLOVE_TWITTER}, 25 dimensions", 109_885_004,
-                "50db0211d7e7a2dcd362c6b774762793", dims=25, vocab=1_193_514, license=_PDDL),
-    GensimModel("glove-twitter-50", f"{_GLOVE_TWITTER}, 50 dimensions", 209_216_938,
-                "c168f18641f8c8a00fe30984c4799b2b", dims=50, vocab=1_193_514, license=_PDDL),
-    GensimModel("glove-twitter-100", f"{_GLOVE_TWITTER}, 100 dimensions", 405_932_991,
-                "b04f7bed38756d64cf55b58ce7e97b15", dims=100, vocab=1_193_514, license=_PDDL),
-    GensimModel("glove-twitter-200", f"{_GLOVE_TWITTER}, 200 dimensions", 795_373_100,
-                "e52e8392d1860b95d5308a525817d8f9", dims=200, vocab=1_193_514, license=_PDDL),
+    *(_glove("twitter", _GLOVE_TWITTER, 1_193_514, dims, size, md5) for dims, size, md5 in (
+        (25, 109_885_004, "50db0211d7e7a2dcd362c6b774762793"),
+        (50, 209_216_938, "c168f18641f8c8a00fe30984c4799b2b"),
+        (100, 405_932_991, "b04f7bed38756d64cf55b58ce7e97b15"),
+        (200, 795_373_100, "e52e8392d1860b95d5308a525817d8f9"))),
 )}
 
 #: Models offered first (small enough for a classroom network).
