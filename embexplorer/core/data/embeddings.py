@@ -11,6 +11,40 @@ import numpy as np
 KINDS = ("word", "item", "user")
 
 
+class cached_row_index:  # lower case: written like property / functools.cached_property
+    """A ``{label: row}`` dict of one of an object's label lists, built on first use and kept.
+
+    ``index = cached_row_index("labels")`` in a class body makes ``obj.index`` the dict
+    ``{label: i for i, label in enumerate(obj.labels)}``.  It serves the embedding set's labels and
+    the user and item ids of ratings and models, which never change once built; the dict is kept in
+    ``obj.__dict__`` under ``"_" + name`` (no lock: two threads at worst build equal dicts).
+
+    Parameters
+    ----------
+    labels_attr : str
+        Name of the attribute holding the labels.
+    doc : str, optional
+        Docstring of the attribute.
+    """
+
+    def __init__(self, labels_attr: str, doc: str | None = None) -> None:
+        self.labels_attr = labels_attr
+        self.cache_attr = ""  # set by __set_name__ when the class body is made
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.cache_attr = f"_{name}"
+
+    def __get__(self, obj, objtype: type | None = None):
+        if obj is None:
+            return self
+        index = obj.__dict__.get(self.cache_attr)
+        if index is None:
+            index = {lab: i for i, lab in enumerate(getattr(obj, self.labels_attr))}
+            obj.__dict__[self.cache_attr] = index
+        return index
+
+
 @dataclass
 class MetadataColumn:
     """One metadata column, aligned with the rows of an :class:`EmbeddingSet`.
@@ -145,7 +179,6 @@ class EmbeddingSet:
         self.warnings: list[str] = list(warnings or [])
         #: True when a loader served the set from its parsed-array cache.
         self.from_cache = False
-        self._index: dict[str, int] | None = None
         self._lower_index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
         self._norms: np.ndarray | None = None
@@ -169,12 +202,7 @@ class EmbeddingSet:
                 f"format={self.format!r}, source={self.source!r})")
 
     # -- lookup -------------------------------------------------------------
-    @property
-    def index(self) -> dict[str, int]:
-        """Mapping label -> row (built once, on first use)."""
-        if self._index is None:
-            self._index = {lab: i for i, lab in enumerate(self.labels)}
-        return self._index
+    index = cached_row_index("labels", "Mapping label -> row (built once, on first use).")
 
     def __contains__(self, label: str) -> bool:
         return label in self.index

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from embexplorer.core.atomic import atomic_write
-from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
+from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn, cached_row_index
 from embexplorer.core.errors import DataError
 from embexplorer.core.recommender._mf_config import (
     FOLD_IN_ITERATIONS,
@@ -28,6 +28,7 @@ from embexplorer.core.recommender._mf_config import (
     MFConfig,
 )
 from embexplorer.core.recommender._mf_math import _sigmoid, forward
+from embexplorer.core.recommender.factors import UserItemFactors
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Decomposition:
 
 
 @dataclass
-class MFModel:
+class MFModel(UserItemFactors):
     """A trained (or being-trained) dot-product-plus-biases model.
 
     Attributes
@@ -107,37 +108,22 @@ class MFModel:
             self.seen_indptr = np.zeros(len(self.user_ids) + 1, dtype=np.int64)
             self.seen_items = np.zeros(0, dtype=np.int32)
             self.seen_ratings = np.zeros(0, dtype=np.float32)
-        self._user_index: dict[str, int] | None = None
-        self._item_index: dict[str, int] | None = None
 
-    # -- sizes and lookup --------------------------------------------------------
-    @property
-    def n_users(self) -> int:
-        return self.user_factors.shape[0]
-
-    @property
-    def n_items(self) -> int:
-        return self.item_factors.shape[0]
-
-    @property
-    def n_factors(self) -> int:
-        return self.user_factors.shape[1]
-
+    # -- sizes and lookup (n_users, n_items, n_factors: UserItemFactors) --------
     @property
     def y_range(self) -> tuple[float, float] | None:
         return self.config.y_range
 
+    user_index = cached_row_index("user_ids", "Raw user id -> index.")
+    item_index = cached_row_index("item_ids", "Raw item id -> index.")
+
     def user_row(self, user_id: str) -> int:
         """Index of a raw user id; raises KeyError."""
-        if self._user_index is None:
-            self._user_index = {u: i for i, u in enumerate(self.user_ids)}
-        return self._user_index[str(user_id)]
+        return self.user_index[str(user_id)]
 
     def item_row(self, item_id: str) -> int:
         """Index of a raw item id; raises KeyError."""
-        if self._item_index is None:
-            self._item_index = {m: i for i, m in enumerate(self.item_ids)}
-        return self._item_index[str(item_id)]
+        return self.item_index[str(item_id)]
 
     def seen(self, user: int) -> tuple[np.ndarray, np.ndarray]:
         """Items the user rated in training and their ratings."""

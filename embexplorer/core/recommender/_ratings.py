@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embexplorer.core.data.embeddings import cached_row_index
+
 
 @dataclass
 class Ratings:
@@ -65,8 +67,6 @@ class Ratings:
             self.years = np.full(n_items, np.nan)
         if self.genres is None:
             self.genres = np.zeros((n_items, len(self.genre_names)), dtype=bool)
-        self._user_index: dict[str, int] | None = None
-        self._item_index: dict[str, int] | None = None
 
     # -- sizes ----------------------------------------------------------------
     def __len__(self) -> int:
@@ -85,19 +85,8 @@ class Ratings:
                 f"layout={self.layout!r}, source={self.source!r})")
 
     # -- id maps ------------------------------------------------------------
-    @property
-    def user_index(self) -> dict[str, int]:
-        """Raw user id -> index."""
-        if self._user_index is None:
-            self._user_index = {u: i for i, u in enumerate(self.user_ids)}
-        return self._user_index
-
-    @property
-    def item_index(self) -> dict[str, int]:
-        """Raw item id -> index."""
-        if self._item_index is None:
-            self._item_index = {m: i for i, m in enumerate(self.item_ids)}
-        return self._item_index
+    user_index = cached_row_index("user_ids", "Raw user id -> index.")
+    item_index = cached_row_index("item_ids", "Raw item id -> index.")
 
     # -- derived metadata -----------------------------------------------------
     def item_counts(self) -> np.ndarray:

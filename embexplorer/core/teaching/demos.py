@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from embexplorer.core.recommender.factors import UserItemFactors
+
 #: Genres of the demo, in flag-column order.  A movie's true (hidden) genre is its first flag.
 DEMO_GENRES = ("Action", "Sci-Fi", "Horror", "Comedy", "Romance", "Drama")
 
@@ -98,7 +100,7 @@ ENWIKI_SAMPLE_NAME = "enwiki-latest-pages-articles1.xml-p000000010p000030302-sho
 
 
 @dataclass
-class GenreRatings:
+class GenreRatings(UserItemFactors):
     """The generated demo ratings and the truth behind them.
 
     Attributes
@@ -130,14 +132,6 @@ class GenreRatings:
     item_factors: np.ndarray
     user_factors: np.ndarray
     seed: int
-
-    @property
-    def n_users(self) -> int:
-        return self.user_factors.shape[0]
-
-    @property
-    def n_items(self) -> int:
-        return self.item_factors.shape[0]
 
     @property
     def true_genre_names(self) -> list[str]:
