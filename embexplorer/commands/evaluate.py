@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from embexplorer.commands.neighbours import add_load_arguments, load_embeddings, positive_int
-from embexplorer.core.analysis.evaluation import DEFAULT_RESTRICT, EVAL_METHODS
+from embexplorer.commands._benchmark import add_benchmark_arguments, run_benchmark
+from embexplorer.core.analysis.evaluation import EVAL_METHODS
 
 NAME = "evaluate"
 HELP = ("Evaluate analogies in the questions-words.txt format: per-section and total accuracy, "
@@ -15,10 +14,7 @@ HELP = ("Evaluate analogies in the questions-words.txt format: per-section and t
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_load_arguments(parser)
-    parser.add_argument("questions", metavar="QUESTIONS", help="analogy file (': section' headers)")
-    parser.add_argument("--restrict", type=positive_int, default=DEFAULT_RESTRICT, metavar="N",
-                        help=f"only the first N rows count (default {DEFAULT_RESTRICT:,}, as gensim)")
+    add_benchmark_arguments(parser, "questions", "analogy file (': section' headers)", ", as gensim")
     parser.add_argument("--method", choices=EVAL_METHODS, default="3cosadd", help="default 3cosadd")
     parser.add_argument("--case-sensitive", action="store_true",
                         help="compare words as written (default: case-insensitive, as gensim)")
@@ -40,18 +36,16 @@ def format_report(report) -> str:
     return "\n".join(lines)
 
 
-def run(args) -> int:
-    from embexplorer.core.analysis.evaluation import evaluate_analogies
-
-    emb = load_embeddings(args)
-    report = evaluate_analogies(emb, args.questions, restrict=args.restrict,
-                                case_insensitive=not args.case_sensitive, method=args.method)
-    if args.json:
-        print(json.dumps({"path": str(args.path), **report.to_dict()}, ensure_ascii=False))
-        return 0
+def print_report(args, report) -> None:
+    """The analogy report as text: settings, the per-section table, the totals."""
     print(f"{args.questions}: {report.method}, first {report.restrict:,} rows, "
           f"{'case-sensitive' if args.case_sensitive else 'case-insensitive'}")
     print(format_report(report))
     print(f"{report.evaluated:,} questions evaluated, {report.skipped:,} skipped as out of vocabulary, "
           f"{report.seconds:.2f} s")
-    return 0
+
+
+def run(args) -> int:
+    from embexplorer.core.analysis.evaluation import evaluate_analogies
+
+    return run_benchmark(args, evaluate_analogies, args.questions, print_report, method=args.method)
