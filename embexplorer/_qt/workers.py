@@ -300,7 +300,8 @@ class TaskRunner(QtCore.QObject):
         result (e.g. a label index asked for before its background build ended).
         Progress, yields and the result or error reach their callbacks here, in
         order, on this (the UI) thread, exactly as the event loop would deliver
-        them; stale tasks' reports are still dropped.
+        them (reports of this runner's other tasks already queued come along, in
+        order too); stale tasks' reports are still dropped.
 
         Parameters
         ----------
