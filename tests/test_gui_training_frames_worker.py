@@ -86,13 +86,13 @@ def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, w
     calls = _record_threads(monkeypatch, MovieFrames)
     resizes = _count_resizes(monkeypatch, w)
     model = w.features["explorer"].widget.table.model
-    shown, frames_seen = [], []
+    shown, projections = [], []
 
     def on_frame(epoch: int) -> None:
         emb = w.workspace.dataset
         col = model._columns.index("bias")
         row = int(model.view_rows[0])
-        frames_seen.append(w._frames)
+        projections.append(w.workspace.projection)
         shown.append((epoch, len(resizes), w.features["explorer"].scatter.xy.copy(), emb,
                       model.data(model.index(0, col)), emb.metadata["bias"].value(row)))
 
@@ -112,8 +112,11 @@ def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, w
     # ... yet the table shows each frame's values (the biases change every epoch).
     assert all(cell == value for *_, cell, value in shown)
     assert shown[0][4] != shown[-1][4]
+    # A user's arrow turns with the frame: the run's aligner maps it (read once the run finished).
+    user = panel.model.user_factors[0]
+    np.testing.assert_allclose(projections[-1].direction(user), panel.frames.direction(user), atol=1e-6)
     # The finished model's axes take the signs of the last frame (read from the run's frames).
-    assert all(f is panel.frames for f in frames_seen) and panel.frames.previous is calls[-1][1][1]
+    assert panel.frames.previous is calls[-1][1][1]
     last, final = shown[-1][2].astype(np.float64), w.features["explorer"].scatter.xy.astype(np.float64)
     assert (np.sum(last * final, axis=0) > 0).all()
 
@@ -129,9 +132,11 @@ def test_w2v_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, 
     panel.epochs.setValue(W2V_EPOCHS)
     calls = _record_threads(monkeypatch, WordFrames)
     resizes = _count_resizes(monkeypatch, w)
+    scatter = w.features["explorer"].scatter
     shown = []
-    w.workspace.frame_changed.connect(lambda e: shown.append((e, len(resizes), w.features["explorer"].scatter.xy.copy(), w.workspace.dataset)))
-    with qtbot.waitSignal(w.trained_shown, timeout=TIMEOUT_MS):
+    w.workspace.frame_changed.connect(
+        lambda e: shown.append((e, len(resizes), scatter.xy.copy(), w.workspace.dataset)))
+    with qtbot.waitSignal(w.features["word2vec"].trained_shown, timeout=TIMEOUT_MS):
         assert panel.start()
     main = threading.get_ident()
     assert len(calls) == W2V_EPOCHS
@@ -141,9 +146,12 @@ def test_w2v_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, 
         assert drawn_emb is emb
         np.testing.assert_array_equal(drawn, xy)
     assert [s[1] for s in shown] == [1] * W2V_EPOCHS
-    # The window kept the last frame drawn: the trained set's axes take its signs.
-    assert w.w2v_frames.previous is calls[-1][1][1]
     assert w.workspace.dataset.n == len(panel.embedding.labels) and w.workspace.pca is not None
+    # The trained set's axes take the signs of the last frame drawn (all the corpus's words are in it).
+    last_emb, last = calls[-1][1]
+    rows = [w.workspace.dataset.index[label] for label in last_emb.labels]
+    final = scatter.xy[rows].astype(np.float64)
+    assert len(rows) == w.workspace.dataset.n and (np.sum(last.astype(np.float64) * final, axis=0) > 0).all()
 
 
 def test_a_new_set_still_sizes_the_table_and_resets_colours(qtbot, window, glove_path, ml100k_dir,
