@@ -189,8 +189,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def dock_keys(self) -> list[str]:
         return list(self.docks)
 
-    def show_dock(self, key: str) -> QtWidgets.QDockWidget:
-        """Show the dock ``key`` in front of its tab group, wide and tall enough; KeyError if none."""
+    def show_dock(self, key: str, height: int | None = None) -> QtWidgets.QDockWidget:
+        """Show the dock ``key`` in front of its tab group, wide and tall enough (``height`` pixels tall
+        when given, unless floating); KeyError if none."""
         d = self.dock(key)
         if d is None:
             raise KeyError(key)
@@ -202,6 +203,10 @@ class MainWindow(QtWidgets.QMainWindow):
         hint = inner.minimumSizeHint()
         if d.width() < hint.width() + DOCK_FRAME_PX and not d.isFloating():
             self.resizeDocks([d], [hint.width() + DOCK_FRAME_PX], QtCore.Qt.Orientation.Horizontal)
+        if height is not None and not d.isFloating():  # e.g. a dock below the plot, sized per page
+            tall = max(int(height), hint.height() + DOCK_FRAME_PX)
+            self.resizeDocks([d], [tall], QtCore.Qt.Orientation.Vertical)
+            return d
         # ... and tall enough, taken from the first dock above it (the trainers' curves are at the bottom).
         first = next(iter(self.docks.values()))
         tall = hint.height() + DOCK_FRAME_PX
@@ -221,8 +226,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if key == START_PAGE:
             for d in self.docks.values():
                 if d.isVisibleTo(self) and not d.isFloating():
+                    self._docks_put_away.append(d)  # first: hiding is not closing (on_closed asks)
                     d.hide()
-                    self._docks_put_away.append(d)
         else:
             for d in self._docks_put_away:
                 d.show()
