@@ -1,4 +1,8 @@
-"""The Lecture menu: each demonstration opens from its menu action and shows what it claims (real data)."""
+"""The Lecture menu: each demonstration opens from its menu action and shows what it claims (real data).
+
+The lecture is a feature (``window.features["lecture"]``): it shows its sets through the Workspace,
+marks points with layers it owns, and reaches the other rooms only through their commands.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,12 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from embexplorer._qt.lecture import (
-    GENRE_NEIGHBOURS_OVERLAY,
-    LECTURE_TASK,
-    PCA_HIGH_OVERLAY,
-    install_lecture,
-    run_lecture_for_screenshot,
-    run_lecture_when_ready,
+from embexplorer._qt.features.lecture.demonstrations import (
+    DEMONSTRATIONS,
+    GENRE_NEIGHBOURS_LAYER,
+    PCA_HIGH_LAYER,
 )
+from embexplorer._qt.features.lecture.feature import CAPTION_DOCK, LECTURE_DOCK, LECTURE_TASK
 from embexplorer._qt.panels.mf_user import NEW_USER
 from embexplorer.core.recommender.movielens import load_movielens
 from embexplorer.core.teaching.lecture import (
@@ -29,6 +31,8 @@ READY_TIMEOUT_MS = 60_000
 LOAD_TIMEOUT_MS = 30_000
 #: Epochs of the gradient-descent runs in the test (the page's spin box).
 GD_EPOCHS = 3
+#: The taste arrow the User dock draws (the recommender's layer).
+TASTE_LAYER = "recommender.taste"
 
 
 @pytest.fixture(scope="module")
@@ -43,31 +47,38 @@ def window(make_main_window):
 
 @pytest.fixture
 def lecture(window, ml100k):
-    window.ratings = ml100k  # "the ratings already open"
-    return install_lecture(window)
+    window.features["recommender"].ratings = ml100k  # "the ratings already open"
+    return window.features["lecture"]
 
 
-def trigger(qtbot, controller, name: str) -> None:
+def trigger(qtbot, lecture, name: str) -> None:
     """Choose the demonstration from the Lecture menu and wait until it shows its final state."""
-    with qtbot.waitSignal(controller.ready, timeout=READY_TIMEOUT_MS,
-                          check_params_cb=lambda n: n == name):
-        controller.actions[name].trigger()
+    with qtbot.waitSignal(lecture.shown, timeout=READY_TIMEOUT_MS, check_params_cb=lambda n: n == name):
+        lecture.actions[name].trigger()
 
 
-def test_menu_sits_before_help(window, lecture):
+def lecture_layers(window) -> list[str]:
+    return [layer.name for layer in window.workspace.layers if layer.owner == "lecture"]
+
+
+def test_menu_sits_before_help(window):
+    lecture = window.features["lecture"]
     titles = [a.text() for a in window.menuBar().actions()]
     assert titles.index("&Lecture") == titles.index("&Help") - 1
-    assert [a.data() for a in lecture.menu.actions()] == list(LECTURES)
-    assert window.lecture is lecture
+    assert [a.data() for a in window.menus["Lecture"].actions()] == list(LECTURES) == list(DEMONSTRATIONS)
+    for name in ("lecture.run", "lecture.run_when_ready", "lecture.run_for_screenshot", "lecture.last_error",
+                 "lecture.caption_text"):
+        assert window.commands.has(name)
     with pytest.raises(KeyError):
         lecture.run("no-such-lecture")
+    assert not window.docks[LECTURE_DOCK].isVisible() and not window.docks[CAPTION_DOCK].isVisible()
 
 
 def test_ratings_table(qtbot, window, lecture, ml100k):
     trigger(qtbot, lecture, "ratings")
     page = lecture.panel.ratings_page
     model = page.model
-    assert lecture.dock.isVisible() and lecture.panel.stack.currentWidget() is page
+    assert window.docks[LECTURE_DOCK].isVisible() and lecture.panel.stack.currentWidget() is page
     assert model.rowCount() == 100_000 and model.columnCount() == 4
     assert lecture.data.source == SOURCE_OPEN
     first = model.index(0, 1).data()
@@ -75,7 +86,8 @@ def test_ratings_table(qtbot, window, lecture, ml100k):
     assert model.index(0, 0).data() == ml100k.user_ids[ml100k.users[0]]
     assert model.index(0, 3).data().startswith("199")  # ml-100k: 1997-98
     assert "100,000 ratings" in page.counts_label.text() and "943 users" in page.counts_label.text()
-    assert "100,000 ratings" in lecture.caption_text() and lecture.caption_dock.isVisible()
+    caption = window.commands.run("lecture.caption_text")
+    assert "100,000 ratings" in caption and window.docks[CAPTION_DOCK].isVisible()
     # the histograms hold every user and every movie
     bars = [i for i in page.user_plot.getPlotItem().items if hasattr(i, "opts") and "height" in i.opts]
     assert int(np.sum(bars[0].opts["height"])) == 943
@@ -92,15 +104,23 @@ def test_ratings_table(qtbot, window, lecture, ml100k):
     assert model.index(0, 2).data() != top
     row = model.source_row(0)
     assert model.index(0, 2).data() == f"{float(ml100k.ratings[row]):g}"
+    # sorting by user: numeric ids as numbers (2 after 1, not 10 after 1)
+    x = header.sectionViewportPosition(0) + header.sectionSize(0) // 2
+    qtbot.mouseClick(header.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(x, 5))
+    users = [int(model.index(r, 0).data()) for r in (0, model.rowCount() - 1)]
+    assert sorted(users) == [1, 943]
 
 
 def test_genre_vectors(qtbot, window, lecture, ml100k):
     trigger(qtbot, lecture, "genres")
-    g = lecture.genre_emb
-    assert window.embeddings is g and g.format == "genres" and g.dims == len(ml100k.genre_names)
-    assert window.explorer.color_combo.currentText() == "genre"
+    demo = lecture.demos["genres"]
+    g = demo.genre_emb
+    ws = window.workspace
+    assert ws.dataset is g and g.format == "genres" and g.dims == len(ml100k.genre_names)
+    assert ws.source.owner == "lecture" and ws.source.kind == "demo"
+    assert window.features["explorer"].widget.color_combo.currentText() == "genre"
     page = lecture.panel.genres_page
-    cmp = lecture.comparison
+    cmp = demo.comparison
     assert cmp.label == "Star Wars (1977)" == page.movie_box.currentText()
     flags = ml100k.genres
     q = g.row(cmp.label)
@@ -111,22 +131,32 @@ def test_genre_vectors(qtbot, window, lecture, ml100k):
         assert float(g.vectors[q] @ g.vectors[other]) == row[2]
     assert [r[0] for r in page.learned_model.rows()] == [n.label for n in cmp.learned]
     assert "shared genre" in page.explain.text()
-    assert window.scatter.overlay_items(GENRE_NEIGHBOURS_OVERLAY)
+    layer = ws.layer(GENRE_NEIGHBOURS_LAYER)
+    assert layer is not None and layer.owner == "lecture"
+    assert sorted(layer.rows) == sorted(n.row for n in cmp.genre)
+    assert window.features["explorer"].scatter.overlay_items(GENRE_NEIGHBOURS_LAYER)  # drawn
     # another movie, chosen in the box
     page.movie_box.setCurrentText("Toy Story (1995)")
     page.movie_box.activated.emit(page.movie_box.currentIndex())
-    assert lecture.comparison.label == "Toy Story (1995)"
+    assert demo.comparison.label == "Toy Story (1995)"
     assert page.genre_model.rows()[0][0] != "Star Wars (1977)"
     # a click on a point of the genre scatter asks for that movie
     row = g.row("Return of the Jedi (1983)")
-    window.scatter.point_clicked.emit(row)
-    assert lecture.comparison.label == "Return of the Jedi (1983)"
+    ws.point_clicked.emit(row)
+    assert demo.comparison.label == "Return of the Jedi (1983)"
+    # closing the Lecture dock ends the lecture: its layers and caption go
+    window.docks[LECTURE_DOCK].toggleViewAction().trigger()
+    assert lecture_layers(window) == [] and lecture.current is None
+    assert not window.docks[CAPTION_DOCK].isVisible()
 
 
 def test_user_vectors(qtbot, window, lecture):
+    frames = []
+    window.workspace.frame_changed.connect(frames.append)
     trigger(qtbot, lecture, "users")
-    up = window.user_panel
-    model = window.mf_model
+    assert frames and frames[0] == 1  # the movies organised live, epoch by epoch
+    up = window.features["recommender"].user_panel
+    model = window.commands.run("recommender.model")
     assert model is not None and up.model is model
     assert window.docks["user"].isVisible()
     assert up.user == NEW_USER
@@ -136,7 +166,8 @@ def test_user_vectors(qtbot, window, lecture):
     # the vector is the fold-in of the worked example's ratings
     expected, _ = model.fold_in([i for i, _ in example], [s for _, s in example])
     np.testing.assert_allclose(vector, expected, rtol=1e-5, atol=1e-6)
-    assert window.scatter.overlay_items("user-vector")
+    assert window.workspace.layer(TASTE_LAYER) is not None
+    assert window.workspace.source.kind == "model" and window.workspace.live_owner == ""
     assert "New user" in lecture.panel.users_page.text.text()
     # the page's button starts a fresh what-if user
     qtbot.mouseClick(lecture.panel.users_page.new_user_button, QtCore.Qt.MouseButton.LeftButton)
@@ -147,10 +178,11 @@ def test_gradient_descent_and_pca_axes(qtbot, window, lecture, ml100k):
     page = lecture.panel.gradient_page
     page.epochs_spin.setValue(GD_EPOCHS)
     frames = []
-    window.training_frame.connect(frames.append)
+    ws = window.workspace
+    ws.frame_changed.connect(frames.append)
     trigger(qtbot, lecture, "gradient-descent")
     assert frames == list(range(1, GD_EPOCHS + 1)) * 2  # the movies organising, run after run
-    runs = lecture.runs.runs
+    runs = lecture.demos["gradient-descent"].runs.runs
     assert [len(r.history) for r in runs] == [GD_EPOCHS, GD_EPOCHS]
     for i in range(2):  # both runs' curves overlaid in one plot
         for kind in ("train", "valid"):
@@ -160,12 +192,13 @@ def test_gradient_descent_and_pca_axes(qtbot, window, lecture, ml100k):
     assert with_wd.item_norms.mean() < without.item_norms.mean()
     legend = [item[1].text for item in page.norm_plot.getPlotItem().legend.items]
     assert any(f"{with_wd.item_norms.mean():.2f}" in t for t in legend)
-    assert window.embeddings is not None and window.embeddings.format == "mf" and window.pca is not None
+    assert ws.dataset is not None and ws.dataset.format == "mf" and ws.pca is not None
+    assert ws.source.kind == "model" and ws.live_owner == ""
     assert f"{with_wd.item_norms.mean():.2f}" in lecture.caption_text()
 
     # PCA axes of that set: the tables list the true extremes of each component
     trigger(qtbot, lecture, "pca-axes")
-    emb, pca = window.embeddings, window.pca
+    emb, pca = ws.dataset, ws.pca
     pp = lecture.panel.pca_page
     counts = emb.metadata["ratings"].values
     rows = np.argsort(-counts, kind="stable")[:pp.top_spin.value()]
@@ -176,85 +209,99 @@ def test_gradient_descent_and_pca_axes(qtbot, window, lecture, ml100k):
         high = [emb.labels[r] for r in rows[np.argsort(coords)[::-1][:len(pp.high_model.rows())]]]
         assert [r[0] for r in pp.low_model.rows()] == low
         assert [r[0] for r in pp.high_model.rows()] == high
-        assert window.axes[0] == component
-        assert window.scatter.overlay_items(PCA_HIGH_OVERLAY)
+        assert ws.axes[0] == component
+        high_rows = set(ws.layer(PCA_HIGH_LAYER).rows)
+        assert high_rows == {emb.labels.index(label) for label in high}
+    # the start page puts the docks away for a while: the lecture goes on
+    window.show_central("start")
+    window.show_central("plot")
+    assert lecture.current == "pca-axes" and ws.layer(PCA_HIGH_LAYER) is not None
+    assert window.docks[LECTURE_DOCK].isVisible() and window.docks[CAPTION_DOCK].isVisible()
+    # another demonstration removes these marks
+    trigger(qtbot, lecture, "ratings")
+    assert lecture_layers(window) == []
 
 
 def test_analogies_need_words_then_step(qtbot, window, lecture, glove_path):
     with qtbot.waitSignal(lecture.failed, timeout=READY_TIMEOUT_MS) as blocker:
         lecture.actions["analogies"].trigger()
     assert blocker.args[0] == "analogies" and "GloVe" in blocker.args[1]
-    assert "GloVe" in lecture.caption_text() and lecture.last_error == blocker.args[1]
-    with qtbot.waitSignal(window.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
-        window.open_file(glove_path)
+    assert "GloVe" in lecture.caption_text()
+    assert window.commands.run("lecture.last_error") == blocker.args[1]
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
+        window.commands.run("loading.open_file", glove_path)
     trigger(qtbot, lecture, "analogies")
-    ap = window.analogy_panel
+    ap = window.features["analogy"].panel
     assert window.docks["analogy"].isVisible()
     first = CLASSIC_ANALOGIES[0]
     assert (ap.a_edit.text(), ap.b_edit.text(), ap.c_edit.text()) == (first.a, first.b, first.c)
-    assert ap.results["3cosadd"].answer.label == "queen"
-    assert window.scatter.overlay_items("analogy")
+    assert window.commands.run("analogy.answer") == "queen"
+    assert window.workspace.layer("analogy.arrows") is not None
     assert "queen ✓" in lecture.caption_text()
+    demo = lecture.demos["analogies"]
     steps = lecture.panel.analogies_page
     qtbot.mouseClick(steps.next_button, QtCore.Qt.MouseButton.LeftButton)
-    second = lecture.analogies[1]
+    second = demo.analogies[1]
     assert (ap.a_edit.text(), ap.b_edit.text(), ap.c_edit.text()) == (second.a, second.b, second.c)
-    assert f"2 / {len(lecture.analogies)}" in steps.label.text()
+    assert f"2 / {len(demo.analogies)}" in steps.label.text()
     qtbot.mouseClick(steps.prev_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.mouseClick(steps.prev_button, QtCore.Qt.MouseButton.LeftButton)  # wraps to the last
-    last = lecture.analogies[-1]
-    assert ap.a_edit.text() == last.a and lecture.analogy_index == len(lecture.analogies) - 1
+    last = demo.analogies[-1]
+    assert ap.a_edit.text() == last.a and demo.index == len(demo.analogies) - 1
 
 
 def test_synthetic_fallback_offline(qtbot, window):
     """No ratings open, nothing downloaded (the test cache is empty): the planted-genre ratings."""
-    lecture = install_lecture(window)
+    lecture = window.features["lecture"]
     trigger(qtbot, lecture, "ratings")
     assert lecture.data.source == SOURCE_SYNTHETIC and "synthetic" in lecture.caption_text()
     assert lecture.panel.ratings_page.model.rowCount() == len(lecture.data.ratings)
     assert lecture.panel.ratings_page.model.index(0, 3).data() == ""  # no timestamps
     trigger(qtbot, lecture, "genres")
-    assert lecture.genre_emb.dims == 6 and lecture.comparison.label == "Quantum Drift"
+    assert lecture.demos["genres"].genre_emb.dims == 6
+    assert lecture.demos["genres"].comparison.label == "Quantum Drift"
     trigger(qtbot, lecture, "pca-axes")
-    assert window.embeddings.format == "mf" and lecture.panel.pca_page.low_model.rows()
+    assert window.workspace.dataset.format == "mf" and lecture.panel.pca_page.low_model.rows()
 
 
-def test_screenshot_helper_waits_for_ready(qtbot, window, ml100k):
-    window.ratings = ml100k
-    assert run_lecture_for_screenshot(window, "ratings") is True
-    assert window.lecture.panel.ratings_page.model.rowCount() == 100_000
+def test_screenshot_command_waits_for_the_final_state(qtbot, window, ml100k):
+    window.features["recommender"].ratings = ml100k
+    run = window.commands.run
+    assert run("lecture.run_for_screenshot", "ratings") is True
+    assert window.features["lecture"].panel.ratings_page.model.rowCount() == 100_000
     assert not window.runner.is_running(LECTURE_TASK)
     image = window.grab().toImage()
     assert image.width() > 0
-    assert run_lecture_for_screenshot(window, "analogies") is False  # no words loaded
+    assert run("lecture.run_for_screenshot", "analogies", timeout_ms=LOAD_TIMEOUT_MS) is False  # no words
+    assert "word vectors" in run("lecture.last_error")
     with pytest.raises(KeyError):
-        run_lecture_for_screenshot(window, "nope")
+        run("lecture.run_for_screenshot", "nope")
 
 
 def test_switching_lectures_drops_the_old_result(qtbot, window, lecture):
     """A demonstration chosen while another is still preparing wins; the first never shows."""
     seen = []
-    lecture.ready.connect(seen.append)
+    lecture.shown.connect(seen.append)
     lecture.actions["genres"].trigger()
-    with qtbot.waitSignal(lecture.ready, timeout=READY_TIMEOUT_MS):
+    with qtbot.waitSignal(lecture.shown, timeout=READY_TIMEOUT_MS):
         lecture.actions["ratings"].trigger()
     qtbot.wait(200)
     assert seen == ["ratings"] and lecture.current == "ratings"
-    assert window.embeddings is None  # the genre set never replaced the (empty) view
+    assert window.workspace.dataset is None  # the genre set never replaced the (empty) view
 
 
 def test_users_twice_in_a_row_shows_once_then_reuses_the_model(qtbot, window, lecture):
     seen = []
-    lecture.ready.connect(seen.append)
+    lecture.shown.connect(seen.append)
     lecture.actions["users"].trigger()
-    with qtbot.waitSignal(lecture.ready, timeout=READY_TIMEOUT_MS):
+    with qtbot.waitSignal(lecture.shown, timeout=READY_TIMEOUT_MS):
         lecture.actions["users"].trigger()  # while the first is still preparing
     qtbot.wait(300)
     assert seen == ["users"]
-    model = window.mf_model
+    model = window.commands.run("recommender.model")
     lecture.actions["users"].trigger()  # a trained model is there: no second training
-    assert seen == ["users", "users"] and window.mf_model is model
-    assert not window.training_panel.is_training()
+    assert seen == ["users", "users"] and window.commands.run("recommender.model") is model
+    assert not lecture.training.is_running()
 
 
 def test_ratings_without_genres_fail_the_genre_demo_with_a_reason(qtbot, window, tmp_path, ml100k):
@@ -263,34 +310,49 @@ def test_ratings_without_genres_fail_the_genre_demo_with_a_reason(qtbot, window,
     path = tmp_path / "ratings.csv"
     rows = np.column_stack([ml100k.users[:2000], ml100k.items[:2000], ml100k.ratings[:2000]])
     path.write_text("user,item,rating\n" + "\n".join(f"{u},{i},{r:g}" for u, i, r in rows) + "\n")
-    window.ratings = load_ratings_csv(path)
-    lecture = install_lecture(window)
+    window.features["recommender"].ratings = load_ratings_csv(path)
+    lecture = window.features["lecture"]
     with qtbot.waitSignal(lecture.failed, timeout=READY_TIMEOUT_MS) as blocker:
         lecture.actions["genres"].trigger()
     assert blocker.args[0] == "genres" and "no genre flags" in blocker.args[1]
-    assert "no genre flags" in lecture.caption_text() and window.embeddings is None
+    assert "no genre flags" in lecture.caption_text() and window.workspace.dataset is None
     trigger(qtbot, lecture, "ratings")  # the table needs no genres
     assert lecture.panel.ratings_page.model.rowCount() == 2000
 
 
 def test_closing_during_training_is_clean(qtbot, window, lecture):
     frames = []
-    window.training_frame.connect(frames.append)
+    window.workspace.frame_changed.connect(frames.append)
     lecture.actions["gradient-descent"].trigger()
     qtbot.waitUntil(lambda: len(frames) >= 1, timeout=READY_TIMEOUT_MS)
-    assert window.runner.is_running(LECTURE_TASK)
+    assert window.runner.is_running(LECTURE_TASK) and window.workspace.live_owner == "lecture"
     window.close()
-    assert not window.runner.is_running(LECTURE_TASK)
+    assert not window.runner.is_running(LECTURE_TASK) and window.workspace.live_owner == ""
     qtbot.wait(100)
 
 
+def test_another_file_takes_the_plot_from_a_training_lecture(qtbot, window, lecture, glove_path):
+    frames = []
+    window.workspace.frame_changed.connect(frames.append)
+    lecture.actions["gradient-descent"].trigger()
+    qtbot.waitUntil(lambda: len(frames) >= 1, timeout=READY_TIMEOUT_MS)
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
+        window.commands.run("loading.open_file", glove_path)
+    shown = window.workspace.dataset
+    count = len(frames)
+    qtbot.wait(300)
+    assert window.workspace.dataset is shown and len(frames) == count  # the words stay on the plot
+
+
 def test_run_when_ready_waits_for_the_data(qtbot, window, shared_data):
-    controller = run_lecture_when_ready(window, "genres", after=window.ratings_loaded)
-    assert controller is window.lecture and controller.current is None
-    with qtbot.waitSignal(controller.ready, timeout=READY_TIMEOUT_MS):
-        window.open_movielens(shared_data / "ml-100k")
-    assert controller.data.source == SOURCE_OPEN and window.embeddings is controller.genre_emb
-    with qtbot.waitSignal(controller.ready, timeout=READY_TIMEOUT_MS):
-        run_lecture_when_ready(window, "ratings")  # no signal: at the next turn of the event loop
+    lecture = window.features["lecture"]
+    recommender = window.features["recommender"]
+    window.commands.run("lecture.run_when_ready", "genres", recommender.ratings_loaded)
+    assert lecture.current is None
+    with qtbot.waitSignal(lecture.shown, timeout=READY_TIMEOUT_MS):
+        window.commands.run("recommender.open_ratings", shared_data / "ml-100k")
+    assert lecture.data.source == SOURCE_OPEN and window.workspace.dataset is lecture.demos["genres"].genre_emb
+    with qtbot.waitSignal(lecture.shown, timeout=READY_TIMEOUT_MS):
+        window.commands.run("lecture.run_when_ready", "ratings", None)  # at the next turn of the event loop
     with pytest.raises(KeyError):
-        run_lecture_when_ready(window, "nope")
+        window.commands.run("lecture.run_when_ready", "nope", None)

@@ -3,7 +3,7 @@
 Shows the 100,000 ml-100k ratings (user, movie, rating, time) in a QTableView and sorts them by a
 column, timing model set-up + first paint and a sort with
 
-* ours: :class:`embexplorer._qt.lecture.RatingsTableModel` (cells formatted only when Qt asks,
+* ours: :class:`embexplorer._qt.features.lecture.pages.RatingsTableModel` (cells formatted only when Qt asks,
   sorting is one stable ``np.argsort``);
 * the peer: ``QStandardItemModel`` filled with one ``QStandardItem`` per cell (the obvious Qt way),
   sorted by Qt.
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import QtCore, QtGui, QtWidgets
 
-    from embexplorer._qt.lecture import RatingsPage, RatingsTableModel
+    from embexplorer._qt.features.lecture.pages import RatingsPage, RatingsTableModel
     from embexplorer.core.recommender.mf import MFConfig, train
     from embexplorer.core.recommender.movielens import load_movielens
     from embexplorer.core.teaching.lecture import (

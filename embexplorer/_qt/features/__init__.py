@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 #: The rooms, in the order they are built and placed.
-ROOMS = ("explorer", "loading", "neighbours", "analogy", "recommender", "word2vec", "start")
+ROOMS = ("explorer", "loading", "neighbours", "analogy", "recommender", "word2vec", "start", "lecture")
 
 
 def add_arguments(parser, show) -> None:

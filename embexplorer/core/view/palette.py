@@ -56,3 +56,6 @@ RATING = {1: (215, 48, 39), 2: (252, 141, 89), 3: (230, 200, 40), 4: (145, 207, 
 PCA_LOW, PCA_HIGH = EXPECTED, ANALOGY
 #: The selection's highlight and the rubber band.
 SELECTION = (230, 85, 13)
+#: Lecture: the caption banner above the plot (a pale "sticky note" readable from the back row).
+CAPTION_BACKGROUND, CAPTION_BORDER = (255, 248, 220), (217, 201, 140)
+CAPTION_TEXT, CAPTION_DETAIL = (26, 26, 26), (85, 85, 85)

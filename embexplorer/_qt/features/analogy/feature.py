@@ -41,6 +41,7 @@ class AnalogyFeature(Feature):
         reg("analogy.solve", self.solve, "Solve a : b :: c : ? and draw it")
         reg("analogy.use_label", self.use_label, "Put a label in slot a, b or c")
         reg("analogy.clear", self.clear, "Remove the parallelogram")
+        reg("analogy.answer", self.answer, "The answer of the last analogy solved, or None")
 
     def docks(self) -> list[DockSpec]:
         return [DockSpec("analogy", "Analogy", self.panel, tab_with="neighbours", on_closed=self.clear)]
@@ -55,6 +56,11 @@ class AnalogyFeature(Feature):
         edit = {"a": self.panel.a_edit, "b": self.panel.b_edit, "c": self.panel.c_edit}[slot]
         self.ctx.shell.show_dock("analogy")
         edit.setText(label)
+
+    def answer(self, method: str = "3cosadd") -> str | None:
+        """The label ``method`` answered to the last analogy solved (None: unsolved, no answer)."""
+        result = self.panel.results.get(method)
+        return result.answer.label if result is not None and result.answer is not None else None
 
     def clear(self) -> None:
         """Remove the drawn parallelogram (the panel keeps its inputs)."""

@@ -81,6 +81,7 @@ class RecommenderFeature(Feature):
         reg("recommender.show_model", self.show_model, "Let the User dock inspect a model shown")
         reg("recommender.model", lambda: self.model, "The model whose movies are shown")
         reg("recommender.ratings", lambda: self.ratings, "The ratings read")
+        reg("recommender.user_panel", lambda: self.user_panel, "The User dock's panel (what-if users)")
 
     def _build_actions(self) -> None:
         A = QtGui.QAction
