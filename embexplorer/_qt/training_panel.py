@@ -43,6 +43,19 @@ STOPPED_EARLY_TEXT = "Stopped before the first epoch completed."
 STOPPED_TEXT = "Stopped."
 #: Status while a Stop is pending (training ends at its next check).
 STOPPING_TEXT = "Stopping…"
+#: Width (px) of a training curve, and size (px) of its marker at every epoch.
+CURVE_WIDTH = 2
+EPOCH_MARKER_SIZE = 5
+
+
+def curve_pen(rgb: tuple[int, int, int]) -> QtGui.QPen:
+    """The pen of a training curve in colour ``rgb`` (one of :mod:`embexplorer.core.view.palette`)."""
+    return pg.mkPen(rgb, width=CURVE_WIDTH)
+
+
+def epoch_curve(plot: pg.PlotWidget, pen: QtGui.QPen, **kwargs) -> pg.PlotDataItem:
+    """An empty curve on ``plot`` with a marker at every epoch (``kwargs``: pyqtgraph's, e.g. ``name``)."""
+    return plot.plot([], [], pen=pen, symbol="o", symbolSize=EPOCH_MARKER_SIZE, **kwargs)
 
 
 def apply_plot_palette(plot: pg.PlotWidget, palette: QtGui.QPalette) -> None:

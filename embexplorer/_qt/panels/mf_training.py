@@ -21,10 +21,13 @@ from PySide6 import QtCore, QtWidgets
 from embexplorer._qt.training_panel import (
     TrainingPanel,
     apply_plot_palette,  # noqa: F401 (old home: mf_user imports it)
+    curve_pen,
+    epoch_curve,
 )
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.recommender.mf import DEFAULT_Y_RANGE, MFConfig, MovieFrames, train
 from embexplorer.core.recommender.movielens import Ratings, available_splits, split_ratings
+from embexplorer.core.view import palette
 
 #: Task kind in the :class:`TaskRunner`.
 TRAIN_TASK = "train-mf"
@@ -36,8 +39,8 @@ MAX_WEIGHT_DECAY = 100.0
 LR_RANGE = (1e-6, 1.0)
 RATING_LIMIT = 100.0
 #: Curve pens (train loss, validation MSE).
-TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
-VALID_PEN = pg.mkPen((214, 39, 40), width=2)
+TRAIN_PEN = curve_pen(palette.BLUE)
+VALID_PEN = curve_pen(palette.RED)
 #: Largest "Movies shown" (most-rated movies on the plot) and its step.
 MAX_SHOWN_MOVIES = 1_000_000
 SHOWN_STEP = 100
@@ -152,10 +155,8 @@ class MFTrainingPanel(TrainingPanel):
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
-        self.train_curve = self.plot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=5,
-                                          name="train loss")
-        self.valid_curve = self.plot.plot([], [], pen=VALID_PEN, symbol="o", symbolSize=5,
-                                          name="validation MSE")
+        self.train_curve = epoch_curve(self.plot, TRAIN_PEN, name="train loss")
+        self.valid_curve = epoch_curve(self.plot, VALID_PEN, name="validation MSE")
         self._follow_palette()
 
         # The settings scroll in their own pane above the curves (a splitter between them), so the

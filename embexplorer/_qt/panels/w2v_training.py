@@ -48,7 +48,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.training_panel import TrainingPanel
+from embexplorer._qt.training_panel import TrainingPanel, curve_pen, epoch_curve
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.analysis.frames import FrameAligner
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
@@ -60,6 +60,7 @@ from embexplorer.core.teaching.demos import (
     wiki_demo_settings,
     wiki_sample_corpus,
 )
+from embexplorer.core.view import palette
 from embexplorer.core.word2vec.w2v import (
     DEFAULT_WORKERS,
     W2VSettings,
@@ -79,8 +80,8 @@ MAX_NEGATIVE = 64
 MAX_EPOCHS = 1000
 MAX_WORKERS = 32
 #: Curve pens.
-LOSS_PEN = pg.mkPen((31, 119, 180), width=2)
-ACCURACY_PEN = pg.mkPen((44, 160, 44), width=2)
+LOSS_PEN = curve_pen(palette.BLUE)
+ACCURACY_PEN = curve_pen(palette.GREEN)
 #: Smallest height (px) of each curve plot.
 PLOT_MIN_HEIGHT = 120
 #: Model offered by the demo's "Get GloVe…" button.
@@ -269,14 +270,13 @@ class W2VTrainingPanel(TrainingPanel):
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss per epoch")
         self.loss_plot.setMinimumHeight(PLOT_MIN_HEIGHT)
-        self.loss_curve = self.loss_plot.plot([], [], pen=LOSS_PEN, symbol="o", symbolSize=5)
+        self.loss_curve = epoch_curve(self.loss_plot, LOSS_PEN)
         self.accuracy_plot = pg.PlotWidget()
         self.accuracy_plot.setLabel("bottom", "epoch")
         self.accuracy_plot.setLabel("left", "analogy accuracy")
         self.accuracy_plot.setYRange(0.0, 1.0)
         self.accuracy_plot.setMinimumHeight(PLOT_MIN_HEIGHT)
-        self.accuracy_curve = self.accuracy_plot.plot([], [], pen=ACCURACY_PEN, symbol="o", symbolSize=5,
-                                                      symbolBrush=ACCURACY_PEN.color())
+        self.accuracy_curve = epoch_curve(self.accuracy_plot, ACCURACY_PEN, symbolBrush=ACCURACY_PEN.color())
 
         self._follow_palette()
 
