@@ -1,21 +1,26 @@
 """Saved sessions and bookmarks: what was open and how it was shown, as a small JSON file.
 
 A session names its data by path (with a SHA-256 of the file, so a changed or
-missing file is noticed on reopening) and records the projection, the view,
-the colouring, the selection, the focused point, the panels' queries and the
-training settings, plus named bookmarks (snapshots of the view and panel state
-to step through as a tour).  No pickles: the file is plain JSON, written
-atomically, and read back with every field type-checked -- a damaged or foreign
-file is a :class:`~embexplorer.core.errors.DataError` naming it.
+missing file is noticed on reopening) and keeps each feature's part of the
+window's state as that feature gave it (``{"explorer": {...}, "neighbours":
+{...}}``: view, colouring, selection, queries, training settings ...), plus
+named bookmarks (the view features' states, to step through as a tour).  No
+pickles: the file is plain JSON, written atomically, and read back with every
+field type-checked -- a damaged or foreign file is a
+:class:`~embexplorer.core.errors.DataError` naming it.
 
-Rows (selection, focus) are rows of the set as loaded; the focus also keeps its
-label, so it is found again if the file's order changed.  Selections are stored
-compactly: single rows as ints, runs of consecutive rows as ``[start, stop)``
-pairs.
+Version 2 (written now) stores the feature states as they are; version 1 (fixed
+fields: projection, view, colour_by, selection, focus, panels, training) is
+still read, its fields translated into the states the features give today.
+
+Feature states are JSON objects.  A long sorted list of distinct row numbers
+in one (a selection) is written compactly as ``{"$rows": [...]}``: single rows
+as ints, runs of consecutive rows as ``[start, stop)`` pairs; reading gives the
+list back, so the round trip stays exact (``"$rows"`` is a reserved key).
 
 Examples
 --------
->>> s = Session(source=DataSource("file", "/data/glove.txt"), selection=[1, 2, 3, 9])
+>>> s = Session(DataSource("file", "/data/glove.txt"), features={"explorer": {"selection": [1, 2, 3]}})
 >>> save_session(s, "talk.embx.json")              # doctest: +SKIP
 >>> load_session("talk.embx.json") == s            # doctest: +SKIP
 True
@@ -23,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -37,8 +43,10 @@ import numpy as np
 from embexplorer.core.atomic import atomic_write
 from embexplorer.core.errors import DataError
 
-#: Version written into every session; files of another version are refused.
-SESSION_VERSION = 1
+#: Version written into every session.
+SESSION_VERSION = 2
+#: Versions read (version 1's fixed fields become feature states); others are refused.
+READ_VERSIONS = (1, 2)
 #: Value of the ``"format"`` key that marks a JSON file as an embexplorer session.
 SESSION_FORMAT = "embexplorer-session"
 #: File-name ending of session files.
@@ -58,8 +66,14 @@ HASH_CHUNK_BYTES = 1024 * 1024
 HASH_DIR_MAX_FILES = 500
 #: Shortest run of consecutive rows written as a ``[start, stop)`` pair instead of single ints.
 MIN_RUN = 3
+#: Shortest sorted list of distinct rows in a feature state written as ``{"$rows": ...}``.
+PACK_MIN_ROWS = 8
+#: The key of a compacted row list in the file (reserved in feature states).
+ROWS_KEY = "$rows"
 #: Hash modes recorded beside the digest.
 HASH_MODES = ("full", "edges", "folder")
+#: Version 1 named a model's trainer; version 2 names the feature that made it.
+V1_MODEL_OWNERS = {"mf": "recommender"}
 
 
 # ----------------------------------------------------------------------------------------- records
@@ -82,7 +96,7 @@ class DataSource:
         Size in bytes when hashed (a folder: total of the files hashed).
     hash_mode : {"full", "edges", "folder"} or None
     model : str or None
-        For ``"model"``: which trainer made it (``"mf"``).
+        For ``"model"``: the feature that trained it (``"recommender"``).
     """
 
     kind: str = "file"
@@ -96,49 +110,11 @@ class DataSource:
 
 
 @dataclass
-class ViewState:
-    """The visible data rectangle of the scatter (None: fit all points)."""
-
-    x_range: tuple[float, float] | None = None
-    y_range: tuple[float, float] | None = None
-
-
-@dataclass
-class Projection:
-    """PCA components on the axes (0-based) and how many were computed."""
-
-    axes: tuple[int, int] = (0, 1)
-    n_components: int = 10
-
-
-@dataclass
-class PanelQueries:
-    """What the analysis panels were asked.
-
-    ``neighbours_query`` is a label (None: no query); ``analogy`` is ``(a, b, c)``;
-    ``user_id`` is the model's user id (a string, as in the ratings file).
-    """
-
-    neighbours_query: str | None = None
-    neighbours_k: int | None = None
-    neighbours_metric: str | None = None
-    analogy: tuple[str, str, str] | None = None
-    user_id: str | None = None
-
-
-@dataclass
 class Bookmark:
-    """A named snapshot of the view and panel state within a session."""
+    """A named snapshot of the view within a session: the states of the features that make it."""
 
     name: str
-    view: ViewState = field(default_factory=ViewState)
-    axes: tuple[int, int] = (0, 1)
-    colour_by: str | None = None
-    selection: list[int] = field(default_factory=list)
-    focus_row: int = -1
-    focus_label: str | None = None
-    labels_shown: bool = False
-    panels: PanelQueries = field(default_factory=PanelQueries)
+    features: dict[str, dict] = field(default_factory=dict)
     created: str = ""
 
 
@@ -146,22 +122,13 @@ class Bookmark:
 class Session:
     """Everything needed to reopen a piece of exploration.
 
-    ``selection`` is a sorted list of unique rows; ``training`` maps a trainer
-    (``"mf"``, ``"w2v"``) to its settings as a JSON-compatible dict.
+    ``features`` maps a feature's name to its state (a JSON-compatible dict, as
+    :meth:`embexplorer._qt.feature.Feature.state` gives it).
     """
 
-    version: int = SESSION_VERSION
     source: DataSource | None = None
     title: str = ""
-    projection: Projection = field(default_factory=Projection)
-    view: ViewState = field(default_factory=ViewState)
-    colour_by: str | None = None
-    selection: list[int] = field(default_factory=list)
-    focus_row: int = -1
-    focus_label: str | None = None
-    labels_shown: bool = False
-    panels: PanelQueries = field(default_factory=PanelQueries)
-    training: dict[str, dict] = field(default_factory=dict)
+    features: dict[str, dict] = field(default_factory=dict)
     bookmarks: list[Bookmark] = field(default_factory=list)
     created: str = ""
 
@@ -229,6 +196,43 @@ def expand_rows(spec: Sequence) -> list[int]:
     if not parts:
         return []
     return [int(x) for x in np.unique(np.concatenate(parts))]
+
+
+def pack_rows(value):
+    """A feature state as written: sorted lists of distinct rows (at least :data:`PACK_MIN_ROWS`)
+    become ``{"$rows": compact_rows(...)}``, tuples lists, the rest stays.
+
+    Raises ValueError for a state using the reserved key :data:`ROWS_KEY`.
+    """
+    if isinstance(value, dict):
+        if ROWS_KEY in value:
+            raise ValueError(f"{ROWS_KEY!r} is a reserved key in session states")
+        return {k: pack_rows(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        if len(value) >= PACK_MIN_ROWS and _is_row_list(value):
+            return {ROWS_KEY: compact_rows(value)}
+        return [pack_rows(v) for v in value]
+    return value
+
+
+def unpack_rows(value):
+    """Inverse of :func:`pack_rows`; raises ValueError for a malformed ``{"$rows": ...}``."""
+    if isinstance(value, dict):
+        if ROWS_KEY not in value:
+            return {k: unpack_rows(v) for k, v in value.items()}
+        if len(value) != 1 or not isinstance(value[ROWS_KEY], list):
+            raise ValueError(f'expected {{"{ROWS_KEY}": [rows and [start, stop) ranges]}}')
+        return expand_rows(value[ROWS_KEY])
+    if isinstance(value, list):
+        return [unpack_rows(v) for v in value]
+    return value
+
+
+def _is_row_list(values: Sequence) -> bool:
+    """True for strictly increasing non-negative ints: exactly what :func:`expand_rows` gives back."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return False
+    return values[0] >= 0 and all(a < b for a, b in zip(values, values[1:]))
 
 
 # -------------------------------------------------------------------------------------------- hashes
@@ -301,43 +305,24 @@ def verify_sources(session: Session) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ to/from JSON
-def _view_json(v: ViewState) -> dict:
-    return {"x_range": None if v.x_range is None else list(v.x_range),
-            "y_range": None if v.y_range is None else list(v.y_range)}
-
-
-def _panels_json(p: PanelQueries) -> dict:
-    return {"neighbours_query": p.neighbours_query, "neighbours_k": p.neighbours_k,
-            "neighbours_metric": p.neighbours_metric,
-            "analogy": None if p.analogy is None else list(p.analogy), "user_id": p.user_id}
-
-
-def _bookmark_json(b: Bookmark) -> dict:
-    return {"name": b.name, "view": _view_json(b.view), "axes": list(b.axes), "colour_by": b.colour_by,
-            "selection": compact_rows(b.selection), "focus": {"row": b.focus_row, "label": b.focus_label},
-            "labels_shown": b.labels_shown, "panels": _panels_json(b.panels), "created": b.created}
+def _states_json(states: dict[str, dict]) -> dict:
+    return {name: pack_rows(state) for name, state in states.items()}
 
 
 def session_to_json(session: Session) -> dict:
-    """The JSON object written for ``session`` (plain dicts, lists, strings and numbers)."""
+    """The JSON object written for ``session`` (plain dicts, lists, strings and numbers; version 2)."""
     s = session
-    src = None if s.source is None else {
-        "kind": s.source.kind, "path": s.source.path, "format": s.source.format, "limit": s.source.limit,
-        "sha256": s.source.sha256, "size": s.source.size, "hash_mode": s.source.hash_mode,
-        "model": s.source.model}
-    return {"format": SESSION_FORMAT, "version": s.version, "created": s.created, "title": s.title,
-            "source": src,
-            "projection": {"axes": list(s.projection.axes), "n_components": s.projection.n_components},
-            "view": _view_json(s.view), "colour_by": s.colour_by, "selection": compact_rows(s.selection),
-            "focus": {"row": s.focus_row, "label": s.focus_label}, "labels_shown": s.labels_shown,
-            "panels": _panels_json(s.panels), "training": s.training,
-            "bookmarks": [_bookmark_json(b) for b in s.bookmarks]}
+    return {"format": SESSION_FORMAT, "version": SESSION_VERSION, "created": s.created, "title": s.title,
+            "source": None if s.source is None else dataclasses.asdict(s.source),
+            "features": _states_json(s.features),
+            "bookmarks": [{"name": b.name, "created": b.created, "features": _states_json(b.features)}
+                          for b in s.bookmarks]}
 
 
 def save_session(session: Session, path: str | os.PathLike) -> Path:
     """Write ``session`` to ``path`` as JSON (atomically); returns the path.
 
-    Raises ValueError for a value JSON cannot hold exactly (NaN or infinite ranges).
+    Raises ValueError for a value JSON cannot hold exactly (NaN, infinity) or a reserved key.
     """
     path = Path(path)
     text = json.dumps(session_to_json(session), indent=1, ensure_ascii=False, allow_nan=False)
@@ -395,10 +380,11 @@ class _Reader:
             raise self.fail(f"field '{name}': empty range {value}")
         return (lo, hi)
 
-    def view(self, value, where: str) -> ViewState:
+    def view(self, value, where: str) -> list | None:
+        """Version 1's view object as the explorer's ``[[x0, x1], [y0, y1]]`` (None: fit all)."""
         o = self.obj(value, where)
-        return ViewState(self.pair(o, "x_range", where, ints=False),
-                         self.pair(o, "y_range", where, ints=False))
+        x, y = (self.pair(o, key, where, ints=False) for key in ("x_range", "y_range"))
+        return None if x is None and y is None else [_list_or_none(x), _list_or_none(y)]
 
     def rows(self, obj: dict, where: str) -> list[int]:
         spec = self.get(obj, "selection", where, (list,))
@@ -415,19 +401,68 @@ class _Reader:
             raise self.fail(f"field '{name}.row': expected -1 or a row, got {row}")
         return row, self.get(o, "label", name, (str,), optional=True)
 
-    def panels(self, value, where: str) -> PanelQueries:
+    def panels(self, value, where: str) -> dict[str, dict]:
+        """Version 1's panel queries as the neighbours', analogy's and recommender's states."""
         o = self.obj(value, where)
         analogy = self.get(o, "analogy", where, (list,), optional=True)
-        if analogy is not None:
-            if len(analogy) != 3 or not all(isinstance(w, str) for w in analogy):
-                raise self.fail(f"field '{where}.analogy': expected three labels [a, b, c]")
-            analogy = tuple(analogy)
+        if analogy is not None and (len(analogy) != 3 or not all(isinstance(w, str) for w in analogy)):
+            raise self.fail(f"field '{where}.analogy': expected three labels [a, b, c]")
         k = self.get(o, "neighbours_k", where, (int,), optional=True)
         if k is not None and k < 1:
             raise self.fail(f"field '{where}.neighbours_k': expected a positive count, got {k}")
-        return PanelQueries(self.get(o, "neighbours_query", where, (str,), optional=True), k,
-                            self.get(o, "neighbours_metric", where, (str,), optional=True), analogy,
-                            self.get(o, "user_id", where, (str,), optional=True))
+        return {"neighbours": {"query": self.get(o, "neighbours_query", where, (str,), optional=True), "k": k,
+                               "metric": self.get(o, "neighbours_metric", where, (str,), optional=True)},
+                "analogy": {"query": analogy},
+                "recommender": {"config": None,
+                                "user_id": self.get(o, "user_id", where, (str,), optional=True)}}
+
+    def v1_view_states(self, o: dict, where: str, axes: tuple[int, int]) -> dict[str, dict]:
+        """The feature states meant by version 1's view fields (of the session or a bookmark)."""
+        dot = f"{where}." if where else ""
+        row, label = self.focus(o, where)
+        states = {"explorer": {"view": self.view(self.get(o, "view", where, (dict,)), dot + "view"),
+                               "axes": list(axes),
+                               "colour_by": self.get(o, "colour_by", where, (str,), optional=True),
+                               "selection": self.rows(o, where), "focus_label": label, "focus_row": row,
+                               "labels_shown": self.get(o, "labels_shown", where, (bool,))}}
+        states.update(self.panels(self.get(o, "panels", where, (dict,)), dot + "panels"))
+        return states
+
+    def v1_session(self, o: dict) -> tuple[dict[str, dict], list[Bookmark]]:
+        """A version-1 session's feature states and bookmarks."""
+        proj = self.obj(self.get(o, "projection", "", (dict,)), "projection")
+        states = self.v1_view_states(o, "", self.pair(proj, "axes", "projection", ints=True))
+        training = self.get(o, "training", "", (dict,))
+        for key, value in training.items():
+            self.obj(value, f"training.{key}")
+        states["recommender"]["config"] = training.get("mf")
+        if "w2v" in training:
+            states["word2vec"] = {"settings": training["w2v"]}
+        bookmarks = []
+        for i, value in enumerate(self.get(o, "bookmarks", "", (list,))):
+            where = f"bookmarks[{i}]"
+            b = self.obj(value, where)
+            bookmarks.append(Bookmark(self.get(b, "name", where, (str,)),
+                                      self.v1_view_states(b, where, self.pair(b, "axes", where, ints=True)),
+                                      self.get(b, "created", where, (str,))))
+        return states, bookmarks
+
+    def states(self, value, where: str) -> dict[str, dict]:
+        """Version 2's ``{feature: state}`` (row lists unpacked)."""
+        out = {}
+        for name, state in self.obj(value, where).items():
+            try:
+                out[name] = unpack_rows(self.obj(state, f"{where}.{name}"))
+            except ValueError as err:
+                raise self.fail(f"field '{where}.{name}': {err}") from None
+        return out
+
+    def bookmark(self, value, i: int) -> Bookmark:
+        where = f"bookmarks[{i}]"
+        o = self.obj(value, where)
+        return Bookmark(self.get(o, "name", where, (str,)),
+                        self.states(self.get(o, "features", where, (dict,)), f"{where}.features"),
+                        self.get(o, "created", where, (str,)))
 
     def source(self, value) -> DataSource | None:
         if value is None:
@@ -449,49 +484,29 @@ class _Reader:
                           self.get(o, "size", "source", (int,), optional=True), mode,
                           self.get(o, "model", "source", (str,), optional=True))
 
-    def bookmark(self, value, i: int) -> Bookmark:
-        where = f"bookmarks[{i}]"
-        o = self.obj(value, where)
-        row, label = self.focus(o, where)
-        return Bookmark(name=self.get(o, "name", where, (str,)),
-                        view=self.view(self.get(o, "view", where, (dict,)), f"{where}.view"),
-                        axes=self.pair(o, "axes", where, ints=True),
-                        colour_by=self.get(o, "colour_by", where, (str,), optional=True),
-                        selection=self.rows(o, where), focus_row=row, focus_label=label,
-                        labels_shown=self.get(o, "labels_shown", where, (bool,)),
-                        panels=self.panels(self.get(o, "panels", where, (dict,)), f"{where}.panels"),
-                        created=self.get(o, "created", where, (str,)))
-
 
 def session_from_json(data, path: str | os.PathLike = "<session>") -> Session:
-    """Build a :class:`Session` from parsed JSON; raises DataError (naming ``path``) when it is not
-    a session of this version or a field is missing or of the wrong type."""
+    """Build a :class:`Session` from parsed JSON (version 2, or version 1 translated); raises
+    DataError (naming ``path``) when it is not a session of a version read or a field is missing
+    or of the wrong type."""
     r = _Reader(path)
     o = r.obj(data, "session")
     if o.get("format") != SESSION_FORMAT:
         raise r.fail(f"not an embexplorer session (no \"format\": \"{SESSION_FORMAT}\")")
     version = r.get(o, "version", "", (int,))
-    if version != SESSION_VERSION:
-        raise r.fail(f"session version {version} is not supported (this embexplorer reads version "
-                     f"{SESSION_VERSION})")
-    proj = r.obj(r.get(o, "projection", "", (dict,)), "projection")
-    n_comp = r.get(proj, "n_components", "projection", (int,))
-    if n_comp < 1:
-        raise r.fail(f"field 'projection.n_components': expected a positive count, got {n_comp}")
-    training = r.get(o, "training", "", (dict,))
-    for key, value in training.items():
-        r.obj(value, f"training.{key}")
-    row, label = r.focus(o, "")
-    return Session(version=version, source=r.source(r.get(o, "source", "", (dict,), optional=True)),
-                   title=r.get(o, "title", "", (str,)),
-                   projection=Projection(r.pair(proj, "axes", "projection", ints=True), n_comp),
-                   view=r.view(r.get(o, "view", "", (dict,)), "view"),
-                   colour_by=r.get(o, "colour_by", "", (str,), optional=True),
-                   selection=r.rows(o, ""), focus_row=row, focus_label=label,
-                   labels_shown=r.get(o, "labels_shown", "", (bool,)),
-                   panels=r.panels(r.get(o, "panels", "", (dict,)), "panels"), training=training,
-                   bookmarks=[r.bookmark(b, i) for i, b in enumerate(r.get(o, "bookmarks", "", (list,)))],
-                   created=r.get(o, "created", "", (str,)))
+    if version not in READ_VERSIONS:
+        raise r.fail(f"session version {version} is not supported (this embexplorer reads versions "
+                     f"{', '.join(map(str, READ_VERSIONS))})")
+    source = r.source(r.get(o, "source", "", (dict,), optional=True))
+    if version == 1:
+        features, bookmarks = r.v1_session(o)
+        if source is not None and source.model is not None:
+            source.model = V1_MODEL_OWNERS.get(source.model, source.model)
+    else:
+        features = r.states(r.get(o, "features", "", (dict,)), "features")
+        bookmarks = [r.bookmark(b, i) for i, b in enumerate(r.get(o, "bookmarks", "", (list,)))]
+    return Session(source, r.get(o, "title", "", (str,)), features, bookmarks,
+                   r.get(o, "created", "", (str,)))
 
 
 def load_session(path: str | os.PathLike) -> Session:
@@ -515,7 +530,11 @@ def load_session(path: str | os.PathLike) -> Session:
     return session_from_json(data, path)
 
 
-__all__ = ["Bookmark", "DataSource", "PanelQueries", "Projection", "SESSION_FORMAT", "SESSION_SUFFIX",
-           "SESSION_VERSION", "SOURCE_KINDS", "Session", "ViewState", "compact_rows", "expand_rows",
-           "file_digest", "hashed_source", "is_session_file", "load_session", "now_iso", "save_session",
-           "session_from_json", "session_to_json", "verify_sources"]
+__all__ = ["Bookmark", "DataSource", "READ_VERSIONS", "SESSION_FORMAT", "SESSION_SUFFIX", "SESSION_VERSION",
+           "SOURCE_KINDS", "Session", "compact_rows", "expand_rows", "file_digest", "hashed_source",
+           "is_session_file", "load_session", "now_iso", "pack_rows", "save_session", "session_from_json",
+           "session_to_json", "unpack_rows", "verify_sources"]
+
+
+def _list_or_none(pair: tuple | None) -> list | None:
+    return None if pair is None else list(pair)
