@@ -96,6 +96,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.features: dict[str, Feature] = {f.name: f for f in feature_rooms.create_all(ctx)}
         self._place_features()
         self.commands.register("shell.set_dark", self._set_dark, "Darken the whole window")
+        self.commands.register("shell.features", lambda: dict(self.features),
+                               "The features by name, in order (sessions loop over them)")
         self.workspace.dataset_changed.connect(self._on_dataset_changed)
         for f in self.features.values():
             f.ready()

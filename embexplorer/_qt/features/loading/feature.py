@@ -73,6 +73,7 @@ class LoadingFeature(Feature):
         reg("loading.open_recent", self.open_recent, "Open a recent file (forgotten if gone)")
         reg("loading.open_dialog", self._on_open_triggered, "Ask for a file to open")
         reg("loading.is_loading", self.is_loading, "Whether a file is being loaded")
+        reg("loading.on_failed", self.load_failed.connect, "Call back with the error of each failed load")
 
     def menu_items(self) -> list[MenuItem]:
         return [MenuItem("File", self.open_action, 0), MenuItem("File", self.recent_menu, 1),

@@ -81,6 +81,9 @@ class RecommenderFeature(Feature):
         reg("recommender.show_model", self.show_model, "Let the User dock inspect a model shown")
         reg("recommender.model", lambda: self.model, "The model whose movies are shown")
         reg("recommender.ratings", lambda: self.ratings, "The ratings read")
+        reg("recommender.on_failed", self.ratings_failed.connect, "Call back with each failed read's error")
+        reg("recommender.restore_settings", lambda state: self.restore_config(state["config"])
+            if state.get("config") else None, "Put a session's training settings in place (before training)")
         reg("recommender.user_panel", lambda: self.user_panel, "The User dock's panel (what-if users)")
 
     def _build_actions(self) -> None:

@@ -51,6 +51,8 @@ class Word2vecFeature(Feature):
         reg = ctx.commands.register
         reg("word2vec.run_wiki_demo", self.run_wiki_demo, "Train on gensim's Wikipedia sample, live")
         reg("word2vec.panel", lambda: self.panel, "The Word2vec dock's panel")
+        reg("word2vec.restore_settings", lambda state: self.restore_settings(state["settings"])
+            if state.get("settings") else None, "Put a session's word2vec settings in the dock")
 
     def docks(self) -> list[DockSpec]:
         return [DockSpec("word2vec", "Word2vec", self.panel, visible=False, tab_with="user")]
@@ -126,5 +128,10 @@ class Word2vecFeature(Feature):
         return {"settings": json.loads(json.dumps(dataclasses.asdict(self.panel.settings())))}
 
     def restore_settings(self, settings: dict) -> None:
-        """Put a session's word2vec settings in the dock."""
-        self.panel.set_settings(settings)
+        """Put a session's word2vec settings in the dock (keys it does not know are ignored)."""
+        import dataclasses
+
+        from embexplorer.core.word2vec.w2v import W2VSettings
+
+        known = {f.name for f in dataclasses.fields(W2VSettings)}
+        self.panel.set_settings(W2VSettings(**{k: v for k, v in settings.items() if k in known}))
