@@ -224,6 +224,16 @@ class TrainingPanel(PlotPaletteMixin, QtWidgets.QWidget):
         self.status = QtWidgets.QLabel(idle_status)
         self.status.setWordWrap(True)
 
+    def _buttons_row(self, *left: QtWidgets.QWidget) -> QtWidgets.QHBoxLayout:
+        """A row: the ``left`` widgets, a stretch, then Start and Stop."""
+        row = QtWidgets.QHBoxLayout()
+        for widget in left:
+            row.addWidget(widget)
+        row.addStretch(1)
+        row.addWidget(self.start_button)
+        row.addWidget(self.stop_button)
+        return row
+
     # ------------------------------------------------------------------ API
     @property
     def frames(self):

@@ -143,11 +143,7 @@ class MFTrainingPanel(TrainingPanel):
         self.lecture_button.setToolTip("batch 64, learning rate 5e-3, weight decay 0.1 (fastai's notebook)")
         self.lecture_button.clicked.connect(self._on_lecture_clicked)
         self._build_run_widgets("Load ratings to train.")
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.lecture_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
+        buttons = self._buttons_row(self.lecture_button)
 
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "epoch")

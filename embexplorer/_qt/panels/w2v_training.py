@@ -248,11 +248,7 @@ class W2VTrainingPanel(TrainingPanel):
         self.stop_button.setToolTip("Stop now and keep the last complete epoch")
         self.save_button = QtWidgets.QPushButton("Save vectors…")
         self.save_button.clicked.connect(self._on_save_clicked)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
+        buttons = self._buttons_row(self.save_button)
 
         self.note = QtWidgets.QLabel()
         self.note.setWordWrap(True)
