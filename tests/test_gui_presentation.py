@@ -1,4 +1,4 @@
-"""Presentation mode on the real main window and the real GloVe vectors: sizes, theme, clutter,
+"""Presentation mode on the real window and the real GloVe vectors: sizes, theme, clutter,
 exact restore, numbered 2x slides."""
 
 from __future__ import annotations
@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt import main_window as mw
-from embexplorer._qt import presentation as pm
-from embexplorer._qt.main_window import MainWindow
+from embexplorer._qt.features.presentation import feature as pm
+from embexplorer._qt.features.presentation import slides
 
 #: Milliseconds to wait for a load + PCA.
 LOAD_TIMEOUT_MS = 30_000
@@ -17,36 +16,44 @@ LOAD_TIMEOUT_MS = 30_000
 
 @pytest.fixture
 def window(qtbot, make_main_window, glove_path):
-    w = make_main_window(size=None)  # presentation mode and sessions are built into the window
-    with qtbot.waitSignal(w.embeddings_changed, timeout=LOAD_TIMEOUT_MS):
-        w.open_file(glove_path)
-    w.finish_setup()
+    w = make_main_window(size=None)
+    with qtbot.waitSignal(w.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
+        w.commands.run("loading.open_file", glove_path)
+    w.commands.run("explorer.finish_setup")
     w.activateWindow()
     qtbot.waitActive(w)
     yield w
-    w.presentation.set_active(False)
-    w.runner.shutdown(5.0)
+    w.features["presentation"].set_active(False)
 
 
-def state(w: MainWindow) -> dict:
+def mode(w):
+    return w.features["presentation"]
+
+
+def plot(w):
+    """The explorer's widget (scatter, Size box, Dark action)."""
+    return w.features["explorer"].widget
+
+
+def state(w) -> dict:
     """Everything presentation mode may change, as plain values."""
-    sc = w.scatter
+    sc = plot(w).scatter
     app = QtWidgets.QApplication.instance()
     app.processEvents()  # a new application font reaches the widgets by events
-    query = sc.overlay_items("neighbours-query")
+    query = sc.overlay_items("neighbours.query")
     marker = [it for it in query if hasattr(it, "opts") and "size" in it.opts]
     return {
         "app_font": app.font().toString(),
-        "widget_font": w.neighbours_panel.font().pointSizeF(),
+        "widget_font": w.features["neighbours"].panel.font().pointSizeF(),
         "point_size": sc.point_size,
-        "size_box": w.explorer.size_spin.value(),
+        "size_box": plot(w).size_spin.value(),
         "label_font": sc.label_font_size,
         "tick_font": sc.plot_widget.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF(),
         "query_marker": marker[0].opts["size"] if marker else None,
         "theme": sc.theme,
         "background": sc.plot_widget.backgroundBrush().color().name(),
         "axis_pen": sc.plot_widget.getPlotItem().getAxis("left").pen().widthF(),
-        "dark": w.explorer.dark_action.isChecked(),
+        "dark": plot(w).dark_action.isChecked(),
         "toolbar": w.toolbar.isVisible(),
         "status_bar": w.statusBar().isVisible(),
         "points_dock": w.docks["points"].isVisible(),
@@ -59,16 +66,16 @@ def state(w: MainWindow) -> dict:
 def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
     w = window
     w.show_dock("neighbours")
-    w.neighbours_panel.query_label("paris")
-    w.scatter.relayout_labels()
+    w.commands.run("neighbours.query_label", "paris")
+    plot(w).scatter.relayout_labels()
     before = state(w)
     assert before["toolbar"] and before["status_bar"] and before["points_dock"]
     assert before["query_marker"] is not None
 
-    with qtbot.waitSignal(w.presentation.toggled):
+    with qtbot.waitSignal(mode(w).toggled):
         qtbot.keyClick(w, QtCore.Qt.Key.Key_F11)
-    assert w.presentation.active and w.presentation.action.isChecked()
-    w.scatter.relayout_labels()
+    assert mode(w).active and mode(w).action.isChecked()
+    plot(w).scatter.relayout_labels()
     on = state(w)
     assert on["app_font"] != before["app_font"]
     assert on["widget_font"] == pytest.approx(before["widget_font"] * pm.FONT_SCALE, rel=0.05)
@@ -84,41 +91,40 @@ def test_presentation_mode_enlarges_hides_and_restores_exactly(qtbot, window):
     assert on["label_height"] > 1.4 * before["label_height"] > 0
     assert "paris" in on["labels"] and "paris" in before["labels"]
 
-    with qtbot.waitSignal(w.presentation.toggled):
+    with qtbot.waitSignal(mode(w).toggled):
         qtbot.keyClick(w, QtCore.Qt.Key.Key_F11)
-    assert not w.presentation.active
-    w.scatter.relayout_labels()
+    assert not mode(w).active
+    plot(w).scatter.relayout_labels()
     assert state(w) == before
 
 
 def test_dark_theme_is_kept_and_restored(qtbot, window):
     w = window
-    w.explorer.dark_action.setChecked(True)
+    plot(w).dark_action.setChecked(True)
     before = state(w)
-    w.presentation.set_active(True)
-    assert w.scatter.theme == "dark"
-    w.explorer.dark_action.setChecked(False)  # changed while presenting ...
-    w.presentation.set_active(False)
+    mode(w).set_active(True)
+    assert plot(w).scatter.theme == "dark"
+    plot(w).dark_action.setChecked(False)  # changed while presenting ...
+    mode(w).set_active(False)
     assert state(w) == before  # ... and still put back as it was before
-    assert w.palette() == w.explorer.palette()
+    assert w.palette() == plot(w).palette()
 
 
-def test_menu_item_toggles_too(qtbot, window):
+def test_menu_item_toggles_too(qtbot, window, make_main_window):
     w = window
-    actions = {a.text().replace("&", ""): a for a in w.view_menu.actions()}
+    actions = {a.text().replace("&", ""): a for a in w.menus["View"].actions()}
     actions["Presentation Mode"].trigger()
-    assert w.presentation.active and w.toolbar.isHidden()
+    assert mode(w).active and w.toolbar.isHidden()
     actions["Presentation Mode"].trigger()
-    assert not w.presentation.active and not w.toolbar.isHidden()
+    assert not mode(w).active and not w.toolbar.isHidden()
     # Closing while presenting saves the real layout and gives the font back.
     font = QtWidgets.QApplication.instance().font().toString()
-    w.presentation.set_active(True)
+    mode(w).set_active(True)
     w.close()
-    assert not w.presentation.active and QtWidgets.QApplication.instance().font().toString() == font
-    saved = w.settings.value(mw._KEY_STATE)
-    probe = MainWindow(settings=w.settings, interactive=False)
-    qtbot.addWidget(probe)
-    assert probe.restoreState(saved, mw.STATE_VERSION)
+    assert not mode(w).active and QtWidgets.QApplication.instance().font().toString() == font
+    probe = make_main_window(show=False)  # the same settings file
+    probe.show_central("plot")  # not the start page, which puts the docks away
+    assert probe.restore_layout()
     assert not probe.toolbar.isHidden() and not probe.docks["points"].isHidden()
 
 
@@ -127,14 +133,14 @@ def test_export_key_writes_numbered_2x_slides_without_overwriting(qtbot, window,
     folder = tmp_path / "slides"
     folder.mkdir()
     (folder / "embexplorer-002.png").write_bytes(b"keep me")  # a slide from an earlier talk
-    assert w.presentation.export_slide() is None  # no folder chosen and no dialog in tests
-    w.presentation.set_export_dir(folder)
-    w.presentation.set_active(True)
-    vp = w.scatter.plot_widget.viewport()
-    with qtbot.waitSignal(w.presentation.exported) as first:
+    assert mode(w).export_slide() is None  # no folder chosen and no dialog in tests
+    mode(w).set_export_dir(folder)
+    mode(w).set_active(True)
+    vp = plot(w).scatter.plot_widget.viewport()
+    with qtbot.waitSignal(mode(w).exported) as first:
         qtbot.keyClick(w, QtCore.Qt.Key.Key_F12)
-    w.neighbours_panel.query_label("king")
-    with qtbot.waitSignal(w.presentation.exported) as second:
+    w.commands.run("neighbours.query_label", "king")
+    with qtbot.waitSignal(mode(w).exported) as second:
         qtbot.keyClick(w, QtCore.Qt.Key.Key_F12)
     assert [first.args[0], second.args[0]] == [str(folder / "embexplorer-003.png"),
                                                str(folder / "embexplorer-004.png")]
@@ -154,23 +160,21 @@ def test_export_key_writes_numbered_2x_slides_without_overwriting(qtbot, window,
 
 
 def test_reserved_names_never_collide(tmp_path):
-    paths = [pm.reserve_slide_path(tmp_path) for _ in range(3)]
+    paths = [slides.reserve_slide_path(tmp_path) for _ in range(3)]
     assert [p.name for p in paths] == ["embexplorer-001.png", "embexplorer-002.png", "embexplorer-003.png"]
     (tmp_path / "embexplorer-1000.png").touch()
-    assert pm.next_slide_number(tmp_path) == 1001
+    assert slides.next_slide_number(tmp_path) == 1001
 
 
 def test_the_plot_gets_most_of_the_width_and_the_panels_come_back(qtbot, window):
-    from embexplorer._qt.presentation import DOCK_SHARE
-
     w = window
     w.resize(1280, 800)
     w.show_dock("analogy")  # a wide panel
     qtbot.wait(20)
     before = w.dock("analogy").width()
-    w.presentation.action.trigger()
+    mode(w).action.trigger()
     qtbot.wait(20)
-    assert w.centralWidget().width() >= (1 - DOCK_SHARE) * w.width() - 40
-    w.presentation.action.trigger()
+    assert w.centralWidget().width() >= (1 - pm.DOCK_SHARE) * w.width() - 40
+    mode(w).action.trigger()
     qtbot.wait(20)
     assert abs(w.dock("analogy").width() - before) <= 2
