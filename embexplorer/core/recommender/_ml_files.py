@@ -51,6 +51,11 @@ class _Source:
         else:
             raise DataError("not a MovieLens folder or zip", path)
 
+    @property
+    def in_zip(self) -> bool:
+        """Whether the members are read from a zip (else from a folder)."""
+        return self._zip is not None
+
     def has(self, name: str) -> bool:
         return name in self._members
 

@@ -189,7 +189,7 @@ def load_movielens(path: str | os.PathLike, control: TaskControl | None = None,
             data = src.read("ratings.csv")
             header = data[:data.find(b"\n")].decode("utf-8-sig", errors="replace").strip().split(",")
             if header[:3] != ["userId", "movieId", "rating"]:
-                if src._zip is None:  # a ratings.csv of some other shape: the user maps its columns
+                if not src.in_zip:  # a ratings.csv of some other shape: the user maps its columns
                     raise _needs_mapping(Path(where), "not MovieLens's 'userId,movieId,rating[,timestamp]'")
                 raise DataError("expected header 'userId,movieId,rating[,timestamp]'", where, 1)
             table = _parse_numeric(data, where, b",", len(header), True, control)
