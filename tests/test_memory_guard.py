@@ -245,8 +245,8 @@ def test_nothing_fits_offers_only_cancel(qtbot, big_text, monkeypatch):
 
 def test_window_load_is_refused_then_reopened_with_the_offered_limit(qtbot, tmp_path, big_text, budget):
     """MainWindow._on_load_error offers the first N rows; accepting reopens the file with that limit."""
-    from embexplorer._qt.shell.main_window import MainWindow
     from embexplorer._qt.memory_guard import LOAD_FIRST_BUTTON
+    from embexplorer._qt.shell.main_window import MainWindow
 
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, interactive=True)
