@@ -77,9 +77,11 @@ class ExplorerWidget(QtWidgets.QWidget):
     focus_changed = QtCore.Signal(int)
     hovered = QtCore.Signal(int)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None,
+                 selection: SelectionModel | None = None) -> None:
         super().__init__(parent)
-        self.selection = SelectionModel(0, self)
+        # The window's Workspace owns the selection; a stand-alone explorer makes its own.
+        self.selection = selection if selection is not None else SelectionModel(0, self)
         self.scatter = ScatterView(self, selection=self.selection)
         self.scatter.escape_shortcut.setEnabled(False)  # the explorer's Esc action covers every child
         self.search = SearchBox()
