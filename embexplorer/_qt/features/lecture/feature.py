@@ -41,8 +41,6 @@ DOCK_HEIGHT_SHARE = {"ratings": 0.62, "genres": 0.36, "users": 0.2, "gradient-de
                      "pca-axes": 0.34, "analogies": 0.14}
 #: Share of a demonstration not listed above.
 DEFAULT_HEIGHT_SHARE = 0.3
-#: How long short notes stay in the status bar (ms).
-NOTE_MS = 5000
 
 
 class LectureFeature(Feature):
@@ -62,6 +60,8 @@ class LectureFeature(Feature):
         Ratings used by the last demonstration that needed some.
     last_error : str
         Why the last demonstration failed ("" after a success): one line for the command line.
+    training : TrainingRun
+        The run of the lecture's background work (one at a time; a new one abandons the last).
 
     Signals
     -------
