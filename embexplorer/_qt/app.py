@@ -107,7 +107,9 @@ def app_icon():
         (18, 20, 0), (24, 16, 0), (14, 26, 0), (22, 25, 0), (28, 22, 0),
         (42, 18, 1), (48, 24, 1), (44, 28, 1), (50, 16, 1),
         (26, 44, 2), (32, 50, 2), (38, 44, 2), (30, 38, 2), (36, 54, 2), (22, 50, 2))
-    colours = ("#1f77b4", "#ff7f0e", "#2ca02c")
+    from embexplorer.core.view.palette import TAB20_HEX
+
+    colours = TAB20_HEX[:3]
     for side in (16, 32, 64, 128):
         pix = QtGui.QPixmap(side, side)
         pix.fill(QtCore.Qt.GlobalColor.transparent)

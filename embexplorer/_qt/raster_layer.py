@@ -18,6 +18,7 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
+from embexplorer.core.view import palette
 from embexplorer.core.view.scatter_math import LodDecider, argb, finite_bounds
 
 #: Alpha levels of the density shading (counts per pixel are bucketed).
@@ -141,7 +142,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._x = np.zeros(0, dtype=np.float32)
         self._y = np.zeros(0, dtype=np.float32)
         self._cidx = np.zeros(0, dtype=np.uint16)
-        self._lut = np.array([argb(31, 119, 180)], dtype=np.uint32)
+        self._lut = np.array([argb(*palette.BLUE)], dtype=np.uint32)
         self._visible: np.ndarray | None = None
         self._has_nan = False
         self._size = 4

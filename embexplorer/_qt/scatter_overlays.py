@@ -16,9 +16,10 @@ import pyqtgraph as pg
 from PySide6 import QtGui
 
 from embexplorer._qt.scatter_items import PassiveScatter
+from embexplorer.core.view import palette
 
 #: Defaults of an overlay: marker colour, marker size and line width (pixels), stacking order.
-OVERLAY_COLOR = (214, 39, 40)
+OVERLAY_COLOR = palette.QUERY
 OVERLAY_SIZE_PX = 10
 OVERLAY_WIDTH_PX = 2.0
 OVERLAY_Z = 20

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from embexplorer.core.view import palette
+
 #: Point sizes of the tick labels, the point labels and the axis titles (times the font scale).
 TICK_FONT_PT = 9
 LABEL_FONT_PT = 9
@@ -23,8 +25,8 @@ def _theme(*, background: str, foreground: str, grid: float, dimmed: float, poin
 #: Colours of the light and dark themes ("contrast": black on white with thick axes, for projectors).
 #: ``grid`` and ``dimmed`` are opacities (grid lines; unselected points while there is a selection).
 THEMES: dict[str, dict] = {
-    "light": _theme(background="#ffffff", foreground="#3a3a3a", grid=0.12, dimmed=0.35, point=(31, 119, 180),
-                    selection=(230, 85, 13), focus=(214, 39, 40), hover="#111111", label="#1a1a1a",
+    "light": _theme(background="#ffffff", foreground="#3a3a3a", grid=0.12, dimmed=0.35, point=palette.BLUE,
+                    selection=palette.SELECTION, focus=palette.QUERY, hover="#111111", label="#1a1a1a",
                     label_bg=(255, 255, 255, 190), tooltip_bg="rgba(255,255,255,235)",
                     tooltip_border="#9a9a9a", rubber=(40, 40, 40)),
     "dark": _theme(background="#1b1d21", foreground="#cfd2d6", grid=0.05, dimmed=0.5, point=(94, 172, 255),

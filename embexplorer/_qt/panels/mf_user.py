@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.panels.mf_training import apply_plot_palette
 from embexplorer.core.recommender.mf import MFModel
+from embexplorer.core.view import palette
 
 #: Default and maximum number of recommendations / similar users listed.
 DEFAULT_N = 20
@@ -110,9 +111,9 @@ BIAS_X_AXES = ("average rating", "number of ratings (log10)")
 BIAS_POINT_SIZE = 5
 BIAS_PLOT_MIN_HEIGHT = 120
 BIAS_SPLIT_SHARE = 1000
-BIAS_POINT_BRUSH = (31, 119, 180, 110)
+BIAS_POINT_BRUSH = (*palette.BLUE, 110)
 LISTED_SIZE = 10
-LISTED_PEN = pg.mkPen((214, 39, 40), width=1.5)
+LISTED_PEN = pg.mkPen(palette.RED, width=1.5)
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:

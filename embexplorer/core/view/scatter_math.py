@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embexplorer.core.view.palette import CATEGORICAL
+
 #: Cells per axis of the hover grid index; 256 x 256 cells fit a uint16 key,
 #: which numpy sorts with a radix sort (about 10 ms for a million points).
 GRID_CELLS = 256
@@ -30,17 +32,8 @@ PALETTE_MAX = 20
 #: Entries in a numeric colour map lookup table.
 NUMERIC_LUT_SIZE = 256
 
-# Tableau-20 reordered so the first ten are the strong hues (the categories
-# of most data sets) and the light variants come after.
-_TAB20 = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
-    "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
-]
-#: The categorical palette as (r, g, b) tuples.
-CATEGORICAL_PALETTE: list[tuple[int, int, int]] = [
-    (int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)) for h in _TAB20
-]
+#: The categorical palette as (r, g, b) tuples (Tableau-20, strong hues first: see palette).
+CATEGORICAL_PALETTE: list[tuple[int, int, int]] = list(CATEGORICAL)
 # Viridis control points (matplotlib's), interpolated into a LUT: perceptually
 # uniform and readable on light and dark backgrounds.
 _VIRIDIS = np.array([
