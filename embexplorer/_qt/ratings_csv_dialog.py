@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6 import QtGui, QtWidgets
 
+from embexplorer.core.data._textparse import is_number_text
 from embexplorer.core.errors import DataError
 from embexplorer.core.recommender.movielens import (
     PREVIEW_ROWS,
@@ -32,14 +33,6 @@ ROLE_LABELS = {"user": "User", "item": "Item (movie)", "rating": "Rating",
                "timestamp": "Timestamp (optional)", "title": "Title (optional)"}
 #: Preview column header background of a column given a role.
 ROLE_TINT = QtGui.QColor(80, 160, 255, 60)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", ".", 1) if text.count(",") == 1 else text)
-        return True
-    except ValueError:
-        return False
 
 
 class RatingsColumnsDialog(QtWidgets.QDialog):
@@ -232,7 +225,7 @@ class RatingsColumnsDialog(QtWidgets.QDialog):
         c = m["rating"]
         if c is not None:
             for line, row in enumerate(self._rows, start=2 if m["has_header"] else 1):
-                if c < len(row) and not _is_number(row[c]):
+                if c < len(row) and not is_number_text(row[c], comma_decimal=True):
                     hint = "" if m["has_header"] or line > 1 else " (is the first line a header?)"
                     out.append(f"The rating column holds {row[c][:30]!r} on line {line}, not a number{hint}.")
                     break
