@@ -247,7 +247,7 @@ class SessionRestorer(QtCore.QObject):
         if self.warnings:  # said again: the opening's own message replaced it
             self.ctx.shell.message("Session: " + "; ".join(self.warnings))
             if self.ctx.shell.interactive:
-                QtWidgets.QMessageBox.warning(self.ctx.shell.widget(), "Session data changed",
+                QtWidgets.QMessageBox.warning(self.ctx.shell.widget(), "Session restored with warnings",
                                               "\n\n".join(self.warnings))
         self.restored.emit(session)
 
