@@ -75,6 +75,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pages: dict[str, QtWidgets.QWidget] = {}
         self._page_focus: dict[str, QtWidgets.QWidget] = {}
         self._docks_put_away: list[QtWidgets.QDockWidget] = []
+        self._restoring = False  # a saved layout hides docks: that is not the user closing them
         self._layout_restored = False
         self.setObjectName("MainWindow")
         self.setWindowTitle(APP_TITLE)
@@ -165,7 +166,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if spec.on_closed is not None:
             # Closed by the user (not tabbed away, not put away for the start page): its layers go.
             d.toggleViewAction().toggled.connect(lambda on, dock=d, done=spec.on_closed:
-                                                 None if on or dock in self._docks_put_away else done())
+                                                 None if on or self._restoring or dock in self._docks_put_away
+                                                 else done())
         self.docks[spec.key] = d
 
     def _add_help_menu(self) -> None:
@@ -304,7 +306,11 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         start = self.central_key() == START_PAGE
         self._docks_put_away = []
-        restored = bool(self.restoreState(state, STATE_VERSION))
+        self._restoring = True
+        try:
+            restored = bool(self.restoreState(state, STATE_VERSION))
+        finally:
+            self._restoring = False
         if start:
             self.show_central(START_PAGE)
         return restored
