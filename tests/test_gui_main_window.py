@@ -122,6 +122,13 @@ def drop_files(target: QtWidgets.QWidget, paths) -> None:
     QtWidgets.QApplication.sendEvent(target, drop)
 
 
+def recent_actions(window: MainWindow) -> list[QtGui.QAction]:
+    """The file entries of File › Open Recent, as the user sees them when the menu opens."""
+    menu = window.features["loading"].recent_menu
+    menu.aboutToShow.emit()
+    return [a for a in menu.actions() if a.statusTip()]
+
+
 def open_and_wait(qtbot, window: MainWindow, path, **kw):
     with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
         window.commands.run("loading.open_file", path, **kw)
@@ -151,9 +158,9 @@ def test_drop_real_glove_shows_pca_scatter_with_labelled_axes(qtbot, window, glo
     assert not window.status.progress_bar.isVisible() and not window.status.cancel_button.isVisible()
 
     # Change the Y axis to PC3 the way a user does: through the combo.
-    with qtbot.waitSignal(window.workspace.projection_changed) as axes:
+    with qtbot.waitSignal(window.workspace.projection_changed):
         window.features["explorer"].y_combo.setCurrentIndex(2)
-    assert axes.args == [0, 2] and window.workspace.axes == (0, 2)
+    assert window.workspace.axes == (0, 2)
     assert axis_label(window, "left") == f"PC3 ({100 * ratio[2]:.1f} %)"
     xy3, _ = rec.calls[-1]
     np.testing.assert_array_equal(xy3[:, 0], xy[:, 0])
@@ -348,12 +355,11 @@ def test_recent_files_are_remembered_capped_and_reopen(qtbot, window, settings, 
     # Remembered across windows (same settings).
     again = MainWindow(settings=settings)
     qtbot.addWidget(again)
-    assert again.recent_files() == recent
-    # The menu lists them; choosing one opens it.
-    window._rebuild_recent_menu()
-    actions = [a for a in window.features["loading"].recent_menu.actions() if a.data()]
-    assert [a.data() for a in actions] == recent
-    target = next(a for a in actions if a.data() == str(paths[5]))
+    assert again.recent.files() == recent
+    # The menu lists them (each action's status tip is its path); choosing one opens it.
+    actions = recent_actions(window)
+    assert [a.statusTip() for a in actions] == recent
+    target = next(a for a in actions if a.statusTip() == str(paths[5]))
     with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS) as blocker:
         target.trigger()
     assert blocker.args[0].n == 25
@@ -365,51 +371,55 @@ def test_missing_recent_file_is_reported_and_forgotten(qtbot, window, tmp_path, 
     write_w2v(p, 10, 4)
     open_and_wait(qtbot, window, p)
     p.unlink()
-    window._rebuild_recent_menu()
-    action = next(a for a in window.features["loading"].recent_menu.actions() if a.data() == str(p))
+    action = next(a for a in recent_actions(window) if a.statusTip() == str(p))
     action.trigger()
     assert "gone.txt" in dialogs.shown[0]["text"]
     assert str(p) not in window.recent.files()
 
 
 def test_layout_and_geometry_are_remembered(qtbot, settings):
+    """Docks come from the features; where the user puts them (and the window size) is remembered."""
+    left, right = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
     w1 = MainWindow(settings=settings)
     qtbot.addWidget(w1)
-    dock = QtWidgets.QDockWidget("Neighbours")
-    dock.setWidget(QtWidgets.QLabel("n"))
-    w1.add_panel(dock, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-    w1.restore_layout()
-    assert dock.objectName() == "Neighbours"
-    assert dock.toggleViewAction() in w1.view_menu.actions()
+    assert not w1.restore_layout()  # nothing saved yet
+    dock = w1.docks["neighbours"]
+    assert dock.widget().widget() is w1.features["neighbours"].panel  # the feature's panel, scrolled
+    assert dock.objectName() == "neighboursDock"  # a stable name: what saveState / restoreState key on
+    assert dock.toggleViewAction() in w1.menus["View"].actions()
     w1.resize(700, 520)  # within the offscreen screen (800 x 600)
     w1.show()
     qtbot.waitExposed(w1)
-    dock.toggleViewAction().trigger()  # user hides the panel from the View menu
+    w1.show_central("plot")  # off the start page: the docks it put away come back
+    assert dock.isVisible() and w1.dockWidgetArea(dock) == right
+    w1.addDockWidget(left, dock)  # the user drags the panel to the left ...
+    dock.toggleViewAction().trigger()  # ... and hides it from the View menu
     assert dock.isHidden()
     w1.close()
 
     w2 = MainWindow(settings=settings)
     qtbot.addWidget(w2)
-    dock2 = QtWidgets.QDockWidget("Neighbours")
-    dock2.setWidget(QtWidgets.QLabel("n"))
-    w2.add_panel(dock2)
     assert w2.restore_layout()
     w2.show()
     qtbot.waitExposed(w2)
     assert w2.size() == QtCore.QSize(700, 520)
-    assert dock2.isHidden()
-    assert w2.dockWidgetArea(dock2) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+    w2.show_central("plot")
+    dock2 = w2.docks["neighbours"]
+    assert dock2.isHidden() and w2.dockWidgetArea(dock2) == left
+    assert w2.docks["analogy"].isVisible()  # the panels left shown are shown again
+    # A restored layout is saved again: the user brings the panel back, on the right.
+    dock2.toggleViewAction().trigger()
+    w2.addDockWidget(right, dock2)
+    assert dock2.isVisible()
+    w2.close()
 
-    # A panel added after restore_layout() (e.g. created lazily) still gets its saved placement.
     w3 = MainWindow(settings=settings)
     qtbot.addWidget(w3)
-    w3.restore_layout()
+    assert w3.restore_layout()
     w3.show()
-    dock3 = QtWidgets.QDockWidget("Neighbours")
-    dock3.setWidget(QtWidgets.QLabel("n"))
-    w3.add_panel(dock3)  # default area is the right one; the saved layout says left and hidden
-    assert dock3.isHidden()
-    assert w3.dockWidgetArea(dock3) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+    w3.show_central("plot")
+    dock3 = w3.docks["neighbours"]
+    assert dock3.isVisible() and w3.dockWidgetArea(dock3) == right
 
 
 def test_close_during_load_ends_the_task_cleanly(qtbot, settings, big_file, monkeypatch):
@@ -427,9 +437,7 @@ def test_close_during_load_ends_the_task_cleanly(qtbot, settings, big_file, monk
     loaded = []
     w.workspace.dataset_changed.connect(loaded.append)
     # A panel with its own runner, busy too: closing the window ends its task as well.
-    dock = QtWidgets.QDockWidget("Trainer")
-    panel_runner = TaskRunner(dock)
-    w.add_panel(dock)
+    panel_runner = TaskRunner(w.features["neighbours"].panel)
     panel_results = []
 
     def train(control):
@@ -448,7 +456,8 @@ def test_close_during_load_ends_the_task_cleanly(qtbot, settings, big_file, monk
 def test_about_box_names_the_versions(qtbot, window, monkeypatch):
     seen = []
     monkeypatch.setattr(QtWidgets.QMessageBox, "about", lambda parent, title, text: seen.append(text))
-    window.about_action.trigger()
+    about = next(a for a in window.menus["Help"].actions() if a.text() == "&About embexplorer")
+    about.trigger()
     from embexplorer import __version__
 
     assert len(seen) == 1 and __version__ in seen[0] and "PySide6" in seen[0]
@@ -518,7 +527,6 @@ def test_command_line_path_opens_in_the_gui(qtbot, small_file, monkeypatch):
             if isinstance(w, MainWindow) and w.isVisible():
                 if w.workspace.dataset is not None or time.monotonic() > deadline:  # never hang the suite
                     seen["n"] = w.workspace.dataset.n if w.workspace.dataset is not None else None
-                    seen["n"] = w.workspace.dataset.n
                     seen["title"] = w.windowTitle()
                     w.close()
                     return
