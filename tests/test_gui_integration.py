@@ -102,9 +102,16 @@ def test_load_shows_every_point_and_one_set_of_axis_controls(glove_window):
     np.testing.assert_array_equal(w.features["explorer"].scatter.xy, w.workspace.pca.xy(0, 2))
     # The linked table lives in the Points dock and lists every row.
     assert w.dock("points").widget() is w.features["explorer"].widget.table and w.features["explorer"].widget.table.model.rowCount() == 5050
-    assert {d.windowTitle() for d in w.panels()} >= {"Points", "Neighbours", "Analogy", "Recommender", "User"}
+    # Every feature's panel has its dock, listed in the View menu.
+    panels = {"Points": w.features["explorer"].widget.table, "Neighbours": w.features["neighbours"].panel,
+              "Analogy": w.features["analogy"].panel, "Recommender": w.features["recommender"].training_panel,
+              "User": w.features["recommender"].user_panel, "Word2vec": w.features["word2vec"].panel}
+    docks = {d.windowTitle(): d for d in w.docks.values()}
+    assert set(docks) >= set(panels)
+    for title, panel in panels.items():
+        assert docks[title].isAncestorOf(panel), title
     view_actions = w.menus["View"].actions()
-    assert all(d.toggleViewAction() in view_actions for d in w.panels())
+    assert all(d.toggleViewAction() in view_actions for d in w.docks.values())
 
 
 def test_ctrl_f_search_centres_and_highlights(qtbot, glove_window):
@@ -160,8 +167,12 @@ def test_neighbours_dock_fills_table_and_overlay(qtbot, glove_window):
     nb = overlay(w, nbf.RESULTS_LAYER)
     assert overlay(w, nbf.QUERY_LAYER)["rows"].tolist() == [query]
     assert sorted(nb["rows"].tolist()) == sorted(n.row for n in expect)
-    lines = np.asarray(nb["lines"])
-    assert lines.shape == (len(expect), 2) and (lines[:, 0] == query).all()
+    layer = w.workspace.layer(nbf.RESULTS_LAYER)
+    assert layer.owner == "neighbours" and sorted(layer.rows.tolist()) == sorted(n.row for n in expect)
+    assert layer.lines.shape == (len(expect), 2) and (layer.lines[:, 0] == query).all()
+    # The scatter draws the lines resolved: from the query's point to each neighbour's.
+    xy = w.features["explorer"].scatter.xy.astype(np.float64)
+    np.testing.assert_allclose(np.asarray(nb["lines"]), xy[layer.lines], atol=1e-6)
     w.features["explorer"].scatter.relayout_labels()
     assert "france" in w.features["explorer"].scatter.shown_labels
     # Choosing a result row selects that point in the shared selection.
@@ -170,6 +181,7 @@ def test_neighbours_dock_fills_table_and_overlay(qtbot, glove_window):
     # Fewer neighbours: the overlay follows.
     panel.k_spin.setValue(3)
     assert len(overlay(w, nbf.RESULTS_LAYER)["rows"]) == 3
+    assert len(w.workspace.layer(nbf.RESULTS_LAYER).rows) == len(overlay(w, nbf.RESULTS_LAYER)["lines"]) == 3
 
 
 def test_clicking_a_point_queries_its_neighbours(qtbot, glove_window):
@@ -204,7 +216,12 @@ def test_analogy_shows_queen_and_the_parallelogram(qtbot, glove_window):
     a, b, c, q = (emb.row(t) for t in ("man", "king", "woman", "queen"))
     shape = overlay(w, anf.ARROWS_LAYER)
     assert sorted(shape["rows"].tolist()) == sorted([a, b, c, q])
-    assert np.asarray(shape["arrows"]).tolist() == [[a, b], [c, q]]
+    assert w.workspace.layer(anf.ARROWS_LAYER).arrows.tolist() == [[a, b], [c, q]]
+    assert w.workspace.layer(anf.SIDES_LAYER).lines.tolist() == [[a, c], [b, q]]
+    # Drawn as arrows a -> b and c -> queen, in the plot's coordinates.
+    xy = w.features["explorer"].scatter.xy.astype(np.float64)
+    np.testing.assert_allclose(np.asarray(shape["arrows"]), xy[[[a, b], [c, q]]], atol=1e-6)
+    np.testing.assert_allclose(np.asarray(overlay(w, anf.SIDES_LAYER)["lines"]), xy[[[a, c], [b, q]]], atol=1e-6)
 
     def expected_xy():
         xy = w.features["explorer"].scatter.xy.astype(np.float64)
@@ -212,9 +229,14 @@ def test_analogy_shows_queen_and_the_parallelogram(qtbot, glove_window):
         return xy[c] + xy[b] - xy[a]
 
     np.testing.assert_allclose(overlay(w, anf.EXPECTED_LAYER)["xy"][0], expected_xy(), atol=1e-4)
-    # Other components: the expected point is projected again.
+    before = np.array(overlay(w, anf.EXPECTED_LAYER)["xy"][0])
+    # Other components: the expected point is projected again (and the arrows follow their points).
     w.features["explorer"].x_combo.setCurrentIndex(2)
     np.testing.assert_allclose(overlay(w, anf.EXPECTED_LAYER)["xy"][0], expected_xy(), atol=1e-4)
+    assert not np.allclose(overlay(w, anf.EXPECTED_LAYER)["xy"][0], before)
+    xy = w.features["explorer"].scatter.xy.astype(np.float64)
+    np.testing.assert_allclose(np.asarray(overlay(w, anf.ARROWS_LAYER)["arrows"]), xy[[[a, b], [c, q]]],
+                               atol=1e-6)
     # "Neighbours of c + (b - a)" sends the vector to the Neighbours dock, drawn where it falls.
     qtbot.mouseClick(panel.show_button, QtCore.Qt.MouseButton.LeftButton)
     assert w.docks["neighbours"].isVisible()
@@ -321,12 +343,14 @@ def test_opening_a_file_after_training_forgets_the_model(qtbot, window, ml100k_d
     w.features["recommender"].training_panel.epochs.setValue(1)
     with qtbot.waitSignal(w.features["recommender"].training_panel.training_finished, timeout=TRAIN_TIMEOUT_MS):
         w.features["recommender"].training_panel.start()
-    qtbot.waitUntil(lambda: any(n.startswith("user-") for n in w.features["explorer"].scatter.overlay_names))
+    qtbot.waitUntil(lambda: any(n.startswith("recommender.") for n in w.features["explorer"].scatter.overlay_names))
     assert w.features["recommender"].model is not None
+    assert any(layer.owner == "recommender" for layer in w.workspace.layers)
     with qtbot.waitSignal(w.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
         w.commands.run("loading.open_file", glove_path)
     assert w.features["recommender"].model is None and w.features["recommender"].user_panel.model is None
-    assert not any(n.startswith("user-") for n in w.features["explorer"].scatter.overlay_names)
+    assert not any(n.startswith("recommender.") for n in w.features["explorer"].scatter.overlay_names)
+    assert not any(layer.owner == "recommender" for layer in w.workspace.layers)
     assert w.workspace.dataset.n == 5050 and w.features["explorer"].scatter.n == 5050
 
 
@@ -366,12 +390,16 @@ def test_command_line_movielens_train_and_colour(qtbot, ml100k_dir):
 
     seen = {}
 
+    def look_and_close(w):
+        seen["kind"] = w.workspace.dataset.kind
+        seen["colour"] = w.features["explorer"].widget.color_combo.currentText()
+        w.close()
+
     def close_when_trained():
         for w in QtWidgets.QApplication.topLevelWidgets():
             if isinstance(w, MainWindow) and w.isVisible() and w.features["recommender"].model is not None:
-                seen["kind"] = w.workspace.dataset.kind
-                seen["colour"] = w.features["explorer"].widget.color_combo.currentText()
-                w.close()
+                # The view options are applied in the event-loop pass after the model's set is shown.
+                QtCore.QTimer.singleShot(50, lambda w=w: look_and_close(w))
                 return
         QtCore.QTimer.singleShot(20, close_when_trained)
 

@@ -43,7 +43,10 @@ def test_neighbours_and_analogy_fill_their_panels(qtbot, window):
         apply_view_options(window, options(neighbours="paris"))
     assert window.features["neighbours"].panel.current_row == emb.row("paris")
     apply_view_options(window, options(analogy="man,king,woman"))
-    assert window._analogy is not None and emb.labels[window._analogy["rows"][3]] == "queen"
+    arrows = window.workspace.layer("analogy.arrows")  # a -> b and c -> the answer, on the plot
+    assert arrows is not None and arrows.arrows.tolist() == [[emb.row(t) for t in ("man", "king")],
+                                                             [emb.row(t) for t in ("woman", "queen")]]
+    assert window.dock("analogy").isVisible() and window.features["analogy"].panel.add_model.rows()[0][1] == "queen"
 
 
 @pytest.mark.parametrize("given, option", [({"search": "nosuchword"}, "--search"),
@@ -78,7 +81,7 @@ def test_right_click_menu_acts_on_the_point_under_the_cursor(qtbot, window):
     window.commands.run("explorer.finish_setup")
     apply_view_options(window, options(search="paris"))  # centred: paris is on screen
     paris = emb.row("paris")
-    menu = window.plot_context_menu(_widget_pos(window, paris))
+    menu = window.features["explorer"].plot_context_menu(_widget_pos(window, paris))
     assert menu.property("row") == paris
     with qtbot.waitSignal(window.features["neighbours"].panel.rows_highlighted, timeout=TIMEOUT_MS):
         _action(menu, "Find Neighbours of “paris”").trigger()
@@ -91,7 +94,7 @@ def test_right_click_menu_acts_on_the_point_under_the_cursor(qtbot, window):
 
     assert QtWidgets.QApplication.clipboard().text() == "paris"
     # Far from every point: only the view actions.
-    empty = window.plot_context_menu(QtCore.QPoint(2, 2))
+    empty = window.features["explorer"].plot_context_menu(QtCore.QPoint(2, 2))
     assert empty.property("row") == -1 and _action(empty, "Zoom to Fit") is not None
     assert _action(empty, "Select") is None
 
@@ -101,7 +104,12 @@ def test_right_click_on_the_plot_opens_the_menu(qtbot, window):
     apply_view_options(window, options(search="paris"))
     pos = _widget_pos(window, window.workspace.dataset.row("paris"))
     qtbot.mouseClick(window.features["explorer"].scatter.plot_widget.viewport(), QtCore.Qt.MouseButton.RightButton, pos=pos)
-    qtbot.waitUntil(lambda: getattr(window, "_context_menu", None) is not None, timeout=TIMEOUT_MS)
-    menu = window._context_menu
+
+    def shown_menu():
+        return next((m for m in QtWidgets.QApplication.topLevelWidgets()
+                     if isinstance(m, QtWidgets.QMenu) and m.isVisible() and m.property("row") is not None), None)
+
+    qtbot.waitUntil(lambda: shown_menu() is not None, timeout=TIMEOUT_MS)
+    menu = shown_menu()
     assert menu.isVisible() and menu.property("row") == window.workspace.dataset.row("paris")
     menu.close()
