@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt import download_sources as ds
+from embexplorer._qt.features.start import download_sources as ds
 from embexplorer._qt.shell.main_window import MainWindow
 
 
@@ -46,7 +46,7 @@ def test_mirrors_are_saved_applied_and_reset(qtbot, window):
     # A new window reads the setting.
     w2 = MainWindow(settings=window.settings, interactive=False)
     qtbot.addWidget(w2)
-    assert w2.downloader.gensim_base_url == "https://mirror.example/gensim/"
+    assert w2.features["start"].downloader.gensim_base_url == "https://mirror.example/gensim/"
     # Cancel changes nothing; empty fields go back to the defaults.
     _answer_dialog(qtbot, "", "", accept=False)
     window.features["start"].sources_action.trigger()

@@ -99,7 +99,9 @@ def test_error_in_timer_slot_shows_one_dialog_and_logs(qtbot, hook, window):
     # The app keeps working: a click on a real button still runs after the error.
     box.button(QtWidgets.QMessageBox.StandardButton.Close).click()
     qtbot.waitUntil(lambda: hook.current_dialog is None, timeout=WAIT_MS)
-    window.set_axes(1, 0)
+    explorer = window.features["explorer"]
+    explorer.x_combo.setCurrentIndex(1)
+    explorer.y_combo.setCurrentIndex(0)
     assert window.workspace.axes == (1, 0)
 
 

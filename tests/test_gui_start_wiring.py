@@ -65,7 +65,7 @@ def test_preview_trains_on_the_start_page_then_opens_on_the_plot(qtbot, window):
     assert page.preview_box.isVisible() and "hidden genre" in page.preview_box.caption_label.text()
     assert window.workspace.dataset is None and window.centralWidget().currentWidget() is page  # the preview stays put
     # Clicking the preview runs the demo on the plot: frames, then the projected result.
-    with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS) as shown:
+    with qtbot.waitSignal(window.features["start"].trained_shown, timeout=TIMEOUT_MS) as shown:
         qtbot.mouseClick(page.preview_box, LEFT)
     emb = shown.args[0]
     assert window.centralWidget().currentWidget() is window.features["explorer"].widget and window.workspace.dataset is emb
@@ -82,7 +82,7 @@ def test_preview_trains_on_the_start_page_then_opens_on_the_plot(qtbot, window):
 def test_demo_frames_glide_on_the_plot_then_neighbours_work(qtbot, window):
     epochs = []
     window.workspace.frame_changed.connect(epochs.append)
-    with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.features["start"].trained_shown, timeout=TIMEOUT_MS):
         window.commands.run("start.run_demo", "genres")
     assert epochs == list(range(1, len(epochs) + 1))
     assert "movies" in window.features["explorer"].stats.text() or "points" in window.features["explorer"].stats.text()
@@ -133,14 +133,14 @@ def test_layout_saved_on_the_start_page_keeps_the_panels(qtbot, settings, window
     w2.restore_layout()
     w2.show()
     assert visible_docks(w2) == set()  # the start page again...
-    w2._show_central(w2.explorer)
+    w2.show_central("plot")
     assert {"points", "neighbours"} <= visible_docks(w2)  # ...with the user's panels behind it
 
 
 def test_wiki_demo_trains_word2vec_live_and_gathers_months(qtbot, window):
     epochs = []
     window.workspace.frame_changed.connect(epochs.append)
-    with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS) as shown:
+    with qtbot.waitSignal(window.features["word2vec"].trained_shown, timeout=TIMEOUT_MS) as shown:
         window.commands.run("start.run_demo", "wiki")
     emb = shown.args[0]
     assert epochs and epochs == list(range(1, len(epochs) + 1))  # frames of the frequent words
@@ -150,9 +150,12 @@ def test_wiki_demo_trains_word2vec_live_and_gathers_months(qtbot, window):
     qtbot.waitUntil(lambda: panel.current_row == emb.index["july"], timeout=TIMEOUT_MS)
     months = {"january", "february", "march", "april", "may", "june", "august", "september", "october",
               "november", "december"}
-    qtbot.waitUntil(lambda: len(window._nb_rows) > 1, timeout=TIMEOUT_MS)
-    found = {emb.labels[r] for r in window._nb_rows[1:]}
+    # On the plot: july as the query, its neighbours around it.
+    qtbot.waitUntil(lambda: window.workspace.layer("neighbours.results") is not None, timeout=TIMEOUT_MS)
+    assert window.workspace.layer("neighbours.query").rows.tolist() == [emb.index["july"]]
+    found = {emb.labels[r] for r in window.workspace.layer("neighbours.results").rows}
     assert len(found & months) >= 5, found
+    assert "neighbours.results" in window.features["explorer"].scatter.overlay_names
 
 
 def test_gensim_dataset_card_downloads_then_opens(qtbot, window, monkeypatch):
@@ -212,6 +215,7 @@ def test_no_arguments_start_the_preview_and_demo_option_runs_it(qtbot, window):
     with qtbot.waitSignal(window.features["start"].genres_demo.finished, timeout=TIMEOUT_MS):
         pass
     assert window.features["start"].page.preview_box.isVisible()
-    with qtbot.waitSignal(window.trained_shown, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.features["start"].trained_shown, timeout=TIMEOUT_MS):
         _start_interactive(window, build_gui_parser().parse_args(["--demo", "genres", "--dock", "user"]))
-    assert window.centralWidget().currentWidget() is window.features["explorer"].widget and window.dock("user").isVisible()
+    assert window.centralWidget().currentWidget() is window.features["explorer"].widget
+    qtbot.waitUntil(window.dock("user").isVisible)  # --dock is applied once the demo's model is shown

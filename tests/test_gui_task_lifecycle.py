@@ -189,7 +189,7 @@ def test_w2v_closing_the_window_while_training_ends_cleanly(qtbot, window, corpu
     epochs, finished, shown = [], [], []
     panel.epoch_finished.connect(epochs.append)
     panel.training_finished.connect(finished.append)
-    w.trained_shown.connect(shown.append)
+    w.features["word2vec"].trained_shown.connect(shown.append)
     assert panel.start()
     qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=TIMEOUT_MS)
     runners = [w.runner, panel.runner]
@@ -206,7 +206,7 @@ def test_w2v_opening_a_file_while_training_keeps_the_file(qtbot, window, corpus,
     panel = w.features["word2vec"].panel
     frames, shown = [], []
     w.workspace.frame_changed.connect(frames.append)
-    w.trained_shown.connect(shown.append)
+    w.features["word2vec"].trained_shown.connect(shown.append)
     assert panel.start()
     qtbot.waitUntil(lambda: len(frames) >= 1, timeout=TIMEOUT_MS)
     assert w.workspace.dataset is not None and w.workspace.dataset.n <= 24  # the live word frame
@@ -228,7 +228,7 @@ def test_w2v_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, c
     setup_w2v(w, corpus)
     panel = w.features["word2vec"].panel
     shown = []
-    w.trained_shown.connect(shown.append)
+    w.features["word2vec"].trained_shown.connect(shown.append)
     assert panel.start()
     panel.stop()
     qtbot.waitUntil(lambda: not panel.is_training(), timeout=TIMEOUT_MS)
