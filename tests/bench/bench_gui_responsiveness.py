@@ -10,17 +10,17 @@ over 100 ms (:data:`TARGET_MS`) while any of these runs in our window:
     same ``formats.load`` + ``fit_pca`` + ``ScatterView.set_points`` on the UI
     thread.  Each run reads a fresh copy (no cache hits).
 ``movielens``
-    Read ml-100k (``MainWindow.open_movielens``).  Peer: ``load_movielens`` on the UI thread.
+    Read ml-100k (the ``recommender.open_ratings`` command).  Peer: ``load_movielens`` on the UI thread.
 ``mf``
     Train the recommender on ml-100k split u1 from the Recommender dock
     (``training_panel.start()``: live movie frames every epoch, then the
     trained movies and the User panel).  Peer: ``split_ratings`` + ``mf.train``
-    + ``set_embeddings`` of the result on the UI thread.
+    + ``Workspace.set_dataset`` of the result on the UI thread.
 ``w2v``
     The word2vec demo on gensim's bundled Lee + Wikipedia sample
     (``w2v_panel.start_demo_wiki()``: per-epoch loss, analogy accuracy and word
     frames, then PCA of the result).  Peer: ``train_word2vec_run`` with the same
-    settings and analogy file + ``set_embeddings`` on the UI thread.
+    settings and analogy file + ``Workspace.set_dataset`` on the UI thread.
 ``analogy``
     Evaluate gensim's ``questions-words.txt`` on the real GloVe 50-d top-5k file
     from the Analogy panel (``evaluate_file``).  Peer: ``evaluate_analogies``
@@ -158,6 +158,14 @@ def settle(seconds: float = SETTLE_S) -> None:
         time.sleep(0.001)
 
 
+def show_peer_set(window, emb, pca, title: str) -> None:
+    """The peer's result on the window's plot, as a finished model's set is shown (on the UI thread)."""
+    from embexplorer._qt.workspace import DataSource
+    from embexplorer.core.view.projection import PCAProjection
+
+    window.workspace.set_dataset(emb, PCAProjection(pca), DataSource("model", title, "bench"))
+
+
 class Bench:
     """One window and one probe; each ``task_*`` returns
     (ours best gap, ours worst gap, ours s, peer best gap, peer s, note)."""
@@ -247,7 +255,7 @@ class Bench:
             split = split_ratings(data, "u1", seed=config.seed)
             model = train(data, config, split.train, split.test)
             emb = model.item_embeddings(1000)
-            w.set_embeddings(emb, fit_pca(emb.vectors, n_components=10), None, title="peer MF")
+            show_peer_set(w, emb, fit_pca(emb.vectors, n_components=10), "peer MF")
 
         return (*self._both(peer_work, panel.start, panel.training_finished, [panel.training_failed]),
                 f"ml-100k u1, {config.epochs} epochs, {config.n_factors} factors")
@@ -267,9 +275,9 @@ class Bench:
         def peer_work():
             res = train_word2vec_run(wiki_sample_corpus(), settings, analogy_path=analogy_questions_path())
             emb = res.embedding
-            w.set_embeddings(emb, fit_pca(emb.vectors, n_components=10), None, title="peer w2v")
+            show_peer_set(w, emb, fit_pca(emb.vectors, n_components=10), "peer w2v")
 
-        return (*self._both(peer_work, w.features["word2vec"].panel.start_demo_wiki, w.trained_shown,
+        return (*self._both(peer_work, w.features["word2vec"].panel.start_demo_wiki, w.features["word2vec"].trained_shown,
                             [w.features["word2vec"].panel.training_failed]),
                 f"wiki demo, {settings.epochs} epochs, analogy accuracy per epoch")
 
