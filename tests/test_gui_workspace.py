@@ -4,6 +4,7 @@ and the overlay layers follow the projection (real GloVe and MovieLens data)."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numpy as np
 import pytest
@@ -203,6 +204,46 @@ def test_a_file_opened_while_training_runs_keeps_the_plot(qtbot, make_main_windo
         panel.stop()
     qtbot.wait(100)
     assert ws.dataset is glove and rec.model is None  # the finished model does not replace the file
+
+
+def test_a_file_opened_before_the_first_epoch_keeps_the_plot(qtbot, make_main_window, ml100k_dir, glove_path,
+                                                              monkeypatch):
+    """A training claims the plot when it starts: a file opened before its first epoch is not replaced
+    by that epoch's frame (nor by the finished model)."""
+    from embexplorer.core.recommender.mf import MovieFrames
+
+    real_update, reached, release = MovieFrames.update, threading.Event(), threading.Event()
+
+    def held_update(self, *args, **kwargs):  # epoch 1's frame waits (on the worker) for the file
+        reached.set()
+        release.wait(TIMEOUT_MS / 1000)
+        return real_update(self, *args, **kwargs)
+
+    monkeypatch.setattr(MovieFrames, "update", held_update)
+    w = make_main_window()
+    ws, rec = w.workspace, w.features["recommender"]
+    with qtbot.waitSignal(rec.ratings_loaded, timeout=TIMEOUT_MS):
+        w.commands.run("recommender.open_ratings", ml100k_dir)
+    panel = rec.training_panel
+    panel.factors.setValue(MF_FACTORS)
+    panel.batch.setValue(MF_BATCH)
+    panel.epochs.setValue(2)
+    frames = []
+    ws.frame_changed.connect(frames.append)
+    try:
+        panel.start()
+        assert ws.live_owner == "recommender"  # the run the user started last
+        assert reached.wait(TIMEOUT_MS / 1000), "epoch 1 never ended"
+        with qtbot.waitSignal(ws.dataset_changed, timeout=TIMEOUT_MS):
+            w.commands.run("loading.open_file", glove_path)
+        glove = ws.dataset
+        assert glove.n == 5050 and ws.live_owner == ""
+    finally:
+        release.set()
+    with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS):
+        pass
+    qtbot.wait(100)
+    assert frames == [] and ws.dataset is glove and rec.model is None
 
 
 # ---------------------------------------------------------------- layers follow the projection

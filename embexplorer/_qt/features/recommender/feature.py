@@ -1,6 +1,6 @@
 """The recommender feature: MovieLens ratings, the Recommender and User docks, live MF frames.
 
-Reading ratings and training run on the task runner.  Epoch 1 of a run claims the plot
+Reading ratings and training run on the task runner.  A run claims the plot when it starts
 (:meth:`Workspace.claim_live`): each epoch's movies are then shown as a frame aligned to the
 one before, until the user shows anything else.  The finished model's movies become the data
 set (a ``model`` source) and the User dock inspects the model, drawing a user's movies as layers.
@@ -71,6 +71,9 @@ class RecommenderFeature(Feature):
         ws = ctx.workspace
         ws.dataset_changed.connect(self._on_dataset_changed)
         ws.projection_changed.connect(self._draw_user)
+        # The run the user started last claims the plot (as word2vec and the demos do): a file opened
+        # before its first epoch is not replaced by that epoch's frame.
+        self.training_panel.training_started.connect(lambda: ws.claim_live(self.name))
         self.training_panel.frame_ready.connect(self._on_frame_ready)
         self.training_panel.training_finished.connect(self._on_training_finished)
         self.user_panel.highlight_changed.connect(self._on_user_highlight)
@@ -213,8 +216,6 @@ class RecommenderFeature(Feature):
     def _on_frame_ready(self, stats, snapshot, emb, xy) -> None:
         """Show the epoch's movies at ``xy`` (projected and aligned on the training worker)."""
         ws = self.ctx.workspace
-        if int(stats.epoch) <= 1:  # a new run takes the plot over
-            ws.claim_live(self.name)
         frames = getattr(self.training_panel, "frames", None)
         projection = FrameProjection(xy, MOVIE_FRAME_AXES, direction=frames.direction if frames else None)
         title = f"training on {Path(snapshot.info.get('source', '') or 'ratings').name}"
