@@ -168,6 +168,21 @@ def test_drop_real_glove_shows_pca_scatter_with_labelled_axes(qtbot, window, glo
     assert "PC1+PC3" in window.findChild(QtWidgets.QLabel, "statsLabel").text()
 
 
+def test_a_file_of_one_dimension_is_shown_on_the_diagonal(qtbot, window, tmp_path):
+    """One principal component: PC1 on both axes (the projection cannot show a second one)."""
+    path = tmp_path / "one.txt"
+    path.write_text("5 1\na 1.0\nb 2.0\nc -1.0\nd 0.5\ne -3.0\n", encoding="utf-8")
+    emb = open_and_wait(qtbot, window, path)
+    assert emb.n == 5 and emb.dims == 1 and window.workspace.pca.n_components == 1
+    assert window.workspace.axes == (0, 0)
+    xy = window.features["explorer"].scatter.xy
+    np.testing.assert_array_equal(xy[:, 0], xy[:, 1])
+    np.testing.assert_allclose(np.abs(xy[:, 0]), np.abs(emb.vectors[:, 0] - emb.vectors[:, 0].mean()), atol=1e-5)
+    explorer = window.features["explorer"]
+    assert explorer.x_combo.count() == explorer.y_combo.count() == 1
+    assert axis_label(window, "bottom") == axis_label(window, "left") == window.workspace.pca.axis_label(0)
+
+
 def test_drag_over_the_plot_reaches_the_window(qtbot, window, small_file):
     """Dropping on the scatter itself (the usual target) opens the file too."""
     path, _ = small_file

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from embexplorer._qt.workspace import NO_SOURCE, DataSource, Workspace
+from embexplorer._qt.workspace import NO_SOURCE, DataSource, Workspace, first_components
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.view.layers import Layer, LayerStyle, vector_ref
 from embexplorer.core.view.projection import FrameProjection, PCAProjection
@@ -90,6 +90,16 @@ def test_set_dataset_clears_layers_and_selection(ws, glove, glove_path):
     assert ws.selection.size == FRAME_ROWS and ws.selection.count == 0
     ws.clear()
     assert ws.dataset is None and ws.projection is None and ws.source is NO_SOURCE and ws.selection.size == 0
+
+
+def test_first_components_of_a_fit_with_one_component_is_the_diagonal(glove):
+    from embexplorer.core.analysis.pca import fit_pca
+
+    emb, pca = glove
+    assert first_components(pca).axes == (0, 1)
+    one = first_components(fit_pca(emb.vectors[:, :1], n_components=1))  # PC1 only
+    assert one.axes == (0, 0) and one.axis_titles[0] == one.axis_titles[1]
+    np.testing.assert_array_equal(one.xy[:, 0], one.xy[:, 1])
 
 
 def test_a_projection_of_other_rows_is_refused(ws, glove, glove_path):

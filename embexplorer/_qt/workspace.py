@@ -62,6 +62,11 @@ class DataSource:
 NO_SOURCE = DataSource()
 
 
+def first_components(pca) -> PCAProjection:
+    """``pca`` shown on PC1 and PC2 (PC1 on both axes, the diagonal, when it has one component)."""
+    return PCAProjection(pca, (0, min(1, pca.n_components - 1)))
+
+
 class Workspace(QtCore.QObject):
     """The shared state of one window.
 

@@ -16,11 +16,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from embexplorer._qt.feature import Feature, MenuItem
 from embexplorer._qt.features.loading.work import load_and_project, needs_pickle_consent
 from embexplorer._qt.memory_guard import offer_limit
-from embexplorer._qt.workspace import DataSource
+from embexplorer._qt.workspace import DataSource, first_components
 from embexplorer.core.data.memory import MemoryLimitError
 from embexplorer.core.errors import DataError
 from embexplorer.core.session import is_session_file
-from embexplorer.core.view.projection import PCAProjection
 
 #: Task kind of load + projection in the TaskRunner.
 LOAD_TASK = "load"
@@ -142,7 +141,7 @@ class LoadingFeature(Feature):
         source = DataSource("file", Path(result.path).name, self.name, result.path,
                             format=(fmt if path == result.path else None) or emb.format or None,
                             limit=limit if path == result.path else None)
-        self.ctx.workspace.set_dataset(emb, PCAProjection(result.pca), source)
+        self.ctx.workspace.set_dataset(emb, first_components(result.pca), source)
         self.ctx.recent.remember(result.path)
         note = f"Loaded {Path(result.path).name} in {result.seconds:.2f} s"
         if emb.duplicates_dropped:

@@ -19,12 +19,12 @@ from embexplorer._qt.features.recommender.user_layers import user_layers
 from embexplorer._qt.panels.mf_training import MFTrainingPanel
 from embexplorer._qt.panels.mf_user import MFUserPanel
 from embexplorer._qt.ratings_csv_dialog import ask_ratings_columns
-from embexplorer._qt.workspace import DataSource
+from embexplorer._qt.workspace import DataSource, first_components
 from embexplorer.core.analysis.frames import MOVIE_FRAME_AXES, signs_matching
 from embexplorer.core.analysis.pca import fit_pca
 from embexplorer.core.errors import DataError
 from embexplorer.core.recommender.movielens import NeedsColumnMapping
-from embexplorer.core.view.projection import FrameProjection, PCAProjection
+from embexplorer.core.view.projection import FrameProjection
 
 #: Task kind of reading MovieLens ratings.
 MOVIELENS_TASK = "movielens"
@@ -239,7 +239,7 @@ class RecommenderFeature(Feature):
         source = model.info.get("source", "") or (self.ratings.source if self.ratings else "") or ""
         epochs = len(model.history)
         title = f"MF model, {Path(source).name or 'ratings'}, {epochs} epoch(s)"
-        ws.set_dataset(emb, PCAProjection(pca), DataSource("model", title, self.name, path=source or None))
+        ws.set_dataset(emb, first_components(pca), DataSource("model", title, self.name, path=source or None))
         rows = model.most_rated(top_n if top_n is not None else model.n_items)
         to_row = np.full(model.n_items, -1, dtype=np.int64)
         to_row[rows] = np.arange(len(rows))

@@ -12,9 +12,9 @@ from PySide6 import QtCore, QtGui
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
 from embexplorer._qt.panels.w2v_training import W2VTrainingPanel
-from embexplorer._qt.workspace import DataSource
+from embexplorer._qt.workspace import DataSource, first_components
 from embexplorer.core.analysis.frames import SCALED_WORD_FRAME_AXES, signs_matching
-from embexplorer.core.view.projection import FrameProjection, PCAProjection
+from embexplorer.core.view.projection import FrameProjection
 
 #: Task kind of projecting the finished vectors (PCA off the UI thread).
 PROJECT_TASK = "project-word2vec"
@@ -96,7 +96,7 @@ class Word2vecFeature(Feature):
                 return
             if previous is not None:
                 pca = signs_matching(pca, np.asarray(previous))
-            ws.set_dataset(emb, PCAProjection(pca), DataSource("model", f"word2vec, {emb.n:,} words",
+            ws.set_dataset(emb, first_components(pca), DataSource("model", f"word2vec, {emb.n:,} words",
                                                                self.name))
             self.ctx.shell.message(f"word2vec trained: {emb.n:,} words, {emb.dims} dimensions")
             if demo:
