@@ -162,3 +162,16 @@ def test_movie_frames_are_frame_aligners():
 
     frames = MovieFrames(top_n=300, scale=True)
     assert isinstance(frames, FrameAligner) and frames.scale and frames.top_n == 300
+
+
+def test_one_dimensional_vectors_make_a_diagonal_frame():
+    """A 1-factor model still gives an (n, 2) frame (its one component on both axes) and a direction."""
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(50, 1)).astype(np.float32)
+    aligner = FrameAligner()
+    xy = aligner.fit(vectors)
+    assert xy.shape == (50, 2) and xy.dtype == np.float32 and xy.flags.c_contiguous
+    np.testing.assert_array_equal(xy[:, 0], xy[:, 1])
+    again = aligner.fit(vectors * 2)  # aligned to the previous frame like any other
+    assert again.shape == (50, 2)
+    assert aligner.direction(np.ones(1)).shape == (2,)

@@ -46,9 +46,9 @@ def test_mixed_soak_runs_clean_with_bounded_memory(soak_window):
     if rss_bytes() is not None:
         assert res["rss_end"] - res["rss_warm"] < MAX_RSS_GROWTH_BYTES
     # The window still holds the set it loaded, and the panels answer.
-    assert soak_window.embeddings.n == CI_POINTS
-    assert np.isfinite(soak_window.scatter.view_box.viewRange()).all()
-    assert soak_window.neighbours_panel.query_row(0) is None and soak_window.neighbours_panel.results
+    assert soak_window.workspace.dataset.n == CI_POINTS
+    assert np.isfinite(soak_window.features["explorer"].scatter.view_box.viewRange()).all()
+    assert soak_window.features["neighbours"].panel.query_row(0) is None and soak_window.features["neighbours"].panel.results
 
 
 def test_enter_before_the_label_index_is_ready_does_not_reopen_the_popup(soak_window, qtbot):
@@ -56,11 +56,11 @@ def test_enter_before_the_label_index_is_ready_does_not_reopen_the_popup(soak_wi
     and the open popup then swallowed the next wheel or click on the plot."""
     from PySide6 import QtCore
 
-    box = soak_window.explorer.search
+    box = soak_window.features["explorer"].widget.search
     assert not box.index_ready  # built on first focus/keystroke: not yet
-    label = soak_window.embeddings.labels[123]
+    label = soak_window.workspace.dataset.labels[123]
     qtbot.keyClicks(box.edit, label)
     qtbot.keyClick(box.edit, QtCore.Qt.Key.Key_Return)
-    assert soak_window.scatter.focus_row == 123
+    assert soak_window.features["explorer"].scatter.focus_row == 123
     qtbot.wait(4 * 40)  # several completion retry intervals (search.INDEX_POLL_MS)
     assert not box.completer.popup().isVisible()

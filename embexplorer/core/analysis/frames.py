@@ -114,7 +114,10 @@ class FrameAligner:
         A frame with another number of rows than the previous one starts afresh (not aligned).
         """
         pca = fit_pca(vectors, FRAME_DIMS, control=control)
-        xy = np.ascontiguousarray(pca.coords[:, :FRAME_DIMS], dtype=np.float32)
+        xy = pca.coords[:, :FRAME_DIMS]
+        if xy.shape[1] < FRAME_DIMS:  # 1-dimensional vectors: the one component on both axes (a diagonal)
+            xy = np.repeat(xy[:, :1], FRAME_DIMS, axis=1)
+        xy = np.ascontiguousarray(xy, dtype=np.float32)
         if self.previous is not None and self.previous.shape == xy.shape:
             aligned = align_frame(self.previous, xy, rotate=self.rotate)
         else:
@@ -136,8 +139,10 @@ class FrameAligner:
         """
         if self.pca is None or self._turn is None:
             raise ValueError("no frame yet: call fit() first")
-        d = np.asarray(self.pca.components[:FRAME_DIMS], dtype=np.float64) @ np.asarray(vector,
-                                                                                       dtype=np.float64)
+        comps = np.asarray(self.pca.components[:FRAME_DIMS], dtype=np.float64)
+        if comps.shape[0] < FRAME_DIMS:  # one component, drawn on both axes
+            comps = np.repeat(comps[:1], FRAME_DIMS, axis=0)
+        d = comps @ np.asarray(vector, dtype=np.float64)
         d = d @ self._turn
         norm = np.linalg.norm(d)
         return (d / norm if norm > 0 else d).astype(np.float32)
