@@ -13,7 +13,7 @@ import pytest
 from tests.monkey import Monkey, prepare_data
 
 #: (seed, steps) of the CI walks: one long, one short on another seed.
-WALKS = ((20261202, 300), (5, 80))
+WALKS = ((20261202, 200), (5, 60))
 #: Seconds ``shutdown_tasks`` may take at the end.
 SHUTDOWN_TIMEOUT_S = 10.0
 

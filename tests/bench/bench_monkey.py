@@ -48,6 +48,10 @@ SECONDS_PER_STEP_LIMIT, STARTUP_LIMIT_S = 2.0, 120.0
 SHUTDOWN_TIMEOUT_S = 10.0
 #: Window size of every walk.
 WINDOW_SIZE = (1280, 800)
+#: A step still running after this many seconds dumps every thread's stack (shown with a stall problem).
+STALL_DUMP_S = 10.0
+#: Lines of a stack dump shown.
+STACK_LINES = 60
 #: Lines of a crashed child's step log and stderr shown.
 CRASH_TAIL = 15
 #: Steps of the log shown before a problem.
@@ -62,7 +66,7 @@ def _mb(n) -> str:
 
 # -- the child: one seed, one window ---------------------------------------------------------------------
 
-def run_child(seed: int, steps: int, out: Path, log: Path, skip_known: bool) -> int:
+def run_child(seed: int, steps: int, out: Path, log: Path, skip_known: bool, weights: dict | None = None) -> int:
     """Walk ``steps`` steps with ``seed`` on a fresh window; write the result JSON to ``out``."""
     import faulthandler
 
@@ -92,16 +96,22 @@ def run_child(seed: int, steps: int, out: Path, log: Path, skip_known: bool) -> 
         warm = max(1, int(steps * WARMUP_SHARE))
         res = {"seed": seed, "rss_start": rss_bytes(), "rss_warm": None}
         t0 = time.perf_counter()
-        with open(log, "w", encoding="utf-8") as log_fh, Monkey(window, None, seed, data,
-                                                                 skip_known=skip_known) as monkey:
+        stacks_fh = open(log.with_suffix(".stacks"), "w", encoding="utf-8")
+        with open(log, "w", encoding="utf-8") as log_fh, Monkey(window, None, seed, data, skip_known=skip_known,
+                                                                 weights=weights) as monkey:
             def on_step(i: int) -> None:
+                # A step that is still running STALL_DUMP_S from now dumps every thread's stack.
+                faulthandler.dump_traceback_later(STALL_DUMP_S, exit=False, file=stacks_fh)
                 log_fh.write(f"{i:6d}  {monkey.log[-1][1]}\n")
                 log_fh.flush()
                 if i == warm:
                     res["rss_warm"] = rss_bytes()
 
+            faulthandler.dump_traceback_later(STALL_DUMP_S, exit=False, file=stacks_fh)
             monkey.run(steps, on_step=on_step)
             monkey.wait(200)
+            faulthandler.cancel_dump_traceback_later()
+        stacks_fh.close()
         res.update(steps=monkey.step_index, seconds=time.perf_counter() - t0, rss_end=rss_bytes(),
                    problems=[vars(p) for p in monkey.problems], notes=monkey.notes[:20],
                    max_step_s=monkey.max_step_s, slowest=monkey.slowest_action, dialogs=monkey.dialogs,
@@ -123,11 +133,11 @@ def _signature(p: dict) -> str:
     return p["kind"] + ": " + re.sub(r"0x[0-9a-f]+|\d+", "N", last)[:200]
 
 
-def run_seed(seed: int, steps: int, folder: Path, skip_known: bool) -> dict:
+def run_seed(seed: int, steps: int, folder: Path, skip_known: bool, weights: str | None = None) -> dict:
     """Run one seed in a child process; returns its result, or a crash / hang record."""
     out, log = folder / f"seed{seed}.json", folder / f"seed{seed}.log"
     cmd = [sys.executable, "-m", "tests.bench.bench_monkey", "--child", str(seed), str(steps), str(out),
-           str(log)] + ([] if skip_known else ["--include-known"])
+           str(log)] + ([] if skip_known else ["--include-known"]) + (["--weights", weights] if weights else [])
     limit = STARTUP_LIMIT_S + SECONDS_PER_STEP_LIMIT * steps
     t0 = time.perf_counter()
     try:
@@ -136,9 +146,11 @@ def run_seed(seed: int, steps: int, folder: Path, skip_known: bool) -> dict:
     except subprocess.TimeoutExpired as exc:
         rc, hang = None, True
         stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+    stacks = log.with_suffix(".stacks")
+    stacks = stacks.read_text(encoding="utf-8", errors="replace") if stacks.is_file() else ""
     if out.is_file() and rc == 0:
         res = json.loads(out.read_text(encoding="utf-8"))
-        res["crash"] = None
+        res["crash"], res["stacks"] = None, stacks
         return res
     steps_logged = log.read_text(encoding="utf-8").splitlines() if log.is_file() else []
     err_lines = [ln for ln in stderr.splitlines() if "This plugin does not support" not in ln]
@@ -146,7 +158,7 @@ def run_seed(seed: int, steps: int, folder: Path, skip_known: bool) -> dict:
     return {"seed": seed, "steps": len(steps_logged), "seconds": time.perf_counter() - t0, "problems": [],
             "crash": what, "crash_log": steps_logged[-CRASH_TAIL:],
             "crash_stderr": err_lines[-4 * CRASH_TAIL:], "rss_warm": None, "rss_end": None,
-            "max_step_s": None, "slowest": "", "notes": []}
+            "max_step_s": None, "slowest": "", "notes": [], "stacks": stacks}
 
 
 def print_table(results: list[dict]) -> None:
@@ -195,6 +207,9 @@ def print_details(results: list[dict]) -> None:
             if p["step"] - LOG_TAIL < i <= p["step"]:
                 print(f"   {i:6d}  {d}")
         print(p["text"][:DETAIL_CHARS])
+        if p["kind"] == "stall" and r.get("stacks"):
+            print("   stacks dumped during the stall (first lines):")
+            print("\n".join(r["stacks"].splitlines()[:STACK_LINES]))
     for r in results:
         if r["crash"]:
             print(f"\n== crash ({r['crash']}), seed {r['seed']} after {r['steps']} logged steps; last steps:")
@@ -214,12 +229,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-seed", type=int, default=FIRST_SEED)
     ap.add_argument("--quick", action="store_true", help=f"{QUICK_SEEDS} seeds, {QUICK_STEPS} steps in all")
     ap.add_argument("--include-known", action="store_true", help="also do the actions in monkey.KNOWN_BUGS")
+    ap.add_argument("--weights", default=None,
+                    help='JSON step weights replacing monkey.ACTION_WEIGHTS, e.g. \'{"button": 5, "menu": 1}\'')
     ap.add_argument("--json", type=Path, default=None, help="write every seed's result to this file")
     ap.add_argument("--child", nargs=4, metavar=("SEED", "STEPS", "OUT", "LOG"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         seed, steps, out, log = args.child
-        return run_child(int(seed), int(steps), Path(out), Path(log), not args.include_known)
+        return run_child(int(seed), int(steps), Path(out), Path(log), not args.include_known,
+                         json.loads(args.weights) if args.weights else None)
 
     seeds = args.seeds or (QUICK_SEEDS if args.quick else DEFAULT_SEEDS)
     total = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
@@ -233,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-monkey-") as tmp:
         for seed in range(args.first_seed, args.first_seed + seeds):
-            r = run_seed(seed, per_seed, Path(tmp), not args.include_known)
+            r = run_seed(seed, per_seed, Path(tmp), not args.include_known, args.weights)
             results.append(r)
             print(f"  seed {seed}: {r['steps']} steps in {r['seconds']:.0f} s, {len(r['problems'])} problem(s)"
                   + (f", CRASH ({r['crash']})" if r["crash"] else ""), flush=True)
