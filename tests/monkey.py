@@ -72,6 +72,8 @@ IGNORED_MESSAGES = ("This plugin does not support",)
 SHORTCUTS = ("Ctrl+F", "Esc", "Ctrl+A", "Ctrl+Shift+A", "Ctrl+0", "Home", "Ctrl+Shift+N", "Ctrl+Shift+0",
              "PgUp", "PgDown", "F11,F11", "F11", "Ctrl+Z", "Delete", "Tab", "Ctrl+B", "F12", "Ctrl+O",
              "Ctrl+E", "Ctrl+Shift+S", "Ctrl+Shift+H", "Return", "Up", "Down")
+#: Share of shortcut steps that repeat the keys at once (a burst), and how many times.
+KEY_BURST_SHARE, KEY_BURST = 0.1, (2, 8)
 #: Share of key events sent to the focus widget rather than to the window.
 FOCUS_KEY_SHARE = 0.5
 #: Words typed into line edits (labels of the real data, MovieLens titles and ids, junk, unicode).
@@ -109,8 +111,31 @@ WHEEL_CLICKS = (-3, -2, -1, 1, 1, 2, 3)
 AIM_AT_POINT_SHARE = 0.7
 #: Share of plot steps on the biggest visible plot (the scatter) rather than any visible plot.
 MAIN_PLOT_SHARE = 0.8
+#: Screen area (pixels) a floating dock is moved within.
+FLOAT_MOVE_RANGE = (800, 600)
+#: The "resize" step: a new size, or another window state.
+WINDOW_STATES = {"resize": 6, "showMaximized": 1, "showNormal": 2, "showMinimized": 1}
 #: Window sizes of the "resize" step.
 WINDOW_SIZE_RANGE = ((700, 500), (1600, 1000))
+#: Weights of the variants of some steps.
+TEXT_KINDS = {"word": 90, "random unicode": 7, "long paste": 3}
+LINE_END_KEYS = {"Return": 6, "Escape": 1, "Tab": 1, "": 2}
+COMBO_OPS = {"set index": 4, "key": 4, "popup": 2}
+SPIN_OPS = {"value": 5, "key": 3, "type": 2}
+ITEM_VIEW_OPS = {"click": 5, "double": 3, "ctrl-click": 1, "keys": 2, "wheel": 1}
+DOCK_OPS = {"show": 5, "hide": 2, "float": 1, "move": 1}
+DRAG_BUTTONS = {"LeftButton": 8, "RightButton": 1, "MiddleButton": 1}
+#: Shares: text typed key by key (not pasted), a spin box set to its minimum or maximum, a plot click
+#: that is a double-click, a file-dialog answer the dialog's filter accepts, a popup menu item chosen.
+TYPE_SHARE = 0.8
+SPIN_LIMIT_SHARE = 0.3
+DOUBLE_CLICK_SHARE = 0.3
+FILTER_FIT_SHARE = 0.7
+POPUP_CHOOSE_SHARE = 0.8
+#: Longest random unicode text.
+RANDOM_TEXT_CHARS = 12
+#: Short settling wait (ms): a dock raised, a popup shown, before looking at the result.
+SETTLE_MS = 15
 #: A tool button's menu is answered this many milliseconds after the click.
 MENU_ANSWER_MS = 30
 #: Watchdog: period, and how long a modal window or popup may stay open before it is closed.
@@ -484,6 +509,7 @@ class Monkey:
         self.log: list[tuple[int, str]] = []
         self.done: dict[str, int] = {}
         self.skipped_known = 0
+        self.idle_steps = 0  # steps that found nothing to act on (no such widget shown)
         self.dialogs = 0
         self.max_step_s, self.slowest_action = 0.0, ""
         self.step_index = 0
@@ -670,7 +696,7 @@ class Monkey:
             return ""
         pats = [p.lower() for p in re.findall(r"\*(\.[\w.]+)", filter_text)]
         fitting = [c for c in cands if any(str(c).lower().endswith(p) for p in pats)]
-        return str(self.rng.choice(fitting if fitting and self.rng.random() < 0.7 else cands))
+        return str(self.rng.choice(fitting if fitting and self.rng.random() < FILTER_FIT_SHARE else cands))
 
     # ------------------------------------------------------------ watchdog
     def _watchdog(self) -> None:
@@ -719,7 +745,7 @@ class Monkey:
         if isinstance(popup, QtWidgets.QMenu):
             acts = [a for a in popup.actions() if a.isEnabled() and not a.isSeparator() and a.menu() is None
                     and not SKIP_MENU_RE.search(a.text())]
-            if acts and self.rng.random() < 0.8:
+            if acts and self.rng.random() < POPUP_CHOOSE_SHARE:
                 a = self.rng.choice(acts)
                 popup.setActiveAction(a)
                 QTest.keyClick(popup, QtCore.Qt.Key.Key_Return)
@@ -793,6 +819,15 @@ class Monkey:
         self.done[kind] = self.done.get(kind, 0) + 1
         QtWidgets.QApplication.processEvents()
         return desc
+
+    def _idle(self, desc: str) -> str:
+        """Count a step that found nothing to act on (its description is returned)."""
+        self.idle_steps += 1
+        return desc
+
+    def _pick(self, weights: dict[str, int]) -> str:
+        """A key of ``weights``, drawn by weight."""
+        return self.rng.choices(list(weights), list(weights.values()))[0]
 
     def _known(self, key: str) -> bool:
         if self.skip_known:
@@ -894,7 +929,7 @@ class Monkey:
     def _do_menu(self) -> str | None:
         acts = self._menu_actions()
         if not acts:
-            return "menu: nothing enabled"
+            return self._idle("menu: nothing enabled")
         name, action = self.rng.choice(acts)
         if self._known(f"menu:{name}"):
             return None
@@ -911,13 +946,17 @@ class Monkey:
         target = self.window
         if focus is not None and _usable(focus) and self.rng.random() < FOCUS_KEY_SHARE:
             target = focus
+        repeat = self.rng.randint(*KEY_BURST) if self.rng.random() < KEY_BURST_SHARE else 1
+        if repeat > 1:
+            seq = ",".join([seq] * repeat)
         self._action = f"key {seq} to {type(target).__name__}"
         for part in seq.split(","):
             combo = QtGui.QKeySequence(part)[0]
             if not _valid(target):
                 target = self.window
             QTest.keyClick(target, combo.key(), combo.keyboardModifiers())
-            self.wait(self.rng.randint(*STEP_WAIT_MS))
+            if repeat == 1:
+                self.wait(self.rng.randint(*STEP_WAIT_MS))
         return f"key {seq} to {type(target).__name__} in {_where(target)}"
 
     def _do_button(self) -> str | None:
@@ -926,7 +965,7 @@ class Monkey:
                                                                                 QtWidgets.QToolButton))
                              and not SKIP_BUTTON_RE.search(_text(b)) and b.width() > 2)
         if not buttons:
-            return "button: none"
+            return self._idle("button: none")
         b = self.rng.choice(buttons)
         name = f"{_text(b) or b.toolTip() or b.objectName() or type(b).__name__}"
         if self._known(f"button:{_where(b)}:{name}"):
@@ -951,13 +990,13 @@ class Monkey:
         edits = self._find(QtWidgets.QLineEdit, lambda e: not e.isReadOnly()
                            and not isinstance(e.parentWidget(), QtWidgets.QAbstractSpinBox))
         if not edits:
-            return "line edit: none"
+            return self._idle("line edit: none")
         e = self.rng.choice(edits)
-        r = self.rng.random()
-        text = ("x" * LONG_PASTE_CHARS if r < 0.03 else
-                "".join(chr(self.rng.randrange(32, 0x3000)) for _ in range(self.rng.randint(1, 12))) if r < 0.1
-                else self.rng.choice(self.words))
-        end = self.rng.choices(["Return", "Escape", "Tab", ""], [6, 1, 1, 2])[0]
+        kind = self._pick(TEXT_KINDS)
+        text = ("x" * LONG_PASTE_CHARS if kind == "long paste" else
+                "".join(chr(self.rng.randrange(32, 0x3000)) for _ in range(self.rng.randint(1, RANDOM_TEXT_CHARS)))
+                if kind == "random unicode" else self.rng.choice(self.words))
+        end = self._pick(LINE_END_KEYS)
         where = f"{type(e).__name__} in {_where(e)}"
         if self._known(f"line_edit:{_where(e)}"):
             return None
@@ -966,7 +1005,7 @@ class Monkey:
         e.setFocus()
         e.selectAll()
         QTest.keyClick(e, QtCore.Qt.Key.Key_Backspace)
-        if len(text) <= MAX_TYPED_CHARS and self.rng.random() < 0.8:
+        if len(text) <= MAX_TYPED_CHARS and self.rng.random() < TYPE_SHARE:
             type_text(e, text)
         elif _valid(e):
             e.setText(text)
@@ -978,19 +1017,19 @@ class Monkey:
         QtCore, _, QtWidgets, QTest = _qt()
         combos = self._find(QtWidgets.QComboBox, lambda c: c.count() > 0)
         if not combos:
-            return "combo: none"
+            return self._idle("combo: none")
         c = self.rng.choice(combos)
         where = f"combo in {_where(c)} ({c.objectName() or c.currentText()[:20]!r})"
         if self._known(f"combo:{_where(c)}"):
             return None
-        r = self.rng.random()
-        if r < 0.4:
+        op = self._pick(COMBO_OPS)
+        if op == "set index":
             i = self.rng.randrange(c.count())
             desc = f"{where}: set index {i} ({c.itemText(i)[:30]!r})"
             self._action = desc
             c.setCurrentIndex(i)
             c.activated.emit(i)  # what a user's choice emits besides currentIndexChanged
-        elif r < 0.8:
+        elif op == "key":
             key = self.rng.choice(["Down", "Up", "End", "Home"])
             desc = f"{where}: key {key}"
             self._action = desc
@@ -1000,7 +1039,7 @@ class Monkey:
             desc = f"{where}: popup, Down, Return"
             self._action = desc
             c.showPopup()
-            self.wait(5)
+            self.wait(SETTLE_MS)
             view = c.view()
             if _valid(view) and view.isVisible():
                 QTest.keyClick(view, QtCore.Qt.Key.Key_Down)
@@ -1013,21 +1052,21 @@ class Monkey:
         QtCore, _, QtWidgets, QTest = _qt()
         spins = self._find(QtWidgets.QAbstractSpinBox, lambda s: hasattr(s, "minimum") and not s.isReadOnly())
         if not spins:
-            return "spin: none"
+            return self._idle("spin: none")
         s = self.rng.choice(spins)
         label = _label_for(s)
         where = f"{type(s).__name__} {label or s.text()[:20]!r} in {_where(s)}"
         lo, hi = s.minimum(), s.maximum()
-        r = self.rng.random()
-        if r < 0.5:
-            v = self.rng.choice([lo, hi]) if self.rng.random() < 0.3 else (
+        op = self._pick(SPIN_OPS)
+        if op == "value":
+            v = self.rng.choice([lo, hi]) if self.rng.random() < SPIN_LIMIT_SHARE else (
                 self.rng.randint(lo, hi) if isinstance(lo, int) else self.rng.uniform(lo, hi))
             if self._known(f"spin:{_where(s)}:{label}={v}"):
                 return None
             desc = f"{where}: value {v}"
             self._action = desc
             s.setValue(v)
-        elif r < 0.8:
+        elif op == "key":
             key = self.rng.choice(["Up", "Down", "PageUp", "PageDown"])
             step = s.singleStep() * (1 if key == "Up" else -1 if key == "Down" else 10 if key == "PageUp" else -10)
             if self._known(f"spin:{_where(s)}:{label}={min(hi, max(lo, s.value() + step))}"):
@@ -1054,7 +1093,7 @@ class Monkey:
         boxes = self._find(QtWidgets.QAbstractButton,
                            lambda b: isinstance(b, (QtWidgets.QCheckBox, QtWidgets.QRadioButton)))
         if not boxes:
-            return "check: none"
+            return self._idle("check: none")
         b = self.rng.choice(boxes)
         if self._known(f"check:{_where(b)}:{_text(b)}"):
             return None
@@ -1069,7 +1108,7 @@ class Monkey:
                            lambda v: not isinstance(v, QtWidgets.QHeaderView) and v.model() is not None
                            and v.model().rowCount(_qt()[0].QModelIndex()) > 0)
         if not views:
-            return "item view: none"
+            return self._idle("item view: none")
         v = self.rng.choice(views)
         m, root = v.model(), QtCore.QModelIndex()
         rows = m.rowCount(root)
@@ -1082,7 +1121,7 @@ class Monkey:
         where = f"{type(v).__name__} in {_where(v)}"
         if self._known(f"item_view:{_where(v)}"):
             return None
-        op = self.rng.choices(["click", "double", "ctrl-click", "keys", "wheel"], [5, 3, 1, 2, 1])[0]
+        op = self._pick(ITEM_VIEW_OPS)
         desc = f"{where}: {op} row {row}/{rows} col {col}"
         self._action = desc
         index = m.index(row, col)
@@ -1116,7 +1155,7 @@ class Monkey:
         heads = self._find(QtWidgets.QHeaderView, lambda h: h.count() > 0
                            and h.orientation() == QtCore.Qt.Orientation.Horizontal)
         if not heads:
-            return "header: none"
+            return self._idle("header: none")
         h = self.rng.choice(heads)
         i = self.rng.randrange(h.count())
         if self._known(f"header:{_where(h)}"):
@@ -1133,7 +1172,7 @@ class Monkey:
         QtCore, _, QtWidgets, QTest = _qt()
         bars = self._find(QtWidgets.QTabBar, lambda b: b.count() > 1)
         if not bars:
-            return "tab: none"
+            return self._idle("tab: none")
         b = self.rng.choice(bars)
         i = self.rng.randrange(b.count())
         if self._known(f"tab:{b.tabText(i)}"):
@@ -1152,9 +1191,9 @@ class Monkey:
         QtWidgets = _qt()[2]
         docks = [d for d in self.window.findChildren(QtWidgets.QDockWidget) if _valid(d)]
         if not docks:
-            return "dock: none"
+            return self._idle("dock: none")
         d = self.rng.choice(docks)
-        op = self.rng.choices(["show", "hide", "float", "move"], [5, 2, 1, 1])[0]
+        op = self._pick(DOCK_OPS)
         if self._known(f"dock:{d.windowTitle()}:{op}"):
             return None
         desc = f"dock {d.windowTitle()!r}: {op}"
@@ -1167,7 +1206,7 @@ class Monkey:
         elif op == "float":
             d.setFloating(not d.isFloating())
         elif d.isFloating():
-            d.move(self.rng.randint(0, 800), self.rng.randint(0, 600))
+            d.move(self.rng.randint(0, FLOAT_MOVE_RANGE[0]), self.rng.randint(0, FLOAT_MOVE_RANGE[1]))
         return desc
 
     def _drag(self, plot, button, mods) -> str:
@@ -1193,8 +1232,8 @@ class Monkey:
         Btn = _qt()[0].Qt.MouseButton
         plot = self._plot()
         if plot is None:
-            return "plot drag: no plot"
-        button = self.rng.choices([Btn.LeftButton, Btn.RightButton, Btn.MiddleButton], [8, 1, 1])[0]
+            return self._idle("plot drag: no plot")
+        button = getattr(Btn, self._pick(DRAG_BUTTONS))
         mods = self._modifiers()
         if self._known(f"plot_drag:{self._mod_name(mods)}{button.name}"):
             return None
@@ -1205,7 +1244,7 @@ class Monkey:
     def _do_plot_wheel(self) -> str | None:
         plot = self._plot()
         if plot is None:
-            return "plot wheel: no plot"
+            return self._idle("plot wheel: no plot")
         mods = self._modifiers()
         clicks = self.rng.choice(WHEEL_CLICKS)
         pos = self._plot_pos(plot)
@@ -1221,9 +1260,9 @@ class Monkey:
         E, Btn = QtCore.QEvent.Type, QtCore.Qt.MouseButton
         plot = self._plot()
         if plot is None:
-            return "plot click: no plot"
+            return self._idle("plot click: no plot")
         mods = self._modifiers()
-        double = self.rng.random() < 0.3
+        double = self.rng.random() < DOUBLE_CLICK_SHARE
         pos = self._plot_pos(plot)
         desc = (f"{'double-' if double else ''}click {self._mod_name(mods)}at ({pos[0]:.0f},{pos[1]:.0f}) "
                 f"on plot {plot.width()}")
@@ -1244,7 +1283,7 @@ class Monkey:
         E = _qt()[0].QEvent.Type
         plot = self._plot()
         if plot is None:
-            return "plot hover: no plot"
+            return self._idle("plot hover: no plot")
         if self._known("plot_hover"):
             return None
         vp = plot.viewport()
@@ -1262,7 +1301,7 @@ class Monkey:
         E, Btn = QtCore.QEvent.Type, QtCore.Qt.MouseButton
         plot = self._plot()
         if plot is None:
-            return "plot context: no plot"
+            return self._idle("plot context: no plot")
         if self._known("plot_context"):
             return None
         vp = plot.viewport()
@@ -1273,7 +1312,7 @@ class Monkey:
         send_mouse(vp, E.MouseMove, pos)
         send_mouse(vp, E.MouseButtonPress, pos, R, R)
         send_mouse(vp, E.MouseButtonRelease, pos, R, None)
-        self.wait(10)
+        self.wait(SETTLE_MS)
         popup = QtWidgets.QApplication.activePopupWidget()
         if popup is None:
             return head + ": no menu"
@@ -1283,7 +1322,7 @@ class Monkey:
     def _do_open_file(self) -> str | None:
         cands = self.data.open_candidates()
         if not cands:
-            return "open: no files"
+            return self._idle("open: no files")
         path = self.rng.choice(cands)
         if self._known(f"open_file:{path.name}"):
             return None
@@ -1306,10 +1345,10 @@ class Monkey:
 
     def _do_open_movielens(self) -> str | None:
         if self.data.movielens_link is None:
-            return "open MovieLens: no data"
+            return self._idle("open MovieLens: no data")
         acts = [(n, a) for n, a in self._menu_actions() if MOVIELENS_ACTION_RE.search(n)]
         if not acts:
-            return "open MovieLens: no menu action"
+            return self._idle("open MovieLens: no menu action")
         name, action = acts[0]
         if self._known(f"open_movielens:{name}"):
             return None
@@ -1325,7 +1364,7 @@ class Monkey:
         QtCore, QtGui, QtWidgets, _ = _qt()
         cands = self.data.open_candidates()
         if not cands:
-            return "drop: no files"
+            return self._idle("drop: no files")
         path = self.rng.choice(cands)
         if self._known(f"drop_file:{path.name}"):
             return None
@@ -1350,7 +1389,7 @@ class Monkey:
         docks = [d for d in self.window.findChildren(QtWidgets.QDockWidget)
                  if _valid(d) and any(START_RE.search(b.text()) for b in d.findChildren(QtWidgets.QPushButton))]
         if not docks:
-            return "training: no dock with Start"
+            return self._idle("training: no dock with Start")
         d = self.rng.choice(docks)
         if self._known(f"training:{d.windowTitle()}"):
             return None
@@ -1358,7 +1397,7 @@ class Monkey:
         self._action = desc
         d.show()
         d.raise_()
-        self.wait(20)
+        self.wait(SETTLE_MS)
 
         def press(pattern) -> bool:
             for b in d.findChildren(QtWidgets.QPushButton):
@@ -1377,6 +1416,10 @@ class Monkey:
         return desc
 
     def _do_resize(self) -> str | None:
+        state = self._pick(WINDOW_STATES)
+        if state != "resize":
+            getattr(self.window, state)()
+            return f"window {state}"
         (w0, h0), (w1, h1) = WINDOW_SIZE_RANGE
         w, h = self.rng.randint(w0, w1), self.rng.randint(h0, h1)
         self.window.resize(w, h)

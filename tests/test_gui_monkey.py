@@ -14,6 +14,11 @@ from tests.monkey import Monkey, prepare_data
 
 #: (seed, steps) of the CI walks: one long, one short on another seed.
 WALKS = ((20261202, 200), (5, 60))
+#: Most steps of a walk that may find nothing to act on (a redesign that hides the widgets from the
+#: monkey would otherwise pass unnoticed), and the fewest kinds of step that must have run.
+MAX_IDLE_SHARE, MIN_KINDS = 0.25, 15
+#: Milliseconds the event loop runs after the last step, still watched.
+LATE_SIGNALS_MS = 200
 #: Seconds ``shutdown_tasks`` may take at the end.
 SHUTDOWN_TIMEOUT_S = 10.0
 
@@ -28,7 +33,10 @@ def test_monkey_walk_records_no_problem(make_main_window, qtbot, monkey_data, se
     window = make_main_window(interactive=False)
     with Monkey(window, qtbot, seed, monkey_data) as monkey:
         monkey.run(steps)
-        monkey.wait(200)  # late signals of the last step are still checked
+        monkey.wait(LATE_SIGNALS_MS)  # late signals of the last step are still checked
     assert window.shutdown_tasks(SHUTDOWN_TIMEOUT_S)
     assert monkey.step_index == steps
     assert not monkey.problems, monkey.report()
+    # The walk really drove the window: most steps found something to act on, of many kinds.
+    assert monkey.idle_steps <= MAX_IDLE_SHARE * steps, monkey.report(tail=steps)
+    assert len(monkey.done) >= min(MIN_KINDS, steps // 4), monkey.done

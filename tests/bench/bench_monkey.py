@@ -44,6 +44,8 @@ FIRST_SEED = 1
 WARMUP_SHARE = 0.1
 #: A seed's process is killed (counted as a hang) after this many seconds per step, plus the start-up.
 SECONDS_PER_STEP_LIMIT, STARTUP_LIMIT_S = 2.0, 120.0
+#: Milliseconds the event loop runs after the last step, still watched.
+LATE_SIGNALS_MS = 200
 #: Seconds the window's tasks get to end after the walk.
 SHUTDOWN_TIMEOUT_S = 10.0
 #: Window size of every walk.
@@ -109,13 +111,13 @@ def run_child(seed: int, steps: int, out: Path, log: Path, skip_known: bool, wei
 
             faulthandler.dump_traceback_later(STALL_DUMP_S, exit=False, file=stacks_fh)
             monkey.run(steps, on_step=on_step)
-            monkey.wait(200)
+            monkey.wait(LATE_SIGNALS_MS)
             faulthandler.cancel_dump_traceback_later()
         stacks_fh.close()
         res.update(steps=monkey.step_index, seconds=time.perf_counter() - t0, rss_end=rss_bytes(),
                    problems=[vars(p) for p in monkey.problems], notes=monkey.notes[:20],
                    max_step_s=monkey.max_step_s, slowest=monkey.slowest_action, dialogs=monkey.dialogs,
-                   skipped_known=monkey.skipped_known, done=monkey.done, log=monkey.log)
+                   skipped_known=monkey.skipped_known, idle=monkey.idle_steps, done=monkey.done, log=monkey.log)
         res["shutdown"] = bool(window.shutdown_tasks(SHUTDOWN_TIMEOUT_S))
         window.close()
         shiboken6.delete(window)
@@ -163,7 +165,7 @@ def run_seed(seed: int, steps: int, folder: Path, skip_known: bool, weights: str
 
 def print_table(results: list[dict]) -> None:
     head = (f"{'seed':>6} {'steps':>6} {'exceptions':>10} {'deleted-obj':>11} {'other':>5} {'crash':>6} "
-            f"{'max step':>8} {'RSS growth':>10} {'time':>7}")
+            f"{'idle':>5} {'max step':>8} {'RSS growth':>10} {'time':>7}")
     print(head)
     print("-" * len(head))
     tot = {"steps": 0, "exc": 0, "del": 0, "other": 0, "crash": 0}
@@ -174,8 +176,9 @@ def print_table(results: list[dict]) -> None:
         other = len(probs) - exc - dele
         growth = (r["rss_end"] - r["rss_warm"]) if r.get("rss_end") and r.get("rss_warm") else None
         max_step = f"{r['max_step_s']:.1f} s" if r.get("max_step_s") is not None else "-"
+        idle = f"{r['idle'] / max(r['steps'], 1):.0%}" if r.get("idle") is not None else "-"
         print(f"{r['seed']:>6} {r['steps']:>6} {exc:>10} {dele:>11} {other:>5} {r['crash'] or 0!s:>6} "
-              f"{max_step:>8} {_mb(growth) + ' MB':>10} {r['seconds']:>6.0f}s")
+              f"{idle:>5} {max_step:>8} {_mb(growth) + ' MB':>10} {r['seconds']:>6.0f}s")
         tot["steps"] += r["steps"]
         tot["exc"] += exc
         tot["del"] += dele
