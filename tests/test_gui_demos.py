@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embexplorer._qt.demos import TRUE_GENRE_COLUMN, GenresDemo
+from embexplorer._qt.features.start.genres_demo import TRUE_GENRE_COLUMN, GenresDemo
 from embexplorer.core.teaching.demos import GENRES_DEMO_EPOCHS, PROBE_FOLDS, genres_demo_config
 
 #: Generous: the probe is cross-validated on 300 movies, 6 balanced genres.
@@ -77,7 +77,7 @@ def test_stop_before_first_epoch_finishes_with_none(qtbot):
 
 def test_frames_drive_the_explorer_coloured_by_true_genre(qtbot):
     """The wiring of the module docstring: each frame goes to ExplorerWidget.set_data."""
-    from embexplorer._qt.explorer import ExplorerWidget
+    from embexplorer._qt.widgets.explorer import ExplorerWidget
 
     explorer = ExplorerWidget()
     qtbot.addWidget(explorer)

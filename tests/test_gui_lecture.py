@@ -16,7 +16,7 @@ from embexplorer._qt.features.lecture.demonstrations import (
     PCA_HIGH_LAYER,
 )
 from embexplorer._qt.features.lecture.feature import CAPTION_DOCK, LECTURE_DOCK, LECTURE_TASK
-from embexplorer._qt.panels.mf_user import NEW_USER
+from embexplorer._qt.features.recommender.user_panel import NEW_USER
 from embexplorer.core.recommender.movielens import load_movielens
 from embexplorer.core.teaching.lecture import (
     CLASSIC_ANALOGIES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.panels.mf_training import MFTrainingPanel
+from embexplorer._qt.features.recommender.training_panel import MFTrainingPanel
 from embexplorer.core.progress import PROGRESS_STEPS
 from embexplorer.core.recommender.mf import MFConfig
 from embexplorer.core.recommender.movielens import load_movielens
@@ -114,7 +114,7 @@ def test_loss_plot_follows_the_palette(qtbot, panel):
 
 
 def test_fits_a_short_narrow_dock(qtbot, panel):
-    from embexplorer._qt.panels.mf_training import PLOT_MIN_HEIGHT
+    from embexplorer._qt.features.recommender.training_panel import PLOT_MIN_HEIGHT
 
     hint = panel.minimumSizeHint()
     assert hint.width() <= 418 and hint.height() <= 400  # the dock: ~430 x 500 with its frame

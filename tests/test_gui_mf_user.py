@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from embexplorer._qt.panels.mf_user import NEW_USER, VALUE_ROLE, MFUserPanel
+from embexplorer._qt.features.recommender.user_panel import NEW_USER, VALUE_ROLE, MFUserPanel
 from embexplorer.core.recommender.mf import MFConfig, train
 from embexplorer.core.recommender.movielens import load_movielens, split_ratings
 
@@ -167,7 +167,7 @@ def test_title_column_takes_the_spare_width_with_full_title_tooltip(qtbot, panel
 
 
 def test_movie_bias_view(qtbot, panel, model):
-    from embexplorer._qt.panels.mf_user import BIAS_LIST_N
+    from embexplorer._qt.features.recommender.user_panel import BIAS_LIST_N
 
     view = panel.bias_view
     panel.tabs.setCurrentWidget(view)
@@ -205,7 +205,7 @@ def test_movie_bias_view(qtbot, panel, model):
 def test_bias_view_without_biases(qtbot, model):
     from dataclasses import replace
 
-    from embexplorer._qt.panels.mf_user import MovieBiasView
+    from embexplorer._qt.features.recommender.user_panel import MovieBiasView
 
     plain = model.copy()
     plain.config = replace(model.config, use_bias=False)

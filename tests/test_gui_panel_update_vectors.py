@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embexplorer._qt.panels.analogy import AnalogyPanel
-from embexplorer._qt.panels.neighbours import NeighboursPanel
+from embexplorer._qt.features.analogy.panel import AnalogyPanel
+from embexplorer._qt.features.neighbours.panel import NeighboursPanel
 from embexplorer.core.analysis.analogy import solve_analogy
 from embexplorer.core.analysis.neighbours import nearest
 from embexplorer.core.data.embeddings import EmbeddingSet

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from embexplorer._qt.panels import AnalogyPanel, NeighboursPanel
+from embexplorer._qt.features.analogy.panel import AnalogyPanel
+from embexplorer._qt.features.neighbours.panel import NeighboursPanel
 from embexplorer._qt.workers import TaskRunner
 from embexplorer.core.data.embeddings import EmbeddingSet
 

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.ratings_csv_dialog import NO_COLUMN, RatingsColumnsDialog, ask_ratings_columns
+from embexplorer._qt.features.recommender.ratings_csv_dialog import (
+    NO_COLUMN,
+    RatingsColumnsDialog,
+    ask_ratings_columns,
+)
 from embexplorer.core.errors import DataError
 from embexplorer.core.recommender.movielens import NeedsColumnMapping, load_movielens, load_ratings_csv
 

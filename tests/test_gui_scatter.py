@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.scatter import PICK_RADIUS_PX, ScatterView
+from embexplorer._qt.widgets.scatter import PICK_RADIUS_PX, ScatterView
 from embexplorer.core.analysis.pca import fit_pca
 
 VIEW_W, VIEW_H = 900, 650
@@ -312,7 +312,7 @@ def test_lod_switches_with_zoom_and_hysteresis(view):
 
 
 def test_hover_while_the_index_builds_in_the_background(view, glove_xy, monkeypatch):
-    import embexplorer._qt.scatter_hover as hover_mod
+    import embexplorer._qt.widgets.scatter_hover as hover_mod
 
     labels, xy, _ = glove_xy
     monkeypatch.setattr(hover_mod, "INDEX_THREAD_MIN", 0)  # force the threaded path at 5k points
@@ -330,7 +330,7 @@ def test_hover_while_the_index_builds_in_the_background(view, glove_xy, monkeypa
 
 def test_hover_index_builds_on_the_views_task_runner_after_a_delay_and_drops_stale_builds(
         view, glove_xy, monkeypatch, qtbot):
-    import embexplorer._qt.scatter_hover as hover_mod
+    import embexplorer._qt.widgets.scatter_hover as hover_mod
     from embexplorer._qt.workers import TaskRunner
 
     labels, xy, _ = glove_xy
@@ -416,7 +416,7 @@ def test_non_finite_points_are_skipped(view, glove_xy):
 
 @pytest.mark.parametrize("mode", ["replace", "add", "toggle", "remove"])
 def test_selection_model_big_and_small_paths_agree(qtbot, mode):
-    from embexplorer._qt.selection import MASK_COMBINE_MIN, SelectionModel
+    from embexplorer._qt.widgets.selection import MASK_COMBINE_MIN, SelectionModel
     from embexplorer.core.view.scatter_math import combine_selection
 
     n = 3 * MASK_COMBINE_MIN

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.explorer import ExplorerWidget
-from embexplorer._qt.search import LabelIndex
+from embexplorer._qt.widgets.explorer import ExplorerWidget
+from embexplorer._qt.widgets.search import LabelIndex
 from embexplorer.core.analysis.pca import fit_pca
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from tests.test_gui_scatter import _read_glove
@@ -82,8 +82,8 @@ def test_ctrl_f_search_completes_centres_and_highlights(explorer, qtbot, glove_s
 
 
 def test_label_index_builds_on_the_search_box_runner_and_a_new_set_drops_a_stale_build(qtbot, monkeypatch):
-    from embexplorer._qt import search
-    from embexplorer._qt.search import INDEX_TASK_KIND, SearchBox
+    from embexplorer._qt.widgets import search
+    from embexplorer._qt.widgets.search import INDEX_TASK_KIND, SearchBox
     from embexplorer._qt.workers import TaskRunner
 
     built = []
@@ -348,7 +348,7 @@ def test_toolbar_controls_drive_the_view(explorer, qtbot):
 
 
 def test_big_set_path_fills_everything_in_later_slices(qtbot, glove_set, monkeypatch):
-    import embexplorer._qt.explorer as explorer_mod
+    import embexplorer._qt.widgets.explorer as explorer_mod
 
     monkeypatch.setattr(explorer_mod, "DEFER_SETUP_MIN", 0)  # take the >= 200k-point path at 5k
     emb, pca = glove_set

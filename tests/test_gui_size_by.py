@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.export import render_image
-from embexplorer._qt.raster_layer import KEY_CODES, MAX_POINT_SIZE
-from embexplorer._qt.scatter import PICK_RADIUS_PX, ScatterView
+from embexplorer._qt.widgets.export import render_image
+from embexplorer._qt.widgets.raster_layer import KEY_CODES, MAX_POINT_SIZE
+from embexplorer._qt.widgets.scatter import PICK_RADIUS_PX, ScatterView
 from embexplorer.core.view.scatter_math import SIZE_CLASSES, SIZE_MAX_PX, SIZE_MAX_SCALE, size_classes
 
 VIEW_W, VIEW_H = 700, 500
@@ -260,7 +260,7 @@ def test_movielens_rating_counts_map_to_monotonic_sizes(qtbot, shared_data):
 def test_explorer_size_by_combo_and_the_trained_movies(qtbot, shared_data):
     """The explorer's "by" combo lists numeric columns; a trained model's movies start sized by
     their number of ratings (fastai's plot), and "(uniform)" puts every point back to one size."""
-    from embexplorer._qt.explorer import UNIFORM_SIZE, ExplorerWidget
+    from embexplorer._qt.widgets.explorer import UNIFORM_SIZE, ExplorerWidget
     from embexplorer.core.recommender.mf import MFConfig, train
     from embexplorer.core.recommender.movielens import load_movielens
 

@@ -17,7 +17,7 @@ import PySide6
 import pytest
 from PySide6 import QtCore
 
-from embexplorer._qt.scatter import ScatterView
+from embexplorer._qt.widgets.scatter import ScatterView
 
 #: Pan/zoom steps per test (the crash came after ~85).
 SOAK_STEPS = 320

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from embexplorer._qt.start_page import (
+from embexplorer._qt.features.start.page import (
     DEMOS,
     GENSIM_MODELS,
     MAX_RECENT_SHOWN,

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.demos import TRUE_GENRE_COLUMN
+from embexplorer._qt.features.start.genres_demo import TRUE_GENRE_COLUMN
+from embexplorer._qt.features.start.page import MOVIELENS_NAME
 from embexplorer._qt.shell.main_window import MainWindow
-from embexplorer._qt.start_page import MOVIELENS_NAME
 from embexplorer.core.data import download, gensim_data
 
 TIMEOUT_MS = 60_000

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from embexplorer._qt.features.recommender import feature as recf
-from embexplorer._qt.panels import w2v_training
-from embexplorer._qt.panels.w2v_training import WordFrames
+from embexplorer._qt.features.word2vec import panel as w2v_training
+from embexplorer._qt.features.word2vec.panel import WordFrames
 from embexplorer._qt.shell.main_window import MainWindow
 from embexplorer.core.recommender.mf import MovieFrames
 
@@ -201,7 +201,7 @@ DEMO_SCRIPT = textwrap.dedent("""
     sys.meta_path.insert(0, Spy())
     from PySide6 import QtCore, QtWidgets
     app = QtWidgets.QApplication([])
-    from embexplorer._qt.panels.w2v_training import W2VTrainingPanel
+    from embexplorer._qt.features.word2vec.panel import W2VTrainingPanel
     before = "gensim" in sys.modules
     panel = W2VTrainingPanel(live_frames=True)
     started = panel.start_demo_wiki()

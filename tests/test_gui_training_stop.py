@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from embexplorer._qt.demos import GenresDemo
-from embexplorer._qt.panels.mf_training import MFTrainingPanel
-from embexplorer._qt.panels.w2v_training import W2VTrainingPanel
+from embexplorer._qt.features.recommender.training_panel import MFTrainingPanel
+from embexplorer._qt.features.start.genres_demo import GenresDemo
+from embexplorer._qt.features.word2vec.panel import W2VTrainingPanel
 from embexplorer._qt.workers import TaskRunner
 from embexplorer.core.recommender.mf import MFConfig
 from embexplorer.core.recommender.movielens import load_movielens

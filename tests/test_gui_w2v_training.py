@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from embexplorer._qt.panels.w2v_training import GLOVE_NAME, W2VTrainingPanel, WordFrames
+from embexplorer._qt.features.word2vec.panel import GLOVE_NAME, W2VTrainingPanel, WordFrames
 from embexplorer.core.data import formats
 from embexplorer.core.teaching.demos import WIKI_DEMO_NOTE
 

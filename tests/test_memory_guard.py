@@ -211,7 +211,7 @@ def _click_later(qtbot, name: str | None) -> list[str]:
 
 
 def test_offer_limit_load_first_rows_returns_the_limit(qtbot, big_text):
-    from embexplorer._qt.memory_guard import LOAD_FIRST_BUTTON, offer_limit
+    from embexplorer._qt.features.loading.memory_guard import LOAD_FIRST_BUTTON, offer_limit
 
     err = _error(big_text, SMALL_BUDGET)
     parent = QtWidgets.QWidget()
@@ -223,7 +223,7 @@ def test_offer_limit_load_first_rows_returns_the_limit(qtbot, big_text):
 
 
 def test_offer_limit_cancel_returns_none(qtbot, big_text):
-    from embexplorer._qt.memory_guard import offer_limit
+    from embexplorer._qt.features.loading.memory_guard import offer_limit
 
     err = _error(big_text, SMALL_BUDGET)
     _click_later(qtbot, None)
@@ -231,7 +231,7 @@ def test_offer_limit_cancel_returns_none(qtbot, big_text):
 
 
 def test_nothing_fits_offers_only_cancel(qtbot, big_text, monkeypatch):
-    from embexplorer._qt.memory_guard import LOAD_FIRST_BUTTON, limit_dialog, offer_limit
+    from embexplorer._qt.features.loading.memory_guard import LOAD_FIRST_BUTTON, limit_dialog, offer_limit
 
     err = _error(big_text, memory.LOADER_WORKSPACE_BYTES)
     assert err.suggested_limit is None and "--limit" not in str(err)
@@ -245,7 +245,7 @@ def test_nothing_fits_offers_only_cancel(qtbot, big_text, monkeypatch):
 
 def test_window_load_is_refused_then_reopened_with_the_offered_limit(qtbot, tmp_path, big_text, budget):
     """MainWindow._on_load_error offers the first N rows; accepting reopens the file with that limit."""
-    from embexplorer._qt.memory_guard import LOAD_FIRST_BUTTON
+    from embexplorer._qt.features.loading.memory_guard import LOAD_FIRST_BUTTON
     from embexplorer._qt.shell.main_window import MainWindow
 
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)

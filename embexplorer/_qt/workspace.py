@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6 import QtCore
 
-from embexplorer._qt.selection import SelectionModel
+from embexplorer._qt.widgets.selection import SelectionModel
 from embexplorer.core.view.layers import Layer
 from embexplorer.core.view.projection import PCAProjection, Projection
 

@@ -70,7 +70,7 @@ def _pan_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, steps: int) -> list[flo
 
 
 def bench_ours(xy, codes, steps) -> dict:
-    from embexplorer._qt.scatter import PICK_RADIUS_PX, ScatterView
+    from embexplorer._qt.widgets.scatter import PICK_RADIUS_PX, ScatterView
     from embexplorer.core.data.embeddings import MetadataColumn
 
     labels = [f"w{i}" for i in range(len(xy))]
@@ -132,7 +132,7 @@ def bench_peer(xy, steps, hover_queries) -> dict:
 
 def bench_size_by(xy, codes, steps) -> dict:
     """Median repaint after a pan: uniform points vs points sized by a long-tailed column (same view)."""
-    from embexplorer._qt.scatter import ScatterView
+    from embexplorer._qt.widgets.scatter import ScatterView
     from embexplorer.core.data.embeddings import MetadataColumn
 
     view = ScatterView()
@@ -164,7 +164,7 @@ def event_loop_gap(n: int, dims: int = 50) -> dict:
     The points go into the full :class:`ExplorerWidget` (scatter, colour by a
     categorical column with its legend, linked table, search index), as in the app.
     """
-    from embexplorer._qt.explorer import ExplorerWidget
+    from embexplorer._qt.widgets.explorer import ExplorerWidget
     from embexplorer.core.analysis.pca import fit_pca
     from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 
@@ -242,7 +242,7 @@ def make_labels(n: int, seed: int = SEED) -> list[str]:
 
 def bench_search(n: int) -> dict:
     """Completion per keystroke: our LabelIndex vs QCompleter over a QStringListModel of all labels."""
-    from embexplorer._qt.search import LabelIndex
+    from embexplorer._qt.widgets.search import LabelIndex
 
     labels = make_labels(n)
     prefixes = ["t", "th", "the", "a", "an", "q", "zx", "e", "es", "est"]

@@ -156,7 +156,7 @@ def load_movielens(path: str | os.PathLike, control: TaskControl | None = None,
     ------
     NeedsColumnMapping
         A ratings file that is not a MovieLens layout, read without ``mapping`` (the GUI asks which
-        column is what, :mod:`embexplorer._qt.ratings_csv_dialog`).
+        column is what, :mod:`embexplorer._qt.features.recommender.ratings_csv_dialog`).
     DataError
         Anything else wrong with the data.
     """

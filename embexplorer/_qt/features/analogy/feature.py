@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from embexplorer._qt.feature import DockSpec, Feature
-from embexplorer._qt.panels.analogy import AnalogyPanel
+from embexplorer._qt.features.analogy.panel import AnalogyPanel
 from embexplorer.core.errors import DataError
 from embexplorer.core.view import palette
 from embexplorer.core.view.layers import Layer, LayerStyle, vector_ref

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.explorer import ExplorerWidget
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem, Page, find_row
 from embexplorer._qt.features.explorer.layers_view import LayerRenderer
-from embexplorer._qt.features.explorer.widgets import StatsLabel, zoom_fit_icon
+from embexplorer._qt.features.explorer.stats import StatsLabel, zoom_fit_icon
+from embexplorer._qt.widgets.explorer import ExplorerWidget
 from embexplorer.core.errors import DataError
 from embexplorer.core.view.projection import PCAProjection
 

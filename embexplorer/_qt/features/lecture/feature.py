@@ -7,7 +7,7 @@ ratings, offline), trains what it needs, shows its sets through the Workspace (a
 ``model`` source owned by ``"lecture"``), marks points with layers owned by ``"lecture"``, and
 emits :attr:`LectureFeature.shown` once it shows its final state (``--screenshot`` waits for it).
 
-All background work is one :class:`~embexplorer._qt.training_panel.TrainingRun` (task kind
+All background work is one :class:`~embexplorer._qt.widgets.training_panel.TrainingRun` (task kind
 :data:`LECTURE_TASK`): a new demonstration supersedes the last one's work, whose late results are
 dropped.  Closing the Lecture dock ends the lecture: its work stops, its layers and caption go.
 """
@@ -22,7 +22,7 @@ from embexplorer._qt.feature import DockSpec, Feature, MenuItem
 from embexplorer._qt.features.lecture.caption import CaptionBanner, caption_html
 from embexplorer._qt.features.lecture.demonstrations import DEMONSTRATIONS, Demonstration
 from embexplorer._qt.features.lecture.pages import LecturePanel
-from embexplorer._qt.training_panel import TrainingRun
+from embexplorer._qt.widgets.training_panel import TrainingRun
 from embexplorer._qt.workspace import DataSource
 from embexplorer.core.teaching.lecture import LECTURES, SOURCE_CACHE, LectureData, lecture_ratings
 from embexplorer.core.view.projection import PCAProjection

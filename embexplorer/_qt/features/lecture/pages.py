@@ -14,8 +14,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.features.lecture.caption import CAPTION_FONT_SCALE
-from embexplorer._qt.panels.neighbours import TableModel, make_table
-from embexplorer._qt.training_panel import PlotPaletteMixin
+from embexplorer._qt.widgets.results import TableModel, make_table
+from embexplorer._qt.widgets.training_panel import PlotPaletteMixin
 from embexplorer.core.data._textparse import is_number_text
 from embexplorer.core.teaching.lecture import LECTURE_EPOCHS, SWITCHES, TOP_RATED, long_tail_histogram
 from embexplorer.core.view import palette

@@ -14,8 +14,8 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import Feature, MenuItem
+from embexplorer._qt.features.loading.memory_guard import offer_limit
 from embexplorer._qt.features.loading.work import load_and_project, needs_pickle_consent
-from embexplorer._qt.memory_guard import offer_limit
 from embexplorer._qt.workspace import DataSource, first_components
 from embexplorer.core.data.memory import MemoryLimitError
 from embexplorer.core.errors import DataError

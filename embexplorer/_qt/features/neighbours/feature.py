@@ -11,7 +11,7 @@ import numpy as np
 from PySide6 import QtGui
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem, find_row
-from embexplorer._qt.panels.neighbours import NeighboursPanel
+from embexplorer._qt.features.neighbours.panel import NeighboursPanel
 from embexplorer.core.errors import DataError
 from embexplorer.core.view import palette
 from embexplorer.core.view.layers import Layer, LayerStyle, vector_ref

@@ -1,8 +1,10 @@
 """The presentation room: the window made for a projector (F11) and numbered 2x slides (F12)."""
 
-from embexplorer._qt.features.presentation.feature import PresentationFeature
+from __future__ import annotations
 
 
-def create(ctx) -> PresentationFeature:
-    """Entry point: the presentation feature of a window."""
+def create(ctx):
+    """Entry point: the presentation feature of a window (Qt is imported here, not by ``--help``)."""
+    from embexplorer._qt.features.presentation.feature import PresentationFeature
+
     return PresentationFeature(ctx)

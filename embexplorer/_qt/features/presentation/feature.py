@@ -20,9 +20,9 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.export import write_png
 from embexplorer._qt.feature import Feature, MenuItem
 from embexplorer._qt.features.presentation.slides import reserve_slide_path
+from embexplorer._qt.widgets.export import write_png
 
 #: Application font, point labels and axis text are this many times larger.
 FONT_SCALE = 1.6

@@ -15,10 +15,10 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
+from embexplorer._qt.features.recommender.ratings_csv_dialog import ask_ratings_columns
+from embexplorer._qt.features.recommender.training_panel import MFTrainingPanel
 from embexplorer._qt.features.recommender.user_layers import user_layers
-from embexplorer._qt.panels.mf_training import MFTrainingPanel
-from embexplorer._qt.panels.mf_user import MFUserPanel
-from embexplorer._qt.ratings_csv_dialog import ask_ratings_columns
+from embexplorer._qt.features.recommender.user_panel import MFUserPanel
 from embexplorer._qt.workspace import DataSource, first_components
 from embexplorer.core.analysis.frames import MOVIE_FRAME_AXES, signs_matching
 from embexplorer.core.analysis.pca import fit_pca

@@ -1,7 +1,7 @@
 """Where one-click datasets come from: a setting for mirrors (Edit › Download Sources…).
 
 The base URLs are kept in the settings and handed to the start page's
-:class:`~embexplorer._qt.start_page.DatasetDownloader`; empty means the
+:class:`~embexplorer._qt.features.start.page.DatasetDownloader`; empty means the
 environment variable (``EMBEXPLORER_MOVIELENS_URL`` / ``EMBEXPLORER_GENSIM_DATA_URL``),
 else the official location (GroupLens, gensim-data's releases).  Downloads are
 verified against published sizes and checksums wherever they come from, so a

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from embexplorer._qt.demos import TRUE_GENRE_COLUMN, GenresDemo
 from embexplorer._qt.feature import Feature, MenuItem, Page
 from embexplorer._qt.features.start.download_sources import apply_download_sources, edit_download_sources
-from embexplorer._qt.start_page import DEMOS, MOVIELENS_FORMAT, DatasetDownloader, StartPage
+from embexplorer._qt.features.start.genres_demo import TRUE_GENRE_COLUMN, GenresDemo
+from embexplorer._qt.features.start.page import DEMOS, MOVIELENS_FORMAT, DatasetDownloader, StartPage
 from embexplorer._qt.workspace import DataSource
 from embexplorer.core.analysis.frames import SCALED_MOVIE_FRAME_AXES, signs_matching
 from embexplorer.core.errors import DataError

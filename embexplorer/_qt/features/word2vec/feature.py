@@ -11,7 +11,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
-from embexplorer._qt.panels.w2v_training import W2VTrainingPanel
+from embexplorer._qt.features.word2vec.panel import W2VTrainingPanel
 from embexplorer._qt.workspace import DataSource, first_components
 from embexplorer.core.analysis.frames import SCALED_WORD_FRAME_AXES, signs_matching
 from embexplorer.core.view.projection import FrameProjection

@@ -110,7 +110,7 @@ class Tooltip(QtWidgets.QLabel):
         self.hide()
 
     def set_theme(self, theme: dict) -> None:
-        """Colours from a :data:`~embexplorer._qt.scatter_theme.THEMES` entry."""
+        """Colours from a :data:`~embexplorer._qt.widgets.scatter_theme.THEMES` entry."""
         self.setStyleSheet(
             f"QLabel {{ background: {theme['tooltip_bg']}; color: {theme['tooltip_fg']};"
             f" border: 1px solid {theme['tooltip_border']}; border-radius: 4px; padding: 4px 6px; }}")

@@ -10,7 +10,7 @@ cannot clear the new run's Stop control (that made Stop do nothing after a resta
 :class:`TrainingPanel` is the base of the training docks (matrix factorisation, word2vec): the
 Start/Stop buttons, the progress bar (:data:`~embexplorer.core.progress.PROGRESS_STEPS`), the status
 line, the common signals and slots, on top of one :class:`TrainingRun`.  The "Genres, learned" demo
-(:class:`~embexplorer._qt.demos.GenresDemo`, no widget) uses :class:`TrainingRun` alone.
+(:class:`~embexplorer._qt.features.start.genres_demo.GenresDemo`, no widget) uses :class:`TrainingRun` alone.
 :class:`PlotPaletteMixin` makes a widget's pyqtgraph plots follow its palette (light or dark theme).
 
 Subclass contract (:class:`TrainingPanel`)::

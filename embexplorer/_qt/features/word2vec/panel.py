@@ -48,7 +48,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.training_panel import TrainingPanel, curve_pen, epoch_curve
+from embexplorer._qt.widgets.training_panel import TrainingPanel, curve_pen, epoch_curve
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.analysis.frames import FrameAligner
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn

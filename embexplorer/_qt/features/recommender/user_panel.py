@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.panels.mf_training import apply_plot_palette
+from embexplorer._qt.widgets.training_panel import apply_plot_palette
 from embexplorer.core.recommender.mf import MFModel
 from embexplorer.core.view import palette
 

@@ -1,6 +1,6 @@
 """The point layers of the scatter view: every point, and the selected points drawn over them.
 
-Both are :class:`~embexplorer._qt.raster_layer.PointCloudItem` s.  The points
+Both are :class:`~embexplorer._qt.widgets.raster_layer.PointCloudItem` s.  The points
 are coloured by a :class:`~embexplorer.core.view.scatter_math.ColorMapping`
 (or one theme colour), the points of hidden legend entries are left out, and
 the points can be sized by a numeric column (a few size classes by rank).  The
@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from embexplorer._qt.raster_layer import MAX_POINT_SIZE, PointCloudItem
-from embexplorer._qt.scatter_theme import THEMES
+from embexplorer._qt.widgets.raster_layer import MAX_POINT_SIZE, PointCloudItem
+from embexplorer._qt.widgets.scatter_theme import THEMES
 from embexplorer.core.view.scatter_math import ColorMapping, argb, single_color, size_classes
 
 #: Default point diameter in pixels.

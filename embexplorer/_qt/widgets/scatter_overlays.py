@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
-from embexplorer._qt.scatter_items import PassiveScatter
+from embexplorer._qt.widgets.scatter_items import PassiveScatter
 from embexplorer.core.view import palette
 
 #: Defaults of an overlay: marker colour, marker size and line width (pixels), stacking order.

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.selection import SelectionModel, mode_for_modifiers
+from embexplorer._qt.widgets.selection import SelectionModel, mode_for_modifiers
 
 #: Above this many selected rows the table's own (Qt) selection is not mirrored
 #: row by row; selected rows are still marked by their background colour.

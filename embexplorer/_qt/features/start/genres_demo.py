@@ -11,7 +11,7 @@ RMS radius, so a fixed view keeps them on screen) and the linear
 probe score (how well the vectors predict the hidden genre; compare with
 :attr:`GenresDemo.chance`).  All of that is computed on the worker thread; the
 UI thread only draws.  The run's bookkeeping (Stop, stale-run guard) is
-:class:`~embexplorer._qt.training_panel.TrainingRun`, as in the training docks.
+:class:`~embexplorer._qt.widgets.training_panel.TrainingRun`, as in the training docks.
 
 Wiring (main window)::
 
@@ -34,7 +34,7 @@ import time
 import numpy as np
 from PySide6 import QtCore
 
-from embexplorer._qt.training_panel import TrainingRun
+from embexplorer._qt.widgets.training_panel import TrainingRun
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.teaching.demos import (

@@ -1,15 +1,15 @@
 """Scatter view of projected points: fluid at a million points.
 
-The points live in one :class:`~embexplorer._qt.raster_layer.PointCloudItem`
+The points live in one :class:`~embexplorer._qt.widgets.raster_layer.PointCloudItem`
 (numpy raster when many are in view, crisp vector discs when few), the
-selected points in a second one over it (:mod:`~embexplorer._qt.scatter_points`). Hover
+selected points in a second one over it (:mod:`~embexplorer._qt.widgets.scatter_points`). Hover
 uses a grid index (well under a millisecond at 1M points,
-:mod:`~embexplorer._qt.scatter_hover`); click, box and lasso selection write
-into a shared :class:`~embexplorer._qt.selection.SelectionModel`. Small things
+:mod:`~embexplorer._qt.widgets.scatter_hover`); click, box and lasso selection write
+into a shared :class:`~embexplorer._qt.widgets.selection.SelectionModel`. Small things
 on top -- hover ring, search focus, overlays from other panels (neighbours,
-analogy arrows, recommendations: :mod:`~embexplorer._qt.scatter_overlays`) --
+analogy arrows, recommendations: :mod:`~embexplorer._qt.widgets.scatter_overlays`) --
 are ordinary pyqtgraph items holding a handful of points; the point labels
-are one item (:mod:`~embexplorer._qt.scatter_labels`).
+are one item (:mod:`~embexplorer._qt.widgets.scatter_labels`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.scatter_hover import (
+from embexplorer._qt.widgets.scatter_hover import (
     INDEX_DELAY_MS,
     INDEX_THREAD_MIN,
     TOOLTIP_MAX_FIELDS,
@@ -29,8 +29,8 @@ from embexplorer._qt.scatter_hover import (
     escape_html,
     metadata_tooltip,
 )
-from embexplorer._qt.scatter_items import GridItem, PassiveScatter, SelectViewBox
-from embexplorer._qt.scatter_labels import (
+from embexplorer._qt.widgets.scatter_items import GridItem, PassiveScatter, SelectViewBox
+from embexplorer._qt.widgets.scatter_labels import (
     LABEL_CANDIDATES_MAX,
     LABEL_MARGIN_PX,
     LABELS_FORCED_MAX,
@@ -39,7 +39,7 @@ from embexplorer._qt.scatter_labels import (
     in_range,
     label_entries,
 )
-from embexplorer._qt.scatter_overlays import (
+from embexplorer._qt.widgets.scatter_overlays import (
     OVERLAY_COLOR,
     OVERLAY_SIZE_PX,
     OVERLAY_WIDTH_PX,
@@ -47,8 +47,8 @@ from embexplorer._qt.scatter_overlays import (
     OverlaySet,
     overlay_spec,
 )
-from embexplorer._qt.scatter_points import DEFAULT_POINT_SIZE, SELECTION_EXTRA_PX, PointLayers
-from embexplorer._qt.scatter_theme import (
+from embexplorer._qt.widgets.scatter_points import DEFAULT_POINT_SIZE, SELECTION_EXTRA_PX, PointLayers
+from embexplorer._qt.widgets.scatter_theme import (
     AXIS_TITLE_PT,
     FOCUS_RING_PX,
     HOVER_RING_PX,
@@ -56,7 +56,7 @@ from embexplorer._qt.scatter_theme import (
     THEMES,
     TICK_FONT_PT,
 )
-from embexplorer._qt.selection import SelectionModel, mode_for_modifiers
+from embexplorer._qt.widgets.selection import SelectionModel, mode_for_modifiers
 from embexplorer.core.view.scatter_math import (
     ColorMapping,
     categorical_colors,

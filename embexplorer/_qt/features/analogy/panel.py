@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.panels.neighbours import LabelEdit, TableModel, connect_changes, make_table
-from embexplorer._qt.search import LabelIndex
+from embexplorer._qt.widgets.results import LabelEdit, TableModel, connect_changes, make_table
+from embexplorer._qt.widgets.search import LabelIndex
 from embexplorer.core.analysis.analogy import DEFAULT_ANALOGY_K, evaluate_expression, solve_analogy
 from embexplorer.core.analysis.evaluation import (
     DEFAULT_RESTRICT,

@@ -18,7 +18,7 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.training_panel import (
+from embexplorer._qt.widgets.training_panel import (
     TrainingPanel,
     apply_plot_palette,  # noqa: F401 (old home: mf_user imports it)
     curve_pen,

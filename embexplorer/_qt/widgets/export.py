@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.raster_layer import PointCloudItem
+from embexplorer._qt.widgets.raster_layer import PointCloudItem
 from embexplorer.core.atomic import atomic_write
 
 #: Export kinds offered by the dialog: key -> (title, file filter, default suffix).

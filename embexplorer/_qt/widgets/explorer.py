@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.export import (
+from embexplorer._qt.widgets.export import (
     ExportDialog,
     projector_metadata_path,
     write_csv,
@@ -38,11 +38,11 @@ from embexplorer._qt.export import (
     write_projector_tsv,
     write_svg,
 )
-from embexplorer._qt.legend import LegendWidget
-from embexplorer._qt.scatter import DEFAULT_POINT_SIZE, THEMES, ScatterView, metadata_tooltip
-from embexplorer._qt.search import SearchBox
-from embexplorer._qt.selection import SelectionModel
-from embexplorer._qt.selection_table import SelectionTable
+from embexplorer._qt.widgets.legend import LegendWidget
+from embexplorer._qt.widgets.scatter import DEFAULT_POINT_SIZE, THEMES, ScatterView, metadata_tooltip
+from embexplorer._qt.widgets.search import SearchBox
+from embexplorer._qt.widgets.selection import SelectionModel
+from embexplorer._qt.widgets.selection_table import SelectionTable
 
 #: Point-size range offered by the toolbar.
 POINT_SIZE_RANGE = (1, 16)

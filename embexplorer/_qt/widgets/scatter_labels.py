@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.scatter_theme import LABEL_FONT_PT
+from embexplorer._qt.widgets.scatter_theme import LABEL_FONT_PT
 from embexplorer.core.view.scatter_math import LABEL_CORNERS, label_box, place_labels
 
 #: Most labels drawn for "label all points in view" (besides the forced ones).
