@@ -161,3 +161,13 @@ def test_the_base_projection_places_nothing_new():
     d = resolve(layer(rows=[1, 3], points=np.ones((1, 3)), lines=[[0, vector_ref(0)], [0, 2]]), p)
     assert d.rows.tolist() == [1, 3] and d.xy is None
     np.testing.assert_array_equal(d.lines, [[[0, 1], [4, 5]]])
+
+
+def test_a_projection_refuses_coordinates_that_are_not_two_columns():
+    """(n, 1) or (n, 3) coordinates are an error, never silently reshaped into other rows."""
+    from embexplorer.core.view.projection import FrameProjection
+
+    for shape in ((10, 1), (10, 3), (20,)):
+        with pytest.raises(ValueError, match="expected \\(n, 2\\)"):
+            FrameProjection(np.zeros(shape, dtype=np.float32), ("x", "y"))
+    assert FrameProjection(np.zeros((10, 2)), ("x", "y")).n == 10

@@ -21,7 +21,10 @@ class Projection:
     kind = "projection"
 
     def __init__(self, xy: np.ndarray, axis_titles: tuple[str, str]) -> None:
-        self.xy = np.ascontiguousarray(xy, dtype=np.float32).reshape(-1, 2)
+        xy = np.asarray(xy)
+        if xy.ndim != 2 or xy.shape[1] != 2:  # never fold (n, 1) into half as many rows
+            raise ValueError(f"a projection places rows on two axes: expected (n, 2), got {xy.shape}")
+        self.xy = np.ascontiguousarray(xy, dtype=np.float32)
         self.axis_titles = (str(axis_titles[0]), str(axis_titles[1]))
 
     @property
