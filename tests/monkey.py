@@ -791,10 +791,17 @@ class Monkey:
         n_before = len(self.problems)
         try:
             desc = getattr(self, f"_do_{kind}")()
-        except RuntimeError as exc:
-            if "already deleted" not in str(exc):
+        except Exception as exc:  # noqa: BLE001 -- sorted below: the harness's own errors are re-raised
+            tb = exc.__traceback__
+            while tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb.tb_frame.f_code.co_filename != __file__:  # app code, called synchronously by the step
+                self._add("exception", _trace(type(exc), exc, exc.__traceback__))
+                desc = f"{self._action} (raised {type(exc).__name__})"
+            elif isinstance(exc, RuntimeError) and "already deleted" in str(exc):  # a widget the step held
+                desc = f"{kind}: target deleted under the harness ({exc})"
+            else:
                 raise
-            desc = f"{kind}: target deleted under the harness ({exc})"
         if desc is None:
             desc = f"{kind}: skipped (known bug)"
         self.log.append((self.step_index, desc))

@@ -11,9 +11,11 @@ and the end of its stderr are shown.
 
 The table gives, per seed: steps done, exceptions (``sys.excepthook`` /
 ``threading.excepthook``), Qt warnings about deleted objects, other problems
-(``open_path`` raising, a stall, the window closed), crashes, the slowest step
-and the RSS growth after warm-up (``VmRSS`` after :data:`WARMUP_SHARE` of the
-steps, and at the end).
+(``open_path`` raising, a stall, the window closed), crashes, the share of
+idle steps (nothing of the kind shown to act on), the slowest step and the RSS
+growth after warm-up (``VmRSS`` after :data:`WARMUP_SHARE` of the steps, and
+at the end: datasets, models and caches still fill up then) and in the second
+half of the walk (where a leak would show).
 
 Run from the repo root::
 
@@ -27,6 +29,7 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -95,8 +98,8 @@ def run_child(seed: int, steps: int, out: Path, log: Path, skip_known: bool, wei
             gensim_dir = None
         data = prepare_data(tmp / "scratch", shared_data_dir(), gensim_dir)
         window = make_window(tmp / "settings.ini", WINDOW_SIZE)
-        warm = max(1, int(steps * WARMUP_SHARE))
-        res = {"seed": seed, "rss_start": rss_bytes(), "rss_warm": None}
+        warm, half = max(1, int(steps * WARMUP_SHARE)), max(1, steps // 2)
+        res = {"seed": seed, "rss_start": rss_bytes(), "rss_warm": None, "rss_half": None}
         t0 = time.perf_counter()
         stacks_fh = open(log.with_suffix(".stacks"), "w", encoding="utf-8")
         with open(log, "w", encoding="utf-8") as log_fh, Monkey(window, None, seed, data, skip_known=skip_known,
@@ -108,6 +111,8 @@ def run_child(seed: int, steps: int, out: Path, log: Path, skip_known: bool, wei
                 log_fh.flush()
                 if i == warm:
                     res["rss_warm"] = rss_bytes()
+                if i == half:
+                    res["rss_half"] = rss_bytes()
 
             faulthandler.dump_traceback_later(STALL_DUMP_S, exit=False, file=stacks_fh)
             monkey.run(steps, on_step=on_step)
@@ -156,7 +161,7 @@ def run_seed(seed: int, steps: int, folder: Path, skip_known: bool, weights: str
         return res
     steps_logged = log.read_text(encoding="utf-8").splitlines() if log.is_file() else []
     err_lines = [ln for ln in stderr.splitlines() if "This plugin does not support" not in ln]
-    what = "hang" if hang else f"exit status {rc}"
+    what = "hang" if hang else (signal.Signals(-rc).name if rc is not None and rc < 0 else f"rc {rc}")
     return {"seed": seed, "steps": len(steps_logged), "seconds": time.perf_counter() - t0, "problems": [],
             "crash": what, "crash_log": steps_logged[-CRASH_TAIL:],
             "crash_stderr": err_lines[-4 * CRASH_TAIL:], "rss_warm": None, "rss_end": None,
@@ -164,8 +169,8 @@ def run_seed(seed: int, steps: int, folder: Path, skip_known: bool, weights: str
 
 
 def print_table(results: list[dict]) -> None:
-    head = (f"{'seed':>6} {'steps':>6} {'exceptions':>10} {'deleted-obj':>11} {'other':>5} {'crash':>6} "
-            f"{'idle':>5} {'max step':>8} {'RSS growth':>10} {'time':>7}")
+    head = (f"{'seed':>6} {'steps':>6} {'exceptions':>10} {'deleted-obj':>11} {'other':>5} {'crash':>7} "
+            f"{'idle':>5} {'max step':>8} {'RSS growth':>10} {'2nd half':>9} {'time':>7}")
     print(head)
     print("-" * len(head))
     tot = {"steps": 0, "exc": 0, "del": 0, "other": 0, "crash": 0}
@@ -175,20 +180,22 @@ def print_table(results: list[dict]) -> None:
         dele = sum(p["kind"] in ("deleted-object", "qt-message") for p in probs)
         other = len(probs) - exc - dele
         growth = (r["rss_end"] - r["rss_warm"]) if r.get("rss_end") and r.get("rss_warm") else None
+        late = (r["rss_end"] - r["rss_half"]) if r.get("rss_end") and r.get("rss_half") else None
         max_step = f"{r['max_step_s']:.1f} s" if r.get("max_step_s") is not None else "-"
         idle = f"{r['idle'] / max(r['steps'], 1):.0%}" if r.get("idle") is not None else "-"
-        print(f"{r['seed']:>6} {r['steps']:>6} {exc:>10} {dele:>11} {other:>5} {r['crash'] or 0!s:>6} "
-              f"{idle:>5} {max_step:>8} {_mb(growth) + ' MB':>10} {r['seconds']:>6.0f}s")
+        print(f"{r['seed']:>6} {r['steps']:>6} {exc:>10} {dele:>11} {other:>5} {r['crash'] or 0!s:>7} "
+              f"{idle:>5} {max_step:>8} {_mb(growth) + ' MB':>10} {_mb(late) + ' MB':>9} {r['seconds']:>6.0f}s")
         tot["steps"] += r["steps"]
         tot["exc"] += exc
         tot["del"] += dele
         tot["other"] += other
         tot["crash"] += bool(r["crash"])
     print("-" * len(head))
-    growths = [(r["rss_end"] - r["rss_warm"]) / 1024 ** 2 for r in results if r.get("rss_end") and r.get("rss_warm")]
-    print(f"{'total':>6} {tot['steps']:>6} {tot['exc']:>10} {tot['del']:>11} {tot['other']:>5} {tot['crash']:>6}"
-          + (f"   RSS growth after warm-up: median {sorted(growths)[len(growths) // 2]:+.1f} MB, "
-             f"max {max(growths):+.1f} MB" if growths else ""))
+    print(f"{'total':>6} {tot['steps']:>6} {tot['exc']:>10} {tot['del']:>11} {tot['other']:>5} {tot['crash']:>7}")
+    for name, key in (("after warm-up", "rss_warm"), ("in the second half", "rss_half")):
+        mb = sorted((r["rss_end"] - r[key]) / 1024 ** 2 for r in results if r.get("rss_end") and r.get(key))
+        if mb:
+            print(f"RSS growth {name}: median {mb[len(mb) // 2]:+.1f} MB, max {mb[-1]:+.1f} MB")
 
 
 def print_details(results: list[dict]) -> None:
