@@ -36,6 +36,7 @@ from embexplorer._qt.widgets.scatter_labels import (
     LABELS_FORCED_MAX,
     LABELS_IN_VIEW_MAX,
     LabelLayer,
+    anchor_radius,
     in_range,
     label_entries,
 )
@@ -630,6 +631,11 @@ class ScatterView(QtWidgets.QWidget):
         """Texts of the labels currently drawn (after a relayout)."""
         return [e[2] for e in self._label_layer.entries]
 
+    @property
+    def labels_not_shown(self) -> int:
+        """Focus, overlay and selected labels with no free place (the plot's "+N more" note)."""
+        return self._label_layer.more
+
     def label_boxes(self) -> list[QtCore.QRectF]:
         """Scene rectangles of the drawn labels (same order as :attr:`shown_labels`)."""
         return [self._vb.mapRectToScene(b) for b in self._label_layer.boxes()]
@@ -649,10 +655,13 @@ class ScatterView(QtWidgets.QWidget):
             return
         rows, extra = self._overlay_set.labelled(len(self._x))
         forced = ([self._focus] if self._focus >= 0 else []) + rows
-        entries, n_forced = label_entries(self._x, self._y, self._labels, self._vb.viewRange(),
-                                          forced_rows=forced, extra=extra, selected=self._selection.rows,
-                                          in_view=self._labels_in_view, visible=self._points.visible)
-        self._label_layer.lay_out(entries, n_forced)
+        entries = label_entries(self._x, self._y, self._labels, self._vb.viewRange(),
+                                forced_rows=forced, extra=extra, selected=self._selection.rows,
+                                in_view=self._labels_in_view, visible=self._points.visible)
+        markers = self._overlay_set.markers(self._x, self._y)
+        if self._focus >= 0:  # the focus ring is a highlighted marker too
+            markers = np.vstack([markers, [(self._x[self._focus], self._y[self._focus], FOCUS_RING_PX)]])
+        self._label_layer.lay_out(entries, markers, anchor_radius(entries, markers, self.point_size))
 
     # -- events --------------------------------------------------------------------
     def _on_range_changed(self, *args) -> None:

@@ -120,6 +120,20 @@ class OverlaySet:
                 extra.extend((float(x), float(y), str(t)) for (x, y), t in zip(spec["xy"], lab))
         return rows, extra
 
+    def markers(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Every overlay marker as ``(x, y, diameter in pixels)`` rows (labels keep off them)."""
+        out = [np.zeros((0, 3))]
+        for spec in self.specs.values():
+            size = spec["size"] * self.scale
+            r = spec["rows"][spec["rows"] < len(x)]
+            pts = [np.column_stack([x[r], y[r]])]
+            if spec["xy"] is not None:
+                pts.append(spec["xy"])
+            p = np.concatenate(pts)
+            out.append(np.column_stack([p, np.full(len(p), size)]))
+        m = np.concatenate(out)
+        return m[np.isfinite(m).all(axis=1)]
+
     def orient_arrows(self) -> None:
         """Point arrow heads along their segments in screen space (depends on the zoom)."""
         for spec in self.specs.values():

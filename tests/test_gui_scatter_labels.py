@@ -1,0 +1,80 @@
+"""Labels on the real GloVe plot: a box selection of ~450 words never piles up; "+N more" counts the rest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from embexplorer._qt.widgets.explorer import ExplorerWidget
+from embexplorer.core.analysis.pca import fit_pca
+from embexplorer.core.data.embeddings import EmbeddingSet
+from tests.test_gui_scatter import _read_glove
+
+#: Words in the box selection (the issue's count).
+N_SELECTED = 449
+
+
+@pytest.fixture(scope="module")
+def glove(glove_path):
+    labels, vecs = _read_glove(glove_path)
+    emb = EmbeddingSet(labels, vecs, {}, source=str(glove_path))
+    return emb, fit_pca(emb.vectors, 2).xy(0, 1)
+
+
+@pytest.fixture
+def scatter(qtbot, glove):
+    emb, xy = glove
+    ex = ExplorerWidget()
+    qtbot.addWidget(ex)
+    ex.resize(1280, 800)
+    ex.show()
+    qtbot.waitExposed(ex)
+    ex.set_data(emb, xy, "PC1", "PC2")
+    QtWidgets.QApplication.processEvents()
+    return ex.scatter
+
+
+def box_around_centre(xy: np.ndarray, n: int) -> tuple[float, float, float, float]:
+    """The square around the median point holding ``n`` points (the densest part of the plot)."""
+    c = np.median(xy, axis=0)
+    d = np.abs(xy - c).max(axis=1)
+    h = float(np.sort(d)[n - 1])
+    return c[0] - h, c[1] - h, c[0] + h, c[1] + h
+
+
+def test_449_selected_words_never_overlap_and_the_rest_are_counted(scatter, glove):
+    _, xy = glove
+    x0, y0, x1, y1 = box_around_centre(xy, N_SELECTED)
+    scatter.select_rect(x0, y0, x1, y1)
+    assert scatter.selection.count == N_SELECTED
+    # Zoom to the selection, as a lecturer would, then label.
+    scatter.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.05)
+    scatter.relayout_labels()
+    boxes = scatter.label_boxes()
+    assert len(boxes) > 40
+    overlaps = sum(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert overlaps == 0
+    # Not all 449 fit: the rest are counted, and each label is one of the selected words.
+    assert scatter.labels_not_shown > 0
+    assert len(boxes) + scatter.labels_not_shown == N_SELECTED
+    # Every label lies inside the plot.
+    area = scatter.view_box.sceneBoundingRect()
+    assert all(area.contains(b) for b in boxes)
+
+
+def test_labels_keep_off_highlighted_markers(scatter, glove):
+    emb, xy = glove
+    rows = [emb.row(w) for w in ("king", "queen", "prince", "princess", "royal", "emperor", "kingdom")]
+    scatter.set_overlay("neighbours", rows, color=(200, 30, 30), size=14)
+    scatter.set_labels_in_view(True)
+    c = xy[rows].mean(axis=0)
+    scatter.view_box.setRange(xRange=(c[0] - 1.0, c[0] + 1.0), yRange=(c[1] - 1.0, c[1] + 1.0), padding=0)
+    scatter.relayout_labels()
+    assert {"king", "queen", "prince"} <= set(scatter.shown_labels)
+    boxes = scatter.label_boxes()
+    tr = scatter.view_box.childGroup.sceneTransform()
+    for r in rows:
+        pt = tr.map(QtCore.QPointF(*map(float, xy[r])))
+        marker = QtCore.QRectF(pt.x() - 7, pt.y() - 7, 14, 14)
+        assert not any(b.intersects(marker) for b in boxes), emb.labels[r]
