@@ -4,35 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
-from embexplorer._qt.widgets.explorer import ExplorerWidget
-from embexplorer.core.analysis.pca import fit_pca
-from embexplorer.core.data.embeddings import EmbeddingSet
-from tests.test_gui_scatter import _read_glove
+# The GloVe explorer of the scatter tests (module-scoped set, a fresh window per test).
+from tests.test_gui_scatter_explorer import explorer, glove_set  # noqa: F401, F811
 
 #: Words in the box selection (the issue's count).
 N_SELECTED = 449
 
 
 @pytest.fixture(scope="module")
-def glove(glove_path):
-    labels, vecs = _read_glove(glove_path)
-    emb = EmbeddingSet(labels, vecs, {}, source=str(glove_path))
-    return emb, fit_pca(emb.vectors, 2).xy(0, 1)
+def glove(glove_set):  # noqa: F811
+    emb, pca = glove_set
+    return emb, pca.xy(0, 1)
 
 
 @pytest.fixture
-def scatter(qtbot, glove):
-    emb, xy = glove
-    ex = ExplorerWidget()
-    qtbot.addWidget(ex)
-    ex.resize(1280, 800)
-    ex.show()
-    qtbot.waitExposed(ex)
-    ex.set_data(emb, xy, "PC1", "PC2")
-    QtWidgets.QApplication.processEvents()
-    return ex.scatter
+def scatter(explorer):  # noqa: F811
+    return explorer.scatter
 
 
 def box_around_centre(xy: np.ndarray, n: int) -> tuple[float, float, float, float]:
