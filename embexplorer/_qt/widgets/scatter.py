@@ -636,6 +636,11 @@ class ScatterView(QtWidgets.QWidget):
         """Focus, overlay and selected labels with no free place (the plot's "+N more" note)."""
         return self._label_layer.more
 
+    def set_label_keepout(self, rects: Sequence[QtCore.QRectF]) -> None:
+        """Scene rectangles no label may cover (a panel floating over the plot, e.g. the layer legend)."""
+        self._label_layer.keepout = [QtCore.QRectF(r) for r in rects]
+        self._schedule_labels()
+
     def label_boxes(self) -> list[QtCore.QRectF]:
         """Scene rectangles of the drawn labels (same order as :attr:`shown_labels`)."""
         return [self._vb.mapRectToScene(b) for b in self._label_layer.boxes()]

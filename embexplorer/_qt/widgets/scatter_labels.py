@@ -117,6 +117,8 @@ class LabelLayer(QtWidgets.QGraphicsObject):
         self.entries: list[tuple] = []
         #: Focus, overlay and selected labels that found no place (the "+N more" note).
         self.more = 0
+        #: Scene rectangles no label may cover (panels floating over the plot).
+        self.keepout: list[QtCore.QRectF] = []
         self.font = QtGui.QFont()
         self.font.setPointSize(LABEL_FONT_PT)
         self.text_color = QtGui.QColor("#1a1a1a")
@@ -165,8 +167,10 @@ class LabelLayer(QtWidgets.QGraphicsObject):
         c = to_px(mk[:, :2])
         half = mk[:, 2:3] / 2
         area = self._vb.sceneBoundingRect()  # labels stay inside the plot (none cut at its edges)
+        keep = np.array([(r.left(), r.top(), r.right(), r.bottom()) for r in self.keepout]).reshape(-1, 4)
         placed = place_labels(anchors, sizes, np.array([e[3] for e in entries]),
-                              markers=np.column_stack([c - half, c + half]), radius=np.asarray(radius, float),
+                              markers=np.concatenate([np.column_stack([c - half, c + half]), keep]),
+                              radius=np.asarray(radius, float),
                               bounds=(area.left(), area.top(), area.right(), area.bottom()),
                               max_labels={PRIORITY_IN_VIEW: LABELS_IN_VIEW_MAX})
         more = sum(v for p, v in placed.dropped_by_priority.items() if p > PRIORITY_IN_VIEW)

@@ -12,6 +12,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem, Page, find_row
+from embexplorer._qt.features.explorer.layer_legend import LayerLegend
 from embexplorer._qt.features.explorer.layers_view import LayerRenderer
 from embexplorer._qt.features.explorer.stats import StatsLabel, zoom_fit_icon
 from embexplorer._qt.widgets.explorer import ExplorerWidget
@@ -37,6 +38,7 @@ class ExplorerFeature(Feature):
         self.widget = ExplorerWidget(selection=ws.selection)
         self.scatter = self.widget.scatter
         self.layers = LayerRenderer(ws, self.scatter)
+        self.legend = LayerLegend(ws, self.scatter)
         self._drawn = (None, None)  # (dataset, projection) on screen
         self._context_menu: QtWidgets.QMenu | None = None
         ex = self.widget

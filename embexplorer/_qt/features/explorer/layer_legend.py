@@ -1,0 +1,214 @@
+"""The on-plot layer legend: what each highlight is, with a hide toggle and a close (×) per layer.
+
+Built from the Workspace's layers (one entry per layer with a legend text, in the
+order they were set); it sits in the plot's upper right corner on a
+semi-transparent panel and disappears when there is nothing to explain.  A hidden
+layer keeps its entry (greyed, toggle off) so that it can be shown again.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from embexplorer._qt.widgets.scatter_theme import LABEL_FONT_PT, THEMES
+
+#: Distance of the legend from the plot's upper right corner (pixels).
+LEGEND_MARGIN_PX = 8
+#: Side of the symbol drawn before each text (pixels, before the font scale).
+SYMBOL_PX = 16
+#: Largest marker drawn in the symbol box (pixels): big layer markers are shrunk to fit.
+SYMBOL_MARKER_MAX_PX = 12
+#: Opacity (0-255) of the legend's panel: points behind it stay faintly visible.
+PANEL_ALPHA = 215
+#: Opacity of a hidden layer's text.
+HIDDEN_TEXT_ALPHA = 120
+#: Rounded corners of the panel (pixels).
+PANEL_RADIUS_PX = 4
+
+
+def symbol_pixmap(layer, side: int, ratio: float = 1.0) -> QtGui.QPixmap:
+    """The layer's look in a ``side`` x ``side`` box: its marker, or an arrow / line when it has none."""
+    pm = QtGui.QPixmap(int(side * ratio), int(side * ratio))
+    pm.setDevicePixelRatio(ratio)
+    pm.fill(QtCore.Qt.GlobalColor.transparent)
+    s = layer.style
+    color = QtGui.QColor(*s.color)
+    p = QtGui.QPainter(pm)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    has_marker = len(layer.rows) or layer.points is not None
+    strokes = layer.arrows is not None or layer.direction is not None or layer.lines is not None
+    if not has_marker and strokes:
+        # Lines only (an analogy's sides, a taste direction): a short stroke, with a head for arrows.
+        p.setPen(QtGui.QPen(color, max(s.width, 1.5)))
+        p.drawLine(QtCore.QPointF(2, side - 3), QtCore.QPointF(side - 3, 3))
+        if layer.arrows is not None or layer.direction is not None:
+            p.setBrush(color)
+            head = QtGui.QPolygonF([QtCore.QPointF(side - 2, 2), QtCore.QPointF(side - 8, 4),
+                                    QtCore.QPointF(side - 4, 8)])
+            p.drawPolygon(head)
+    else:
+        size = min(float(s.size), SYMBOL_MARKER_MAX_PX)
+        path = Symbols.get(s.symbol, Symbols["o"])
+        p.translate(side / 2, side / 2)
+        p.scale(size, size)
+        if s.filled:
+            p.setPen(QtGui.QPen(color.darker(150), 1.2 / size))
+            p.setBrush(color)
+        else:
+            p.setPen(QtGui.QPen(color, 2.0 / size))
+            p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+    p.end()
+    return pm
+
+
+class LegendEntry(QtWidgets.QWidget):
+    """One layer: hide toggle, symbol, text, close (×)."""
+
+    def __init__(self, legend: LayerLegend, layer) -> None:
+        super().__init__(legend)
+        self.name = layer.name
+        row = QtWidgets.QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        self.toggle = QtWidgets.QCheckBox()
+        self.toggle.setToolTip("Show or hide this highlight")
+        self.toggle.setChecked(layer.visible)
+        self.toggle.toggled.connect(self._on_toggled)
+        self.symbol = QtWidgets.QLabel()
+        self.text = QtWidgets.QLabel(layer.legend)
+        self.close_button = QtWidgets.QToolButton()
+        self.close_button.setText("×")
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Remove this highlight from the plot")
+        self.close_button.clicked.connect(self._on_close_clicked)
+        for w in (self.toggle, self.symbol, self.text):
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+        self._legend = legend
+
+    def _on_toggled(self, on: bool) -> None:
+        self._legend.set_visible(self.name, on)
+
+    def _on_close_clicked(self) -> None:
+        self._legend.remove(self.name)
+
+
+class LayerLegend(QtWidgets.QFrame):
+    """The legend of the Workspace's layers, floating over the scatter's upper right corner.
+
+    Parameters
+    ----------
+    workspace : Workspace
+        Its layers are listed; the toggles and × change them.
+    scatter : ScatterView
+        The plot it floats over (a child of its plot widget).
+    """
+
+    def __init__(self, workspace, scatter) -> None:
+        super().__init__(scatter.plot_widget)
+        self.setObjectName("layerLegend")
+        self.workspace = workspace
+        self.scatter = scatter
+        self._theme = ""
+        self._box = QtWidgets.QVBoxLayout(self)
+        self._box.setContentsMargins(8, 4, 4, 4)
+        self._box.setSpacing(1)
+        self._box.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetFixedSize)
+        self.rows: dict[str, LegendEntry] = {}
+        workspace.layers_changed.connect(self._on_layers_changed)
+        scatter.view_box.sigResized.connect(self._on_plot_resized)
+        self.hide()
+
+    # -- what it shows ----------------------------------------------------------------
+    def entries(self) -> list[str]:
+        """Names of the layers listed, top to bottom."""
+        return list(self.rows)
+
+    def texts(self) -> list[str]:
+        """The entries' texts, top to bottom."""
+        return [r.text.text() for r in self.rows.values()]
+
+    # -- what its buttons do ----------------------------------------------------------
+    def set_visible(self, name: str, on: bool) -> None:
+        """Show or hide layer ``name`` (the layer's ``visible``)."""
+        layer = self.workspace.layer(name)
+        if layer is not None and layer.visible != on:
+            self.workspace.set_layer(layer.replace(visible=on))
+
+    def remove(self, name: str) -> None:
+        """Remove layer ``name`` from the Workspace (its entry goes with it)."""
+        self.workspace.remove_layer(name)
+
+    # -- building ---------------------------------------------------------------------
+    def _on_layers_changed(self, _name: str) -> None:
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """List the layers again (any layer changed: new, replaced, hidden, removed)."""
+        for row in self.rows.values():
+            self._box.removeWidget(row)
+            row.hide()  # deleted later: it must not be drawn (or grabbed) meanwhile
+            row.deleteLater()
+        self.rows = {}
+        theme = THEMES.get(self.scatter.theme, THEMES["light"])
+        font = QtGui.QFont(self.font())
+        font.setPointSizeF(self.scatter.label_font_size)
+        # The symbols grow with the labels (presentation mode enlarges both).
+        side = int(round(SYMBOL_PX * self.scatter.label_font_size / LABEL_FONT_PT))
+        for layer in self.workspace.layers:
+            if not layer.legend:
+                continue
+            row = LegendEntry(self, layer)
+            row.symbol.setPixmap(symbol_pixmap(layer, side, self.devicePixelRatioF()))
+            row.text.setFont(font)
+            color = QtGui.QColor(theme["label"])
+            if not layer.visible:
+                color.setAlpha(HIDDEN_TEXT_ALPHA)
+            row.text.setStyleSheet(f"color: {color.name(QtGui.QColor.NameFormat.HexArgb)};")
+            self._box.addWidget(row)
+            self.rows[layer.name] = row
+        self._theme = self.scatter.theme
+        self.setVisible(bool(self.rows))
+        if self.rows:
+            self.adjustSize()
+            self.place()
+            self.raise_()
+        else:
+            self.scatter.set_label_keepout([])
+
+    def place(self) -> None:
+        """Move to the upper right corner of the plotting area (inside the axes)."""
+        pw = self.scatter.plot_widget
+        r = self.scatter.view_box.sceneBoundingRect()
+        top_right = pw.mapFromScene(r.topRight())
+        self.move(int(top_right.x() - self.width() - LEGEND_MARGIN_PX), int(top_right.y() + LEGEND_MARGIN_PX))
+        # Point labels keep out from under the panel.
+        area = pw.mapToScene(self.geometry()).boundingRect()
+        self.scatter.set_label_keepout([area] if self.isVisible() else [])
+
+    def _on_plot_resized(self, *_args) -> None:
+        if self.rows:
+            self.place()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        # The layout sizes the panel after it was shown: keep its right edge at the plot's.
+        super().resizeEvent(event)
+        self.place()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self._theme != self.scatter.theme:
+            # The theme changed since the entries were made: their text colour follows.
+            QtCore.QTimer.singleShot(0, self.rebuild)
+        theme = THEMES.get(self.scatter.theme, THEMES["light"])
+        bg = QtGui.QColor(*theme["label_bg"][:3], PANEL_ALPHA)
+        p = QtGui.QPainter(self)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QtGui.QPen(pg.mkColor(theme["tooltip_border"]), 1))
+        p.setBrush(bg)
+        p.drawRoundedRect(QtCore.QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), PANEL_RADIUS_PX,
+                          PANEL_RADIUS_PX)
+        p.end()

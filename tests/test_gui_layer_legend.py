@@ -1,0 +1,75 @@
+"""The on-plot layer legend on real GloVe: entries follow the layers; hide toggles, × removes."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore
+
+from embexplorer._qt.features.analogy import feature as anf
+from embexplorer._qt.features.neighbours import feature as nbf
+
+# The integration tests' window with GloVe loaded (a fresh window per test).
+from tests.test_gui_integration import glove_window, settings, window  # noqa: F401
+
+
+def ask_neighbours(qtbot, w, word: str) -> None:
+    panel = w.features["neighbours"].panel
+    w.show_dock("neighbours")
+    qtbot.keyClicks(panel.query_edit, word)
+    qtbot.mouseClick(panel.search_button, QtCore.Qt.MouseButton.LeftButton)
+
+
+def ask_analogy(qtbot, w, a: str, b: str, c: str) -> None:
+    panel = w.features["analogy"].panel
+    w.show_dock("analogy")
+    for edit, word in ((panel.a_edit, a), (panel.b_edit, b), (panel.c_edit, c)):
+        qtbot.keyClicks(edit, word)
+    qtbot.mouseClick(panel.solve_button, QtCore.Qt.MouseButton.LeftButton)
+
+
+def test_entries_follow_the_layers(qtbot, glove_window):  # noqa: F811
+    w = glove_window
+    legend = w.features["explorer"].legend
+    assert legend.entries() == [] and not legend.isVisible()
+    ask_neighbours(qtbot, w, "king")
+    assert legend.entries() == [nbf.RESULTS_LAYER, nbf.QUERY_LAYER]
+    assert legend.texts() == ["neighbours", "query"] and legend.isVisible()
+    ask_analogy(qtbot, w, "man", "king", "woman")
+    # The analogy's arrows and its expected point have entries; its sides (no legend text) none.
+    assert legend.entries()[:2] == [nbf.RESULTS_LAYER, nbf.QUERY_LAYER]
+    assert {anf.ARROWS_LAYER, anf.EXPECTED_LAYER} <= set(legend.entries())
+    assert anf.SIDES_LAYER not in legend.entries()
+    # In the plot's upper right corner, inside the plotting area.
+    sc = w.features["explorer"].scatter
+    area = sc.view_box.sceneBoundingRect()
+    box = sc.plot_widget.mapToScene(legend.geometry()).boundingRect()
+    assert area.contains(box) and box.right() > area.center().x() and box.top() < area.center().y()
+    # No point label under the legend.
+    sc.relayout_labels()
+    assert not any(b.intersects(box) for b in sc.label_boxes())
+    # Closing the Neighbours dock clears its layers: their entries go.
+    w.docks["neighbours"].close()
+    assert nbf.RESULTS_LAYER not in legend.entries() and nbf.QUERY_LAYER not in legend.entries()
+    assert anf.ARROWS_LAYER in legend.entries()
+
+
+def test_hide_toggle_and_close(qtbot, glove_window):  # noqa: F811
+    w = glove_window
+    legend = w.features["explorer"].legend
+    sc = w.features["explorer"].scatter
+    ask_neighbours(qtbot, w, "paris")
+    row = legend.rows[nbf.RESULTS_LAYER]
+    assert row.toggle.isChecked()
+    row.toggle.click()
+    # Hidden: off the plot, still listed (greyed) so that it can be shown again.
+    assert not w.workspace.layer(nbf.RESULTS_LAYER).visible
+    assert nbf.RESULTS_LAYER not in sc.overlay_names
+    assert nbf.RESULTS_LAYER in legend.entries()
+    legend.rows[nbf.RESULTS_LAYER].toggle.click()
+    assert w.workspace.layer(nbf.RESULTS_LAYER).visible and nbf.RESULTS_LAYER in sc.overlay_names
+    # × removes the layer (and its entry); the other stays.
+    qtbot.mouseClick(legend.rows[nbf.QUERY_LAYER].close_button, QtCore.Qt.MouseButton.LeftButton)
+    assert w.workspace.layer(nbf.QUERY_LAYER) is None and nbf.QUERY_LAYER not in sc.overlay_names
+    assert legend.entries() == [nbf.RESULTS_LAYER]
+    qtbot.mouseClick(legend.rows[nbf.RESULTS_LAYER].close_button, QtCore.Qt.MouseButton.LeftButton)
+    # Empty: the legend collapses.
+    assert legend.entries() == [] and not legend.isVisible()
