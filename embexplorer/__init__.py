@@ -1,3 +1,37 @@
-"""embexplorer: a desktop application for exploring embeddings."""
+"""embexplorer: explore embeddings on your desktop, or from Python.
+
+::
+
+    import embexplorer as ex
+    viewer = ex.show(vectors, labels=words)   # numpy, gensim KeyedVectors, pandas, pyarrow, a path
+    viewer.neighbours("king")
+    ex.run()                                   # in a script: until the window is closed
+
+:func:`show`, :func:`run` and :class:`Viewer` live in :mod:`embexplorer.viewer`; they are imported
+on first use, so ``import embexplorer`` loads no Qt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: The public API, imported from :mod:`embexplorer.viewer` on first use.
+_LAZY = ("Viewer", "run", "show")
+__all__ = ["Viewer", "__version__", "run", "show"]
+
+if TYPE_CHECKING:  # type checkers and IDEs see the real signatures
+    from embexplorer.viewer import Viewer, run, show
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from embexplorer import viewer
+
+        return getattr(viewer, name)
+    raise AttributeError(f"module 'embexplorer' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

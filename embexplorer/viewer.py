@@ -1,0 +1,526 @@
+"""The Python API: ``embexplorer.show(data)`` opens a window on vectors held in memory (or a file),
+and the :class:`Viewer` it returns scripts that window.
+
+In the style of napari::
+
+    import embexplorer as ex
+    viewer = ex.show(kv)                  # gensim KeyedVectors, a numpy array, a DataFrame...
+    viewer.neighbours("king", k=10)       # [(label, cosine), ...], also drawn on the plot
+    ex.run()                              # a script: wait until the windows are closed
+
+**Event loops.**  A script needs a Qt event loop for the window to respond: :func:`run` (or
+``show(..., block=True)``) runs one until every window is closed.  In IPython or Jupyter,
+:func:`show` turns on IPython's Qt integration (as ``%gui qt`` does) when it is not on yet, and
+then returns at once with the window live: :func:`run` does nothing there.  :func:`show` itself
+waits, with the window responsive, until the data is on screen (the PCA runs on a worker thread),
+so the viewer's methods work on the next line.
+
+Qt is imported inside the functions: ``import embexplorer`` stays light.  A viewer's window uses
+throw-away settings: it neither reads nor changes the app's saved layout or recent files.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from embexplorer._qt.shell.main_window import MainWindow
+    from embexplorer._qt.workspace import Workspace
+    from embexplorer.core.data.embeddings import EmbeddingSet
+
+#: Principal components computed for data shown (the axis combos and ``set_projection`` offer them).
+MAX_COMPONENTS = 10
+#: Task kind of the conversion and projection of in-memory data in the window's task runner.
+PROJECT_TASK = "api.project"
+#: Owner of the data shown from Python (``DataSource.owner``) and of its progress in the status bar.
+OWNER = "api"
+#: Projections :meth:`Viewer.set_projection` knows.
+PROJECTIONS = ("pca",)
+#: Event-loop passes before a screenshot is grabbed (deferred layout and plot ranges settle).
+SCREENSHOT_SETTLE_PASSES = 5
+#: Names IPython gives its Qt event-loop integration (``%gui qt``).
+IPYTHON_QT_LOOPS = ("qt", "qt4", "qt5", "qt6")
+#: Issues where what is not built yet is planned.
+COMPARE_ISSUE, PROJECTIONS_ISSUE = 15, 14
+
+#: Viewers whose window is open: a script's ``ex.show(data)`` without keeping the viewer must not
+#: lose its window to the garbage collector.
+_open_viewers: list[Viewer] = []
+
+
+def show(data: Any, labels: Sequence | None = None, metadata: Any = None, title: str | None = None,
+         block: bool = False, *, label_column: str | None = None,
+         vector_column: str | Sequence[str] | None = None, format: str | None = None,
+         limit: int | None = None, allow_pickle: bool = False) -> Viewer:
+    """Open a window showing ``data`` and return its :class:`Viewer`.
+
+    Parameters
+    ----------
+    data : array (n, d), gensim KeyedVectors, pandas DataFrame, pyarrow Table, EmbeddingSet or path
+        Vectors in memory, or a file in any format the app opens (then read as File › Open does).
+    labels : sequence, optional
+        One label per row (arrays; tables take a label column).  Row numbers when absent.
+    metadata : mapping of column name to values, or DataFrame, optional
+        Columns aligned with the rows, e.g. ``{"genre": genres}`` for ``viewer.color_by("genre")``.
+    title : str, optional
+        The window title.
+    block : bool
+        Run the event loop until the window is closed (:func:`run`) before returning.
+    label_column, vector_column : str, optional
+        Tables: the column of labels and the vector column (a column of lists or arrays), or a list
+        of numeric columns, one per dimension.  Chosen by name and type when not given (see
+        :func:`embexplorer.core.data.inmemory.choose_columns`); every other column is metadata.
+    format, limit, allow_pickle : optional
+        Paths: the format (detected when None), the first ``limit`` rows only, and consent to
+        unpickle a gensim ``.kv`` / ``.model`` file.
+
+    Returns
+    -------
+    Viewer
+        Once the data is on screen.
+
+    Raises
+    ------
+    embexplorer.core.errors.DataError
+        Bad input: a file that cannot be read (file, line, reason), or data in memory that cannot
+        be shown (``InputError``, also a ``ValueError``: column, row, reason).
+    TypeError
+        ``data`` is of no kind understood.
+    """
+    viewer = Viewer(title=title)
+    try:
+        viewer.open(data, labels, metadata, label_column=label_column, vector_column=vector_column,
+                    format=format, limit=limit, allow_pickle=allow_pickle)
+    except BaseException:
+        viewer.close()
+        raise
+    if block:
+        run()
+    return viewer
+
+
+def run() -> None:
+    """Run the Qt event loop until every window is closed (the last line of a script).
+
+    Returns at once when a Qt event loop already runs: in IPython / Jupyter with ``%gui qt``, or
+    when called from inside the app's own loop; and when no window is open.
+    """
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None or _event_loop_running():
+        return
+    if not any(w.isVisible() for w in app.topLevelWidgets()):
+        return
+    app.exec()
+
+
+class Viewer:
+    """One window, scriptable from Python.  :func:`show` makes one; ``Viewer()`` opens an empty one.
+
+    Parameters
+    ----------
+    title : str, optional
+        The window title (otherwise the data's description).
+    """
+
+    def __init__(self, title: str | None = None) -> None:
+        from PySide6 import QtCore
+
+        from embexplorer._qt.shell.main_window import MainWindow
+
+        _application()
+        # A throw-away settings file: the scripted window leaves the user's layout and recent files alone.
+        self._settings_dir = tempfile.TemporaryDirectory(prefix="embexplorer-viewer-")
+        settings = QtCore.QSettings(str(Path(self._settings_dir.name) / "settings.ini"),
+                                    QtCore.QSettings.Format.IniFormat)
+        self._title = title
+        self._window = MainWindow(settings=settings)
+        self._closed = False
+        self._close_watch = _CloseWatch(self)
+        self._window.installEventFilter(self._close_watch)
+        if title:
+            self._window.setWindowTitle(title)
+        self._window.show()
+        self._window.raise_()
+        _open_viewers.append(self)
+
+    # -- what the window holds ------------------------------------------------------------------
+    @property
+    def window(self) -> MainWindow:
+        """The application window (``window.commands.names()`` lists what its features offer)."""
+        return self._window
+
+    @property
+    def workspace(self) -> Workspace:
+        """The window's shared state: data set, source, projection, selection, layers."""
+        return self._window.workspace
+
+    @property
+    def embeddings(self) -> EmbeddingSet | None:
+        """The set shown (labels, float32 vectors, metadata), or None."""
+        return self.workspace.dataset
+
+    @property
+    def selection(self) -> list[str]:
+        """Labels of the selected points, in row order."""
+        emb = self.embeddings
+        if emb is None:
+            return []
+        return [emb.labels[int(i)] for i in self.workspace.selection.rows]
+
+    def __repr__(self) -> str:
+        return f"<embexplorer.Viewer showing {self.embeddings!r}>"
+
+    # -- showing data -------------------------------------------------------------------------------
+    def open(self, data: Any, labels: Sequence | None = None, metadata: Any = None, *,
+             label_column: str | None = None, vector_column: str | Sequence[str] | None = None,
+             format: str | None = None, limit: int | None = None, allow_pickle: bool = False) -> None:
+        """Show ``data`` in this window instead of what it shows; waits until it is on screen.
+
+        The parameters are those of :func:`show`.
+        """
+        if isinstance(data, (str, os.PathLike)):
+            self._open_path(os.fspath(data), format, limit, allow_pickle)
+            return
+        if format is not None or limit is not None or allow_pickle:
+            raise TypeError("format, limit and allow_pickle are for paths; slice the data instead")
+        from embexplorer._qt.workspace import DataSource, first_components
+
+        pca_result, emb = self._convert_and_project(data, labels, metadata, label_column, vector_column)
+        source = DataSource("memory", self._title or emb.source, OWNER,
+                            details={"rows": emb.n, "dims": emb.dims})
+        self.workspace.set_dataset(emb, first_components(pca_result), source)
+        if emb.duplicates_dropped:
+            self._window.message("; ".join(emb.warnings))
+
+    def add_embeddings(self, *args: Any, **kwargs: Any) -> None:
+        """Show a second set beside the first, to compare the two spaces: not built yet.
+
+        Raises
+        ------
+        NotImplementedError
+            Always: comparing two sets is planned (issue 15).  Use :meth:`open` to replace the set.
+        """
+        raise NotImplementedError(f"comparing two sets is planned: issue {COMPARE_ISSUE}; "
+                                  "viewer.open(data) replaces the set shown")
+
+    # -- asking and drawing -----------------------------------------------------------------------------
+    def select(self, labels: Sequence[str] | str) -> None:
+        """Select the points of ``labels`` (replacing the selection; ``[]`` clears it).
+
+        Raises KeyError naming the labels not in the set.
+        """
+        rows = self._rows([labels] if isinstance(labels, str) else list(labels))
+        self.workspace.selection.replace(rows)
+
+    def neighbours(self, label: str, k: int = 10, metric: str = "cosine") -> list[tuple[str, float]]:
+        """The ``k`` nearest neighbours of ``label``, best first, drawn on the plot and listed in the
+        Neighbours panel.
+
+        Parameters
+        ----------
+        label : str
+        k : int
+        metric : {"cosine", "dot", "euclidean"}
+            Cosine is gensim's ``most_similar`` exactly.
+
+        Returns
+        -------
+        list of (label, score)
+            Score: cosine similarity, dot product or Euclidean distance.
+        """
+        from embexplorer.core.analysis.neighbours import METRICS, check_k
+
+        check_k(k)
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+        self._rows([label])
+        panel = self._window.features["neighbours"].panel
+        panel.metric_combo.setCurrentText(metric)
+        panel.k_spin.setValue(int(k))
+        self._window.show_dock("neighbours")
+        if not self._window.commands.run("neighbours.query_label", label):
+            raise ValueError(panel.status_label.text() or f"no neighbours for {label!r}")
+        return [(n.label, float(n.score)) for n in panel.results]
+
+    def analogy(self, a: str, b: str, c: str, k: int = 10,
+                method: str = "3cosadd") -> list[tuple[str, float]]:
+        """Solve *a is to b as c is to ?*: the answers, best first, with the parallelogram drawn.
+
+        Parameters
+        ----------
+        a, b, c : str
+            E.g. ``("man", "king", "woman")`` (answer: queen).
+        k : int
+            Answers listed.
+        method : {"3cosadd", "3cosmul"}
+
+        Returns
+        -------
+        list of (label, score)
+            The inputs are left out (as gensim does) unless the panel's "Exclude inputs" is off.
+        """
+        from embexplorer.core.analysis.neighbours import check_k
+
+        check_k(k)
+        if method not in ("3cosadd", "3cosmul"):
+            raise ValueError(f"method must be '3cosadd' or '3cosmul', got {method!r}")
+        self._rows([a, b, c])
+        panel = self._window.features["analogy"].panel
+        panel.k_spin.setValue(int(k))
+        self._window.show_dock("analogy")
+        if not self._window.commands.run("analogy.solve", a, b, c):
+            raise ValueError(panel.status_label.text() or f"cannot solve {a} : {b} :: {c} : ?")
+        return [(n.label, float(n.score)) for n in panel.shown_answers(method)]
+
+    def set_projection(self, method: str = "pca", axes: tuple[int, int] = (0, 1)) -> None:
+        """Place the points by ``method`` on the components ``axes`` (0-based: ``(0, 1)`` is PC1 × PC2).
+
+        Only ``"pca"`` exists today (t-SNE and UMAP are planned: issue 14).  Raises ValueError for
+        another method, axes beyond the components computed, or nothing shown.
+        """
+        if str(method).lower() not in PROJECTIONS:
+            raise ValueError(f"unknown projection {method!r}: the projections are {', '.join(PROJECTIONS)} "
+                             f"(t-SNE and UMAP are planned: issue {PROJECTIONS_ISSUE})")
+        pca = self.workspace.pca
+        if pca is None:
+            raise ValueError("no PCA projection to change: show a data set first (a live training frame "
+                             "has its own projection)")
+        x, y = (int(i) for i in axes)
+        if not (0 <= x < pca.n_components and 0 <= y < pca.n_components):
+            raise ValueError(f"axes must be components 0..{pca.n_components - 1}, got {tuple(axes)}")
+        self.workspace.set_axes(x, y)
+
+    def color_by(self, column: str | None) -> None:
+        """Colour the points by the metadata ``column`` (None: one colour).
+
+        Raises ValueError naming the columns there are.
+        """
+        emb = self._require_data()
+        if column is not None and column not in emb.metadata:
+            names = ", ".join(map(repr, emb.metadata)) or "none"
+            raise ValueError(f"no metadata column {column!r} (columns: {names})")
+        self._window.commands.run("explorer.color_by", column)
+
+    def screenshot(self, path: str | os.PathLike, size: tuple[int, int] | None = None) -> Path:
+        """Save the window as a PNG (as ``embexplorer --screenshot`` does) and return its path.
+
+        ``size`` (width, height) resizes the window first.
+        """
+        from PySide6 import QtCore, QtWidgets
+
+        from embexplorer.core.atomic import atomic_write
+
+        out = Path(path)
+        if out.suffix.lower() != ".png":
+            raise ValueError(f"screenshots are PNG: give a file name ending in .png, got {out.name!r}")
+        if size is not None:
+            self._window.resize(*size)
+        self._window.commands.run("explorer.finish_setup")
+        app = QtWidgets.QApplication.instance()
+        for _ in range(SCREENSHOT_SETTLE_PASSES):
+            app.processEvents()
+        image = self._window.grab().toImage()
+        data = QtCore.QByteArray()
+        buffer = QtCore.QBuffer(data)
+        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+        if not image.save(buffer, "PNG"):
+            raise OSError(f"could not encode the window as PNG ({image.width()}x{image.height()})")
+        with atomic_write(out, "wb") as fh:  # a crash never leaves half a picture
+            fh.write(bytes(data))
+        return out
+
+    def close(self) -> None:
+        """Close the window (background work is stopped); the viewer cannot be used afterwards."""
+        if not self._closed:
+            self._window.close()
+        self._forget()
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _forget(self) -> None:
+        self._closed = True
+        if self in _open_viewers:
+            _open_viewers.remove(self)
+
+    def _require_data(self) -> EmbeddingSet:
+        emb = self.embeddings
+        if emb is None:
+            raise ValueError("nothing is shown: give the viewer data first (viewer.open(data))")
+        return emb
+
+    def _rows(self, labels: list[str]) -> list[int]:
+        emb = self._require_data()
+        missing = [label for label in labels if label not in emb.index]
+        if missing:
+            raise KeyError(f"not in the set: {', '.join(map(repr, missing))}")
+        return [emb.index[label] for label in labels]
+
+    def _open_path(self, path: str, format: str | None, limit: int | None, allow_pickle: bool) -> None:
+        if not os.path.exists(path):
+            raise FileNotFoundError(2, "No such file or directory", path)
+        window = self._window
+        loading = window.features["loading"]
+        interactive, window.interactive = window.interactive, False  # errors are raised here, not dialogs
+        try:
+            window.commands.run("loading.open_file", path, format=format, limit=limit,
+                                allow_pickle=allow_pickle)
+            _wait([loading.loaded], [loading.load_failed, loading.load_cancelled])
+        finally:
+            window.interactive = interactive
+        if self._title:
+            window.setWindowTitle(self._title)
+
+    def _convert_and_project(self, data, labels, metadata, label_column, vector_column):
+        """Convert ``data`` and fit PCA on a worker thread (the window stays responsive); wait for it.
+
+        Closing the window cancels the task (:func:`_wait` then raises ``Cancelled``)."""
+        from embexplorer.core.analysis.pca import fit_pca
+        from embexplorer.core.data.inmemory import as_embedding_set
+
+        def work(control):
+            control.progress(None, "Reading the data", force=True)
+            emb = as_embedding_set(data, labels, metadata, label_column=label_column,
+                                   vector_column=vector_column, source=self._title)
+            control.progress(0.0, "Projecting", force=True)
+            return fit_pca(emb.vectors, n_components=MAX_COMPONENTS, control=control), emb
+
+        window = self._window
+        relay = _Relay()
+        window.busy(OWNER, "Preparing the data…", lambda: window.runner.cancel(PROJECT_TASK))
+        try:
+            window.runner.start(PROJECT_TASK, work, on_result=relay.done.emit, on_error=relay.failed.emit,
+                                on_progress=lambda f, m: window.progress(OWNER, f, m),
+                                on_cancelled=lambda: relay.failed.emit(None))
+            return _wait([relay.done], [relay.failed])
+        finally:
+            window.idle(OWNER)
+
+
+# -- Qt plumbing ------------------------------------------------------------------------------------
+
+def _application():
+    """The QApplication (made, named and given the app's icon if there is none yet)."""
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        _enable_ipython_qt()
+        return app
+    from embexplorer._qt.app import APP_NAME, ORG_NAME, app_icon
+
+    app = QtWidgets.QApplication([sys.argv[0] if sys.argv and sys.argv[0] else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setWindowIcon(app_icon())
+    _enable_ipython_qt()
+    return app
+
+
+def _ipython_shell():
+    """The running IPython shell or kernel, or None (IPython is never imported here)."""
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    return get() if get is not None else None
+
+
+def _enable_ipython_qt() -> bool:
+    """In IPython, make sure its Qt event-loop integration is on (``%gui qt``); True if it is."""
+    shell = _ipython_shell()
+    if shell is None:
+        return False
+    if getattr(shell, "active_eventloop", None) in IPYTHON_QT_LOOPS:
+        return True
+    try:
+        shell.enable_gui("qt")
+    except Exception:  # e.g. a shell without GUI support: run() will block as in a script
+        return False
+    return getattr(shell, "active_eventloop", None) in IPYTHON_QT_LOOPS
+
+
+def _event_loop_running() -> bool:
+    """True if a Qt event loop already serves the windows (IPython's ``%gui qt``, or an ``exec``)."""
+    from PySide6 import QtCore
+
+    shell = _ipython_shell()
+    if shell is not None and getattr(shell, "active_eventloop", None) in IPYTHON_QT_LOOPS:
+        return True
+    return QtCore.QThread.currentThread().loopLevel() > 0
+
+
+def _wait(done_signals: list, failed_signals: list) -> Any:
+    """Spin an event loop (the window stays live) until a done signal fires (its first argument is
+    returned) or a failed one does (its exception is raised; ``None``: cancelled or closed)."""
+    from PySide6 import QtCore
+
+    from embexplorer.core.progress import Cancelled
+
+    loop = QtCore.QEventLoop()
+    outcome: list[tuple[bool, Any]] = []
+
+    def finish(ok: bool, value: Any) -> None:
+        if not outcome:
+            outcome.append((ok, value))
+        loop.quit()
+
+    slots = [(s, lambda *v: finish(True, v[0] if v else None)) for s in done_signals]
+    slots += [(s, lambda err=None: finish(False, err)) for s in failed_signals]
+    for signal, slot in slots:
+        signal.connect(slot)
+    try:
+        if not outcome:
+            loop.exec()
+    finally:
+        for signal, slot in slots:
+            signal.disconnect(slot)
+    ok, value = outcome[0]
+    if ok:
+        return value
+    if isinstance(value, BaseException):
+        raise value
+    raise Cancelled("cancelled, or the window was closed, before the data was shown")
+
+
+@functools.cache
+def _qt_classes():
+    """The module's QObject classes, defined once Qt is imported."""
+    from PySide6 import QtCore
+
+    class Relay(QtCore.QObject):
+        """Signals a worker's callbacks fire, for :func:`_wait` to listen to."""
+
+        done = QtCore.Signal(object)
+        failed = QtCore.Signal(object)
+
+    class CloseWatch(QtCore.QObject):
+        """Forgets a viewer whose window the user closed (its data is no longer kept alive)."""
+
+        def __init__(self, viewer: Viewer) -> None:
+            super().__init__(viewer.window)
+            self.viewer = viewer
+
+        def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt override)
+            if event.type() == QtCore.QEvent.Type.Close and obj is self.viewer.window:
+                # After the window's own closeEvent (which may refuse): only a real close forgets.
+                QtCore.QTimer.singleShot(0, self, self.check)
+            return False
+
+        def check(self) -> None:
+            if not self.viewer.window.isVisible():
+                self.viewer._forget()
+
+    return Relay, CloseWatch
+
+
+def _Relay():  # noqa: N802 (made like a class; Qt is imported only when one is needed)
+    return _qt_classes()[0]()
+
+
+def _CloseWatch(viewer: Viewer):  # noqa: N802
+    return _qt_classes()[1](viewer)
