@@ -22,7 +22,7 @@ from embexplorer.core.view.layers import Layer
 from embexplorer.core.view.projection import PCAProjection, Projection
 
 #: Kinds of :class:`DataSource`.
-SOURCE_KINDS = ("none", "file", "model", "training", "demo")
+SOURCE_KINDS = ("none", "file", "model", "training", "demo", "memory")  # memory: embexplorer.show(data)
 
 
 @dataclass(frozen=True)

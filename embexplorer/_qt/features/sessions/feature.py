@@ -144,6 +144,8 @@ class SessionsFeature(Feature):
         """The window's state as a :class:`Session`: source with its hash, every feature's state,
         the bookmarks."""
         ws, cmd = self.ctx.workspace, self.ctx.commands
+        if ws.source.kind == "memory":  # nothing on disk to reopen: refuse, not save a session without data
+            raise ValueError("data shown from Python cannot be saved in a session: save it to a file first")
         ratings = cmd.run("recommender.ratings") if cmd.has("recommender.ratings") else None
         source = self._hasher.hashed(describe(ws.source, getattr(ratings, "source", None)))
         title = ws.source.title if ws.dataset is not None else ""
