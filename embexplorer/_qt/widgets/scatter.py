@@ -665,7 +665,7 @@ class ScatterView(QtWidgets.QWidget):
                                 in_view=self._labels_in_view, visible=self._points.visible)
         markers = self._overlay_set.markers(self._x, self._y)
         if self._focus >= 0:  # the focus ring is a highlighted marker too
-            markers = np.vstack([markers, [(self._x[self._focus], self._y[self._focus], FOCUS_RING_PX)]])
+            markers = np.vstack([markers, [(self._x[self._focus], self._y[self._focus], FOCUS_RING_PX, 1)]])
         self._label_layer.lay_out(entries, markers, anchor_radius(entries, markers, self.point_size))
 
     # -- events --------------------------------------------------------------------

@@ -142,8 +142,9 @@ class LabelLayer(QtWidgets.QGraphicsObject):
         ----------
         entries : sequence of (x, y, text, priority)
             From :func:`label_entries`.
-        markers : ndarray (m, 3)
-            Highlighted markers ``(x, y, diameter in pixels)`` in data coordinates: no label covers one.
+        markers : ndarray (m, 4)
+            Highlighted markers ``(x, y, diameter in pixels, hard)`` in data coordinates: no label covers
+            one; those with ``hard`` 0 (of layers without labels) only while there is room elsewhere.
         radius : sequence of float
             Half the marker size at each entry's anchor (its label keeps clear of it).
         """
@@ -163,21 +164,34 @@ class LabelLayer(QtWidgets.QGraphicsObject):
         # Box = text plus a margin on each side.
         m = 2 * LABEL_MARGIN_PX + 2
         sizes = np.array([(fm.horizontalAdvance(e[2]) + m, fm.height() + m) for e in entries], dtype=float)
-        mk = np.asarray(markers, dtype=np.float64).reshape(-1, 3)
+        mk = np.asarray(markers, dtype=np.float64).reshape(-1, 4)
         c = to_px(mk[:, :2])
         half = mk[:, 2:3] / 2
         area = self._vb.sceneBoundingRect()  # labels stay inside the plot (none cut at its edges)
+        bounds = (area.left(), area.top(), area.right(), area.bottom())
         keep = np.array([(r.left(), r.top(), r.right(), r.bottom()) for r in self.keepout]).reshape(-1, 4)
-        placed = place_labels(anchors, sizes, np.array([e[3] for e in entries]),
-                              markers=np.concatenate([np.column_stack([c - half, c + half]), keep]),
-                              radius=np.asarray(radius, float),
-                              bounds=(area.left(), area.top(), area.right(), area.bottom()),
+        rects = np.concatenate([np.column_stack([c - half, c + half]), keep])
+        hard = np.concatenate([mk[:, 3] > 0, np.ones(len(keep), dtype=bool)])
+        prio = np.array([e[3] for e in entries])
+        radius = np.asarray(radius, dtype=float)
+        placed = place_labels(anchors, sizes, prio, markers=rects, radius=radius, bounds=bounds,
                               max_labels={PRIORITY_IN_VIEW: LABELS_IN_VIEW_MAX})
-        more = sum(v for p, v in placed.dropped_by_priority.items() if p > PRIORITY_IN_VIEW)
+        kept, boxes, leader = placed.kept, placed.boxes, placed.leader
+        missing = np.setdiff1d(np.flatnonzero(prio > PRIORITY_IN_VIEW), kept)
+        if len(missing) and not hard.all():
+            # Second chance on top of markers of layers that are not labelled (a user's rated squares):
+            # a title over a few of them reads better than no titles at all.
+            again = place_labels(anchors[missing], sizes[missing], prio[missing],
+                                 markers=np.concatenate([rects[hard], boxes]), radius=radius[missing],
+                                 bounds=bounds)
+            kept = np.concatenate([kept, missing[again.kept]])
+            boxes = np.concatenate([boxes, again.boxes])
+            leader = np.concatenate([leader, again.leader])
+        more = len(np.setdiff1d(missing, kept))
         # Offsets from the anchor: the box is drawn exactly where it was tested, and follows a pan.
         self.set_entries([(entries[i][0], entries[i][1], entries[i][2], float(b[0] - anchors[i, 0]),
                            float(b[1] - anchors[i, 1]), float(b[2] - b[0]), float(b[3] - b[1]), bool(lead))
-                          for i, b, lead in zip(placed.kept.tolist(), placed.boxes, placed.leader)], more)
+                          for i, b, lead in zip(kept.tolist(), boxes, leader)], more)
 
     def _anchors(self) -> list[QtCore.QPointF]:
         tr = self._vb.childGroup.transform()

@@ -121,8 +121,11 @@ class OverlaySet:
         return rows, extra
 
     def markers(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Every overlay marker as ``(x, y, diameter in pixels)`` rows (labels keep off them)."""
-        out = [np.zeros((0, 3))]
+        """Every overlay marker as ``(x, y, diameter in pixels, hard)`` rows (labels keep off them).
+
+        ``hard`` is 0 for overlays that label nothing: a label may go over them when it has no other place.
+        """
+        out = [np.zeros((0, 4))]
         for spec in self.specs.values():
             size = spec["size"] * self.scale
             r = spec["rows"][spec["rows"] < len(x)]
@@ -130,7 +133,8 @@ class OverlaySet:
             if spec["xy"] is not None:
                 pts.append(spec["xy"])
             p = np.concatenate(pts)
-            out.append(np.column_stack([p, np.full(len(p), size)]))
+            hard = 0.0 if spec["labels"] is False else 1.0
+            out.append(np.column_stack([p, np.full(len(p), size), np.full(len(p), hard)]))
         m = np.concatenate(out)
         return m[np.isfinite(m).all(axis=1)]
 
