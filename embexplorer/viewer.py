@@ -21,10 +21,13 @@ throw-away settings: it neither reads nor changes the app's saved layout or rece
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +47,8 @@ OWNER = "api"
 PROJECTIONS = ("pca",)
 #: Event-loop passes before a screenshot is grabbed (deferred layout and plot ranges settle).
 SCREENSHOT_SETTLE_PASSES = 5
+#: How often (ms) the interpreter is woken during :func:`run`, so Ctrl+C in the terminal ends it.
+SIGNAL_POLL_MS = 200
 #: Names IPython gives its Qt event-loop integration (``%gui qt``).
 IPYTHON_QT_LOOPS = ("qt", "qt4", "qt5", "qt6")
 #: Issues where what is not built yet is planned.
@@ -118,7 +123,8 @@ def run() -> None:
         return
     if not any(w.isVisible() for w in app.topLevelWidgets()):
         return
-    app.exec()
+    with _ctrl_c_quits(app):
+        app.exec()
 
 
 class Viewer:
@@ -187,6 +193,9 @@ class Viewer:
         The parameters are those of :func:`show`.
         """
         if isinstance(data, (str, os.PathLike)):
+            if labels is not None or metadata is not None or label_column or vector_column:
+                raise TypeError("a file brings its own labels and metadata: labels, metadata, label_column "
+                                "and vector_column are for data in memory")
             self._open_path(os.fspath(data), format, limit, allow_pickle)
             return
         if format is not None or limit is not None or allow_pickle:
@@ -365,13 +374,18 @@ class Viewer:
     def _open_path(self, path: str, format: str | None, limit: int | None, allow_pickle: bool) -> None:
         if not os.path.exists(path):
             raise FileNotFoundError(2, "No such file or directory", path)
+        from embexplorer.core.session import is_session_file
+
         window = self._window
         loading = window.features["loading"]
         interactive, window.interactive = window.interactive, False  # errors are raised here, not dialogs
         try:
-            window.commands.run("loading.open_file", path, format=format, limit=limit,
-                                allow_pickle=allow_pickle)
-            _wait([loading.loaded], [loading.load_failed, loading.load_cancelled])
+            if is_session_file(path):  # a saved session: its data, view, queries and bookmarks
+                window.commands.run("sessions.open_blocking", path)
+            else:
+                window.commands.run("loading.open_file", path, format=format, limit=limit,
+                                    allow_pickle=allow_pickle)
+                _wait([loading.loaded], [loading.load_failed, loading.load_cancelled])
         finally:
             window.interactive = interactive
         if self._title:
@@ -454,6 +468,26 @@ def _event_loop_running() -> bool:
     return QtCore.QThread.currentThread().loopLevel() > 0
 
 
+@contextlib.contextmanager
+def _ctrl_c_quits(app):
+    """Ctrl+C in the terminal ends :func:`run` (Qt's loop would otherwise hold the signal back until
+    the next window event): a timer wakes the interpreter so its SIGINT handler runs."""
+    from PySide6 import QtCore
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: app.quit())
+    wake = QtCore.QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(SIGNAL_POLL_MS)
+    try:
+        yield
+    finally:
+        wake.stop()
+        signal.signal(signal.SIGINT, previous)
+
+
 def _wait(done_signals: list, failed_signals: list) -> Any:
     """Spin an event loop (the window stays live) until a done signal fires (its first argument is
     returned) or a failed one does (its exception is raised; ``None``: cancelled or closed)."""
@@ -471,14 +505,14 @@ def _wait(done_signals: list, failed_signals: list) -> Any:
 
     slots = [(s, lambda *v: finish(True, v[0] if v else None)) for s in done_signals]
     slots += [(s, lambda err=None: finish(False, err)) for s in failed_signals]
-    for signal, slot in slots:
-        signal.connect(slot)
+    for qt_signal, slot in slots:
+        qt_signal.connect(slot)
     try:
         if not outcome:
             loop.exec()
     finally:
-        for signal, slot in slots:
-            signal.disconnect(slot)
+        for qt_signal, slot in slots:
+            qt_signal.disconnect(slot)
     ok, value = outcome[0]
     if ok:
         return value

@@ -120,12 +120,17 @@ def test_keyed_vectors_neighbours_equal_gensims_most_similar(viewers, glove_kv):
         viewer.neighbours("no-such-word")
 
 
-def test_a_path_opens_through_the_loader_and_solves_the_analogy(viewers, glove_path):
+def test_a_path_opens_through_the_loader_and_solves_the_analogy(viewers, glove_path, tmp_path):
     viewer = _show(viewers, glove_path)
     assert viewer.workspace.source.kind == "file" and viewer.embeddings.n > KV_ROWS
     answers = viewer.analogy("man", "king", "woman", k=5)
     assert answers[0][0] == "queen" and len(answers) == 5
     assert viewer.workspace.layer("analogy.arrows") is not None
+    session = viewer.window.commands.run("sessions.save", tmp_path / "glove.embx.json")
+    again = _show(viewers, session)  # a session reopens its file, its analogy and its view
+    assert again.embeddings.n == viewer.embeddings.n and again.workspace.layer("analogy.arrows") is not None
+    with pytest.raises(TypeError, match="a file brings its own labels"):
+        again.open(glove_path, labels=["a"])
 
 
 def test_dataframes_with_a_vector_column_or_numeric_columns(viewers):
