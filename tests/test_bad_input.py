@@ -148,7 +148,7 @@ def test_npz_object_labels_refused(tmp_path):
 # Not errors: the set loads, and a warning names where the problem is.
 WARNING_CASES = [
     ("duplicate labels", b"3 2\na 1 1\nb 2 2\na 3 3\n", "duplicate label", "row 3", 1),
-    ("undecodable bytes", b"2 2\nok 1 2\ncaf\xe9 3 4\n", "latin-1", "line 3", 0),
+    ("undecodable bytes", b"2 2\nok 1 2\ncaf\xe9 3 4\n", "U+FFFD", "line 3", 0),
 ]
 
 

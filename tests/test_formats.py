@@ -181,11 +181,11 @@ def test_labels_with_spaces(tmp_path):
     assert emb.vectors.tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
 
 
-def test_latin1_fallback_warns(tmp_path):
+def test_broken_utf8_is_replaced_like_gensim_and_warns(tmp_path):
     (tmp_path / "l.txt").write_bytes(b"2 2\ncaf\xe9 1 2\nok 3 4\n")
     emb = formats.load(tmp_path / "l.txt", use_cache=False)
-    assert emb.labels == ["café", "ok"]
-    assert any("latin-1" in w and "line 2" in w for w in emb.warnings)
+    assert emb.labels == ["caf\ufffd", "ok"]
+    assert any("not valid UTF-8" in w and "line 2" in w for w in emb.warnings)
 
 
 def test_duplicates_keep_first(tmp_path):
@@ -386,14 +386,15 @@ def test_few_irregular_lines_in_big_blocks(tmp_path, glove, monkeypatch):
     lines.insert(500, "")
     lines.insert(2000, "   ")
     raw = [ln.encode("utf-8") for ln in lines]
-    raw[2700] = b"caf\xe9" + raw[2700][raw[2700].index(b" "):]  # latin-1, on line 2701
+    raw[2700] = b"caf\xe9" + raw[2700][raw[2700].index(b" "):]  # not UTF-8, on line 2701
     (tmp_path / "g.txt").write_bytes(b"\n".join(raw) + b"\n")
     monkeypatch.setattr(formats, "READ_CHUNK_BYTES", 64 * 1024)
     emb = formats.load(tmp_path / "g.txt", use_cache=False)
     assert emb.n == 3000
     assert emb.labels[1234] == f"at {sub.labels[1234]} x"
-    assert emb.labels[2698] == "caf\xe9"  # two blank lines above it
-    assert emb.warnings == ["1 label(s) are not valid UTF-8 and were read as latin-1 (first at line 2701)"]
+    assert emb.labels[2698] == "caf\ufffd"  # two blank lines above it
+    assert emb.warnings == ["1 label(s) are not valid UTF-8: their broken bytes were replaced by U+FFFD, "
+                            "as gensim does (first at line 2701)"]
     assert np.array_equal(emb.vectors, sub.vectors)
     lines[2700] = "caf\xe9" + lines[2700][lines[2700].index(" "):]
     # An error after the blank lines still names its own line.

@@ -15,7 +15,13 @@ import numpy as np
 
 from embexplorer.core.data._array_readers import _first_nonfinite
 from embexplorer.core.data._sidecars import _labels_from_sidecar
-from embexplorer.core.data._sniff import _open_bytes
+from embexplorer.core.data._sniff import (
+    LABEL_CONTROL_BYTES,
+    MAX_BINARY_LABEL_BYTES,
+    SNIFF_BYTES,
+    _open_bytes,
+    implausible_values,
+)
 from embexplorer.core.data._textparse import header_counts, parse_block, trailing_numbers
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
@@ -25,45 +31,62 @@ from embexplorer.core.progress import TaskControl
 COUNT_CHUNK_BYTES = 4 * 1024 * 1024
 #: Largest matrix preallocated from a compressed file's header count (it cannot be checked first).
 MAX_HEADER_PREALLOC_BYTES = 16 * 1024 ** 3
-#: Longest label accepted in a word2vec binary file (longer means the file is not one).
-MAX_BINARY_LABEL_BYTES = 4096
 
 
 # -- label decoding ---------------------------------------------------------------------------------------
 
 class _LabelDecoder:
-    """UTF-8 first; latin-1 (never fails) for labels that are not, with one summary warning."""
+    """UTF-8 per label as gensim decodes (``errors="replace"``: only broken bytes become U+FFFD).
+
+    Labels with control bytes (other than tab) are refused: they come from a file misread.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.fallbacks = 0
+        self.replaced = 0
         self.first_line: int | None = None
 
     def decode(self, raw: list[bytes], lines: list[int] | None, first_line: int) -> list[str]:
         if not raw:
             return []
+        joined = b"\n".join(raw)
+        # One pass in C for the common case; a newline in a label shows as one newline too many.
+        if joined.translate(None, LABEL_CONTROL_BYTES) != joined or joined.count(b"\n") != len(raw) - 1:
+            self._refuse_control(raw, lines, first_line)
         try:
-            out = b"\n".join(raw).decode("utf-8").split("\n")
-            if len(out) == len(raw):  # else a label holds a newline (binary files): decode one by one
-                return out
+            return joined.decode("utf-8").split("\n")
         except UnicodeDecodeError:
             pass
-        out = []
-        for i, b in enumerate(raw):
-            try:
-                out.append(b.decode("utf-8"))
-            except UnicodeDecodeError:
-                out.append(b.decode("latin-1"))
-                self.fallbacks += 1
+        # "replace" never swallows the ASCII newline between two labels: the split stays aligned.
+        out = joined.decode("utf-8", "replace").split("\n")
+        for i, label in enumerate(out):
+            if "\ufffd" in label and not _valid_utf8(raw[i]):
+                self.replaced += 1
                 if self.first_line is None:
                     self.first_line = lines[i] if lines is not None else first_line + i
         return out
 
+    def _refuse_control(self, raw: list[bytes], lines: list[int] | None, first_line: int) -> None:
+        for i, b in enumerate(raw):
+            if b.translate(None, LABEL_CONTROL_BYTES) != b or b"\n" in b:
+                line = lines[i] if lines is not None else first_line + i
+                shown = b[:40].decode("utf-8", "replace")
+                raise DataError(f"label {shown!r} holds control characters: the file is damaged or "
+                                "not in this format (try another --format)", self.path, line)
+
     def warning(self) -> str | None:
-        if not self.fallbacks:
+        if not self.replaced:
             return None
-        return (f"{self.fallbacks:,} label(s) are not valid UTF-8 and were read as latin-1 "
-                f"(first at line {self.first_line})")
+        return (f"{self.replaced:,} label(s) are not valid UTF-8: their broken bytes were replaced by "
+                f"U+FFFD, as gensim does (first at line {self.first_line})")
+
+
+def _valid_utf8(b: bytes) -> bool:
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # -- text formats -----------------------------------------------------------------------------------------
@@ -292,13 +315,21 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
             buf = buf[pos:] + more
             pos = 0
             control.progress(min(raw.tell() / size, 1.0), f"Reading {path.name}: {i:,} rows")
+        if n == count:
+            # Every record read: only whitespace may follow (more means labels with spaces, or text).
+            tail = (buf[pos:] + stream.read(SNIFF_BYTES)).strip()
+            if tail:
+                raise DataError(f"data follows the last of the {count:,} records (a label with a space, "
+                                "or not a word2vec binary file)", path, count)
     out = out[:n]
     decoder = _LabelDecoder(path)
-    labels = decoder.decode(raw_labels, list(range(1, n + 1)), 1)
-    labels = [lab.strip() for lab in labels]
+    labels = decoder.decode(raw_labels, None, 1)
     bad = _first_nonfinite(out)
     if bad is not None:
         raise DataError(f"NaN or infinite value in record {bad + 1}", path, bad + 1)
+    problem = implausible_values(out)
+    if problem:
+        raise DataError(f"{problem}: not a word2vec binary file, or damaged (try --format word2vec)", path)
     warnings = [decoder.warning()] if decoder.warning() else []
     control.progress(1.0, f"Read {path.name}: {n:,} rows", force=True)
     return EmbeddingSet(labels, out, warnings=warnings)

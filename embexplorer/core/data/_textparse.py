@@ -361,8 +361,9 @@ def _slow_block(data: bytes, dims: int, has_label: bool, first_line: int, path, 
             if len(label_parts) > 1 and all(is_number(p) for p in label_parts[1:]):
                 raise DataError(f"expected a label and {dims} values, found {len(parts) - 1} values",
                                 path, lineno)
-            # Labels with spaces (GloVe 840B has some): the leading fields form the label.
-            labels.append(b" ".join(label_parts))
+            # Labels with spaces (GloVe 840B has some): the leading fields form the label, with the
+            # whitespace between them kept as written (gensim keeps a tab inside a label).
+            labels.append(label_parts[0] if len(label_parts) == 1 else line.rsplit(None, dims)[0].strip())
         else:
             if len(parts) != dims:
                 raise DataError(f"expected {dims} values, found {len(parts)}", path, lineno)
