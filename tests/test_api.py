@@ -17,6 +17,8 @@ import embexplorer as ex
 KV_ROWS = 500
 #: Seconds the subprocess script may take before the test fails.
 SCRIPT_TIMEOUT_S = 60
+#: How long (ms) a test lets an event loop run that should never have started.
+GUARD_MS = 3000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -149,6 +151,33 @@ def test_dataframes_with_a_vector_column_or_numeric_columns(viewers):
     np.testing.assert_allclose(viewer.embeddings.vectors, vectors, rtol=1e-6)
     viewer.color_by("genre")
     assert viewer.window.features["explorer"].widget.color_combo.currentText() == "genre"
+
+
+def test_in_ipython_show_turns_on_the_qt_loop_and_run_returns_at_once(viewers, monkeypatch):
+    """IPython / Jupyter: ``show`` switches ``%gui qt`` on when it is off; ``run`` leaves the loop to IPython."""
+    import types
+
+    class Shell:
+        active_eventloop = None
+
+        def enable_gui(self, name):
+            self.active_eventloop = name
+
+    from PySide6 import QtCore, QtWidgets
+
+    shell = Shell()
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    guard = QtCore.QTimer()  # should run() start a loop after all, it ends, and the test fails rather than hangs
+    guard.setSingleShot(True)
+    guard.timeout.connect(QtWidgets.QApplication.quit)
+    guard.start(GUARD_MS)
+    try:
+        viewer = _show(viewers, np.eye(4), block=True)
+        ex.run()
+        assert guard.isActive(), "run() started an event loop although IPython runs one"
+    finally:
+        guard.stop()
+    assert shell.active_eventloop == "qt" and viewer.window.isVisible()
 
 
 SCRIPT = """
