@@ -28,6 +28,7 @@ import signal
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -206,8 +207,9 @@ class Viewer:
         source = DataSource("memory", self._title or emb.source, OWNER,
                             details={"rows": emb.n, "dims": emb.dims})
         self.workspace.set_dataset(emb, first_components(pca_result), source)
-        if emb.duplicates_dropped:
+        if emb.warnings:  # e.g. repeated labels dropped: said in the status bar and to the caller
             self._window.message("; ".join(emb.warnings))
+            warnings.warn("; ".join(emb.warnings), UserWarning, stacklevel=3)
 
     def add_embeddings(self, *args: Any, **kwargs: Any) -> None:
         """Show a second set beside the first, to compare the two spaces: not built yet.

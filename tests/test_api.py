@@ -146,6 +146,9 @@ def test_dataframes_with_a_vector_column_or_numeric_columns(viewers):
     assert viewer.embeddings.labels == words and viewer.embeddings.dims == 6
     viewer.color_by("genre")
     numeric = pd.DataFrame(vectors, columns=[f"d{i}" for i in range(6)], index=words).assign(genre=genres)
+    with pytest.warns(UserWarning, match="1 duplicate label"):
+        viewer.open(numeric.rename(index={"film1": "film0"}))
+    assert viewer.embeddings.n == 119
     viewer.open(numeric)
     assert viewer.embeddings.labels == words and list(viewer.embeddings.metadata) == ["genre"]
     np.testing.assert_allclose(viewer.embeddings.vectors, vectors, rtol=1e-6)
