@@ -197,3 +197,12 @@ def test_gensim_written_files_load_as_gensim_loads_them_or_are_refused(labels, d
         else:  # gensim refuses (a space in a text label): ours must be what was written
             assert not binary
             assert ours.labels == written and np.array_equal(ours.vectors, X)
+
+
+def test_a_vec_file_is_fasttext_only_when_fasttext_wrote_it(tmp_path):
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], np.array([[1, 2], [3, 4]], dtype=np.float32))
+    kv.save_word2vec_format(str(tmp_path / "w.vec"))  # what train-w2v --out w.vec writes
+    assert load(tmp_path / "w.vec").format == "word2vec"
+    (tmp_path / "f.vec").write_text("2 2\na 1 2 \nb 3 4 \n")  # fastText ends each row with a space
+    assert load(tmp_path / "f.vec").format == "fasttext"

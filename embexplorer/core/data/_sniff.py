@@ -143,8 +143,9 @@ def detect_format(path: str | os.PathLike) -> str:
     if header is not None:
         fmt = _pick_header_format(path, header, len(first) + 1, rest, truncated)
         if fmt == "word2vec":
-            _refuse_non_embedding(path, _sample_rows(rest, header[0], truncated), 2, fmt)
-            return "fasttext" if ext == ".vec" else "word2vec"
+            rows = _sample_rows(rest, header[0], truncated)
+            _refuse_non_embedding(path, rows, 2, fmt)
+            return "fasttext" if ext == ".vec" and _fasttext_rows(rows) else "word2vec"
         return fmt
     if _looks_binary(head):
         if head[:4] == FASTTEXT_BIN_MAGIC:
@@ -163,7 +164,7 @@ def detect_format(path: str | os.PathLike) -> str:
     if all(all(is_number(p) for p in ln.split()) for ln in sample):
         return "tsv"
     _refuse_non_embedding(path, sample, 1, "glove")
-    return "fasttext" if ext == ".vec" else "glove"
+    return "glove"  # fastText always writes a header: a .vec without one is GloVe
 
 
 # -- scoring the candidates of a file with a "count dims" header -------------------------------------------
@@ -204,6 +205,11 @@ def _sample_rows(rest: bytes, count: int, truncated: bool) -> list[tuple[int, by
         lines = lines[:-1]  # the head ends inside this line
     rows = [(i + 2, ln) for i, ln in enumerate(lines) if ln.strip()]
     return rows[:min(count, SNIFF_LINES)]
+
+
+def _fasttext_rows(rows: list[tuple[int, bytes]]) -> bool:
+    """fastText ends every row with a space; gensim (and ``train-w2v``) do not."""
+    return bool(rows) and all(row.rstrip(b"\r").endswith(b" ") for _, row in rows)
 
 
 def _text_problem(rest: bytes, dims: int, count: int, truncated: bool) -> str | None:

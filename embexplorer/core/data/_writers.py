@@ -86,7 +86,9 @@ def save(emb: EmbeddingSet, path: str | os.PathLike, format: str,
         with _atomic_text(path) as fh:
             if format != "glove":
                 fh.write(f"{emb.n} {emb.dims}\n".encode())
-            _write_rows(fh, vectors, [_clean_label(lab, format) for lab in emb.labels], " ", control)
+            # fastText ends every row with a space: detection tells its .vec files by it.
+            _write_rows(fh, vectors, [_clean_label(lab, format) for lab in emb.labels], " ", control,
+                        end=" \n" if format == "fasttext" else "\n")
         return [path]
     if format == "word2vec-binary":
         with atomic_write(path) as fh:
@@ -125,13 +127,14 @@ def _atomic_text(path: Path):
             yield raw
 
 
-def _write_rows(fh, vectors: np.ndarray, labels: list[str] | None, sep: str, control: TaskControl) -> None:
+def _write_rows(fh, vectors: np.ndarray, labels: list[str] | None, sep: str, control: TaskControl,
+                end: str = "\n") -> None:
     n = len(vectors)
     for start in range(0, n, WRITE_CHUNK_ROWS):
         texts = _format_rows(vectors[start:start + WRITE_CHUNK_ROWS], sep)
         if labels is not None:
             texts = [f"{lab}{sep}{t}" for lab, t in zip(labels[start:start + WRITE_CHUNK_ROWS], texts)]
-        fh.write(("\n".join(texts) + "\n").encode("utf-8"))
+        fh.write((end.join(texts) + end).encode("utf-8"))
         control.progress(min((start + WRITE_CHUNK_ROWS) / max(n, 1), 1.0), "Writing")
 
 
