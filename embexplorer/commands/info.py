@@ -1,14 +1,20 @@
-"""``embexplorer info PATH``: load a file and describe it (format, size, load time)."""
+"""``embexplorer info PATH``: load a file and describe it (format, size, norms, labels, load time)."""
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
-from embexplorer.core.data.formats import FORMAT_NAMES, load
+import numpy as np
+
+from embexplorer.core.data.formats import FORMAT_NAMES, find_sidecar, load
 
 NAME = "info"
-HELP = "Load an embedding file and print its format, rows, dimensions, duplicates and load time."
+HELP = ("Load an embedding file and print its format, rows, dimensions, vector norms, the labels file "
+        "used, labels with broken UTF-8, duplicates and load time.")
+#: Formats whose labels come from a file beside the vectors.
+SIDECAR_FORMATS = ("tsv", "npy")
 
 
 def add_arguments(parser) -> None:
@@ -27,11 +33,20 @@ def run(args) -> int:
     emb = load(args.path, format=args.format, limit=args.limit, use_cache=not args.no_cache,
                allow_pickle=args.allow_pickle, metadata_path=args.metadata)
     seconds = time.perf_counter() - t0
+    labels_file = args.metadata
+    if labels_file is None and emb.format in SIDECAR_FORMATS:
+        labels_file = find_sidecar(Path(args.path), emb.format)
+    norms = emb.norms
     info = {
         "path": str(args.path),
         "format": emb.format,
         "rows": emb.n,
         "dims": emb.dims,
+        "norms": {"min": float(norms.min()), "mean": float(norms.mean(dtype=np.float64)),
+                  "max": float(norms.max())} if emb.n else None,
+        "labels_file": str(labels_file) if labels_file is not None else None,
+        # Broken UTF-8 bytes are replaced by U+FFFD when loading (as gensim does).
+        "labels_replaced": sum("\ufffd" in lab for lab in emb.labels),
         "duplicates_dropped": emb.duplicates_dropped,
         "warnings": list(emb.warnings),
         "metadata_columns": list(emb.metadata),
@@ -45,6 +60,13 @@ def run(args) -> int:
     print(f"format:             {info['format']}")
     print(f"rows:               {info['rows']:,}")
     print(f"dims:               {info['dims']}")
+    if info["norms"]:
+        n = info["norms"]
+        print(f"norms:              min {n['min']:.4g}, mean {n['mean']:.4g}, max {n['max']:.4g}")
+    if info["format"] in SIDECAR_FORMATS:
+        print(f"labels file:        {info['labels_file'] or 'none (rows are numbered)'}")
+    if info["labels_replaced"]:
+        print(f"labels replaced:    {info['labels_replaced']:,} (broken UTF-8 bytes shown as U+FFFD)")
     print(f"duplicates dropped: {info['duplicates_dropped']:,}")
     if info["metadata_columns"]:
         print(f"metadata columns:   {', '.join(info['metadata_columns'])}")
