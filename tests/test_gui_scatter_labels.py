@@ -67,3 +67,21 @@ def test_labels_keep_off_highlighted_markers(scatter, glove):
         pt = tr.map(QtCore.QPointF(*map(float, xy[r])))
         marker = QtCore.QRectF(pt.x() - 7, pt.y() - 7, 14, 14)
         assert not any(b.intersects(marker) for b in boxes), emb.labels[r]
+
+
+def test_unlabelled_markers_give_way_to_titles_labelled_ones_do_not(scatter, glove):
+    emb, xy = glove
+    # Many unlabelled highlights (like a user's rated squares) around five labelled ones.
+    c = xy[emb.row("king")]
+    near = np.argsort(np.abs(xy - c).max(axis=1))
+    scatter.set_overlay("rated", near[5:300], size=8, symbol="s", labels=False)
+    scatter.set_overlay("recommended", near[:5], size=14, symbol="star")
+    scatter.view_box.setRange(xRange=(c[0] - 0.6, c[0] + 0.6), yRange=(c[1] - 0.6, c[1] + 0.6), padding=0)
+    scatter.relayout_labels()
+    words = {emb.labels[r] for r in near[:5]}
+    assert words <= set(scatter.shown_labels)
+    tr = scatter.view_box.childGroup.sceneTransform()
+    boxes = scatter.label_boxes()
+    for r in near[:5]:
+        pt = tr.map(QtCore.QPointF(*map(float, xy[r])))
+        assert not any(b.intersects(QtCore.QRectF(pt.x() - 7, pt.y() - 7, 14, 14)) for b in boxes)
