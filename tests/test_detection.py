@@ -94,10 +94,21 @@ def test_binary_is_detected_and_loads(tmp_path, newline):
 def test_binary_label_with_a_space_is_refused(tmp_path):
     X = np.array([[0.5, -1.0, 2.0], [3.0, 0.25, -0.125]], dtype=np.float32)
     path = binary_file(tmp_path / "b.bin", [b"new york", b"b"], X)
-    with pytest.raises(DataError):
+    with pytest.raises(DataError) as err:
         load(path)
+    assert "space" in err.value.reason
     with pytest.raises(DataError):
         load(path, "word2vec-binary")
+
+
+def test_neither_text_nor_binary_names_both_and_format(tmp_path):
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"2 2\nab\xff\xfe 1\n")  # not UTF-8 text, too short for binary
+    with pytest.raises(DataError) as err:
+        load(path)
+    reason = err.value.reason
+    assert "neither word2vec text" in reason and "word2vec binary" in reason
+    assert "--format word2vec " in reason and "--format word2vec-binary" in reason
 
 
 @pytest.mark.parametrize("content, words", [

@@ -36,6 +36,8 @@ MAX_BINARY_LABEL_BYTES = 4096
 MAX_PLAUSIBLE_ABS = 1e12
 #: A binary file whose largest magnitude is below this (but not 0) is misread text (about 1e-19).
 MIN_PLAUSIBLE_MAX_ABS = 1e-12
+#: Longest UTF-8 character: a head cut inside one is still text.
+MAX_UTF8_CHAR_BYTES = 4
 #: Rows needed before calling a file a vocabulary list or a numbers-only matrix (fewer: let it load).
 MIN_ROWS_TO_JUDGE = 2
 #: Bytes never found in a label (all controls but tab and newline, and DEL): ``bytes.translate`` deletes them.
@@ -190,12 +192,26 @@ def _pick_header_format(path: Path, header: tuple[int, int], header_len: int, re
         return "word2vec"
     if binary_problem is None and text_problem is not None:
         return "word2vec-binary"
-    if text_problem is not None:
-        # Neither fits, but the kind of bytes leaves one candidate: its reader names the bad line
-        # or record (and checks what it read), which says more than "neither".
-        return "word2vec-binary" if _looks_binary(rest) else "word2vec"
-    raise DataError("cannot tell the format: it reads both as word2vec text and as word2vec binary; "
-                    "choose one with --format word2vec or --format word2vec-binary", path)
+    if text_problem is None:
+        raise DataError("cannot tell the format: it reads both as word2vec text and as word2vec binary; "
+                        "choose one with --format word2vec or --format word2vec-binary", path)
+    # Neither fits.  When the kind of bytes leaves one candidate, its reader names the bad line or
+    # record (and checks what it read), which says more than "neither".
+    if _looks_binary(rest):
+        return "word2vec-binary"
+    if _valid_utf8(rest[:len(rest) - MAX_UTF8_CHAR_BYTES] if truncated else rest):
+        return "word2vec"
+    raise DataError(f"cannot tell the format: neither word2vec text ({text_problem}) nor word2vec binary "
+                    f"({binary_problem}); choose one with --format word2vec or --format word2vec-binary",
+                    path)
+
+
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _sample_rows(rest: bytes, count: int, truncated: bool) -> list[tuple[int, bytes]]:

@@ -41,8 +41,10 @@ class _LabelDecoder:
     Labels with control bytes (other than tab) are refused: they come from a file misread.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, hint: str = "the file is damaged or not in this format (try another "
+                 "--format)") -> None:
         self.path = path
+        self.hint = hint
         self.replaced = 0
         self.first_line: int | None = None
 
@@ -71,8 +73,7 @@ class _LabelDecoder:
             if b.translate(None, LABEL_CONTROL_BYTES) != b or b"\n" in b:
                 line = lines[i] if lines is not None else first_line + i
                 shown = b[:40].decode("utf-8", "replace")
-                raise DataError(f"label {shown!r} holds control characters: the file is damaged or "
-                                "not in this format (try another --format)", self.path, line)
+                raise DataError(f"label {shown!r} holds control characters: {self.hint}", self.path, line)
 
     def warning(self) -> str | None:
         if not self.replaced:
@@ -322,7 +323,8 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
                 raise DataError(f"data follows the last of the {count:,} records (a label with a space, "
                                 "or not a word2vec binary file)", path, count)
     out = out[:n]
-    decoder = _LabelDecoder(path)
+    decoder = _LabelDecoder(path, "a label before it may hold a space, which word2vec binary cannot "
+                            "store, or this is not a word2vec binary file (try --format word2vec)")
     labels = decoder.decode(raw_labels, None, 1)
     bad = _first_nonfinite(out)
     if bad is not None:
