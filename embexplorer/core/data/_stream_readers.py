@@ -20,6 +20,7 @@ from embexplorer.core.data._sniff import (
     MAX_BINARY_LABEL_BYTES,
     SNIFF_BYTES,
     _open_bytes,
+    _valid_utf8,
     implausible_values,
 )
 from embexplorer.core.data._textparse import header_counts, parse_block, trailing_numbers
@@ -80,14 +81,6 @@ class _LabelDecoder:
             return None
         return (f"{self.replaced:,} label(s) are not valid UTF-8: their broken bytes were replaced by "
                 f"U+FFFD, as gensim does (first at line {self.first_line})")
-
-
-def _valid_utf8(b: bytes) -> bool:
-    try:
-        b.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 # -- text formats -----------------------------------------------------------------------------------------
