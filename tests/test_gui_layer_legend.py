@@ -73,3 +73,17 @@ def test_hide_toggle_and_close(qtbot, glove_window):  # noqa: F811
     qtbot.mouseClick(legend.rows[nbf.RESULTS_LAYER].close_button, QtCore.Qt.MouseButton.LeftButton)
     # Empty: the legend collapses.
     assert legend.entries() == [] and not legend.isVisible()
+
+
+def test_follows_theme_and_presentation_size(qtbot, glove_window):  # noqa: F811
+    w = glove_window
+    legend = w.features["explorer"].legend
+    sc = w.features["explorer"].scatter
+    ask_neighbours(qtbot, w, "king")
+    small = legend.sizeHint().height()
+    sc.set_font_scale(1.6)
+    legend.repaint()
+    qtbot.waitUntil(lambda: legend.sizeHint().height() > small * 1.2, timeout=2000)
+    w.features["explorer"].widget.dark_action.setChecked(True)
+    legend.repaint()
+    qtbot.waitUntil(lambda: "#fff0f0f0" in legend.rows[nbf.QUERY_LAYER].text.styleSheet().lower(), timeout=2000)

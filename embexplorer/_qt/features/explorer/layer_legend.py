@@ -114,6 +114,7 @@ class LayerLegend(QtWidgets.QFrame):
         self.workspace = workspace
         self.scatter = scatter
         self._theme = ""
+        self._font_pt = 0.0
         self._box = QtWidgets.QVBoxLayout(self)
         self._box.setContentsMargins(8, 4, 4, 4)
         self._box.setSpacing(1)
@@ -171,7 +172,7 @@ class LayerLegend(QtWidgets.QFrame):
             row.text.setStyleSheet(f"color: {color.name(QtGui.QColor.NameFormat.HexArgb)};")
             self._box.addWidget(row)
             self.rows[layer.name] = row
-        self._theme = self.scatter.theme
+        self._theme, self._font_pt = self.scatter.theme, self.scatter.label_font_size
         self.setVisible(bool(self.rows))
         if self.rows:
             self.adjustSize()
@@ -200,8 +201,8 @@ class LayerLegend(QtWidgets.QFrame):
         self.place()
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        if self._theme != self.scatter.theme:
-            # The theme changed since the entries were made: their text colour follows.
+        if (self._theme, self._font_pt) != (self.scatter.theme, self.scatter.label_font_size):
+            # The theme or the label size (presentation mode) changed since the entries were made.
             QtCore.QTimer.singleShot(0, self.rebuild)
         theme = THEMES.get(self.scatter.theme, THEMES["light"])
         bg = QtGui.QColor(*theme["label_bg"][:3], PANEL_ALPHA)
