@@ -217,3 +217,16 @@ def test_a_vec_file_is_fasttext_only_when_fasttext_wrote_it(tmp_path):
     assert load(tmp_path / "w.vec").format == "word2vec"
     (tmp_path / "f.vec").write_text("2 2\na 1 2 \nb 3 4 \n")  # fastText ends each row with a space
     assert load(tmp_path / "f.vec").format == "fasttext"
+
+
+def test_cache_entries_of_the_old_decoding_are_not_served(tmp_path, monkeypatch):
+    from embexplorer.core.data import cache
+    from embexplorer.core.data.embeddings import EmbeddingSet
+
+    path = tmp_path / "l.txt"
+    path.write_bytes(b"1 2\ncaf\xe9 1 2\n")
+    with monkeypatch.context() as m:  # an entry made when labels were read as latin-1
+        m.setattr(cache, "CACHE_VERSION", 1)
+        cache.store(cache.cache_key(path, "word2vec", None), EmbeddingSet(["caf\xe9"], [[1.0, 2.0]]))
+        assert formats.load(path).labels == ["caf\xe9"]
+    assert formats.load(path).labels == ["caf\ufffd"]

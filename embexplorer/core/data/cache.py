@@ -26,8 +26,9 @@ from embexplorer.core.atomic import atomic_write
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.paths import cache_dir
 
-#: Bump when the entry layout changes: older entries then simply miss.
-CACHE_VERSION = 1
+#: Bump when the entry layout or what a load returns changes: older entries then simply miss.
+#: 2: labels decoded per label like gensim (broken UTF-8 replaced, tabs kept), not latin-1.
+CACHE_VERSION = 2
 #: Sub-folder of the user's cache folder holding load-cache entries.
 CACHE_SUBDIR = "loads"
 #: Total size the load cache may reach before the least recently used entries are evicted.
