@@ -40,3 +40,11 @@ def test_text_label_with_a_tab_is_reported_as_word2vec(tmp_path, capsys):
     path = tmp_path / "t.txt"  # the reproduction of issue 17
     path.write_text("2 3\nnew\tyork 0.5 0.25 0.125\nb 1.5 2.5 3.5\n")
     assert info(capsys, path)["format"] == "word2vec"
+
+
+def test_encoding_option(tmp_path, capsys):
+    path = tmp_path / "e.txt"
+    path.write_bytes(b"1 2\ncaf\xe9 3 4\n")
+    assert main(["info", "--json", "--no-cache", "--encoding", "cp1252", str(path)]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["labels_replaced"] == 0 and got["warnings"] == []

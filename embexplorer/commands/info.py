@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embexplorer.core.data.formats import FORMAT_NAMES, find_sidecar, load
+from embexplorer.core.data.formats import DEFAULT_ENCODING, FORMAT_NAMES, find_sidecar, load
 
 NAME = "info"
 HELP = ("Load an embedding file and print its format, rows, dimensions, vector norms, the labels file "
@@ -26,12 +26,15 @@ def add_arguments(parser) -> None:
                              "only for files you trust")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor fill the load cache")
     parser.add_argument("--metadata", metavar="FILE", help="labels/metadata file for tsv or npy vectors")
+    parser.add_argument("--encoding", default=DEFAULT_ENCODING, metavar="CODEC",
+                        help="encoding of the labels (default: UTF-8, as gensim; bytes that do not decode "
+                             "become U+FFFD and are counted), e.g. cp1252 or latin-1")
 
 
 def run(args) -> int:
     t0 = time.perf_counter()
     emb = load(args.path, format=args.format, limit=args.limit, use_cache=not args.no_cache,
-               allow_pickle=args.allow_pickle, metadata_path=args.metadata)
+               allow_pickle=args.allow_pickle, metadata_path=args.metadata, encoding=args.encoding)
     seconds = time.perf_counter() - t0
     labels_file = args.metadata
     if labels_file is None and emb.format in SIDECAR_FORMATS:

@@ -9,6 +9,7 @@ Used by :mod:`embexplorer.core.data.formats`.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,6 @@ from embexplorer.core.data._sniff import (
     MAX_BINARY_LABEL_BYTES,
     SNIFF_BYTES,
     _open_bytes,
-    _valid_utf8,
     implausible_values,
 )
 from embexplorer.core.data._textparse import header_counts, parse_block, trailing_numbers
@@ -28,6 +28,10 @@ from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import TaskControl
 
+#: Encoding of labels unless chosen (``--encoding``), as in gensim.
+DEFAULT_ENCODING = "utf-8"
+#: Separators and characters a label encoding must write as plain ASCII.
+_ASCII_PROBE = "\n\t azAZ09._-"
 #: Bytes read per step by the newline-counting pre-pass.
 COUNT_CHUNK_BYTES = 4 * 1024 * 1024
 #: Largest matrix preallocated from a compressed file's header count (it cannot be checked first).
@@ -37,15 +41,18 @@ MAX_HEADER_PREALLOC_BYTES = 16 * 1024 ** 3
 # -- label decoding ---------------------------------------------------------------------------------------
 
 class _LabelDecoder:
-    """UTF-8 per label as gensim decodes (``errors="replace"``: only broken bytes become U+FFFD).
+    """Labels decoded one by one as gensim does (``errors="replace"``: only broken bytes become U+FFFD).
 
-    Labels with control bytes (other than tab) are refused: they come from a file misread.
+    ``encoding`` (UTF-8 unless chosen) must write ASCII as ASCII, so that the newline between two
+    labels survives decoding.  Labels with control bytes (other than tab) are refused: they come
+    from a file misread.
     """
 
     def __init__(self, path: Path, hint: str = "the file is damaged or not in this format (try another "
-                 "--format)") -> None:
+                 "--format)", encoding: str = DEFAULT_ENCODING) -> None:
         self.path = path
         self.hint = hint
+        self.encoding = check_encoding(encoding, path)
         self.replaced = 0
         self.first_line: int | None = None
 
@@ -57,13 +64,13 @@ class _LabelDecoder:
         if joined.translate(None, LABEL_CONTROL_BYTES) != joined or joined.count(b"\n") != len(raw) - 1:
             self._refuse_control(raw, lines, first_line)
         try:
-            return joined.decode("utf-8").split("\n")
+            return joined.decode(self.encoding).split("\n")
         except UnicodeDecodeError:
             pass
         # "replace" never swallows the ASCII newline between two labels: the split stays aligned.
-        out = joined.decode("utf-8", "replace").split("\n")
+        out = joined.decode(self.encoding, "replace").split("\n")
         for i, label in enumerate(out):
-            if "\ufffd" in label and not _valid_utf8(raw[i]):
+            if "\ufffd" in label and not _decodes(raw[i], self.encoding):
                 self.replaced += 1
                 if self.first_line is None:
                     self.first_line = lines[i] if lines is not None else first_line + i
@@ -79,8 +86,29 @@ class _LabelDecoder:
     def warning(self) -> str | None:
         if not self.replaced:
             return None
-        return (f"{self.replaced:,} label(s) are not valid UTF-8: their broken bytes were replaced by "
+        shown = "UTF-8" if self.encoding == DEFAULT_ENCODING else self.encoding
+        return (f"{self.replaced:,} label(s) are not valid {shown}: their broken bytes were replaced by "
                 f"U+FFFD, as gensim does (first at line {self.first_line})")
+
+
+def check_encoding(encoding: str, path=None) -> str:
+    """The codec's canonical name; refuses unknown codecs and those that do not write ASCII as ASCII."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r}", path) from None
+    if _ASCII_PROBE.encode(name, "replace") != _ASCII_PROBE.encode("ascii"):
+        raise DataError(f"encoding {encoding!r} does not write ASCII as ASCII (UTF-16?): embedding files "
+                        "use UTF-8 or a one-byte code page", path)
+    return name
+
+
+def _decodes(b: bytes, encoding: str) -> bool:
+    try:
+        b.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # -- text formats -----------------------------------------------------------------------------------------
@@ -138,11 +166,11 @@ def _first_data_line(data: bytes) -> tuple[bytes, int]:
 
 
 def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _allow_pickle: bool,
-               metadata_path: Path | None, read_bytes: int) -> EmbeddingSet:
+               metadata_path: Path | None, read_bytes: int, encoding: str = DEFAULT_ENCODING) -> EmbeddingSet:
     has_label = fmt != "tsv"
     size = path.stat().st_size
     name = path.name
-    decoder = _LabelDecoder(path)
+    decoder = _LabelDecoder(path, encoding=encoding)
     labels: list[str] = []
     with _open_bytes(path) as (stream, raw, comp):
         data = stream.read(read_bytes)
@@ -255,7 +283,7 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
 # -- word2vec binary ---------------------------------------------------------------------------------------
 
 def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskControl, _allow_pickle: bool,
-                     _metadata_path, read_bytes: int) -> EmbeddingSet:
+                     _metadata_path, read_bytes: int, encoding: str = DEFAULT_ENCODING) -> EmbeddingSet:
     size = path.stat().st_size
     with _open_bytes(path) as (stream, raw, _comp):
         buf = stream.read(read_bytes)
@@ -317,7 +345,7 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
                                 "or not a word2vec binary file)", path, count)
     out = out[:n]
     decoder = _LabelDecoder(path, "a label before it may hold a space, which word2vec binary cannot "
-                            "store, or this is not a word2vec binary file (try --format word2vec)")
+                            "store, or this is not a word2vec binary file (try --format word2vec)", encoding)
     labels = decoder.decode(raw_labels, None, 1)
     bad = _first_nonfinite(out)
     if bad is not None:

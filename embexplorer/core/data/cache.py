@@ -52,9 +52,9 @@ def _stat_part(path: str | os.PathLike | None) -> list:
     return [str(p), st.st_size, st.st_mtime_ns]
 
 
-def cache_key(path, fmt: str, limit: int | None, metadata_path=None) -> str:
-    """Key of a file's entry: absolute path, size, mtime, format, limit, metadata file."""
-    parts = [CACHE_VERSION, *_stat_part(path), fmt, limit, *_stat_part(metadata_path)]
+def cache_key(path, fmt: str, limit: int | None, metadata_path=None, encoding: str = "utf-8") -> str:
+    """Key of a file's entry: absolute path, size, mtime, format, limit, metadata file, label encoding."""
+    parts = [CACHE_VERSION, *_stat_part(path), fmt, limit, *_stat_part(metadata_path), encoding]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 

@@ -70,10 +70,12 @@ from embexplorer.core.data._sniff import (
 )
 from embexplorer.core.data._stream_readers import (
     COUNT_CHUNK_BYTES,
+    DEFAULT_ENCODING,
     MAX_BINARY_LABEL_BYTES,
     MAX_HEADER_PREALLOC_BYTES,
     _load_text,
     _load_w2v_binary,
+    check_encoding,
 )
 from embexplorer.core.data._writers import FORMAT_SAMPLE_ROWS, WRITE_CHUNK_ROWS, save, save_projector_tsv
 from embexplorer.core.data.embeddings import EmbeddingSet
@@ -93,7 +95,7 @@ READ_CHUNK_BYTES = 1024 * 1024
 
 def load(path: str | os.PathLike, format: str | None = None, limit: int | None = None,
          control: TaskControl | None = None, use_cache: bool = True, allow_pickle: bool = False,
-         metadata_path: str | os.PathLike | None = None) -> EmbeddingSet:
+         metadata_path: str | os.PathLike | None = None, encoding: str = DEFAULT_ENCODING) -> EmbeddingSet:
     """Load an embedding file into an :class:`EmbeddingSet`.
 
     Parameters
@@ -112,6 +114,9 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
         Consent to open gensim ``.kv``/``.model`` pickles (they can run code).
     metadata_path : path-like, optional
         Labels/metadata file for ``tsv`` and ``npy`` (found automatically otherwise).
+    encoding : str
+        Of the labels in word2vec, GloVe, fastText and word2vec binary files (gensim's default,
+        UTF-8, unless chosen); bytes that do not decode become U+FFFD, each file says how many.
 
     Returns
     -------
@@ -136,11 +141,12 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
         raise DataError(f"unknown format {fmt!r} (known: {', '.join(FORMAT_NAMES)})", path)
     if limit is not None and limit < 1:
         raise DataError(f"limit must be at least 1, got {limit}", path)
+    encoding = check_encoding(encoding, path)
     if fmt in ("tsv", "npy") and metadata_path is None:
         metadata_path = find_sidecar(path, fmt)
     key = None
     if use_cache and fmt in CACHED_FORMATS:
-        key = _cache.cache_key(path, fmt, limit, metadata_path)
+        key = _cache.cache_key(path, fmt, limit, metadata_path, encoding)
         emb = _cache.lookup(key)
         if emb is not None:
             emb.source = str(path)  # as the caller named it this time
@@ -150,7 +156,8 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
     # Memory guard: refuse a matrix that would not fit (MemoryLimitError suggests a limit)
     # before reading it, rather than be killed half-way; reads only the file's first bytes.
     check_fits(path, fmt, limit)
-    emb = _LOADERS[fmt](path, fmt, limit, control, allow_pickle, metadata_path, READ_CHUNK_BYTES)
+    extra = {"encoding": encoding} if _LOADERS[fmt] in (_load_text, _load_w2v_binary) else {}
+    emb = _LOADERS[fmt](path, fmt, limit, control, allow_pickle, metadata_path, READ_CHUNK_BYTES, **extra)
     emb.source = str(path)
     emb.format = fmt
     emb = _drop_duplicates(emb)
@@ -227,8 +234,9 @@ def load_seconds(func: Callable[[], EmbeddingSet]) -> tuple[EmbeddingSet, float]
     return emb, time.perf_counter() - t0
 
 
-__all__ = ["CACHED_FORMATS", "COUNT_CHUNK_BYTES", "FASTTEXT_BIN_MAGIC", "FINITE_CHECK_ROWS", "FORMAT_NAMES",
-           "FORMAT_SAMPLE_ROWS", "LABEL_COLUMN_NAMES", "MAX_BINARY_LABEL_BYTES", "MAX_HEADER_PREALLOC_BYTES",
-           "NPZ_LABEL_KEYS", "NPZ_VECTOR_KEYS", "PICKLE_EXTENSIONS", "READ_CHUNK_BYTES", "SNIFF_BYTES",
-           "SNIFF_LINES", "WRITE_CHUNK_ROWS", "detect_format", "find_sidecar", "load", "load_seconds",
-           "metadata_path_for", "save", "save_projector_tsv"]
+__all__ = ["CACHED_FORMATS", "COUNT_CHUNK_BYTES", "DEFAULT_ENCODING", "FASTTEXT_BIN_MAGIC",
+           "FINITE_CHECK_ROWS", "FORMAT_NAMES", "FORMAT_SAMPLE_ROWS", "LABEL_COLUMN_NAMES",
+           "MAX_BINARY_LABEL_BYTES", "MAX_HEADER_PREALLOC_BYTES", "NPZ_LABEL_KEYS", "NPZ_VECTOR_KEYS",
+           "PICKLE_EXTENSIONS", "READ_CHUNK_BYTES", "SNIFF_BYTES", "SNIFF_LINES", "WRITE_CHUNK_ROWS",
+           "detect_format", "find_sidecar", "load", "load_seconds", "metadata_path_for", "save",
+           "save_projector_tsv"]
