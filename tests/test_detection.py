@@ -230,3 +230,29 @@ def test_cache_entries_of_the_old_decoding_are_not_served(tmp_path, monkeypatch)
         cache.store(cache.cache_key(path, "word2vec", None), EmbeddingSet(["caf\xe9"], [[1.0, 2.0]]))
         assert formats.load(path).labels == ["caf\xe9"]
     assert formats.load(path).labels == ["caf\ufffd"]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_chosen_encoding_decodes_labels_as_gensim_does(tmp_path, binary):
+    X = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    labels = [b"caf\xe9", b"\xe0"]  # cp1252 bytes
+    if binary:
+        path = binary_file(tmp_path / "c.bin", labels, X)
+    else:
+        path = tmp_path / "c.txt"
+        path.write_bytes(b"2 2\n" + labels[0] + b" 1 2\n" + labels[1] + b" 3 4\n")
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, encoding="cp1252")
+    emb = formats.load(path, use_cache=False, encoding="cp1252")
+    assert emb.labels == list(kv.index_to_key) == ["café", "à"]
+    assert emb.warnings == [] and np.array_equal(emb.vectors, kv.vectors)
+    assert formats.load(path, encoding="cp1252").labels == ["café", "à"]
+    assert formats.load(path).labels == ["caf\ufffd", "\ufffd"]  # cached under its own encoding
+
+
+@pytest.mark.parametrize("encoding, words", [("no-such-codec", "unknown encoding"), ("utf-16", "ASCII")])
+def test_unusable_encodings_are_refused(tmp_path, encoding, words):
+    path = tmp_path / "e.txt"
+    path.write_text("1 2\na 1 2\n")
+    with pytest.raises(DataError) as err:
+        formats.load(path, use_cache=False, encoding=encoding)
+    assert words in err.value.reason
