@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6 import QtCore
 
 from embexplorer._qt.features.analogy import feature as anf
@@ -87,3 +88,29 @@ def test_follows_theme_and_presentation_size(qtbot, glove_window):  # noqa: F811
     w.features["explorer"].widget.dark_action.setChecked(True)
     legend.repaint()
     qtbot.waitUntil(lambda: "#fff0f0f0" in legend.rows[nbf.QUERY_LAYER].text.styleSheet().lower(), timeout=2000)
+
+
+def test_results_zoomed_to_stay_clear_of_the_legend(qtbot, glove_window):  # noqa: F811
+    w = glove_window
+    legend = w.features["explorer"].legend
+    sc = w.features["explorer"].scatter
+    ask_neighbours(qtbot, w, "king")
+    ask_analogy(qtbot, w, "man", "king", "woman")
+    layers = w.features["explorer"].layers
+    # The range zoomed to is made taller by the legend's share of the plot's height.
+    layers.covered_top = lambda: 0.0
+    layers.zoom_to_results()
+    (_, _), (y0, y1) = sc.view_box.viewRange()
+    layers.covered_top = legend.covered_top
+    layers.zoom_to_results()
+    (_, _), (z0, z1) = sc.view_box.viewRange()
+    covered = legend.covered_top()
+    assert covered > 0 and z0 == pytest.approx(y0)
+    assert (z1 - z0) == pytest.approx((y1 - y0) * sc.view_box.height() / (sc.view_box.height() - covered))
+    box = sc.plot_widget.mapToScene(legend.geometry()).boundingRect()
+    tr = sc.view_box.childGroup.sceneTransform()
+    xy = sc.xy
+    for name in (nbf.RESULTS_LAYER, nbf.QUERY_LAYER, anf.ARROWS_LAYER):
+        for r in w.workspace.layer(name).rows:
+            pt = tr.map(QtCore.QPointF(float(xy[r, 0]), float(xy[r, 1])))
+            assert not box.contains(pt), (name, w.workspace.dataset.labels[r])

@@ -39,6 +39,7 @@ class ExplorerFeature(Feature):
         self.scatter = self.widget.scatter
         self.layers = LayerRenderer(ws, self.scatter)
         self.legend = LayerLegend(ws, self.scatter)
+        self.layers.covered_top = self.legend.covered_top
         self._drawn = (None, None)  # (dataset, projection) on screen
         self._context_menu: QtWidgets.QMenu | None = None
         ex = self.widget

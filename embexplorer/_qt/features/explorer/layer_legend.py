@@ -133,6 +133,13 @@ class LayerLegend(QtWidgets.QFrame):
         """The entries' texts, top to bottom."""
         return [r.text.text() for r in self.rows.values()]
 
+    def covered_top(self) -> float:
+        """Pixels from the top of the plotting area down to the legend's lower edge (0 when hidden)."""
+        if not self.rows or self.isHidden():
+            return 0.0
+        top = self.scatter.plot_widget.mapFromScene(self.scatter.view_box.sceneBoundingRect().topLeft()).y()
+        return float(self.geometry().bottom() - top + LEGEND_MARGIN_PX)
+
     # -- what its buttons do ----------------------------------------------------------
     def set_visible(self, name: str, on: bool) -> None:
         """Show or hide layer ``name`` (the layer's ``visible``)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6 import QtCore
 
@@ -11,6 +13,8 @@ from embexplorer.core.view.layers import resolve
 #: smallest extent zoomed to (share of the whole set's), so a tight cluster is not blown up absurdly.
 RESULT_ZOOM_PADDING = 0.35
 RESULT_ZOOM_MIN_SHARE = 0.08
+#: Largest share of the plot's height a floating panel may take from the results zoomed to.
+COVERED_MAX_SHARE = 0.5
 
 
 class LayerRenderer(QtCore.QObject):
@@ -26,6 +30,9 @@ class LayerRenderer(QtCore.QObject):
         super().__init__(scatter)
         self.workspace = workspace
         self.scatter = scatter
+        #: Pixels at the top of the plot under a floating panel (the layer legend): results zoomed to
+        #: are kept below them.
+        self.covered_top: Callable[[], float] = lambda: 0.0
         workspace.layers_changed.connect(self._on_layer_changed)
 
     def redraw(self) -> None:
@@ -81,6 +88,10 @@ class LayerRenderer(QtCore.QObject):
         lo, hi = p.min(axis=0), p.max(axis=0)
         span = np.maximum(hi - lo, RESULT_ZOOM_MIN_SHARE * full)
         mid, half = (lo + hi) / 2, span * (0.5 + RESULT_ZOOM_PADDING)
+        # A panel over the top of the plot: a taller range puts the results in the part below it.
+        height, covered = self.scatter.view_box.height(), float(self.covered_top())
+        fits = 0 < covered < height * COVERED_MAX_SHARE
+        extra = 2 * half[1] * covered / (height - covered) if fits else 0.0
         self.scatter.view_box.setRange(xRange=(mid[0] - half[0], mid[0] + half[0]),
-                                       yRange=(mid[1] - half[1], mid[1] + half[1]), padding=0)
+                                       yRange=(mid[1] - half[1], mid[1] + half[1] + extra), padding=0)
         return True
