@@ -202,6 +202,11 @@ def test_gensim_written_files_load_as_gensim_loads_them_or_are_refused(labels, d
             # Refusing is allowed, but not a file gensim reads as written.
             assert theirs is None or theirs.index_to_key != written, err
             return
+        if binary and any(" " in lab for lab in labels):
+            # word2vec binary cannot hold a space: gensim reads records out of step (even keys of None).
+            # Most such files are refused (test_binary_label_with_a_space_is_refused); when the bytes
+            # out of step happen to look like a label and a value, no reader can tell.
+            return
         if theirs is not None:
             assert ours.labels == list(theirs.index_to_key)
             assert np.array_equal(ours.vectors, theirs.vectors)
@@ -256,3 +261,10 @@ def test_unusable_encodings_are_refused(tmp_path, encoding, words):
     with pytest.raises(DataError) as err:
         formats.load(path, use_cache=False, encoding=encoding)
     assert words in err.value.reason
+
+
+def test_a_binary_value_whose_bytes_are_printable_is_still_binary(tmp_path):
+    value = struct.unpack("<f", b"&4l>")[0]  # 0.23, written as four printable bytes
+    X = np.array([[value]], dtype=np.float32)
+    emb = load(binary_file(tmp_path / "p.bin", [b"a"], X))
+    assert emb.format == "word2vec-binary" and emb.labels == ["a"] and np.array_equal(emb.vectors, X)
