@@ -117,3 +117,11 @@ def make_main_window(qtbot, tmp_path):
             w.shutdown_tasks(5.0)
             w.close()
             shiboken6.delete(w)
+    # Dialogs a test left open without a parent (pyqtgraph's Export dialog of a curve's context
+    # menu, say) are not the next test's: they would count as its stray windows.
+    from PySide6 import QtWidgets
+
+    # Hidden, not closed: the Export dialog's close handler touches the plot that was deleted above.
+    for top in QtWidgets.QApplication.topLevelWidgets():
+        if top.isVisible():
+            top.hide()
