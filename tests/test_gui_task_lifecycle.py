@@ -32,6 +32,7 @@ from PySide6 import QtCore
 
 from embexplorer._qt.shell.main_window import MainWindow
 from tests.bench.bench_soak import HookCounter
+from tests.gui_helpers import quick_mf_panel
 
 #: Longest wait for a load, a training run or an evaluation (ms).
 TIMEOUT_MS = 60_000
@@ -121,15 +122,6 @@ def close_and_delete(qtbot, w: MainWindow) -> list:
     return results
 
 
-def setup_mf(qtbot, w: MainWindow, ml100k_dir) -> None:
-    with qtbot.waitSignal(w.features["recommender"].ratings_loaded, timeout=TIMEOUT_MS):
-        w.commands.run("recommender.open_ratings", ml100k_dir)
-    panel = w.features["recommender"].training_panel
-    panel.factors.setValue(MF_FACTORS)
-    panel.batch.setValue(MF_BATCH)
-    panel.epochs.setValue(LONG_EPOCHS)
-
-
 def setup_w2v(w: MainWindow, corpus) -> None:
     panel = w.features["word2vec"].panel
     panel.set_corpus(corpus)
@@ -143,7 +135,7 @@ def setup_w2v(w: MainWindow, corpus) -> None:
 
 def test_mf_opening_a_file_while_training_keeps_the_file(qtbot, window, ml100k_dir, glove_path, hooks):
     w = window
-    setup_mf(qtbot, w, ml100k_dir)
+    quick_mf_panel(qtbot, w, ml100k_dir, LONG_EPOCHS)
     frames, finished = [], []
     w.workspace.frame_changed.connect(frames.append)
     w.features["recommender"].training_panel.training_finished.connect(finished.append)
@@ -167,7 +159,7 @@ def test_mf_stop_before_the_first_epoch_keeps_the_previous_set(qtbot, window, ml
     w = window
     load(qtbot, w, glove_path)
     glove, xy = w.workspace.dataset, w.features["explorer"].scatter.xy.copy()
-    setup_mf(qtbot, w, ml100k_dir)
+    quick_mf_panel(qtbot, w, ml100k_dir, LONG_EPOCHS)
     frames = []
     w.workspace.frame_changed.connect(frames.append)
     w.features["recommender"].training_panel.start()

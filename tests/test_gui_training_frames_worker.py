@@ -21,10 +21,11 @@ from embexplorer._qt.features.word2vec import panel as w2v_training
 from embexplorer._qt.features.word2vec.panel import WordFrames
 from embexplorer._qt.shell.main_window import MainWindow
 from embexplorer.core.recommender.mf import MovieFrames
+from tests.gui_helpers import quick_mf_panel
 
 TIMEOUT_MS = 60_000
 #: Small quick models.
-MF_FACTORS, MF_BATCH, MF_EPOCHS = 8, 2048, 3
+MF_EPOCHS = 3
 W2V_DIMS, W2V_EPOCHS = 12, 3
 TOPICS = {
     "animals": ["cat", "dog", "horse", "cow", "sheep", "goat", "mouse", "rabbit"],
@@ -74,21 +75,10 @@ def _count_resizes(monkeypatch, w: MainWindow) -> list[str]:
     return resizes
 
 
-def _mf_panel(qtbot, w: MainWindow, ml100k_dir, epochs: int):
-    """The Recommender dock's training panel on MovieLens 100K, set for a small quick model."""
-    with qtbot.waitSignal(w.features["recommender"].ratings_loaded, timeout=TIMEOUT_MS):
-        w.commands.run("recommender.open_ratings", ml100k_dir)
-    panel = w.features["recommender"].training_panel
-    panel.factors.setValue(MF_FACTORS)
-    panel.batch.setValue(MF_BATCH)
-    panel.epochs.setValue(epochs)
-    return panel
-
-
 def test_mf_frames_are_projected_off_the_ui_thread_and_only_move_points(qtbot, window, ml100k_dir,
                                                                         monkeypatch):
     w = window
-    panel = _mf_panel(qtbot, w, ml100k_dir, MF_EPOCHS)
+    panel = quick_mf_panel(qtbot, w, ml100k_dir, MF_EPOCHS)
     calls = _record_threads(monkeypatch, MovieFrames)
     resizes = _count_resizes(monkeypatch, w)
     model = w.features["explorer"].widget.table.model
@@ -164,7 +154,7 @@ def test_a_new_set_still_sizes_the_table_and_resets_colours(qtbot, window, glove
                                                              monkeypatch):
     """Only a frame of the set shown skips the per-set work: another set gets the full setup."""
     w = window
-    panel = _mf_panel(qtbot, w, ml100k_dir, epochs=2)
+    panel = quick_mf_panel(qtbot, w, ml100k_dir, epochs=2)
     with qtbot.waitSignal(panel.training_finished, timeout=TIMEOUT_MS):
         panel.start()
     w.commands.run("explorer.finish_setup")
@@ -235,7 +225,7 @@ def test_wiki_demo_imports_gensim_on_the_worker(tmp_path):
 
 def test_movies_shown_box_sets_the_frames_and_the_finished_set(qtbot, window, ml100k_dir):
     w = window
-    panel = _mf_panel(qtbot, w, ml100k_dir, epochs=2)
+    panel = quick_mf_panel(qtbot, w, ml100k_dir, epochs=2)
     assert panel.frame_top_n == recf.MOVIE_TOP_N  # fastai's 1,000 by default
     panel.shown.setValue(250)
     sizes = []

@@ -13,12 +13,13 @@ from embexplorer._qt.workspace import NO_SOURCE, DataSource, Workspace, first_co
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.view.layers import Layer, LayerStyle, vector_ref
 from embexplorer.core.view.projection import FrameProjection, PCAProjection
+from tests.gui_helpers import quick_mf_panel
 
 TIMEOUT_MS = 60_000
 #: Rows of the "live frames" made from GloVe in the unit tests.
 FRAME_ROWS = 500
 #: A small, quick recommender (ml-100k) and far more epochs than the test lets run.
-MF_FACTORS, MF_BATCH, LONG_EPOCHS = 8, 2048, 200
+LONG_EPOCHS = 200
 #: Epochs the training keeps running after the file is opened, before the test stops it.
 EPOCHS_AFTER = 2
 STYLE = LayerStyle((10, 120, 200))
@@ -188,12 +189,7 @@ def test_a_file_opened_while_training_runs_keeps_the_plot(qtbot, make_main_windo
     """The load releases the claim when it is asked for: no later epoch takes the plot back."""
     w = make_main_window()
     ws, rec = w.workspace, w.features["recommender"]
-    with qtbot.waitSignal(rec.ratings_loaded, timeout=TIMEOUT_MS):
-        w.commands.run("recommender.open_ratings", ml100k_dir)
-    panel = rec.training_panel
-    panel.factors.setValue(MF_FACTORS)
-    panel.batch.setValue(MF_BATCH)
-    panel.epochs.setValue(LONG_EPOCHS)
+    panel = quick_mf_panel(qtbot, w, ml100k_dir, LONG_EPOCHS)
     frames, epochs = [], []
     ws.frame_changed.connect(frames.append)
     panel.epoch_finished.connect(lambda *a: epochs.append(a))
@@ -232,12 +228,7 @@ def test_a_file_opened_before_the_first_epoch_keeps_the_plot(qtbot, make_main_wi
     monkeypatch.setattr(MovieFrames, "update", held_update)
     w = make_main_window()
     ws, rec = w.workspace, w.features["recommender"]
-    with qtbot.waitSignal(rec.ratings_loaded, timeout=TIMEOUT_MS):
-        w.commands.run("recommender.open_ratings", ml100k_dir)
-    panel = rec.training_panel
-    panel.factors.setValue(MF_FACTORS)
-    panel.batch.setValue(MF_BATCH)
-    panel.epochs.setValue(2)
+    panel = quick_mf_panel(qtbot, w, ml100k_dir, 2)
     frames = []
     ws.frame_changed.connect(frames.append)
     try:
