@@ -169,30 +169,6 @@ def test_numeric_colors_range_and_nan():
     assert np.all(np.diff(m.index[:99].astype(int)) >= 0)
 
 
-def test_place_labels_no_overlap_and_forced_kept():
-    rng = np.random.default_rng(4)
-    px = rng.uniform(0, 400, 500)
-    py = rng.uniform(0, 300, 500)
-    widths = rng.uniform(20, 60, 500)
-    h = 12.0
-    keep, corner = sm.place_labels(px, py, widths, h, max_labels=60, n_forced=3)
-    assert {0, 1, 2} <= set(keep.tolist())
-    assert 20 < len(keep) <= 60 + 3
-    assert set(corner.tolist()) <= set(range(len(sm.LABEL_CORNERS)))
-    assert len(set(corner.tolist())) > 1  # other corners are used when the first is taken
-    boxes = [sm.label_box(px[i], py[i], widths[i], h, sm.LABEL_CORNERS[k])
-             for i, k in zip(keep, corner) if i >= 3]
-    for a in range(len(boxes)):
-        for b in range(a + 1, len(boxes)):
-            A, B = boxes[a], boxes[b]
-            assert not (A[0] < B[2] and B[0] < A[2] and A[1] < B[3] and B[1] < A[3])
-    # Each box touches its point's corner (label next to its point, not elsewhere).
-    for i, k in zip(keep, corner):
-        x0, y0, x1, y1 = sm.label_box(px[i], py[i], widths[i], h, sm.LABEL_CORNERS[k])
-        assert min(abs(x0 - px[i]), abs(x1 - px[i])) == pytest.approx(sm.LABEL_GAP_PX)
-        assert min(abs(y0 - py[i]), abs(y1 - py[i])) == pytest.approx(1.0)
-
-
 def test_fit_range_ignores_nan():
     x = np.array([0, 1, np.nan], dtype=np.float32)
     y = np.array([0, 2, 5], dtype=np.float32)
@@ -213,20 +189,3 @@ def test_brute_nearest_matches_grid_and_reference(glove_path):
         ref = _brute_nearest(xy, px, py, rx, ry, visible)
         assert sm.brute_nearest(x, y, px, py, rx, ry, visible) == ref
         assert index.nearest(px, py, rx, ry, visible) == ref
-
-
-def test_place_labels_keep_inside_the_bounds():
-    # Points near the right and bottom edges of a 400 x 300 view, labels 80 x 14 px.
-    px = np.array([395.0, 395.0, 200.0, 5.0])
-    py = np.array([10.0, 295.0, 150.0, 295.0])
-    widths = np.full(4, 80.0)
-    bounds = (0.0, 0.0, 400.0, 300.0)
-    keep, corner = sm.place_labels(px, py, widths, 14.0, max_labels=10, n_forced=2, bounds=bounds)
-    assert sorted(keep.tolist()) == [0, 1, 2, 3]
-    for i, k in zip(keep, corner):
-        x0, y0, x1, y1 = sm.label_box(px[i], py[i], widths[i], 14.0, sm.LABEL_CORNERS[k])
-        assert 0 <= x0 and x1 <= 400 and 0 <= y0 and y1 <= 300, (i, k)
-    # Without bounds the first corner is taken and the right-edge label sticks out.
-    keep, corner = sm.place_labels(px, py, widths, 14.0, max_labels=10)
-    boxes = [sm.label_box(px[i], py[i], widths[i], 14.0, sm.LABEL_CORNERS[k]) for i, k in zip(keep, corner)]
-    assert any(b[2] > 400 for b in boxes)
