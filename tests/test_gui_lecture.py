@@ -248,6 +248,12 @@ def test_analogies_need_words_then_step(qtbot, window, lecture, glove_path):
     qtbot.mouseClick(steps.prev_button, QtCore.Qt.MouseButton.LeftButton)  # wraps to the last
     last = demo.analogies[-1]
     assert ap.a_edit.text() == last.a and demo.index == len(demo.analogies) - 1
+    # Another set opened since (found by the GUI monkey): stepping says why instead of raising.
+    with qtbot.waitSignal(window.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
+        window.commands.run("loading.open_file", glove_path, limit=50)  # the 50 commonest: no "king"
+    assert "king" not in window.workspace.dataset.index
+    qtbot.mouseClick(steps.next_button, QtCore.Qt.MouseButton.LeftButton)
+    assert "run the lecture again" in lecture.caption_text()
 
 
 def test_synthetic_fallback_offline(qtbot, window):

@@ -500,7 +500,12 @@ class AnalogiesDemonstration(Demonstration):
             return False
         self.index = (self.index + delta) % len(self.analogies)
         q = self.analogies[self.index]
-        a, b, c = (emb.labels[emb.row(w, case_insensitive=True)] for w in (q.a, q.b, q.c))
+        try:
+            a, b, c = (emb.labels[emb.row(w, case_insensitive=True)] for w in (q.a, q.b, q.c))
+        except KeyError as err:  # another set was opened since: its words are not the lecture's
+            self.lecture.say(self.name, f"the set shown has no {err.args[0]!r}: run the lecture again to "
+                                        "bring its word vectors back")
+            return False
         self.ctx.shell.show_dock("analogy")
         ok = bool(self.lecture.offered("analogy.solve", a, b, c))
         answer = (self.lecture.offered("analogy.answer") if ok else None) or "?"
