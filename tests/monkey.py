@@ -51,6 +51,9 @@ ACTION_WEIGHTS = {
     "plot_drag": 6, "plot_wheel": 5, "plot_click": 4, "plot_hover": 5, "plot_context": 2,
     "open_file": 2, "open_movielens": 1, "drop_file": 1, "training": 2, "resize": 1, "wait": 2,
 }
+#: Steps done with the mouse: an open popup is closed first, as the click outside it would.
+MOUSE_KINDS = frozenset({"button", "check", "item_view", "header", "tab", "plot_drag", "plot_wheel",
+                         "plot_click", "plot_context"})
 #: Actions skipped because they trigger a known, not yet fixed application bug: a regex on the action key
 #: (``kind:detail``, see :meth:`Monkey.step`) -> where it is written up.  Remove an entry once fixed.
 #: (``r"^spin:Recommender:Factors=1$"``, findings #2, was here until its fix in efaea95.)
@@ -792,6 +795,13 @@ class Monkey:
         self._action = kind
         t0 = self._step_t0 = time.perf_counter()
         n_before = len(self.problems)
+        popup = QtWidgets.QApplication.activePopupWidget()
+        closed = ""
+        if popup is not None and kind in MOUSE_KINDS:
+            # A real click elsewhere first closes an open popup (a completer's list, a menu); events sent
+            # straight to a widget would pass it by.
+            popup.close()
+            closed = f" (closed a {type(popup).__name__} popup first)"
         try:
             desc = getattr(self, f"_do_{kind}")()
         except Exception as exc:  # noqa: BLE001 -- sorted below: the harness's own errors are re-raised
@@ -807,6 +817,7 @@ class Monkey:
                 raise
         if desc is None:
             desc = f"{kind}: skipped (known bug)"
+        desc += closed
         self.log.append((self.step_index, desc))
         self._action = desc
         self.wait(self.rng.randint(*STEP_WAIT_MS))

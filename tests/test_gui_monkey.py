@@ -25,6 +25,7 @@ SHUTDOWN_TIMEOUT_S = 10.0
 
 @pytest.fixture
 def monkey_data(tmp_path, shared_data, glove_path, ml100k_dir, gensim_test_data):
+    """What the monkey opens; ``glove_path`` and ``ml100k_dir`` skip the test where that data is absent."""
     return prepare_data(tmp_path / "monkey", shared_data, gensim_test_data)
 
 

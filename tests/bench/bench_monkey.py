@@ -134,9 +134,18 @@ def run_child(seed: int, steps: int, out: Path, log: Path, skip_known: bool, wei
 # -- the parent: one process per seed --------------------------------------------------------------------
 
 def _signature(p: dict) -> str:
-    """What a problem is, without its step or numbers (to count distinct ones)."""
+    """What a problem is, without its step, numbers or message details (to count distinct ones).
+
+    A traceback is its exception type, innermost and outermost frames (``KeyError at embeddings.py:229 in
+    row (from demonstrations.py:519 in _on_step_requested)``); anything else its last line, numbers blanked.
+    """
     lines = [ln for ln in p["text"].strip().splitlines() if ln.strip()]
     last = lines[-1] if lines else ""
+    frames = re.findall(r'File "([^"]+)", line (\d+), in (\S+)', p["text"])
+    if frames:
+        (p0, l0, f0), (path, line, func) = frames[0], frames[-1]
+        return (f"{p['kind']}: {last.split(':')[0]} at {Path(path).name}:{line} in {func}"
+                + (f" (from {Path(p0).name}:{l0} in {f0})" if len(frames) > 1 else ""))
     return p["kind"] + ": " + re.sub(r"0x[0-9a-f]+|\d+", "N", last)[:200]
 
 
