@@ -783,7 +783,7 @@ class Monkey:
             self.step()
             if on_step is not None:
                 on_step(self.step_index)
-            if stop_on_problem and self.problems:
+            if (stop_on_problem and self.problems) or not _valid(self.window):
                 break
 
     def step(self) -> str:
