@@ -57,10 +57,7 @@ MOUSE_KINDS = frozenset({"button", "check", "item_view", "header", "tab", "plot_
 #: Actions skipped because they trigger a known, not yet fixed application bug: a regex on the action key
 #: (``kind:detail``, see :meth:`Monkey.step`) -> where it is written up.  Remove an entry once fixed.
 #: (``r"^spin:Recommender:Factors=1$"``, findings #2, was here until its fix in efaea95.)
-KNOWN_BUGS: dict[str, str] = {
-    r"^button:Lecture:(◀ Previous|Next ▶)$": "/work/monkey_findings.md #4: the analogies lecture's steps raise "
-                                             "KeyError once another set is shown",
-}
+KNOWN_BUGS: dict[str, str] = {}
 #: Menu actions never triggered (they quit, close the window or show an About box).
 SKIP_MENU_RE = re.compile(r"\b(quit|exit|about|close)\b", re.IGNORECASE)
 #: Buttons never clicked.
