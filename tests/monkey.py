@@ -306,18 +306,6 @@ def make_window(settings_path: Path, size=(1280, 800)):
     return window
 
 
-def rss_bytes() -> int | None:
-    """Resident set size of this process (``VmRSS``), None off Linux."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
 # -- records ----------------------------------------------------------------------------------------------
 
 @dataclass

@@ -85,8 +85,9 @@ def run_child(seed: int, steps: int, out: Path, log: Path, skip_known: bool, wei
         from pyqtgraph.util.garbage_collector import GarbageCollector
         from PySide6 import QtWidgets
 
+        from tests.bench.bench_soak import rss_bytes
         from tests.conftest import shared_data_dir
-        from tests.monkey import Monkey, make_window, prepare_data, rss_bytes
+        from tests.monkey import Monkey, make_window, prepare_data
 
         app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
         app._monkey_gc = GarbageCollector(interval=1.0)  # as the app: collections on the UI thread only

@@ -307,7 +307,7 @@ class RecommenderFeature(Feature):
         if model is not None and isinstance(up.user, int) and 0 <= up.user < model.n_users:
             user_id = str(model.user_ids[up.user])
         try:
-            config = _json_normal(dataclasses.asdict(self.training_panel.config()))
+            config = dataclasses.asdict(self.training_panel.config())  # sessions make it JSON
         except (AttributeError, TypeError):
             config = None
         return {"config": config, "user_id": user_id}
@@ -339,10 +339,3 @@ class RecommenderFeature(Feature):
 
     def shutdown(self) -> None:
         self.training_panel.stop()
-
-
-def _json_normal(value):
-    """``value`` with tuples as lists (what JSON gives back), for exact round trips."""
-    import json
-
-    return json.loads(json.dumps(value))

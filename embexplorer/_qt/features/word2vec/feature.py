@@ -123,9 +123,8 @@ class Word2vecFeature(Feature):
     # -- sessions -------------------------------------------------------------------------------
     def state(self) -> dict | None:
         import dataclasses
-        import json
 
-        return {"settings": json.loads(json.dumps(dataclasses.asdict(self.panel.settings())))}
+        return {"settings": dataclasses.asdict(self.panel.settings())}  # sessions make it JSON
 
     def restore_settings(self, settings: dict) -> None:
         """Put a session's word2vec settings in the dock (keys it does not know are ignored)."""
