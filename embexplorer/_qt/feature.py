@@ -11,7 +11,7 @@ what one offers the others is a named command in :class:`Commands` (the action r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -233,17 +233,6 @@ class RecentFiles(QtCore.QObject):
         self.settings.setValue(self._KEY, files[:self.MAX])
         self.settings.sync()
         self.changed.emit()
-
-
-@dataclass
-class BusyTask:
-    """A task shown in the status bar (owner, message, Cancel callback)."""
-
-    owner: str
-    message: str
-    cancel: Callable[[], None] | None = None
-    fraction: float | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def find_row(emb, label: str, option: str) -> int:

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
 
-from embexplorer._qt.feature import BusyTask
 from embexplorer.core.progress import PROGRESS_STEPS
 
 #: Width of the status bar's progress bar (pixels).
 PROGRESS_BAR_WIDTH = 180
+
+
+@dataclass
+class BusyTask:
+    """A task shown in the status bar: its owner, message, latest detail and progress, and Cancel."""
+
+    owner: str
+    message: str
+    cancel: Callable[[], None] | None = None
+    fraction: float | None = None
+    detail: str = ""
 
 
 class TaskStatus(QtCore.QObject):
@@ -57,7 +68,7 @@ class TaskStatus(QtCore.QObject):
             return
         task.fraction = fraction
         if message:
-            task.extra["detail"] = message
+            task.detail = message
         if task is self._top():
             self._show()
 
@@ -81,8 +92,7 @@ class TaskStatus(QtCore.QObject):
         if not busy:
             self.changed.emit("")
             return
-        detail = task.extra.get("detail")
-        self.label.setText(f"{task.message} {detail}" if detail else task.message)
+        self.label.setText(f"{task.message} {task.detail}" if task.detail else task.message)
         self.cancel_button.setEnabled(task.cancel is not None)
         self.cancel_button.setToolTip(f"Stop: {task.message}")
         if task.fraction is None:
