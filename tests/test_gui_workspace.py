@@ -288,3 +288,33 @@ def test_layers_are_reprojected_when_the_axes_change(qtbot, make_main_window, gl
     # Removing the layer removes the drawing.
     w.commands.run("analogy.clear")
     assert ws.layer("analogy.expected") is None and "analogy.expected" not in scatter.overlay_names
+
+
+def test_a_computed_column_is_offered_for_colour_and_size_and_goes_with_its_set(qtbot, make_main_window,
+                                                                                   glove_path):
+    from embexplorer.core.data.embeddings import MetadataColumn
+
+    w = make_main_window()
+    ws = w.workspace
+    with qtbot.waitSignal(ws.dataset_changed, timeout=TIMEOUT_MS):
+        w.commands.run("loading.open_file", glove_path)
+    w.commands.run("explorer.finish_setup")
+    explorer = w.commands.run("explorer.widget")
+    n = ws.dataset.n
+    score = MetadataColumn.numeric("score", np.arange(n, dtype=np.float32))
+    with qtbot.waitSignal(ws.columns_changed, timeout=TIMEOUT_MS):
+        ws.set_column(score, owner="test")
+    assert list(ws.columns) == ["score"] and ws.column_owner("score") == "test"
+    assert explorer.color_combo.findText("score") >= 0 and explorer.size_combo.findText("score") >= 0
+    explorer.set_color_by("score")
+    assert explorer.color_combo.currentText() == "score" and explorer.legend.isVisible()
+    # A second computed column keeps the colour chosen.
+    ws.set_column(MetadataColumn.categorical("half", ["a" if i < n // 2 else "b" for i in range(n)]), "test")
+    assert explorer.color_combo.currentText() == "score" and explorer.color_combo.findText("half") >= 0
+    with pytest.raises(ValueError):
+        ws.set_column(MetadataColumn.numeric("short", [1.0, 2.0]), "test")
+    ws.clear_columns("test")
+    assert ws.columns == {} and explorer.color_combo.findText("score") < 0
+    ws.set_column(score, owner="test")
+    w.commands.run("loading.open_file", glove_path)
+    qtbot.waitUntil(lambda: ws.columns == {}, timeout=TIMEOUT_MS)

@@ -171,3 +171,14 @@ def test_a_projection_refuses_coordinates_that_are_not_two_columns():
         with pytest.raises(ValueError, match="expected \\(n, 2\\)"):
             FrameProjection(np.zeros(shape, dtype=np.float32), ("x", "y"))
     assert FrameProjection(np.zeros((10, 2)), ("x", "y")).n == 10
+
+
+def test_captions_sit_at_the_median_of_their_rows_and_follow_the_axes(glove, rows):
+    emb, pca = glove
+    group = np.array([rows["paris"], rows["france"], rows["king"]])
+    cap = layer(captions=(("places", group), ("nothing", np.array([10**9]))))
+    for axes in ((0, 1), (2, 3)):
+        proj = PCAProjection(pca, axes)
+        d = resolve(cap, proj)
+        assert d.xy_labels == ["places"]  # a caption of no valid row is dropped
+        np.testing.assert_allclose(d.xy[0], np.median(proj.xy[group], axis=0), atol=ATOL)

@@ -87,6 +87,10 @@ class Workspace(QtCore.QObject):
         The feature allowed to push training frames changed (``""``: none).
     point_clicked(int)
         The user clicked a point of the plot (views emit it; e.g. Neighbours queries it).
+    columns_changed(str)
+        The computed column of that name (a per-row value a feature derived: a cluster, a
+        projection's faithfulness, a comparison's overlap) was added, replaced or removed.
+        Views offer computed columns beside the data set's own metadata (colour by, size by).
     """
 
     dataset_changed = QtCore.Signal(object)
@@ -95,6 +99,7 @@ class Workspace(QtCore.QObject):
     layers_changed = QtCore.Signal(str)
     live_changed = QtCore.Signal(str)
     point_clicked = QtCore.Signal(int)
+    columns_changed = QtCore.Signal(str)
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +109,7 @@ class Workspace(QtCore.QObject):
         self.selection = SelectionModel(0, self)
         self.epoch = 0  # the live frame shown (0: not a live frame)
         self._layers: dict[str, Layer] = {}
+        self._columns: dict[str, tuple[str, object]] = {}  # name -> (owner, MetadataColumn)
         self._live: str = ""
 
     # -- the data set ---------------------------------------------------------------
@@ -224,10 +230,47 @@ class Workspace(QtCore.QObject):
                  if layer.visible and (owners is None or layer.owner in owners)]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
+    # -- computed columns -------------------------------------------------------------
+    @property
+    def columns(self) -> dict:
+        """Computed columns of the set shown, ``{name: MetadataColumn}``, in insertion order."""
+        return {name: col for name, (_owner, col) in self._columns.items()}
+
+    def column_owner(self, name: str) -> str | None:
+        """The feature that computed column ``name``, or None."""
+        entry = self._columns.get(name)
+        return entry[0] if entry else None
+
+    def set_column(self, column, owner: str) -> None:
+        """Add the computed :class:`~embexplorer.core.data.embeddings.MetadataColumn` ``column``
+        (one value per row of the set shown) or replace the one of the same name.
+
+        A name the data set's own metadata already uses is refused (ValueError): a computed
+        column never hides a column of the file.
+        """
+        if self.dataset is None or len(column) != self.dataset.n:
+            raise ValueError(f"column {column.name!r} has {len(column)} values, "
+                             f"the set shown has {0 if self.dataset is None else self.dataset.n} rows")
+        if column.name in getattr(self.dataset, "metadata", {}):
+            raise ValueError(f"the data set already has a column called {column.name!r}")
+        self._columns[column.name] = (owner, column)
+        self.columns_changed.emit(column.name)
+
+    def remove_column(self, name: str) -> None:
+        """Remove the computed column ``name`` (no error if absent)."""
+        if self._columns.pop(name, None) is not None:
+            self.columns_changed.emit(name)
+
+    def clear_columns(self, owner: str | None = None) -> None:
+        """Remove ``owner``'s computed columns (everyone's if None)."""
+        for name in [n for n, (o, _c) in self._columns.items() if owner is None or o == owner]:
+            self.remove_column(name)
+
     # -- internals --------------------------------------------------------------------
     def _forget_rows(self) -> None:
         """A different set is coming: rows of the old one mean nothing (same size or not)."""
         self.clear_layers()
+        self.clear_columns()
         self.selection.clear()
 
     def _resize_selection(self, n: int) -> None:

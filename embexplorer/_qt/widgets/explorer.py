@@ -254,7 +254,7 @@ class ExplorerWidget(QtWidgets.QWidget):
     def _finish_colors(self) -> None:
         if self._pending_colors and self._emb is not None:
             self._pending_colors = False
-            self._fill_color_combo(self._emb.metadata)
+            self._fill_color_combo(self._all_columns())
         QtCore.QTimer.singleShot(DEFER_SETUP_MS, self._finish_setup)
 
     def _finish_setup(self) -> None:
@@ -267,7 +267,7 @@ class ExplorerWidget(QtWidgets.QWidget):
             return  # superseded by a newer set_data
         if self._pending_colors:
             self._pending_colors = False
-            self._fill_color_combo(emb.metadata)
+            self._fill_color_combo(self._all_columns())
         self.search.set_labels(emb.labels)
         if not same:
             self.table.set_data(emb.labels, emb.metadata)
@@ -293,14 +293,33 @@ class ExplorerWidget(QtWidgets.QWidget):
     def embeddings(self):
         return self._emb
 
-    def _fill_color_combo(self, meta: dict) -> None:
+    def set_computed_columns(self, columns: dict) -> None:
+        """Offer ``columns`` ({name: MetadataColumn}, computed by features for the set shown) beside
+        the set's metadata in colour by and size by; the current choices stay when still offered."""
+        self._computed = dict(columns)
+        if self._emb is None or self._pending_colors:
+            return  # the deferred set-up fills the combos with them
+        color, size = self.color_combo.currentText(), self.size_combo.currentText()
+        self._fill_color_combo(self._all_columns(), keep=color)
+        if self.size_combo.findText(size) >= 0:
+            self.set_size_by(size)
+
+    def _all_columns(self) -> dict:
+        """The set's metadata, then the computed columns."""
+        meta = dict(self._emb.metadata) if self._emb is not None else {}
+        for name, col in getattr(self, "_computed", {}).items():
+            if self._emb is not None and len(col) == self._emb.n:
+                meta.setdefault(name, col)
+        return meta
+
+    def _fill_color_combo(self, meta: dict, keep: str | None = None) -> None:
         self.color_combo.blockSignals(True)
         self.color_combo.clear()
         self.color_combo.addItem(NO_COLOR)
         for name in meta:
             self.color_combo.addItem(name)
         self.color_combo.blockSignals(False)
-        default = self._default_color_column(meta)
+        default = keep if keep and keep in meta else self._default_color_column(meta)
         self.color_combo.blockSignals(True)  # one colour mapping, not two
         self.color_combo.setCurrentIndex(self.color_combo.findText(default) if default else 0)
         self.color_combo.blockSignals(False)
@@ -324,7 +343,7 @@ class ExplorerWidget(QtWidgets.QWidget):
 
     def _on_size_by_changed(self, *_) -> None:
         name = self.size_combo.currentText()
-        col = None if self._emb is None or name in ("", UNIFORM_SIZE) else self._emb.metadata.get(name)
+        col = None if self._emb is None or name in ("", UNIFORM_SIZE) else self._all_columns().get(name)
         values = col.values if col is not None and col.kind == "numeric" else None
         if values is not None and len(values) != self.scatter.n:
             values = None
@@ -385,7 +404,7 @@ class ExplorerWidget(QtWidgets.QWidget):
 
     def _on_color_changed(self, *_):
         name = self.color_combo.currentText()
-        col = None if self._emb is None or name in ("", NO_COLOR) else self._emb.metadata.get(name)
+        col = None if self._emb is None or name in ("", NO_COLOR) else self._all_columns().get(name)
         mapping = self.scatter.set_color_by(col)
         self.legend.set_mapping(mapping, name if col is not None else "")
         self.legend.setVisible(mapping is not None)

@@ -74,6 +74,10 @@ class Layer:
         Pairs of point references (see the module docstring); arrows get a head at the second end.
     direction : ndarray (d,), optional
         A raw direction drawn as an arrow from the plane's origin, labelled ``direction_label``.
+    captions : tuple of (str, ndarray of int)
+        Texts placed at the middle (median position) of a group of rows, e.g. a cluster's name;
+        they follow the projection like everything else.  A layer of captions alone uses a style
+        of ``size=0`` so that only the texts show.
     visible : bool
     zoom_to : bool
         A result worth zooming to ("Zoom to Results": neighbours, an analogy).
@@ -90,6 +94,7 @@ class Layer:
     arrows: np.ndarray | None = None
     direction: np.ndarray | None = None
     direction_label: str = ""
+    captions: tuple = ()
     visible: bool = True
     zoom_to: bool = False
 
@@ -103,6 +108,8 @@ class Layer:
             if value is not None:
                 setattr(self, key, np.asarray(value, dtype=np.int64).reshape(-1, 2))
         self.point_labels = tuple(self.point_labels)
+        self.captions = tuple((str(text), np.asarray(rows, dtype=np.int64).reshape(-1))
+                              for text, rows in self.captions)
 
     def replace(self, **changes) -> Layer:
         """A copy with ``changes`` (layers are replaced whole, never edited in place)."""
@@ -185,4 +192,12 @@ def resolve(layer: Layer, projection) -> Drawable:
             # The tip carries the direction's label (an invisible-size marker there).
             marker_xy = tip[None] if marker_xy is None else np.concatenate([marker_xy, tip[None]])
             labels = labels + [layer.direction_label]
+    for text, group in layer.captions:
+        group = group[(group >= 0) & (group < n)]
+        at = xy[group].astype(np.float64)
+        at = at[np.isfinite(at).all(axis=1)]
+        if len(at):
+            mid = np.median(at, axis=0)[None]
+            marker_xy = mid if marker_xy is None else np.concatenate([marker_xy, mid])
+            labels = labels + [text]
     return Drawable(rows, marker_xy, labels, segments(layer.lines), arrows)

@@ -66,6 +66,7 @@ class ExplorerFeature(Feature):
         ws.dataset_changed.connect(self._on_dataset_changed)
         ws.projection_changed.connect(self._on_projection_changed)
         ws.frame_changed.connect(self._on_frame_changed)
+        ws.columns_changed.connect(self._on_columns_changed)
         reg = ctx.commands.register
         reg("explorer.widget", lambda: self.widget, "The plot widget (scatter, legend, search, table)")
         reg("explorer.zoom_to_results", self.layers.zoom_to_results, "Zoom to the neighbours / analogy")
@@ -142,6 +143,9 @@ class ExplorerFeature(Feature):
             blocked = combo.blockSignals(True)
             combo.setCurrentIndex(i)
             combo.blockSignals(blocked)
+
+    def _on_columns_changed(self, _name: str) -> None:
+        self.widget.set_computed_columns(self.ctx.workspace.columns)
 
     def _on_frame_changed(self, _epoch: int) -> None:
         self._draw(keep_view=True)
