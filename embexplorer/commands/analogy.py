@@ -6,7 +6,9 @@ import argparse
 import json
 
 from embexplorer.commands.neighbours import (
+    add_case_arguments,
     add_load_arguments,
+    case_insensitive,
     format_table,
     k_type,
     labels_of,
@@ -15,12 +17,13 @@ from embexplorer.commands.neighbours import (
     positive_int,
 )
 from embexplorer.core.analysis.analogy import DEFAULT_ANALOGY_K, METHODS
-from embexplorer.core.analysis.neighbours import MAX_K, MIN_K
+from embexplorer.core.analysis.neighbours import CASE_RULE, MAX_K, MIN_K
 from embexplorer.core.errors import DataError
 
 NAME = "analogy"
 HELP = ("Solve 'A is to B as C is to ?' with 3CosAdd (gensim most_similar) or 3CosMul "
-        "(most_similar_cosmul), or evaluate a vector expression such as 'king - man + woman'.")
+        "(most_similar_cosmul), or evaluate a vector expression such as 'king - man + woman'. "
+        f"Case: {CASE_RULE}; --case-sensitive for exact matches only.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-inputs", action="store_true",
                         help="do not exclude the input words from the answers")
     parser.add_argument("--restrict", type=positive_int, metavar="N", help="search only the first N rows")
-    parser.add_argument("-i", "--case-insensitive", action="store_true", help="match labels ignoring case")
+    add_case_arguments(parser)
 
 
 def run(args) -> int:
@@ -51,7 +54,7 @@ def run(args) -> int:
     if args.expression is not None:
         with labels_of(args.path):
             res = evaluate_expression(emb, args.expression, k=args.k, restrict=args.restrict,
-                                      case_insensitive=args.case_insensitive)
+                                      case_insensitive=case_insensitive(args))
         title = f"{args.expression} (cosine, {'inputs kept' if args.keep_inputs else 'inputs excluded'})"
         query = {"expression": args.expression,
                  "terms": [{"label": t.label, "weight": t.weight} for t in res.terms]}
@@ -59,7 +62,7 @@ def run(args) -> int:
         a, b, c = args.words
         with labels_of(args.path):
             res = solve = solve_analogy(emb, a, b, c, k=args.k, method=args.method, restrict=args.restrict,
-                                        case_insensitive=args.case_insensitive)
+                                        case_insensitive=case_insensitive(args))
         title = (f"{solve.a} is to {solve.b} as {solve.c} is to ? ({args.method}, "
                  f"{'inputs kept' if args.keep_inputs else 'inputs excluded'})")
         query = {"a": solve.a, "b": solve.b, "c": solve.c, "method": args.method}

@@ -10,14 +10,13 @@ from embexplorer.core.analysis.evaluation import EVAL_METHODS
 NAME = "evaluate"
 HELP = ("Evaluate analogies in the questions-words.txt format: per-section and total accuracy, "
         "questions used and skipped (same conventions and answers as gensim "
-        "evaluate_word_analogies, in blocks).")
+        "evaluate_word_analogies, in blocks). Case: words are compared ignoring case (an exact label "
+        "is found as well), as gensim; --case-sensitive compares them as written.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_benchmark_arguments(parser, "questions", "analogy file (': section' headers)", ", as gensim")
     parser.add_argument("--method", choices=EVAL_METHODS, default="3cosadd", help="default 3cosadd")
-    parser.add_argument("--case-sensitive", action="store_true",
-                        help="compare words as written (default: case-insensitive, as gensim)")
 
 
 def format_report(report) -> str:
@@ -46,6 +45,8 @@ def print_report(args, report) -> None:
 
 
 def run(args) -> int:
+    from embexplorer.commands._filekind import ANALOGIES, EXPECT_ANALOGIES
     from embexplorer.core.analysis.evaluation import evaluate_analogies
 
-    return run_benchmark(args, evaluate_analogies, args.questions, print_report, method=args.method)
+    return run_benchmark(args, evaluate_analogies, args.questions, print_report, EXPECT_ANALOGIES,
+                         (ANALOGIES,), method=args.method)

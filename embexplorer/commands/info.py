@@ -32,9 +32,15 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from embexplorer.commands._filekind import EXPECT_EMBEDDING, expect, reading
+    from embexplorer.commands.neighbours import EMBEDDING_KINDS
+
     t0 = time.perf_counter()
-    emb = load(args.path, format=args.format, limit=args.limit, use_cache=not args.no_cache,
-               allow_pickle=args.allow_pickle, metadata_path=args.metadata, encoding=args.encoding)
+    if args.format is None:  # a ratings table would load as a table of numbers: say what it is
+        expect(args.path, EXPECT_EMBEDDING, (*EMBEDDING_KINDS, "text"))
+    with reading(args.path, EXPECT_EMBEDDING, EMBEDDING_KINDS):
+        emb = load(args.path, format=args.format, limit=args.limit, use_cache=not args.no_cache,
+                   allow_pickle=args.allow_pickle, metadata_path=args.metadata, encoding=args.encoding)
     seconds = time.perf_counter() - t0
     labels_file = args.metadata
     if labels_file is None and emb.format in SIDECAR_FORMATS:

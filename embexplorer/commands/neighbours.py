@@ -6,11 +6,16 @@ import argparse
 import json
 from contextlib import contextmanager
 
-from embexplorer.core.analysis.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K
+from embexplorer.core.analysis.neighbours import CASE_RULE, DEFAULT_K, MAX_K, METRICS, MIN_K
 
 NAME = "neighbours"
 HELP = ("List the nearest neighbours of a label by cosine similarity (identical to gensim "
-        "most_similar), dot product or Euclidean distance.")
+        f"most_similar), dot product or Euclidean distance. Case: {CASE_RULE}; --case-sensitive for "
+        "exact matches only. An unknown label gets the closest labels as suggestions.")
+#: Text of --case-sensitive in the label-matching commands (neighbours, analogy, evaluate, similarity).
+CASE_SENSITIVE_HELP = f"match labels exactly as written (default: {CASE_RULE})"
+#: Kinds whose read errors stay as they are (anything else is "not an embedding file: it looks like ...").
+EMBEDDING_KINDS = ("embedding", "binary", "array", "pickle", "empty")
 
 
 def k_type(text: str) -> int:
@@ -42,13 +47,35 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=positive_int, metavar="N", help="load only the first N rows")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="allow gensim .kv/.model files (Python pickles: only files you trust)")
+    parser.add_argument("--encoding", default="utf-8", metavar="CODEC",
+                        help="encoding of the labels (default UTF-8, as gensim: broken bytes become U+FFFD)")
+
+
+def add_case_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--case-sensitive`` (and the old ``-i/--case-insensitive``, now the default, kept for scripts)."""
+    parser.add_argument("--case-sensitive", action="store_true", help=CASE_SENSITIVE_HELP)
+    parser.add_argument("-i", "--case-insensitive", action="store_true", help=argparse.SUPPRESS)
+
+
+def case_insensitive(args) -> bool:
+    """Whether labels fall back to a case-insensitive match (the default, :data:`CASE_RULE`)."""
+    return not args.case_sensitive
 
 
 def load_embeddings(args):
-    """Load ``args.path`` with the shared loader (``embexplorer.core.data.formats.load``)."""
+    """Load ``args.path`` with the shared loader (``embexplorer.core.data.formats.load``).
+
+    A file of another kind (a ratings table, analogy questions, a model...) is refused naming what it
+    looks like; without ``--format`` that is checked first, since a ratings table would load as numbers.
+    """
+    from embexplorer.commands._filekind import EXPECT_EMBEDDING, expect, reading
     from embexplorer.core.data.formats import load
 
-    return load(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
+    if args.format is None:  # a ratings table would load as a table of numbers: say what it is
+        expect(args.path, EXPECT_EMBEDDING, (*EMBEDDING_KINDS, "text"))
+    with reading(args.path, EXPECT_EMBEDDING, EMBEDDING_KINDS):
+        return load(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle,
+                    encoding=getattr(args, "encoding", "utf-8"))
 
 
 @contextmanager
@@ -91,8 +118,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", choices=METRICS, default="cosine", help="similarity (default cosine)")
     parser.add_argument("--restrict", type=positive_int, metavar="N",
                         help="search only the first N rows (gensim restrict_vocab)")
-    parser.add_argument("-i", "--case-insensitive", action="store_true",
-                        help="match LABEL ignoring case (an exact match wins)")
+    add_case_arguments(parser)
 
 
 def run(args) -> int:
@@ -101,7 +127,7 @@ def run(args) -> int:
     emb = load_embeddings(args)
     with labels_of(args.path):
         result = nearest(emb, args.label, k=args.k, metric=args.metric, restrict=args.restrict,
-                         case_insensitive=args.case_insensitive)
+                         case_insensitive=case_insensitive(args))
     if args.json:
         print(json.dumps({"path": str(args.path), "query": args.label, "metric": args.metric, "k": args.k,
                           "restrict": args.restrict, "neighbours": neighbour_dicts(emb, result)},

@@ -30,6 +30,9 @@ def run(args) -> int:
 
     if args.n < 1:
         raise DataError(f"-n must be at least 1, got {args.n}")
+    from embexplorer.commands._filekind import EXPECT_MODEL, MODEL, expect
+
+    expect(args.model, EXPECT_MODEL, (MODEL,))  # e.g. an embedding or ratings file given by mistake
     model = MFModel.load(args.model)
     try:
         user = model.user_row(args.user)

@@ -9,12 +9,12 @@ from embexplorer.core.analysis.evaluation import PAIRS_DELIMITER
 
 NAME = "similarity"
 HELP = ("Evaluate word-pair similarity (wordsim353.tsv / simlex999.txt format): Pearson, Spearman "
-        "and out-of-vocabulary ratio, as gensim evaluate_word_pairs.")
+        "and out-of-vocabulary ratio, as gensim evaluate_word_pairs. Case: words are compared ignoring "
+        "case (an exact label is found as well), as gensim; --case-sensitive compares them as written.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_benchmark_arguments(parser, "pairs", "word-pair file: word, word, score per line")
-    parser.add_argument("--case-sensitive", action="store_true", help="compare words as written")
     parser.add_argument("--delimiter", default=PAIRS_DELIMITER, help="field separator (default: tab)")
 
 
@@ -27,6 +27,8 @@ def print_report(args, rep) -> None:
 
 
 def run(args) -> int:
+    from embexplorer.commands._filekind import EXPECT_PAIRS, PAIRS
     from embexplorer.core.analysis.evaluation import evaluate_word_pairs
 
-    return run_benchmark(args, evaluate_word_pairs, args.pairs, print_report, delimiter=args.delimiter)
+    return run_benchmark(args, evaluate_word_pairs, args.pairs, print_report, EXPECT_PAIRS, (PAIRS,),
+                         delimiter=args.delimiter)

@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="for a ratings table that is not a MovieLens layout: which columns hold what, "
                              "e.g. 'user=userId,item=isbn,rating=3,delimiter=semicolon' (1-based numbers or "
                              "header names); default: guessed from the header")
+    parser.add_argument("--encoding", metavar="CODEC", default=None,
+                        help="encoding of a ratings table that is not a MovieLens layout (default UTF-8, "
+                             "latin-1 where that fails); MovieLens's own files are read in their known "
+                             "encodings")
 
 
 def _resolve_data(spec: str) -> Path:
@@ -85,6 +89,7 @@ def config_from_args(args):
 
 
 def run(args) -> int:
+    from embexplorer.commands._filekind import EXPECT_RATINGS, MOVIELENS, RATINGS, expect, reading
     from embexplorer.core.recommender.mf import train
     from embexplorer.core.recommender.movielens import (
         NeedsColumnMapping,
@@ -97,17 +102,24 @@ def run(args) -> int:
 
     config = config_from_args(args)
     path = _resolve_data(args.data)
-    if args.columns:
-        data = load_movielens(path, mapping=parse_column_mapping(args.columns))
-    else:
-        try:
-            data = load_movielens(path)
-        except NeedsColumnMapping as err:  # a generic ratings table: read with the guessed columns
-            if err.guess is None:
-                raise
-            data = load_movielens(path, mapping=err.guess)  # a bad table fails here: one error line only
-            print(f"embexplorer: read {path} as a ratings table: {describe_mapping(err.guess)} "
-                  "(choose others with --columns)", file=sys.stderr)
+    if not args.columns:  # with --columns the user says it is a table: let the reader judge
+        expect(path, EXPECT_RATINGS, (RATINGS, MOVIELENS, "text", "archive", "folder", "empty"))
+    with reading(path, EXPECT_RATINGS, (RATINGS, MOVIELENS)):
+        if args.columns:
+            mapping = parse_column_mapping(args.columns)
+            if args.encoding:
+                mapping.setdefault("encoding", args.encoding)
+            data = load_movielens(path, mapping=mapping)
+        else:
+            try:
+                data = load_movielens(path)
+            except NeedsColumnMapping as err:  # a generic ratings table: read with the guessed columns
+                if err.guess is None:
+                    raise
+                guess = {**err.guess, "encoding": args.encoding} if args.encoding else err.guess
+                data = load_movielens(path, mapping=guess)  # a bad table fails here: one error line
+                print(f"embexplorer: read {path} as a ratings table: {describe_mapping(err.guess)} "
+                      "(choose others with --columns)", file=sys.stderr)
     for w in data.warnings:
         print(f"embexplorer: warning: {w}", file=sys.stderr)
     splits = available_splits(data)

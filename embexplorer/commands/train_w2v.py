@@ -53,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wiki", action="store_true",
                         help="read CORPUS as a Wikipedia XML dump (detected automatically otherwise)")
     parser.add_argument("--max-articles", type=int, metavar="N", help="Wikipedia dump: stop after N articles")
+    parser.add_argument("--encoding", default="utf-8", metavar="CODEC",
+                        help="encoding of the corpus text (default UTF-8; bytes that do not decode "
+                             "become U+FFFD)")
 
 
 def _check(args) -> None:
@@ -67,12 +70,25 @@ def _check(args) -> None:
 
 
 def run(args) -> int:
+    from embexplorer.commands._filekind import (
+        ANALOGIES,
+        CORPUS_KINDS,
+        EXPECT_ANALOGIES,
+        EXPECT_CORPUS,
+        expect,
+        reading,
+    )
     from embexplorer.core.progress import TaskControl
     from embexplorer.core.word2vec.w2v import W2VSettings, open_corpus, save_word2vec, train_word2vec_run
 
     _check(args)
+    if not args.wiki:  # vectors, a model or binary data given as the corpus: say so before training on it
+        expect(args.corpus, EXPECT_CORPUS, CORPUS_KINDS)
+    if args.analogies:
+        expect(args.analogies, EXPECT_ANALOGIES, (ANALOGIES, "text", "empty"))
     corpus = open_corpus(args.corpus, lowercase=args.lowercase, strip_punct=args.strip_punct,
-                         wiki=True if args.wiki else None, max_articles=args.max_articles)
+                         wiki=True if args.wiki else None, max_articles=args.max_articles,
+                         encoding=args.encoding)
     settings = W2VSettings(sg=args.sg, vector_size=args.size, window=args.window, min_count=args.min_count,
                            negative=args.negative, epochs=args.epochs, workers=args.workers, seed=args.seed,
                            sample=args.sample)
@@ -99,10 +115,15 @@ def run(args) -> int:
 
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGINT, on_sigint)
+    def on_warning(text: str) -> None:  # a corpus too small, vectors undertrained: said at once
+        print(f"embexplorer: warning: {text}", file=sys.stderr, flush=True)
+
     t0 = time.perf_counter()
     try:
-        result = train_word2vec_run(corpus, settings, control=control, on_epoch=on_epoch,
-                                    analogy_path=args.analogies, top_n_frames=0, source=str(args.corpus))
+        with reading(args.analogies or "", EXPECT_ANALOGIES, (ANALOGIES,)):
+            result = train_word2vec_run(corpus, settings, control=control, on_epoch=on_epoch,
+                                        analogy_path=args.analogies, top_n_frames=0, source=str(args.corpus),
+                                        on_warning=on_warning)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -120,6 +141,7 @@ def run(args) -> int:
         "out": args.out,
         "format": args.format if args.out else None,
         "epochs": [r.as_dict() for r in result.history],
+        "warnings": result.warnings,
     }
     if args.json:
         json.dump(summary, sys.stdout)

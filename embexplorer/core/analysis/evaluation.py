@@ -89,7 +89,11 @@ class AnalogySection:
     line: int = 0
 
 
-def read_analogy_questions(path: str | os.PathLike) -> list[AnalogySection]:
+def _codec_name(encoding: str) -> str:
+    return "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def read_analogy_questions(path: str | os.PathLike, encoding: str = "utf-8") -> list[AnalogySection]:
     """Read a ``questions-words.txt``-style file.
 
     Sections start with ``": name"``; every other non-blank line holds four
@@ -108,10 +112,12 @@ def read_analogy_questions(path: str | os.PathLike) -> list[AnalogySection]:
     except OSError as err:
         raise DataError(err.strerror or str(err), path) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as err:
         line = raw[:err.start].count(b"\n") + 1
-        raise DataError("not UTF-8 text", path, line) from None
+        raise DataError(f"not {_codec_name(encoding)} text", path, line) from None
+    except LookupError:
+        raise DataError(f"unknown text encoding {encoding!r}", path) from None
     current: list[AnalogyQuestion] | None = None
     for no, line in enumerate(text.splitlines(), start=1):
         if line.startswith(": "):
@@ -256,7 +262,7 @@ def _exact_answer(emb: EmbeddingSet, rows: tuple[int, int, int], stop: int, meth
 def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequence[AnalogySection],
                        restrict: int | None = DEFAULT_RESTRICT, case_insensitive: bool = True,
                        method: str = "3cosadd", control: TaskControl | None = None,
-                       block: int | None = None) -> AnalogyReport:
+                       block: int | None = None, encoding: str = "utf-8") -> AnalogyReport:
     """Evaluate analogies as gensim ``evaluate_word_analogies`` does, in blocks.
 
     Parameters
@@ -276,6 +282,8 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
         Progress and cancellation, checked between blocks.
     block : int, optional
         Questions per block (default: from :data:`EVAL_BLOCK_BYTES`).
+    encoding : str
+        Of the questions file (default UTF-8).
 
     Returns
     -------
@@ -289,7 +297,7 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
     source = ""
     if not isinstance(questions, (list, tuple)):
         source = os.fspath(questions)
-        questions = read_analogy_questions(questions)
+        questions = read_analogy_questions(questions, encoding)
     stop = emb.n if not restrict else min(int(restrict), emb.n)
     ok_vocab, variants = _ok_vocab(emb, stop, case_insensitive)
 
@@ -409,7 +417,8 @@ class WordPair:
     line: int
 
 
-def read_word_pairs(path: str | os.PathLike, delimiter: str = PAIRS_DELIMITER) -> list[WordPair]:
+def read_word_pairs(path: str | os.PathLike, delimiter: str = PAIRS_DELIMITER,
+                    encoding: str = "utf-8") -> list[WordPair]:
     """Read a ``wordsim353.tsv`` / ``simlex999.txt``-style file.
 
     Lines starting with ``#`` are comments; blank lines are ignored; a first
@@ -423,10 +432,12 @@ def read_word_pairs(path: str | os.PathLike, delimiter: str = PAIRS_DELIMITER) -
     """
     pairs: list[WordPair] = []
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding=encoding) as fh:
             lines = fh.read().splitlines()
     except UnicodeDecodeError:
-        raise DataError("not UTF-8 text", path) from None
+        raise DataError(f"not {_codec_name(encoding)} text", path) from None
+    except LookupError:
+        raise DataError(f"unknown text encoding {encoding!r}", path) from None
     except OSError as err:
         raise DataError(err.strerror or str(err), path) from None
     first = True
@@ -479,7 +490,7 @@ class PairsReport:
 
 def evaluate_word_pairs(emb: EmbeddingSet, pairs: str | os.PathLike | Sequence[WordPair],
                         restrict: int | None = DEFAULT_RESTRICT, case_insensitive: bool = True,
-                        delimiter: str = PAIRS_DELIMITER) -> PairsReport:
+                        delimiter: str = PAIRS_DELIMITER, encoding: str = "utf-8") -> PairsReport:
     """gensim ``evaluate_word_pairs``: Pearson and Spearman against human scores.
 
     Parameters
@@ -492,6 +503,8 @@ def evaluate_word_pairs(emb: EmbeddingSet, pairs: str | os.PathLike | Sequence[W
         Compare upper-cased words; the first row spelling a word wins.
     delimiter : str
         Field separator of the file.
+    encoding : str
+        Of the pairs file (default UTF-8).
 
     Returns
     -------
@@ -501,7 +514,7 @@ def evaluate_word_pairs(emb: EmbeddingSet, pairs: str | os.PathLike | Sequence[W
     source = ""
     if not isinstance(pairs, (list, tuple)):
         source = os.fspath(pairs)
-        pairs = read_word_pairs(pairs, delimiter)
+        pairs = read_word_pairs(pairs, delimiter, encoding)
     stop = emb.n if not restrict else min(int(restrict), emb.n)
     ok_vocab, _ = _ok_vocab(emb, stop, case_insensitive)
     gold, model = [], []

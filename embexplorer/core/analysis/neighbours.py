@@ -8,6 +8,7 @@ the scores are identical to gensim's on the same vectors -- ties included.
 
 from __future__ import annotations
 
+import difflib
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,16 @@ MAX_K = 1000
 #: Default number of neighbours.
 DEFAULT_K = 10
 
+#: Closest labels suggested for an unknown one.
+SUGGESTIONS = 5
+#: Rows compared when suggesting labels (the most frequent words of a sorted file; ~0.1 s).
+SUGGEST_SCAN_ROWS = 20_000
+#: Smallest difflib similarity ratio for a suggestion.
+SUGGEST_CUTOFF = 0.6
+#: The one rule for matching labels, used by neighbours, analogies, evaluate and similarity by default.
+CASE_RULE = ("labels match exactly first, then ignoring case (the first, most frequent, matching row "
+             "wins)")
+
 # gensim normalises the mean query vector with float64 BLAS nrm2/scal (matutils.unitvec);
 # using the very same routines keeps the mean bit-identical.
 _BLAS_NRM2, _BLAS_SCAL = get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),))
@@ -36,14 +47,64 @@ _NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class UnknownLabel(DataError, KeyError):
-    """A label asked for is not in the embedding set."""
+    """A label asked for is not in the embedding set.
 
-    def __init__(self, label: str) -> None:
+    Attributes
+    ----------
+    label : str
+        The label asked for.
+    case_hit : str or None
+        The label that differs only in case, where one exists (found when matching exactly).
+    suggestions : tuple of str
+        The closest labels by spelling (:func:`close_labels`), best first.
+    """
+
+    def __init__(self, label: str, suggestions: Sequence[str] = (), case_hit: str | None = None) -> None:
         self.label = label
-        super().__init__(f"label {label!r} is not in the embeddings")
+        self.suggestions = tuple(suggestions)
+        self.case_hit = case_hit
+        reason = f"label {label!r} is not in the embeddings"
+        if case_hit is not None:
+            reason += f"; {case_hit!r} differs only in case (match ignoring case to use it)"
+        others = [s for s in self.suggestions if s != case_hit]
+        if others:
+            reason += "; closest: " + ", ".join(repr(s) for s in others)
+        super().__init__(reason)
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return DataError.__str__(self)
+
+    def __reduce__(self):
+        return (type(self), (self.label, self.suggestions, self.case_hit))
+
+
+def close_labels(emb: EmbeddingSet, label: str, n: int = SUGGESTIONS) -> list[str]:
+    """The ``n`` labels spelt most like ``label`` (difflib ratio >= :data:`SUGGEST_CUTOFF`), best first.
+
+    Case is ignored when comparing; only the first :data:`SUGGEST_SCAN_ROWS` rows (the most frequent
+    words of a sorted file) are compared, so that a miss in a 3-million-row set answers at once.
+    """
+    if emb.n == 0 or not label:
+        return []
+    folded: dict[str, str] = {}
+    for lab in emb.labels[:SUGGEST_SCAN_ROWS]:
+        folded.setdefault(lab.lower(), lab)
+    hits = difflib.get_close_matches(label.lower(), list(folded), n=n, cutoff=SUGGEST_CUTOFF)
+    return [folded[h] for h in hits]
+
+
+def unknown_label(emb: EmbeddingSet, label: str, case_insensitive: bool) -> UnknownLabel:
+    """The :class:`UnknownLabel` for ``label``, with the case-insensitive hit and the closest labels."""
+    case_hit = None
+    if not case_insensitive:
+        try:
+            case_hit = emb.labels[emb.row(label, case_insensitive=True)]
+        except KeyError:
+            pass
+    suggestions = close_labels(emb, label)
+    if case_hit is not None:
+        suggestions = [case_hit, *(s for s in suggestions if s != case_hit)][:SUGGESTIONS]
+    return UnknownLabel(label, suggestions, case_hit)
 
 
 @dataclass(frozen=True)
@@ -69,7 +130,12 @@ def gensim_norms(emb: EmbeddingSet) -> np.ndarray:
 
 
 def resolve_row(emb: EmbeddingSet, key: str | int, case_insensitive: bool = False) -> int:
-    """The row of ``key`` (a label, or a row number); raises :class:`UnknownLabel`."""
+    """The row of ``key`` (a label, or a row number); raises :class:`UnknownLabel`.
+
+    With ``case_insensitive`` an exact match wins, then the first row matching ignoring case
+    (:data:`CASE_RULE`).  The error names the label differing only in case, if any, and the closest
+    labels by spelling.
+    """
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         if not 0 <= int(key) < emb.n:
             raise DataError(f"row {int(key)} is out of range (0..{emb.n - 1})")
@@ -77,7 +143,7 @@ def resolve_row(emb: EmbeddingSet, key: str | int, case_insensitive: bool = Fals
     try:
         return emb.row(str(key), case_insensitive=case_insensitive)
     except KeyError:
-        raise UnknownLabel(str(key)) from None
+        raise unknown_label(emb, str(key), case_insensitive) from None
 
 
 def check_k(k: int) -> int:

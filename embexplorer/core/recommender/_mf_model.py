@@ -400,13 +400,20 @@ class MFModel(UserItemFactors):
     @classmethod
     def load(cls, path: str | os.PathLike) -> MFModel:
         """Read a model written by :meth:`save`; DataError when it is not one."""
+        if os.path.isdir(path):
+            raise DataError("is a folder, not an embexplorer model file (.npz written by train-mf --out)",
+                            path)
+        with open(path, "rb") as fh:  # FileNotFoundError as it is
+            magic = fh.read(4)
+        if magic != b"PK\x03\x04":  # not an .npz: numpy would suggest unpickling it, which we never do
+            raise DataError("not an embexplorer model file (.npz written by train-mf --out): "
+                            "not a zip archive", path)
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
-        except FileNotFoundError:
-            raise
         except Exception as err:  # noqa: BLE001 -- a damaged zip raises BadZipFile, zlib.error, ...
-            raise DataError(f"not an embexplorer model file: {err}", path) from None
+            reason = "an object array that would need unpickling" if "pickle" in str(err) else str(err)
+            raise DataError(f"not an embexplorer model file: {reason}", path) from None
         try:
             meta = json.loads(arrays.pop("meta_json").tobytes().decode("utf-8"))
         except (KeyError, ValueError, AttributeError):

@@ -42,11 +42,11 @@ def _open_binary(path: Path):
     return opener(path, "rb") if opener else open(path, "rb")
 
 
-def _open_text(path: Path):
+def _open_text(path: Path, encoding: str = "utf-8"):
     opener = COMPRESSED_OPENERS.get(path.suffix.lower())
     if opener:
-        return opener(path, "rt", encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+        return opener(path, "rt", encoding=encoding, errors="replace")
+    return open(path, encoding=encoding, errors="replace")
 
 
 def _sniff(path: Path) -> bytes:
@@ -68,7 +68,7 @@ class LineCorpus:
     """Sentences from a text file (one per line) or every file of a folder.
 
     ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly; text is
-    read as UTF-8 (undecodable bytes become U+FFFD).  Iterating again starts
+    read as UTF-8 (or ``encoding``; undecodable bytes become U+FFFD).  Iterating again starts
     again from the beginning (gensim needs that).
 
     Parameters
@@ -81,9 +81,18 @@ class LineCorpus:
     strip_punct : bool
         Keep only tokens made of word characters (inner ``'``, ``.`` and ``-``
         allowed): punctuation at token edges and punctuation-only tokens go.
+    encoding : str
+        Text encoding of the files (default UTF-8).
     """
 
-    def __init__(self, path: str | os.PathLike, lowercase: bool = True, strip_punct: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, lowercase: bool = True, strip_punct: bool = False,
+                 encoding: str = "utf-8") -> None:
+        import codecs
+
+        try:
+            self.encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise DataError(f"unknown text encoding {encoding!r}", path) from None
         self.path = Path(path)
         self.lowercase = lowercase
         self.strip_punct = strip_punct
@@ -116,7 +125,7 @@ class LineCorpus:
         for f in self.files:
             lineno = 0
             try:
-                with _open_text(f) as fh:
+                with _open_text(f, self.encoding) as fh:
                     for line in fh:
                         lineno += 1
                         tokens = tokenize(line)
@@ -246,7 +255,7 @@ class ConcatCorpus:
 
 
 def open_corpus(path: str | os.PathLike, lowercase: bool = True, strip_punct: bool = False,
-                wiki: bool | None = None, max_articles: int | None = None):
+                wiki: bool | None = None, max_articles: int | None = None, encoding: str = "utf-8"):
     """Open a corpus for training: a Wikipedia dump or line-per-sentence text.
 
     Parameters
@@ -259,10 +268,12 @@ def open_corpus(path: str | os.PathLike, lowercase: bool = True, strip_punct: bo
         Force (True) or refuse (False) the Wikipedia reader; ``None`` detects it.
     max_articles : int, optional
         Limit for a Wikipedia dump.
+    encoding : str
+        Text encoding of a line-per-sentence corpus (a Wikipedia dump is XML: it says its own).
     """
     path = Path(path)
     if wiki is None:
         wiki = is_wiki_dump(path)
     if wiki:
         return WikiDumpCorpus(path, lowercase=lowercase, max_articles=max_articles)
-    return LineCorpus(path, lowercase=lowercase, strip_punct=strip_punct)
+    return LineCorpus(path, lowercase=lowercase, strip_punct=strip_punct, encoding=encoding)

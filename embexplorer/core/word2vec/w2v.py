@@ -54,6 +54,17 @@ FRAME_WORDS = 1000
 #: Analogy questions use only this many most frequent words (gensim's default is 300,000;
 #: a smaller one keeps a per-epoch evaluation to seconds).
 ANALOGY_RESTRICT_VOCAB = 30_000
+#: Below this many running words (one pass) a corpus is too small for meaningful vectors: a typical
+#: word then occurs only a handful of times, its vector barely moves from its random start, and all
+#: vectors drift together in the direction of the frequent words, so every word's neighbours come out
+#: at cosine ~1 (gensim's 60,000-word Lee corpus gives neighbours at ~0.999 after 5 epochs).
+#: Mikolov et al. trained on hundreds of millions of words; ~1 million gives usable neighbours.
+MIN_CORPUS_WORDS = 100_000
+#: Mean cosine between random pairs of trained vectors above which they have not separated
+#: (well-trained vectors average ~0.1-0.3).
+UNDERTRAINED_MEAN_COSINE = 0.8
+#: Random vector pairs whose mean cosine is measured after training.
+UNDERTRAINED_SAMPLE_PAIRS = 2000
 #: Default worker threads: gensim's default, capped by the machine.
 DEFAULT_WORKERS = max(1, min(3, os.cpu_count() or 1))
 
@@ -171,6 +182,8 @@ class W2VResult:
         Whether Stop ended the run before all epochs.
     corpus_words : int
         Raw words in one pass over the corpus.
+    warnings : list of str
+        A corpus too small for meaningful vectors, vectors that did not separate (undertrained).
     """
 
     embedding: EmbeddingSet
@@ -178,10 +191,39 @@ class W2VResult:
     history: list[EpochReport]
     stopped: bool
     corpus_words: int
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def epochs_completed(self) -> int:
         return len(self.history)
+
+
+def corpus_size_warning(corpus_words: int) -> str | None:
+    """The warning for a corpus below :data:`MIN_CORPUS_WORDS` running words, else None."""
+    if corpus_words >= MIN_CORPUS_WORDS:
+        return None
+    return (f"the corpus has only {corpus_words:,} words; word2vec needs at least {MIN_CORPUS_WORDS:,} "
+            "for meaningful vectors (rarer words barely move from their random start and all vectors "
+            "drift together, so neighbours come out at cosine ~1): use a larger corpus, or read the "
+            "results as a demonstration only")
+
+
+def undertrained_warning(vectors: np.ndarray, seed: int = 0) -> str | None:
+    """The warning for vectors that have not separated (mean cosine of random pairs too high), else None."""
+    n = len(vectors)
+    if n < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    i = rng.integers(0, n, UNDERTRAINED_SAMPLE_PAIRS)
+    j = (i + rng.integers(1, n, UNDERTRAINED_SAMPLE_PAIRS)) % n  # never the same row
+    a, b = vectors[i].astype(np.float64), vectors[j].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cos = np.einsum("ij,ij->i", a, b) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    mean = float(np.nanmean(cos)) if np.isfinite(cos).any() else 0.0
+    if mean <= UNDERTRAINED_MEAN_COSINE:
+        return None
+    return (f"undertrained: random pairs of words have a mean cosine of {mean:.3f} (above "
+            f"{UNDERTRAINED_MEAN_COSINE}), so neighbours say little; train on more text or for more epochs")
 
 
 # ---------------------------------------------------------------------------
@@ -359,8 +401,14 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
                        control: TaskControl | None = None,
                        on_epoch: Callable[[EpochReport], None] | None = None,
                        analogy_path: str | os.PathLike | None = None,
-                       top_n_frames: int = FRAME_WORDS, source: str = "") -> W2VResult:
-    """Train word2vec on ``corpus``; see :func:`train_word2vec`.  Returns a :class:`W2VResult`."""
+                       top_n_frames: int = FRAME_WORDS, source: str = "",
+                       on_warning: Callable[[str], None] | None = None) -> W2VResult:
+    """Train word2vec on ``corpus``; see :func:`train_word2vec`.  Returns a :class:`W2VResult`.
+
+    A corpus below :data:`MIN_CORPUS_WORDS` words is reported to ``on_warning`` as soon as it has been
+    read, and vectors that did not separate (:func:`undertrained_warning`) after training; both end up
+    in the result's ``warnings``.
+    """
     settings = settings or W2VSettings()
     settings.validate()
     if iter(corpus) is corpus:  # an iterator or generator: gensim would see an empty corpus after one pass
@@ -383,6 +431,11 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
         raise DataError(f"no word occurs at least {settings.min_count} times (min count)",
                         getattr(corpus, "path", None))
     stream.total_words = model.corpus_total_words
+    warnings = [w for w in (corpus_size_warning(int(model.corpus_total_words)),) if w]
+    for w in warnings:
+        log.warning("word2vec: %s", w)
+        if on_warning is not None:
+            on_warning(w)
     stream.total_planned = stream.total_words * settings.epochs
     frame_labels = list(model.wv.index_to_key[:top_n_frames])
     history: list[EpochReport] = []
@@ -437,9 +490,16 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
     log.info("word2vec: %d epochs in %.2f s (%s)", len(history), time.perf_counter() - t0,
              "stopped" if state["stopped"] else "complete")
     emb = model_to_embedding_set(model, source=source)
+    if history:
+        late = undertrained_warning(emb.vectors, settings.seed)
+        if late:
+            log.warning("word2vec: %s", late)
+            if on_warning is not None:
+                on_warning(late)
+            warnings.append(late)
     if state["stopped"]:
         emb.warnings.append(f"training stopped after epoch {len(history)} of {settings.epochs}")
-    return W2VResult(emb, model, history, state["stopped"], int(model.corpus_total_words))
+    return W2VResult(emb, model, history, state["stopped"], int(model.corpus_total_words), warnings)
 
 
 def train_word2vec(corpus: Iterable[list[str]], settings: W2VSettings | None = None,

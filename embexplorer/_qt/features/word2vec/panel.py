@@ -261,6 +261,11 @@ class W2VTrainingPanel(TrainingPanel):
         note_row.addWidget(self.glove_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         self.note.hide()
         self.glove_button.hide()
+        # A corpus too small for meaningful vectors, or vectors that did not separate (core warnings).
+        self.warning = QtWidgets.QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #a40;")
+        self.warning.hide()
 
         self.loss_plot = pg.PlotWidget()
         self.loss_plot.setLabel("bottom", "epoch")
@@ -282,6 +287,7 @@ class W2VTrainingPanel(TrainingPanel):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(note_row)
+        layout.addWidget(self.warning)
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.accuracy_plot, 1)
 
@@ -359,6 +365,8 @@ class W2VTrainingPanel(TrainingPanel):
         source = self.corpus_edit.text().strip()
         self._reports = []
         self._redraw_curves()
+        self.warning.hide()
+        self.warning.clear()
         frames = self._frames = WordFrames() if self.live_frames else None
 
         def work(control: WorkerControl, stop: StopControl):
@@ -377,7 +385,8 @@ class W2VTrainingPanel(TrainingPanel):
                 control.emit((report, frame))
 
             return train_word2vec_run(corpus, settings, control=stop, on_epoch=on_epoch,
-                                      analogy_path=analogy, source=source)
+                                      analogy_path=analogy, source=source,
+                                      on_warning=lambda text: control.emit(text))
 
         self._start_run(work, "Reading the corpus…")
         return True
@@ -453,6 +462,9 @@ class W2VTrainingPanel(TrainingPanel):
         self.status.setText(f"Saved {self._embedding.n:,} vectors to {Path(path).name}")
 
     def _on_epoch(self, value) -> None:
+        if isinstance(value, str):  # a warning from the run (small corpus, undertrained)
+            self._show_warning(value)
+            return
         report, frame = value
         self._reports.append(report)
         self._redraw_curves()
@@ -467,6 +479,8 @@ class W2VTrainingPanel(TrainingPanel):
     def _on_trained(self, result) -> None:
         self._result = result
         self._embedding = result.embedding
+        for w in result.warnings:
+            self._show_warning(w)
         done = result.epochs_completed
         how = f"Stopped after epoch {done} of {result.history[-1].epochs}" if result.stopped \
             else f"Trained {done} epoch(s)"
@@ -474,6 +488,13 @@ class W2VTrainingPanel(TrainingPanel):
                             result.embedding, result.stopped)
 
     # -------------------------------------------------------------- helpers
+    def _show_warning(self, text: str) -> None:
+        shown = self.warning.text() if self.warning.isVisible() or self.warning.text() else ""
+        if text in shown:
+            return
+        self.warning.setText(f"{shown}\n\u26a0 {text}".strip() if shown else f"\u26a0 {text}")
+        self.warning.show()
+
     def _can_start(self) -> bool:
         return (self._corpus_override is not None or self._corpus_factory is not None
                 or bool(self.corpus_edit.text().strip()))
