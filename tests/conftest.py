@@ -23,32 +23,51 @@ def shared_data_dir() -> Path | None:
     return path if path.is_dir() else None
 
 
+def _where() -> str:
+    """Where the data was looked for, naming the override when one is set (for skip messages)."""
+    override = os.environ.get(SHARED_DATA_ENV)
+    if override is not None:
+        return f"{override} (from {SHARED_DATA_ENV})"
+    return f"{DEFAULT_SHARED_DATA} (the default; set {SHARED_DATA_ENV} to another folder)"
+
+
+def _dataset(shared: Path, relative: str, name: str) -> Path:
+    """``shared/relative``, or a skip naming the data set and where it was looked for."""
+    path = shared / relative
+    if not path.exists():
+        pytest.skip(f"{name} not found: looked for {relative} in {_where()}")
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """``../shared/data`` (or ``$EMBEXPLORER_SHARED_DATA``); skips where absent."""
+    """``../shared/data`` (or ``$EMBEXPLORER_SHARED_DATA``); skips where absent.
+
+    Tests use the fixture of the data set they need (:func:`ml100k_dir`, :func:`glove_path`,
+    :func:`ml_latest_small_dir`), which skips when that one data set is missing from the folder.
+    """
     path = shared_data_dir()
     if path is None:
-        pytest.skip(f"real data folder not found (looked at {DEFAULT_SHARED_DATA}; "
-                    f"set {SHARED_DATA_ENV} to its location)")
+        pytest.skip(f"real data folder not found: {_where()} is not a folder")
     return path
 
 
 @pytest.fixture(scope="session")
 def ml100k_dir(shared_data) -> Path:
     """The real MovieLens 100K folder (u.data, u.item, u1..u5 splits)."""
-    path = shared_data / "ml-100k"
-    if not (path / "u.data").is_file():
-        pytest.skip(f"{path} not found")
-    return path
+    return _dataset(shared_data, "ml-100k/u.data", "MovieLens 100K").parent
+
+
+@pytest.fixture(scope="session")
+def ml_latest_small_dir(shared_data) -> Path:
+    """The real MovieLens latest-small folder (ratings.csv, movies.csv)."""
+    return _dataset(shared_data, "ml-latest-small/ratings.csv", "MovieLens latest-small").parent
 
 
 @pytest.fixture(scope="session")
 def glove_path(shared_data) -> Path:
     """The real GloVe 50-d top-5k text file (5,050 x 50)."""
-    path = shared_data / "glove-6B-50d-top5k" / "glove.6B.50d.top5k.txt"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    return path
+    return _dataset(shared_data, "glove-6B-50d-top5k/glove.6B.50d.top5k.txt", "GloVe 50-d top-5k")
 
 
 @pytest.fixture(scope="session")

@@ -36,8 +36,8 @@ TASTE_LAYER = "recommender.taste"
 
 
 @pytest.fixture(scope="module")
-def ml100k(shared_data):
-    return load_movielens(shared_data / "ml-100k")
+def ml100k(ml100k_dir):
+    return load_movielens(ml100k_dir)
 
 
 @pytest.fixture
@@ -350,13 +350,13 @@ def test_another_file_takes_the_plot_from_a_training_lecture(qtbot, window, lect
     assert window.workspace.dataset is shown and len(frames) == count  # the words stay on the plot
 
 
-def test_run_when_ready_waits_for_the_data(qtbot, window, shared_data):
+def test_run_when_ready_waits_for_the_data(qtbot, window, ml100k_dir):
     lecture = window.features["lecture"]
     recommender = window.features["recommender"]
     window.commands.run("lecture.run_when_ready", "genres", recommender.ratings_loaded)
     assert lecture.current is None
     with qtbot.waitSignal(lecture.shown, timeout=READY_TIMEOUT_MS):
-        window.commands.run("recommender.open_ratings", shared_data / "ml-100k")
+        window.commands.run("recommender.open_ratings", ml100k_dir)
     assert lecture.data.source == SOURCE_OPEN and window.workspace.dataset is lecture.demos["genres"].genre_emb
     with qtbot.waitSignal(lecture.shown, timeout=READY_TIMEOUT_MS):
         window.commands.run("lecture.run_when_ready", "ratings", None)  # at the next turn of the event loop

@@ -233,10 +233,10 @@ def _image_array(img: QtGui.QImage) -> np.ndarray:
     return arr.reshape(img.height(), img.width()).copy()
 
 
-def test_movielens_rating_counts_map_to_monotonic_sizes(qtbot, shared_data):
+def test_movielens_rating_counts_map_to_monotonic_sizes(qtbot, ml100k_dir):
     from embexplorer.core.recommender.movielens import load_movielens
 
-    ratings = load_movielens(shared_data / "ml-100k")
+    ratings = load_movielens(ml100k_dir)
     counts = ratings.item_counts().astype(np.float64)
     rng = np.random.default_rng(SEED)
     view = ScatterView()
@@ -257,14 +257,14 @@ def test_movielens_rating_counts_map_to_monotonic_sizes(qtbot, shared_data):
     assert share.min() > 0.15
 
 
-def test_explorer_size_by_combo_and_the_trained_movies(qtbot, shared_data):
+def test_explorer_size_by_combo_and_the_trained_movies(qtbot, ml100k_dir):
     """The explorer's "by" combo lists numeric columns; a trained model's movies start sized by
     their number of ratings (fastai's plot), and "(uniform)" puts every point back to one size."""
     from embexplorer._qt.widgets.explorer import UNIFORM_SIZE, ExplorerWidget
     from embexplorer.core.recommender.mf import MFConfig, train
     from embexplorer.core.recommender.movielens import load_movielens
 
-    ratings = load_movielens(shared_data / "ml-100k")
+    ratings = load_movielens(ml100k_dir)
     model = train(ratings, MFConfig(n_factors=8, epochs=1, seed=0))
     emb = model.item_embeddings(300)
     ex = ExplorerWidget()

@@ -177,11 +177,11 @@ def test_gensim_dataset_card_downloads_then_opens(qtbot, window, monkeypatch):
         server.close()
 
 
-def test_movielens_card_downloads_reads_and_trains(qtbot, window, monkeypatch, shared_data, tmp_path):
+def test_movielens_card_downloads_reads_and_trains(qtbot, window, monkeypatch, ml100k_dir, tmp_path):
     from tests.test_gensim_data import _Server
 
     # A real ml-100k zip, built in the test's temporary folder from the shared files (never committed).
-    src = shared_data / "ml-100k"
+    src = ml100k_dir
     archive = tmp_path / "ml-100k.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         for f in ("u.data", "u.item", "u.user", "u.genre"):

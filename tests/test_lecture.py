@@ -49,14 +49,14 @@ TOP = 300
 
 
 @pytest.fixture(scope="module")
-def ml100k(shared_data):
-    return load_movielens(shared_data / "ml-100k")
+def ml100k(ml100k_dir):
+    return load_movielens(ml100k_dir)
 
 
 @pytest.fixture(scope="module")
-def item_genres(shared_data):
+def item_genres(ml100k_dir):
     """Genre name sets per ml-100k movie id, read straight from u.item and u.genre (not via the loader)."""
-    folder = shared_data / "ml-100k"
+    folder = ml100k_dir
     names = {}
     for line in (folder / "u.genre").read_text(encoding="latin-1").splitlines():
         if line.strip():
@@ -84,14 +84,14 @@ def test_lecture_names_are_cli_names():
         assert title and caption and "\n" not in caption
 
 
-def test_ratings_summary_counts_ml100k(ml100k, shared_data):
+def test_ratings_summary_counts_ml100k(ml100k, ml100k_dir):
     s = ratings_summary(ml100k)
     assert (s.n_ratings, s.n_users, s.n_items) == (ML100K_RATINGS, ML100K_USERS, ML100K_ITEMS)
     assert s.sparsity == pytest.approx(1 - ML100K_RATINGS / (ML100K_USERS * ML100K_ITEMS))
     assert s.per_user.sum() == s.per_item.sum() == ML100K_RATINGS
     assert s.per_user.min() >= ML100K_MIN_PER_USER
     # against u.data read by hand
-    raw = np.loadtxt(shared_data / "ml-100k" / "u.data", dtype=np.int64)
+    raw = np.loadtxt(ml100k_dir / "u.data", dtype=np.int64)
     _, by_user = np.unique(raw[:, 0], return_counts=True)
     assert sorted(s.per_user.tolist()) == sorted(by_user.tolist())
     values, counts = np.unique(raw[:, 2], return_counts=True)
