@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -23,10 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = MFConfig()
     parser.add_argument("data", metavar="DATA", help="MovieLens folder / zip / ratings file, or dataset name")
     parser.add_argument("--split", choices=SPLIT_NAMES, default=None,
-                        help="validation split: ml-100k's official u1..u5, ua, ub, or a seeded random "
-                             "one (default: u1 where available, else random)")
-    parser.add_argument("--test-fraction", type=float, default=DEFAULT_TEST_FRACTION,
-                        help=f"share held out by --split random (default {DEFAULT_TEST_FRACTION})")
+                        help="validation split: ml-100k's official u1..u5, ua, ub, a seeded random "
+                             "one, or 'all' (no validation: a final model on every rating) "
+                             "(default: u1 where available, else random)")
+    parser.add_argument("--test-fraction", type=float, default=None,
+                        help=f"share held out by --split random (default {DEFAULT_TEST_FRACTION}); 0 trains "
+                             "a final model on all ratings (no held-out split), so that 'recommend' then "
+                             "leaves out everything each user rated")
     parser.add_argument("--lecture", action="store_true",
                         help="the lecture's exact settings (batch 64, lr 5e-3, wd 0.1) as defaults")
     parser.add_argument("--factors", type=int, default=None, help=f"latent factors (default {d.n_factors})")
@@ -51,6 +55,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="encoding of a ratings table that is not a MovieLens layout (default UTF-8, "
                              "latin-1 where that fails); MovieLens's own files are read in their known "
                              "encodings")
+
+
+def _split_name(args, splits: list[str]) -> str:
+    """The split asked for: ``--test-fraction 0`` is ``all`` (and cannot go with another split)."""
+    from embexplorer.core.recommender.movielens import ALL_RATINGS
+
+    if args.test_fraction == 0:
+        if args.split not in (None, "random", ALL_RATINGS):
+            raise DataError(f"--test-fraction 0 trains on all ratings; it cannot go with "
+                            f"--split {args.split}")
+        return ALL_RATINGS
+    if args.test_fraction is not None and args.split not in (None, "random"):
+        raise DataError(f"--test-fraction is the share held out by --split random, not --split {args.split}")
+    if args.test_fraction is not None:
+        return "random"
+    return args.split or ("u1" if "u1" in splits else "random")
+
+
+def _finite(value):
+    """``value`` for JSON: NaN (no validation) becomes null."""
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _resolve_data(spec: str) -> Path:
@@ -92,6 +117,8 @@ def run(args) -> int:
     from embexplorer.commands._filekind import EXPECT_RATINGS, MOVIELENS, RATINGS, expect, reading
     from embexplorer.core.recommender.mf import train
     from embexplorer.core.recommender.movielens import (
+        ALL_RATINGS,
+        DEFAULT_TEST_FRACTION,
         NeedsColumnMapping,
         available_splits,
         describe_mapping,
@@ -123,23 +150,29 @@ def run(args) -> int:
     for w in data.warnings:
         print(f"embexplorer: warning: {w}", file=sys.stderr)
     splits = available_splits(data)
-    split_name = args.split or ("u1" if "u1" in splits else "random")
+    split_name = _split_name(args, splits)
     try:
-        split = split_ratings(data, split_name, seed=config.seed, test_fraction=args.test_fraction)
+        split = split_ratings(data, split_name, seed=config.seed,
+                              test_fraction=DEFAULT_TEST_FRACTION if args.test_fraction is None
+                              else args.test_fraction)
     except ValueError as err:
         raise DataError(str(err)) from None
+    split_name = split.name
     if not args.json:
+        held = ("all ratings train, none held out (no validation)" if split_name == ALL_RATINGS
+                else f"{len(split.train):,} train / {len(split.test):,} test")
         print(f"{data.source}: {len(data):,} ratings, {data.n_users:,} users, {data.n_items:,} items; "
-              f"split {split_name}: {len(split.train):,} train / {len(split.test):,} test")
+              f"split {split_name}: {held}")
         print(f"{config.n_factors} factors, {config.epochs} epochs, lr {config.lr:g}, "
               f"wd {config.weight_decay:g}, batch {config.batch_size}, y_range {config.y_range}, "
               f"biases {'on' if config.use_bias else 'off'}, seed {config.seed}", flush=True)
 
     def on_epoch(stats, _model) -> None:
         if not args.json:
+            valid = ("no validation" if math.isnan(stats.valid_mse)
+                     else f"valid MSE {stats.valid_mse:.4f}  RMSE {stats.valid_rmse:.4f}")
             print(f"epoch {stats.epoch}/{stats.epochs}  train loss {stats.train_loss:.4f}  "
-                  f"valid MSE {stats.valid_mse:.4f}  RMSE {stats.valid_rmse:.4f}  {stats.seconds:.2f} s",
-                  flush=True)
+                  f"{valid}  {stats.seconds:.2f} s", flush=True)
 
     model = train(data, config, split.train, split.test, on_epoch=on_epoch)
     model.info["split"] = split_name
@@ -150,11 +183,13 @@ def run(args) -> int:
         print(json.dumps({"data": data.source, "n_ratings": len(data), "n_users": data.n_users,
                           "n_items": data.n_items, "split": split_name, "n_train": len(split.train),
                           "n_test": len(split.test), "config": config.to_json(),
-                          "epochs": [h.to_json() for h in model.history],
-                          "valid_mse": last.valid_mse, "valid_rmse": last.valid_rmse,
+                          "epochs": [{k: _finite(v) for k, v in h.to_json().items()} for h in model.history],
+                          "valid_mse": _finite(last.valid_mse), "valid_rmse": _finite(last.valid_rmse),
                           "train_seconds": model.info["train_seconds"], "out": args.out,
                           "warnings": data.warnings}))
     else:
-        print(f"trained in {model.info['train_seconds']:.2f} s: valid RMSE {last.valid_rmse:.4f}"
+        valid = ("a final model on all ratings (no validation)" if split_name == ALL_RATINGS
+                 else f"valid RMSE {last.valid_rmse:.4f}")
+        print(f"trained in {model.info['train_seconds']:.2f} s: {valid}"
               + (f"; model saved to {args.out}" if args.out else ""))
     return 0

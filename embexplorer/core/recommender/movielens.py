@@ -79,8 +79,10 @@ from embexplorer.core.recommender._ratings import Ratings
 
 #: Official ml-100k splits (five-fold ``u1``..``u5`` and the 10-per-user ``ua``/``ub``).
 OFFICIAL_SPLITS = ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
+#: The "split" of a final model: every rating trains, none is held out (no validation error).
+ALL_RATINGS = "all"
 #: Every split name :func:`split_ratings` understands.
-SPLIT_NAMES = OFFICIAL_SPLITS + ("random",)
+SPLIT_NAMES = OFFICIAL_SPLITS + ("random", ALL_RATINGS)
 #: Default share of ratings held out by the random split (fastai uses 20 %).
 DEFAULT_TEST_FRACTION = 0.2
 #: Layout names returned in :attr:`Ratings.layout`.
@@ -460,15 +462,20 @@ def split_ratings(r: Ratings, name: str = "random", seed: int = 0,
     ----------
     r : Ratings
     name : str
-        ``"u1"``..``"u5"``, ``"ua"``, ``"ub"`` (ml-100k's official files) or
-        ``"random"`` (seeded, ``test_fraction`` held out).
+        ``"u1"``..``"u5"``, ``"ua"``, ``"ub"`` (ml-100k's official files),
+        ``"random"`` (seeded, ``test_fraction`` held out) or ``"all"`` (:data:`ALL_RATINGS`: every
+        rating trains, the test rows are empty -- a final model, whose recommendations exclude
+        everything a user rated).
     seed : int
     test_fraction : float
+        Share held out by ``"random"``; 0 means ``"all"``.
     control : TaskControl, optional
     """
+    if name == ALL_RATINGS or (name == "random" and test_fraction == 0):
+        return Split(ALL_RATINGS, np.arange(len(r), dtype=np.int64), np.zeros(0, dtype=np.int64))
     if name == "random":
         if not 0 < test_fraction < 1:
-            raise ValueError("test_fraction must be in (0, 1)")
+            raise ValueError("test_fraction must be in [0, 1): 0 trains on all ratings")
         rng = np.random.default_rng(seed)
         perm = rng.permutation(len(r))
         n_test = int(round(len(r) * test_fraction))
@@ -510,7 +517,8 @@ def split_ratings(r: Ratings, name: str = "random", seed: int = 0,
     return Split(name, out[0], out[1])
 
 
-__all__ = ["CHUNK_BYTES", "DEFAULT_TEST_FRACTION", "FLOAT32_MAX", "LAYOUTS", "MAX_ID", "MAX_TIMESTAMP",
+__all__ = ["ALL_RATINGS", "CHUNK_BYTES", "DEFAULT_TEST_FRACTION", "FLOAT32_MAX", "LAYOUTS", "MAX_ID",
+           "MAX_TIMESTAMP",
            "ML100K_GENRES", "ML1M_OCCUPATIONS", "NO_GENRE", "OFFICIAL_SPLITS", "PREVIEW_ROWS",
            "RATINGS_DELIMITERS", "RECORDS_PER_CHUNK", "REQUIRED_ROLES", "ROLE_HINTS", "ROLE_NAMES", "ROLES",
            "SNIFF_BYTES", "SNIFF_LINES", "SPLIT_NAMES", "NeedsColumnMapping", "Ratings", "Split",

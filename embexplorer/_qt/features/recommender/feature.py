@@ -85,8 +85,8 @@ class RecommenderFeature(Feature):
         reg("recommender.model", lambda: self.model, "The model whose movies are shown")
         reg("recommender.ratings", lambda: self.ratings, "The ratings read")
         reg("recommender.on_failed", self.ratings_failed.connect, "Call back with each failed read's error")
-        reg("recommender.restore_settings", lambda state: self.restore_config(state["config"])
-            if state.get("config") else None, "Put a session's training settings in place (before training)")
+        reg("recommender.restore_settings", self._restore_settings,
+            "Put a session's training settings in place (before training)")
         reg("recommender.user_panel", lambda: self.user_panel, "The User dock's panel (what-if users)")
 
     def _build_actions(self) -> None:
@@ -310,11 +310,16 @@ class RecommenderFeature(Feature):
             config = dataclasses.asdict(self.training_panel.config())  # sessions make it JSON
         except (AttributeError, TypeError):
             config = None
-        return {"config": config, "user_id": user_id}
+        return {"config": config, "user_id": user_id, "train_on_all": self.training_panel.train_on_all}
 
     def restore(self, state: dict) -> None:
         if state.get("user_id") is not None:
             self._select_user(str(state["user_id"]), USER_RETRIES)
+
+    def _restore_settings(self, state: dict) -> None:
+        if state.get("config"):
+            self.restore_config(state["config"])
+        self.training_panel.train_on_all = bool(state.get("train_on_all", False))
 
     def restore_config(self, config: dict) -> None:
         """Put a session's training settings in the Recommender dock (before the model is trained)."""

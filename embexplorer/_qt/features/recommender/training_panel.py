@@ -26,7 +26,7 @@ from embexplorer._qt.widgets.training_panel import (
 )
 from embexplorer._qt.workers import StopControl, TaskRunner, WorkerControl
 from embexplorer.core.recommender.mf import DEFAULT_Y_RANGE, MFConfig, MovieFrames, train
-from embexplorer.core.recommender.movielens import Ratings, available_splits, split_ratings
+from embexplorer.core.recommender.movielens import ALL_RATINGS, Ratings, available_splits, split_ratings
 from embexplorer.core.view import palette
 
 #: Task kind in the :class:`TaskRunner`.
@@ -133,8 +133,15 @@ class MFTrainingPanel(TrainingPanel):
         self.shown.setSuffix(" most-rated")
         self.shown.setToolTip("Movies on the plot while training and after: the most-rated ones "
                               "(fastai plots 1,000; rarely rated movies are noise); 0 = all")
-        form.addWidget(QtWidgets.QLabel("Movies shown"), r + 4, 0)
-        form.addWidget(self.shown, r + 4, 1, 1, 3)
+        # A final model: no rating held out, so recommendations leave out everything a user rated.
+        self.all_ratings = QtWidgets.QCheckBox("Final model: train on all ratings (no validation)")
+        self.all_ratings.setToolTip("Hold nothing out: the model learns from every rating and its "
+                                    "recommendations exclude every movie a user rated. There is then no "
+                                    "validation error to watch: choose the settings with a split first.")
+        self.all_ratings.toggled.connect(self._on_all_ratings_toggled)
+        form.addWidget(self.all_ratings, r + 4, 0, 1, 4)
+        form.addWidget(QtWidgets.QLabel("Movies shown"), r + 5, 0)
+        form.addWidget(self.shown, r + 5, 1, 1, 3)
         form.setColumnStretch(1, 1)
         form.setColumnStretch(3, 1)
         self.sigmoid.toggled.connect(self._on_sigmoid_toggled)
@@ -236,6 +243,15 @@ class MFTrainingPanel(TrainingPanel):
         self.seed.setValue(config.seed)
 
     @property
+    def train_on_all(self) -> bool:
+        """Whether the next run trains a final model on every rating (no validation split)."""
+        return self.all_ratings.isChecked()
+
+    @train_on_all.setter
+    def train_on_all(self, on: bool) -> None:
+        self.all_ratings.setChecked(bool(on))
+
+    @property
     def model(self):
         """The last trained (or last completed-epoch) model, or None."""
         return self._model
@@ -251,7 +267,7 @@ class MFTrainingPanel(TrainingPanel):
             self._fail(str(err))
             return
         data = self._data
-        split_name = self.split.currentText() or "random"
+        split_name = ALL_RATINGS if self.train_on_all else (self.split.currentText() or "random")
         self._epochs, self._train_loss, self._valid_mse = [], [], []
         self._model = None
         self._redraw_curves()
@@ -277,6 +293,9 @@ class MFTrainingPanel(TrainingPanel):
         self.set_config(MFConfig.lecture(n_factors=self.factors.value(), epochs=self.epochs.value(),
                                          seed=self.seed.value()))
 
+    def _on_all_ratings_toggled(self, on: bool) -> None:
+        self.split.setEnabled(not on)
+
     def _on_sigmoid_toggled(self, on: bool) -> None:
         self.low.setEnabled(on)
         self.high.setEnabled(on)
@@ -299,8 +318,10 @@ class MFTrainingPanel(TrainingPanel):
         last = model.history[-1]
         stopped = bool(model.info.get("cancelled"))
         how = "Stopped after" if stopped else "Trained"
+        valid = ("a final model on all ratings (no validation)" if math.isnan(last.valid_rmse)
+                 else f"validation RMSE {last.valid_rmse:.4f}")
         self._show_finished(f"{how} {last.epoch} epoch(s) in {model.info.get('train_seconds', 0):.1f} s: "
-                            f"validation RMSE {last.valid_rmse:.4f}", model, stopped)
+                            f"{valid}", model, stopped)
 
     # -------------------------------------------------------------- helpers
     def _can_start(self) -> bool:
