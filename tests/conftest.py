@@ -84,6 +84,7 @@ def _isolated_user_dirs(tmp_path_factory):
     base = tmp_path_factory.mktemp("userdirs")
     os.environ["EMBEXPLORER_CACHE_DIR"] = str(base / "cache")
     os.environ["EMBEXPLORER_LOG_DIR"] = str(base / "log")
+    os.environ["EMBEXPLORER_STATE_DIR"] = str(base / "state")
     os.environ["XDG_CONFIG_HOME"] = str(base / "config")
     os.environ["GENSIM_DATA_DIR"] = str(base / "gensim-data")
     yield base

@@ -1,4 +1,4 @@
-"""Where the app keeps caches, logs and downloads (per user)."""
+"""Where the app keeps caches, logs, downloads and its state (per user)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ APP_NAME = "embexplorer"
 CACHE_DIR_ENV = "EMBEXPLORER_CACHE_DIR"
 #: Environment variable that overrides the log folder.
 LOG_DIR_ENV = "EMBEXPLORER_LOG_DIR"
+#: Environment variable that overrides the state folder (the autosaved session lives there).
+STATE_DIR_ENV = "EMBEXPLORER_STATE_DIR"
 
 
 def cache_dir() -> Path:
@@ -24,3 +26,9 @@ def log_dir() -> Path:
     """The user's log folder for embexplorer."""
     env = os.environ.get(LOG_DIR_ENV)
     return Path(env) if env else Path(platformdirs.user_log_dir(APP_NAME))
+
+
+def state_dir() -> Path:
+    """The user's state folder for embexplorer: what a restart needs (the autosaved session)."""
+    env = os.environ.get(STATE_DIR_ENV)
+    return Path(env) if env else Path(platformdirs.user_state_dir(APP_NAME))

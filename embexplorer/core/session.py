@@ -72,6 +72,8 @@ PACK_MIN_ROWS = 8
 ROWS_KEY = "$rows"
 #: Hash modes recorded beside the digest.
 HASH_MODES = ("full", "edges", "folder")
+#: Autosaved sessions in the state folder: ``autosave-<pid>.embx.json``, one per running window process.
+AUTOSAVE_PREFIX = "autosave-"
 #: Version 1 named a model's trainer; version 2 names the feature that made it.
 V1_MODEL_OWNERS = {"mf": "recommender"}
 
@@ -538,3 +540,62 @@ __all__ = ["Bookmark", "DataSource", "READ_VERSIONS", "SESSION_FORMAT", "SESSION
 
 def _list_or_none(pair: tuple | None) -> list | None:
     return None if pair is None else list(pair)
+
+
+# ---------------------------------------------------------------------------------------- autosave
+def autosave_path(pid: int | None = None, folder: str | os.PathLike | None = None) -> Path:
+    """The autosave file of process ``pid`` (this one by default) in ``folder`` (the state folder)."""
+    from embexplorer.core.paths import state_dir
+
+    return Path(folder if folder is not None else state_dir()) / \
+        f"{AUTOSAVE_PREFIX}{os.getpid() if pid is None else int(pid)}{SESSION_SUFFIX}"
+
+
+def pid_alive(pid: int) -> bool:
+    """True if a process ``pid`` is running (a reused number counts as running: nothing is lost)."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # os.kill would terminate it on Windows: ask for its exit code instead
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def orphaned_autosaves(folder: str | os.PathLike | None = None) -> list[Path]:
+    """Autosaves left by processes that are gone (an unclean exit), newest first.
+
+    A clean exit removes its own file; one whose process still runs is another window's.
+    """
+    from embexplorer.core.paths import state_dir
+
+    folder = Path(folder if folder is not None else state_dir())
+    found = []
+    try:
+        candidates = list(folder.glob(f"{AUTOSAVE_PREFIX}*{SESSION_SUFFIX}"))
+    except OSError:
+        return []
+    for path in candidates:
+        pid_text = path.name[len(AUTOSAVE_PREFIX):-len(SESSION_SUFFIX)]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or pid_alive(int(pid_text)):
+            continue
+        try:
+            found.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    return [p for _, p in sorted(found, reverse=True)]

@@ -8,13 +8,18 @@ over them to capture, and leaves reopening to :class:`SessionRestorer`.  Ctrl+Sh
 Ctrl+B bookmarks, Page Down / Page Up step through the bookmarks (window-wide keys, so they
 work with the menu bar out of sight), and the Bookmarks dock lists them.
 
+Crash recovery (:mod:`.autosave`): an interactive window keeps its session autosaved in the state
+folder and removes it on a clean exit; at start, one left by an unclean exit is offered back (a
+dialog where someone can answer it, File › Restore Unsaved Session always).
+
 Commands: ``sessions.open(path)`` (the loading feature sends ``*.embx.json`` here),
 ``sessions.open_blocking(path, timeout_ms)`` (``--screenshot``), ``sessions.save(path)``,
-``sessions.add_bookmark(name)``.
+``sessions.add_bookmark(name)``, ``sessions.restore_autosave()``, ``sessions.discard_autosave()``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -22,11 +27,20 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
+from embexplorer._qt.features.sessions.autosave import Autosaver
 from embexplorer._qt.features.sessions.bookmarks import BookmarksPanel, BookmarkTour
 from embexplorer._qt.features.sessions.restore import RESTORE_TIMEOUT_MS, SessionRestorer
 from embexplorer._qt.features.sessions.sources import SourceHasher, describe
 from embexplorer.core.errors import DataError
-from embexplorer.core.session import SESSION_SUFFIX, Bookmark, Session, load_session, now_iso, save_session
+from embexplorer.core.session import (
+    SESSION_SUFFIX,
+    Bookmark,
+    Session,
+    load_session,
+    now_iso,
+    orphaned_autosaves,
+    save_session,
+)
 
 #: The features whose states make a bookmark (the view and the analysis panels, not training settings).
 BOOKMARK_FEATURES = ("explorer", "neighbours", "analogy", "recommender")
@@ -78,15 +92,22 @@ class SessionsFeature(Feature):
         self.restorer.restore_failed.connect(self.restore_failed)
         self.tour.changed.connect(self.bookmarks_changed)
         self.tour.changed.connect(self._on_bookmarks_changed)
+        self.tour.changed.connect(lambda: self.autosaver.schedule())
         self.tour.applied.connect(self.bookmark_applied)
         self.tour.add_requested.connect(lambda: self.add_bookmark())
         self.tour.apply_requested.connect(self.apply_bookmark)
+        self.autosaver = Autosaver(ctx, lambda: self.capture(hashed=False), self._hasher.hashed, parent=self)
+        #: Autosaves left by an unclean exit, newest first (found at start).
+        self.orphans: list[Path] = []
         self._build_actions()
         reg = ctx.commands.register
         reg("sessions.open", self.open, "Open a saved session: its data, then every feature's state")
         reg("sessions.open_blocking", self.open_blocking, "Open a session and wait until it is restored")
         reg("sessions.save", self.save, "Save the session to a file")
         reg("sessions.add_bookmark", self.add_bookmark, "Bookmark the current view")
+        reg("sessions.restore_autosave", self.restore_autosave,
+            "Restore the session an unclean exit left (the newest), then forget it")
+        reg("sessions.discard_autosave", self.discard_autosave, "Forget the sessions unclean exits left")
 
     def _build_actions(self) -> None:
         A = QtGui.QAction
@@ -107,6 +128,10 @@ class SessionsFeature(Feature):
         self.previous_bookmark_action = A("&Previous Bookmark", self)
         self.previous_bookmark_action.setShortcut(QtGui.QKeySequence(PREVIOUS_BOOKMARK_KEY))
         self.previous_bookmark_action.triggered.connect(self.previous_bookmark)
+        self.recover_action = A("Restore &Unsaved Session", self)
+        self.recover_action.setStatusTip("Reopen what was shown when embexplorer last ended without closing")
+        self.recover_action.setEnabled(False)
+        self.recover_action.triggered.connect(lambda: self.restore_autosave())
         self.tour_menu = QtWidgets.QMenu("Bookmark &Tour")
         window = self.ctx.shell.widget()
         for a in (self.save_action, self.add_bookmark_action, self.next_bookmark_action,
@@ -125,10 +150,79 @@ class SessionsFeature(Feature):
     def menu_items(self) -> list[MenuItem]:
         return [MenuItem("File", self.open_action, FILE_GROUP),
                 MenuItem("File", self.save_action, FILE_GROUP),
+                MenuItem("File", self.recover_action, FILE_GROUP),
                 MenuItem("View", self.tour_menu, VIEW_GROUP)]
 
     def ready(self) -> None:
         self.restorer.listen()
+        self.orphans = orphaned_autosaves()
+        self.recover_action.setEnabled(bool(self.orphans))
+        if self.ctx.shell.interactive:  # the app itself; never --screenshot (nor the tests' windows)
+            self.autosaver.start()
+            if self.orphans:
+                # After start-up: the window is shown and PATH is opening; the offer comes on top.
+                QtCore.QTimer.singleShot(0, self, self.offer_recovery)
+
+    def shutdown(self) -> None:
+        # A clean exit: the autosave goes (only an unclean exit leaves one behind).
+        self.autosaver.stop(remove=True)
+
+    # -- crash recovery --------------------------------------------------------------------------
+    def offer_recovery(self) -> None:
+        """Offer the session an unclean exit left: a dialog where someone can answer it (never
+        headless: the offscreen platform), else a status-bar note pointing at File › Restore Unsaved
+        Session."""
+        if not self.orphans:
+            return
+        try:
+            session = load_session(self.orphans[0])
+        except (DataError, OSError):  # damaged (the crash hit mid-write of a non-atomic copy?): forget it
+            self.discard_autosave()
+            return
+        what = session.title or (Path(session.source.path).name if session.source and session.source.path
+                                 else "the last session")
+        headless = QtGui.QGuiApplication.platformName() in ("offscreen", "minimal")
+        if headless:
+            self.ctx.shell.message(f"embexplorer did not close properly: {what} can be restored "
+                                   "(File › Restore Unsaved Session)")
+            return
+        box = QtWidgets.QMessageBox(self.ctx.shell.widget())
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setWindowTitle("Restore unsaved session?")
+        box.setText(f"embexplorer did not close properly last time. Restore what it was showing ({what}), "
+                    "with its view, selection, panel queries and bookmarks?")
+        restore = box.addButton("Restore", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Later", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore)
+        box.exec()
+        if box.clickedButton() is restore:
+            self.restore_autosave()
+        elif box.clickedButton() is discard:
+            self.discard_autosave()
+
+    def restore_autosave(self) -> Session | None:
+        """Restore the newest session an unclean exit left (then forget every such file); None if none."""
+        orphans = self.orphans or orphaned_autosaves()
+        if not orphans:
+            return None
+        try:
+            session = load_session(orphans[0])
+        except (DataError, OSError) as exc:
+            self.ctx.shell.show_error(_as_data_error(exc, orphans[0]), "cannot restore the unsaved session")
+            self.discard_autosave()
+            return None
+        self.discard_autosave()  # this window's own autosave keeps it from now on
+        self.restore(session)
+        return session
+
+    def discard_autosave(self) -> None:
+        """Forget the sessions unclean exits left."""
+        for path in self.orphans or orphaned_autosaves():
+            with contextlib.suppress(OSError):
+                path.unlink()
+        self.orphans = []
+        self.recover_action.setEnabled(False)
 
     def features(self) -> dict[str, Feature]:
         """The window's features by name, in order (asked of the shell)."""
@@ -140,14 +234,16 @@ class SessionsFeature(Feature):
         """Warnings of the last restore (changed or missing data, states that no longer fit)."""
         return self.restorer.warnings
 
-    def capture(self) -> Session:
-        """The window's state as a :class:`Session`: source with its hash, every feature's state,
-        the bookmarks."""
+    def capture(self, hashed: bool = True) -> Session:
+        """The window's state as a :class:`Session`: source (with its hash unless ``hashed`` is False:
+        the autosave hashes off the UI thread), every feature's state, the bookmarks."""
         ws, cmd = self.ctx.workspace, self.ctx.commands
         if ws.source.kind == "memory":  # nothing on disk to reopen: refuse, not save a session without data
             raise ValueError("data shown from Python cannot be saved in a session: save it to a file first")
         ratings = cmd.run("recommender.ratings") if cmd.has("recommender.ratings") else None
-        source = self._hasher.hashed(describe(ws.source, getattr(ratings, "source", None)))
+        source = describe(ws.source, getattr(ratings, "source", None))
+        if hashed:
+            source = self._hasher.hashed(source)
         title = ws.source.title if ws.dataset is not None else ""
         return Session(source, title, self.feature_states(), list(self.tour.items), now_iso())
 
