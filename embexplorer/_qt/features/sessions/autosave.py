@@ -29,7 +29,7 @@ from PySide6 import QtCore
 from embexplorer.core.session import Session, autosave_path, save_session, session_to_json
 
 #: Delay (ms) between a change and its autosave; also the shortest time between two writes.
-AUTOSAVE_DELAY_MS = 2000
+AUTOSAVE_DELAY_MS = 1000
 #: Period (ms) of the check for changes that no signal announces (queries typed, the view panned).
 AUTOSAVE_INTERVAL_MS = 15_000
 #: Task kind of the autosave write in the window's runner.
