@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wiki", action="store_true",
                         help="read CORPUS as a Wikipedia XML dump (detected automatically otherwise)")
     parser.add_argument("--max-articles", type=int, metavar="N", help="Wikipedia dump: stop after N articles")
+    parser.add_argument("--analogies-encoding", default="utf-8", metavar="CODEC",
+                        help="encoding of --analogies (default UTF-8)")
     parser.add_argument("--encoding", default="utf-8", metavar="CODEC",
                         help="encoding of the corpus text (default UTF-8; bytes that do not decode "
                              "become U+FFFD)")
@@ -123,7 +125,7 @@ def run(args) -> int:
         with reading(args.analogies or "", EXPECT_ANALOGIES, (ANALOGIES,)):
             result = train_word2vec_run(corpus, settings, control=control, on_epoch=on_epoch,
                                         analogy_path=args.analogies, top_n_frames=0, source=str(args.corpus),
-                                        on_warning=on_warning)
+                                        on_warning=on_warning, analogy_encoding=args.analogies_encoding)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

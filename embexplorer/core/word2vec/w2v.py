@@ -243,13 +243,13 @@ class AnalogyQuestions:
         self.path = path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> AnalogyQuestions:
-        """Read a question file (``questions-words.txt`` layout); DataError when unusable."""
+    def load(cls, path: str | os.PathLike, encoding: str = "utf-8") -> AnalogyQuestions:
+        """Read a question file (``questions-words.txt`` layout, in ``encoding``); DataError when unusable."""
         from embexplorer.core.analysis.evaluation import read_analogy_questions
 
         path = Path(path)
         try:
-            sections = read_analogy_questions(path)
+            sections = read_analogy_questions(path, encoding)
         except OSError as err:
             raise DataError(f"cannot read analogy questions: {err.strerror or err}", path) from err
         if not any(sec.questions for sec in sections):
@@ -402,7 +402,8 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
                        on_epoch: Callable[[EpochReport], None] | None = None,
                        analogy_path: str | os.PathLike | None = None,
                        top_n_frames: int = FRAME_WORDS, source: str = "",
-                       on_warning: Callable[[str], None] | None = None) -> W2VResult:
+                       on_warning: Callable[[str], None] | None = None,
+                       analogy_encoding: str = "utf-8") -> W2VResult:
     """Train word2vec on ``corpus``; see :func:`train_word2vec`.  Returns a :class:`W2VResult`.
 
     A corpus below :data:`MIN_CORPUS_WORDS` words is reported to ``on_warning`` as soon as it has been
@@ -414,7 +415,7 @@ def train_word2vec_run(corpus: Iterable[list[str]], settings: W2VSettings | None
     if iter(corpus) is corpus:  # an iterator or generator: gensim would see an empty corpus after one pass
         raise TypeError("corpus must be restartable (an iterable such as a list or LineCorpus, "
                         "not an iterator or generator)")
-    analogies = AnalogyQuestions.load(analogy_path) if analogy_path else None
+    analogies = AnalogyQuestions.load(analogy_path, analogy_encoding) if analogy_path else None
     stream = _GuardedStream(corpus, control)
     model = _make_model_class()(**settings.gensim_kwargs())
     if not source:  # repr() of an in-memory corpus would spell out every token
