@@ -155,13 +155,17 @@ class SessionsFeature(Feature):
 
     def ready(self) -> None:
         self.restorer.listen()
-        self.orphans = orphaned_autosaves()
-        self.recover_action.setEnabled(bool(self.orphans))
         if self.ctx.shell.interactive:  # the app itself; never --screenshot (nor the tests' windows)
             self.autosaver.start()
-            if self.orphans:
-                # After start-up: the window is shown and PATH is opening; the offer comes on top.
-                QtCore.QTimer.singleShot(0, self, self.offer_recovery)
+        if self.find_orphans() and self.ctx.shell.interactive:
+            # After start-up: the window is shown and PATH is opening; the offer comes on top.
+            QtCore.QTimer.singleShot(0, self, self.offer_recovery)
+
+    def find_orphans(self) -> list[Path]:
+        """Look for autosaves unclean exits left (done at start); File › Restore Unsaved Session follows."""
+        self.orphans = orphaned_autosaves()
+        self.recover_action.setEnabled(bool(self.orphans))
+        return self.orphans
 
     def shutdown(self) -> None:
         # A clean exit: the autosave goes (only an unclean exit leaves one behind).
