@@ -84,7 +84,9 @@ def test_sigkill_mid_session_then_restore(qtbot, make_main_window, glove_path, t
     # The next start: the file of the dead process is an orphan, offered (never a dialog headless).
     assert orphaned_autosaves() == [saved]
     assert sessions.find_orphans() == [saved] and sessions.recover_action.isEnabled()  # what start-up does
+    sessions.offer_recovery()  # headless: a note in the status bar, never a dialog that would block
     assert QtWidgets.QApplication.activeModalWidget() is None
+    assert "Restore Unsaved Session" in w.statusBar().currentMessage()
     with qtbot.waitSignal(sessions.restored, timeout=RESTORE_TIMEOUT_MS):
         session = w.commands.run("sessions.restore_autosave")
     assert session is not None
