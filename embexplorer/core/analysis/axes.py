@@ -36,14 +36,17 @@ MEASURES = ("cosine", "dot")
 #: A direction (or the part of Y left after removing X) shorter than this share of the vectors it
 #: was made from is treated as zero: rounding, not meaning.
 DEGENERATE_RATIO = 1e-6
-#: Rows per block of :func:`place`: a block (~1 MB at 300 dimensions) stays in cache while its product
-#: and its norms are taken, and products this small do not wake the BLAS threads for each call
-#: (measured on 1,000,000 x 300: about 1.5x faster than one (n, d) @ (d, 2) product on 2 busy cores).
-PLACE_BLOCK_ROWS = 1024
-#: Rows per block of :func:`project_away`: the block and its temporary stay in cache between passes.
-PROJECT_AWAY_BLOCK_ROWS = 2048
+#: Rows per block of :func:`place` and :func:`project_away`: a block (~600 KB at 300 dimensions) stays
+#: in cache while its product and its norms are taken, and products this small stay on one thread.
+#: OpenBLAS threads a product from about 2,048 rows on, and on 2 busy cores each threaded call then
+#: waits for the other thread: measured, 2,048-row blocks made a GEMV 60x slower than 512-row ones,
+#: and 512-row blocks place 1,000,000 x 300 faster than one (n, d) @ (d, 2) product.
+PLACE_BLOCK_ROWS = 512
+#: Rows per block of :func:`project_away` (see :data:`PLACE_BLOCK_ROWS`; the block and its temporary
+#: stay in cache between the two passes).
+PROJECT_AWAY_BLOCK_ROWS = PLACE_BLOCK_ROWS
 #: :func:`project_away` checks for Cancel and reports progress every this many blocks.
-PROJECT_AWAY_CHECK_EVERY = 32
+PROJECT_AWAY_CHECK_EVERY = 128
 #: Arrows in axis titles: the negative terms on the left, the positive ones on the right.
 AXIS_ARROWS = "←  →"
 #: Suffix of an orthogonalised Y axis title.
