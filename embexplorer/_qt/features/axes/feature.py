@@ -129,6 +129,8 @@ class AxesFeature(Feature):
                 f"The two directions have a cosine of {shared:.2f}"
                 + (" (tick Orthogonalise to keep only what Y adds)." if abs(shared) > 0.1 else "."))
         p.say(f"X: {proj.x.title}; Y: {proj.y.title}; by {proj.measure}. {note}")
+        placed = f"Points placed by their {proj.measure} with {x.strip()} and {y.strip()}."
+        self.ctx.shell.message(f"{placed} {note}", MESSAGE_MS)
         return True
 
     def back_to_pca(self) -> None:
