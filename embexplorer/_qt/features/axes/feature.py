@@ -273,12 +273,11 @@ class AxesFeature(Feature):
         """Show the vectors as they were before the first direction was removed; False if none was."""
         if self._original is None:
             return False
+        self.ctx.runner.cancel(AWAY_TASK)  # a removal still running would land on the wrong set
         emb, projection, source = self._original
         queries, view = self._questions(), self._view()
         self._original = None
-        if projection is None or projection.n != emb.n or not isinstance(projection, PCAProjection):
-            projection = None
-        if projection is None:  # (never expected: a loaded set comes with its PCA)
+        if projection is None or projection.n != emb.n:  # (never expected: a set comes with its picture)
             from embexplorer.core.analysis.pca import fit_pca
 
             projection = first_components(fit_pca(emb.vectors, n_components=min(MAX_COMPONENTS, emb.dims)))
