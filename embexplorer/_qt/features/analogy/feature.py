@@ -42,6 +42,8 @@ class AnalogyFeature(Feature):
         reg("analogy.use_label", self.use_label, "Put a label in slot a, b or c")
         reg("analogy.clear", self.clear, "Remove the parallelogram")
         reg("analogy.answer", self.answer, "The answer of the last analogy solved, or None")
+        reg("analogy.last_query", self.last_query, "The a, b, c of the analogy shown, or None (to ask again)")
+        self.panel.plane_button.clicked.connect(self._on_plane_clicked)
 
     def docks(self) -> list[DockSpec]:
         return [DockSpec("analogy", "Analogy", self.panel, tab_with="neighbours", on_closed=self.clear)]
@@ -61,6 +63,10 @@ class AnalogyFeature(Feature):
         """The label ``method`` answered to the last analogy solved (None: unsolved, no answer)."""
         result = self.panel.results.get(method)
         return result.answer.label if result is not None and result.answer is not None else None
+
+    def last_query(self) -> list[str] | None:
+        """``[a, b, c]`` of the analogy shown, or None."""
+        return (self.state() or {}).get("query")
 
     def clear(self) -> None:
         """Remove the drawn parallelogram (the panel keeps its inputs)."""
@@ -83,6 +89,12 @@ class AnalogyFeature(Feature):
                            lines=[[c, vector_ref(0)]], zoom_to=True))
         if self.ctx.commands.has("explorer.zoom_to_results"):
             self.ctx.commands.run("explorer.zoom_to_results", only_if_hidden=True)
+
+    def _on_plane_clicked(self) -> None:
+        res = self.panel.results.get("3cosadd")
+        if res is not None and self.ctx.commands.has("axes.analogy_plane"):
+            self.ctx.commands.run("axes.analogy_plane", res.a, res.b, res.c,
+                                  res.answer.label if res.answer is not None else None)
 
     def _on_vector_requested(self, vector, description: str) -> None:
         if self.ctx.commands.has("neighbours.query_vector"):

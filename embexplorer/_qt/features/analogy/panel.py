@@ -97,6 +97,10 @@ class AnalogyPanel(QtWidgets.QWidget):
         self.mul_other_label = QtWidgets.QLabel("")
         self.show_button = QtWidgets.QPushButton("Neighbours of c + (b − a)")
         self.show_button.setEnabled(False)
+        self.plane_button = QtWidgets.QPushButton("Show the analogy's plane")
+        self.plane_button.setToolTip("Place the words on the plane of b − a and c − a, where the "
+                                     "parallelogram is a true parallelogram")
+        self.plane_button.setEnabled(False)
 
         abc = QtWidgets.QHBoxLayout()
         for text, edit in (("", self.a_edit), ("is to", self.b_edit), ("as", self.c_edit)):
@@ -119,7 +123,10 @@ class AnalogyPanel(QtWidgets.QWidget):
         sl = QtWidgets.QVBoxLayout(solve_box)
         sl.addLayout(abc)
         sl.addLayout(opts)
-        sl.addWidget(self.status_label)
+        status = QtWidgets.QHBoxLayout()
+        status.addWidget(self.status_label, 1)
+        status.addWidget(self.plane_button)
+        sl.addLayout(status)
         sl.addLayout(sides, 1)
 
         # -- expression ------------------------------------------------------------
@@ -232,6 +239,7 @@ class AnalogyPanel(QtWidgets.QWidget):
                       self.expr_status, self.eval_status):
             label.setText("")
         self.show_button.setEnabled(False)
+        self.plane_button.setEnabled(False)
         self.expr_send_button.setEnabled(False)
         self.setEnabled(emb is not None)
         self._index = None
@@ -338,6 +346,7 @@ class AnalogyPanel(QtWidgets.QWidget):
             self.add_other_label.setText("")
             self.mul_other_label.setText("")
             self.show_button.setEnabled(False)
+            self.plane_button.setEnabled(False)
             self.status_label.setText(getattr(exc, "reason", str(exc)))
             return False
         res = self.results["3cosadd"]
@@ -345,6 +354,7 @@ class AnalogyPanel(QtWidgets.QWidget):
                                   f"{res.answer.label if res.answer else '?'}")
         self._render_results()
         self.show_button.setEnabled(True)
+        self.plane_button.setEnabled(True)
         self._emit_parallelogram(res)
         return True
 

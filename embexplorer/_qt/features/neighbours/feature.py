@@ -49,6 +49,7 @@ class NeighboursFeature(Feature):
         reg("neighbours.query_row", self.query_row, "Nearest neighbours of a row")
         reg("neighbours.query_vector", self.query_vector, "Nearest neighbours of a raw vector")
         reg("neighbours.query_label", self.query_label, "Nearest neighbours of a label")
+        reg("neighbours.last_query", self.last_query, "The label last queried, or None (to ask it again)")
 
     def docks(self) -> list[DockSpec]:
         return [DockSpec("neighbours", "Neighbours", self.panel,
@@ -75,6 +76,11 @@ class NeighboursFeature(Feature):
         self._vector = (np.asarray(vector, dtype=np.float32), description)
         self.ctx.shell.show_dock("neighbours")
         self.panel.query_vector(vector, description)
+
+    def last_query(self) -> str | None:
+        """The label whose neighbours are shown (None: none, or a vector), to ask again on new vectors."""
+        emb, row = self.ctx.workspace.dataset, self.panel.current_row
+        return emb.labels[row] if emb is not None and row is not None and 0 <= row < emb.n else None
 
     # -- following the Workspace and the panel ---------------------------------------------------
     def _on_dataset_changed(self, dataset) -> None:
