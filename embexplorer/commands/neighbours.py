@@ -7,6 +7,7 @@ import json
 from contextlib import contextmanager
 
 from embexplorer.core.analysis.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K
+from embexplorer.core.data._table_readers import add_column_arguments, column_options
 
 NAME = "neighbours"
 HELP = ("List the nearest neighbours of a label by cosine similarity (identical to gensim "
@@ -42,13 +43,15 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=positive_int, metavar="N", help="load only the first N rows")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="allow gensim .kv/.model files (Python pickles: only files you trust)")
+    add_column_arguments(parser)  # --vector-column / --label-column of table files, as the GUI has them
 
 
 def load_embeddings(args):
     """Load ``args.path`` with the shared loader (``embexplorer.core.data.formats.load``)."""
     from embexplorer.core.data.formats import load
 
-    return load(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle)
+    return load(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle,
+                **column_options(args))
 
 
 @contextmanager

@@ -1,0 +1,194 @@
+"""Parquet, Arrow (IPC file and stream), Feather and CSV with vectors: round trips through pyarrow
+and pandas, column choice (and asking when it is a guess), bad input named by file and row."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from embexplorer.core.data.formats import ColumnChoiceNeeded, detect_format, load
+from embexplorer.core.errors import DataError
+
+pa = pytest.importorskip("pyarrow", reason="pyarrow is the 'arrow' extra (in the test extra): "
+                                           "pip install -e '.[test]'")
+pq = pytest.importorskip("pyarrow.parquet")
+feather = pytest.importorskip("pyarrow.feather")
+
+#: Rows of the GloVe file put in the tables.
+ROWS = 300
+
+
+@pytest.fixture(scope="module")
+def glove(glove_path):
+    """The first rows of the shared GloVe file, read by our own loader."""
+    return load(glove_path, limit=ROWS, use_cache=False)
+
+
+def _table(emb, list_type: str = "fixed"):
+    flat = pa.array(emb.vectors.ravel(), type=pa.float32())
+    if list_type == "fixed":
+        vectors = pa.FixedSizeListArray.from_arrays(flat, emb.dims)
+    else:
+        offsets = pa.array(np.arange(0, emb.n * emb.dims + 1, emb.dims, dtype=np.int32))
+        vectors = pa.ListArray.from_arrays(offsets, flat)
+    first = [label[0] for label in emb.labels]  # a metadata column that repeats
+    return pa.table({"word": emb.labels, "embedding": vectors, "initial": first,
+                     "length": [len(label) for label in emb.labels]})
+
+
+def _write_ipc(table, path, stream=False):
+    with pa.OSFile(str(path), "wb") as sink:
+        writer = pa.ipc.new_stream(sink, table.schema) if stream else pa.ipc.new_file(sink, table.schema)
+        with writer:
+            writer.write_table(table)
+
+
+@pytest.mark.parametrize("list_type", ["fixed", "list"])
+@pytest.mark.parametrize("fmt", ["parquet", "arrow", "arrow-stream", "feather"])
+def test_ours_to_pyarrow_to_ours(glove, tmp_path, fmt, list_type):
+    table = _table(glove, list_type)
+    path = tmp_path / {"parquet": "v.parquet", "arrow": "v.arrow", "arrow-stream": "v.arrows",
+                       "feather": "v.feather"}[fmt]
+    if fmt == "parquet":
+        pq.write_table(table, path)
+    elif fmt == "feather":
+        feather.write_feather(table, path)
+    else:
+        _write_ipc(table, path, stream=fmt == "arrow-stream")
+    assert detect_format(path) == fmt.split("-")[0]
+    emb = load(path)
+    assert emb.labels == glove.labels and emb.format == fmt.split("-")[0]
+    np.testing.assert_array_equal(emb.vectors, glove.vectors)
+    assert set(emb.metadata) == {"initial", "length"}
+    assert emb.metadata["initial"].kind == "categorical" and emb.metadata["length"].kind == "numeric"
+    np.testing.assert_array_equal(emb.metadata["length"].values, [len(w) for w in glove.labels])
+    assert load(path, limit=7).labels == glove.labels[:7]
+
+
+def test_an_arrow_file_is_memory_mapped_not_copied(glove, tmp_path):
+    path = tmp_path / "v.arrow"
+    _write_ipc(_table(glove), path)
+    before = pa.total_allocated_bytes()
+    emb = load(path)
+    # The matrix points into the mapped file: pyarrow allocated nothing for it and numpy owns nothing.
+    assert pa.total_allocated_bytes() - before < glove.vectors.nbytes // 10
+    assert not emb.vectors.flags.owndata and not emb.vectors.flags.writeable
+    np.testing.assert_array_equal(emb.vectors, glove.vectors)
+
+
+def test_pandas_to_parquet_and_feather_then_ours(glove, tmp_path):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"token": glove.labels, "vector": list(glove.vectors.astype(np.float64)),
+                       "rank": np.arange(glove.n)})
+    df.to_parquet(tmp_path / "df.parquet")
+    emb = load(tmp_path / "df.parquet")
+    assert emb.labels == glove.labels and list(emb.metadata) == ["rank"]
+    np.testing.assert_allclose(emb.vectors, glove.vectors, rtol=1e-6)
+    # Numeric columns (one per dimension), the labels in the index.
+    wide = pd.DataFrame(glove.vectors, index=pd.Index(glove.labels, name="word"),
+                        columns=[f"d{i}" for i in range(glove.dims)])
+    wide.reset_index().to_feather(tmp_path / "w.feather")
+    emb = load(tmp_path / "w.feather")
+    assert emb.labels == glove.labels and emb.dims == glove.dims and not emb.metadata
+    np.testing.assert_array_equal(emb.vectors, glove.vectors)
+
+
+def test_csv_with_numeric_columns_or_a_vector_cell(glove, tmp_path):
+    import csv
+
+    with open(tmp_path / "wide.csv", "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)  # GloVe's labels include "," and '"': quoted as CSV quotes them
+        out.writerow(["word", "group", *(f"d{i}" for i in range(glove.dims))])
+        out.writerows([w, w[0], *map(repr, map(float, v))] for w, v in zip(glove.labels, glove.vectors))
+    emb = load(tmp_path / "wide.csv")
+    assert emb.format == "csv" and emb.labels == glove.labels and list(emb.metadata) == ["group"]
+    np.testing.assert_array_equal(emb.vectors, glove.vectors)
+    with open(tmp_path / "cells.csv", "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["word", "vec"])
+        out.writerows([w, "[" + ", ".join(map(repr, map(float, v))) + "]"] for w, v in zip(glove.labels,
+                                                                                        glove.vectors))
+    np.testing.assert_array_equal(load(tmp_path / "cells.csv").vectors, glove.vectors)
+
+
+@pytest.mark.parametrize("cells, reason, line", [
+    (["[1, 2, 3]", "[4, 5]"], r"2 values where the first row has 3 \(ragged vectors\)", 3),
+    (["[1, 2, 3]", ""], r"empty where a vector was expected \(null\)", 3),
+    (["[1, 2, 3]", "[1, two, 3]"], r"non-numeric value 'two'", 3),
+])
+def test_bad_csv_names_the_line(tmp_path, cells, reason, line):
+    text = "word,vec\n" + "".join(f'w{i},"{c}"\n' for i, c in enumerate(cells))
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=reason) as err:
+        load(path, format="csv")
+    assert err.value.line == line and err.value.path == str(path)
+
+
+@pytest.mark.parametrize("column, reason", [
+    (pa.array([[1.0, 2.0], [3.0]], type=pa.list_(pa.float32())), r"row 1: 1 values where row 0 has 2 \(ragged"),
+    (pa.array([[1.0, 2.0], None], type=pa.list_(pa.float32())), r"row 1: null where a vector was expected"),
+    (pa.array([[1.0, 2.0], [3.0, None]], type=pa.list_(pa.float32())), r"row 1: a null value inside the vector"),
+    (pa.array([[1.0, 2.0], [3.0, float("nan")]], type=pa.list_(pa.float32())), r"row 1, dimension 1: null or NaN"),
+])
+def test_bad_parquet_names_the_file_and_row(tmp_path, column, reason):
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"word": ["a", "b"], "vector": column}), path)
+    with pytest.raises(DataError, match=reason) as err:
+        load(path)
+    assert err.value.path == str(path) and str(err.value).startswith(str(path))
+
+
+def test_non_numeric_columns_and_no_vectors(tmp_path):
+    path = tmp_path / "text.parquet"
+    pq.write_table(pa.table({"word": ["a", "b"], "vector": [["x", "y"], ["z", "w"]]}), path)
+    with pytest.raises(DataError, match="no vectors found.*--vector-column"):
+        load(path)
+    with pytest.raises(DataError, match="column 'word' is not numeric"):
+        load(path, vector_column=["word"])
+    with pytest.raises(DataError, match=r"no column 'emb'.*--vector-column"):
+        load(path, vector_column="emb")
+    with pytest.raises(DataError, match="--vector-column / --label-column are for tables"):
+        load(path, format="glove", vector_column="x")
+
+
+def test_two_candidate_columns_ask_and_naming_one_answers(glove, tmp_path):
+    flat = pa.FixedSizeListArray.from_arrays(pa.array(glove.vectors.ravel()), glove.dims)
+    table = pa.table({"a": flat, "b": flat, "english": glove.labels, "slug": [w + "!" for w in glove.labels]})
+    path = tmp_path / "two.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(ColumnChoiceNeeded, match="which column holds the vectors: 'a', 'b'.*--vector-column") as err:
+        load(path)
+    assert err.value.role == "vector" and err.value.candidates == ["a", "b"]
+    with pytest.raises(ColumnChoiceNeeded, match="labels: 'english', 'slug'.*--label-column") as err:
+        load(path, vector_column="b")
+    assert err.value.role == "label"
+    emb = load(path, vector_column="b", label_column="slug")
+    assert emb.labels[0] == glove.labels[0] + "!" and list(emb.metadata) == ["english"]
+
+
+def test_the_cli_takes_the_column_flags(glove, tmp_path, capsys):
+    from embexplorer.cli import main
+    from embexplorer.core.analysis.neighbours import nearest
+
+    flat = pa.FixedSizeListArray.from_arrays(pa.array(glove.vectors.ravel()), glove.dims)
+    path = tmp_path / "two.arrow"
+    _write_ipc(pa.table({"a": flat, "b": flat, "word": glove.labels}), path)
+    word = glove.labels[20]
+    argv = ["neighbours", str(path), word, "-k", "3"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--vector-column" in err and str(path) in err and len(err.strip().splitlines()) == 1
+    assert main(argv + ["--vector-column", "a"]) == 0
+    best = nearest(glove, word, k=1)[0].label
+    assert capsys.readouterr().out.splitlines()[2].split()[:2] == ["1", best]
+
+
+def test_without_pyarrow_the_message_says_what_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "v.parquet"
+    pq.write_table(pa.table({"word": ["a"], "vector": [[1.0, 2.0]]}), path)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
+    with pytest.raises(DataError, match=r"needs pyarrow: pip install 'embexplorer\[arrow\]'"):
+        load(path)
