@@ -87,6 +87,7 @@ class SessionsFeature(Feature):
         reg("sessions.open_blocking", self.open_blocking, "Open a session and wait until it is restored")
         reg("sessions.save", self.save, "Save the session to a file")
         reg("sessions.add_bookmark", self.add_bookmark, "Bookmark the current view")
+        reg("sessions.bookmarks", lambda: list(self.tour.items), "The bookmarks, in tour order")
 
     def _build_actions(self) -> None:
         A = QtGui.QAction
