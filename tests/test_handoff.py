@@ -143,3 +143,10 @@ def test_bad_projector_configs_say_why(tmp_path):
 def test_selected_labels_one_per_line(tmp_path):
     out = export_labels(["king", "queen", "new\nline", "ü"], tmp_path / "sel.txt")
     assert out.read_text(encoding="utf-8") == "king\nqueen\nnew line\nü\n"
+
+
+def test_pbtxt_names_with_quotes_backslashes_and_accents_round_trip(glove, tmp_path):
+    name = 'vecteurs "ü" \\ é'
+    export_projector(glove.subset([0, 1]), tmp_path / "q", tensor_name=name)
+    assert read_projector_config(tmp_path / "q" / "projector_config.pbtxt")[0]["tensorName"] == name
+    assert read_projector_config(tmp_path / "q" / "projector_config.json")[0]["tensorName"] == name

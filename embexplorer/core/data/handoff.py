@@ -280,7 +280,7 @@ def read_projector_config(path: str | os.PathLike) -> list[dict]:
         entry: dict = {}
         for key, quoted, bare in _PBTXT_PAIR.findall(block):
             key = camel.get(key, key)
-            value = bytes(quoted, "utf-8").decode("unicode_escape") if quoted else bare
+            value = re.sub(r"\\(.)", r"\1", quoted) if quoted else bare  # \" and \\ as we write them
             if key == "tensorShape":
                 entry.setdefault(key, []).append(int(value))
             else:
