@@ -96,7 +96,9 @@ def show(data: Any, labels: Sequence | None = None, metadata: Any = None, title:
     ------
     embexplorer.core.errors.DataError
         Bad input: a file that cannot be read (file, line, reason), or data in memory that cannot
-        be shown (``InputError``, also a ``ValueError``: column, row, reason).
+        be shown (``InputError``, also a ``ValueError``: column, row, reason); a table file whose
+        vector or label column must be named (``ColumnChoiceNeeded``); no display to show it on
+        (``DisplayError``, naming the packages to install).
     TypeError
         ``data`` is of no kind understood.
     """
@@ -433,7 +435,9 @@ def _application():
         _enable_ipython_qt()
         return app
     from embexplorer._qt.app import APP_NAME, ORG_NAME, app_icon
+    from embexplorer._qt.display import check_display
 
+    check_display()  # no screen: a DisplayError saying what to install, not Qt's abort of the interpreter
     app = QtWidgets.QApplication([sys.argv[0] if sys.argv and sys.argv[0] else APP_NAME])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
