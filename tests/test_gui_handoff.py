@@ -63,6 +63,13 @@ def test_two_vector_columns_ask_in_a_dialog_then_export_and_import_hand_offs(qtb
     assert seen == [["a", "b"]]
     np.testing.assert_array_equal(ws.dataset.vectors, glove.vectors)
     assert ws.dataset.labels == glove.labels
+    # Reopened (a recent file, a session), the file is not asked about again: the choice is remembered.
+    timer = _answer_dialog(qtbot, "columnChoiceDialog", "a", seen)  # would answer wrongly if asked
+    with qtbot.waitSignal(ws.dataset_changed, timeout=LOAD_TIMEOUT_MS):
+        w.commands.run("loading.open_file", path, format="parquet")
+    timer.stop()
+    assert len(seen) == 1
+    np.testing.assert_array_equal(ws.dataset.vectors, glove.vectors)
 
     # The File menu offers the exports.
     handoff = w.features["handoff"]

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from embexplorer._qt.feature import Feature, MenuItem
 from embexplorer._qt.features.loading.column_dialog import ask_column
 from embexplorer._qt.features.loading.memory_guard import offer_limit
+from embexplorer._qt.features.loading.table_columns import RememberedColumns
 from embexplorer._qt.features.loading.work import load_and_project, needs_pickle_consent
 from embexplorer._qt.workspace import DataSource, first_components
 from embexplorer.core.data._table_readers import ColumnChoiceNeeded, column_options
@@ -53,8 +54,11 @@ class LoadingFeature(Feature):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._request: tuple[str, str | None, int | None, bool] = ("", None, None, False)
-        #: The vector_column / label_column of the last load asked for (tables).
+        #: The vector_column / label_column of the last load asked for (tables), and whether they were
+        #: remembered from an earlier opening rather than given.
         self._columns: dict = {}
+        self._columns_remembered = False
+        self.table_columns = RememberedColumns(ctx.shell.settings)
         self._replacing = False
         style = ctx.shell.widget().style()
         icon = style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_DialogOpenButton)
@@ -99,7 +103,10 @@ class LoadingFeature(Feature):
         path = os.fspath(path)
         self._request = (path, format, limit, allow_pickle)
         columns = {k: v for k, v in (("vector_column", vector_column), ("label_column", label_column)) if v}
-        self._columns = columns
+        remembered = not columns and bool(self.table_columns.get(path))
+        if remembered:  # chosen for this file before: not asked again
+            columns = self.table_columns.get(path)
+        self._columns, self._columns_remembered = columns, remembered
         self.ctx.shell.busy(self.name, f"Loading {Path(path).name}…", self.cancel_load)
         self.ctx.workspace.release_live()  # nor may a training still running take the plot back
         self._replacing = True  # the load this one supersedes is not a user cancel
@@ -152,6 +159,8 @@ class LoadingFeature(Feature):
                             limit=limit if path == result.path else None)
         self.ctx.workspace.set_dataset(emb, first_components(result.pca), source)
         self.ctx.recent.remember(result.path)
+        if path == result.path and (self._columns or self.table_columns.get(path)):
+            self.table_columns.put(path, self._columns)
         note = f"Loaded {Path(result.path).name} in {result.seconds:.2f} s"
         if emb.duplicates_dropped:
             note += f" ({emb.duplicates_dropped:,} duplicate labels dropped)"
@@ -164,6 +173,10 @@ class LoadingFeature(Feature):
         path, fmt, limit, pickle_allowed = self._request
         columns = dict(self._columns)
         name = Path(path).name
+        if self._columns_remembered and isinstance(err, DataError):  # the file changed: forget and ask again
+            self.table_columns.put(path, {})
+            self.open_file(path, format=fmt, limit=limit, allow_pickle=pickle_allowed)
+            return
         # Ask once: if consent was already given and the loader still refuses, it is a plain error.
         if shell.interactive and not pickle_allowed and needs_pickle_consent(err):
             if self._confirm_pickle(path):
