@@ -113,6 +113,24 @@ def test_csv_with_numeric_columns_or_a_vector_cell(glove, tmp_path):
     np.testing.assert_array_equal(load(tmp_path / "cells.csv").vectors, glove.vectors)
 
 
+def test_csv_reads_the_same_without_pyarrow(glove, tmp_path, monkeypatch):
+    import csv
+
+    with open(tmp_path / "v.csv", "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["word", "vector", "n"])
+        out.writerows([w, " ".join(map(repr, map(float, v))), i] for i, (w, v) in
+                      enumerate(zip(glove.labels, glove.vectors)))
+    fast = load(tmp_path / "v.csv")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.csv", None)
+    slow = load(tmp_path / "v.csv")
+    assert fast.labels == slow.labels == glove.labels and list(fast.metadata) == list(slow.metadata) == ["n"]
+    np.testing.assert_array_equal(fast.vectors, slow.vectors)
+    np.testing.assert_array_equal(fast.vectors, glove.vectors)
+    np.testing.assert_array_equal(fast.metadata["n"].values, slow.metadata["n"].values)
+
+
 @pytest.mark.parametrize("cells, reason, line", [
     (["[1, 2, 3]", "[4, 5]"], r"2 values where the first row has 3 \(ragged vectors\)", 3),
     (["[1, 2, 3]", ""], r"empty where a vector was expected \(null\)", 3),
@@ -125,6 +143,22 @@ def test_bad_csv_names_the_line(tmp_path, cells, reason, line):
     with pytest.raises(DataError, match=reason) as err:
         load(path, format="csv")
     assert err.value.line == line and err.value.path == str(path)
+
+
+def test_bad_numeric_csv_cells_and_empty_labels_name_the_line(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("word,d0,d1\na,1,2\nb,x,3\n", encoding="utf-8")
+    with pytest.raises(DataError, match="column 'd0': non-numeric value 'x'") as err:
+        load(path)
+    assert err.value.line == 3
+    path.write_text("word,d0,d1\na,1,2\nb,,3\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"column 'd0': empty where a number was expected \(null\)") as err:
+        load(path)
+    assert err.value.line == 3
+    path.write_text("word,d0,d1\na,1,2\n,2,3\n", encoding="utf-8")
+    with pytest.raises(DataError, match="column 'word': empty label") as err:
+        load(path)
+    assert err.value.line == 3
 
 
 @pytest.mark.parametrize("column, reason", [
