@@ -86,6 +86,12 @@ def test_pandas_to_parquet_and_feather_then_ours(glove, tmp_path):
     emb = load(tmp_path / "df.parquet")
     assert emb.labels == glove.labels and list(emb.metadata) == ["rank"]
     np.testing.assert_allclose(emb.vectors, glove.vectors, rtol=1e-6)
+    # Labels in an unnamed string index (pandas writes it as __index_level_0__), two other text columns.
+    indexed = pd.DataFrame({"vec": list(glove.vectors), "slug": [w + "!" for w in glove.labels],
+                            "other": [w + "?" for w in glove.labels]}, index=glove.labels)
+    indexed.to_parquet(tmp_path / "indexed.parquet")
+    emb = load(tmp_path / "indexed.parquet")
+    assert emb.labels == glove.labels and set(emb.metadata) == {"slug", "other"}
     # Numeric columns (one per dimension), the labels in the index.
     wide = pd.DataFrame(glove.vectors, index=pd.Index(glove.labels, name="word"),
                         columns=[f"d{i}" for i in range(glove.dims)])
@@ -180,6 +186,8 @@ def test_non_numeric_columns_and_no_vectors(tmp_path):
     pq.write_table(pa.table({"word": ["a", "b"], "vector": [["x", "y"], ["z", "w"]]}), path)
     with pytest.raises(DataError, match="no vectors found.*--vector-column"):
         load(path)
+    with pytest.raises(DataError, match="column 'vector' holds lists of string, not lists of numbers"):
+        load(path, vector_column="vector")
     with pytest.raises(DataError, match="column 'word' is not numeric"):
         load(path, vector_column=["word"])
     with pytest.raises(DataError, match=r"no column 'emb'.*--vector-column"):

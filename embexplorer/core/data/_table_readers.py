@@ -28,6 +28,7 @@ import numpy as np
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.data.inmemory import (
     LABEL_COLUMN_NAMES,
+    PANDAS_INDEX_PREFIX,
     VECTOR_COLUMN_NAMES,
     InputError,
     choose_columns,
@@ -150,7 +151,8 @@ def load_table(path: Path, fmt: str, limit: int | None, control, _allow_pickle, 
     table = _read_arrow_table(pa, path, fmt, limit)
     if table.num_rows == 0:
         raise DataError("the table has no rows", path)
-    table, left_out = _drop_unusable(pa, table)
+    named = [label_column, *([vector_column] if isinstance(vector_column, str) else vector_column or [])]
+    table, left_out = _drop_unusable(pa, table, keep=named)
     kinds = {n: _kind(pa, table.schema.field(n).type) for n in table.schema.names}
     _check_choice(path, kinds, vector_column, label_column,
                   lambda name: len(set(table.column(name).to_pylist())) == table.num_rows)
@@ -206,12 +208,15 @@ def _kind(pa, dtype) -> str:
     return "other"
 
 
-def _drop_unusable(pa, table):
+def _drop_unusable(pa, table, keep=()):
     """The table without nested columns that can be neither vectors nor metadata (structs, maps,
-    lists of text), and their names."""
+    lists of text), and their names; columns in ``keep`` (named by the user) stay, to be refused
+    with their reason."""
     drop = []
     for field in table.schema:
         t = field.type
+        if field.name in keep:
+            continue
         nested_list = _kind(pa, t) == "vector" and not (pa.types.is_floating(t.value_type)
                                                         or pa.types.is_integer(t.value_type))
         if nested_list or pa.types.is_struct(t) or pa.types.is_map(t) or pa.types.is_union(t):
@@ -220,7 +225,11 @@ def _drop_unusable(pa, table):
 
 
 def _check_choice(path, kinds: dict[str, str], vector_column, label_column, is_unique) -> None:
-    """Raise :class:`ColumnChoiceNeeded` when choosing a column would be a guess between equals."""
+    """Raise :class:`ColumnChoiceNeeded` when choosing a column would be a guess between equals.
+
+    A pandas index written to the file (``__index_level_0__``) holds the labels: no guess then."""
+    index_labels = any(n.startswith(PANDAS_INDEX_PREFIX) for n in kinds)
+    kinds = {n: k for n, k in kinds.items() if not n.startswith(PANDAS_INDEX_PREFIX)}
     lowered = {n.lower() for n in kinds}
     if vector_column is None and not any(n in lowered for n in VECTOR_COLUMN_NAMES):
         lists = [n for n, k in kinds.items() if k == "vector"]
@@ -228,7 +237,7 @@ def _check_choice(path, kinds: dict[str, str], vector_column, label_column, is_u
             raise ColumnChoiceNeeded(
                 f"cannot tell which column holds the vectors: {', '.join(map(repr, lists))}; choose one with "
                 "--vector-column NAME", path, role="vector", candidates=lists, columns=kinds)
-    if label_column is None and not any(n in lowered for n in LABEL_COLUMN_NAMES):
+    if label_column is None and not index_labels and not any(n in lowered for n in LABEL_COLUMN_NAMES):
         texts = [n for n, k in kinds.items() if k == "text" and n != vector_column and is_unique(n)]
         if len(texts) > 1:
             raise ColumnChoiceNeeded(
