@@ -234,3 +234,44 @@ def test_without_pyarrow_the_message_says_what_to_install(tmp_path, monkeypatch)
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
     with pytest.raises(DataError, match=r"needs pyarrow: pip install 'embexplorer\[arrow\]'"):
         load(path)
+
+
+#: Corrupted copies of each table file tried (seeded).
+CORRUPTIONS = 40
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".arrow", ".arrows", ".feather", ".csv"])
+def test_corrupted_tables_raise_only_data_errors(glove, tmp_path, suffix):
+    """Truncated files and flipped bytes: a DataError (file, reason) or OSError, never anything else."""
+    small = glove.subset(np.arange(40))
+    good = tmp_path / f"good{suffix}"
+    table = _table(small)
+    if suffix == ".parquet":
+        pq.write_table(table, good)
+    elif suffix == ".feather":
+        feather.write_feather(table, good, compression="uncompressed")
+    elif suffix == ".csv":
+        import csv
+
+        with open(good, "w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(["word", "vector"])
+            out.writerows([w, " ".join(map(str, v))] for w, v in zip(small.labels, small.vectors))
+    else:
+        _write_ipc(table, good, stream=suffix == ".arrows")
+    data = good.read_bytes()
+    rng = np.random.default_rng(16)
+    for case in range(CORRUPTIONS):
+        raw = bytearray(data)
+        if case % 2:
+            raw = raw[:int(rng.integers(1, len(raw)))]
+        else:
+            for pos in rng.integers(0, len(raw), size=int(rng.integers(1, 8))):
+                raw[pos] = int(rng.integers(0, 256))
+        bad = tmp_path / f"bad{case}{suffix}"
+        bad.write_bytes(bytes(raw))
+        try:
+            emb = load(bad, use_cache=False)
+        except (DataError, OSError):
+            continue
+        assert emb.n >= 1 and np.isfinite(emb.vectors).all() and len(emb.labels) == emb.n

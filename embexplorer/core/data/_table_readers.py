@@ -152,14 +152,16 @@ def load_table(path: Path, fmt: str, limit: int | None, control, _allow_pickle, 
     if table.num_rows == 0:
         raise DataError("the table has no rows", path)
     named = [label_column, *([vector_column] if isinstance(vector_column, str) else vector_column or [])]
-    table, left_out = _drop_unusable(pa, table, keep=named)
-    kinds = {n: _kind(pa, table.schema.field(n).type) for n in table.schema.names}
-    _check_choice(path, kinds, vector_column, label_column,
-                  lambda name: len(set(table.column(name).to_pylist())) == table.num_rows)
     try:
+        table, left_out = _drop_unusable(pa, table, keep=named)
+        kinds = {n: _kind(pa, table.schema.field(n).type) for n in table.schema.names}
+        _check_choice(path, kinds, vector_column, label_column,
+                      lambda name: len(set(table.column(name).to_pylist())) == table.num_rows)
         emb = from_arrow(table, label_column=label_column, vector_column=vector_column, source=str(path))
     except InputError as err:
         raise DataError(_with_hint(err.reason), path) from None
+    except (pa.ArrowException, ValueError, TypeError) as err:  # damaged content (e.g. text that is not UTF-8)
+        raise DataError(f"damaged {fmt} data: {type(err).__name__}: {err}", path) from None
     if left_out:
         emb.warnings.append(f"columns left out (nested values): {', '.join(map(repr, left_out))}")
     return emb
@@ -192,6 +194,9 @@ def _read_arrow_table(pa, path: Path, fmt: str, limit: int | None):
             table = pa.ipc.open_file(source).read_all()
         else:
             table = pa.ipc.open_stream(source).read_all()
+        # An IPC file is used as it lies on disk: damaged offsets or text would otherwise be read
+        # out of bounds later.  Full validation reads the file once, copies nothing.
+        table.validate(full=True)
     except (pa.ArrowException, OSError, ValueError) as err:
         raise DataError(f"cannot read it as {fmt}: {err}", path) from None
     return table if limit is None else table.slice(0, limit)
