@@ -172,7 +172,7 @@ def test_without_a_display_the_app_says_what_to_install_and_exits_2(tmp_path):
     assert "apt install xvfb" in lines[0] and "dnf install xorg-x11-server-Xvfb" in lines[0]
 
 
-def test_missing_xcb_libraries_are_named_with_their_packages(monkeypatch):
+def test_missing_xcb_libraries_and_a_dead_display_are_named(monkeypatch):
     from embexplorer._qt import display
 
     monkeypatch.setattr(display, "missing_xcb_libraries", lambda: ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"])
@@ -180,6 +180,9 @@ def test_missing_xcb_libraries_are_named_with_their_packages(monkeypatch):
         check_display({"DISPLAY": ":0"}, "linux")
     text = str(err.value)
     assert "apt install libxcb-icccm4 libxcb-keysyms1" in text and "dnf install xcb-util-wm xcb-util-keysyms" in text
+    monkeypatch.setattr(display, "missing_xcb_libraries", lambda: [])
+    with pytest.raises(DisplayError, match="cannot connect to the X display ':987'"):
+        check_display({"DISPLAY": ":987"}, "linux")  # no X server there
     check_display({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux")  # chosen: left to Qt
     check_display({}, "darwin")
     check_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")  # Wayland needs no xcb libraries

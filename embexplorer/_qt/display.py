@@ -9,6 +9,7 @@ Qt-free: nothing here imports PySide6.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import sys
@@ -87,6 +88,29 @@ def check_display(environ: dict | None = None, platform: str | None = None) -> N
         fedora = " ".join(dict.fromkeys(XCB_PACKAGES.get(lib, (lib, lib))[1] for lib in missing))
         raise DisplayError(f"Qt's X11 (xcb) platform cannot start: {', '.join(missing)} missing. Install "
                            f"them (Debian/Ubuntu: sudo apt install {deb}; Fedora: sudo dnf install {fedora})")
+    display = env.get("DISPLAY")
+    if display and not chosen.startswith("wayland") and not x_server_answers(display):
+        raise DisplayError(f"cannot connect to the X display {display!r}: is its X server running (over ssh: "
+                           "ssh -X)? Or run it on a virtual display with 'xvfb-run embexplorer', or render a "
+                           "picture with --screenshot OUT.png")
+
+
+def x_server_answers(display: str) -> bool:
+    """Whether an X server accepts a connection on ``display`` (through libxcb; True when libxcb
+    cannot be loaded, which :func:`missing_xcb_libraries` reports)."""
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return True
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    conn = xcb.xcb_connect(display.encode(), None)
+    try:
+        return xcb.xcb_connection_has_error(conn) == 0
+    finally:
+        xcb.xcb_disconnect(conn)  # frees the connection object even when it failed
 
 
 def xcb_plugin() -> Path | None:
@@ -117,4 +141,4 @@ def missing_xcb_libraries(plugin: Path | None = None) -> list[str]:
 
 
 __all__ = ["DISPLAY_PLATFORMS", "XCB_PACKAGES", "XVFB_PACKAGES", "DisplayError", "check_display",
-           "missing_xcb_libraries", "xcb_plugin"]
+           "missing_xcb_libraries", "x_server_answers", "xcb_plugin"]
