@@ -45,26 +45,32 @@ def _write_ipc(table, path, stream=False):
             writer.write_table(table)
 
 
-@pytest.mark.parametrize("list_type", ["fixed", "list"])
-@pytest.mark.parametrize("fmt", ["parquet", "arrow", "arrow-stream", "feather"])
-def test_ours_to_pyarrow_to_ours(glove, tmp_path, fmt, list_type):
-    table = _table(glove, list_type)
-    path = tmp_path / {"parquet": "v.parquet", "arrow": "v.arrow", "arrow-stream": "v.arrows",
-                       "feather": "v.feather"}[fmt]
-    if fmt == "parquet":
-        pq.write_table(table, path)
-    elif fmt == "feather":
-        feather.write_feather(table, path)
-    else:
-        _write_ipc(table, path, stream=fmt == "arrow-stream")
-    assert detect_format(path) == fmt.split("-")[0]
-    emb = load(path)
-    assert emb.labels == glove.labels and emb.format == fmt.split("-")[0]
-    np.testing.assert_array_equal(emb.vectors, glove.vectors)
-    assert set(emb.metadata) == {"initial", "length"}
-    assert emb.metadata["initial"].kind == "categorical" and emb.metadata["length"].kind == "numeric"
-    np.testing.assert_array_equal(emb.metadata["length"].values, [len(w) for w in glove.labels])
-    assert load(path, limit=7).labels == glove.labels[:7]
+#: (format, file name) of the round trips; "arrow-stream" is the IPC stream format.
+ROUND_TRIPS = (("parquet", "v.parquet"), ("arrow", "v.arrow"), ("arrow-stream", "v.arrows"),
+               ("feather", "v.feather"))
+
+
+def test_ours_to_pyarrow_to_ours(glove, tmp_path):
+    """Every format, with a list and a fixed-size-list vector column (one test: fewer teardowns)."""
+    for list_type in ("fixed", "list"):
+        table = _table(glove, list_type)
+        for fmt, name in ROUND_TRIPS:
+            path = tmp_path / f"{list_type}-{name}"
+            if fmt == "parquet":
+                pq.write_table(table, path)
+            elif fmt == "feather":
+                feather.write_feather(table, path)
+            else:
+                _write_ipc(table, path, stream=fmt == "arrow-stream")
+            case = f"{fmt} with a {list_type} vector column"
+            assert detect_format(path) == fmt.split("-")[0], case
+            emb = load(path)
+            assert emb.labels == glove.labels and emb.format == fmt.split("-")[0], case
+            np.testing.assert_array_equal(emb.vectors, glove.vectors, err_msg=case)
+            assert set(emb.metadata) == {"initial", "length"}, case
+            assert emb.metadata["initial"].kind == "categorical" and emb.metadata["length"].kind == "numeric"
+            np.testing.assert_array_equal(emb.metadata["length"].values, [len(w) for w in glove.labels])
+            assert load(path, limit=7).labels == glove.labels[:7], case
 
 
 def test_an_arrow_file_is_memory_mapped_not_copied(glove, tmp_path):
@@ -137,18 +143,21 @@ def test_csv_reads_the_same_without_pyarrow(glove, tmp_path, monkeypatch):
     np.testing.assert_array_equal(fast.metadata["n"].values, slow.metadata["n"].values)
 
 
-@pytest.mark.parametrize("cells, reason, line", [
-    (["[1, 2, 3]", "[4, 5]"], r"2 values where the first row has 3 \(ragged vectors\)", 3),
-    (["[1, 2, 3]", ""], r"empty where a vector was expected \(null\)", 3),
-    (["[1, 2, 3]", "[1, two, 3]"], r"non-numeric value 'two'", 3),
-])
-def test_bad_csv_names_the_line(tmp_path, cells, reason, line):
-    text = "word,vec\n" + "".join(f'w{i},"{c}"\n' for i, c in enumerate(cells))
-    path = tmp_path / "bad.csv"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(DataError, match=reason) as err:
-        load(path, format="csv")
-    assert err.value.line == line and err.value.path == str(path)
+BAD_CSV_CELLS = (
+    (["[1, 2, 3]", "[4, 5]"], r"2 values where the first row has 3 \(ragged vectors\)"),
+    (["[1, 2, 3]", ""], r"empty where a vector was expected \(null\)"),
+    (["[1, 2, 3]", "[1, two, 3]"], r"non-numeric value 'two'"),
+)
+
+
+def test_bad_csv_names_the_line(tmp_path):
+    for cells, reason in BAD_CSV_CELLS:
+        text = "word,vec\n" + "".join(f'w{i},"{c}"\n' for i, c in enumerate(cells))
+        path = tmp_path / "bad.csv"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(DataError, match=reason) as err:
+            load(path, format="csv")
+        assert err.value.line == 3 and err.value.path == str(path)
 
 
 def test_bad_numeric_csv_cells_and_empty_labels_name_the_line(tmp_path):
@@ -167,18 +176,22 @@ def test_bad_numeric_csv_cells_and_empty_labels_name_the_line(tmp_path):
     assert err.value.line == 3
 
 
-@pytest.mark.parametrize("column, reason", [
-    (pa.array([[1.0, 2.0], [3.0]], type=pa.list_(pa.float32())), r"row 1: 1 values where row 0 has 2 \(ragged"),
-    (pa.array([[1.0, 2.0], None], type=pa.list_(pa.float32())), r"row 1: null where a vector was expected"),
-    (pa.array([[1.0, 2.0], [3.0, None]], type=pa.list_(pa.float32())), r"row 1: a null value inside the vector"),
-    (pa.array([[1.0, 2.0], [3.0, float("nan")]], type=pa.list_(pa.float32())), r"row 1, dimension 1: null or NaN"),
-])
-def test_bad_parquet_names_the_file_and_row(tmp_path, column, reason):
-    path = tmp_path / "bad.parquet"
-    pq.write_table(pa.table({"word": ["a", "b"], "vector": column}), path)
-    with pytest.raises(DataError, match=reason) as err:
-        load(path)
-    assert err.value.path == str(path) and str(err.value).startswith(str(path))
+BAD_VECTORS = (
+    ([[1.0, 2.0], [3.0]], r"row 1: 1 values where row 0 has 2 \(ragged"),
+    ([[1.0, 2.0], None], r"row 1: null where a vector was expected"),
+    ([[1.0, 2.0], [3.0, None]], r"row 1: a null value inside the vector"),
+    ([[1.0, 2.0], [3.0, float("nan")]], r"row 1, dimension 1: null or NaN"),
+)
+
+
+def test_bad_parquet_names_the_file_and_row(tmp_path):
+    for values, reason in BAD_VECTORS:
+        path = tmp_path / "bad.parquet"
+        pq.write_table(pa.table({"word": ["a", "b"], "vector": pa.array(values, type=pa.list_(pa.float32()))}),
+                       path)
+        with pytest.raises(DataError, match=reason) as err:
+            load(path)
+        assert err.value.path == str(path) and str(err.value).startswith(str(path))
 
 
 def test_non_numeric_columns_and_no_vectors(tmp_path):
@@ -240,9 +253,13 @@ def test_without_pyarrow_the_message_says_what_to_install(tmp_path, monkeypatch)
 CORRUPTIONS = 40
 
 
-@pytest.mark.parametrize("suffix", [".parquet", ".arrow", ".arrows", ".feather", ".csv"])
-def test_corrupted_tables_raise_only_data_errors(glove, tmp_path, suffix):
+def test_corrupted_tables_raise_only_data_errors(glove, tmp_path):
     """Truncated files and flipped bytes: a DataError (file, reason) or OSError, never anything else."""
+    for suffix in (".parquet", ".arrow", ".arrows", ".feather", ".csv"):
+        _check_corruptions(glove, tmp_path, suffix)
+
+
+def _check_corruptions(glove, tmp_path, suffix: str) -> None:
     small = glove.subset(np.arange(40))
     good = tmp_path / f"good{suffix}"
     table = _table(small)
