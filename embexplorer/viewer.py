@@ -79,8 +79,9 @@ def show(data: Any, labels: Sequence | None = None, metadata: Any = None, title:
     block : bool
         Run the event loop until the window is closed (:func:`run`) before returning.
     label_column, vector_column : str, optional
-        Tables: the column of labels and the vector column (a column of lists or arrays), or a list
-        of numeric columns, one per dimension.  Chosen by name and type when not given (see
+        Tables (in memory, or Parquet / Arrow / Feather / CSV files): the column of labels and the
+        vector column (a column of lists or arrays), or a list of numeric columns, one per
+        dimension.  Chosen by name and type when not given (see
         :func:`embexplorer.core.data.inmemory.choose_columns`); every other column is metadata.
     format, limit, allow_pickle : optional
         Paths: the format (detected when None), the first ``limit`` rows only, and consent to
@@ -95,7 +96,9 @@ def show(data: Any, labels: Sequence | None = None, metadata: Any = None, title:
     ------
     embexplorer.core.errors.DataError
         Bad input: a file that cannot be read (file, line, reason), or data in memory that cannot
-        be shown (``InputError``, also a ``ValueError``: column, row, reason).
+        be shown (``InputError``, also a ``ValueError``: column, row, reason); a table file whose
+        vector or label column must be named (``ColumnChoiceNeeded``); no display to show it on
+        (``DisplayError``, naming the packages to install).
     TypeError
         ``data`` is of no kind understood.
     """
@@ -194,10 +197,11 @@ class Viewer:
         The parameters are those of :func:`show`.
         """
         if isinstance(data, (str, os.PathLike)):
-            if labels is not None or metadata is not None or label_column or vector_column:
-                raise TypeError("a file brings its own labels and metadata: labels, metadata, label_column "
-                                "and vector_column are for data in memory")
-            self._open_path(os.fspath(data), format, limit, allow_pickle)
+            if labels is not None or metadata is not None:
+                raise TypeError("a file brings its own labels and metadata: labels and metadata are for data "
+                                "in memory (label_column / vector_column choose a table file's columns)")
+            self._open_path(os.fspath(data), format, limit, allow_pickle,
+                            {"vector_column": vector_column, "label_column": label_column})
             return
         if format is not None or limit is not None or allow_pickle:
             raise TypeError("format, limit and allow_pickle are for paths; slice the data instead")
@@ -373,7 +377,8 @@ class Viewer:
             raise KeyError(f"not in the set: {', '.join(map(repr, missing))}")
         return [emb.index[label] for label in labels]
 
-    def _open_path(self, path: str, format: str | None, limit: int | None, allow_pickle: bool) -> None:
+    def _open_path(self, path: str, format: str | None, limit: int | None, allow_pickle: bool,
+                   columns: dict) -> None:
         if not os.path.exists(path):
             raise FileNotFoundError(2, "No such file or directory", path)
         from embexplorer.core.session import is_session_file
@@ -386,7 +391,7 @@ class Viewer:
                 window.commands.run("sessions.open_blocking", path)
             else:
                 window.commands.run("loading.open_file", path, format=format, limit=limit,
-                                    allow_pickle=allow_pickle)
+                                    allow_pickle=allow_pickle, **columns)
                 _wait([loading.loaded], [loading.load_failed, loading.load_cancelled])
         finally:
             window.interactive = interactive
@@ -430,7 +435,9 @@ def _application():
         _enable_ipython_qt()
         return app
     from embexplorer._qt.app import APP_NAME, ORG_NAME, app_icon
+    from embexplorer._qt.display import check_display
 
+    check_display()  # no screen: a DisplayError saying what to install, not Qt's abort of the interpreter
     app = QtWidgets.QApplication([sys.argv[0] if sys.argv and sys.argv[0] else APP_NAME])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)

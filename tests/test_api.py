@@ -214,3 +214,25 @@ def test_a_script_blocks_until_the_window_is_closed(tmp_path):
                           timeout=SCRIPT_TIMEOUT_S, cwd=Path(__file__).resolve().parents[1])
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "closed 200 False"
+
+
+def test_an_arrow_table_and_a_parquet_file_with_two_vector_columns(viewers, tmp_path):
+    pa = pytest.importorskip("pyarrow", reason="the 'arrow' extra (in the test extra): pip install -e '.[test]'")
+    import pyarrow.parquet as pq
+
+    from embexplorer.core.data.formats import ColumnChoiceNeeded
+
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(2, 80, 5)).astype(np.float32)
+    table = pa.table({"word": [f"w{i}" for i in range(80)],
+                      "a": pa.FixedSizeListArray.from_arrays(pa.array(a.ravel()), 5),
+                      "b": pa.FixedSizeListArray.from_arrays(pa.array(b.ravel()), 5)})
+    viewer = _show(viewers, table, vector_column="b")
+    np.testing.assert_array_equal(viewer.embeddings.vectors, b)
+    path = tmp_path / "two.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(ColumnChoiceNeeded, match="--vector-column"):
+        viewer.open(path)  # a script gets the question as an error; the GUI asks in a dialog
+    viewer.open(path, vector_column="a")
+    assert viewer.workspace.source.kind == "file" and viewer.embeddings.labels[0] == "w0"
+    np.testing.assert_array_equal(viewer.embeddings.vectors, a)

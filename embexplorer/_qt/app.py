@@ -145,6 +145,8 @@ def run_gui(args) -> int:
     """
     if getattr(args, "screenshot", None):
         return _run_screenshot(args)
+    from embexplorer._qt.display import check_display
+    check_display()  # no screen: one line and exit 2 (DisplayError), not Qt's abort
     app = _application()
     from embexplorer._qt.excepthook import install_excepthook
     from embexplorer._qt.shell.main_window import MainWindow
@@ -242,7 +244,7 @@ def _start_interactive(window, args) -> None:
         if _view_options_given(args) and not movielens:
             window.workspace.dataset_changed.connect(apply_once, once)
         cmd.run("loading.open_file", args.path, format=args.format, limit=args.limit,
-                allow_pickle=args.allow_pickle)
+                allow_pickle=args.allow_pickle, **cmd.run("loading.column_options", args))
 
 
 #: Options that show something in the loaded set (``--dock`` and ``--movielens`` are not among them).
@@ -358,7 +360,8 @@ def _load_blocking(window, args) -> None:
     cancelled = []
     loading.load_cancelled.connect(lambda: cancelled.append(Cancelled()))
     window.commands.run("loading.open_file", args.path, format=args.format, limit=args.limit,
-                        allow_pickle=args.allow_pickle)
+                        allow_pickle=args.allow_pickle,
+                        **window.commands.run("loading.column_options", args))
     _wait_for([loading.loaded], [loading.load_failed, loading.load_cancelled])
     if cancelled:
         raise cancelled[0]

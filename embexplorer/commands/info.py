@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embexplorer.core.data._table_readers import add_column_arguments, column_options
 from embexplorer.core.data.formats import DEFAULT_ENCODING, FORMAT_NAMES, find_sidecar, load
 
 NAME = "info"
@@ -29,6 +30,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--encoding", default=DEFAULT_ENCODING, metavar="CODEC",
                         help="encoding of the labels (default: UTF-8, as gensim; bytes that do not decode "
                              "become U+FFFD and are counted), e.g. cp1252 or latin-1")
+    add_column_arguments(parser)
 
 
 def run(args) -> int:
@@ -40,7 +42,8 @@ def run(args) -> int:
         expect(args.path, EXPECT_EMBEDDING, (*EMBEDDING_KINDS, "text"))
     with reading(args.path, EXPECT_EMBEDDING, EMBEDDING_KINDS):
         emb = load(args.path, format=args.format, limit=args.limit, use_cache=not args.no_cache,
-                   allow_pickle=args.allow_pickle, metadata_path=args.metadata, encoding=args.encoding)
+                   allow_pickle=args.allow_pickle, metadata_path=args.metadata, encoding=args.encoding,
+                   **column_options(args))
     seconds = time.perf_counter() - t0
     labels_file = args.metadata
     if labels_file is None and emb.format in SIDECAR_FORMATS:

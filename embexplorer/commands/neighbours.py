@@ -7,6 +7,7 @@ import json
 from contextlib import contextmanager
 
 from embexplorer.core.analysis.neighbours import CASE_RULE, DEFAULT_K, MAX_K, METRICS, MIN_K
+from embexplorer.core.data._table_readers import add_column_arguments, column_options
 
 NAME = "neighbours"
 HELP = ("List the nearest neighbours of a label by cosine similarity (identical to gensim "
@@ -49,6 +50,7 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow gensim .kv/.model files (Python pickles: only files you trust)")
     parser.add_argument("--encoding", default="utf-8", metavar="CODEC",
                         help="encoding of the labels (default UTF-8, as gensim: broken bytes become U+FFFD)")
+    add_column_arguments(parser)  # --vector-column / --label-column of table files, as the GUI has them
 
 
 def add_case_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +77,7 @@ def load_embeddings(args):
         expect(args.path, EXPECT_EMBEDDING, (*EMBEDDING_KINDS, "text"))
     with reading(args.path, EXPECT_EMBEDDING, EMBEDDING_KINDS):
         return load(args.path, format=args.format, limit=args.limit, allow_pickle=args.allow_pickle,
-                    encoding=getattr(args, "encoding", "utf-8"))
+                    encoding=getattr(args, "encoding", "utf-8"), **column_options(args))
 
 
 @contextmanager

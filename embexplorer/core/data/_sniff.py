@@ -14,11 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from embexplorer.core.data._table_readers import TABLE_FORMATS, sniff_table
 from embexplorer.core.data._textparse import header_counts, is_number
 from embexplorer.core.errors import DataError
 
 #: Every format name accepted by :func:`load` and :func:`save` (and ``--format``).
-FORMAT_NAMES = ("word2vec", "glove", "fasttext", "word2vec-binary", "tsv", "npy", "npz", "gensim")
+FORMAT_NAMES = ("word2vec", "glove", "fasttext", "word2vec-binary", "tsv", "npy", "npz", "gensim",
+                *TABLE_FORMATS)
 #: Bytes examined when sniffing a file's format.
 SNIFF_BYTES = 64 * 1024
 #: Lines examined to tell a numbers-only file (projector TSV) from GloVe.
@@ -140,6 +142,9 @@ def detect_format(path: str | os.PathLike) -> str:
         return "npz"
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         return "gensim"
+    table = sniff_table(head, ext)  # Parquet, Arrow, Feather, CSV (_table_readers)
+    if table:
+        return table
     if not head.strip():
         raise DataError("file is empty (only whitespace)", path)
     first, _, rest = head.partition(b"\n")

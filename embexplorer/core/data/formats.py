@@ -25,6 +25,10 @@ Formats (:data:`FORMAT_NAMES`):
 ``gensim``
     gensim's native ``.kv``/``.model`` files.  They are Python pickles,
     which can run code when opened, so they load only with ``allow_pickle=True``.
+``parquet``, ``arrow``, ``feather``, ``csv``
+    Tables (``_table_readers``): a vector column (lists or fixed-size lists of numbers) or numeric
+    columns, a label column, every other column as metadata; ``vector_column`` / ``label_column``
+    choose when the file leaves it open.  All but CSV need pyarrow (the ``arrow`` extra).
 
 Text formats may be ``.gz`` or ``.bz2`` compressed.  Where a format has no
 labels (``tsv`` without metadata, ``npy`` without sidecar, ``npz`` without a
@@ -77,6 +81,7 @@ from embexplorer.core.data._stream_readers import (
     _load_w2v_binary,
     check_encoding,
 )
+from embexplorer.core.data._table_readers import TABLE_FORMATS, ColumnChoiceNeeded, load_table
 from embexplorer.core.data._writers import FORMAT_SAMPLE_ROWS, WRITE_CHUNK_ROWS, save, save_projector_tsv
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.data.memory import check_fits
@@ -95,7 +100,8 @@ READ_CHUNK_BYTES = 1024 * 1024
 
 def load(path: str | os.PathLike, format: str | None = None, limit: int | None = None,
          control: TaskControl | None = None, use_cache: bool = True, allow_pickle: bool = False,
-         metadata_path: str | os.PathLike | None = None, encoding: str = DEFAULT_ENCODING) -> EmbeddingSet:
+         metadata_path: str | os.PathLike | None = None, encoding: str = DEFAULT_ENCODING,
+         vector_column: str | list[str] | None = None, label_column: str | None = None) -> EmbeddingSet:
     """Load an embedding file into an :class:`EmbeddingSet`.
 
     Parameters
@@ -117,6 +123,10 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
     encoding : str
         Of the labels in word2vec, GloVe, fastText and word2vec binary files (gensim's default,
         UTF-8, unless chosen); bytes that do not decode become U+FFFD, each file says how many.
+    vector_column, label_column : optional
+        Tables (Parquet, Arrow, Feather, CSV): the vector column (or a list of numeric columns) and
+        the label column; chosen by name and type when absent (``ColumnChoiceNeeded`` when that
+        would be a guess).
 
     Returns
     -------
@@ -157,6 +167,11 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
     # before reading it, rather than be killed half-way; reads only the file's first bytes.
     check_fits(path, fmt, limit)
     extra = {"encoding": encoding} if _LOADERS[fmt] in (_load_text, _load_w2v_binary) else {}
+    if fmt in TABLE_FORMATS:
+        extra = {"vector_column": vector_column, "label_column": label_column}
+    elif vector_column is not None or label_column is not None:
+        raise DataError(f"--vector-column / --label-column are for tables ({', '.join(TABLE_FORMATS)}), "
+                        f"not {fmt}", path)
     emb = _LOADERS[fmt](path, fmt, limit, control, allow_pickle, metadata_path, READ_CHUNK_BYTES, **extra)
     emb.source = str(path)
     emb.format = fmt
@@ -224,6 +239,7 @@ def _load_gensim(path: Path, fmt: str, limit: int | None, control: TaskControl, 
 _LOADERS: dict[str, Callable] = {
     "word2vec": _load_text, "fasttext": _load_text, "glove": _load_text, "tsv": _load_text,
     "word2vec-binary": _load_w2v_binary, "npy": _load_npy, "npz": _load_npz, "gensim": _load_gensim,
+    **{fmt: load_table for fmt in TABLE_FORMATS},
 }
 
 
@@ -234,7 +250,8 @@ def load_seconds(func: Callable[[], EmbeddingSet]) -> tuple[EmbeddingSet, float]
     return emb, time.perf_counter() - t0
 
 
-__all__ = ["CACHED_FORMATS", "COUNT_CHUNK_BYTES", "DEFAULT_ENCODING", "FASTTEXT_BIN_MAGIC",
+__all__ = ["CACHED_FORMATS", "COUNT_CHUNK_BYTES", "DEFAULT_ENCODING", "FASTTEXT_BIN_MAGIC", "TABLE_FORMATS",
+           "ColumnChoiceNeeded",
            "FINITE_CHECK_ROWS", "FORMAT_NAMES", "FORMAT_SAMPLE_ROWS", "LABEL_COLUMN_NAMES",
            "MAX_BINARY_LABEL_BYTES", "MAX_HEADER_PREALLOC_BYTES", "NPZ_LABEL_KEYS", "NPZ_VECTOR_KEYS",
            "PICKLE_EXTENSIONS", "READ_CHUNK_BYTES", "SNIFF_BYTES", "SNIFF_LINES", "WRITE_CHUNK_ROWS",

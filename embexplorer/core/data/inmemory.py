@@ -427,7 +427,8 @@ def _arrow_vectors(pa, column, name: str, where: str) -> np.ndarray:
     row is bad: then the row-by-row check names it)."""
     import pyarrow.compute as pc
 
-    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    if hasattr(column, "num_chunks"):  # one chunk (a memory-mapped file's) is used as it is: no copy
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     value_type = column.type.value_type
     if not (pa.types.is_floating(value_type) or pa.types.is_integer(value_type)):
         raise InputError(f"column {name!r} holds lists of {value_type}, not lists of numbers", where)

@@ -11,7 +11,8 @@ def create(ctx):
 
 
 def add_arguments(parser, show) -> None:
-    """``PATH``, ``--format``, ``--limit``, ``--allow-pickle``."""
+    """``PATH``, ``--format``, ``--limit``, ``--allow-pickle``, ``--vector-column``, ``--label-column``."""
+    from embexplorer.core.data._table_readers import add_column_arguments
     from embexplorer.core.data.formats import FORMAT_NAMES
 
     parser.add_argument("path", nargs="?", help="embedding file (or saved session) to open")
@@ -20,3 +21,5 @@ def add_arguments(parser, show) -> None:
     parser.add_argument("--allow-pickle", action="store_true",
                         help="allow loading gensim .kv/.model files, which are Python pickles "
                              "and can run code: only for files you trust")
+    add_column_arguments(parser)
+

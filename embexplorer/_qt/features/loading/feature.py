@@ -14,9 +14,12 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import Feature, MenuItem
+from embexplorer._qt.features.loading.column_dialog import ask_column
 from embexplorer._qt.features.loading.memory_guard import offer_limit
+from embexplorer._qt.features.loading.table_columns import RememberedColumns
 from embexplorer._qt.features.loading.work import load_and_project, needs_pickle_consent
 from embexplorer._qt.workspace import DataSource, first_components
+from embexplorer.core.data._table_readers import ColumnChoiceNeeded, column_options
 from embexplorer.core.data.memory import MemoryLimitError
 from embexplorer.core.errors import DataError
 from embexplorer.core.session import is_session_file
@@ -24,8 +27,8 @@ from embexplorer.core.session import is_session_file
 #: Task kind of load + projection in the TaskRunner.
 LOAD_TASK = "load"
 #: File-dialog filter of the formats we read.
-OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.kv *.model *.parquet);;"
-               "All files (*)")
+OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.kv *.model *.parquet *.pq "
+               "*.arrow *.arrows *.ipc *.feather *.csv);;All files (*)")
 #: Recent files numbered with an accelerator (&1 … &0).
 RECENT_ACCELERATORS = 10
 
@@ -51,6 +54,11 @@ class LoadingFeature(Feature):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._request: tuple[str, str | None, int | None, bool] = ("", None, None, False)
+        #: The vector_column / label_column of the last load asked for (tables), and whether they were
+        #: remembered from an earlier opening rather than given.
+        self._columns: dict = {}
+        self._columns_remembered = False
+        self.table_columns = RememberedColumns(ctx.shell.settings)
         self._replacing = False
         style = ctx.shell.widget().style()
         icon = style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_DialogOpenButton)
@@ -73,6 +81,7 @@ class LoadingFeature(Feature):
         reg("loading.open_dialog", self._on_open_triggered, "Ask for a file to open")
         reg("loading.is_loading", self.is_loading, "Whether a file is being loaded")
         reg("loading.on_failed", self.load_failed.connect, "Call back with the error of each failed load")
+        reg("loading.column_options", column_options, "vector_column / label_column of parsed arguments")
 
     def menu_items(self) -> list[MenuItem]:
         return [MenuItem("File", self.open_action, 0), MenuItem("File", self.recent_menu, 1),
@@ -83,21 +92,28 @@ class LoadingFeature(Feature):
 
     # -- commands -----------------------------------------------------------------------
     def open_file(self, path: str | os.PathLike, format: str | None = None, limit: int | None = None,
-                  allow_pickle: bool = False) -> int:
+                  allow_pickle: bool = False, vector_column: str | list[str] | None = None,
+                  label_column: str | None = None) -> int:
         """Load ``path`` and project it in the background; return the task id.
 
         The current set stays shown until the new one is ready; a load already running is
-        cancelled, and a training still running no longer moves the points.
+        cancelled, and a training still running no longer moves the points.  ``vector_column`` /
+        ``label_column`` choose a table's columns (asked in a dialog when the file leaves it open).
         """
         path = os.fspath(path)
         self._request = (path, format, limit, allow_pickle)
+        columns = {k: v for k, v in (("vector_column", vector_column), ("label_column", label_column)) if v}
+        remembered = not columns and bool(self.table_columns.get(path))
+        if remembered:  # chosen for this file before: not asked again
+            columns = self.table_columns.get(path)
+        self._columns, self._columns_remembered = columns, remembered
         self.ctx.shell.busy(self.name, f"Loading {Path(path).name}…", self.cancel_load)
         self.ctx.workspace.release_live()  # nor may a training still running take the plot back
         self._replacing = True  # the load this one supersedes is not a user cancel
         try:
             return self.ctx.runner.start(
                 LOAD_TASK, lambda control: load_and_project(path, control, format=format, limit=limit,
-                                                            allow_pickle=allow_pickle),
+                                                            allow_pickle=allow_pickle, columns=columns),
                 on_result=self._on_load_result, on_error=self._on_load_error,
                 on_progress=self._on_load_progress, on_cancelled=self._on_load_cancelled)
         finally:
@@ -143,6 +159,8 @@ class LoadingFeature(Feature):
                             limit=limit if path == result.path else None)
         self.ctx.workspace.set_dataset(emb, first_components(result.pca), source)
         self.ctx.recent.remember(result.path)
+        if path == result.path and (self._columns or self.table_columns.get(path)):
+            self.table_columns.put(path, self._columns)
         note = f"Loaded {Path(result.path).name} in {result.seconds:.2f} s"
         if emb.duplicates_dropped:
             note += f" ({emb.duplicates_dropped:,} duplicate labels dropped)"
@@ -153,20 +171,32 @@ class LoadingFeature(Feature):
         shell = self.ctx.shell
         shell.idle(self.name)
         path, fmt, limit, pickle_allowed = self._request
+        columns = dict(self._columns)
         name = Path(path).name
+        if self._columns_remembered and isinstance(err, DataError):  # the file changed: forget and ask again
+            self.table_columns.put(path, {})
+            self.open_file(path, format=fmt, limit=limit, allow_pickle=pickle_allowed)
+            return
         # Ask once: if consent was already given and the loader still refuses, it is a plain error.
         if shell.interactive and not pickle_allowed and needs_pickle_consent(err):
             if self._confirm_pickle(path):
-                self.open_file(path, format=fmt, limit=limit, allow_pickle=True)
+                self.open_file(path, format=fmt, limit=limit, allow_pickle=True, **columns)
                 return
             # The user said no: that was the answer, not an error worth a second dialog.
             shell.message(f"{name} not opened: pickle not trusted")
         elif shell.interactive and isinstance(err, MemoryLimitError):
             rows = offer_limit(shell.widget(), err)
             if rows is not None:
-                self.open_file(path, format=fmt, limit=rows, allow_pickle=pickle_allowed)
+                self.open_file(path, format=fmt, limit=rows, allow_pickle=pickle_allowed, **columns)
                 return
             shell.message(f"{name} not opened: too large for the memory available")
+        elif shell.interactive and isinstance(err, ColumnChoiceNeeded):
+            choice = ask_column(shell.widget(), err, name)
+            if choice is not None:
+                columns[f"{err.role}_column"] = choice
+                self.open_file(path, format=fmt, limit=limit, allow_pickle=pickle_allowed, **columns)
+                return
+            shell.message(f"{name} not opened: no {err.role} column chosen")
         else:
             shell.message(f"Could not open {name}")
             shell.show_error(err)

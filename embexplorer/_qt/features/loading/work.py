@@ -29,14 +29,14 @@ class LoadResult:
 
 
 def load_and_project(path: str, control, format: str | None = None, limit: int | None = None,
-                     allow_pickle: bool = False) -> LoadResult:
+                     allow_pickle: bool = False, columns: dict | None = None) -> LoadResult:
     """Load ``path`` and fit PCA on it (runs on a worker thread; touches no widget)."""
     from embexplorer.core.analysis.pca import fit_pca
     from embexplorer.core.data.formats import load
 
     t0 = time.perf_counter()
     emb = load(path, format=format, limit=limit, control=control.scaled(0.0, LOAD_PROGRESS_SHARE),
-               allow_pickle=allow_pickle)
+               allow_pickle=allow_pickle, **(columns or {}))
     control.progress(LOAD_PROGRESS_SHARE, "Projecting", force=True)
     try:
         pca = fit_pca(emb.vectors, n_components=MAX_COMPONENTS,

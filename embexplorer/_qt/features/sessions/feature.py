@@ -108,6 +108,7 @@ class SessionsFeature(Feature):
         reg("sessions.restore_autosave", self.restore_autosave,
             "Restore the session an unclean exit left (the newest), then forget it")
         reg("sessions.discard_autosave", self.discard_autosave, "Forget the sessions unclean exits left")
+        reg("sessions.bookmarks", lambda: list(self.tour.items), "The bookmarks, in tour order")
 
     def _build_actions(self) -> None:
         A = QtGui.QAction
