@@ -140,9 +140,14 @@ def test_unknown_label_is_reported_not_raised(qtbot, npanel):
     qtbot.keyClicks(npanel.query_edit, "zzzznotaword")
     qtbot.keyClick(npanel.query_edit, QtCore.Qt.Key.Key_Return)
     assert "not in the embeddings" in npanel.status_label.text()
-    npanel.case_check.setChecked(True)
-    assert npanel.query_label("PARIS")
-    assert npanel.current_row is not None
+    # The default is the command line's: exact first, then ignoring case.
+    assert npanel.case_check.isChecked() and npanel.query_label("PARIS")
+    assert npanel.current_row is not None and npanel.emb.labels[npanel.current_row] == "paris"
+    # Exact matches only: the miss names the label that differs in case, and the closest spellings.
+    npanel.case_check.setChecked(False)
+    assert not npanel.query_label("PARIS")
+    assert "'paris' differs only in case" in npanel.status_label.text()
+    assert not npanel.query_label("pariss") and "closest: 'paris'" in npanel.status_label.text()
 
 
 def test_analogy_fields_solve_side_by_side(qtbot, apanel, emb, kv):
@@ -173,11 +178,12 @@ def test_analogy_fields_solve_side_by_side(qtbot, apanel, emb, kv):
 
 
 def test_analogy_unknown_word_and_case_option(qtbot, apanel):
-    assert not apanel.solve("Man", "King", "Woman")
-    assert "not in the embeddings" in apanel.status_label.text()
-    apanel.case_check.setChecked(True)
+    assert apanel.case_check.isChecked()  # the default: exact first, then ignoring case
     assert apanel.solve("Man", "King", "Woman")
     assert _labels(apanel.add_model)[0] == "queen"
+    apanel.case_check.setChecked(False)
+    assert not apanel.solve("Man", "King", "Woman")
+    assert "not in the embeddings" in apanel.status_label.text()
 
 
 def test_expression_to_neighbours_panel(qtbot, apanel, npanel, emb):

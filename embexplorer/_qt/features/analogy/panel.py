@@ -86,7 +86,11 @@ class AnalogyPanel(QtWidgets.QWidget):
         self.exclude_check.setChecked(True)
         self.exclude_check.setToolTip("Leave a, b and c out of the answers (gensim does); the answer "
                                       "you would get otherwise is shown under each list")
+        # The one case rule of the command line too: exact first, then ignoring case.
         self.case_check = QtWidgets.QCheckBox("Ignore case")
+        self.case_check.setChecked(True)
+        self.case_check.setToolTip("Checked: labels match exactly first, then ignoring case. "
+                                   "Unchecked: exact matches only.")
         self.status_label = QtWidgets.QLabel("")
         self.status_label.setWordWrap(True)
         self.add_model = TableModel(["rank", "3CosAdd", "score"])

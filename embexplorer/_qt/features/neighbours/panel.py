@@ -6,7 +6,16 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer._qt.widgets.results import LabelEdit, TableModel, connect_changes, make_table
-from embexplorer.core.analysis.neighbours import DEFAULT_K, MAX_K, METRICS, MIN_K, Neighbour, nearest
+from embexplorer.core.analysis.neighbours import (
+    CASE_RULE,
+    DEFAULT_K,
+    MAX_K,
+    METRICS,
+    MIN_K,
+    Neighbour,
+    nearest,
+    unknown_label,
+)
 from embexplorer.core.errors import DataError
 
 #: Column heading of the score, per metric.
@@ -51,7 +60,10 @@ class NeighboursPanel(QtWidgets.QWidget):
         self.restrict_spin.setPrefix("first ")
         self.restrict_spin.setSingleStep(RESTRICT_STEP)
         self.restrict_spin.setToolTip("Search only the first N rows (files are usually sorted by frequency)")
+        # The one case rule of the command line too: exact first, then ignoring case.
         self.case_check = QtWidgets.QCheckBox("Ignore case")
+        self.case_check.setChecked(True)
+        self.case_check.setToolTip(f"Checked: {CASE_RULE}. Unchecked: exact matches only.")
         self.status_label = QtWidgets.QLabel("")
         self.status_label.setWordWrap(True)
         self.model = TableModel(["rank", "label", "cosine"])
@@ -126,7 +138,7 @@ class NeighboursPanel(QtWidgets.QWidget):
         try:
             row = self.emb.row(label, case_insensitive=self.case_check.isChecked())
         except KeyError:
-            self._show_error(f"'{label}' is not in the embeddings")
+            self._show_error(str(unknown_label(self.emb, label, self.case_check.isChecked())))
             return False
         self.query_row(row)
         return True
