@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from embexplorer import __version__
 from embexplorer._qt import features as feature_rooms
 from embexplorer._qt.feature import Commands, Context, DockSpec, Feature, RecentFiles
+from embexplorer._qt.shell.dock_scroller import DockScroller
 from embexplorer._qt.shell.status import TaskStatus
 from embexplorer._qt.workers import TaskRunner
 from embexplorer._qt.workspace import Workspace
@@ -151,7 +152,7 @@ class MainWindow(QtWidgets.QMainWindow):
         d = QtWidgets.QDockWidget(spec.title, self)
         d.setObjectName(f"{spec.key}Dock")
         if spec.scroll:  # panels with many controls scroll rather than force a wide, tall window
-            scroller = QtWidgets.QScrollArea()
+            scroller = DockScroller(self)
             scroller.setWidgetResizable(True)
             scroller.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
             scroller.setWidget(spec.widget)

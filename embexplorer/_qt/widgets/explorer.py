@@ -43,6 +43,7 @@ from embexplorer._qt.widgets.scatter import DEFAULT_POINT_SIZE, THEMES, ScatterV
 from embexplorer._qt.widgets.search import SearchBox
 from embexplorer._qt.widgets.selection import SelectionModel
 from embexplorer._qt.widgets.selection_table import SelectionTable
+from embexplorer.core.view.multilabel import derived_entries, derived_mapping, is_multilabel
 
 #: Point-size range offered by the toolbar.
 POINT_SIZE_RANGE = (1, 16)
@@ -53,6 +54,8 @@ DEFER_SETUP_MIN = 200_000
 DEFER_SETUP_MS = 30
 #: Colour-by entry meaning "no column".
 NO_COLOR = "(none)"
+#: Narrowest search box (pixels): room for a label and the regex switch.
+SEARCH_MIN_WIDTH = 170
 #: Entry of the size-by combo for points all of one size.
 UNIFORM_SIZE = "(uniform)"
 #: Numeric columns a set is sized by when shown (e.g. a trained model's movies by their number of
@@ -144,11 +147,9 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.fit_action.setShortcut(QtGui.QKeySequence("Ctrl+0"))
         for a in (self.labels_action, self.aspect_action, self.dark_action, self.fit_action):
             tb.addAction(a)
-        spacer = QtWidgets.QWidget()
-        spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
-        tb.addWidget(spacer)
-        self.search.setMinimumWidth(220)
-        tb.addWidget(self.search)
+        # The search box sits beside the toolbar, not in it: a narrow plot pushes toolbar items into the
+        # overflow menu, never the search box.
+        self.search.setMinimumWidth(SEARCH_MIN_WIDTH)
 
         # -- actions with shortcuts -------------------------------------------------
         self.find_action = QtGui.QAction("Find label…", self)
@@ -180,7 +181,12 @@ class ExplorerWidget(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(tb)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(0, 0, 4, 0)
+        bar.setSpacing(4)
+        bar.addWidget(tb, 1)
+        bar.addWidget(self.search)
+        layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
 
         # -- connections ------------------------------------------------------------
@@ -316,10 +322,14 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.color_combo.blockSignals(True)
         self.color_combo.clear()
         self.color_combo.addItem(NO_COLOR)
-        for name in meta:
-            self.color_combo.addItem(name)
+        for name, col in meta.items():
+            if is_multilabel(col):
+                # "genres: count", "genres: Drama"...: every flagged row counts, not the first listed label.
+                self.color_combo.addItems(derived_entries(name, col))
+            else:
+                self.color_combo.addItem(name)
         self.color_combo.blockSignals(False)
-        default = keep if keep and keep in meta else self._default_color_column(meta)
+        default = keep if keep and self.color_combo.findText(keep) >= 0 else self._default_color_column(meta)
         self.color_combo.blockSignals(True)  # one colour mapping, not two
         self.color_combo.setCurrentIndex(self.color_combo.findText(default) if default else 0)
         self.color_combo.blockSignals(False)
@@ -400,13 +410,19 @@ class ExplorerWidget(QtWidgets.QWidget):
     # -- colour, theme -------------------------------------------------------------
     def set_color_by(self, name: str | None) -> None:
         """Colour by metadata column ``name`` (None = single colour)."""
-        self.color_combo.setCurrentIndex(self.color_combo.findText(name) if name else 0)
+        self.color_combo.setCurrentIndex(max(self.color_combo.findText(name), 0) if name else 0)
 
     def _on_color_changed(self, *_):
         name = self.color_combo.currentText()
-        col = None if self._emb is None or name in ("", NO_COLOR) else self._all_columns().get(name)
-        mapping = self.scatter.set_color_by(col)
-        self.legend.set_mapping(mapping, name if col is not None else "")
+        columns = self._all_columns() if self._emb is not None and name not in ("", NO_COLOR) else {}
+        col = columns.get(name)
+        derived = None if col is not None or not columns else derived_mapping(name, columns)
+        if derived is not None and len(derived.index) == self.scatter.n:
+            self.scatter.set_color_mapping(derived)
+            mapping = derived
+        else:
+            mapping = self.scatter.set_color_by(col)
+        self.legend.set_mapping(mapping, name if mapping is not None else "")
         self.legend.setVisible(mapping is not None)
 
     def set_theme(self, name: str) -> None:
@@ -425,10 +441,15 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.scatter.set_focus_row(row)
         if not from_table and row >= 0 and self._emb is not None:
             self._set_message(f"{self._emb.labels[row]}")
+            self.table.scroll_to_row(row)
         self.focus_changed.emit(row)
 
     def _on_regex_matched(self, rows: np.ndarray) -> None:
+        # Every match in view (with a margin) and the table at the first of them.
         self.selection.replace(rows)
+        self.scatter.show_rows(rows)
+        if len(rows):
+            self.table.scroll_to_row(int(np.min(rows)))
 
     def _on_clear(self) -> None:
         self.selection.clear()

@@ -61,6 +61,9 @@ class PointLayers:
         self.visible: np.ndarray | None = None
         self.size_values: np.ndarray | None = None
         self.theme = THEMES["light"]
+        #: A highlight layer is shown: the points are dimmed under it, as under a selection.
+        self.highlighted = False
+        self._selected_count = 0
 
     def set_points(self, x: np.ndarray, y: np.ndarray, same_set: bool) -> None:
         """New coordinates; colours, hidden entries and sizes are kept only for the ``same_set`` of points."""
@@ -84,6 +87,7 @@ class PointLayers:
         self.theme = theme
         if self.mapping is None:
             self.apply_colors()
+        self.apply_dimming()
 
     def apply_colors(self) -> None:
         """Colour every point (the hidden entries stay hidden)."""
@@ -160,4 +164,15 @@ class PointLayers:
         else:
             self.selected.set_size_classes(None)
         self.selected.setVisible(len(rows) > 0)
-        self.base.setOpacity(self.theme["dimmed"] if len(rows) else 1.0)
+        self._selected_count = len(rows)
+        self.apply_dimming()
+
+    def set_highlighted(self, on: bool) -> None:
+        """Dim the points while a highlight layer (neighbours, an analogy...) is drawn over them."""
+        self.highlighted = bool(on)
+        self.apply_dimming()
+
+    def apply_dimming(self) -> None:
+        """The points at full opacity, or dimmed under a selection or a highlight layer."""
+        dim = self._selected_count > 0 or self.highlighted
+        self.base.setOpacity(self.theme["dimmed"] if dim else 1.0)

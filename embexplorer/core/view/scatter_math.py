@@ -423,6 +423,40 @@ def fit_range(x: np.ndarray, y: np.ndarray, padding: float = 0.05) -> tuple[floa
     return (x0 - wx, x1 + wx, y0 - wy, y1 + wy)
 
 
+#: Margin around matches the view is moved to (share of their extent on each side).
+MATCH_MARGIN = 0.15
+#: Smallest extent shown around matches (share of the whole set's): one match is not blown up.
+MATCH_MIN_SHARE = 0.08
+
+
+def range_containing(xy: np.ndarray, view: tuple[tuple[float, float], tuple[float, float]],
+                     full: tuple[float, float, float, float], margin: float = MATCH_MARGIN,
+                     min_share: float = MATCH_MIN_SHARE) -> tuple[float, float, float, float] | None:
+    """The view range ``(x0, x1, y0, y1)`` that shows every point of ``xy`` with a margin, or None when
+    the current ``view`` ((x0, x1), (y0, y1)) already does.
+
+    The current view is kept when it contains the points (inset by the margin); otherwise the range is
+    the points' bounding box grown by ``margin`` of its extent on each side, at least ``min_share`` of
+    the whole set's extent ``full`` (x0, x1, y0, y1) wide and tall.
+    """
+    p = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    p = p[np.isfinite(p).all(axis=1)]
+    if not len(p):
+        return None
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    (vx0, vx1), (vy0, vy1) = view
+    inset = margin * 0.5 * np.array([vx1 - vx0, vy1 - vy0])
+    if (lo[0] >= vx0 + inset[0] and hi[0] <= vx1 - inset[0] and lo[1] >= vy0 + inset[1]
+            and hi[1] <= vy1 - inset[1]):
+        return None
+    whole = np.array([full[1] - full[0], full[3] - full[2]], dtype=np.float64)
+    span = np.maximum(hi - lo, min_share * np.maximum(whole, 1e-12))
+    mid, half = (lo + hi) / 2, span * (0.5 + margin)
+    x0, y0 = mid - half
+    x1, y1 = mid + half
+    return float(x0), float(x1), float(y0), float(y1)
+
+
 # ---------------------------------------------------------------------------
 # point sizes
 # ---------------------------------------------------------------------------
