@@ -80,7 +80,8 @@ class ResultTable(QtWidgets.QTableView):
         rows = min(model.rowCount() if model is not None else 0, self.rows_shown)
         if rows <= 0:
             return 0
-        h = self.horizontalHeader().height() if self.horizontalHeader().isVisible() else 0
+        header = self.horizontalHeader()
+        h = max(header.height(), header.sizeHint().height()) if not header.isHidden() else 0
         h += rows * self.verticalHeader().defaultSectionSize() + 2 * self.frameWidth()
         if self.horizontalHeader().length() > self.viewport().width():
             h += self.horizontalScrollBar().sizeHint().height()

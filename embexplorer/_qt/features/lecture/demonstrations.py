@@ -99,6 +99,8 @@ class Demonstration:
 
     #: Key of :data:`~embexplorer.core.teaching.lecture.LECTURES`.
     name = ""
+    #: Docks this demonstration uses: the lecture puts the others away while it runs.
+    docks: tuple[str, ...] = ()
 
     def __init__(self, lecture) -> None:
         self.lecture = lecture
@@ -227,6 +229,7 @@ class UsersDemonstration(Demonstration):
     """A user's taste vector: a quick model trained live, then a worked what-if user in the User dock."""
 
     name = "users"
+    docks = ("user",)
 
     def __init__(self, lecture) -> None:
         super().__init__(lecture)
@@ -450,6 +453,7 @@ class AnalogiesDemonstration(Demonstration):
     """Step through the classic analogies whose words the set shown has."""
 
     name = "analogies"
+    docks = ("analogy",)
 
     def __init__(self, lecture) -> None:
         super().__init__(lecture)

@@ -280,6 +280,7 @@ class PresentationFeature(Feature):
                     if t.model() is not None and 0 < t.model().rowCount() <= FIT_TABLE_MAX_ROWS:
                         t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + ROW_PADDING_PX)
                         t.resizeColumnsToContents()
+                        t.updateGeometry()
 
         QtCore.QTimer.singleShot(0, self, fit)
 
@@ -344,6 +345,7 @@ def _restore_column_widths(saved: dict) -> None:
         if not shiboken6.isValid(t):
             continue  # a table deleted meanwhile
         t.verticalHeader().setDefaultSectionSize(row_height)
+        t.updateGeometry()  # a result table's minimum height follows its row height
         cols = t.model().columnCount() if t.model() is not None else 0
         if cols != len(widths):
             continue  # another result with other columns arrived meanwhile: it keeps its own sizes
