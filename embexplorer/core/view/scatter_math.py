@@ -417,7 +417,9 @@ def fit_range(x: np.ndarray, y: np.ndarray, padding: float = 0.05) -> tuple[floa
     b = finite_bounds(x, y)
     if b is None:
         return (-1.0, 1.0, -1.0, 1.0)
-    x0, x1, y0, y1 = b
+    # Python floats: numpy float32 bounds handed to pyqtgraph's setRange overflow when it compares them
+    # with its float64 limits (a RuntimeWarning "overflow encountered in cast" per call).
+    x0, x1, y0, y1 = (float(v) for v in b)
     wx = max(x1 - x0, 1e-9) * padding
     wy = max(y1 - y0, 1e-9) * padding
     return (x0 - wx, x1 + wx, y0 - wy, y1 + wy)
