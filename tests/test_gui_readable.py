@@ -141,3 +141,23 @@ def test_the_pca_lecture_screenshot_report_has_readable_ends(tmp_path, ml100k_di
     assert "recommender" not in rep["docks"] and "points" not in rep["docks"]
     assert any("ml-100k" in text for text in rep["status"])
     assert out.stat().st_size > 10_000
+
+
+def test_the_colour_bar_has_its_title_above_and_its_ticks_on_it(qtbot):
+    from embexplorer._qt.widgets.legend import COLORBAR_MARGIN_PX, LegendWidget
+    from embexplorer.core.view.scatter_math import numeric_colors
+
+    legend = LegendWidget()
+    qtbot.addWidget(legend)
+    legend.resize(200, 500)
+    legend.set_mapping(numeric_colors(np.r_[np.linspace(1922.0, 1998.0, 999), 1500.0, 2100.0]), "year")
+    legend.show()
+    qtbot.waitExposed(legend)
+    title = legend.findChildren(type(legend.range_note))[0]
+    bar = legend.colorbar
+    top_of_bar = bar.mapTo(legend, QtCore.QPoint(0, 0)).y()
+    assert title.geometry().bottom() < top_of_bar < title.geometry().bottom() + 40  # right under its title
+    ticks = bar.ticks()
+    assert len(ticks) >= 3
+    assert all(COLORBAR_MARGIN_PX - 0.5 <= x <= bar.width() - COLORBAR_MARGIN_PX + 0.5 for _v, x in ticks)
+    assert "clipped" in legend.range_note.text() and "1500 to 2100" in legend.range_note.text()

@@ -67,3 +67,39 @@ def test_the_view_moves_only_when_a_match_is_out_of_it():
 def test_no_labels_no_entries(count):
     column = MetadataColumn.categorical("tags", ["a"] * count)
     assert not is_multilabel(column)
+
+
+def test_small_categories_are_drawn_last_over_the_grey_rest():
+    from embexplorer.core.view.scatter_math import categorical_colors, draw_order
+
+    # 4,729 "other" words, 21 capitals and 12 months (the counts), interleaved.
+    values = ["other"] * 4729 + ["capital"] * 21 + ["month"] * 12
+    rng = np.random.default_rng(0)
+    values = [values[i] for i in rng.permutation(len(values))]
+    column = MetadataColumn.categorical("kind", values)
+    mapping = categorical_colors(column.codes, column.categories, max_colors=2)  # "month" joins "(other)"
+    order = draw_order(mapping)
+    drawn = [values[r] for r in order]
+    assert sorted(order.tolist()) == list(range(len(values)))
+    # The grey rest first, then the larger named category, the smaller named one last (on top).
+    assert drawn[-21:] == ["capital"] * 21 and set(drawn[:4729 + 12]) == {"other", "month"}
+    mapping = categorical_colors(column.codes, column.categories)
+    drawn = [values[r] for r in draw_order(mapping)]
+    assert drawn[-12:] == ["month"] * 12 and drawn[:4729] == ["other"] * 4729
+
+
+def test_numeric_colours_state_their_clip_and_stay_readable_on_white_and_dark():
+    from embexplorer.core.view.scatter_math import ROBUST_CLIP, numeric_colors, numeric_lut
+
+    lut = numeric_lut()
+    for rgb in lut[:: len(lut) // 8]:
+        rgb = tuple(int(v) for v in rgb)
+        assert palette.delta_e(rgb, (255, 255, 255)) > 35 and palette.delta_e(rgb, (27, 29, 33)) > 35, rgb
+    # Short tails: the full range, nothing clipped.
+    m = numeric_colors(np.linspace(0.0, 1.0, 1001))
+    assert not m.clipped and (m.vmin, m.vmax) == (0.0, 1.0) == (m.data_min, m.data_max)
+    # One far outlier: the robust clip, said as such, with the full range kept for the legend.
+    values = np.r_[np.linspace(0.0, 1.0, 1000), 100.0]
+    m = numeric_colors(values)
+    assert m.clipped and m.vmax == pytest.approx(np.percentile(values, ROBUST_CLIP[1]))
+    assert (m.data_min, m.data_max) == (0.0, 100.0)
