@@ -8,7 +8,13 @@ import pytest
 
 from embexplorer.core.data.embeddings import MetadataColumn
 from embexplorer.core.view import palette
-from embexplorer.core.view.multilabel import derived_entries, derived_mapping, is_multilabel, label_flags
+from embexplorer.core.view.multilabel import (
+    derived_entries,
+    derived_mapping,
+    flagged_counts,
+    is_multilabel,
+    label_flags,
+)
 from embexplorer.core.view.scatter_math import range_containing
 
 
@@ -49,6 +55,10 @@ def test_a_multilabel_column_counts_every_flagged_movie(ml100k_dir):
     counts = derived_mapping("genres: count", {"genres": column})
     assert counts.counts.sum() == len(values) and counts.names[0].startswith("1 genre")
     assert derived_mapping("genres: Nope", {"genres": column}) is None
+    # The column of first listed genres beside it: its legend says how many carry each genre at all.
+    first = MetadataColumn.categorical("genre", [v.split("|")[0] for v in values])
+    flagged = flagged_counts(first.categories, {"genre": first, "genres": column})
+    assert flagged["Romance"] == n > int((np.asarray(first.categories)[first.codes] == "Romance").sum())
 
 
 def test_the_view_moves_only_when_a_match_is_out_of_it():

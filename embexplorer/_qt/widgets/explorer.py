@@ -43,7 +43,7 @@ from embexplorer._qt.widgets.scatter import DEFAULT_POINT_SIZE, THEMES, ScatterV
 from embexplorer._qt.widgets.search import SearchBox
 from embexplorer._qt.widgets.selection import SelectionModel
 from embexplorer._qt.widgets.selection_table import SelectionTable
-from embexplorer.core.view.multilabel import derived_entries, derived_mapping, is_multilabel
+from embexplorer.core.view.multilabel import derived_entries, derived_mapping, flagged_counts, is_multilabel
 
 #: Point-size range offered by the toolbar.
 POINT_SIZE_RANGE = (1, 16)
@@ -422,8 +422,23 @@ class ExplorerWidget(QtWidgets.QWidget):
             mapping = derived
         else:
             mapping = self.scatter.set_color_by(col)
-        self.legend.set_mapping(mapping, name if mapping is not None else "")
+        # A column of first listed labels ("genre") beside their multi-label column ("genres"): the legend
+        # says how many rows carry each label at all, not only first.
+        flagged = (flagged_counts(col.categories, columns)
+                   if col is not None and col.kind == "categorical" and not is_multilabel(col) else None)
+        self.legend.set_mapping(mapping, name if mapping is not None else "", flagged=flagged)
         self.legend.setVisible(mapping is not None)
+        if mapping is not None:
+            self._fit_legend_width()
+
+    def _fit_legend_width(self) -> None:
+        """The legend column as wide as its entries need, the plot the rest (no mostly empty column)."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total <= 0 or len(sizes) != 2:
+            return
+        want = self.legend.preferred_width()
+        self.splitter.setSizes([total - want, want])
 
     def set_theme(self, name: str) -> None:
         """``"light"`` or ``"dark"``."""

@@ -9,6 +9,12 @@ from embexplorer.core.view.scatter_math import ROBUST_CLIP, ColorMapping
 
 #: Swatch size in the legend (pixels).
 SWATCH_PX = 12
+#: The legend column's width: room for its longest entry, within these bounds (pixels).
+LEGEND_MIN_WIDTH, LEGEND_MAX_WIDTH = 120, 260
+#: Room beside an entry's text: swatch spacing, frame and margins (pixels).
+LEGEND_PAD_PX = 34
+#: Narrowest colour bar (pixels).
+COLORBAR_MIN_WIDTH = 170
 #: Height of the numeric colour bar (pixels), its tick marks, and the ticks wanted along it.
 COLORBAR_HEIGHT = 14
 TICK_PX = 4
@@ -139,11 +145,16 @@ class LegendWidget(QtWidgets.QWidget):
         self._hidden: set[int] = set()
         self.set_mapping(None)
 
-    def set_mapping(self, mapping: ColorMapping | None, title: str = "") -> None:
-        """Show ``mapping`` (None hides the legend contents)."""
+    def set_mapping(self, mapping: ColorMapping | None, title: str = "",
+                    flagged: dict[str, int] | None = None) -> None:
+        """Show ``mapping`` (None hides the legend contents).
+
+        ``flagged`` gives, for a column of first listed labels, how many rows carry each label at all:
+        each entry then says both ("Romance  (8 first · 247 flagged)").
+        """
         self._mapping = mapping
         self._hidden = set()
-        self._title.setText(title)
+        self._title.setText(f"{title} (first listed)" if flagged else title)
         self.list.clear()
         cat = mapping is not None and mapping.kind == "categorical"
         num = mapping is not None and mapping.kind == "numeric"
@@ -155,7 +166,10 @@ class LegendWidget(QtWidgets.QWidget):
                 count = int(mapping.counts[entry]) if mapping.counts is not None else 0
                 if count == 0:
                     continue
-                item = QtWidgets.QListWidgetItem(f"{name}  ({count:,})")
+                text = f"{name}  ({count:,})"
+                if flagged and name in flagged:
+                    text = f"{name}  ({count:,} first · {flagged[name]:,} flagged)"
+                item = QtWidgets.QListWidgetItem(text)
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, entry)
                 item.setIcon(_swatch(_qcolor(mapping.lut[entry]), False))
                 self.list.addItem(item)
@@ -169,6 +183,19 @@ class LegendWidget(QtWidgets.QWidget):
                                         f"full range {lo:.4g} to {hi:.4g}")
             else:
                 self.range_note.setText(f"full range {lo:.4g} to {hi:.4g}")
+
+    def preferred_width(self) -> int:
+        """Pixels that show the title and every entry without eliding (the column is no wider)."""
+        fm = self.fontMetrics()
+        texts = [self._title.text()] + [self.list.item(i).text() for i in range(self.list.count())]
+        text = max((fm.horizontalAdvance(t) for t in texts), default=0)
+        extra = SWATCH_PX + LEGEND_PAD_PX if self.list.count() else LEGEND_PAD_PX
+        if self.list.count() * (fm.height() + 4) > self.list.height():
+            extra += self.list.verticalScrollBar().sizeHint().width()
+        width = text + extra
+        if self._numeric.isVisibleTo(self):
+            width = max(width, COLORBAR_MIN_WIDTH)
+        return int(min(max(width, LEGEND_MIN_WIDTH), LEGEND_MAX_WIDTH))
 
     @property
     def hidden_entries(self) -> set[int]:

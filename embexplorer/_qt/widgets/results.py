@@ -101,18 +101,21 @@ class ResultTable(QtWidgets.QTableView):
 
 
 def visible_rows(view: QtWidgets.QTableView) -> int:
-    """Rows of ``view`` drawn whole in its viewport (0 when it is hidden)."""
+    """Rows of ``view`` drawn whole on screen: in its viewport and not cut off by a scroll area or a
+    dock around it (0 when it is hidden)."""
     model = view.model()
     n = model.rowCount() if model is not None else 0
     if not n or not view.isVisible():
         return 0
-    vh = view.viewport().height()
+    shown = view.viewport().visibleRegion().boundingRect()
+    if shown.isEmpty():
+        return 0
     count = 0
-    for r in range(max(view.rowAt(0), 0), n):
+    for r in range(max(view.rowAt(shown.top()), 0), n):
         top = view.rowViewportPosition(r)
-        if top + view.rowHeight(r) > vh:
+        if top + view.rowHeight(r) > shown.bottom() + 1:
             break
-        if top >= 0:
+        if top >= shown.top():
             count += 1
     return count
 

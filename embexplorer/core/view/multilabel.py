@@ -85,3 +85,17 @@ def derived_mapping(entry: str, columns: dict) -> ColorMapping | None:
     if label not in labels:
         return None
     return one_label_colors(flags[:, labels.index(label)], label)
+
+
+def flagged_counts(categories, columns: dict) -> dict[str, int] | None:
+    """Rows flagged with each of ``categories`` in a multi-label column of ``columns`` holding them all
+    (a "genre" column of first listed genres beside "genres"), or None when there is none."""
+    wanted = {str(c) for c in categories if str(c)}
+    for column in columns.values():
+        if not is_multilabel(column):
+            continue
+        labels, flags = label_flags(column)
+        if wanted and wanted <= set(labels):
+            sums = flags.sum(axis=0)
+            return {lab: int(sums[i]) for i, lab in enumerate(labels) if lab in wanted}
+    return None
