@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
+from embexplorer._qt.shell.report import toolbar_overflow
+
 #: Milliseconds to wait for a load + PCA.
 LOAD_TIMEOUT_MS = 30_000
 
@@ -58,6 +60,8 @@ def test_round_trip_restores_every_geometry_width_and_font(qtbot, make_main_wind
     for child in (panel.search_button, panel.case_check):
         right = child.mapTo(w, child.rect().topRight()).x()
         assert child.isVisible() and right <= w.width(), type(child).__name__
+    assert toolbar_overflow(w) == []  # the plot's toolbar fits at the large font
+    assert w.features["explorer"].widget.search.isVisible()
     mode.set_active(False)
     after = snapshot(w)
     diff = {k: (before.get(k), after.get(k)) for k in set(before) | set(after) if before.get(k) != after.get(k)}

@@ -110,23 +110,22 @@ class ExplorerWidget(QtWidgets.QWidget):
         self._axes_widgets = [tb.addWidget(QtWidgets.QLabel(" X ")), tb.addWidget(self.x_combo),
                               tb.addWidget(QtWidgets.QLabel(" Y ")), tb.addWidget(self.y_combo)]
         tb.addSeparator()
-        tb.addWidget(QtWidgets.QLabel(" Colour "))
+        self._colour_label_action = tb.addWidget(QtWidgets.QLabel(" Colour "))
         self.color_combo = QtWidgets.QComboBox()
         self.color_combo.setToolTip("Colour points by a metadata column")
         self.color_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         tb.addWidget(self.color_combo)
-        tb.addWidget(QtWidgets.QLabel(" Size "))
+        self._size_actions = [tb.addWidget(QtWidgets.QLabel(" Size "))]
         self.size_spin = QtWidgets.QSpinBox()
         self.size_spin.setRange(*POINT_SIZE_RANGE)
         self.size_spin.setValue(DEFAULT_POINT_SIZE)
         self.size_spin.setToolTip("Point size (pixels)")
-        tb.addWidget(self.size_spin)
-        tb.addWidget(QtWidgets.QLabel(" by "))
+        self._size_actions += [tb.addWidget(self.size_spin), tb.addWidget(QtWidgets.QLabel(" by "))]
         self.size_combo = QtWidgets.QComboBox()
         self.size_combo.setToolTip("Size points by a numeric metadata column (larger value, larger disc)")
         self.size_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.size_combo.addItem(UNIFORM_SIZE)
-        tb.addWidget(self.size_combo)
+        self._size_actions.append(tb.addWidget(self.size_combo))
         tb.addSeparator()
         self.mode_group = QtGui.QActionGroup(self)
         self.pan_action = self._mode_action("Pan", "pan", "Drag to pan (wheel zooms)", True)
@@ -491,6 +490,12 @@ class ExplorerWidget(QtWidgets.QWidget):
 
     def _emit_status(self) -> None:
         self.status_changed.emit(self.status_text())
+
+    def set_compact(self, on: bool) -> None:
+        """Leave the point-size controls out of the toolbar (presentation mode's large font: the colour,
+        the selection tools and the search box keep their room, nothing goes into the overflow menu)."""
+        for a in self._size_actions + [self._colour_label_action]:
+            a.setVisible(not on)
 
     def set_shortcut_context(self, context: QtCore.Qt.ShortcutContext) -> None:
         """Where the explorer's shortcuts work: default ``WidgetWithChildrenShortcut`` (focus

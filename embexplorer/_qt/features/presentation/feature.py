@@ -177,6 +177,7 @@ class PresentationFeature(Feature):
             sc.set_theme(PRESENTATION_THEME)
         for tb in toolbars:
             tb.hide()
+        ex.set_compact(True)  # the plot's own toolbar fits at the large font
         w.statusBar().hide()
         for key, d in self._docks().items():
             if key in HIDDEN_DOCKS:
@@ -222,6 +223,7 @@ class PresentationFeature(Feature):
             ex.dark_action.setChecked(s["dark"])  # the explorer (and window) palettes follow
         sc.set_font_scale(s["font_scale"])
         sc.set_theme(s["theme"])
+        ex.set_compact(False)
         # The user's font and row heights first: the docks' minimum sizes follow them, and the layout
         # restored below must not be squeezed by the large ones.
         QtWidgets.QApplication.sendPostedEvents()
