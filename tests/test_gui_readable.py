@@ -84,8 +84,12 @@ def test_neighbours_all_visible_highlights_dim_the_points_and_esc_clears_them(qt
     rep = report(w)
     assert rep["markers"] == [] and rep["legend"] == []
     assert sc.base_layer.opacity() == 1.0
-    # The status bar names the open data.
+    # The status bar names the open data, and a long message never runs under that summary.
     assert any("glove.6B.50d.top5k.txt" in text for text in rep["status"])
+    w.message("a long caption " * 40)
+    bar, stats = w.statusBar(), w.features["explorer"].stats
+    assert bar.currentMessage().endswith("…")
+    assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < stats.x()
 
 
 def test_a_regex_search_shows_every_match_and_scrolls_the_table(qtbot, window):

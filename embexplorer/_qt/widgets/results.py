@@ -15,18 +15,28 @@ SCORE_DIGITS = 4
 RESULT_ROWS_SHOWN = 10
 
 
+def unique_headers(headers: Sequence[str]) -> list[str]:
+    """Column titles with a repeated one told apart: a result's own "rank" and a metadata column "rank"
+    after it read "rank" and "rank (metadata)", not two "rank" columns."""
+    out: list[str] = []
+    for h in headers:
+        h = str(h)
+        out.append(h if h not in out else f"{h} (metadata)")
+    return out
+
+
 class TableModel(QtCore.QAbstractTableModel):
     """A read-only table of display rows (lists of str/float/int); numbers right-aligned."""
 
     def __init__(self, headers: Sequence[str] = (), parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self._headers = list(headers)
+        self._headers = unique_headers(headers)
         self._rows: list[list] = []
 
     def set_rows(self, rows: list[list], headers: Sequence[str] | None = None) -> None:
         self.beginResetModel()
         if headers is not None:
-            self._headers = list(headers)
+            self._headers = unique_headers(headers)
         self._rows = rows
         self.endResetModel()
 
