@@ -54,6 +54,8 @@ DEFER_SETUP_MIN = 200_000
 DEFER_SETUP_MS = 30
 #: Colour-by entry meaning "no column".
 NO_COLOR = "(none)"
+#: Pixels a toolbar separator takes, and the room kept beside the toolbar and the search box.
+TOOLBAR_SEPARATOR_PX, TOOLBAR_MARGIN_PX = 8, 24
 #: Narrowest search box (pixels): room for a label and the regex switch.
 SEARCH_MIN_WIDTH = 170
 #: Entry of the size-by combo for points all of one size.
@@ -492,10 +494,28 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.status_changed.emit(self.status_text())
 
     def set_compact(self, on: bool) -> None:
-        """Leave the point-size controls out of the toolbar (presentation mode's large font: the colour,
-        the selection tools and the search box keep their room, nothing goes into the overflow menu)."""
-        for a in self._size_actions + [self._colour_label_action]:
-            a.setVisible(not on)
+        """Leave the point-size controls and the Colour caption out of the toolbar (presentation mode's
+        large font): the colour, the selection tools and the search box keep their room.  A plot too
+        narrow for the whole toolbar is compact anyway (nothing goes into the overflow menu)."""
+        self._force_compact = bool(on)
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        tb = self.toolbar
+        optional = self._size_actions + [self._colour_label_action]
+        spacing = tb.layout().spacing() if tb.layout() is not None else 0
+        full = sum(tb.widgetForAction(a).sizeHint().width() + spacing if tb.widgetForAction(a) is not None
+                   else (TOOLBAR_SEPARATOR_PX if a.isSeparator() else 0)
+                   for a in tb.actions() if a.isVisible() or a in optional)
+        search = max(self.search.sizeHint().width(), self.search.minimumWidth())
+        room = self.width() - search - TOOLBAR_MARGIN_PX
+        compact = getattr(self, "_force_compact", False) or (self.width() > 0 and full > room)
+        for a in optional:
+            a.setVisible(not compact)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._apply_compact()
 
     def set_shortcut_context(self, context: QtCore.Qt.ShortcutContext) -> None:
         """Where the explorer's shortcuts work: default ``WidgetWithChildrenShortcut`` (focus
