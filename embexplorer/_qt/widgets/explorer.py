@@ -177,7 +177,7 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.splitter.addWidget(self.scatter)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 4)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(1, 0)  # more width goes to the plot, not the legend column
         self.splitter.setSizes([900, 300])
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -150,11 +150,11 @@ class LegendWidget(QtWidgets.QWidget):
         """Show ``mapping`` (None hides the legend contents).
 
         ``flagged`` gives, for a column of first listed labels, how many rows carry each label at all:
-        each entry then says both ("Romance  (8 first · 247 flagged)").
+        each entry then says both ("Romance  (8 · 247)", the title says which is which).
         """
         self._mapping = mapping
         self._hidden = set()
-        self._title.setText(f"{title} (first listed)" if flagged else title)
+        self._title.setText(f"{title}  (first listed · all flagged)" if flagged else title)
         self.list.clear()
         cat = mapping is not None and mapping.kind == "categorical"
         num = mapping is not None and mapping.kind == "numeric"
@@ -168,7 +168,7 @@ class LegendWidget(QtWidgets.QWidget):
                     continue
                 text = f"{name}  ({count:,})"
                 if flagged and name in flagged:
-                    text = f"{name}  ({count:,} first · {flagged[name]:,} flagged)"
+                    text = f"{name}  ({count:,} · {flagged[name]:,})"
                 item = QtWidgets.QListWidgetItem(text)
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, entry)
                 item.setIcon(_swatch(_qcolor(mapping.lut[entry]), False))

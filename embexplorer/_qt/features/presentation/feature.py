@@ -148,15 +148,14 @@ class PresentationFeature(Feature):
             "overlay_scale": sc.overlay_scale,
             "theme": sc.theme,
             "dark": ex.dark_action.isChecked(),
-            # Docks and toolbars: their open/closed state, places and sizes, as Qt saves layouts.
-            "layout": w.saveState(),
+            # Docks and toolbars: their open/closed state and sizes (the docks do not move meanwhile).
             "status_bar": not w.statusBar().isHidden(),
             "docks": {key: not d.isHidden() for key, d in self._docks().items()},
             "toolbars": {tb: not tb.isHidden() for tb in toolbars},
             "window_state": w.windowState(),
             "full_screen": False,
-            # restoreState does not cover what is inside the docks and the plot page: every table's
-            # column widths and row height, and every splitter, are put back exactly on leaving.
+            # What is inside the docks and the plot page too: every table's column widths and row
+            # height, every dock's size and every splitter are put back exactly on leaving.
             "columns": _column_widths(w),
             "dock_sizes": {d: (d.width(), d.height()) for d in self._docks().values()
                            if d.isVisible() and not d.isFloating()},
@@ -182,8 +181,6 @@ class PresentationFeature(Feature):
         for key, d in self._docks().items():
             if key in HIDDEN_DOCKS:
                 d.hide()
-        # The plot is what the room looks at: the panels on the right keep a fixed share of the width
-        # (restoreState on leaving gives the user's sizes back).
         if QtGui.QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
             self._saved["full_screen"] = True
             w.showFullScreen()
@@ -192,8 +189,8 @@ class PresentationFeature(Feature):
         self._fit_tables()
 
     def _size_docks(self) -> None:
-        """The panels on the right keep a fixed share of the width (restoreState on leaving gives the user's
-        sizes back), more when their controls need it at the large font."""
+        """The plot is what the room looks at: the panels on the right keep a fixed share of the width
+        (leaving gives the user's sizes back), more when their controls need it at the large font."""
         w = self.ctx.shell.widget()
         right = [d for d in self._docks().values() if d.isVisible() and not d.isFloating()
                  and w.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea]
@@ -256,20 +253,6 @@ class PresentationFeature(Feature):
         w.resizeDocks(docks[:1], [sizes[docks[0]][0]], QtCore.Qt.Orientation.Horizontal)
         front = [d for d in docks if not d.visibleRegion().isEmpty()]  # not the docks tabbed away
         w.resizeDocks(front, [sizes[d][1] for d in front], QtCore.Qt.Orientation.Vertical)
-
-    def _restore_layout(self, layout: QtCore.QByteArray) -> None:
-        """Put docks and toolbars back as ``layout`` has them.
-
-        ``restoreState`` hides docks on its way to showing them again: that is not the user closing
-        them (the shell then removes their layers), so their view toggles stay quiet meanwhile.
-        """
-        actions = [d.toggleViewAction() for d in self._docks().values()]
-        blocked = [a.blockSignals(True) for a in actions]
-        try:
-            self.ctx.shell.widget().restoreState(layout)
-        finally:
-            for a, was in zip(actions, blocked):
-                a.blockSignals(was)
 
     def _fit_tables(self) -> None:
         """Result tables in the docks were sized to their text at the old font: fit them to the new one
