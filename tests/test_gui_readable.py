@@ -71,6 +71,7 @@ def test_neighbours_all_visible_highlights_dim_the_points_and_esc_clears_them(qt
     assert rep["tables"]["neighbours"] == {**rep["tables"]["neighbours"], "rows": 10, "visible_rows": 10}
     assert rep["toolbar_overflow"] == []
     assert w.features["explorer"].widget.search.isVisible()
+    assert rep["plot"][2] > 0.55 * w.width()  # no empty legend column beside an uncoloured plot
     # Each labelled result is labelled, and no label covers another or a highlighted marker.
     labels, markers = rects(rep)
     assert {"paris", "france", "london"} <= {entry["text"] for entry in rep["labels"]}

@@ -167,7 +167,7 @@ class ExplorerWidget(QtWidgets.QWidget):
             self.addAction(a)
 
         # -- layout ---------------------------------------------------------------
-        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        side = self._side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         side.addWidget(self.legend)
         side.addWidget(self.table)
         side.setStretchFactor(0, 1)
@@ -429,6 +429,8 @@ class ExplorerWidget(QtWidgets.QWidget):
                    if col is not None and col.kind == "categorical" and not is_multilabel(col) else None)
         self.legend.set_mapping(mapping, name if mapping is not None else "", flagged=flagged)
         self.legend.setVisible(mapping is not None)
+        # No legend and the table docked elsewhere: the column goes, the plot takes the width.
+        self._side.setVisible(mapping is not None or self.table.parentWidget() is self._side)
         if mapping is not None:
             self._fit_legend_width()
 
