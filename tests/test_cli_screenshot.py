@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from PySide6 import QtGui
 
+from embexplorer.core.view import palette
+
 #: Seconds a screenshot run may take (import, load, PCA, render) before the test fails.
 RUN_TIMEOUT_S = 120
 #: Window size asked for.
@@ -114,8 +116,8 @@ def test_screenshot_bad_size_exits_2(tmp_path):
 
 
 #: Overlay colours the screenshot must show (RGB) and how close a pixel must be to count.
-ANALOGY_RGB = (230, 120, 0)
-NEIGHBOUR_RGB = (44, 160, 44)
+ANALOGY_RGB = palette.ANALOGY
+NEIGHBOUR_RGB = palette.NEIGHBOUR
 COLOUR_TOLERANCE = 12
 #: Pixels of an overlay colour expected at least (markers and lines of a few points).
 MIN_OVERLAY_PIXELS = 40

@@ -174,7 +174,9 @@ def test_the_plot_gets_most_of_the_width_and_the_panels_come_back(qtbot, window)
     before = w.dock("analogy").width()
     mode(w).action.trigger()
     qtbot.wait(20)
-    assert w.centralWidget().width() >= (1 - pm.DOCK_SHARE) * w.width() - 40
+    # The panels keep their share of the width, more (up to DOCK_MAX_SHARE) when the wide Analogy panel
+    # needs it at the large font: nothing of it is cut off.
+    assert w.centralWidget().width() >= (1 - pm.DOCK_MAX_SHARE) * w.width() - 40
     mode(w).action.trigger()
     qtbot.wait(20)
     assert abs(w.dock("analogy").width() - before) <= 2

@@ -29,7 +29,8 @@ def box_around_centre(xy: np.ndarray, n: int) -> tuple[float, float, float, floa
     c = np.median(xy, axis=0)
     d = np.abs(xy - c).max(axis=1)
     h = float(np.sort(d)[n - 1])
-    return c[0] - h, c[1] - h, c[0] + h, c[1] + h
+    cx, cy = float(c[0]), float(c[1])  # Python floats: float32 ends overflow in pyqtgraph's setRange
+    return cx - h, cy - h, cx + h, cy + h
 
 
 def test_449_selected_words_never_overlap_and_the_rest_are_counted(scatter, glove):
@@ -57,7 +58,7 @@ def test_labels_keep_off_highlighted_markers(scatter, glove):
     rows = [emb.row(w) for w in ("king", "queen", "prince", "princess", "royal", "emperor", "kingdom")]
     scatter.set_overlay("neighbours", rows, color=(200, 30, 30), size=14)
     scatter.set_labels_in_view(True)
-    c = xy[rows].mean(axis=0)
+    c = xy[rows].mean(axis=0).astype(float)
     scatter.view_box.setRange(xRange=(c[0] - 1.0, c[0] + 1.0), yRange=(c[1] - 1.0, c[1] + 1.0), padding=0)
     scatter.relayout_labels()
     assert {"king", "queen", "prince"} <= set(scatter.shown_labels)
@@ -72,7 +73,7 @@ def test_labels_keep_off_highlighted_markers(scatter, glove):
 def test_unlabelled_markers_give_way_to_titles_labelled_ones_do_not(scatter, glove):
     emb, xy = glove
     # Many unlabelled highlights (like a user's rated squares) around five labelled ones.
-    c = xy[emb.row("king")]
+    c = xy[emb.row("king")].astype(float)
     near = np.argsort(np.abs(xy - c).max(axis=1))
     scatter.set_overlay("rated", near[5:300], size=8, symbol="s", labels=False)
     scatter.set_overlay("recommended", near[:5], size=14, symbol="star")

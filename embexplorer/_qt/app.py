@@ -163,6 +163,8 @@ def run_gui(args) -> int:
         gc.collect()
         gc.freeze()
         _start_interactive(window, args)
+        if getattr(args, "presentation", False):
+            window.commands.run("presentation.set_active", True)
         return int(app.exec())
     finally:
         hook.uninstall()
@@ -337,6 +339,8 @@ def _run_screenshot(args) -> int:
                 if not window.commands.run("lecture.run_for_screenshot", args.lecture):
                     raise DataError(window.commands.run("lecture.last_error") or "the demonstration failed",
                                     "--lecture")
+            if getattr(args, "presentation", False):
+                window.commands.run("presentation.set_active", True)
             window.resize(*size)  # a large minimum size may have pushed it out
             for _ in range(SCREENSHOT_SETTLE_PASSES):
                 app.processEvents()
@@ -344,6 +348,12 @@ def _run_screenshot(args) -> int:
             app.processEvents()
             image = window.grab().toImage()
             _save_png(image, out)
+            if getattr(args, "json", False):
+                import json
+
+                from embexplorer._qt.shell.report import screenshot_report
+
+                print(json.dumps(screenshot_report(window)))
         finally:
             window.shutdown_tasks()
             window.hide()

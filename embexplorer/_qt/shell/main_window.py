@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from embexplorer import __version__
 from embexplorer._qt import features as feature_rooms
 from embexplorer._qt.feature import Commands, Context, DockSpec, Feature, RecentFiles
+from embexplorer._qt.shell.dock_scroller import DockScroller
 from embexplorer._qt.shell.status import TaskStatus
 from embexplorer._qt.workers import TaskRunner
 from embexplorer._qt.workspace import Workspace
@@ -40,6 +41,8 @@ MENUS = ("File", "Edit", "View", "Recommender", "Lecture", "Help")
 RIGHT_DOCK_WIDTH, FIRST_DOCK_MIN_HEIGHT = 430, 140
 #: Room a dock takes around its panel (frame and margins), in pixels.
 DOCK_FRAME_PX = 12
+#: Pixels kept between a status-bar message and the permanent widgets on its right.
+STATUS_MARGIN_PX = 24
 #: The page shown while nothing is open hides the docks (empty tables beside it are clutter).
 START_PAGE = "start"
 _KEY_GEOMETRY, _KEY_STATE = "window/geometry", "window/state"
@@ -151,7 +154,7 @@ class MainWindow(QtWidgets.QMainWindow):
         d = QtWidgets.QDockWidget(spec.title, self)
         d.setObjectName(f"{spec.key}Dock")
         if spec.scroll:  # panels with many controls scroll rather than force a wide, tall window
-            scroller = QtWidgets.QScrollArea()
+            scroller = DockScroller(self)
             scroller.setWidgetResizable(True)
             scroller.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
             scroller.setWidget(spec.widget)
@@ -244,7 +247,18 @@ class MainWindow(QtWidgets.QMainWindow):
         return next((k for k, w in self._pages.items() if w is current), "")
 
     def message(self, text: str, timeout_ms: int = 0) -> None:
-        self.statusBar().showMessage(text, timeout_ms)
+        """Say ``text`` in the status bar, elided to the room left of its permanent widgets (a long
+        caption never runs under the data set's summary); the whole text is its tooltip."""
+        bar = self.statusBar()
+        # The permanent widgets sit on the right: the message has the room left of the first of them.
+        direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+        edges = [w.x() for w in bar.findChildren(QtWidgets.QWidget, options=direct)
+                 if w.isVisible() and w.width() > 0 and w.x() > bar.width() // 3]
+        room = (min(edges) if edges else bar.width()) - STATUS_MARGIN_PX
+        elide = QtCore.Qt.TextElideMode.ElideRight
+        shown = bar.fontMetrics().elidedText(text, elide, room) if room > 0 else text
+        bar.setToolTip(text if shown != text else "")
+        bar.showMessage(shown, timeout_ms)
 
     def busy(self, owner: str, message: str, cancel=None) -> None:
         self.status.busy(owner, message, cancel)

@@ -43,6 +43,7 @@ from embexplorer._qt.widgets.scatter import DEFAULT_POINT_SIZE, THEMES, ScatterV
 from embexplorer._qt.widgets.search import SearchBox
 from embexplorer._qt.widgets.selection import SelectionModel
 from embexplorer._qt.widgets.selection_table import SelectionTable
+from embexplorer.core.view.multilabel import derived_entries, derived_mapping, flagged_counts, is_multilabel
 
 #: Point-size range offered by the toolbar.
 POINT_SIZE_RANGE = (1, 16)
@@ -53,6 +54,10 @@ DEFER_SETUP_MIN = 200_000
 DEFER_SETUP_MS = 30
 #: Colour-by entry meaning "no column".
 NO_COLOR = "(none)"
+#: Pixels a toolbar separator takes, and the room kept beside the toolbar and the search box.
+TOOLBAR_SEPARATOR_PX, TOOLBAR_MARGIN_PX = 8, 24
+#: Narrowest search box (pixels): room for a label and the regex switch.
+SEARCH_MIN_WIDTH = 170
 #: Entry of the size-by combo for points all of one size.
 UNIFORM_SIZE = "(uniform)"
 #: Numeric columns a set is sized by when shown (e.g. a trained model's movies by their number of
@@ -107,23 +112,22 @@ class ExplorerWidget(QtWidgets.QWidget):
         self._axes_widgets = [tb.addWidget(QtWidgets.QLabel(" X ")), tb.addWidget(self.x_combo),
                               tb.addWidget(QtWidgets.QLabel(" Y ")), tb.addWidget(self.y_combo)]
         tb.addSeparator()
-        tb.addWidget(QtWidgets.QLabel(" Colour "))
+        self._colour_label_action = tb.addWidget(QtWidgets.QLabel(" Colour "))
         self.color_combo = QtWidgets.QComboBox()
         self.color_combo.setToolTip("Colour points by a metadata column")
         self.color_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         tb.addWidget(self.color_combo)
-        tb.addWidget(QtWidgets.QLabel(" Size "))
+        self._size_actions = [tb.addWidget(QtWidgets.QLabel(" Size "))]
         self.size_spin = QtWidgets.QSpinBox()
         self.size_spin.setRange(*POINT_SIZE_RANGE)
         self.size_spin.setValue(DEFAULT_POINT_SIZE)
         self.size_spin.setToolTip("Point size (pixels)")
-        tb.addWidget(self.size_spin)
-        tb.addWidget(QtWidgets.QLabel(" by "))
+        self._size_actions += [tb.addWidget(self.size_spin), tb.addWidget(QtWidgets.QLabel(" by "))]
         self.size_combo = QtWidgets.QComboBox()
         self.size_combo.setToolTip("Size points by a numeric metadata column (larger value, larger disc)")
         self.size_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.size_combo.addItem(UNIFORM_SIZE)
-        tb.addWidget(self.size_combo)
+        self._size_actions.append(tb.addWidget(self.size_combo))
         tb.addSeparator()
         self.mode_group = QtGui.QActionGroup(self)
         self.pan_action = self._mode_action("Pan", "pan", "Drag to pan (wheel zooms)", True)
@@ -144,11 +148,9 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.fit_action.setShortcut(QtGui.QKeySequence("Ctrl+0"))
         for a in (self.labels_action, self.aspect_action, self.dark_action, self.fit_action):
             tb.addAction(a)
-        spacer = QtWidgets.QWidget()
-        spacer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
-        tb.addWidget(spacer)
-        self.search.setMinimumWidth(220)
-        tb.addWidget(self.search)
+        # The search box sits beside the toolbar, not in it: a narrow plot pushes toolbar items into the
+        # overflow menu, never the search box.
+        self.search.setMinimumWidth(SEARCH_MIN_WIDTH)
 
         # -- actions with shortcuts -------------------------------------------------
         self.find_action = QtGui.QAction("Find label…", self)
@@ -165,7 +167,7 @@ class ExplorerWidget(QtWidgets.QWidget):
             self.addAction(a)
 
         # -- layout ---------------------------------------------------------------
-        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        side = self._side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         side.addWidget(self.legend)
         side.addWidget(self.table)
         side.setStretchFactor(0, 1)
@@ -175,12 +177,17 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.splitter.addWidget(self.scatter)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 4)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(1, 0)  # more width goes to the plot, not the legend column
         self.splitter.setSizes([900, 300])
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(tb)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(0, 0, 4, 0)
+        bar.setSpacing(4)
+        bar.addWidget(tb, 1)
+        bar.addWidget(self.search)
+        layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
 
         # -- connections ------------------------------------------------------------
@@ -316,10 +323,14 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.color_combo.blockSignals(True)
         self.color_combo.clear()
         self.color_combo.addItem(NO_COLOR)
-        for name in meta:
-            self.color_combo.addItem(name)
+        for name, col in meta.items():
+            if is_multilabel(col):
+                # "genres: count", "genres: Drama"...: every flagged row counts, not the first listed label.
+                self.color_combo.addItems(derived_entries(name, col))
+            else:
+                self.color_combo.addItem(name)
         self.color_combo.blockSignals(False)
-        default = keep if keep and keep in meta else self._default_color_column(meta)
+        default = keep if keep and self.color_combo.findText(keep) >= 0 else self._default_color_column(meta)
         self.color_combo.blockSignals(True)  # one colour mapping, not two
         self.color_combo.setCurrentIndex(self.color_combo.findText(default) if default else 0)
         self.color_combo.blockSignals(False)
@@ -400,14 +411,37 @@ class ExplorerWidget(QtWidgets.QWidget):
     # -- colour, theme -------------------------------------------------------------
     def set_color_by(self, name: str | None) -> None:
         """Colour by metadata column ``name`` (None = single colour)."""
-        self.color_combo.setCurrentIndex(self.color_combo.findText(name) if name else 0)
+        self.color_combo.setCurrentIndex(max(self.color_combo.findText(name), 0) if name else 0)
 
     def _on_color_changed(self, *_):
         name = self.color_combo.currentText()
-        col = None if self._emb is None or name in ("", NO_COLOR) else self._all_columns().get(name)
-        mapping = self.scatter.set_color_by(col)
-        self.legend.set_mapping(mapping, name if col is not None else "")
+        columns = self._all_columns() if self._emb is not None and name not in ("", NO_COLOR) else {}
+        col = columns.get(name)
+        derived = None if col is not None or not columns else derived_mapping(name, columns)
+        if derived is not None and len(derived.index) == self.scatter.n:
+            self.scatter.set_color_mapping(derived)
+            mapping = derived
+        else:
+            mapping = self.scatter.set_color_by(col)
+        # A column of first listed labels ("genre") beside their multi-label column ("genres"): the legend
+        # says how many rows carry each label at all, not only first.
+        flagged = (flagged_counts(col.categories, columns)
+                   if col is not None and col.kind == "categorical" and not is_multilabel(col) else None)
+        self.legend.set_mapping(mapping, name if mapping is not None else "", flagged=flagged)
         self.legend.setVisible(mapping is not None)
+        # No legend and the table docked elsewhere: the column goes, the plot takes the width.
+        self._side.setVisible(mapping is not None or self.table.parentWidget() is self._side)
+        if mapping is not None:
+            self._fit_legend_width()
+
+    def _fit_legend_width(self) -> None:
+        """The legend column as wide as its entries need, the plot the rest (no mostly empty column)."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total <= 0 or len(sizes) != 2:
+            return
+        want = self.legend.preferred_width()
+        self.splitter.setSizes([total - want, want])
 
     def set_theme(self, name: str) -> None:
         """``"light"`` or ``"dark"``."""
@@ -425,10 +459,15 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.scatter.set_focus_row(row)
         if not from_table and row >= 0 and self._emb is not None:
             self._set_message(f"{self._emb.labels[row]}")
+            self.table.scroll_to_row(row)
         self.focus_changed.emit(row)
 
     def _on_regex_matched(self, rows: np.ndarray) -> None:
+        # Every match in view (with a margin) and the table at the first of them.
         self.selection.replace(rows)
+        self.scatter.show_rows(rows)
+        if len(rows):
+            self.table.scroll_to_row(int(np.min(rows)))
 
     def _on_clear(self) -> None:
         self.selection.clear()
@@ -455,6 +494,30 @@ class ExplorerWidget(QtWidgets.QWidget):
 
     def _emit_status(self) -> None:
         self.status_changed.emit(self.status_text())
+
+    def set_compact(self, on: bool) -> None:
+        """Leave the point-size controls and the Colour caption out of the toolbar (presentation mode's
+        large font): the colour, the selection tools and the search box keep their room.  A plot too
+        narrow for the whole toolbar is compact anyway (nothing goes into the overflow menu)."""
+        self._force_compact = bool(on)
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        tb = self.toolbar
+        optional = self._size_actions + [self._colour_label_action]
+        spacing = tb.layout().spacing() if tb.layout() is not None else 0
+        full = sum(tb.widgetForAction(a).sizeHint().width() + spacing if tb.widgetForAction(a) is not None
+                   else (TOOLBAR_SEPARATOR_PX if a.isSeparator() else 0)
+                   for a in tb.actions() if a.isVisible() or a in optional)
+        search = max(self.search.sizeHint().width(), self.search.minimumWidth())
+        room = self.width() - search - TOOLBAR_MARGIN_PX
+        compact = getattr(self, "_force_compact", False) or (self.width() > 0 and full > room)
+        for a in optional:
+            a.setVisible(not compact)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._apply_compact()
 
     def set_shortcut_context(self, context: QtCore.Qt.ShortcutContext) -> None:
         """Where the explorer's shortcuts work: default ``WidgetWithChildrenShortcut`` (focus

@@ -10,6 +10,19 @@ from embexplorer._qt.widgets.search import LabelCompleter, LabelIndex
 
 #: Significant digits shown for scores.
 SCORE_DIGITS = 4
+#: A result table asks for room to show this many of its rows without scrolling (ten neighbours,
+#: five analogy answers): the window gives result panels their rows before the Points table.
+RESULT_ROWS_SHOWN = 10
+
+
+def unique_headers(headers: Sequence[str]) -> list[str]:
+    """Column titles with a repeated one told apart: a result's own "rank" and a metadata column "rank"
+    after it read "rank" and "rank (metadata)", not two "rank" columns."""
+    out: list[str] = []
+    for h in headers:
+        h = str(h)
+        out.append(h if h not in out else f"{h} (metadata)")
+    return out
 
 
 class TableModel(QtCore.QAbstractTableModel):
@@ -17,13 +30,13 @@ class TableModel(QtCore.QAbstractTableModel):
 
     def __init__(self, headers: Sequence[str] = (), parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self._headers = list(headers)
+        self._headers = unique_headers(headers)
         self._rows: list[list] = []
 
     def set_rows(self, rows: list[list], headers: Sequence[str] | None = None) -> None:
         self.beginResetModel()
         if headers is not None:
-            self._headers = list(headers)
+            self._headers = unique_headers(headers)
         self._rows = rows
         self.endResetModel()
 
@@ -54,9 +67,72 @@ class TableModel(QtCore.QAbstractTableModel):
         return None
 
 
+class ResultTable(QtWidgets.QTableView):
+    """A table of results whose minimum height shows its rows (up to :data:`RESULT_ROWS_SHOWN`).
+
+    The docks around the plot are laid out by minimum sizes: a result table that asks for its rows
+    gets them from the window before the big Points table does, and grows when results arrive.
+    """
+
+    rows_shown = RESULT_ROWS_SHOWN
+
+    def setModel(self, model) -> None:  # noqa: N802 (Qt API)
+        super().setModel(model)
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self._on_rows_changed)
+
+    def _on_rows_changed(self, *_args) -> None:
+        self.updateGeometry()
+
+    def wanted_height(self) -> int:
+        """Pixels that show the header and every row up to :attr:`rows_shown` (0 with no rows)."""
+        model = self.model()
+        rows = min(model.rowCount() if model is not None else 0, self.rows_shown)
+        if rows <= 0:
+            return 0
+        header = self.horizontalHeader()
+        h = max(header.height(), header.sizeHint().height()) if not header.isHidden() else 0
+        h += rows * self.verticalHeader().defaultSectionSize() + 2 * self.frameWidth()
+        if self.horizontalHeader().length() > self.viewport().width():
+            h += self.horizontalScrollBar().sizeHint().height()
+        return h
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt API)
+        hint = super().minimumSizeHint()
+        return QtCore.QSize(hint.width(), max(hint.height(), self.wanted_height()))
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt API)
+        hint = super().sizeHint()
+        return QtCore.QSize(hint.width(), max(hint.height(), self.wanted_height()))
+
+    def visible_rows(self) -> int:
+        """Rows drawn whole in the viewport (the screenshot report counts them)."""
+        return visible_rows(self)
+
+
+def visible_rows(view: QtWidgets.QTableView) -> int:
+    """Rows of ``view`` drawn whole on screen: in its viewport and not cut off by a scroll area or a
+    dock around it (0 when it is hidden)."""
+    model = view.model()
+    n = model.rowCount() if model is not None else 0
+    if not n or not view.isVisible():
+        return 0
+    shown = view.viewport().visibleRegion().boundingRect()
+    if shown.isEmpty():
+        return 0
+    count = 0
+    for r in range(max(view.rowAt(shown.top()), 0), n):
+        top = view.rowViewportPosition(r)
+        if top + view.rowHeight(r) > shown.bottom() + 1:
+            break
+        if top >= shown.top():
+            count += 1
+    return count
+
+
 def make_table(model: QtCore.QAbstractTableModel) -> QtWidgets.QTableView:
-    """A compact, row-selecting table view on ``model``."""
-    view = QtWidgets.QTableView()
+    """A compact, row-selecting table view on ``model`` (a :class:`ResultTable`)."""
+    view = ResultTable()
     view.setModel(model)
     view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)

@@ -64,6 +64,7 @@ from embexplorer.core.view.scatter_math import (
     fit_range,
     numeric_colors,
     polygon_mask,
+    range_containing,
 )
 
 # The view, and every name this module had before it was split: the constants now defined beside their
@@ -218,6 +219,7 @@ class ScatterView(QtWidgets.QWidget):
             self._selection.set_size(len(xy))
         if not same_n:
             self._overlay_set.drop_all()
+            self._points.set_highlighted(False)
             self._focus = -1
         self._set_hover(-1)
         self._on_selection_changed()
@@ -562,6 +564,20 @@ class ScatterView(QtWidgets.QWidget):
             self._vb.setRange(xRange=(x - w / 2, x + w / 2), yRange=(y - h / 2, y + h / 2), padding=0)
         self._schedule_labels()
 
+    def show_rows(self, rows) -> bool:
+        """Move the view so that it contains every one of ``rows`` with a margin (a search's matches, a
+        selection); nothing moves when they are all in view already.  Returns True if the view moved."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        rows = rows[(rows >= 0) & (rows < len(self._x))]
+        if not len(rows):
+            return False
+        target = range_containing(np.column_stack([self._x[rows], self._y[rows]]), self._vb.viewRange(),
+                                  fit_range(self._x, self._y, padding=0))
+        if target is None:
+            return False
+        self._vb.setRange(xRange=target[:2], yRange=target[2:], padding=0)
+        return True
+
     @property
     def focus_row(self) -> int:
         return self._focus
@@ -575,37 +591,30 @@ class ScatterView(QtWidgets.QWidget):
                     z: float = OVERLAY_Z) -> None:
         """Draw a small named overlay on top of the points (replaces one of the same name).
 
-        Parameters
-        ----------
-        name : str
-            Key, e.g. ``"neighbours"``, ``"analogy"``, ``"recommended"``.
-        rows : sequence of int, optional
-            Rows to mark (their points get a marker and, by default, a label).
-        xy : ndarray (m, 2), optional
-            Extra marker positions that are not rows (e.g. the analogy target).
-        color, size, symbol, filled : marker style (pyqtgraph symbol names).
-        lines : ndarray (k, 2, 2) or (k, 2) of int, optional
-            Segments in data coordinates, or row pairs to connect.
-        arrows : same forms as ``lines``
-            Like lines, with an arrow head at the second end.
-        labels : bool or sequence of str
-            True labels the rows with their labels; a sequence labels ``xy`` markers.
-        z : float
-            Stacking order among overlays.
+        ``rows`` are marked (and labelled unless ``labels`` is False); ``xy`` are extra markers that are
+        not rows (labelled by a sequence ``labels``); ``lines`` / ``arrows`` are ``(k, 2, 2)`` segments or
+        ``(k, 2)`` row pairs (arrows get a head at the second end); the rest is the marker style
+        (pyqtgraph symbol names) and ``z`` the stacking among overlays (see :func:`overlay_spec`).
         """
         self._overlay_set.put(name, overlay_spec(rows, xy, color, size, symbol, filled, lines, arrows, width,
                                                  labels, z), self._x, self._y)
+        self._points.set_highlighted(self._overlay_set.highlights())
         self._schedule_labels()
 
     def remove_overlay(self, name: str) -> None:
         """Remove the overlay ``name`` (no error if absent)."""
         if self._overlay_set.remove(name):
+            self._points.set_highlighted(self._overlay_set.highlights())
             self._schedule_labels()
 
     def clear_overlays(self) -> None:
         """Remove every overlay."""
         for name in list(self._overlay_set.specs):
             self.remove_overlay(name)
+
+    def marker_list(self) -> list[tuple[str, float, float, float, bool]]:
+        """Every overlay marker: ``(overlay, x, y, diameter in pixels, labelled)`` (screenshot report)."""
+        return self._overlay_set.named_markers(self._x, self._y)
 
     @property
     def overlay_names(self) -> list[str]:
@@ -635,6 +644,11 @@ class ScatterView(QtWidgets.QWidget):
     def labels_not_shown(self) -> int:
         """Focus, overlay and selected labels with no free place (the plot's "+N more" note)."""
         return self._label_layer.more
+
+    @property
+    def more_text(self) -> str:
+        """The "+N more" note as drawn ("" when every label found a place)."""
+        return self._label_layer.more_text()
 
     def set_label_keepout(self, rects: Sequence[QtCore.QRectF]) -> None:
         """Scene rectangles no label may cover (a panel floating over the plot, e.g. the layer legend)."""

@@ -138,6 +138,24 @@ class OverlaySet:
         m = np.concatenate(out)
         return m[np.isfinite(m).all(axis=1)]
 
+    def highlights(self) -> bool:
+        """Whether an overlay draws markers or lines (a layer of captions alone does not dim the points)."""
+        return any(spec["size"] > 0 and (len(spec["rows"]) or spec["xy"] is not None)
+                   or spec["lines"] is not None or spec["arrows"] is not None for spec in self.specs.values())
+
+    def named_markers(self, x: np.ndarray, y: np.ndarray) -> list[tuple[str, float, float, float, bool]]:
+        """Every marker as ``(overlay name, x, y, diameter in pixels, hard)`` (the screenshot report)."""
+        out = []
+        for name, spec in self.specs.items():
+            size = float(spec["size"]) * self.scale
+            r = spec["rows"][spec["rows"] < len(x)]
+            pts = np.column_stack([x[r], y[r]]).astype(np.float64)
+            if spec["xy"] is not None:
+                pts = np.concatenate([pts, spec["xy"]])
+            hard = spec["labels"] is not False
+            out += [(name, float(px), float(py), size, hard) for px, py in pts if np.isfinite([px, py]).all()]
+        return out
+
     def orient_arrows(self) -> None:
         """Point arrow heads along their segments in screen space (depends on the zoom)."""
         for spec in self.specs.values():

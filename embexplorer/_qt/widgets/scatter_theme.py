@@ -23,7 +23,8 @@ def _theme(*, background: str, foreground: str, grid: float, dimmed: float, poin
 
 
 #: Colours of the light and dark themes ("contrast": black on white with thick axes, for projectors).
-#: ``grid`` and ``dimmed`` are opacities (grid lines; unselected points while there is a selection).
+#: ``grid`` and ``dimmed`` are opacities (grid lines; the points under a selection or a highlight layer:
+#: the high-contrast theme dims less, so that a projector does not wash the points out).
 THEMES: dict[str, dict] = {
     "light": _theme(background="#ffffff", foreground="#3a3a3a", grid=0.12, dimmed=0.35, point=palette.BLUE,
                     selection=palette.SELECTION, focus=palette.QUERY, hover="#111111", label="#1a1a1a",
@@ -33,8 +34,8 @@ THEMES: dict[str, dict] = {
                    selection=(255, 170, 60), focus=(255, 90, 90), hover="#ffffff", label="#f0f0f0",
                    label_bg=(27, 29, 33, 190), tooltip_bg="rgba(40,42,48,240)", tooltip_border="#5a5d63",
                    rubber=(230, 230, 230)),
-    "contrast": _theme(background="#ffffff", foreground="#000000", grid=0.2, dimmed=0.3, point=(0, 82, 204),
-                       selection=(220, 60, 0), focus=(200, 0, 0), hover="#000000", label="#000000",
+    "contrast": _theme(background="#ffffff", foreground="#000000", grid=0.2, dimmed=0.55, point=(0, 82, 204),
+                       selection=palette.RASPBERRY, focus=palette.MAGENTA, hover="#000000", label="#000000",
                        label_bg=(255, 255, 255, 225), tooltip_bg="rgba(255,255,255,245)",
                        tooltip_border="#000000", rubber=(0, 0, 0), axis_width=2.5),
 }

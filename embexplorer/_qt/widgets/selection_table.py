@@ -291,6 +291,15 @@ class SelectionTable(QtWidgets.QWidget):
             self._syncing = False
         self._update_count()
 
+    def scroll_to_row(self, row: int) -> bool:
+        """Scroll the table to data-set row ``row`` (when the filter shows it); True if it is listed."""
+        pos = self.model.position_of(np.asarray([row], dtype=np.int64))
+        if not len(pos) or pos[0] < 0:
+            return False
+        centre = QtWidgets.QAbstractItemView.ScrollHint.PositionAtCenter
+        self.view.scrollTo(self.model.index(int(pos[0]), 0), centre)
+        return True
+
     def _on_current_row(self, current: QtCore.QModelIndex, _previous) -> None:
         if self._syncing or not current.isValid():
             return

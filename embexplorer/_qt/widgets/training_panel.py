@@ -46,6 +46,8 @@ STOPPING_TEXT = "Stopping…"
 #: Width (px) of a training curve, and size (px) of its marker at every epoch.
 CURVE_WIDTH = 2
 EPOCH_MARKER_SIZE = 5
+#: Smallest height of a chart of training curves (pixels): readable from the back of a lecture hall.
+CURVES_MIN_HEIGHT = 200
 
 
 def curve_pen(rgb: tuple[int, int, int]) -> QtGui.QPen:
@@ -54,8 +56,28 @@ def curve_pen(rgb: tuple[int, int, int]) -> QtGui.QPen:
 
 
 def epoch_curve(plot: pg.PlotWidget, pen: QtGui.QPen, **kwargs) -> pg.PlotDataItem:
-    """An empty curve on ``plot`` with a marker at every epoch (``kwargs``: pyqtgraph's, e.g. ``name``)."""
+    """An empty curve on ``plot`` with a marker at every epoch (``kwargs``: pyqtgraph's, e.g. ``name``).
+
+    The plot becomes a chart of epochs: whole-epoch ticks only (never 1.5) and at least
+    :data:`CURVES_MIN_HEIGHT` pixels tall.
+    """
+    epoch_axis(plot)
+    plot.setMinimumHeight(max(plot.minimumHeight(), CURVES_MIN_HEIGHT))
     return plot.plot([], [], pen=pen, symbol="o", symbolSize=EPOCH_MARKER_SIZE, **kwargs)
+
+
+def epoch_axis(plot: pg.PlotWidget) -> None:
+    """Give ``plot`` a bottom axis with whole-number ticks, keeping its title."""
+    from embexplorer._qt.widgets.axes import IntegerAxis
+
+    item = plot.getPlotItem()
+    old = item.getAxis("bottom")
+    if isinstance(old, IntegerAxis):
+        return
+    title = old.labelText
+    item.setAxisItems({"bottom": IntegerAxis("bottom")})
+    if title:
+        item.setLabel("bottom", title)
 
 
 def apply_plot_palette(plot: pg.PlotWidget, palette: QtGui.QPalette) -> None:

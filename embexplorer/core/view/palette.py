@@ -38,24 +38,54 @@ GREEN = CATEGORICAL[2]
 HIST_RGBA = (*BLUE, 160)
 
 # -- overlays: what features highlight on the plot --------------------------------------
+# Highlights are drawn from their own palette, DISJOINT from the categorical one: every highlight
+# colour is at least HIGHLIGHT_MIN_DELTA_E (CIELAB distance) from every category colour, so a
+# neighbour is never read as "Comedy" (tests/test_palette.py checks it).  While a highlight is
+# shown the base points are dimmed (scatter_points), as the TensorFlow Projector does.
+#: Smallest CIELAB distance between a highlight colour and any categorical colour.
+HIGHLIGHT_MIN_DELTA_E = 25.0
+MAGENTA = (230, 0, 230)
+ELECTRIC_BLUE = (0, 60, 255)
+INK = (25, 25, 25)
+RASPBERRY = (200, 0, 110)
+#: The highlight palette (each entry disjoint from :data:`CATEGORICAL`).
+HIGHLIGHT = (MAGENTA, ELECTRIC_BLUE, INK, RASPBERRY)
 #: The neighbours of a query and the lines to them.
-NEIGHBOUR = (44, 160, 44)
+NEIGHBOUR = ELECTRIC_BLUE
 #: The query point (a star) of a neighbour search; also the search focus ring.
-QUERY = (214, 39, 40)
+QUERY = MAGENTA
 #: The analogy parallelogram (a -> b, c -> answer).
-ANALOGY = (230, 120, 0)
+ANALOGY = INK
 #: Where ``c + (b - a)`` falls (the analogy's expected point).
-EXPECTED = (128, 60, 170)
+EXPECTED = MAGENTA
 #: A user's recommended movies.
-RECOMMENDED = (148, 0, 211)
+RECOMMENDED = INK
 #: The user-taste arrow.
-USER_VECTOR = (20, 20, 20)
-#: A user's rated movies by rounded stars, 1 (red) to 5 (green).
-RATING = {1: (215, 48, 39), 2: (252, 141, 89), 3: (230, 200, 40), 4: (145, 207, 96), 5: (26, 152, 80)}
+USER_VECTOR = INK
+#: A user's rated movies by rounded stars, 1 (magenta) to 5 (blue): one ramp inside the highlight
+#: palette, none of it a genre's colour.
+RATING = {1: MAGENTA, 2: (172, 15, 236), 3: (115, 30, 242), 4: (57, 45, 248), 5: ELECTRIC_BLUE}
 #: Lecture: the two ends of a principal component (low, high).
-PCA_LOW, PCA_HIGH = EXPECTED, ANALOGY
+PCA_LOW, PCA_HIGH = ELECTRIC_BLUE, MAGENTA
 #: The selection's highlight and the rubber band.
-SELECTION = (230, 85, 13)
+SELECTION = RASPBERRY
 #: Lecture: the caption banner above the plot (a pale "sticky note" readable from the back row).
 CAPTION_BACKGROUND, CAPTION_BORDER = (255, 248, 220), (217, 201, 140)
 CAPTION_TEXT, CAPTION_DETAIL = (26, 26, 26), (85, 85, 85)
+
+
+def to_lab(rgb) -> tuple[float, float, float]:
+    """CIELAB (D65) coordinates of an sRGB ``(r, g, b)`` colour (0-255)."""
+    c = [v / 255.0 for v in rgb]
+    c = [((v + 0.055) / 1.055) ** 2.4 if v > 0.04045 else v / 12.92 for v in c]
+    x = (0.4124 * c[0] + 0.3576 * c[1] + 0.1805 * c[2]) / 0.95047
+    y = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    z = (0.0193 * c[0] + 0.1192 * c[1] + 0.9505 * c[2]) / 1.08883
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def delta_e(a, b) -> float:
+    """CIE76 colour difference of two sRGB colours (about 2.3 is just noticeable; 25 is clearly apart)."""
+    la, lb = to_lab(a), to_lab(b)
+    return sum((p - q) ** 2 for p, q in zip(la, lb)) ** 0.5

@@ -34,12 +34,16 @@ NUMERIC_LUT_SIZE = 256
 
 #: The categorical palette as (r, g, b) tuples (Tableau-20, strong hues first: see palette).
 CATEGORICAL_PALETTE: list[tuple[int, int, int]] = list(CATEGORICAL)
-# Viridis control points (matplotlib's), interpolated into a LUT: perceptually
-# uniform and readable on light and dark backgrounds.
-_VIRIDIS = np.array([
-    [68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142],
-    [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43], [253, 231, 37],
+# The numeric colour map: the middle of matplotlib's "plasma" (0.2 to 0.8), purple through red to amber.
+# Every step is readable on white and on the dark theme: no pale yellow end that vanishes on white
+# (viridis) and no near-black end that vanishes on dark.
+_SEQUENTIAL = np.array([
+    [106, 0, 168], [143, 13, 164], [177, 42, 144], [204, 71, 120], [225, 100, 98], [242, 132, 75],
+    [252, 166, 54],
 ], dtype=np.float64)
+#: Percentiles a numeric column's colours are clipped to when its tails are long (one outlier does not
+#: wash out the map); the legend says so, with the full range.
+ROBUST_CLIP = (2.0, 98.0)
 
 
 # ---------------------------------------------------------------------------
@@ -51,11 +55,11 @@ def argb(r: int, g: int, b: int, a: int = 255) -> int:
 
 
 def numeric_lut(size: int = NUMERIC_LUT_SIZE) -> np.ndarray:
-    """Viridis as ``size`` x 3 uint8 RGB rows."""
-    t = np.linspace(0, len(_VIRIDIS) - 1, size)
-    lo = np.floor(t).astype(int).clip(0, len(_VIRIDIS) - 2)
+    """The numeric colour map (see ``_SEQUENTIAL``) as ``size`` x 3 uint8 RGB rows."""
+    t = np.linspace(0, len(_SEQUENTIAL) - 1, size)
+    lo = np.floor(t).astype(int).clip(0, len(_SEQUENTIAL) - 2)
     frac = (t - lo)[:, None]
-    rgb = _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[lo + 1] * frac
+    rgb = _SEQUENTIAL[lo] * (1 - frac) + _SEQUENTIAL[lo + 1] * frac
     return np.round(rgb).astype(np.uint8)
 
 
@@ -79,6 +83,10 @@ class ColorMapping:
         Categorical: points per LUT entry.
     vmin, vmax : float
         Numeric: the range mapped onto the colour bar.
+    data_min, data_max : float
+        Numeric: the full range of the finite values.
+    clipped : bool
+        Numeric: ``vmin``/``vmax`` are the :data:`ROBUST_CLIP` percentiles, not the full range.
     """
 
     index: np.ndarray
@@ -89,6 +97,9 @@ class ColorMapping:
     counts: np.ndarray | None = None
     vmin: float = 0.0
     vmax: float = 1.0
+    data_min: float = 0.0
+    data_max: float = 1.0
+    clipped: bool = False
 
 
 def single_color(n: int, rgb: tuple[int, int, int]) -> ColorMapping:
@@ -126,20 +137,25 @@ def categorical_colors(codes: np.ndarray, categories: list[str],
     return ColorMapping(index, lut, "categorical", names, entry[:ncat].astype(np.int64), entry_counts)
 
 
-def numeric_colors(values: np.ndarray, lut_size: int = NUMERIC_LUT_SIZE) -> ColorMapping:
-    """Colour a numeric column with viridis between its 2nd and 98th percentiles.
+#: The robust clip is used only when it narrows the full range by more than this share.
+CLIP_MIN_GAIN = 0.05
 
-    Percentiles rather than min/max so one outlier does not wash out the map;
-    NaN gets the grey last entry.
-    """
+
+def numeric_colors(values: np.ndarray, lut_size: int = NUMERIC_LUT_SIZE) -> ColorMapping:
+    """Colour a numeric column: its full range, or the :data:`ROBUST_CLIP` percentiles when long tails
+    would wash out the map (``clipped`` says which, for the legend); NaN gets the grey last entry."""
     values = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(values)
+    clipped = False
     if finite.any():
-        vmin, vmax = np.percentile(values[finite], [2, 98])
-        if vmax <= vmin:
-            vmin, vmax = float(values[finite].min()), float(values[finite].max())
+        lo, hi = float(values[finite].min()), float(values[finite].max())
+        vmin, vmax = (float(v) for v in np.percentile(values[finite], ROBUST_CLIP))
+        if vmax <= vmin or (vmax - vmin) >= (1 - CLIP_MIN_GAIN) * (hi - lo):
+            vmin, vmax = lo, hi  # the tails are short: the full range, nothing clipped
+        else:
+            clipped = True
     else:
-        vmin, vmax = 0.0, 1.0
+        vmin, vmax = lo, hi = 0.0, 1.0
     span = (vmax - vmin) or 1.0
     t = np.where(finite, (values - vmin) / span, 0.0).clip(0, 1)
     index = np.round(t * (lut_size - 1)).astype(np.uint16)
@@ -149,7 +165,21 @@ def numeric_colors(values: np.ndarray, lut_size: int = NUMERIC_LUT_SIZE) -> Colo
     lut[:lut_size] = ((0xFF << 24) | (rgb[:, 0].astype(np.uint32) << 16)
                       | (rgb[:, 1].astype(np.uint32) << 8) | rgb[:, 2])
     lut[lut_size] = MISSING_ARGB
-    return ColorMapping(index, lut, "numeric", vmin=float(vmin), vmax=float(vmax))
+    return ColorMapping(index, lut, "numeric", vmin=float(vmin), vmax=float(vmax), data_min=lo, data_max=hi,
+                        clipped=clipped)
+
+
+def draw_order(mapping: ColorMapping | None) -> np.ndarray | None:
+    """Rows in drawing order for a categorical ``mapping``: the largest category first, the grey
+    "(other)" / "(missing)" entry before all, the smallest last (on top); None for other mappings."""
+    if mapping is None or mapping.kind != "categorical" or mapping.counts is None or len(mapping.lut) < 2:
+        return None
+    counts = np.asarray(mapping.counts, dtype=np.float64).copy()
+    if mapping.names and str(mapping.names[-1]).startswith(("(other)", "(missing)", "not ")):
+        counts[-1] = np.inf  # the grey rest goes underneath everything
+    rank = np.empty(len(counts), dtype=np.int64)
+    rank[np.argsort(-counts, kind="stable")] = np.arange(len(counts))
+    return np.argsort(rank[mapping.index], kind="stable")
 
 
 # ---------------------------------------------------------------------------
@@ -417,10 +447,46 @@ def fit_range(x: np.ndarray, y: np.ndarray, padding: float = 0.05) -> tuple[floa
     b = finite_bounds(x, y)
     if b is None:
         return (-1.0, 1.0, -1.0, 1.0)
-    x0, x1, y0, y1 = b
+    # Python floats: numpy float32 bounds handed to pyqtgraph's setRange overflow when it compares them
+    # with its float64 limits (a RuntimeWarning "overflow encountered in cast" per call).
+    x0, x1, y0, y1 = (float(v) for v in b)
     wx = max(x1 - x0, 1e-9) * padding
     wy = max(y1 - y0, 1e-9) * padding
     return (x0 - wx, x1 + wx, y0 - wy, y1 + wy)
+
+
+#: Margin around matches the view is moved to (share of their extent on each side).
+MATCH_MARGIN = 0.15
+#: Smallest extent shown around matches (share of the whole set's): one match is not blown up.
+MATCH_MIN_SHARE = 0.08
+
+
+def range_containing(xy: np.ndarray, view: tuple[tuple[float, float], tuple[float, float]],
+                     full: tuple[float, float, float, float], margin: float = MATCH_MARGIN,
+                     min_share: float = MATCH_MIN_SHARE) -> tuple[float, float, float, float] | None:
+    """The view range ``(x0, x1, y0, y1)`` that shows every point of ``xy`` with a margin, or None when
+    the current ``view`` ((x0, x1), (y0, y1)) already does.
+
+    The current view is kept when it contains the points (inset by the margin); otherwise the range is
+    the points' bounding box grown by ``margin`` of its extent on each side, at least ``min_share`` of
+    the whole set's extent ``full`` (x0, x1, y0, y1) wide and tall.
+    """
+    p = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    p = p[np.isfinite(p).all(axis=1)]
+    if not len(p):
+        return None
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    (vx0, vx1), (vy0, vy1) = view
+    inset = margin * 0.5 * np.array([vx1 - vx0, vy1 - vy0])
+    if (lo[0] >= vx0 + inset[0] and hi[0] <= vx1 - inset[0] and lo[1] >= vy0 + inset[1]
+            and hi[1] <= vy1 - inset[1]):
+        return None
+    whole = np.array([full[1] - full[0], full[3] - full[2]], dtype=np.float64)
+    span = np.maximum(hi - lo, min_share * np.maximum(whole, 1e-12))
+    mid, half = (lo + hi) / 2, span * (0.5 + margin)
+    x0, y0 = mid - half
+    x1, y1 = mid + half
+    return float(x0), float(x1), float(y0), float(y1)
 
 
 # ---------------------------------------------------------------------------

@@ -25,6 +25,8 @@ DEFAULT_COMPONENTS = 10
 CONTEXT_LABEL_CHARS = 40
 #: How long a status-bar note about the focused point or a search stays (ms).
 NOTE_MS = 5000
+#: Owners whose layers Esc leaves alone: a lecture's highlights are its slide, not a passing result.
+PERSISTENT_LAYER_OWNERS = ("lecture",)
 
 
 class ExplorerFeature(Feature):
@@ -48,6 +50,9 @@ class ExplorerFeature(Feature):
         # The window's Zoom to Fit (toolbar, Ctrl+0, Home) is the one fit action: no duplicate button.
         ex.fit_action.setShortcut(QtGui.QKeySequence())
         ex.fit_action.setVisible(False)
+        # 1:1 and Dark live in the View menu: the plot's toolbar keeps room for what is used while exploring.
+        for a in (ex.aspect_action, ex.dark_action):
+            ex.toolbar.removeAction(a)
         self._build_actions()
         self.stats = StatsLabel(ws)
         self.x_combo, self.y_combo = QtWidgets.QComboBox(), QtWidgets.QComboBox()
@@ -61,6 +66,7 @@ class ExplorerFeature(Feature):
         ex.search.message.connect(self._on_explorer_message)
         ex.focus_changed.connect(self._on_focus_changed)
         ex.dark_action.toggled.connect(self._on_dark_toggled)
+        ex.clear_selection_action.triggered.connect(self._on_escape)
         self.scatter.point_clicked.connect(ws.point_clicked)
         self.scatter.context_menu_requested.connect(self._on_plot_context_menu_requested)
         ws.dataset_changed.connect(self._on_dataset_changed)
@@ -73,6 +79,8 @@ class ExplorerFeature(Feature):
         reg("explorer.zoom_to_fit", self.scatter.zoom_to_fit, "Show every point")
         reg("explorer.focus_row", self.widget.focus_row, "Centre and ring a point")
         reg("explorer.color_by", self.color_by, "Colour the points by a metadata column")
+        reg("explorer.clear_transient_layers", self.clear_transient_layers,
+            "Esc: remove the passing highlights")
         reg("explorer.finish_setup", self.finish_setup, "Finish deferred set-up and lay labels out now")
 
     def _build_actions(self) -> None:
@@ -120,6 +128,12 @@ class ExplorerFeature(Feature):
         self.widget.finish_setup()
         self.widget.set_color_by(name)
 
+    def _colour_offered(self, name: str) -> bool:
+        """A metadata column, or an entry derived from one (``"genres: Drama"``), offered in colour by."""
+        emb = self.ctx.workspace.dataset
+        return emb is not None and (name in emb.metadata or (name not in ("", "(none)")
+                                                             and self.widget.color_combo.findText(name) >= 0))
+
     def finish_setup(self) -> None:
         """Finish the explorer's deferred set-up and lay the labels out now (tests, ``--screenshot``)."""
         self.widget.finish_setup()
@@ -164,7 +178,7 @@ class ExplorerFeature(Feature):
         self.widget.set_data(ws.dataset, ws.projection.xy, *ws.projection.axis_titles, keep_view=same_rows)
         if same_rows and colour != self.widget.color_combo.currentText():  # a frame keeps the colouring
             self.widget.finish_setup()
-            self.widget.set_color_by(colour if colour in ws.dataset.metadata else None)
+            self.widget.set_color_by(colour if self._colour_offered(colour) else None)
         self.layers.redraw()
         self.stats.refresh()
 
@@ -188,6 +202,19 @@ class ExplorerFeature(Feature):
         x, y = self.x_combo.currentIndex(), self.y_combo.currentIndex()
         if isinstance(self.ctx.workspace.projection, PCAProjection) and x >= 0 and y >= 0:
             self.ctx.workspace.set_axes(x, y)
+
+    def clear_transient_layers(self) -> int:
+        """Remove the passing highlights (neighbours, an analogy, a user's movies: every layer not owned
+        by :data:`PERSISTENT_LAYER_OWNERS`); returns how many went."""
+        ws = self.ctx.workspace
+        names = [layer.name for layer in ws.layers if layer.owner not in PERSISTENT_LAYER_OWNERS]
+        for name in names:
+            ws.remove_layer(name)
+        return len(names)
+
+    def _on_escape(self) -> None:
+        # Esc already cleared the selection and the search focus (the explorer widget's action).
+        self.clear_transient_layers()
 
     def _on_dark_toggled(self, on: bool) -> None:
         self.ctx.commands.run("shell.set_dark", on, self.widget.palette())
@@ -253,7 +280,7 @@ class ExplorerFeature(Feature):
         focus = int(self.scatter.focus_row)
         focus_label = emb.labels[focus] if 0 <= focus < emb.n else None
         return {"view": [[float(x0), float(x1)], [float(y0), float(y1)]], "axes": list(ws.axes),
-                "colour_by": colour if colour in emb.metadata else None,
+                "colour_by": colour if self._colour_offered(colour) else None,
                 "selection": [int(r) for r in ws.selection.rows], "focus_label": focus_label,
                 "focus_row": focus if focus_label else -1,
                 "labels_shown": bool(self.widget.labels_action.isChecked())}
@@ -269,7 +296,7 @@ class ExplorerFeature(Feature):
         if pca is not None and x < pca.n_components and y < pca.n_components:
             ws.set_axes(int(x), int(y))
         colour = state.get("colour_by")
-        self.color_by(colour if colour in emb.metadata else None)
+        self.color_by(colour if colour and self._colour_offered(colour) else None)
         rows = np.asarray(state.get("selection") or [], dtype=np.int64)
         ws.selection.replace(rows[(rows >= 0) & (rows < emb.n)])
         self.widget.labels_action.setChecked(bool(state.get("labels_shown")))
@@ -292,13 +319,16 @@ class ExplorerFeature(Feature):
         emb = self.ctx.workspace.dataset
         column = getattr(args, "color_by", None)
         if column and emb is not None:
-            if column not in emb.metadata:
+            self.widget.finish_setup()
+            if not self._colour_offered(column):
                 have = ", ".join(emb.metadata) or "none"
                 raise DataError(f"no metadata column {column!r} (columns: {have})", "--color-by")
             self.color_by(column)
         if getattr(args, "select", None) and emb is not None:
             labels = [t.strip() for t in args.select.split(",") if t.strip()]
-            self.ctx.workspace.selection.replace(sorted({find_row(emb, t, "--select") for t in labels}))
+            rows = sorted({find_row(emb, t, "--select") for t in labels})
+            self.ctx.workspace.selection.replace(rows)
+            self.scatter.show_rows(rows)
 
     def apply_search(self, args) -> None:
         """``--search``: last of the view options, because it centres the view."""
@@ -307,4 +337,6 @@ class ExplorerFeature(Feature):
             row = find_row(emb, args.search.strip(), "--search")
             self.widget.search.edit.setText(emb.labels[row])  # the box shows what was searched
             self.widget.focus_row(row)
+            # The selected points stay in view beside the searched one.
+            self.scatter.show_rows(np.r_[self.ctx.workspace.selection.rows, row])
 

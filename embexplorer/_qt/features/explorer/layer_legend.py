@@ -1,7 +1,8 @@
 """The on-plot layer legend: what each highlight is, with a hide toggle and a close (×) per layer.
 
 Built from the Workspace's layers (one entry per layer with a legend text, in the
-order they were set); it sits in the plot's upper right corner on a
+order they were set); it sits in the plot's upper right corner (or the corner hiding the
+fewest highlighted markers) on a
 semi-transparent panel and disappears when there is nothing to explain.  A hidden
 layer keeps its entry (greyed, toggle off) so that it can be shown again.
 """
@@ -26,6 +27,16 @@ PANEL_ALPHA = 215
 HIDDEN_TEXT_ALPHA = 120
 #: Rounded corners of the panel (pixels).
 PANEL_RADIUS_PX = 4
+#: Corners of the plot the legend may take, in order of preference (the "+N more" note is bottom right).
+LEGEND_CORNERS = ("top-right", "top-left", "bottom-left", "bottom-right")
+#: Markers this close to the panel (pixels) count as under it when it picks its corner: their labels
+#: would need the room.
+LEGEND_CLEARANCE_PX = 60
+
+
+def _count_inside(pts, x: float, y: float, w: float, h: float) -> int:
+    """How many of the points ``pts`` fall inside the rectangle (x, y, w, h)."""
+    return sum(1 for px, py in pts if x <= px <= x + w and y <= py <= y + h)
 
 
 def symbol_pixmap(layer, side: int, ratio: float = 1.0) -> QtGui.QPixmap:
@@ -122,6 +133,9 @@ class LayerLegend(QtWidgets.QFrame):
         self.rows: dict[str, LegendEntry] = {}
         workspace.layers_changed.connect(self._on_layers_changed)
         scatter.view_box.sigResized.connect(self._on_plot_resized)
+        #: The corner the legend sits in (see :meth:`place`).
+        self.corner = LEGEND_CORNERS[0]
+        scatter.view_box.sigRangeChanged.connect(self._on_range_changed)
         self.hide()
 
     # -- what it shows ----------------------------------------------------------------
@@ -134,8 +148,9 @@ class LayerLegend(QtWidgets.QFrame):
         return [r.text.text() for r in self.rows.values()]
 
     def covered_top(self) -> float:
-        """Pixels from the top of the plotting area down to the legend's lower edge (0 when hidden)."""
-        if not self.rows or self.isHidden():
+        """Pixels from the top of the plotting area down to the legend's lower edge (0 when hidden or
+        in a lower corner)."""
+        if not self.rows or self.isHidden() or self.corner.startswith("bottom"):
             return 0.0
         top = self.scatter.plot_widget.mapFromScene(self.scatter.view_box.sceneBoundingRect().topLeft()).y()
         return float(self.geometry().bottom() - top + LEGEND_MARGIN_PX)
@@ -189,14 +204,43 @@ class LayerLegend(QtWidgets.QFrame):
             self.scatter.set_label_keepout([])
 
     def place(self) -> None:
-        """Move to the upper right corner of the plotting area (inside the axes)."""
+        """Move to the corner of the plotting area that hides the fewest highlighted markers (the upper
+        right one unless highlights are there: the ends of a PCA axis, a user's recommendations)."""
         pw = self.scatter.plot_widget
-        r = self.scatter.view_box.sceneBoundingRect()
-        top_right = pw.mapFromScene(r.topRight())
-        self.move(int(top_right.x() - self.width() - LEGEND_MARGIN_PX), int(top_right.y() + LEGEND_MARGIN_PX))
+        r = pw.mapFromScene(self.scatter.view_box.sceneBoundingRect()).boundingRect()
+        m, w, h = LEGEND_MARGIN_PX, self.width(), self.height()
+        corners = {"top-right": (r.right() - w - m, r.top() + m), "top-left": (r.left() + m, r.top() + m),
+                   "bottom-left": (r.left() + m, r.bottom() - h - m),
+                   "bottom-right": (r.right() - w - m, r.bottom() - h - m)}
+        pts = self._marker_pixels()
+        c_ = LEGEND_CLEARANCE_PX  # markers just beside the panel count too: their labels go there
+
+        def crowd(c: str) -> int:
+            x, y = corners[c]
+            return _count_inside(pts, x - c_, y - c_, w + 2 * c_, h + 2 * c_)
+
+        best = min(corners, key=lambda c: (crowd(c), LEGEND_CORNERS.index(c)))
+        self.corner = best
+        self.move(int(corners[best][0]), int(corners[best][1]))
         # Point labels keep out from under the panel.
         area = pw.mapToScene(self.geometry()).boundingRect()
         self.scatter.set_label_keepout([area] if self.isVisible() else [])
+
+    def _marker_pixels(self) -> list[tuple[float, float]]:
+        """Where the highlighted markers are, in the plot widget's pixels."""
+        pw, vb = self.scatter.plot_widget, self.scatter.view_box
+        out = []
+        for _name, x, y, size, _hard in self.scatter.marker_list():
+            if size > 0:
+                p = pw.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x, y)))
+                out.append((p.x(), p.y()))
+        return out
+
+    def _on_range_changed(self, *_args) -> None:
+        # The markers moved on screen: the best corner may be another one (a few hundred markers at
+        # most: cheap enough for every step of a pan).
+        if self.rows and self.isVisible():
+            self.place()
 
     def _on_plot_resized(self, *_args) -> None:
         if self.rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer.core.view.palette import BLUE
@@ -27,22 +29,26 @@ class StatsLabel(QtWidgets.QLabel):
         ws = self.workspace
         emb, pca = ws.dataset, ws.pca
         if emb is None:
-            self.setText("No file")
+            self.setText("No data set shown")
             self.setToolTip("")
             return
+        # The status bar names the open data (a file, a model, a demo).
+        src = ws.source
+        name = Path(src.path).name if src.kind == "file" and src.path else (src.title or "")
+        named = f"{name}  ·  " if name else ""
         selected = ws.selection.count
         sel = f"  ·  {selected:,} selected" if selected else ""
         if pca is None:
             points, dims = UNITS.get(emb.kind, DEFAULT_UNITS) if ws.is_live else DEFAULT_UNITS
             epoch = f"  ·  training epoch {ws.epoch}" if ws.is_live else ""
-            self.setText(f"{emb.n:,} {points}  ·  {emb.dims:,} {dims}{epoch}{sel}")
+            self.setText(f"{named}{emb.n:,} {points}  ·  {emb.dims:,} {dims}{epoch}{sel}")
             self.setToolTip("")
             return
         x, y = ws.axes
         ratio = pca.explained_variance_ratio
         shown = 100.0 * float(ratio[x] + (ratio[y] if y != x else 0.0))
         total = 100.0 * float(ratio.sum())
-        self.setText(f"{emb.n:,} points  ·  {emb.dims:,} dims  ·  PC{x + 1}+PC{y + 1}: {shown:.1f} %"
+        self.setText(f"{named}{emb.n:,} points  ·  {emb.dims:,} dims  ·  PC{x + 1}+PC{y + 1}: {shown:.1f} %"
                      f"  ·  {pca.n_components} PCs: {total:.1f} % of variance{sel}")
         lines = (pca.axis_label(i) for i in range(pca.n_components))
         self.setToolTip("Explained variance\n" + "\n".join(lines))

@@ -41,7 +41,7 @@ GENRE_NEIGHBOURS = 10
 #: (both ends of the component read).
 GENRE_NEIGHBOURS_LAYER, GENRE_QUERY_LAYER = "lecture.genre-neighbours", "lecture.genre-query"
 PCA_LOW_LAYER, PCA_HIGH_LAYER = "lecture.pca-low", "lecture.pca-high"
-GENRE_NEIGHBOURS_STYLE = LayerStyle(palette.NEIGHBOUR, size=9, width=1.0, labels=False, z=20)
+GENRE_NEIGHBOURS_STYLE = LayerStyle(palette.NEIGHBOUR, size=9, width=1.0, z=20)
 GENRE_QUERY_STYLE = LayerStyle(palette.QUERY, symbol="star", size=18, z=22)
 PCA_LOW_STYLE = LayerStyle(palette.PCA_LOW, size=10, z=20)
 PCA_HIGH_STYLE = LayerStyle(palette.PCA_HIGH, size=10, z=20)
@@ -99,6 +99,8 @@ class Demonstration:
 
     #: Key of :data:`~embexplorer.core.teaching.lecture.LECTURES`.
     name = ""
+    #: Docks this demonstration uses: the lecture puts the others away while it runs.
+    docks: tuple[str, ...] = ()
 
     def __init__(self, lecture) -> None:
         self.lecture = lecture
@@ -227,6 +229,7 @@ class UsersDemonstration(Demonstration):
     """A user's taste vector: a quick model trained live, then a worked what-if user in the User dock."""
 
     name = "users"
+    docks = ("user",)
 
     def __init__(self, lecture) -> None:
         super().__init__(lecture)
@@ -450,6 +453,7 @@ class AnalogiesDemonstration(Demonstration):
     """Step through the classic analogies whose words the set shown has."""
 
     name = "analogies"
+    docks = ("analogy",)
 
     def __init__(self, lecture) -> None:
         super().__init__(lecture)

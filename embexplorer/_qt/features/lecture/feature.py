@@ -38,7 +38,7 @@ SETTLE_PASSES = 5
 #: Height of the Lecture dock per demonstration, as a share of the window's height (the plot keeps
 #: the rest; the ratings table needs room, a stepper little).
 DOCK_HEIGHT_SHARE = {"ratings": 0.62, "genres": 0.36, "users": 0.2, "gradient-descent": 0.42,
-                     "pca-axes": 0.34, "analogies": 0.14}
+                     "pca-axes": 0.26, "analogies": 0.14}
 #: Share of a demonstration not listed above.
 DEFAULT_HEIGHT_SHARE = 0.3
 
@@ -78,6 +78,7 @@ class LectureFeature(Feature):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.current: str | None = None
+        self._docks_away: list = []
         self.data: LectureData | None = None
         self.last_error = ""
         self._models: dict[int, object] = {}  # id(ratings) -> the quick model trained on them
@@ -129,6 +130,7 @@ class LectureFeature(Feature):
         self.last_error = ""
         self.ctx.workspace.clear_layers(self.name)
         self.current = name
+        self._put_away_docks(getattr(self.demos[name], "docks", ()))
         self.panel.show_page(name)
         self.say(name, "preparing…")
         self.demos[name].run()
@@ -198,6 +200,25 @@ class LectureFeature(Feature):
         caption = self.ctx.shell.dock(CAPTION_DOCK)
         if caption is not None:
             caption.hide()
+        for dock in self._docks_away:  # the panels the lecture put away come back
+            dock.show()
+        self._docks_away = []
+
+    def _put_away_docks(self, used: tuple) -> None:
+        """Hide the panels this demonstration does not use (an empty Recommender chart at 0 % beside a
+        lecture that just trained a model contradicts it); :meth:`end` shows them again."""
+        shell = self.ctx.shell
+        keep = {CAPTION_DOCK, LECTURE_DOCK, *used}
+        for key in shell.dock_keys():
+            dock = shell.dock(key)
+            if (key in keep or dock is None or dock.isHidden() or dock.isFloating()
+                    or dock in self._docks_away):
+                continue
+            # Not the user closing it: its feature keeps its layers (the shell asks on_closed only then).
+            self._docks_away.append(dock)
+            blocked = dock.toggleViewAction().blockSignals(True)
+            dock.hide()
+            dock.toggleViewAction().blockSignals(blocked)
 
     # -- for the demonstrations --------------------------------------------------------------------
     def say(self, name: str, detail: str = "") -> None:
@@ -205,10 +226,14 @@ class LectureFeature(Feature):
         status bar."""
         self.banner.set_text(caption_html(name), detail)
         self.ctx.shell.show_dock(CAPTION_DOCK)
-        self.ctx.shell.message(self.banner.plain_text())
+        # The banner carries the caption; the status bar only the lecture's title (a long caption would
+        # run under the status bar's summary on the right).
+        self.ctx.shell.message(f"Lecture: {LECTURES[name][0]}")
 
     def show_panel(self) -> None:
         """Show the Lecture dock, as tall as the current demonstration needs."""
+        if self.current:  # a set shown since brought the panels of the plot page back: away again
+            self._put_away_docks(getattr(self.demos[self.current], "docks", ()))
         share = DOCK_HEIGHT_SHARE.get(self.current or "", DEFAULT_HEIGHT_SHARE)
         self.ctx.shell.show_dock(LECTURE_DOCK, height=int(share * self.ctx.shell.widget().height()))
 
@@ -231,6 +256,7 @@ class LectureFeature(Feature):
 
     def finish(self, name: str, detail: str = "") -> None:
         """Demonstration ``name`` shows its final state."""
+        self._put_away_docks(getattr(self.demos[name], "docks", ()))
         self.say(name, detail)
         self.shown.emit(name)
 

@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.features.lecture.caption import CAPTION_FONT_SCALE
+from embexplorer._qt.widgets.axes import epoch_plot
 from embexplorer._qt.widgets.results import TableModel, make_table
 from embexplorer._qt.widgets.training_panel import PlotPaletteMixin
 from embexplorer.core.data._textparse import is_number_text
@@ -43,6 +44,9 @@ MAX_EPOCHS = 50
 MAX_TOP_RATED = 1_000_000
 #: Characters the movie box of the genre page keeps room for.
 MOVIE_BOX_CHARS = 30
+#: Rows the side-by-side tables (genre vs learned neighbours, the ends of an axis) ask room for; the rest
+#: scroll, so that the plot keeps room for the titles it labels.
+SIDE_TABLE_ROWS = 6
 #: Margin of the Lecture dock around its pages (pixels).
 PANEL_MARGIN = 2
 
@@ -55,7 +59,7 @@ def _ranks(keys: list) -> np.ndarray:
 
 
 def _plot(x_title: str, y_title: str) -> pg.PlotWidget:
-    p = pg.PlotWidget()
+    p = epoch_plot() if x_title == "epoch" else pg.PlotWidget()  # whole epochs only: no "1.5" tick
     p.setLabel("bottom", x_title)
     p.setLabel("left", y_title)
     p.setMinimumHeight(PLOT_MIN_HEIGHT)
@@ -82,6 +86,7 @@ def _side_by_side(left: list[str], right: list[str]) -> tuple[TableModel, TableM
     row = QtWidgets.QHBoxLayout()
     for model in models:
         table = make_table(model)
+        table.rows_shown = SIDE_TABLE_ROWS  # the plot above keeps the height its labels need
         table.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         table.horizontalHeader().setStretchLastSection(False)
         row.addWidget(table)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import Feature, MenuItem
@@ -26,8 +27,12 @@ from embexplorer._qt.widgets.export import write_png
 
 #: Application font, point labels and axis text are this many times larger.
 FONT_SCALE = 1.6
-#: Share of the window's width the docked panels keep in presentation mode.
+#: Share of the window's width the docked panels keep in presentation mode, and the most they may take
+#: when a panel's controls need more at the large font (nothing of it is cut off at 1280 pixels).
 DOCK_SHARE = 0.36
+DOCK_MAX_SHARE = 0.5
+#: Room a dock takes around its panel (frame, margins, a scroll bar), in pixels.
+DOCK_FRAME_PX = 24
 #: Points are this many times larger (rounded, at least one pixel more).
 POINT_SCALE = 2.0
 #: Overlay markers, lines, arrow heads and the focus ring are this many times larger.
@@ -38,6 +43,8 @@ PRESENTATION_THEME = "contrast"
 HIDDEN_DOCKS = ("points", "bookmarks")
 #: Result tables up to this many rows get their columns fitted to the new font (not the big Points table).
 FIT_TABLE_MAX_ROWS = 1000
+#: Pixels of a result table's row beyond its text height (as the tables are made).
+ROW_PADDING_PX = 6
 #: Keys: toggle presentation mode, export the view as a numbered PNG.
 TOGGLE_KEY = QtCore.Qt.Key.Key_F11
 EXPORT_KEY = QtCore.Qt.Key.Key_F12
@@ -141,13 +148,18 @@ class PresentationFeature(Feature):
             "overlay_scale": sc.overlay_scale,
             "theme": sc.theme,
             "dark": ex.dark_action.isChecked(),
-            # Docks and toolbars: their open/closed state, places and sizes, as Qt saves layouts.
-            "layout": w.saveState(),
+            # Docks and toolbars: their open/closed state and sizes (the docks do not move meanwhile).
             "status_bar": not w.statusBar().isHidden(),
             "docks": {key: not d.isHidden() for key, d in self._docks().items()},
             "toolbars": {tb: not tb.isHidden() for tb in toolbars},
             "window_state": w.windowState(),
             "full_screen": False,
+            # What is inside the docks and the plot page too: every table's column widths and row
+            # height, every dock's size and every splitter are put back exactly on leaving.
+            "columns": _column_widths(w),
+            "dock_sizes": {d: (d.width(), d.height()) for d in self._docks().values()
+                           if d.isVisible() and not d.isFloating()},
+            "splitters": {sp: sp.sizes() for sp in w.findChildren(QtWidgets.QSplitter)},
         }
         big = QtGui.QFont(app.font())
         if big.pointSizeF() > 0:
@@ -164,20 +176,33 @@ class PresentationFeature(Feature):
             sc.set_theme(PRESENTATION_THEME)
         for tb in toolbars:
             tb.hide()
+        ex.set_compact(True)  # the plot's own toolbar fits at the large font
         w.statusBar().hide()
         for key, d in self._docks().items():
             if key in HIDDEN_DOCKS:
                 d.hide()
-        # The plot is what the room looks at: the panels on the right keep a fixed share of the width
-        # (restoreState on leaving gives the user's sizes back).
-        right = [d for d in self._docks().values() if d.isVisible() and not d.isFloating()
-                 and w.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea]
-        if right:
-            w.resizeDocks([right[0]], [int(w.width() * DOCK_SHARE)], QtCore.Qt.Orientation.Horizontal)
         if QtGui.QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
             self._saved["full_screen"] = True
             w.showFullScreen()
+        QtWidgets.QApplication.sendPostedEvents()  # the new font reaches the panels: their sizes are known
+        self._size_docks()
         self._fit_tables()
+
+    def _size_docks(self) -> None:
+        """The plot is what the room looks at: the panels on the right keep a fixed share of the width
+        (leaving gives the user's sizes back), more when their controls need it at the large font."""
+        w = self.ctx.shell.widget()
+        right = [d for d in self._docks().values() if d.isVisible() and not d.isFloating()
+                 and w.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea]
+        if not right:
+            return
+        need = 0
+        for d in right:
+            inner = d.widget().widget() if isinstance(d.widget(), QtWidgets.QScrollArea) else d.widget()
+            if inner is not None:
+                need = max(need, inner.minimumSizeHint().width() + DOCK_FRAME_PX)
+        width = min(max(int(w.width() * DOCK_SHARE), need), int(w.width() * DOCK_MAX_SHARE))
+        w.resizeDocks([right[0]], [width], QtCore.Qt.Orientation.Horizontal)
 
     def _leave(self) -> None:
         s, self._saved = self._saved, None
@@ -195,29 +220,39 @@ class PresentationFeature(Feature):
             ex.dark_action.setChecked(s["dark"])  # the explorer (and window) palettes follow
         sc.set_font_scale(s["font_scale"])
         sc.set_theme(s["theme"])
-        self._restore_layout(s["layout"])
-        # restoreState covers docks and toolbars; make sure of every one.
+        ex.set_compact(False)
+        # The user's font and row heights first: the docks' minimum sizes follow them, and the layout
+        # restored below must not be squeezed by the large ones.
+        QtWidgets.QApplication.sendPostedEvents()
+        _restore_column_widths(s["columns"])
+        w.statusBar().setVisible(s["status_bar"])
+        for tb, shown in s["toolbars"].items():
+            tb.setVisible(shown)
+        # Docks shown again where they were, then every one at its size.  Not restoreState: it makes new
+        # tab bars and leaves the old ones on screen (a ghost "Neighbours | Analogy" bar).
         for key, d in self._docks().items():
             if key in s["docks"]:
                 d.setVisible(s["docks"][key])
-        for tb, shown in s["toolbars"].items():
-            tb.setVisible(shown)
-        w.statusBar().setVisible(s["status_bar"])
-        self._fit_tables()
+        # Let the layouts settle at the user's font (minimum sizes shrink back) before the sizes are set.
+        QtWidgets.QApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        self._restore_dock_sizes(s["dock_sizes"])
+        # Once more after the docks shown again have been laid out (Qt places them at a default split).
+        QtCore.QTimer.singleShot(0, self, lambda: self._restore_dock_sizes(s["dock_sizes"]))
+        for splitter, sizes in s["splitters"].items():
+            if shiboken6.isValid(splitter):
+                splitter.setSizes(sizes)
+        _restore_column_widths(s["columns"])
 
-    def _restore_layout(self, layout: QtCore.QByteArray) -> None:
-        """Put docks and toolbars back as ``layout`` has them.
-
-        ``restoreState`` hides docks on its way to showing them again: that is not the user closing
-        them (the shell then removes their layers), so their view toggles stay quiet meanwhile.
-        """
-        actions = [d.toggleViewAction() for d in self._docks().values()]
-        blocked = [a.blockSignals(True) for a in actions]
-        try:
-            self.ctx.shell.widget().restoreState(layout)
-        finally:
-            for a, was in zip(actions, blocked):
-                a.blockSignals(was)
+    def _restore_dock_sizes(self, sizes: dict) -> None:
+        """Every docked panel back at its width and height (tabbed docks share one place: one size)."""
+        w = self.ctx.shell.widget()
+        docks = [d for d in sizes if shiboken6.isValid(d) and d.isVisible() and not d.isFloating()]
+        if not docks:
+            return
+        # One dock per column sets the width (docks stacked in a column share it).
+        w.resizeDocks(docks[:1], [sizes[docks[0]][0]], QtCore.Qt.Orientation.Horizontal)
+        front = [d for d in docks if not d.visibleRegion().isEmpty()]  # not the docks tabbed away
+        w.resizeDocks(front, [sizes[d][1] for d in front], QtCore.Qt.Orientation.Vertical)
 
     def _fit_tables(self) -> None:
         """Result tables in the docks were sized to their text at the old font: fit them to the new one
@@ -228,7 +263,9 @@ class PresentationFeature(Feature):
                     continue
                 for t in d.findChildren(QtWidgets.QTableView):
                     if t.model() is not None and 0 < t.model().rowCount() <= FIT_TABLE_MAX_ROWS:
+                        t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + ROW_PADDING_PX)
                         t.resizeColumnsToContents()
+                        t.updateGeometry()
 
         QtCore.QTimer.singleShot(0, self, fit)
 
@@ -277,6 +314,28 @@ class PresentationFeature(Feature):
 
     def _on_choose_folder_triggered(self) -> None:
         self._ask_folder()
+
+
+def _column_widths(window) -> dict:
+    """Every table's column widths and row height (restored exactly when presentation mode ends)."""
+    out = {}
+    for t in window.findChildren(QtWidgets.QTableView):
+        cols = t.model().columnCount() if t.model() is not None else 0
+        out[t] = ([t.columnWidth(c) for c in range(cols)], t.verticalHeader().defaultSectionSize())
+    return out
+
+
+def _restore_column_widths(saved: dict) -> None:
+    for t, (widths, row_height) in saved.items():
+        if not shiboken6.isValid(t):
+            continue  # a table deleted meanwhile
+        t.verticalHeader().setDefaultSectionSize(row_height)
+        t.updateGeometry()  # a result table's minimum height follows its row height
+        cols = t.model().columnCount() if t.model() is not None else 0
+        if cols != len(widths):
+            continue  # another result with other columns arrived meanwhile: it keeps its own sizes
+        for c, width in enumerate(widths):
+            t.setColumnWidth(c, width)
 
 
 def _set_quietly(spin: QtWidgets.QSpinBox, value: int) -> None:
