@@ -33,7 +33,7 @@ def test_entries_follow_the_layers(qtbot, glove_window):  # noqa: F811
     assert legend.entries() == [] and not legend.isVisible()
     ask_neighbours(qtbot, w, "king")
     assert legend.entries() == [nbf.RESULTS_LAYER, nbf.QUERY_LAYER]
-    assert legend.texts() == ["neighbours", "query"] and legend.isVisible()
+    assert legend.texts() == ["neighbours of king", "query: king"] and legend.isVisible()
     ask_analogy(qtbot, w, "man", "king", "woman")
     # The analogy's arrows and its expected point have entries; its sides (no legend text) none.
     assert legend.entries()[:2] == [nbf.RESULTS_LAYER, nbf.QUERY_LAYER]

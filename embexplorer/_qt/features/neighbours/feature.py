@@ -122,14 +122,17 @@ class NeighboursFeature(Feature):
         if query is not None:
             found = rows[1:] if rows[0] == query else rows
             lines = np.column_stack([np.full(len(found), query, dtype=np.int64), found])
-            ws.set_layer(Layer(RESULTS_LAYER, self.name, RESULTS_STYLE, "neighbours", rows=found,
+            # The legend names the query, so a room can tell which neighbours it is looking at.
+            name = ws.dataset.labels[query]
+            ws.set_layer(Layer(RESULTS_LAYER, self.name, RESULTS_STYLE, f"neighbours of {name}", rows=found,
                                lines=lines, zoom_to=True))
-            ws.set_layer(Layer(QUERY_LAYER, self.name, QUERY_STYLE, "query", rows=[query], zoom_to=True))
+            ws.set_layer(Layer(QUERY_LAYER, self.name, QUERY_STYLE, f"query: {name}", rows=[query],
+                               zoom_to=True))
         elif self._vector is not None:
             vector, description = self._vector
             lines = np.column_stack([np.full(len(rows), vector_ref(0), dtype=np.int64), rows])
-            ws.set_layer(Layer(RESULTS_LAYER, self.name, RESULTS_STYLE, "neighbours", rows=rows,
-                               points=vector[None], lines=lines, zoom_to=True))
+            ws.set_layer(Layer(RESULTS_LAYER, self.name, RESULTS_STYLE, f"neighbours of {description}",
+                               rows=rows, points=vector[None], lines=lines, zoom_to=True))
             ws.set_layer(Layer(QUERY_LAYER, self.name, VECTOR_QUERY_STYLE, "query vector",
                                points=vector[None], point_labels=(description,), zoom_to=True))
         else:

@@ -307,7 +307,9 @@ class MFTrainingPanel(TrainingPanel):
         self._train_loss.append(stats.train_loss)
         self._valid_mse.append(stats.valid_mse)
         self._redraw_curves()
-        rmse = "" if math.isnan(stats.valid_rmse) else f", validation RMSE {stats.valid_rmse:.4f}"
+        # The chart plots squared error, so the text names the MSE it shows first, then its root.
+        rmse = ("" if math.isnan(stats.valid_rmse)
+                else f", validation MSE {stats.valid_mse:.4f} (RMSE {stats.valid_rmse:.4f})")
         self.status.setText(f"Epoch {stats.epoch}/{stats.epochs}: train loss {stats.train_loss:.4f}{rmse}")
         self.epoch_finished.emit(stats, snapshot)
         if frame is not None:
@@ -319,7 +321,7 @@ class MFTrainingPanel(TrainingPanel):
         stopped = bool(model.info.get("cancelled"))
         how = "Stopped after" if stopped else "Trained"
         valid = ("a final model on all ratings (no validation)" if math.isnan(last.valid_rmse)
-                 else f"validation RMSE {last.valid_rmse:.4f}")
+                 else f"validation MSE {last.valid_mse:.4f} (RMSE {last.valid_rmse:.4f})")
         self._show_finished(f"{how} {last.epoch} epoch(s) in {model.info.get('train_seconds', 0):.1f} s: "
                             f"{valid}", model, stopped)
 
