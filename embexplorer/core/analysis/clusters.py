@@ -123,7 +123,7 @@ def cluster_labels(data: np.ndarray, method: str = "kmeans", n_clusters: int = D
             raise DataError(f"HDBSCAN on {n:,} vectors would take too long (at most "
                             f"{HDBSCAN_MAX_VECTOR_ROWS:,}): cluster the layout instead, or use k-means")
         size = int(min_cluster_size or max(HDBSCAN_MIN_FLOOR, round(HDBSCAN_MIN_SHARE * n)))
-        fit = HDBSCAN(min_cluster_size=max(2, size)).fit(x[finite])
+        fit = HDBSCAN(min_cluster_size=max(2, size), copy=True).fit(x[finite])
     if control is not None:
         control.check()
     labels[finite] = fit.labels_
