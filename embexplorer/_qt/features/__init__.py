@@ -11,7 +11,7 @@ import importlib
 
 #: The rooms, in the order they are built and placed.
 ROOMS = ("explorer", "loading", "neighbours", "analogy", "recommender", "word2vec", "start", "sessions",
-         "presentation", "lecture")
+         "presentation", "lecture", "compare", "regions")
 
 
 def add_arguments(parser, show) -> None:

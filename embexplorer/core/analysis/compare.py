@@ -71,6 +71,8 @@ class Comparison:
         Distance between A's vector and B's aligned vector.
     notes : list of str
         What the reader should know (dimensions differ, k clamped...).
+    vectors_b : ndarray (m, d_b) or None
+        B's shared vectors as they are (to place B on a plot when it cannot be aligned).
     """
 
     labels: list[str]
@@ -87,6 +89,7 @@ class Comparison:
     aligned_b: np.ndarray | None = None
     displacement: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    vectors_b: np.ndarray | None = None
 
     @property
     def shared(self) -> int:
@@ -188,7 +191,8 @@ def compare(a: EmbeddingSet, b: EmbeddingSet, k: int = DEFAULT_K, control: TaskC
     va, vb = a.vectors[rows_a], b.vectors[rows_b]
     na, _ = top_k_cosine(va, k_used, control=part(0.0, 0.47, "A: "))
     nb, _ = top_k_cosine(vb, k_used, control=part(0.47, 0.94, "B: "))
-    result = Comparison(labels, rows_a, rows_b, a.n, b.n, k_used, na, nb, jaccard(na, nb), notes=notes)
+    result = Comparison(labels, rows_a, rows_b, a.n, b.n, k_used, na, nb, jaccard(na, nb), notes=notes,
+                        vectors_b=vb)
     if a.dims == b.dims:
         if control is not None:
             control.progress(0.95, "aligning B onto A")
@@ -202,3 +206,32 @@ def compare(a: EmbeddingSet, b: EmbeddingSet, k: int = DEFAULT_K, control: TaskC
     if control is not None:
         control.progress(1.0, "compared", force=True)
     return result
+
+
+def b_positions(result: Comparison, a_xy: np.ndarray, project=None) -> np.ndarray:
+    """Where B's shared labels go on A's plot: ``(n_a, 2)`` float32, NaN for rows of A not in B.
+
+    With an alignment and a ``project`` callable (the plot's projection of raw vectors), B's
+    aligned vectors are placed exactly as A's would be.  Otherwise B's own first two principal
+    components are rotated, scaled and shifted onto A's positions of the same labels
+    (Procrustes in the plane): the best picture of B in A's frame that a plane allows.
+    """
+    a_xy = np.asarray(a_xy, dtype=np.float64)
+    out = np.full((result.n_a, 2), np.nan, dtype=np.float32)
+    placed = None
+    if result.aligned_b is not None and project is not None:
+        placed = project(result.aligned_b)
+    if placed is None:
+        vb = np.asarray(result.vectors_b, dtype=np.float64)
+        centred = vb - vb.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        two = centred @ vt[:2].T
+        if two.shape[1] < 2:
+            two = np.column_stack([two, np.zeros(len(two))])
+        target = a_xy[result.rows_a]
+        ok = np.isfinite(target).all(axis=1)
+        mean_t = target[ok].mean(axis=0) if ok.any() else np.zeros(2)
+        rotation, s = procrustes(two[ok], target[ok] - mean_t)
+        placed = s * two @ rotation + mean_t
+    out[result.rows_a] = np.asarray(placed, dtype=np.float32).reshape(-1, 2)
+    return out
