@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
 from embexplorer._qt.features.compare.panel import CELL_NEIGHBOURS, TABLE_ROWS, ComparePanel
@@ -39,8 +39,15 @@ NOTE_MS = 6000
 
 
 class CompareFeature(Feature):
-    """Compare the set shown with another one."""
+    """Compare the set shown with another one.
 
+    Signals
+    -------
+    compared(object)
+        A comparison finished and is shown (the core ``Comparison``).
+    """
+
+    compared = QtCore.Signal(object)
     name = "compare"
 
     def __init__(self, ctx) -> None:
@@ -191,6 +198,7 @@ class CompareFeature(Feature):
         self._fill_table()
         self._show_b(xy)
         self._draw_arrows()
+        self.compared.emit(result)
 
     # -- the views --------------------------------------------------------------------------
     def _fill_table(self) -> None:

@@ -36,8 +36,15 @@ NAME_CHARS = 40
 
 
 class RegionsFeature(Feature):
-    """Regions that name themselves, and linked histograms."""
+    """Regions that name themselves, and linked histograms.
 
+    Signals
+    -------
+    found(object)
+        A clustering finished and is shown (the core ``Clustering``).
+    """
+
+    found = QtCore.Signal(object)
     name = "regions"
 
     def __init__(self, ctx) -> None:
@@ -198,6 +205,7 @@ class RegionsFeature(Feature):
             item.setData(QtCore.Qt.ItemDataRole.UserRole, i)
             self.list.addItem(item)
         self._draw_names()
+        self.found.emit(regions)
 
     def _draw_names(self) -> None:
         ws = self.ctx.workspace
