@@ -10,6 +10,8 @@ from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.view.histograms import category_mask, range_mask
 
 TIMEOUT_MS = 60_000
+#: Rows of GloVe that B shares with A.
+SHARED = 2500
 #: Labels moved in the perturbed copy.
 PLANTED = 20
 #: The MF comparison: movies kept, factors, epochs (small and quick: it is a rendering test).
@@ -23,6 +25,9 @@ def open_glove(qtbot, w, glove_path):
 
 
 def test_compare_room_glove_against_a_perturbed_copy(qtbot, make_main_window, glove_path):
+    from embexplorer._qt.workspace import DataSource, first_components
+    from embexplorer.core.analysis.pca import fit_pca
+
     w = make_main_window()
     ws = w.workspace
     a = open_glove(qtbot, w, glove_path)
@@ -30,18 +35,18 @@ def test_compare_room_glove_against_a_perturbed_copy(qtbot, make_main_window, gl
     moved = rng.choice(a.n, PLANTED, replace=False)
     v = a.vectors.copy()
     v[moved] = a.vectors[rng.choice(a.n, PLANTED, replace=False)]
-    b = EmbeddingSet(a.labels[:4000] + ["only-in-b"], np.vstack([v[:4000], v[:1]]))
+    b = EmbeddingSet(a.labels[:SHARED] + ["only-in-b"], np.vstack([v[:SHARED], v[:1]]))
     feature = w.features["compare"]
     with qtbot.waitSignal(feature.compared, timeout=TIMEOUT_MS) as got:
         w.commands.run("compare.with_set", b, "perturbed")
     result = got.args[0]
-    assert result.shared == 4000 and w.docks["compare"].isVisible()
+    assert result.shared == SHARED and w.docks["compare"].isVisible()
     panel = w.commands.run("compare.panel")
-    planted = {a.labels[i] for i in moved if i < 4000}
+    planted = {a.labels[i] for i in moved if i < SHARED}
     assert {panel.label_at(i) for i in range(len(planted))} == planted  # biggest movers first
     # Overlap and displacement are colour-by columns of A (NaN where a row is not in B).
     overlap = ws.columns["neighbour overlap"].values
-    assert np.isnan(overlap[4000:]).all() and overlap[moved[moved < 4000]].max() < 0.3
+    assert np.isnan(overlap[SHARED:]).all() and overlap[moved[moved < SHARED]].max() < 0.3
     assert "displacement" in ws.columns
     # Sortable: by overlap, largest first.
     panel.table.sortByColumn(1, QtCore.Qt.SortOrder.DescendingOrder)
@@ -49,7 +54,7 @@ def test_compare_room_glove_against_a_perturbed_copy(qtbot, make_main_window, gl
     # B's plot: the same rows, the Workspace's selection; rows of A not in B are not placed.
     sc = panel.scatter
     assert sc.n == a.n and sc.selection is ws.selection
-    assert np.isnan(sc.xy[4000:]).all() and np.isfinite(sc.xy[:4000]).all()
+    assert np.isnan(sc.xy[SHARED:]).all() and np.isfinite(sc.xy[:SHARED]).all()
     first = a.row(panel.label_at(0))
     panel.table.clicked.emit(panel.table.model().index(0, 0))
     assert ws.selection.rows.tolist() == [first]
@@ -62,12 +67,11 @@ def test_compare_room_glove_against_a_perturbed_copy(qtbot, make_main_window, gl
     ws.selection.replace(moved[:5])
     panel.arrows_check.setChecked(True)
     layer = ws.layer("compare.arrows")
-    assert layer is not None and len(layer.arrows) == int((moved[:5] < 4000).sum())
+    assert layer is not None and len(layer.arrows) == int((moved[:5] < SHARED).sum())
     drawn = w.features["explorer"].scatter.overlay_items("compare.arrows")
     assert drawn
     # Another set shown: the comparison is dropped with its columns and layers.
-    with qtbot.waitSignal(ws.dataset_changed, timeout=TIMEOUT_MS):
-        w.commands.run("loading.open_file", glove_path)
+    ws.set_dataset(b, first_components(fit_pca(b.vectors, n_components=2)), DataSource("model", "B", "test"))
     assert w.commands.run("compare.result") is None and "neighbour overlap" not in ws.columns
     assert ws.layer("compare.arrows") is None and sc.selection is not ws.selection
 

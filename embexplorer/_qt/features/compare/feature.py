@@ -65,8 +65,7 @@ class CompareFeature(Feature):
         p.cancel_button.clicked.connect(self.cancel)
         p.arrows_check.toggled.connect(self._on_arrows_toggled)
         p.row_activated.connect(self._on_row_activated)
-        p.scatter.point_hovered.connect(self._on_b_hovered)
-        p.scatter.point_clicked.connect(ws.point_clicked)
+        p.on_scatter_built = self._on_scatter_built
         ws.dataset_changed.connect(self._on_dataset_changed)
         ws.projection_changed.connect(self._on_projection_changed)
         ws.selection.changed.connect(self._on_selection_changed)
@@ -94,6 +93,10 @@ class CompareFeature(Feature):
             explorer = self.ctx.commands.run("explorer.widget")
             explorer.hovered.connect(self._on_a_hovered)
             explorer.focus_changed.connect(self._on_a_focus_changed)
+
+    def _on_scatter_built(self, scatter) -> None:
+        scatter.point_hovered.connect(self._on_b_hovered)
+        scatter.point_clicked.connect(self.ctx.workspace.point_clicked)
 
     # -- commands ---------------------------------------------------------------------------
     def compare_with(self, b, title: str = "B") -> int | None:
@@ -293,6 +296,8 @@ class CompareFeature(Feature):
             ws.set_layer(Layer(HOVER_LAYER, self.name, HOVER_STYLE, rows=[row]))
 
     def _on_a_hovered(self, row: int) -> None:
+        if not self.panel.has_scatter:
+            return
         sc = self.panel.scatter
         if row < 0 or row >= sc.n or self.result is None:
             sc.remove_overlay("hover")
@@ -300,7 +305,7 @@ class CompareFeature(Feature):
             sc.set_overlay("hover", [row], color=B_HOVER_COLOR, size=B_HOVER_SIZE, filled=False)
 
     def _on_a_focus_changed(self, row: int) -> None:
-        if self.result is not None and row < self.panel.scatter.n:
+        if self.result is not None and self.panel.has_scatter and row < self.panel.scatter.n:
             self.panel.scatter.set_focus_row(row)
 
     def _on_dock_closed(self) -> None:

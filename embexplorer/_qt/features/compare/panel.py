@@ -35,6 +35,22 @@ class MoversModel(QtCore.QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[tuple] = []  # (row in A, label, overlap, displacement, only A, only B)
 
+    @property
+    def has_scatter(self) -> bool:
+        """Whether B's plot was built."""
+        return self._scatter is not None
+
+    @property
+    def scatter(self) -> ScatterView:
+        """B's plot (built on first use)."""
+        if self._scatter is None:
+            self._scatter = ScatterView(self, selection=self._own_selection)
+            self._scatter.setMinimumHeight(B_PLOT_MIN_HEIGHT)
+            self._plot_layout.addWidget(self._scatter, 1)
+            if self.on_scatter_built is not None:
+                self.on_scatter_built(self._scatter)
+        return self._scatter
+
     def set_movers(self, rows: list[tuple]) -> None:
         self.beginResetModel()
         self._rows = rows
@@ -122,8 +138,9 @@ class ComparePanel(QtWidgets.QWidget):
         self.table.setAlternatingRowColors(True)
         self.plot_title = QtWidgets.QLabel("B, placed like A")
         self._own_selection = SelectionModel(0, self)
-        self.scatter = ScatterView(self, selection=self._own_selection)
-        self.scatter.setMinimumHeight(B_PLOT_MIN_HEIGHT)
+        self._scatter: ScatterView | None = None  # built on first use: most windows never compare
+        #: Called with B's ScatterView when it is built (the feature wires hover and clicks).
+        self.on_scatter_built = None
 
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.file_button)
@@ -146,7 +163,7 @@ class ComparePanel(QtWidgets.QWidget):
         blay = QtWidgets.QVBoxLayout(bottom)
         blay.setContentsMargins(0, 0, 0, 0)
         blay.addWidget(self.plot_title)
-        blay.addWidget(self.scatter, 1)
+        self._plot_layout = blay
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(bottom)
         split.addWidget(top)
@@ -157,6 +174,22 @@ class ComparePanel(QtWidgets.QWidget):
         layout.addWidget(split)
         self.table.clicked.connect(self._on_table_clicked)
         self.table.activated.connect(self._on_table_clicked)
+
+    @property
+    def has_scatter(self) -> bool:
+        """Whether B's plot was built."""
+        return self._scatter is not None
+
+    @property
+    def scatter(self) -> ScatterView:
+        """B's plot (built on first use)."""
+        if self._scatter is None:
+            self._scatter = ScatterView(self, selection=self._own_selection)
+            self._scatter.setMinimumHeight(B_PLOT_MIN_HEIGHT)
+            self._plot_layout.addWidget(self._scatter, 1)
+            if self.on_scatter_built is not None:
+                self.on_scatter_built(self._scatter)
+        return self._scatter
 
     def set_movers(self, rows: list[tuple]) -> None:
         """Rows ``(row in A, label, overlap, displacement, only in A, only in B)``, biggest movers first."""
@@ -176,6 +209,8 @@ class ComparePanel(QtWidgets.QWidget):
 
     def clear_points(self) -> None:
         """No B shown (the shared selection is let go first: clearing must not resize it)."""
+        if self._scatter is None:
+            return
         self.scatter.set_selection_model(self._own_selection)
         self.scatter.clear()
 

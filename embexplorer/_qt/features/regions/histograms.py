@@ -41,6 +41,17 @@ class HistogramPanel(QtWidgets.QWidget):
         self.combo.setToolTip("Column shown as a histogram")
         self.hint = QtWidgets.QLabel("")
         self.hint.setWordWrap(True)
+        self.plot: pg.PlotWidget | None = None  # built when first shown: most windows never look
+        self._all = self._sel = self.region = None
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.hint)
+        self.combo.currentTextChanged.connect(self._on_column_changed)
+
+    def ensure_plot(self) -> pg.PlotWidget:
+        """The histogram plot, built on first need."""
+        if self.plot is not None:
+            return self.plot
         self.plot = pg.PlotWidget(background=BACKGROUND)
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setTextPen(pg.mkPen(AXIS_RGB))
@@ -58,13 +69,15 @@ class HistogramPanel(QtWidgets.QWidget):
         self.region.setZValue(10)
         self.region.hide()
         self.plot.addItem(self.region)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.combo)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.hint)
-        self.combo.currentTextChanged.connect(self._on_column_changed)
+        self.layout().insertWidget(1, self.plot, 1)
         self.region.sigRegionChangeFinished.connect(self._on_region_changed)
         self.plot.scene().sigMouseClicked.connect(self._on_clicked)
+        self._on_column_changed(self.combo.currentText())
+        return self.plot
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.ensure_plot()
+        super().showEvent(event)
 
     # -- API ------------------------------------------------------------------------------------
     def set_columns(self, columns: dict) -> None:
@@ -81,6 +94,7 @@ class HistogramPanel(QtWidgets.QWidget):
 
     def set_column(self, name: str) -> None:
         """Show column ``name``."""
+        self.ensure_plot()
         self.combo.setCurrentText(name)
 
     def set_selected(self, rows: np.ndarray) -> None:
@@ -95,6 +109,7 @@ class HistogramPanel(QtWidgets.QWidget):
     def brush(self, lo: float, hi: float) -> np.ndarray:
         """Select the rows of the numeric column shown with ``lo <= value <= hi`` (what dragging the
         range does); returns the mask."""
+        self.ensure_plot()
         blocked = self.region.blockSignals(True)
         self.region.setRegion((lo, hi))
         self.region.blockSignals(blocked)
@@ -104,12 +119,15 @@ class HistogramPanel(QtWidgets.QWidget):
 
     def click_bar(self, index: int) -> np.ndarray:
         """Select the rows of bar ``index`` of the categorical column shown; returns the mask."""
+        self.ensure_plot()
         mask = category_mask(self.column, self.bars.labels[index])
         self.rows_chosen.emit(mask)
         return mask
 
     # -- drawing ------------------------------------------------------------------------------------
     def _on_column_changed(self, _name: str) -> None:
+        if self.plot is None:
+            return
         col = self.column
         if col is None:
             self.bars = None
@@ -144,6 +162,8 @@ class HistogramPanel(QtWidgets.QWidget):
 
     def _draw_selected(self) -> None:
         col, b = self.column, self.bars
+        if self.plot is None:
+            return
         if col is None or b is None or not len(b.counts):
             self._sel.setOpts(x=[], height=[])
             return
