@@ -26,8 +26,9 @@ DIMS = 300
 TOP_K = 10
 DEFAULT_SAMPLE = 200
 QUICK_SAMPLE = 60
-#: Query rows of the floor's timed block.
-FLOOR_BLOCK = 2048
+#: Query rows of the floor's timed block (small: the block's scores and partition indices must fit in memory
+#: at 100,000 rows, or the floor would measure swapping).
+FLOOR_BLOCK = 256
 SIGNAL_RANK = 50
 SEED = 7
 #: The issue's bars: both spaces within this many seconds (on 2 cores), and this speed-up over gensim.
@@ -44,15 +45,23 @@ def make_space(n: int, d: int, seed: int) -> np.ndarray:
     return np.ascontiguousarray(x)
 
 
-def floor_seconds(x: np.ndarray, k: int) -> float:
-    """GEMM + argpartition for a block of queries, extrapolated to every row of ``x``."""
+def floor_seconds(x: np.ndarray, k: int) -> tuple[float, float]:
+    """(GEMM alone, GEMM + argpartition) for a block of queries against all rows, extrapolated to every
+    row of ``x``."""
     norms = np.linalg.norm(x, axis=1)
     u = x / norms[:, None]
-    block = u[:FLOOR_BLOCK]
-    t = time.perf_counter()
-    s = block @ u.T
-    np.argpartition(-s, k + 1, axis=1)
-    return (time.perf_counter() - t) * len(x) / len(block)
+    scale = len(x) / FLOOR_BLOCK
+    gemm = part = 0.0
+    for start in range(0, min(len(x), 4 * FLOOR_BLOCK), FLOOR_BLOCK):  # 4 blocks: less noise
+        block = u[start:start + FLOOR_BLOCK]
+        t = time.perf_counter()
+        s = block @ u.T
+        t1 = time.perf_counter()
+        np.argpartition(s, s.shape[1] - k - 1, axis=1)
+        t2 = time.perf_counter()
+        gemm, part = gemm + (t1 - t), part + (t2 - t1)
+    blocks = min(len(x), 4 * FLOOR_BLOCK) / FLOOR_BLOCK
+    return gemm / blocks * scale, (gemm + part) / blocks * scale
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     result = compare(a, b, k=TOP_K)
     ours = time.perf_counter() - t
 
-    floor = floor_seconds(xa, TOP_K) + floor_seconds(xb, TOP_K)
+    fa, fb = floor_seconds(xa, TOP_K), floor_seconds(xb, TOP_K)
+    gemm_only, floor = fa[0] + fb[0], fa[1] + fb[1]
 
     picks = np.random.default_rng(SEED + 2).choice(n, sample, replace=False)
     mismatches = 0
@@ -98,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ours (compare: both top-{TOP_K} lists, Jaccard, Procrustes): {ours:8.1f} s")
     print(f"floor (GEMM of the same shapes + argpartition, extrapolated): {floor:8.1f} s   "
           f"ours / floor = {ours / floor:.2f}")
+    print(f"  of which the GEMM alone (all queries x all rows):          {gemm_only:8.1f} s   "
+          f"ours / GEMM = {ours / gemm_only:.2f} (ours computes half the products: symmetric tiles)")
     print(f"gensim most_similar loop (sample of {sample} x 2, extrapolated): {gensim_s:8.1f} s   "
           f"speed-up {gensim_s / ours:.1f}x (target >= {TARGET_SPEEDUP:.0f}x)")
     print(f"neighbour sets differing from gensim on the sample: {mismatches} of {2 * sample}")
