@@ -111,6 +111,16 @@ def test_two_mf_runs_with_and_without_weight_decay_render(qtbot, make_main_windo
     shot = sc.grab().toImage()
     colours = {shot.pixel(x, y) for x in range(0, shot.width(), 7) for y in range(0, shot.height(), 7)}
     assert len(colours) > 20 and mover.label in a.labels
+    # The movies' regions are named by their over-represented genres and most-rated titles.
+    with qtbot.waitSignal(w.features["regions"].found, timeout=TIMEOUT_MS) as found:
+        w.commands.run("regions.find", "kmeans", "vectors", 5, 0)
+    genres = {g for t in a.metadata["genres"].categories for g in t.split("|")}
+    ratings = a.metadata["ratings"].values
+    for i, name in enumerate(found.args[0].names):
+        head, titles = name.split(": ", 1)
+        assert set(head.split(", ")) <= genres
+        rows = found.args[0].rows(i)
+        assert titles.split("; ")[0] == a.labels[rows[np.argmax(ratings[rows])]]
 
 
 def test_regions_named_drawn_and_histograms_select(qtbot, make_main_window, glove_path):

@@ -182,8 +182,9 @@ class CompareFeature(Feature):
         self._finish()
         ws = self.ctx.workspace
         result, xy = value
-        if ws.dataset is not self._for:  # another set was shown meanwhile: rows mean nothing now
-            return
+        a, shown = self._for, ws.dataset
+        if shown is None or not (shown is a or (shown.n == a.n and shown.labels == a.labels)):
+            return  # another set was shown meanwhile: its rows are not the ones compared
         self.result = result
         s = result.summary()
         text = (f"{s['shared']:,} shared labels ({s['rows_a']:,} in A, {s['rows_b']:,} in B); "

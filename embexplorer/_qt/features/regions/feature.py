@@ -35,6 +35,11 @@ MAX_MIN_SIZE = 100_000
 NAME_CHARS = 40
 
 
+def same_rows(a, b) -> bool:
+    """Whether sets ``a`` and ``b`` have the same rows (the same set, or a later frame of a training)."""
+    return a is not None and b is not None and (a is b or (a.n == b.n and a.labels == b.labels))
+
+
 class RegionsFeature(Feature):
     """Regions that name themselves, and linked histograms.
 
@@ -187,7 +192,7 @@ class RegionsFeature(Feature):
     def _on_result(self, regions) -> None:
         self._finish()
         ws = self.ctx.workspace
-        if ws.dataset is not self._for:
+        if not same_rows(ws.dataset, self._for):  # another set was shown meanwhile (a live frame is fine)
             return
         self.regions = regions
         name = self.column_name()
