@@ -149,14 +149,24 @@ class CompareFeature(Feature):
     # -- the task ---------------------------------------------------------------------------
     @staticmethod
     def _work(a, get_b, projection, k, control):
+        """Everything but the widgets, off the UI thread: the comparison, B's places, the table's rows
+        and the columns' values (so that showing them is cheap)."""
         b = get_b()
         result = compare(a, b, k=k, control=control.scaled(0.2, 0.95))
         project = getattr(projection, "project", None) if projection is not None else None
         xy = b_positions(result, projection.xy, project) if projection is not None else None
-        return result, xy
+        rows = [(int(result.rows_a[p]), m.label, float(m.overlap),
+                 float("nan") if m.displacement is None else float(m.displacement),
+                 ", ".join(m.only_in_a[:CELL_NEIGHBOURS]), ", ".join(m.only_in_b[:CELL_NEIGHBOURS]))
+                for m, p in zip(result.movers(TABLE_ROWS), result.order()[:TABLE_ROWS])]
+        columns = [MetadataColumn.numeric(OVERLAP_COLUMN, result.per_row_a(result.overlap))]
+        if result.displacement is not None:
+            columns.append(MetadataColumn.numeric(DISPLACEMENT_COLUMN, result.per_row_a(result.displacement)))
+        return result, xy, rows, columns
 
     def _start(self, work, a) -> int:
         self._for = a
+        _ = self.panel.scatter  # B's plot is built now, not in the slice that shows the result
         self.panel.cancel_button.setEnabled(True)
         self.ctx.shell.busy(self.name, "Comparing…", self.cancel)
         return self.ctx.runner.start(COMPARE_TASK, work, on_result=self._on_result, on_error=self._on_error,
@@ -179,11 +189,11 @@ class CompareFeature(Feature):
         self.ctx.shell.show_error(err, "Compare")
 
     def _on_result(self, value) -> None:
+        # Shown in three event-loop slices (text and table; the columns; B's plot), each well under
+        # the UI's 100 ms, each dropped if a newer result or another set came in between.
         self._finish()
-        ws = self.ctx.workspace
-        result, xy = value
-        a, shown = self._for, ws.dataset
-        if shown is None or not (shown is a or (shown.n == a.n and shown.labels == a.labels)):
+        result, xy, rows, columns = value
+        if not self._still_for(None):
             return  # another set was shown meanwhile: its rows are not the ones compared
         self.result = result
         s = result.summary()
@@ -192,28 +202,34 @@ class CompareFeature(Feature):
         if s["aligned"]:
             text += f"; B aligned onto A (Procrustes), mean displacement {s['mean_displacement']:.3g}"
         self.panel.status.setText("\n".join([text, *s["notes"]]))
-        overlap = MetadataColumn.numeric(OVERLAP_COLUMN, result.per_row_a(result.overlap))
-        ws.set_column(overlap, owner=self.name)
-        if result.displacement is not None:
-            ws.set_column(MetadataColumn.numeric(DISPLACEMENT_COLUMN, result.per_row_a(result.displacement)),
-                          owner=self.name)
-        else:
+        self.panel.set_movers(rows)
+        QtCore.QTimer.singleShot(0, lambda: self._show_columns(result, columns))
+        QtCore.QTimer.singleShot(0, lambda: self._show_plots(result, xy))
+
+    def _still_for(self, result) -> bool:
+        """Whether the set shown has the rows compared (and ``result``, if given, is still the last)."""
+        a, shown = self._for, self.ctx.workspace.dataset
+        if shown is None or a is None or (result is not None and result is not self.result):
+            return False
+        return shown is a or (shown.n == a.n and shown.labels == a.labels)
+
+    def _show_columns(self, result, columns) -> None:
+        if not self._still_for(result):
+            return
+        ws = self.ctx.workspace
+        for column in columns:
+            ws.set_column(column, owner=self.name)
+        if len(columns) < 2:
             ws.remove_column(DISPLACEMENT_COLUMN)
-        self._fill_table()
+
+    def _show_plots(self, result, xy) -> None:
+        if not self._still_for(result):
+            return
         self._show_b(xy)
         self._draw_arrows()
         self.compared.emit(result)
 
     # -- the views --------------------------------------------------------------------------
-    def _fill_table(self) -> None:
-        r = self.result
-        rows = []
-        for m, p in zip(r.movers(TABLE_ROWS), r.order()[:TABLE_ROWS]):
-            rows.append((int(r.rows_a[p]), m.label, float(m.overlap),
-                         float("nan") if m.displacement is None else float(m.displacement),
-                         ", ".join(m.only_in_a[:CELL_NEIGHBOURS]), ", ".join(m.only_in_b[:CELL_NEIGHBOURS])))
-        self.panel.set_movers(rows)
-
     def _show_b(self, xy) -> None:
         ws, sc = self.ctx.workspace, self.panel.scatter
         if xy is None or ws.dataset is None:
@@ -223,8 +239,7 @@ class CompareFeature(Feature):
         self.panel.show_points(xy, emb.labels)
         meta = dict(emb.metadata)
         sc.set_tooltip_provider(lambda row: metadata_tooltip(emb.labels, meta, row))
-        column = ws.columns.get(OVERLAP_COLUMN)
-        sc.set_color_by(column)
+        sc.set_color_by(ws.columns.get(OVERLAP_COLUMN))
         self.panel.plot_title.setText(f"B: {self._b_title} — placed like A, coloured by neighbour overlap "
                                       "(rows not in B are not drawn)")
 

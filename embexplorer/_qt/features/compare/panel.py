@@ -15,8 +15,11 @@ MAX_K = 100
 MOVER_HEADERS = ("label", "overlap", "displacement", "only in A", "only in B")
 #: Neighbours shown per cell of "only in A" / "only in B".
 CELL_NEIGHBOURS = 5
-#: Rows of the movers table (the biggest movers; the rest are in the computed columns).
-TABLE_ROWS = 2000
+#: Rows of the movers table (the biggest movers; every label's values are in the computed columns):
+#: a few hundred keep filling and sorting it well under the UI's 100 ms.
+TABLE_ROWS = 300
+#: Rows looked at when fitting the columns to their contents.
+RESIZE_PRECISION_ROWS = 40
 #: Height of B's plot in the dock (pixels, at least).
 B_PLOT_MIN_HEIGHT = 260
 
@@ -135,6 +138,7 @@ class ComparePanel(QtWidgets.QWidget):
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
         self.table.setAlternatingRowColors(True)
         self.plot_title = QtWidgets.QLabel("B, placed like A")
         self._own_selection = SelectionModel(0, self)
@@ -193,11 +197,12 @@ class ComparePanel(QtWidgets.QWidget):
 
     def set_movers(self, rows: list[tuple]) -> None:
         """Rows ``(row in A, label, overlap, displacement, only in A, only in B)``, biggest movers first."""
-        self.table.setSortingEnabled(False)
+        header = self.table.horizontalHeader()
+        blocked = header.blockSignals(True)  # no re-sort by the old indicator: biggest movers first
+        header.setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
+        header.blockSignals(blocked)
+        self.proxy.sort(-1)
         self.model.set_movers(rows)
-        self.proxy.sort(-1)  # the given order (biggest movers first) until a header is clicked
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
         self.table.resizeColumnsToContents()
 
     def show_points(self, xy: np.ndarray, labels) -> None:
