@@ -56,6 +56,10 @@ def test_batched_neighbours_tie_order_and_small_sets():
     rows, _ = top_k_cosine(x[:2], 10)  # k clamped to n - 1
     assert rows.tolist() == [[1], [0]]
     assert jaccard(np.array([[1, 2, 3]]), np.array([[3, 4, 1]]))[0] == pytest.approx(0.5)
+    bad = np.random.default_rng(0).standard_normal((40, 5)).astype(np.float32)
+    bad[3], bad[7] = np.nan, 0.0  # such rows score 0, never NaN: every row still gets k real neighbours
+    rows, scores = top_k_cosine(bad, 4)
+    assert rows.max() < 40 and np.isfinite(scores).all()
 
 
 def test_procrustes_recovers_a_known_rotation_exactly(glove):

@@ -45,7 +45,10 @@ _NO_ROW = np.iinfo(np.int64).max
 def _unit(vectors: np.ndarray) -> np.ndarray:
     v = np.ascontiguousarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(v, axis=1)
-    return np.ascontiguousarray(v / np.where(norms > 0, norms, 1).astype(np.float32)[:, None])
+    with np.errstate(invalid="ignore", over="ignore"):
+        u = np.ascontiguousarray(v / np.where(norms > 0, norms, 1).astype(np.float32)[:, None])
+    # A row with NaN or infinite values scores 0 against everything (never NaN, which no threshold passes).
+    return np.nan_to_num(u, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _blocks(n: int, tile: int, k: int) -> np.ndarray:
@@ -170,6 +173,8 @@ def _rescore_gensim(x: np.ndarray, queries: np.ndarray, k: int, rows_out: np.nda
     for q in queries:
         if control is not None:
             control.check()
+        if not (np.isfinite(norms[q]) and norms[q] > 0):
+            continue  # a zero or non-finite row: gensim's scores are all NaN, the tile's (0) stand
         mean = gensim_mean(emb, [(int(q), 1.0)])
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.dot(x, mean) / norms

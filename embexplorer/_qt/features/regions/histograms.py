@@ -17,6 +17,9 @@ SELECTED_RGB = palette.SELECTION
 BACKGROUND, AXIS_RGB = "w", (60, 60, 60)
 #: Height of the histogram plot (pixels, at least).
 PLOT_MIN_HEIGHT = 160
+#: Category names under the bars: at most this many, this many characters each (the tooltip of the
+#: legend and the Regions list have them whole).
+MAX_TICKS, TICK_CHARS = 12, 9
 #: Width of a bar as a share of its slot.
 BAR_WIDTH = 0.85
 
@@ -154,7 +157,8 @@ class HistogramPanel(QtWidgets.QWidget):
         else:
             x = np.arange(len(b.counts))
             self._all.setOpts(x=x, height=b.counts, width=BAR_WIDTH)
-            axis.setTicks([[(i, t[:12]) for i, t in enumerate(b.labels)]])
+            step = max(1, -(-len(b.labels) // MAX_TICKS))
+            axis.setTicks([[(i, t[:TICK_CHARS]) for i, t in enumerate(b.labels) if i % step == 0]])
             self.region.hide()
             self.hint.setText("Click a bar to select its rows")
         self.plot.getViewBox().autoRange()
