@@ -142,6 +142,11 @@ def test_planted_clusters_are_named_from_their_content():
     assert col.kind == "categorical" and len(col.categories) == 3
     hd = find_regions(emb, "hdbscan", space="layout", layout=emb.vectors[:, :2], min_cluster_size=10)
     assert hd.n_clusters == 3
+    # A large layout is clustered on a sample; every other row takes its nearest sampled row's cluster.
+    sampled = cluster_labels(emb.vectors[:, :2], "hdbscan", min_cluster_size=8, sample_rows=60)
+    assert (sampled >= 0).sum() > 80 and len(set(sampled[sampled >= 0])) == 3
+    for names in words:
+        assert len({sampled[emb.row(w)] for w in names}) == 1
 
 
 def test_movie_clusters_named_by_genre_and_most_rated():

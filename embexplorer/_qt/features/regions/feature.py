@@ -94,6 +94,7 @@ class RegionsFeature(Feature):
         self.seed_spin = QtWidgets.QSpinBox()
         self.seed_spin.setRange(0, MAX_SEED)
         self.seed_spin.setPrefix("seed ")
+        self.seed_spin.setToolTip("Seed of k-means (and of HDBSCAN's sample of a large layout)")
         self.run_button = QtWidgets.QPushButton("Find Regions")
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -261,7 +262,7 @@ class RegionsFeature(Feature):
     def _on_method_changed(self, method: str) -> None:
         self.k_spin.setEnabled(method == "kmeans")
         self.min_spin.setEnabled(method == "hdbscan")
-        self.seed_spin.setEnabled(method == "kmeans")
+        # HDBSCAN uses the seed only to sample a large layout.
 
     def _on_dock_closed(self) -> None:
         self.ctx.workspace.clear_layers(self.name)
