@@ -11,7 +11,7 @@ import importlib
 
 #: The rooms, in the order they are built and placed.
 ROOMS = ("explorer", "loading", "neighbours", "analogy", "axes", "recommender", "word2vec", "start",
-         "sessions", "handoff", "presentation", "lecture")
+         "sessions", "handoff", "presentation", "lecture", "compare", "regions")
 
 
 def add_arguments(parser, show) -> None:

@@ -1,0 +1,349 @@
+"""The compare feature: the set shown (A) against B -- a file, or a set remembered earlier (another
+epoch or run of a training) -- label by label.
+
+The comparison runs in the background (progress, Cancel).  Its results are two computed columns
+of A (``neighbour overlap``, ``displacement``: colour by, size by), the biggest-movers table, and
+B's plot beside the main one: the same rows, B's aligned vectors placed like A's, sharing the
+Workspace's selection; hovering or searching a point in one marks it in the other.  In the
+one-plot mode an arrow goes from each selected point's place in A to its place in B.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from embexplorer._qt.feature import DockSpec, Feature, MenuItem
+from embexplorer._qt.features.compare.panel import CELL_NEIGHBOURS, TABLE_ROWS, ComparePanel
+from embexplorer._qt.widgets.scatter import metadata_tooltip
+from embexplorer.core.analysis.compare import b_positions, compare
+from embexplorer.core.data.embeddings import MetadataColumn
+from embexplorer.core.view.layers import Layer, LayerStyle, vector_ref
+
+#: The background task's kind.
+COMPARE_TASK = "compare"
+#: Computed columns of A.
+OVERLAP_COLUMN, DISPLACEMENT_COLUMN = "neighbour overlap", "displacement"
+#: Layers on the main plot.
+ARROWS_LAYER, HOVER_LAYER = "compare.arrows", "compare.hover"
+ARROW_STYLE = LayerStyle((200, 60, 30), symbol="o", size=5, width=1.4, z=21, labels=False)  # dot: B's place
+HOVER_STYLE = LayerStyle((20, 20, 20), symbol="o", size=14, filled=False, z=23, labels=True)
+#: The ring marking on B's plot the point hovered on the main plot.
+B_HOVER_COLOR, B_HOVER_SIZE = (20, 20, 20), 14
+#: Most arrows drawn (the first selected rows).
+MAX_ARROWS = 500
+#: How long a status note stays (ms).
+NOTE_MS = 6000
+
+
+class CompareFeature(Feature):
+    """Compare the set shown with another one.
+
+    Signals
+    -------
+    compared(object)
+        A comparison finished and is shown (the core ``Comparison``).
+    """
+
+    compared = QtCore.Signal(object)
+    name = "compare"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        ws = ctx.workspace
+        self.panel = ComparePanel(ws.selection)
+        self.result = None
+        self._b_title = ""
+        self._kept = None  # (EmbeddingSet, title) remembered to compare a later set with
+        self._for = None  # the data set the result belongs to
+        p = self.panel
+        p.file_button.clicked.connect(self._on_file_clicked)
+        p.keep_button.clicked.connect(self._on_keep_clicked)
+        p.kept_button.clicked.connect(self._on_compare_kept_clicked)
+        p.cancel_button.clicked.connect(self.cancel)
+        p.arrows_check.toggled.connect(self._on_arrows_toggled)
+        p.row_activated.connect(self._on_row_activated)
+        p.on_scatter_built = self._on_scatter_built
+        ws.dataset_changed.connect(self._on_dataset_changed)
+        ws.projection_changed.connect(self._on_projection_changed)
+        ws.selection.changed.connect(self._on_selection_changed)
+        self.show_action = QtGui.QAction("&Compare Spaces", self)
+        self.show_action.setStatusTip("Compare the set shown with another: overlap, movers, two plots")
+        self.show_action.triggered.connect(lambda: ctx.shell.show_dock("compare"))
+        self.file_action = QtGui.QAction("Compare with &File…", self)
+        self.file_action.triggered.connect(self._on_file_clicked)
+        reg = ctx.commands.register
+        reg("compare.with_set", self.compare_with, "Compare the set shown with another EmbeddingSet")
+        reg("compare.with_file", self.compare_with_file, "Compare the set shown with an embedding file")
+        reg("compare.remember", self.remember, "Remember the set shown, to compare a later one with it")
+        reg("compare.result", lambda: self.result, "The last comparison (a core Comparison), or None")
+        reg("compare.panel", lambda: self.panel, "The Compare dock's panel")
+
+    def docks(self) -> list[DockSpec]:
+        return [DockSpec("compare", "Compare", self.panel, visible=False, scroll=False,
+                         on_closed=self._on_dock_closed)]
+
+    def menu_items(self) -> list[MenuItem]:
+        return [MenuItem("File", self.file_action, 35), MenuItem("View", self.show_action, 30)]
+
+    def ready(self) -> None:
+        if self.ctx.commands.has("explorer.widget"):
+            explorer = self.ctx.commands.run("explorer.widget")
+            explorer.hovered.connect(self._on_a_hovered)
+            explorer.focus_changed.connect(self._on_a_focus_changed)
+
+    def _on_scatter_built(self, scatter) -> None:
+        scatter.point_hovered.connect(self._on_b_hovered)
+        scatter.point_clicked.connect(self.ctx.workspace.point_clicked)
+
+    # -- commands ---------------------------------------------------------------------------
+    def compare_with(self, b, title: str = "B") -> int | None:
+        """Compare the set shown (A) with ``b`` in the background; the task id (None: nothing shown)."""
+        ws = self.ctx.workspace
+        a, projection = ws.dataset, ws.projection
+        if a is None:
+            self.ctx.shell.message("Show a set first: it is A of the comparison", NOTE_MS)
+            return None
+        self.ctx.shell.show_dock("compare")
+        k = int(self.panel.k_spin.value())
+        self._b_title = title
+        self.panel.b_label.setText(f"A: {ws.source.title or 'the set shown'}   B: {title}")
+        return self._start(lambda control: self._work(a, lambda: b, projection, k, control), a)
+
+    def compare_with_file(self, path, format: str | None = None, limit: int | None = None) -> int | None:
+        """Compare the set shown with the embedding file ``path`` (read in the background)."""
+        from embexplorer.core.data.formats import load
+
+        ws = self.ctx.workspace
+        a, projection = ws.dataset, ws.projection
+        if a is None:
+            self.ctx.shell.message("Show a set first: it is A of the comparison", NOTE_MS)
+            return None
+        self.ctx.shell.show_dock("compare")
+        k = int(self.panel.k_spin.value())
+        self._b_title = Path(path).name
+        self.panel.b_label.setText(f"A: {ws.source.title or 'the set shown'}   B: {self._b_title}")
+        return self._start(lambda control: self._work(
+            a, lambda: load(path, format=format, limit=limit, control=control.scaled(0.0, 0.2, "B: ")),
+            projection, k, control), a)
+
+    def remember(self) -> None:
+        """Keep the set shown as the B of a later comparison."""
+        ws = self.ctx.workspace
+        if ws.dataset is None:
+            return
+        title = ws.source.title or "remembered set"
+        if ws.is_live:
+            title += f" (epoch {ws.epoch})"
+        self._kept = (ws.dataset, title)
+        self.panel.kept_button.setEnabled(True)
+        self.panel.kept_button.setToolTip(f"Compare the set shown with {title}")
+        self.ctx.shell.message(f"Remembered {title}: show another set, then Compare with Remembered", NOTE_MS)
+
+    def cancel(self) -> bool:
+        """Stop a comparison running."""
+        return self.ctx.runner.cancel(COMPARE_TASK)
+
+    # -- the task ---------------------------------------------------------------------------
+    @staticmethod
+    def _work(a, get_b, projection, k, control):
+        """Everything but the widgets, off the UI thread: the comparison, B's places, the table's rows
+        and the columns' values (so that showing them is cheap)."""
+        b = get_b()
+        result = compare(a, b, k=k, control=control.scaled(0.2, 0.95))
+        project = getattr(projection, "project", None) if projection is not None else None
+        xy = b_positions(result, projection.xy, project) if projection is not None else None
+        rows = [(int(result.rows_a[p]), m.label, float(m.overlap),
+                 float("nan") if m.displacement is None else float(m.displacement),
+                 ", ".join(m.only_in_a[:CELL_NEIGHBOURS]), ", ".join(m.only_in_b[:CELL_NEIGHBOURS]))
+                for m, p in zip(result.movers(TABLE_ROWS), result.order()[:TABLE_ROWS])]
+        columns = [MetadataColumn.numeric(OVERLAP_COLUMN, result.per_row_a(result.overlap))]
+        if result.displacement is not None:
+            columns.append(MetadataColumn.numeric(DISPLACEMENT_COLUMN, result.per_row_a(result.displacement)))
+        return result, xy, rows, columns
+
+    def _start(self, work, a) -> int:
+        self._for = a
+        _ = self.panel.scatter  # B's plot is built now, not in the slice that shows the result
+        self.panel.cancel_button.setEnabled(True)
+        self.ctx.shell.busy(self.name, "Comparing…", self.cancel)
+        return self.ctx.runner.start(COMPARE_TASK, work, on_result=self._on_result, on_error=self._on_error,
+                                     on_progress=self._on_progress, on_cancelled=self._on_cancelled)
+
+    def _on_progress(self, fraction, message: str) -> None:
+        self.ctx.shell.progress(self.name, fraction, message)
+
+    def _finish(self) -> None:
+        self.panel.cancel_button.setEnabled(False)
+        self.ctx.shell.idle(self.name)
+
+    def _on_cancelled(self) -> None:
+        self._finish()
+        self.panel.status.setText("Comparison cancelled")
+
+    def _on_error(self, err: BaseException) -> None:
+        self._finish()
+        self.panel.status.setText(f"Could not compare: {err}")
+        self.ctx.shell.show_error(err, "Compare")
+
+    def _on_result(self, value) -> None:
+        # Shown in three event-loop slices (text and table; the columns; B's plot), each well under
+        # the UI's 100 ms, each dropped if a newer result or another set came in between.
+        self._finish()
+        result, xy, rows, columns = value
+        if not self._still_for(None):
+            return  # another set was shown meanwhile: its rows are not the ones compared
+        self.result = result
+        s = result.summary()
+        text = (f"{s['shared']:,} shared labels ({s['rows_a']:,} in A, {s['rows_b']:,} in B); "
+                f"mean overlap of {s['k']} neighbours {s['mean_overlap']:.2f}")
+        if s["aligned"]:
+            text += f"; B aligned onto A (Procrustes), mean displacement {s['mean_displacement']:.3g}"
+        self.panel.status.setText("\n".join([text, *s["notes"]]))
+        self.panel.set_movers(rows)
+        QtCore.QTimer.singleShot(0, lambda: self._show_columns(result, columns))
+        QtCore.QTimer.singleShot(0, lambda: self._show_plots(result, xy))
+
+    def _still_for(self, result) -> bool:
+        """Whether the set shown has the rows compared (and ``result``, if given, is still the last)."""
+        a, shown = self._for, self.ctx.workspace.dataset
+        if shown is None or a is None or (result is not None and result is not self.result):
+            return False
+        return shown is a or (shown.n == a.n and shown.labels == a.labels)
+
+    def _show_columns(self, result, columns) -> None:
+        if not self._still_for(result):
+            return
+        ws = self.ctx.workspace
+        for column in columns:
+            ws.set_column(column, owner=self.name)
+        if len(columns) < 2:
+            ws.remove_column(DISPLACEMENT_COLUMN)
+
+    def _show_plots(self, result, xy) -> None:
+        if not self._still_for(result):
+            return
+        self._show_b(xy)
+        self._draw_arrows()
+        self.compared.emit(result)
+
+    # -- the views --------------------------------------------------------------------------
+    def _show_b(self, xy) -> None:
+        ws, sc = self.ctx.workspace, self.panel.scatter
+        if xy is None or ws.dataset is None:
+            self.panel.clear_points()
+            return
+        emb = ws.dataset
+        self.panel.show_points(xy, emb.labels)
+        meta = dict(emb.metadata)
+        sc.set_tooltip_provider(lambda row: metadata_tooltip(emb.labels, meta, row))
+        sc.set_color_by(ws.columns.get(OVERLAP_COLUMN))
+        self.panel.plot_title.setText(f"B: {self._b_title} — placed like A, coloured by neighbour overlap "
+                                      "(rows not in B are not drawn)")
+
+    def _b_vectors_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of A among ``rows`` that B shares, and B's aligned vectors of them."""
+        r = self.result
+        pos = np.full(r.n_a, -1, dtype=np.int64)
+        pos[r.rows_a] = np.arange(r.shared)
+        p = pos[rows]
+        keep = p >= 0
+        return rows[keep], r.aligned_b[p[keep]]
+
+    def _draw_arrows(self) -> None:
+        ws = self.ctx.workspace
+        r = self.result
+        on = self.panel.arrows_check.isChecked()
+        if not on or r is None or ws.dataset is None:
+            ws.remove_layer(ARROWS_LAYER)
+            return
+        if r.aligned_b is None or ws.projection is None or ws.projection.project(r.aligned_b[:1]) is None:
+            ws.remove_layer(ARROWS_LAYER)
+            self.ctx.shell.message("Arrows need B aligned onto A (the same dimension) and a PCA plot",
+                                   NOTE_MS)
+            return
+        rows, vecs = self._b_vectors_of(ws.selection.rows[:MAX_ARROWS])
+        if not len(rows):
+            ws.remove_layer(ARROWS_LAYER)
+            return
+        arrows = np.column_stack([rows, [vector_ref(i) for i in range(len(rows))]])
+        ws.set_layer(Layer(ARROWS_LAYER, self.name, ARROW_STYLE, f"A → B ({self._b_title})",
+                           points=vecs, arrows=arrows))
+
+    # -- following the Workspace and the views -----------------------------------------------------
+    def _on_dataset_changed(self, dataset) -> None:
+        if self.ctx.runner.is_running(COMPARE_TASK) and dataset is not self._for:
+            self.cancel()
+        if self.result is not None and dataset is not self._for:
+            self.result = None
+            self.panel.set_movers([])
+            self.panel.clear_points()
+            self.panel.status.setText("The set shown changed: compare again")
+
+    def _on_projection_changed(self) -> None:
+        ws = self.ctx.workspace
+        if self.result is None or ws.dataset is not self._for or ws.projection is None:
+            return
+        project = getattr(ws.projection, "project", None)
+        self._show_b(b_positions(self.result, ws.projection.xy, project))
+
+    def _on_selection_changed(self) -> None:
+        if self.panel.arrows_check.isChecked():
+            self._draw_arrows()
+
+    def _on_arrows_toggled(self, _on: bool) -> None:
+        self._draw_arrows()
+
+    def _on_row_activated(self, row: int) -> None:
+        ws = self.ctx.workspace
+        if 0 <= row < ws.selection.size:
+            ws.selection.replace([row])
+            if self.ctx.commands.has("explorer.focus_row"):
+                self.ctx.commands.run("explorer.focus_row", row)
+            self.panel.scatter.set_focus_row(row)
+
+    def _on_b_hovered(self, row: int) -> None:
+        ws = self.ctx.workspace
+        if row < 0 or ws.dataset is None:
+            ws.remove_layer(HOVER_LAYER)
+        else:
+            ws.set_layer(Layer(HOVER_LAYER, self.name, HOVER_STYLE, rows=[row]))
+
+    def _on_a_hovered(self, row: int) -> None:
+        if not self.panel.has_scatter:
+            return
+        sc = self.panel.scatter
+        if row < 0 or row >= sc.n or self.result is None:
+            sc.remove_overlay("hover")
+        else:
+            sc.set_overlay("hover", [row], color=B_HOVER_COLOR, size=B_HOVER_SIZE, filled=False)
+
+    def _on_a_focus_changed(self, row: int) -> None:
+        if self.result is not None and self.panel.has_scatter and row < self.panel.scatter.n:
+            self.panel.scatter.set_focus_row(row)
+
+    def _on_dock_closed(self) -> None:
+        self.ctx.workspace.clear_layers(self.name)
+
+    def _on_file_clicked(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.ctx.shell.widget(), "Compare with File")
+        if path:
+            self.compare_with_file(path)
+
+    def _on_keep_clicked(self) -> None:
+        self.remember()
+
+    def _on_compare_kept_clicked(self) -> None:
+        if self._kept is not None:
+            self.compare_with(*self._kept)
+
+    # -- sessions ------------------------------------------------------------------------------
+    def state(self) -> dict | None:
+        return {"k": int(self.panel.k_spin.value()), "arrows": bool(self.panel.arrows_check.isChecked())}
+
+    def restore(self, state: dict) -> None:
+        if state.get("k") is not None:
+            self.panel.k_spin.setValue(int(state["k"]))
+        self.panel.arrows_check.setChecked(bool(state.get("arrows")))
