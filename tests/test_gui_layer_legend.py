@@ -114,3 +114,17 @@ def test_results_zoomed_to_stay_clear_of_the_legend(qtbot, glove_window):  # noq
         for r in w.workspace.layer(name).rows:
             pt = tr.map(QtCore.QPointF(float(xy[r, 0]), float(xy[r, 1])))
             assert not box.contains(pt), (name, w.workspace.dataset.labels[r])
+
+
+def test_a_layer_of_captions_only_gets_an_entry(qtbot, glove_window):  # noqa: F811
+    import numpy as np
+
+    from embexplorer.core.view.layers import Layer, LayerStyle
+
+    w = glove_window
+    legend, ws = w.features["explorer"].legend, w.workspace
+    rows = np.array([ws.dataset.row(t) for t in ("paris", "london", "berlin")])
+    ws.set_layer(Layer("test.names", "test", LayerStyle((20, 20, 20), size=0), "region names",
+                       captions=(("capitals", rows),)))
+    assert legend.entries() == ["test.names"] and legend.texts() == ["region names"]
+    assert "test.names" in w.features["explorer"].scatter.overlay_names

@@ -59,6 +59,9 @@ def symbol_pixmap(layer, side: int, ratio: float = 1.0) -> QtGui.QPixmap:
             head = QtGui.QPolygonF([QtCore.QPointF(side - 2, 2), QtCore.QPointF(side - 8, 4),
                                     QtCore.QPointF(side - 4, 8)])
             p.drawPolygon(head)
+    elif s.size <= 0:  # a layer of captions only (e.g. region names): its icon is a letter
+        p.setPen(QtGui.QPen(color))
+        p.drawText(QtCore.QRectF(0, 0, side, side), QtCore.Qt.AlignmentFlag.AlignCenter, "Aa")
     else:
         size = min(float(s.size), SYMBOL_MARKER_MAX_PX)
         path = Symbols.get(s.symbol, Symbols["o"])
