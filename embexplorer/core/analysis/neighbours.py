@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import get_blas_funcs
 
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
@@ -27,8 +26,17 @@ MAX_K = 1000
 DEFAULT_K = 10
 
 # gensim normalises the mean query vector with float64 BLAS nrm2/scal (matutils.unitvec);
-# using the very same routines keeps the mean bit-identical.
-_BLAS_NRM2, _BLAS_SCAL = get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),))
+# using the very same routines keeps the mean bit-identical.  Fetched on first use: importing
+# scipy.linalg takes ~0.4 s, which the window's start-up does not pay.
+_BLAS: list = []
+
+
+def _blas():
+    if not _BLAS:
+        from scipy.linalg import get_blas_funcs
+
+        _BLAS.extend(get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),)))
+    return _BLAS
 
 #: Below this many rows :func:`top_order` simply partitions everything.
 TOP_SAMPLE_MIN_ROWS = 50_000
@@ -102,9 +110,10 @@ def _stop(emb: EmbeddingSet, restrict: int | None) -> int:
 
 def unitvec(vec: np.ndarray) -> np.ndarray:
     """gensim ``matutils.unitvec`` for a dense float vector (float64 BLAS; zero stays zero)."""
-    veclen = 0.0 if vec.size == 0 else _BLAS_NRM2(vec)
+    nrm2, scal = _blas()
+    veclen = 0.0 if vec.size == 0 else nrm2(vec)
     if veclen > 0.0:
-        return _BLAS_SCAL(1.0 / veclen, vec).astype(vec.dtype)
+        return scal(1.0 / veclen, vec).astype(vec.dtype)
     return vec
 
 
