@@ -20,6 +20,7 @@ names the record and the reason.  Used by :mod:`embexplorer.core.data._stream_re
 
 from __future__ import annotations
 
+import mmap
 import re
 import threading
 from pathlib import Path
@@ -36,6 +37,13 @@ STEP_FACTOR = 16
 GATHER_BYTES = 4 * 1024 * 1024
 #: Bytes looked back from a buffer's end per try when searching for the last complete record.
 LAST_SPACE_WINDOW = 64 * 1024
+#: Allocate the file's buffer in ordinary pages (see :func:`_fresh_bytes`), from this size on.
+USE_PLAIN_PAGES = True
+PLAIN_PAGES_MIN_BYTES = 64 * 1024 * 1024
+#: Below this share of the file's bytes, the rows read are copied out of the file-sized buffer.
+KEEP_VIEW_SHARE = 0.9
+#: The reader stays at most this many steps ahead of the parser (a small ``limit`` reads little).
+READ_AHEAD_STEPS = 4
 _SPACE = 0x20
 
 
@@ -57,6 +65,18 @@ def _last_space(arr: np.ndarray, lo: int, hi: int) -> int:
     return -1
 
 
+def _fresh_bytes(size: int) -> np.ndarray:
+    """A writable uint8 array of ``size`` bytes in ordinary pages.
+
+    Not ``np.empty``: numpy asks the kernel for huge pages on large arrays, and where free memory
+    is fragmented (a busy machine) the kernel then compacts memory on each page fault, which made
+    the first touch of the matrix several times slower than the whole parse (measured).
+    """
+    if not USE_PLAIN_PAGES or size < PLAIN_PAGES_MIN_BYTES:
+        return np.empty(size, dtype=np.uint8)
+    return np.frombuffer(mmap.mmap(-1, size), dtype=np.uint8)
+
+
 class FastBinary:
     """The matrix, the raw label bytes (with leading newlines) and the values' range of a binary file."""
 
@@ -76,6 +96,7 @@ class _Reader(threading.Thread):
         super().__init__(name="w2v-binary-reader", daemon=True)
         self.path, self.big, self.step = path, big, step
         self.have = 0
+        self.consumed = 0  # bytes the parser is done with (set by it)
         self.done = False
         self.error: BaseException | None = None
         self.stop = False
@@ -87,19 +108,22 @@ class _Reader(threading.Thread):
         try:
             with open(self.path, "rb", buffering=0) as fh:
                 while self.have < size and not self.stop:
+                    with self.cond:
+                        while self.have - self.consumed > READ_AHEAD_STEPS * self.step and not self.stop:
+                            self.cond.wait()
                     got = fh.readinto(view[self.have:min(self.have + self.step, size)])
                     if not got:
                         break
                     with self.cond:
                         self.have += got
-                        self.cond.notify()
+                        self.cond.notify_all()
         except BaseException as err:  # noqa: BLE001 -- handed to the parsing thread, which raises it
             self.error = err
         finally:
             view.release()
             with self.cond:
                 self.done = True
-                self.cond.notify()
+                self.cond.notify_all()
 
     def wait_for(self, have: int) -> tuple[int, bool]:
         """Block until more than ``have`` bytes are read or the file ends: (bytes read, all read?)."""
@@ -110,8 +134,16 @@ class _Reader(threading.Thread):
                 raise self.error
             return self.have, self.done and self.have <= have
 
+    def parsed(self, pos: int) -> None:
+        """The parser is done with the bytes before ``pos``: the reader may go on."""
+        with self.cond:
+            self.consumed = pos
+            self.cond.notify_all()
+
     def finish(self) -> None:
-        self.stop = True
+        with self.cond:
+            self.stop = True
+            self.cond.notify_all()
         self.join()
         self.big = None  # the caller may now resize the array (no other reference holds it)
 
@@ -126,7 +158,7 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
     rec = 4 * dims
     vdt = np.dtype((np.void, rec))
     pattern = _record_pattern(rec)
-    big = np.empty(size, dtype=np.uint8)  # the file's bytes; vectors gathered to the front
+    big = _fresh_bytes(size)  # the file's bytes; vectors gathered to the front
     step = max(read_bytes * STEP_FACTOR, rec + 2 * MAX_BINARY_LABEL_BYTES)
     labels: list[bytes] = []
     lo, hi = np.inf, -np.inf
@@ -143,6 +175,8 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
             control.check()
             last = _last_space(big, pos, have - rec)
             if last < pos:
+                if have - pos > step:  # a whole step without one record: irregular
+                    return None
                 continue
             found = pattern.findall(big, pos, last + 1 + rec)[:n - i]
             k = len(found)
@@ -170,6 +204,7 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
             labels += found
             i += k
             pos = int(ends[-1])
+            reader.parsed(pos)
             control.progress(min(have / size, 1.0), f"Reading {path.name}: {i:,} rows")
         if n == count:
             # Only whitespace may follow the last record (the streaming reader explains the rest).
@@ -180,11 +215,10 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
                 return None
     finally:
         reader.finish()
-    try:
-        big.resize(n * rec, refcheck=True)  # give back the label bytes (no copy: realloc shrinks)
-        vectors = big.view("<f4").reshape(n, dims)
-    except ValueError:  # still referenced somewhere: keep a view of the front
-        vectors = big[:n * rec].view("<f4").reshape(n, dims)
+    front = big[:n * rec].view("<f4").reshape(n, dims)
+    # The label bytes at the end stay mapped (a few per cent); a limit far below the file's rows
+    # gets its own compact copy instead, so the unread rest is not kept.
+    vectors = front.copy() if n * rec < KEEP_VIEW_SHARE * size else front
     return FastBinary(vectors, labels, lo, hi, first_bad)
 
 
