@@ -278,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         results.update(pca_topk_ann(emb, X, args, ann_rows))
         print("scatter repaint and hover at this size: python -m tests.bench.bench_scatter --sizes "
               f"{n}")
-        (ROOT / "tests" / "bench" / ".last_google_news.json").write_text(json.dumps(results, default=float))
+        (Path(tempfile.gettempdir()) / "embexplorer_bench_google_news.json").write_text(
+            json.dumps(results, default=float))
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

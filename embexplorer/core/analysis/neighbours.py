@@ -31,6 +31,12 @@ DEFAULT_K = 10
 _BLAS: list = []
 
 
+def warm_up() -> None:
+    """Import what the first query needs (scipy's BLAS, ~0.4 s), e.g. on a worker thread once the
+    window is up, so that the first click does not wait for it."""
+    _blas()
+
+
 def _blas():
     if not _BLAS:
         from scipy.linalg import get_blas_funcs

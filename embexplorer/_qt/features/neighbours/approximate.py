@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from embexplorer.core.analysis import ann
-from embexplorer.core.analysis.neighbours import nearest
+from embexplorer.core.analysis.neighbours import nearest, warm_up
 
 #: Sets smaller than this are searched exactly even with the box ticked (exact is fast enough).
 MIN_ROWS_FOR_INDEX = 50_000
@@ -27,6 +27,7 @@ class ApproximateSearch(QtCore.QObject):
         self.ctx, self.panel = ctx, panel
         self.index: ann.ApproxIndex | None = None
         self._emb = None
+        self._warmed = False
         self.check = QtWidgets.QCheckBox("Approximate")
         self.check.setToolTip("Follow the mouse on millions of rows: an HNSW index built in the "
                               "background (its recall against exact search is shown); untick for exact")
@@ -56,6 +57,9 @@ class ApproximateSearch(QtCore.QObject):
         """A new set: its index (if any) must be built again."""
         if emb is self._emb:
             return
+        if emb is not None and not self._warmed:
+            self._warmed = True  # the first query's imports, off the UI thread and after start-up
+            self.ctx.runner.start("neighbours.warm_up", lambda _control: warm_up())
         self.ctx.runner.cancel(_TASK)
         self._emb, self.index = emb, None
         self._show()
