@@ -210,10 +210,10 @@ def test_no_arguments_start_the_preview_and_demo_option_runs_it(qtbot, window):
     from embexplorer._qt.app import _start_interactive
     from embexplorer.cli import build_gui_parser
 
-    _start_interactive(window, build_gui_parser().parse_args([]))  # `embexplorer` alone
-    assert window.features["start"].genres_demo.is_running() and window.centralWidget().currentWidget() is window.features["start"].page
     with qtbot.waitSignal(window.features["start"].genres_demo.finished, timeout=TIMEOUT_MS):
-        pass
+        _start_interactive(window, build_gui_parser().parse_args([]))  # `embexplorer` alone
+        assert window.centralWidget().currentWidget() is window.features["start"].page
+        qtbot.waitUntil(window.features["start"].genres_demo.is_running)  # once the page has painted
     assert window.features["start"].page.preview_box.isVisible()
     with qtbot.waitSignal(window.features["start"].trained_shown, timeout=TIMEOUT_MS):
         _start_interactive(window, build_gui_parser().parse_args(["--demo", "genres", "--dock", "user"]))

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import get_blas_funcs
 
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
@@ -38,8 +37,28 @@ CASE_RULE = ("labels match exactly first, then ignoring case (the first, most fr
              "wins)")
 
 # gensim normalises the mean query vector with float64 BLAS nrm2/scal (matutils.unitvec);
-# using the very same routines keeps the mean bit-identical.
-_BLAS_NRM2, _BLAS_SCAL = get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),))
+# using the very same routines keeps the mean bit-identical.  Fetched on first use: importing
+# scipy.linalg takes ~0.4 s, which the window's start-up does not pay.
+_BLAS: list = []
+
+
+def warm_up() -> None:
+    """Import what the first query needs (scipy's BLAS, ~0.4 s), e.g. on a worker thread once the
+    window is up, so that the first click does not wait for it."""
+    _blas()
+
+
+def _blas():
+    if not _BLAS:
+        from scipy.linalg import get_blas_funcs
+
+        _BLAS.extend(get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),)))
+    return _BLAS
+
+#: Below this many rows :func:`top_order` simply partitions everything.
+TOP_SAMPLE_MIN_ROWS = 50_000
+#: Scores sampled (strided) by :func:`top_order` to find its threshold.
+TOP_SAMPLE_ROWS = 8_192
 
 # Row norms exactly as gensim computes them (np.linalg.norm, float32), per embedding set.
 _NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -163,9 +182,10 @@ def _stop(emb: EmbeddingSet, restrict: int | None) -> int:
 
 def unitvec(vec: np.ndarray) -> np.ndarray:
     """gensim ``matutils.unitvec`` for a dense float vector (float64 BLAS; zero stays zero)."""
-    veclen = 0.0 if vec.size == 0 else _BLAS_NRM2(vec)
+    nrm2, scal = _blas()
+    veclen = 0.0 if vec.size == 0 else nrm2(vec)
     if veclen > 0.0:
-        return _BLAS_SCAL(1.0 / veclen, vec).astype(vec.dtype)
+        return scal(1.0 / veclen, vec).astype(vec.dtype)
     return vec
 
 
@@ -210,6 +230,34 @@ def gensim_argsort_desc(x: np.ndarray, topn: int) -> np.ndarray:
         return np.argsort(x)[:topn]
     most_extreme = np.argpartition(x, topn)[:topn]
     return most_extreme.take(np.argsort(x.take(most_extreme)))
+
+
+def top_order(scores: np.ndarray, topn: int) -> np.ndarray:
+    """:func:`gensim_argsort_desc` for large score arrays, without a full partition.
+
+    A strided sample's ``topn + 1``-th largest value is a threshold that at least ``topn + 1``
+    scores reach; only those (a few hundred of millions) are ranked.  When two of the best
+    ``topn + 1`` scores are equal (or a score is NaN) the order gensim gives depends on how its
+    partition visits ties, so the full :func:`gensim_argsort_desc` decides instead: the result
+    is always the same as gensim's.
+    """
+    n = scores.shape[0]
+    if topn <= 0 or n < TOP_SAMPLE_MIN_ROWS:
+        return gensim_argsort_desc(scores, topn)
+    step = max(1, n // max(TOP_SAMPLE_ROWS, 4 * (topn + 1)))
+    sample = scores[::step]
+    if len(sample) <= topn + 1:
+        return gensim_argsort_desc(scores, topn)
+    thr = np.partition(sample, len(sample) - topn - 1)[len(sample) - topn - 1]
+    if not np.isfinite(thr):
+        return gensim_argsort_desc(scores, topn)
+    cand = np.flatnonzero(scores >= thr)  # holds the sample's best topn + 1 at least
+    vals = scores[cand]
+    order = gensim_argsort_desc(vals, topn + 1)
+    best = vals[order]
+    if not np.all(best[:-1] > best[1:]) or np.isnan(vals).any():
+        return gensim_argsort_desc(scores, topn)  # ties: gensim's partition decides their order
+    return cand[order[:topn]]
 
 
 def _as_items(emb: EmbeddingSet, keys: Iterable, sign: float, case_insensitive: bool
@@ -355,17 +403,17 @@ def nearest(emb: EmbeddingSet, query: str | int | np.ndarray, k: int = DEFAULT_K
         mean = gensim_mean(emb, [(key, 1.0)])
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.dot(emb.vectors[:stop], mean) / gensim_norms(emb)[:stop]
-        order = gensim_argsort_desc(scores, k + len(skip))
+        order = top_order(scores, k + len(skip))
     else:
         q = np.asarray(query if qrow is None else emb.vectors[qrow], dtype=np.float32)
         dots = np.dot(emb.vectors[:stop], q)
         if metric == "dot":
             scores = dots
-            order = gensim_argsort_desc(scores, k + len(skip))
+            order = top_order(scores, k + len(skip))
         else:
             sq = gensim_norms(emb)[:stop] ** 2 - 2 * dots + np.float32(np.dot(q, q))
             scores = np.sqrt(np.maximum(sq, 0))
-            order = gensim_argsort_desc(-scores, k + len(skip))
+            order = top_order(-scores, k + len(skip))
     skipset = set(skip)
     out = [Neighbour(int(i), emb.labels[i], float(scores[i])) for i in order if int(i) not in skipset]
     return out[:k]

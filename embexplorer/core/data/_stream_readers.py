@@ -24,6 +24,7 @@ from embexplorer.core.data._sniff import (
     implausible_values,
 )
 from embexplorer.core.data._textparse import header_counts, parse_block, trailing_numbers
+from embexplorer.core.data._w2v_binary import read_fast, strip_joined
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import TaskControl
@@ -295,64 +296,86 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
         if count < 1 or dims < 1:
             raise DataError(f"header gives {count} rows of {dims} dimensions", path, 1)
         n = count if limit is None else min(count, limit)
-        rec = 4 * dims
-        # Never trust a header with memory: a truncated file fails below at its last record.
-        bound = size // rec + 1 if _comp is None else MAX_HEADER_PREALLOC_BYTES // rec
-        out = np.empty((min(n, bound), dims), dtype=np.float32)
-        raw_labels: list[bytes] = []
-        pos = nl + 1
-        eof = False
-        i = 0
-        while i < n:
-            # Records in this buffer: label, space, dims float32; the C tool adds "\n" after each.
-            # The vector bytes are gathered and converted once per buffer (one copy, no per-row numpy).
-            view = memoryview(buf)
-            parts = []
-            i0 = i
-            while i < n:
-                while pos < len(buf) and buf[pos] in b"\n\r":
-                    pos += 1
-                sp = buf.find(b" ", pos, pos + MAX_BINARY_LABEL_BYTES + 1)
-                if sp < 0 or sp + 1 + rec > len(buf):
-                    if sp < 0 and len(buf) - pos > MAX_BINARY_LABEL_BYTES:
-                        raise DataError(f"record {i + 1}: no label found (not a word2vec binary file, "
-                                        "or damaged)", path, i + 1)
-                    break
-                raw_labels.append(buf[pos:sp])
-                pos = sp + 1 + rec
-                parts.append(view[sp + 1:pos])
-                i += 1
-            if parts:
-                while i > len(out):  # only past MAX_HEADER_PREALLOC_BYTES of compressed data
-                    out = np.concatenate([out, np.empty_like(out)])
-                out[i0:i] = np.frombuffer(b"".join(parts), dtype="<f4").reshape(i - i0, dims)
-            del parts, view  # release the buffer before it is replaced
-            if i >= n:
-                break
-            if eof:
-                raise DataError(f"file ends inside record {i + 1} of {count:,} (truncated?)", path, i + 1)
-            more = stream.read(read_bytes)
-            if not more:
-                eof = True
-            buf = buf[pos:] + more
-            pos = 0
-            control.progress(min(raw.tell() / size, 1.0), f"Reading {path.name}: {i:,} rows")
-        if n == count:
-            # Every record read: only whitespace may follow (more means labels with spaces, or text).
-            tail = (buf[pos:] + stream.read(SNIFF_BYTES)).strip()
-            if tail:
-                raise DataError(f"data follows the last of the {count:,} records (a label with a space, "
-                                "or not a word2vec binary file)", path, count)
-    out = out[:n]
+        fast = read_fast(path, nl + 1, count, dims, n, control, read_bytes) if _comp is None else None
+        if fast is None:
+            out, raw_labels = _w2v_binary_records(path, stream, raw, buf, nl + 1, count, dims, n, size,
+                                                  control, read_bytes)
     decoder = _LabelDecoder(path, "a label before it may hold a space, which word2vec binary cannot "
                             "store, or this is not a word2vec binary file (try --format word2vec)", encoding)
-    labels = decoder.decode(raw_labels, None, 1)
-    bad = _first_nonfinite(out)
+    if fast is not None:
+        out = fast.vectors
+        joined = strip_joined(fast.raw_labels)
+        fast.raw_labels = []  # freed before the decoded labels are built
+        labels = decoder.decode(joined.split(b" "), None, 1)
+        del joined
+        bad = fast.first_bad
+        values = np.array([fast.lo, fast.hi], dtype=np.float32)  # the range is all the check needs
+    else:
+        out = out[:n]
+        labels = decoder.decode(raw_labels, None, 1)
+        del raw_labels
+        bad = _first_nonfinite(out)
+        values = out
     if bad is not None:
         raise DataError(f"NaN or infinite value in record {bad + 1}", path, bad + 1)
-    problem = implausible_values(out)
+    problem = implausible_values(values)
     if problem:
         raise DataError(f"{problem}: not a word2vec binary file, or damaged (try --format word2vec)", path)
     warnings = [decoder.warning()] if decoder.warning() else []
     control.progress(1.0, f"Read {path.name}: {n:,} rows", force=True)
     return EmbeddingSet(labels, out, warnings=warnings)
+
+
+def _w2v_binary_records(path: Path, stream, raw, buf: bytes, pos: int, count: int, dims: int, n: int,
+                        size: int, control: TaskControl, read_bytes: int) -> tuple[np.ndarray, list[bytes]]:
+    """The general reader: records walked one by one (compressed files; irregular ones, whose record
+    and reason it names)."""
+    compressed = raw is not stream
+    rec = 4 * dims
+    # Never trust a header with memory: a truncated file fails below at its last record.
+    bound = size // rec + 1 if not compressed else MAX_HEADER_PREALLOC_BYTES // rec
+    out = np.empty((min(n, bound), dims), dtype=np.float32)
+    raw_labels: list[bytes] = []
+    eof = False
+    i = 0
+    while i < n:
+        # Records in this buffer: label, space, dims float32; the C tool adds "\n" after each.
+        # The vector bytes are gathered and converted once per buffer (one copy, no per-row numpy).
+        view = memoryview(buf)
+        parts = []
+        i0 = i
+        while i < n:
+            while pos < len(buf) and buf[pos] in b"\n\r":
+                pos += 1
+            sp = buf.find(b" ", pos, pos + MAX_BINARY_LABEL_BYTES + 1)
+            if sp < 0 or sp + 1 + rec > len(buf):
+                if sp < 0 and len(buf) - pos > MAX_BINARY_LABEL_BYTES:
+                    raise DataError(f"record {i + 1}: no label found (not a word2vec binary file, "
+                                    "or damaged)", path, i + 1)
+                break
+            raw_labels.append(buf[pos:sp])
+            pos = sp + 1 + rec
+            parts.append(view[sp + 1:pos])
+            i += 1
+        if parts:
+            while i > len(out):  # only past MAX_HEADER_PREALLOC_BYTES of compressed data
+                out = np.concatenate([out, np.empty_like(out)])
+            out[i0:i] = np.frombuffer(b"".join(parts), dtype="<f4").reshape(i - i0, dims)
+        del parts, view  # release the buffer before it is replaced
+        if i >= n:
+            break
+        if eof:
+            raise DataError(f"file ends inside record {i + 1} of {count:,} (truncated?)", path, i + 1)
+        more = stream.read(read_bytes)
+        if not more:
+            eof = True
+        buf = buf[pos:] + more
+        pos = 0
+        control.progress(min(raw.tell() / size, 1.0), f"Reading {path.name}: {i:,} rows")
+    if n == count:
+        # Every record read: only whitespace may follow (more means labels with spaces, or text).
+        tail = (buf[pos:] + stream.read(SNIFF_BYTES)).strip()
+        if tail:
+            raise DataError(f"data follows the last of the {count:,} records (a label with a space, "
+                            "or not a word2vec binary file)", path, count)
+    return out, raw_labels

@@ -11,6 +11,7 @@ import numpy as np
 from PySide6 import QtGui
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem, find_row
+from embexplorer._qt.features.neighbours.approximate import ApproximateSearch
 from embexplorer._qt.features.neighbours.panel import NeighboursPanel
 from embexplorer.core.errors import DataError
 from embexplorer.core.view import palette
@@ -34,6 +35,7 @@ class NeighboursFeature(Feature):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.panel = NeighboursPanel()
+        self.approximate = ApproximateSearch(ctx, self.panel)  # the optional HNSW toggle
         self._vector: tuple[np.ndarray, str] | None = None  # the last vector query and what it is
         ws = ctx.workspace
         ws.dataset_changed.connect(self._on_dataset_changed)
@@ -86,8 +88,10 @@ class NeighboursFeature(Feature):
     def _on_dataset_changed(self, dataset) -> None:
         self._vector = None
         self.panel.set_embeddings(dataset)
+        self.approximate.set_embeddings(dataset)
 
     def _on_frame_changed(self, _epoch: int) -> None:
+        self.approximate.set_embeddings(self.ctx.workspace.dataset)  # new vectors: a new index
         self.panel.update_vectors(self.ctx.workspace.dataset)  # same labels: the query is redone
 
     def _on_point_clicked(self, row: int) -> None:

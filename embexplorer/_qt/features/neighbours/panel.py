@@ -45,6 +45,7 @@ class NeighboursPanel(QtWidgets.QWidget):
         self.results: list[Neighbour] = []
         self.current_row: int | None = None
         self._last_query: tuple | None = None  # ("row", row) or ("vector", vec, description)
+        self.search = nearest  # the search used; the Approximate toggle swaps in its own
 
         self.query_edit = LabelEdit("Label (Enter to search)")
         self.search_button = QtWidgets.QPushButton("Search")
@@ -165,6 +166,10 @@ class NeighboursPanel(QtWidgets.QWidget):
         self._last_query = ("vector", vec, description)
         self._run()
 
+    def redo_query(self) -> None:
+        """Run the last query again (the search changed)."""
+        self._run()
+
     # --------------------------------------------------------------- internals
     def _run(self) -> None:
         q = self._last_query
@@ -173,7 +178,7 @@ class NeighboursPanel(QtWidgets.QWidget):
         restrict = self.restrict_spin.value() or None
         target = q[1]
         try:
-            self.results = nearest(self.emb, target, k=self.k_spin.value(), metric=self.metric,
+            self.results = self.search(self.emb, target, k=self.k_spin.value(), metric=self.metric,
                                    restrict=restrict)
         except (DataError, ValueError) as exc:
             self._show_error(str(exc))

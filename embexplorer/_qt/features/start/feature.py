@@ -14,6 +14,7 @@ from embexplorer._qt.feature import Feature, MenuItem, Page
 from embexplorer._qt.features.start.download_sources import apply_download_sources, edit_download_sources
 from embexplorer._qt.features.start.genres_demo import TRUE_GENRE_COLUMN, GenresDemo
 from embexplorer._qt.features.start.page import DEMOS, MOVIELENS_FORMAT, DatasetDownloader, StartPage
+from embexplorer._qt.widgets.first_paint import after_first_paint
 from embexplorer._qt.workspace import DataSource
 from embexplorer.core.analysis.frames import SCALED_MOVIE_FRAME_AXES, signs_matching
 from embexplorer.core.errors import DataError
@@ -105,6 +106,11 @@ class StartFeature(Feature):
     def start_preview(self) -> None:
         """Start "Genres, learned" as a live preview on the start page (what ``embexplorer`` with no
         arguments does: something moving within seconds, no network needed)."""
+        if not self.genres_demo.is_running():
+            # the page's first picture comes before the training thread competes for the cores
+            after_first_paint(self.page, self._start_preview_training)
+
+    def _start_preview_training(self) -> None:
         if not self.genres_demo.is_running():
             self.genres_demo.start()
 

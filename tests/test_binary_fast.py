@@ -1,0 +1,124 @@
+"""The word2vec binary fast path (core/data/_w2v_binary.py) equals the record-by-record reader and gensim.
+
+The same bytes are read uncompressed (the fast path) and gzip-compressed (the streaming reader,
+which walks records one by one), at several read steps so that records straddle every boundary;
+gensim reads the uncompressed file too.  Labels, vectors, warnings and errors must match.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embexplorer.core.data import _stream_readers, _w2v_binary, formats
+from embexplorer.core.errors import DataError
+
+LABELS = [b"caf\xc3\xa9", b"\xe6\x97\xa5\xe6\x9c\xac", b"x\ty", b"a", b"", b"\xff\xfe", b"last"]
+
+
+def write(path: Path, labels: list[bytes], X: np.ndarray, sep: bytes | list[bytes] = b"\n",
+          header: bytes | None = None) -> Path:
+    seps = sep if isinstance(sep, list) else [sep] * len(labels)
+    with open(path, "wb") as fh:
+        fh.write(header if header is not None else f"{len(labels)} {X.shape[1]}\n".encode())
+        for lab, row, s in zip(labels, X.astype("<f4"), seps):
+            fh.write(lab + b" " + row.tobytes() + s)
+    return path
+
+
+def both(path: Path, monkeypatch, step: int, **kw):
+    """(fast, streaming) loads of the same bytes; an error is returned as its message."""
+    gz = path.with_suffix(path.suffix + ".gz")
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    monkeypatch.setattr(formats, "READ_CHUNK_BYTES", step)
+    taken = []
+
+    def spy(*args):
+        result = _w2v_binary.read_fast(*args)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(_stream_readers, "read_fast", spy)
+    out = []
+    for p in (path, gz):
+        try:
+            out.append(formats.load(p, "word2vec-binary", use_cache=False, **kw))
+        except DataError as err:
+            out.append(str(err).replace(gz.name, path.name))
+    assert len(taken) <= 1  # the compressed file never takes the fast path
+    both.fast_path_taken = taken == [True]
+    return out
+
+
+def same(a, b) -> None:
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+        return
+    assert a.labels == b.labels
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+    assert a.warnings == b.warnings
+
+
+@pytest.mark.parametrize("step", [64, 1000, 1 << 20])
+@pytest.mark.parametrize("sep", [b"\n", b"", b"\r\n", [b"", b"\n", b"\n\n", b"", b"\r\n", b"\n", b""]],
+                         ids=["c-tool", "gensim", "crlf", "mixed"])
+def test_fast_path_equals_streaming_reader(tmp_path, monkeypatch, step, sep):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((len(LABELS), 5)).astype(np.float32)
+    path = write(tmp_path / "v.bin", LABELS, X, sep)
+    fast, slow = both(path, monkeypatch, step)
+    assert both.fast_path_taken
+    same(fast, slow)
+    assert fast.labels[:3] == ["café", "日本", "x\ty"] and fast.labels[5] == "\ufffd\ufffd"
+    np.testing.assert_array_equal(fast.vectors, X)
+    assert fast.vectors.dtype == np.float32 and fast.vectors.flags.c_contiguous
+    limited, limited_slow = both(path, monkeypatch, step, limit=3)
+    same(limited, limited_slow)
+    assert limited.n == 3
+
+
+def test_fast_path_equals_gensim(tmp_path, monkeypatch):
+    from gensim.models import KeyedVectors
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}".encode() if i % 5 else f"ü{i}".encode() for i in range(1000)]
+    X = rng.standard_normal((len(words), 7)).astype(np.float32)
+    for sep in (b"\n", b""):
+        path = write(tmp_path / f"g{len(sep)}.bin", words, X, sep)
+        ours, slow = both(path, monkeypatch, 4096)
+        same(ours, slow)
+        kv = KeyedVectors.load_word2vec_format(str(path), binary=True)
+        assert ours.labels == list(kv.index_to_key)
+        np.testing.assert_array_equal(ours.vectors, kv.vectors)
+
+
+@pytest.mark.parametrize("case", ["truncated", "trailing data", "nan", "long label", "control byte",
+                                  "fewer records"])
+def test_irregular_files_give_the_streaming_readers_error(tmp_path, monkeypatch, case):
+    rng = np.random.default_rng(5)
+    labels = [b"a", b"b", b"c", b"d"]
+    X = rng.standard_normal((4, 6)).astype(np.float32)
+    if case == "nan":
+        X[2, 3] = np.nan
+    if case == "long label":
+        labels[1] = b"z" * 5000
+    if case == "control byte":
+        labels[2] = b"c\x01"
+    path = write(tmp_path / "e.bin", labels, X, header=b"5 6\n" if case == "fewer records" else None)
+    data = path.read_bytes()
+    if case == "truncated":
+        path.write_bytes(data[:-9])
+    if case == "trailing data":
+        path.write_bytes(data + b"extra")
+    fast, slow = both(path, monkeypatch, 4096)
+    assert isinstance(fast, str), case
+    assert both.fast_path_taken == (case in ("nan", "control byte"))  # those it reports itself
+    same(fast, slow)
+
+
+def test_strip_joined_removes_only_leading_newlines():
+    raw = [b"\r\nab", b"\ncd", b"e\nf", b"\n\n\ng", b"h"]
+    assert _w2v_binary.strip_joined(raw) == b"ab cd e\nf g h"
