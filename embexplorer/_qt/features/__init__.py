@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 
 #: The rooms, in the order they are built and placed.
-ROOMS = ("explorer", "loading", "neighbours", "analogy", "recommender", "word2vec", "start", "sessions",
-         "presentation", "lecture")
+ROOMS = ("explorer", "projection", "loading", "neighbours", "analogy", "recommender", "word2vec", "start",
+         "sessions", "presentation", "lecture")
 
 
 def add_arguments(parser, show) -> None:

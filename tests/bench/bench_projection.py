@@ -1,0 +1,198 @@
+"""t-SNE and UMAP layouts: ours (the app's code path, live frames included) vs the peers, side by side.
+
+* **t-SNE**: our :func:`fit_layout` (PCA to 50 dimensions, tuned openTSNE, a frame copied out every
+  ``TSNE_FRAME_EVERY`` iterations as the GUI gets them) vs scikit-learn's ``TSNE`` (``init="pca"``,
+  its defaults otherwise) on the same seeded clustered data, 10,000 x 50 and 30,000 x 50.  The bars
+  of issue 14: at least 3x faster at 10k and 5x at 30k, trustworthiness (k=10, on a seeded sample
+  of ``TRUST_SAMPLE`` rows: scikit-learn's needs an n x n matrix) no worse than scikit-learn's - 0.01.
+  ``--ladder`` also times what each of our choices buys, one at a time from openTSNE's defaults.
+  ``--full`` adds the time to the full-data layout at 100,000 points.
+* **UMAP**: time at 20,000 and (``--full``) 100,000 points, first run in a fresh numba cache (a new
+  process, so the compile is counted) and again with the compiled cache; trustworthiness on
+  scikit-learn's bundled digits, bar 0.97.
+
+Absolute times are noisy on a shared machine: the ratios of one run are what counts.
+
+    python -m tests.bench.bench_projection [--quick] [--ladder] [--full] [--no-umap]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+SEED = 0
+CENTERS = 30
+CLUSTER_STD = 4.0
+DIMS = 50
+TRUST_SAMPLE = 3000
+TRUST_K = 10
+#: (rows, the issue's speed bar) for t-SNE.
+TSNE_SIZES = ((10_000, 3.0), (30_000, 5.0))
+QUICK_TSNE_SIZES = ((10_000, 3.0),)
+TSNE_FULL_ROWS = 100_000
+UMAP_SIZES = (20_000,)
+UMAP_FULL_SIZES = (20_000, 100_000)
+QUICK_UMAP_SIZES = (5_000,)
+TRUST_TOLERANCE = 0.01
+UMAP_DIGITS_BAR = 0.97
+
+
+def make_data(n: int, seed: int = SEED) -> np.ndarray:
+    """Seeded clusters in 50 dimensions (float32)."""
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(n, DIMS, centers=CENTERS, cluster_std=CLUSTER_STD, random_state=seed)
+    return np.ascontiguousarray(X, dtype=np.float32)
+
+
+def trust(X: np.ndarray, Y: np.ndarray) -> float:
+    from sklearn.manifold import trustworthiness
+
+    rows = np.random.default_rng(SEED).choice(len(X), min(TRUST_SAMPLE, len(X)), replace=False)
+    return float(trustworthiness(X[rows], np.asarray(Y)[rows], n_neighbors=TRUST_K))
+
+
+def ours(X: np.ndarray, method: str = "tsne"):
+    """The app's path: fit_layout with live frames copied out (what the worker hands the UI)."""
+    from embexplorer.core.analysis.nonlinear import LayoutParams, fit_layout
+
+    frames = []
+    t0 = time.perf_counter()
+    layout = fit_layout(X, LayoutParams(method, metric="euclidean", seed=SEED),
+                        on_frame=lambda xy, _f: frames.append(xy.shape))
+    return time.perf_counter() - t0, layout.xy, len(frames), layout
+
+
+def sklearn_tsne(X: np.ndarray):
+    from sklearn.manifold import TSNE
+
+    t0 = time.perf_counter()
+    Y = TSNE(init="pca", random_state=SEED).fit_transform(X)
+    return time.perf_counter() - t0, Y
+
+
+def bench_tsne(sizes) -> bool:
+    ok = True
+    print("t-SNE: ours (app path, frames) vs scikit-learn TSNE(init='pca'); trustworthiness k=10 on "
+          f"{TRUST_SAMPLE} sampled rows")
+    print(f"{'rows':>8} {'ours s':>8} {'frames':>6} {'sklearn s':>9} {'ratio':>6} {'bar':>4} "
+          f"{'T ours':>7} {'T sklearn':>9}  verdict")
+    for n, bar in sizes:
+        X = make_data(n)
+        t_ours, Y, frames, _ = ours(X)
+        t_sk, Ysk = sklearn_tsne(X)
+        tr_o, tr_s = trust(X, Y), trust(X, Ysk)
+        good = t_sk / t_ours >= bar and tr_o >= tr_s - TRUST_TOLERANCE
+        ok &= good
+        print(f"{n:>8,} {t_ours:>8.1f} {frames:>6} {t_sk:>9.1f} {t_sk / t_ours:>5.1f}x {bar:>3.0f}x "
+              f"{tr_o:>7.4f} {tr_s:>9.4f}  {'ok' if good else 'MISSED'}", flush=True)
+    return ok
+
+
+def bench_ladder(n: int = 10_000) -> None:
+    """What each choice buys, from openTSNE's defaults (with a PCA init, as ours) to ours."""
+    from openTSNE import TSNE
+    from openTSNE.initialization import rescale
+
+    from embexplorer.core.analysis.nonlinear import TSNE_ANNOY_TREES, TSNE_EARLY_ITERS, TSNE_ITERS, tsne_jobs
+
+    X = make_data(n)
+    init = rescale(X[:, :2].astype(np.float64), inplace=False, target_std=1e-4)
+    steps = [
+        ("openTSNE defaults (n_jobs=1)", dict()),
+        ("+ FFT gradients", dict(negative_gradient_method="fft")),
+        (f"+ Annoy {TSNE_ANNOY_TREES} trees", dict(negative_gradient_method="fft", neighbors="annoy",
+                                                  knn_kwargs={"n_trees": TSNE_ANNOY_TREES})),
+        (f"+ schedule {TSNE_EARLY_ITERS}+{TSNE_ITERS}", dict(
+            negative_gradient_method="fft", neighbors="annoy", knn_kwargs={"n_trees": TSNE_ANNOY_TREES},
+            early_exaggeration_iter=TSNE_EARLY_ITERS, n_iter=TSNE_ITERS)),
+        (f"+ n_jobs={tsne_jobs()}", dict(
+            negative_gradient_method="fft", neighbors="annoy", knn_kwargs={"n_trees": TSNE_ANNOY_TREES},
+            early_exaggeration_iter=TSNE_EARLY_ITERS, n_iter=TSNE_ITERS, n_jobs=tsne_jobs())),
+    ]
+    print(f"\nWhat each choice buys, {n:,} x {DIMS} (openTSNE called directly, PCA init):")
+    for name, kw in steps:
+        t0 = time.perf_counter()
+        Y = TSNE(random_state=SEED, **kw).fit(X, initialization=init)
+        print(f"  {name:34s} {time.perf_counter() - t0:7.1f} s  T={trust(X, np.asarray(Y)):.4f}", flush=True)
+    t, Y, frames, _ = ours(X)
+    print(f"  {'ours (app path, ' + str(frames) + ' frames)':34s} {t:7.1f} s  T={trust(X, Y):.4f}")
+
+
+def bench_tsne_full(n: int = TSNE_FULL_ROWS) -> None:
+    X = make_data(n)
+    t, _Y, frames, layout = ours(X)
+    print(f"\nt-SNE full-data layout at {n:,} x {DIMS}: {t:.1f} s ({frames} frames; {layout.describe()})")
+
+
+_UMAP_CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+from tests.bench.bench_projection import make_data, ours, trust
+X = make_data({n})
+t, Y, frames, _ = ours(X, "umap")
+print(json.dumps({{"seconds": t, "total": time.perf_counter() - t0, "frames": frames, "trust": trust(X, Y)}}))
+"""
+
+
+def bench_umap(sizes) -> None:
+    try:
+        import umap  # noqa: F401
+    except ImportError:
+        print("\nUMAP: umap-learn not installed (pip install 'embexplorer[umap]'): skipped")
+        return
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    print("\nUMAP (app path, frames), each run a new process; first run in a fresh numba cache:")
+    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=root)
+        for n in sizes:
+            for run in ("first run (compiles)", "cached compile"):
+                out = subprocess.run([sys.executable, "-c", _UMAP_CHILD.format(root=root, n=n)], env=env,
+                                     capture_output=True, text=True, check=False)
+                if out.returncode:
+                    print(f"  {n:>8,} {run}: failed\n{out.stderr[-2000:]}")
+                    break
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"  {n:>8,} {run:22s} fit {r['seconds']:7.1f} s  (process {r['total']:.1f} s)  "
+                      f"frames {r['frames']:>4}  T={r['trust']:.4f}", flush=True)
+    from sklearn.datasets import load_digits
+    from sklearn.manifold import trustworthiness
+
+    from embexplorer.core.analysis.nonlinear import LayoutParams, fit_layout
+
+    digits = load_digits().data.astype(np.float32)
+    xy = fit_layout(digits, LayoutParams("umap", metric="euclidean", seed=SEED)).xy
+    t = trustworthiness(digits, xy, n_neighbors=TRUST_K)
+    print(f"  digits (1,797 x 64) trustworthiness {t:.4f}  bar {UMAP_DIGITS_BAR}  "
+          f"{'ok' if t >= UMAP_DIGITS_BAR else 'MISSED'}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="10k t-SNE only, UMAP at 5k")
+    ap.add_argument("--ladder", action="store_true", help="time what each t-SNE choice buys (10k)")
+    ap.add_argument("--full", action="store_true", help="also t-SNE at 100k and UMAP at 100k")
+    ap.add_argument("--no-umap", action="store_true")
+    args = ap.parse_args(argv)
+    print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}")
+    ok = bench_tsne(QUICK_TSNE_SIZES if args.quick else TSNE_SIZES)
+    if args.ladder:
+        bench_ladder()
+    if args.full:
+        bench_tsne_full()
+    if not args.no_umap:
+        bench_umap(QUICK_UMAP_SIZES if args.quick else UMAP_FULL_SIZES if args.full else UMAP_SIZES)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
