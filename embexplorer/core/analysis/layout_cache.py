@@ -1,7 +1,9 @@
 """A cache of finished t-SNE / UMAP layouts, so showing one again is instant.
 
 The key is a hash of everything the layout depends on: the vectors' bytes and the labels (so an
-edited file, another limit or a retrained model misses), the starting layout, the method's own
+edited file, another limit or a retrained model misses), how it starts (``start``: ``"pca"``, the
+data's own PC1/PC2 layout -- named, not hashed, since two exact PCA fits of the same data may differ
+in the last bit, which changes nothing worth a recomputation), the method's own
 parameters (:meth:`LayoutParams.relevant`), the cap on fitted rows and the versions of this
 cache, openTSNE and umap-learn.  An entry is ``xy.npy`` plus ``entry.json``, written last, which
 describes and validates it (shape, dtype, CRC of the coordinates) like the load cache
@@ -69,14 +71,9 @@ def _versions() -> list:
     return out
 
 
-def cache_key(fingerprint: str, params: LayoutParams, init: np.ndarray | None = None,
-              max_fit: int = MAX_FIT) -> str:
-    """Key of a layout: data fingerprint, parameters, starting layout, cap, versions."""
-    init_hash = None
-    if init is not None:
-        init64 = np.ascontiguousarray(init, dtype=np.float64)
-        init_hash = hashlib.blake2b(init64.data, digest_size=16).hexdigest()
-    parts = [CACHE_VERSION, fingerprint, sorted(params.relevant().items()), init_hash, int(max_fit),
+def cache_key(fingerprint: str, params: LayoutParams, start: str = "pca", max_fit: int = MAX_FIT) -> str:
+    """Key of a layout: data fingerprint, parameters, how it starts, cap, versions."""
+    parts = [CACHE_VERSION, fingerprint, sorted(params.relevant().items()), str(start), int(max_fit),
              REDUCED_DIMS, _versions()]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
@@ -87,22 +84,22 @@ def lookup(key: str, n: int | None = None) -> Layout | None:
     if not (entry / _ENTRY).is_file():
         return None
     try:
-        layout = _read_entry(entry, n)
+        layout = _read_entry(entry)
     except Exception:  # any damage at all: drop the entry and compute again
         shutil.rmtree(entry, ignore_errors=True)
         return None
+    if n is not None and layout.xy.shape[0] != n:
+        return None  # not a layout of these rows (kept: it is sound, only not asked for)
     with contextlib.suppress(OSError):
         os.utime(entry / _ENTRY)  # least-recently-used order for eviction
     return layout
 
 
-def _read_entry(entry: Path, n: int | None) -> Layout:
+def _read_entry(entry: Path) -> Layout:
     info = json.loads((entry / _ENTRY).read_text(encoding="utf-8"))
     if info.get("version") != CACHE_VERSION:
         raise ValueError("cache entry of another version")
     rows = int(info["n"])
-    if n is not None and rows != n:
-        raise ValueError("row count does not match")
     raw = (entry / _XY).read_bytes()
     if len(raw) != info["xy_bytes"] or zlib.crc32(raw) != info["xy_crc32"]:
         raise ValueError("coordinates damaged")

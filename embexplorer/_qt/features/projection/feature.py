@@ -256,7 +256,9 @@ class ProjectionFeature(Feature):
         self._pending_frame = None
 
         def work(control):
-            key = layout_cache.cache_key(layout_cache.data_fingerprint(emb.vectors, emb.labels), params, init)
+            start = "pca" if init is not None else "reduced"
+            fingerprint = layout_cache.data_fingerprint(emb.vectors, emb.labels)
+            key = layout_cache.cache_key(fingerprint, params, start)
             hit = layout_cache.lookup(key, emb.n)
             if hit is not None:
                 return hit
