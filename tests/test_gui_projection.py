@@ -62,10 +62,13 @@ def test_choosing_tsne_in_the_toolbar_shows_it_live_then_measures_it(window, qtb
         proj.combo.setCurrentIndex(proj.combo.findData("pca"))
     assert ws.projection is pca and explorer.x_combo.isEnabled()
     assert measured.args[0].mean < fa.mean
-    # t-SNE again: the layout cache makes it instant (no frames), the same picture.
+    # A session (or bookmark) holding the t-SNE puts it back; the layout cache makes that instant.
+    state = proj.state()
+    assert state["method"] == "pca" and state["tsne"]["perplexity"] == 30
     with qtbot.waitSignal(proj.layout_shown, timeout=TIMEOUT_MS) as again:
-        proj.show("tsne")
+        proj.restore({**state, "method": "tsne"})
     assert again.args[0].from_cache and np.array_equal(again.args[0].xy, layout.xy)
+    assert proj.combo.currentData() == "tsne" and ws.projection.kind == "tsne"
 
 
 def test_cancel_mid_run_leaves_the_previous_projection(window, qtbot):
