@@ -7,8 +7,8 @@ on screen.  Computed for every point (a colour-by column) and averaged for the s
 
 The original-space neighbours are exact (batched BLAS, no n x n matrix) up to
 :data:`EXACT_MAX_ROWS` rows, approximate (Annoy, as openTSNE uses it) above; the plot's
-neighbours are always exact (a k-d tree).  *Trustworthiness* is scikit-learn's
-``trustworthiness`` on a seeded sample of :data:`TRUST_SAMPLE` rows (it needs an n x n matrix).
+neighbours are always exact (a k-d tree).  *Trustworthiness* is scikit-learn's measure (same
+formula, computed here) on a seeded sample of :data:`TRUST_SAMPLE` rows (it needs an n x n matrix).
 """
 
 from __future__ import annotations
@@ -163,11 +163,34 @@ def high_neighbours(vectors, k: int = DEFAULT_K, metric: str = "cosine",
     return approximate_knn(X, k), False
 
 
+def trustworthiness(X: np.ndarray, Y: np.ndarray, k: int = DEFAULT_K) -> float:
+    """scikit-learn's ``trustworthiness(X, Y, n_neighbors=k)`` (Euclidean), computed here with numpy.
+
+    Same formula (Venna and Kaski): 1 minus the normalised sum, over each point's ``k`` nearest on the
+    plot that are not among its ``k`` nearest in ``X``, of how far down its ``X`` ranking they are.
+    Here so that measuring a picture does not import scikit-learn on the worker thread (its import
+    holds the GIL long enough to stall the window).  Needs an ``m x m`` matrix: give a sample.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    m = X.shape[0]
+    k = int(k)
+    if not 0 < k < m / 2:
+        raise ValueError(f"k must be below half the rows ({m}), got {k}")
+    sq = np.einsum("ij,ij->i", X, X)
+    d = sq[:, None] + sq[None, :] - 2.0 * (X @ X.T)
+    np.fill_diagonal(d, np.inf)
+    order = np.argsort(d, axis=1)
+    rank = np.empty((m, m), dtype=np.int64)
+    rank[np.arange(m)[:, None], order] = np.arange(1, m + 1)[None, :]
+    low = knn_2d(Y, k)
+    excess = rank[np.arange(m)[:, None], low] - k
+    total = float(excess[excess > 0].sum())
+    return 1.0 - total * (2.0 / (m * k * (2.0 * m - 3.0 * k - 1.0)))
+
+
 def trustworthiness_sample(vectors, xy: np.ndarray, k: int = DEFAULT_K, metric: str = "cosine",
                            sample: int = TRUST_SAMPLE, seed: int = 0) -> tuple[float, int]:
-    """scikit-learn's trustworthiness of ``xy`` on a seeded sample of rows; returns (value, rows used)."""
-    from sklearn.manifold import trustworthiness
-
+    """Trustworthiness of ``xy`` (:func:`trustworthiness`) on a seeded sample of rows; (value, rows used)."""
     X = original_space(vectors, metric)
     n = X.shape[0]
     rng = np.random.default_rng(seed)
@@ -176,7 +199,7 @@ def trustworthiness_sample(vectors, xy: np.ndarray, k: int = DEFAULT_K, metric: 
     kk = min(int(k), max((m - 1) // 2 - 1, 1))  # scikit-learn requires k < m / 2
     Y = np.asarray(xy, dtype=np.float64)[rows]
     Y = np.where(np.isfinite(Y), Y, 0.0)
-    return float(trustworthiness(X[rows], Y, n_neighbors=kk, metric="euclidean")), m
+    return trustworthiness(X[rows], Y, kk), m
 
 
 def assess(vectors, xy: np.ndarray, k: int = DEFAULT_K, metric: str = "cosine",
