@@ -61,8 +61,7 @@ def test_tsne_equals_opentsne_called_directly(glove):
     assert fractions == sorted(fractions) and 0 < fractions[0] < fractions[-1] <= 1
     assert frames[0][0].shape == (emb.n, 2) and np.isfinite(frames[-1][0]).all()
     assert np.std(frames[0][0]) < np.std(frames[-1][0])  # it unfolds from the tiny PCA start
-    # Reproducible: the same seed gives the same layout; another seed another one.
-    assert np.array_equal(fit_layout(emb.vectors, params, init=init).xy, ours.xy)
+    # (Equal to an independent run: reproducible, our frames and Cancel checks change nothing.)
 
 
 def test_cancel_stops_a_layout_at_the_next_frame(glove):

@@ -202,7 +202,12 @@ def bench_stall(methods=("tsne", "umap")) -> bool:
     if not path.is_file():
         print(f"\nUI stall: {path} not found: skipped")
         return True
+    import gc
+
+    from embexplorer._qt.app import _collect_garbage_on_ui_thread
+
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    _collect_garbage_on_ui_thread(app)  # as the app: Python's collector runs on the UI thread only
     ok = True
     with tempfile.TemporaryDirectory(prefix="embexplorer-bench-") as tmp:
         os.environ["EMBEXPLORER_CACHE_DIR"] = tmp  # no layout-cache hits
@@ -210,6 +215,8 @@ def bench_stall(methods=("tsne", "umap")) -> bool:
         w = MainWindow(settings=settings, interactive=False)
         w.resize(1280, 800)
         w.show()
+        gc.collect()  # as run_gui does once the window is up
+        gc.freeze()
         loading = w.features["loading"]
         w.commands.run("loading.open_file", str(path))
         wait_signal(loading.loaded)

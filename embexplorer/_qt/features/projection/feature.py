@@ -248,8 +248,8 @@ class ProjectionFeature(Feature):
         emb, params = ws.dataset, self.params[self.method]
         shown = ws.projection
         if self._before is None or not self.ctx.runner.is_running(LAYOUT_TASK):
-            before_method = self.method if not isinstance(shown, PCAProjection) else "pca"
-            self._before = (before_method, shown)
+            kind = getattr(shown, "kind", "pca")
+            self._before = (kind if kind in ("tsne", "umap") else "pca", shown)
         pca = self._pca.pca if self._pca is not None else None
         init = pca.xy(0, min(1, pca.n_components - 1)) if pca is not None else None
         self.frames_shown = 0
