@@ -53,8 +53,9 @@ METRICS = ("cosine", "euclidean")
 #: Dimensions of the PCA-reduced copy both methods work on (the usual choice).
 REDUCED_DIMS = 50
 #: Largest number of points fitted; above it a seeded sample this big is fitted and the rest placed
-#: with ``transform``.  Measured on 2 shared cores: t-SNE of 100,000 x 50 about 2 minutes with the
-#: tuned schedule, UMAP of 100,000 x 50 about 1.5 minutes once compiled (bench_projection.py).
+#: with ``transform``.  Chosen to keep a fit to a few minutes on 2 cores: the tuned t-SNE of
+#: 10,000 x 50 took 15.5 s of CPU here, and FFT t-SNE grows about linearly with the points
+#: (``bench_projection.py --full`` times 100,000).
 MAX_FIT = 100_000
 #: What to install for UMAP.
 UMAP_INSTALL = "pip install 'embexplorer[umap]'"
