@@ -54,8 +54,7 @@ METRICS = ("cosine", "euclidean")
 REDUCED_DIMS = 50
 #: Largest number of points fitted; above it a seeded sample this big is fitted and the rest placed
 #: with ``transform``.  Chosen to keep a fit to a few minutes on 2 cores: the tuned t-SNE of
-#: 10,000 x 50 took 15.5 s of CPU here, and FFT t-SNE grows about linearly with the points
-#: (``bench_projection.py --full`` times 100,000).
+#: 100,000 x 50 took 180 s (102 s of CPU) on the shared 2-core test machine (bench_projection.py --full).
 MAX_FIT = 100_000
 #: What to install for UMAP.
 UMAP_INSTALL = "pip install 'embexplorer[umap]'"
