@@ -228,7 +228,7 @@ def test_bookmarks_restore_view_and_panels_and_page_keys_step_through_them(qtbot
     view_a, nb_a = view(w), neighbour_labels(w)
     c.add_bookmark("A")
     assert not dock.isHidden() and dock.widget().list.count() == 1
-    assert set(c.bookmarks[0].features) == {"explorer", "neighbours", "analogy", "recommender"}
+    assert set(c.bookmarks[0].features) == {"explorer", "projection", "neighbours", "analogy", "recommender"}
     # Bookmark B: PC2/PC3, a selection, the focus on "king", labels, an analogy.
     w.workspace.set_axes(1, 2)
     w.commands.run("neighbours.query_label", "king")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 
 #: The rooms, in the order they are built and placed.
-ROOMS = ("explorer", "loading", "neighbours", "analogy", "axes", "recommender", "word2vec", "start",
-         "sessions", "handoff", "presentation", "lecture", "compare", "regions")
+ROOMS = ("explorer", "projection", "loading", "neighbours", "analogy", "axes", "recommender", "word2vec",
+         "start", "sessions", "handoff", "presentation", "lecture", "compare", "regions")
 
 
 def add_arguments(parser, show) -> None:

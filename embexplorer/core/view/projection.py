@@ -102,6 +102,50 @@ class FrameProjection(Projection):
         return _unit(np.asarray(self._direction(vector), dtype=np.float64))
 
 
+class LayoutProjection(Projection):
+    """A computed layout: t-SNE, UMAP (:mod:`embexplorer.core.analysis.nonlinear`) or an isolated subset.
+
+    Its axes mean nothing on their own (only distances between nearby points do), so they are
+    titled by the method: ``"t-SNE 1"``, ``"t-SNE 2"``.  Rows with NaN coordinates are not shown
+    (rows not fitted yet in a live frame, rows outside an isolated subset).
+
+    Parameters
+    ----------
+    xy : ndarray (n, 2)
+    method : str
+        ``"tsne"``, ``"umap"``, ``"pca"`` (a PCA of an isolated subset)...; becomes :attr:`kind`.
+    title : str
+        How the method is named on the axes (``"t-SNE"``).
+    live : bool
+        A frame of a computation still running.
+    description : str
+        What the status bar says of it (e.g. ``"t-SNE of all 5,050 points"``).
+    placer : callable, optional
+        ``placer(vectors) -> (m, 2)``: where raw vectors (an analogy's expected point) belong on
+        this layout (e.g. :func:`~embexplorer.core.analysis.faithfulness.place_by_neighbours`).
+    """
+
+    def __init__(self, xy: np.ndarray, method: str, title: str, live: bool = False,
+                 description: str = "", placer=None) -> None:
+        super().__init__(xy, (f"{title} 1", f"{title} 2"))
+        self.kind = str(method)
+        self.title = str(title)
+        self.live = bool(live)
+        self.description = description or title
+        self._placer = placer
+
+    def project(self, vectors: np.ndarray) -> np.ndarray | None:
+        if self._placer is None:
+            return None
+        out = np.asarray(self._placer(np.atleast_2d(np.asarray(vectors, dtype=np.float32))), dtype=np.float64)
+        return out if np.isfinite(out).all() else None
+
+    @property
+    def shown_rows(self) -> np.ndarray:
+        """Rows placed on the plot (finite coordinates)."""
+        return np.flatnonzero(np.isfinite(self.xy).all(axis=1))
+
+
 def _unit(d: np.ndarray) -> np.ndarray | None:
     norm = float(np.linalg.norm(d))
     if norm == 0.0 or not np.isfinite(norm):

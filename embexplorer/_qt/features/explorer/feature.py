@@ -153,9 +153,11 @@ class ExplorerFeature(Feature):
     def _on_projection_changed(self) -> None:
         self._draw(keep_view=False)
         axes = self.ctx.workspace.axes
+        pca_shown = isinstance(self.ctx.workspace.projection, PCAProjection)  # t-SNE / UMAP have no PCs
         for combo, i in ((self.x_combo, axes[0]), (self.y_combo, axes[1])):
             blocked = combo.blockSignals(True)
             combo.setCurrentIndex(i)
+            combo.setEnabled(pca_shown)
             combo.blockSignals(blocked)
 
     def _on_columns_changed(self, _name: str) -> None:

@@ -43,7 +43,7 @@ from embexplorer.core.session import (
 )
 
 #: The features whose states make a bookmark (the view and the analysis panels, not training settings).
-BOOKMARK_FEATURES = ("explorer", "neighbours", "analogy", "recommender")
+BOOKMARK_FEATURES = ("explorer", "projection", "neighbours", "analogy", "recommender")
 #: File-dialog filter of session files.
 SESSION_FILTER = f"embexplorer sessions (*{SESSION_SUFFIX});;JSON (*.json);;All files (*)"
 #: QSettings key of the folder sessions were last saved to / opened from.
