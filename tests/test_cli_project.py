@@ -56,3 +56,23 @@ def test_a_bad_parameter_is_refused(glove_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["project", str(glove_path), "--perplexity", "0"])
     assert exit_.value.code == 2 and "perplexity must be from 1 to 500" in capsys.readouterr().err
+
+
+def test_axes_coordinates_are_the_cosines_with_the_two_directions(glove_path, tmp_path, capsys):
+    from embexplorer.core.data.formats import load
+
+    out = tmp_path / "axes.tsv"
+    assert main(["project", str(glove_path), "--method", "axes", "--axes", "woman - man", "king - queen",
+                 "--out", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["method"] == "axes"
+    labels, xy = read_tsv(out)
+    emb = load(glove_path)
+    v = emb.vectors.astype(np.float64)
+    unit = v / np.linalg.norm(v, axis=1, keepdims=True)
+    for col, (a, b) in enumerate((("woman", "man"), ("king", "queen"))):
+        d = v[emb.row(a)] - v[emb.row(b)]
+        np.testing.assert_allclose(xy[:, col], unit @ (d / np.linalg.norm(d)), atol=1e-5)
+    assert main(["project", str(glove_path), "--method", "axes", "--axes", "woman - man", "king - xyzzy"]) == 2
+    assert "xyzzy" in capsys.readouterr().err
+    assert main(["project", str(glove_path), "--method", "axes"]) == 2
+    assert "--axes X Y" in capsys.readouterr().err

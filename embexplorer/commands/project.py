@@ -12,11 +12,24 @@ NAME = "project"
 HELP = ("Write 2-D coordinates of every row (label, x, y) by PCA, t-SNE or UMAP: seeded, cached, "
         "every point placed (above the fit cap a sample is fitted and the rest placed into it).")
 
-#: Methods offered.  Meaning-bearing axes (``axes``) are added by their own module: register a
-#: function ``(emb, args) -> (xy, description)`` in :data:`EXTRA_METHODS` and its options in
-#: :func:`add_arguments`.
+#: Methods offered.  Methods beyond the fitted maps register a function ``(emb, args) -> (xy, description)``
+#: in :data:`EXTRA_METHODS` and their options in :func:`add_arguments`.
 METHODS = ("pca", "tsne", "umap")
-EXTRA_METHODS: dict = {}
+
+
+def _axes(emb, args):
+    """Meaning-bearing axes: each row's cosine (or dot product) with two word directions."""
+    from embexplorer.core.analysis.axes import axes_coordinates
+    from embexplorer.core.errors import DataError
+
+    if not args.axes:
+        raise DataError("--method axes needs --axes X Y, e.g. --axes 'woman - man' 'king - queen'", args.path)
+    xy, titles = axes_coordinates(emb, args.axes[0], args.axes[1], measure=args.axes_measure,
+                                  orthogonalise=args.axes_orthogonal, case_insensitive=True)
+    return xy, f"axes {titles[0]} | {titles[1]}"
+
+
+EXTRA_METHODS: dict = {"axes": _axes}
 
 
 def _float_in(lo: float, hi: float, what: str):
@@ -37,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = LayoutParams()
     add_load_arguments(parser)
     parser.add_argument("--method", choices=METHODS + tuple(EXTRA_METHODS), default="tsne",
-                        help="pca, tsne (default) or umap (needs: pip install 'embexplorer[umap]')")
+                        help="pca, tsne (default), umap (needs: pip install 'embexplorer[umap]') or axes "
+                             "(two word directions, see --axes)")
     parser.add_argument("--out", metavar="FILE",
                         help="write label<TAB>x<TAB>y here (default: standard output)")
     parser.add_argument("--perplexity", type=_float_in(1, 500, "perplexity"), default=d.perplexity,
@@ -51,6 +65,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", choices=METRICS, default=d.metric, help="distance (default cosine)")
     parser.add_argument("--seed", type=int, default=d.seed, help="random seed (default 0)")
     parser.add_argument("--no-cache", action="store_true", help="compute again even if a layout is cached")
+    parser.add_argument("--axes", nargs=2, metavar=("X", "Y"),
+                        help="with --method axes: the two directions, e.g. 'woman - man' 'king - queen' "
+                             "(labels match exactly first, then ignoring case)")
+    parser.add_argument("--axes-measure", choices=("cosine", "dot"), default="cosine",
+                        help="with --method axes: place rows by cosine (default) or dot product")
+    parser.add_argument("--axes-orthogonal", action="store_true",
+                        help="with --method axes: remove the X direction from Y first")
 
 
 def run(args) -> int:
