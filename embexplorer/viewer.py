@@ -45,15 +45,17 @@ PROJECT_TASK = "api.project"
 #: Owner of the data shown from Python (``DataSource.owner``) and of its progress in the status bar.
 OWNER = "api"
 #: Projections :meth:`Viewer.set_projection` knows.
-PROJECTIONS = ("pca",)
+PROJECTIONS = ("pca", "tsne", "umap", "axes")
 #: Event-loop passes before a screenshot is grabbed (deferred layout and plot ranges settle).
 SCREENSHOT_SETTLE_PASSES = 5
 #: How often (ms) the interpreter is woken during :func:`run`, so Ctrl+C in the terminal ends it.
 SIGNAL_POLL_MS = 200
 #: Names IPython gives its Qt event-loop integration (``%gui qt``).
 IPYTHON_QT_LOOPS = ("qt", "qt4", "qt5", "qt6")
-#: Issues where what is not built yet is planned.
-COMPARE_ISSUE, PROJECTIONS_ISSUE = 15, 14
+#: The Compare room's background task (the viewer waits for it in :meth:`Viewer.add_embeddings`).
+COMPARE_TASK = "compare"
+#: Longest wait (s) for the Compare room to show a finished comparison (columns, B's plot).
+COMPARE_SHOW_TIMEOUT_S = 10.0
 
 #: Viewers whose window is open: a script's ``ex.show(data)`` without keeping the viewer must not
 #: lose its window to the garbage collector.
@@ -215,16 +217,56 @@ class Viewer:
             self._window.message("; ".join(emb.warnings))
             warnings.warn("; ".join(emb.warnings), UserWarning, stacklevel=3)
 
-    def add_embeddings(self, *args: Any, **kwargs: Any) -> None:
-        """Show a second set beside the first, to compare the two spaces: not built yet.
+    def add_embeddings(self, data: Any, labels: Sequence | None = None, metadata: Any = None, *,
+                       title: str = "B", k: int = 10, label_column: str | None = None,
+                       vector_column: str | None = None) -> dict:
+        """Compare a second set ``B`` with the one shown (``A``), as the Compare dock does, and wait for it.
 
-        Raises
-        ------
-        NotImplementedError
-            Always: comparing two sets is planned (issue 15).  Use :meth:`open` to replace the set.
+        ``data`` is anything :meth:`open` takes.  Shared labels are matched; B is aligned onto A by
+        orthogonal Procrustes when the dimensions agree; each shared label gets its neighbour overlap
+        (Jaccard@k) and displacement as colour-by columns, and the biggest movers are listed.
+
+        Returns
+        -------
+        dict
+            ``{"shared": int, "k": int, "mean_overlap": float, "notes": [str],
+            "movers": [(label, overlap), ...]}`` (the 10 labels whose neighbours changed most).
         """
-        raise NotImplementedError(f"comparing two sets is planned: issue {COMPARE_ISSUE}; "
-                                  "viewer.open(data) replaces the set shown")
+        import numpy as np
+
+        from embexplorer.core.analysis.neighbours import check_k
+        from embexplorer.core.data.inmemory import as_embedding_set
+
+        check_k(k)
+        self._require_data()
+        b = as_embedding_set(data, labels, metadata, label_column=label_column, vector_column=vector_column,
+                             source=title)
+        import time
+
+        from PySide6 import QtCore
+
+        panel = self._window.commands.run("compare.panel")
+        panel.k_spin.setValue(int(k))
+        room = self._window.features["compare"]
+        shown: list = []
+        room.compared.connect(shown.append)
+        try:
+            if self._window.commands.run("compare.with_set", b, title) is None:
+                raise ValueError("nothing to compare with: show a set first")
+            self._window.runner.wait_for(COMPARE_TASK)
+            result = self._window.commands.run("compare.result")
+            if result is None:
+                raise ValueError(panel.status.text() or "the comparison failed")
+            # The room shows the result in short event-loop slices (columns, then B's plot): let them run.
+            deadline = time.monotonic() + COMPARE_SHOW_TIMEOUT_S
+            while not shown and time.monotonic() < deadline:
+                QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        finally:
+            room.compared.disconnect(shown.append)
+        order = np.argsort(result.overlap, kind="stable")[:10]
+        movers = [(result.labels[i], float(result.overlap[i])) for i in order]
+        return {"shared": len(result.labels), "k": int(result.k), "notes": list(result.notes),
+                "mean_overlap": float(np.mean(result.overlap)), "movers": movers}
 
     # -- asking and drawing -----------------------------------------------------------------------------
     def select(self, labels: Sequence[str] | str) -> None:
@@ -295,15 +337,47 @@ class Viewer:
             raise ValueError(panel.status_label.text() or f"cannot solve {a} : {b} :: {c} : ?")
         return [(n.label, float(n.score)) for n in panel.shown_answers(method)]
 
-    def set_projection(self, method: str = "pca", axes: tuple[int, int] = (0, 1)) -> None:
-        """Place the points by ``method`` on the components ``axes`` (0-based: ``(0, 1)`` is PC1 × PC2).
+    def set_projection(self, method: str = "pca", axes: tuple = (0, 1), *, measure: str = "cosine",
+                       orthogonalise: bool = False) -> None:
+        """Place the points by ``method`` and wait until they are shown.
 
-        Only ``"pca"`` exists today (t-SNE and UMAP are planned: issue 14).  Raises ValueError for
-        another method, axes beyond the components computed, or nothing shown.
+        Parameters
+        ----------
+        method : {"pca", "tsne", "umap", "axes"}
+            PCA; t-SNE or UMAP (seeded, cached, started from the PCA layout; UMAP needs
+            ``pip install 'embexplorer[umap]'``); or meaning-bearing axes.
+        axes : tuple
+            For ``"pca"``: the components on X and Y (0-based: ``(0, 1)`` is PC1 × PC2).  For
+            ``"axes"``: two directions made of words, e.g. ``("woman - man", "king - queen")``.
+        measure : {"cosine", "dot"}
+            For ``"axes"``: how rows are placed along each direction.
+        orthogonalise : bool
+            For ``"axes"``: remove the X direction from Y first.
+
+        Raises ValueError for an unknown method, axes beyond the components computed, an unknown
+        word, a missing optional package, or nothing shown.
         """
-        if str(method).lower() not in PROJECTIONS:
-            raise ValueError(f"unknown projection {method!r}: the projections are {', '.join(PROJECTIONS)} "
-                             f"(t-SNE and UMAP are planned: issue {PROJECTIONS_ISSUE})")
+        method = str(method).lower()
+        if method not in PROJECTIONS:
+            raise ValueError(f"unknown projection {method!r}: the projections are {', '.join(PROJECTIONS)}")
+        self._require_data()
+        run = self._window.commands.run
+        if method == "axes":
+            x, y = (str(a) for a in axes)
+            if not run("axes.apply", x, y, measure, orthogonalise):
+                raise ValueError(self._window.features["axes"].panel.status_label.text()
+                                 or f"cannot place the points by {x!r} and {y!r}")
+            return
+        from embexplorer.core.errors import DataError
+
+        try:
+            run("projection.show", method, None, True)
+        except DataError as err:
+            raise ValueError(str(err)) from None
+        if method != "pca":
+            if getattr(self.workspace.projection, "kind", "") != method:
+                raise ValueError(self._window.statusBar().currentMessage() or f"no {method} layout was made")
+            return
         pca = self.workspace.pca
         if pca is None:
             raise ValueError("no PCA projection to change: show a data set first (a live training frame "

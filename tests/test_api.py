@@ -77,14 +77,27 @@ def test_show_an_array_select_colour_and_screenshot(viewers, tmp_path):
     assert viewer.window.features["explorer"].widget.color_combo.currentText() == "group"
     with pytest.raises(ValueError, match=r"no metadata column 'genre' \(columns: 'group'\)"):
         viewer.color_by("genre")
+    viewer.set_projection("tsne")  # waits for the layout
+    assert viewer.workspace.projection.kind == "tsne" and viewer.workspace.projection.xy.shape == (300, 2)
+    viewer.set_projection("axes", axes=("w1 - w2", "w3"))
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    d = vectors[1] - vectors[2]
+    np.testing.assert_allclose(viewer.workspace.projection.xy[:, 0], unit @ (d / np.linalg.norm(d)), atol=1e-5)
+    with pytest.raises(ValueError, match="nope"):
+        viewer.set_projection("axes", axes=("w1 - nope", "w3"))
     viewer.set_projection("pca", axes=(2, 3))
     assert viewer.workspace.axes == (2, 3)
     with pytest.raises(ValueError, match="projections are pca"):
-        viewer.set_projection("umap")
+        viewer.set_projection("spiral")
     with pytest.raises(ValueError, match="components 0..7"):
         viewer.set_projection("pca", axes=(0, 8))
-    with pytest.raises(NotImplementedError, match="issue 15"):
-        viewer.add_embeddings(vectors)
+    # A second set: the 20 labels moved most in B rank first among the movers.
+    moved = vectors.copy()
+    moved[:20] = rng.normal(size=(20, 8))
+    report = viewer.add_embeddings(moved, labels=labels, title="moved")
+    assert report["shared"] == 300 and report["k"] == 10
+    assert {label for label, _ in report["movers"]} <= {f"w{i}" for i in range(20)}
+    assert "neighbour overlap" in viewer.workspace.columns
     with pytest.raises(ValueError, match="cannot be saved in a session"):
         viewer.window.commands.run("sessions.save", tmp_path / "s.embx.json")
     out = viewer.screenshot(tmp_path / "shot.png", size=(900, 600))
