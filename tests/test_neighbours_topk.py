@@ -52,3 +52,29 @@ def test_top_order_is_gensims_order_with_and_without_ties():
     x[123] = np.nan
     for topn in (2, 4, 11):
         np.testing.assert_array_equal(top_order(x, topn), gensim_argsort_desc(x, topn))
+
+
+def test_blas_routines_fetched_once_when_threads_race():
+    """The start-up warm-up (a worker) and a first query (the UI) may fetch scipy's BLAS together."""
+    import threading
+
+    from embexplorer.core.analysis import neighbours as nb
+
+    nb._BLAS.clear()
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def first_query():
+        barrier.wait()
+        try:
+            nb.unitvec(np.array([3.0, 4.0]))
+        except Exception as exc:  # noqa: BLE001 (any failure is the race)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_query) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(nb._BLAS) == 2
+    np.testing.assert_allclose(nb.unitvec(np.array([3.0, 4.0])), [0.6, 0.8])

@@ -9,6 +9,7 @@ the scores are identical to gensim's on the same vectors -- ties included.
 from __future__ import annotations
 
 import difflib
+import threading
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ CASE_RULE = ("labels match exactly first, then ignoring case (the first, most fr
 # using the very same routines keeps the mean bit-identical.  Fetched on first use: importing
 # scipy.linalg takes ~0.4 s, which the window's start-up does not pay.
 _BLAS: list = []
+_BLAS_LOCK = threading.Lock()
 
 
 def warm_up() -> None:
@@ -49,11 +51,14 @@ def warm_up() -> None:
 
 
 def _blas():
-    if not _BLAS:
-        from scipy.linalg import get_blas_funcs
+    # The warm-up (a worker thread) and a first query (the UI thread) may get here together: the
+    # list is filled whole under the lock, never twice.
+    with _BLAS_LOCK:
+        if not _BLAS:
+            from scipy.linalg import get_blas_funcs
 
-        _BLAS.extend(get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),)))
-    return _BLAS
+            _BLAS.extend(get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),)))
+        return _BLAS[0], _BLAS[1]
 
 #: Below this many rows :func:`top_order` simply partitions everything.
 TOP_SAMPLE_MIN_ROWS = 50_000
