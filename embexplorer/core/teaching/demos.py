@@ -10,6 +10,7 @@ predict the hidden genre; :func:`chance_level` is the score to beat.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,12 @@ WIKI_DEMO_NOTE = ("Word2vec on gensim's small Wikipedia and news sample: months,
 PROBE_FOLDS = 5
 #: Iteration cap of the probe's logistic regression.
 PROBE_MAX_ITER = 2000
+#: BLAS threads for the probe's small fits (300 x 20): more threads only add hand-over overhead (ten times
+#: the CPU time of one thread, measured on 2 cores) and slow the UI thread beside them.
+PROBE_BLAS_THREADS = 1
+#: threadpoolctl changes a process-wide setting: probes running at once (two windows' demos) take turns, so
+#: one cannot restore another's limit.
+_PROBE_LOCK = threading.Lock()
 
 #: gensim's bundled corpora used by the "Word2vec on a Wikipedia sample" demo.
 LEE_CORPUS_NAME = "lee_background.cor"
@@ -247,6 +254,7 @@ def linear_probe_score(vectors, labels, seed: int = 0) -> float:
     from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
     X = np.asarray(vectors, dtype=np.float64)
     y = np.asarray(labels)
@@ -256,7 +264,8 @@ def linear_probe_score(vectors, labels, seed: int = 0) -> float:
         raise ValueError("the probe needs at least two labels with two examples each")
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=PROBE_MAX_ITER))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return float(np.mean(cross_val_score(model, X, y, cv=cv)))
+    with _PROBE_LOCK, threadpool_limits(limits=PROBE_BLAS_THREADS, user_api="blas"):
+        return float(np.mean(cross_val_score(model, X, y, cv=cv)))
 
 
 # ---------------------------------------------------------------------------
