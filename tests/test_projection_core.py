@@ -107,6 +107,30 @@ def test_umap_equals_umap_learn_called_directly(glove):
     direct = model.fit_transform(reduce_for_layout(vectors, "euclidean"))
     assert np.array_equal(ours.xy, np.asarray(direct, dtype=np.float32))
     assert frames and frames == sorted(frames)  # live frames from umap-learn's epochs
+    # Cancelled at its first frame, the run ends with Cancelled -- and leaves tqdm's process-wide lock
+    # free (raising inside tqdm's write would keep it held: the next UMAP would wait forever).
+    control = TaskControl()
+    with pytest.raises(Cancelled):
+        fit_layout(vectors, params, init=start, control=control, on_frame=lambda xy, f: control.cancel())
+    import threading
+
+    from tqdm import tqdm
+
+    free = []
+
+    def try_locks():  # from another thread: tqdm's locks are re-entrant for the thread holding them
+        for lock in tqdm.get_lock().locks:
+            got = lock.acquire(timeout=2)
+            free.append(got)
+            if got:
+                lock.release()
+
+    t = threading.Thread(target=try_locks)
+    t.start()
+    t.join()
+    assert free and all(free)
+    again = fit_layout(vectors, params, init=start)
+    assert np.array_equal(again.xy, ours.xy)
 
 
 def test_umap_missing_names_the_extra(glove, monkeypatch):

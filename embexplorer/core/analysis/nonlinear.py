@@ -412,21 +412,35 @@ class _UmapEpochHook:
                 "leave": False, "dynamic_ncols": False, "ncols": 80}
 
     def write(self, _text: str) -> None:
-        self.control.check()
+        # Never raise here: tqdm calls this holding its process-wide lock, acquired without a
+        # try/finally, so an exception would leave it held and the next UMAP in the process would
+        # wait for it forever.  A cancelled run is instead made to finish at once (below) and
+        # _fit_umap raises Cancelled after fit_transform has returned.
         f = sys._getframe(1)
         while f is not None and f.f_code.co_name != "optimize_layout_euclidean":
             f = f.f_back
         if f is None:
             return
         local = f.f_locals
+        if self.control.cancelled:
+            self._skip_remaining_epochs(local)
+            return
         head, epoch, epochs = local.get("head_embedding"), local.get("n"), local.get("n_epochs")
         if head is None or head.shape[0] != self.n or not isinstance(epoch, int) or not epochs:
             return  # placing new points (transform): not the fit's layout
         fraction = UMAP_GRAPH_SHARE + (1 - UMAP_GRAPH_SHARE) * min((epoch + 1) / float(epochs), 1.0)
         self.frame(np.array(head, dtype=np.float32), fraction)
 
+    @staticmethod
+    def _skip_remaining_epochs(local: dict) -> None:
+        """Cancelled: no edge is sampled again, so each remaining epoch is one cheap pass."""
+        for name in ("epoch_of_next_sample", "epoch_of_next_negative_sample"):
+            arr = local.get(name)
+            if isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
+                arr[:] = np.inf
+
     def flush(self) -> None:
-        self.control.check()
+        pass  # see write(): nothing may raise inside tqdm
 
 
 class _quiet_numba_warnings:
