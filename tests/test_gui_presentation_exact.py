@@ -43,6 +43,23 @@ def snapshot(w) -> dict:
     return out
 
 
+def settled_snapshot(qtbot, w) -> dict:
+    """:func:`snapshot` once the layout has settled (deferred set-up and resizes run in later event-loop
+    slices, later still on a busy machine): two snapshots 50 ms apart agree."""
+    last = snapshot(w)
+    for _ in range(SETTLE_TRIES):
+        qtbot.wait(SETTLE_MS)
+        now = snapshot(w)
+        if now == last:
+            break
+        last = now
+    return last
+
+
+#: How often, and how far apart (ms), the layout is looked at until it stops changing.
+SETTLE_TRIES, SETTLE_MS = 40, 50
+
+
 def test_round_trip_restores_every_geometry_width_and_font(qtbot, make_main_window, glove_path):
     w = make_main_window(size=(1280, 800))
     with qtbot.waitSignal(w.workspace.dataset_changed, timeout=LOAD_TIMEOUT_MS):
@@ -51,7 +68,7 @@ def test_round_trip_restores_every_geometry_width_and_font(qtbot, make_main_wind
     w.show_dock("neighbours")
     w.commands.run("neighbours.query_label", "paris")
     mode = w.features["presentation"]
-    before = snapshot(w)
+    before = settled_snapshot(qtbot, w)
     mode.set_active(True)
     on = snapshot(w)
     assert on != before
@@ -63,6 +80,6 @@ def test_round_trip_restores_every_geometry_width_and_font(qtbot, make_main_wind
     assert toolbar_overflow(w) == []  # the plot's toolbar fits at the large font
     assert w.features["explorer"].widget.search.isVisible()
     mode.set_active(False)
-    after = snapshot(w)
+    after = settled_snapshot(qtbot, w)
     diff = {k: (before.get(k), after.get(k)) for k in set(before) | set(after) if before.get(k) != after.get(k)}
     assert not diff, "\n".join(f"{k}: {v}" for k, v in sorted(diff.items()))
