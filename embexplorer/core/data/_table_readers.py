@@ -31,6 +31,7 @@ from embexplorer.core.data.inmemory import (
     PANDAS_INDEX_PREFIX,
     VECTOR_COLUMN_NAMES,
     InputError,
+    arrow_column_kind,
     choose_columns,
     from_arrow,
 )
@@ -154,7 +155,7 @@ def load_table(path: Path, fmt: str, limit: int | None, control, _allow_pickle, 
     named = [label_column, *([vector_column] if isinstance(vector_column, str) else vector_column or [])]
     try:
         table, left_out = _drop_unusable(pa, table, keep=named)
-        kinds = {n: _kind(pa, table.schema.field(n).type) for n in table.schema.names}
+        kinds = {n: arrow_column_kind(pa, table.schema.field(n).type) for n in table.schema.names}
         _check_choice(path, kinds, vector_column, label_column,
                       lambda name: len(set(table.column(name).to_pylist())) == table.num_rows)
         emb = from_arrow(table, label_column=label_column, vector_column=vector_column, source=str(path))
@@ -202,17 +203,6 @@ def _read_arrow_table(pa, path: Path, fmt: str, limit: int | None):
     return table if limit is None else table.slice(0, limit)
 
 
-def _kind(pa, dtype) -> str:
-    """vector / numeric / text / other, as :func:`choose_columns` wants them."""
-    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype) or pa.types.is_fixed_size_list(dtype):
-        return "vector"
-    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype):
-        return "numeric"
-    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_dictionary(dtype):
-        return "text"
-    return "other"
-
-
 def _drop_unusable(pa, table, keep=()):
     """The table without nested columns that can be neither vectors nor metadata (structs, maps,
     lists of text), and their names; columns in ``keep`` (named by the user) stay, to be refused
@@ -222,7 +212,7 @@ def _drop_unusable(pa, table, keep=()):
         t = field.type
         if field.name in keep:
             continue
-        nested_list = _kind(pa, t) == "vector" and not (pa.types.is_floating(t.value_type)
+        nested_list = arrow_column_kind(pa, t) == "vector" and not (pa.types.is_floating(t.value_type)
                                                         or pa.types.is_integer(t.value_type))
         if nested_list or pa.types.is_struct(t) or pa.types.is_map(t) or pa.types.is_union(t):
             drop.append(field.name)
@@ -342,7 +332,7 @@ def _load_csv_arrow(path: Path, limit: int | None, vector_column, label_column) 
     columns, kinds = {}, {}
     for name in table.schema.names:
         col = table.column(name)
-        kind = _kind(pa, col.type)
+        kind = arrow_column_kind(pa, col.type)
         if kind == "text" and pa.types.is_string(col.type):
             cells = col.to_pylist()
             kind = _csv_kind(cells)

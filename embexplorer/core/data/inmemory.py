@@ -197,7 +197,7 @@ def from_arrow(table: Any, labels: Sequence | None = None, metadata: Any = None,
         raise InputError("column names repeat; give each column its own name", where)
     # A DataFrame's index written by pandas (pa.Table.from_pandas): labels, like the index itself.
     index_col = next((n for n in names if n.startswith(PANDAS_INDEX_PREFIX)), None)
-    kinds = {name: _arrow_kind(pa, table.schema.field(name).type) for name in names
+    kinds = {name: arrow_column_kind(pa, table.schema.field(name).type) for name in names
              if not name.startswith(PANDAS_INDEX_PREFIX)}
     vec_cols, label_col, meta_cols = choose_columns(
         kinds, label_column, vector_column, where, index_has_labels=index_col is not None,
@@ -460,7 +460,7 @@ def _pandas_kind(series) -> str:
     if pyarrow_type is not None:
         import pyarrow as pa
 
-        return _arrow_kind(pa, pyarrow_type)
+        return arrow_column_kind(pa, pyarrow_type)
     return "other"
 
 
@@ -469,7 +469,8 @@ def _pandas_numbers(series) -> np.ndarray:
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _arrow_kind(pa, dtype) -> str:
+def arrow_column_kind(pa, dtype) -> str:
+    """An Arrow column's type as ``"vector"``, ``"numeric"``, ``"text"`` or ``"other"`` (``pa``: pyarrow)."""
     if pa.types.is_list(dtype) or pa.types.is_large_list(dtype) or pa.types.is_fixed_size_list(dtype):
         return "vector"
     if pa.types.is_integer(dtype) or pa.types.is_floating(dtype):
