@@ -25,6 +25,7 @@ import numpy as np
 
 from embexplorer.core.analysis.nonlinear import MAX_FIT, REDUCED_DIMS, Layout, LayoutParams
 from embexplorer.core.atomic import atomic_write
+from embexplorer.core.data.cache import evict_lru
 from embexplorer.core.paths import cache_dir
 
 #: Bump when what an entry holds, or how a layout is computed, changes: older entries then miss.
@@ -139,27 +140,7 @@ def store(key: str, layout: Layout) -> bool:
 
 def evict(max_bytes: int = CACHE_MAX_BYTES) -> int:
     """Remove least recently used entries until the cache fits ``max_bytes``; returns how many."""
-    root = cache_root()
-    if not root.is_dir():
-        return 0
-    entries = []
-    for e in root.iterdir():
-        if not e.is_dir():
-            continue
-        try:
-            size = sum(f.stat().st_size for f in e.iterdir() if f.is_file())
-            entries.append(((e / _ENTRY).stat().st_mtime, size, e))
-        except OSError:  # half-written or damaged: counts as oldest
-            entries.append((0.0, 0, e))
-    total = sum(s for _, s, _ in entries)
-    removed = 0
-    for _, size, e in sorted(entries, key=lambda t: t[0]):
-        if total <= max_bytes:
-            break
-        shutil.rmtree(e, ignore_errors=True)
-        total -= size
-        removed += 1
-    return removed
+    return evict_lru(cache_root(), max_bytes, _ENTRY)
 
 
 def clear() -> None:

@@ -155,7 +155,12 @@ def _entry_size(entry: Path) -> int:
 
 def evict(max_bytes: int = CACHE_MAX_BYTES) -> int:
     """Remove least recently used entries until the cache fits ``max_bytes``; returns how many."""
-    root = cache_root()
+    return evict_lru(cache_root(), max_bytes, _ENTRY)
+
+
+def evict_lru(root: Path, max_bytes: int, marker: str) -> int:
+    """Remove the least recently written entry folders of ``root`` (by the time of their ``marker``
+    file, written last) until they fit ``max_bytes``; returns how many.  Shared by every cache."""
     if not root.is_dir():
         return 0
     entries = []
@@ -163,7 +168,7 @@ def evict(max_bytes: int = CACHE_MAX_BYTES) -> int:
         if not e.is_dir():
             continue
         try:
-            entries.append(((e / _ENTRY).stat().st_mtime, _entry_size(e), e))
+            entries.append(((e / marker).stat().st_mtime, _entry_size(e), e))
         except OSError:  # half-written or damaged: counts as oldest
             entries.append((0.0, 0, e))
     total = sum(s for _, s, _ in entries)
