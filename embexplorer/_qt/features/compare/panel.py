@@ -38,22 +38,6 @@ class MoversModel(QtCore.QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[tuple] = []  # (row in A, label, overlap, displacement, only A, only B)
 
-    @property
-    def has_scatter(self) -> bool:
-        """Whether B's plot was built."""
-        return self._scatter is not None
-
-    @property
-    def scatter(self) -> ScatterView:
-        """B's plot (built on first use)."""
-        if self._scatter is None:
-            self._scatter = ScatterView(self, selection=self._own_selection)
-            self._scatter.setMinimumHeight(B_PLOT_MIN_HEIGHT)
-            self._plot_layout.addWidget(self._scatter, 1)
-            if self.on_scatter_built is not None:
-                self.on_scatter_built(self._scatter)
-        return self._scatter
-
     def set_movers(self, rows: list[tuple]) -> None:
         self.beginResetModel()
         self._rows = rows
