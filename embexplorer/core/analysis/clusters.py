@@ -15,6 +15,7 @@ import numpy as np
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import TaskControl
+from embexplorer.core.view.multilabel import label_flags
 
 #: Clustering methods offered.
 METHODS = ("kmeans", "hdbscan")
@@ -39,8 +40,6 @@ NAME_TITLES = 2
 GENRE_MIN_SHARE = 0.2
 #: Label of HDBSCAN's noise (rows in no cluster).
 NOISE_NAME = "(noise)"
-#: Separator of the genres of a movie in the ``genres`` column (MovieLens).
-GENRE_SEP = "|"
 
 
 @dataclass
@@ -167,15 +166,10 @@ def _central_names(vectors: np.ndarray, row_labels: list[str], labels: np.ndarra
 
 def _movie_names(emb: EmbeddingSet, labels: np.ndarray, n: int) -> list[str]:
     """Each movie cluster's most over-represented genres and most-rated titles."""
-    col = emb.metadata["genres"]
-    texts = [col.value(r) for r in range(emb.n)]
-    genres = sorted({g for t in texts for g in t.split(GENRE_SEP) if g})
-    has = np.zeros((emb.n, len(genres)), dtype=bool)
-    pos = {g: i for i, g in enumerate(genres)}
-    for r, t in enumerate(texts):
-        for g in t.split(GENRE_SEP):
-            if g:
-                has[r, pos[g]] = True
+    by_count, flags = label_flags(emb.metadata["genres"])
+    alphabetical = sorted(range(len(by_count)), key=by_count.__getitem__)  # ties resolve by name
+    genres = [by_count[i] for i in alphabetical]
+    has = flags[:, alphabetical]
     overall = has.mean(axis=0)
     counts = np.nan_to_num(emb.metadata["ratings"].values) if "ratings" in emb.metadata \
         else np.zeros(emb.n)
