@@ -101,33 +101,35 @@ class CompareFeature(Feature):
     # -- commands ---------------------------------------------------------------------------
     def compare_with(self, b, title: str = "B") -> int | None:
         """Compare the set shown (A) with ``b`` in the background; the task id (None: nothing shown)."""
-        ws = self.ctx.workspace
-        a, projection = ws.dataset, ws.projection
-        if a is None:
-            self.ctx.shell.message("Show a set first: it is A of the comparison", NOTE_MS)
+        begun = self._begin(title)
+        if begun is None:
             return None
-        self.ctx.shell.show_dock("compare")
-        k = int(self.panel.k_spin.value())
-        self._b_title = title
-        self.panel.b_label.setText(f"A: {ws.source.title or 'the set shown'}   B: {title}")
+        a, projection, k = begun
         return self._start(lambda control: self._work(a, lambda: b, projection, k, control), a)
 
     def compare_with_file(self, path, format: str | None = None, limit: int | None = None) -> int | None:
         """Compare the set shown with the embedding file ``path`` (read in the background)."""
         from embexplorer.core.data.formats import load
 
-        ws = self.ctx.workspace
-        a, projection = ws.dataset, ws.projection
-        if a is None:
-            self.ctx.shell.message("Show a set first: it is A of the comparison", NOTE_MS)
+        begun = self._begin(Path(path).name)
+        if begun is None:
             return None
-        self.ctx.shell.show_dock("compare")
-        k = int(self.panel.k_spin.value())
-        self._b_title = Path(path).name
-        self.panel.b_label.setText(f"A: {ws.source.title or 'the set shown'}   B: {self._b_title}")
+        a, projection, k = begun
         return self._start(lambda control: self._work(
             a, lambda: load(path, format=format, limit=limit, control=control.scaled(0.0, 0.2, "B: ")),
             projection, k, control), a)
+
+    def _begin(self, title: str):
+        """``(A, its projection, k)`` for a comparison with B called ``title``, the dock shown; None
+        (and a message) when nothing is shown."""
+        ws = self.ctx.workspace
+        if ws.dataset is None:
+            self.ctx.shell.message("Show a set first: it is A of the comparison", NOTE_MS)
+            return None
+        self.ctx.shell.show_dock("compare")
+        self._b_title = title
+        self.panel.b_label.setText(f"A: {ws.source.title or 'the set shown'}   B: {title}")
+        return ws.dataset, ws.projection, int(self.panel.k_spin.value())
 
     def remember(self) -> None:
         """Keep the set shown as the B of a later comparison."""
