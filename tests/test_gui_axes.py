@@ -60,6 +60,7 @@ def test_axes_typed_into_the_dock_place_the_points(qtbot, window):
     assert sorted(ws.layer(axf.WORDS_LAYER).rows.tolist()) == sorted(emb.row(t) for t in
                                                                       ("woman", "man", "king", "queen"))
     assert "cosine of -0.60" in panel.status_label.text()
+    assert w.features["projection"].combo.currentIndex() == -1  # the toolbar claims no map it is not showing
     # Dot product, orthogonalised: Return in a field applies.
     panel.measure_combo.setCurrentIndex(panel.measure_combo.findData("dot"))
     panel.orthogonal_check.setChecked(True)
@@ -85,6 +86,7 @@ def test_axes_typed_into_the_dock_place_the_points(qtbot, window):
     assert panel.pca_button.isEnabled()
     qtbot.mouseClick(panel.pca_button, LEFT)
     assert ws.projection is pca and axis_titles(w)[0] == pca.axis_titles[0]
+    assert w.features["projection"].combo.currentData() == "pca"
     assert ws.layer(axf.WORDS_LAYER) is None and not panel.pca_button.isEnabled()
     w.features["axes"].restore(state)
     assert isinstance(ws.projection, AxesProjection) and ws.projection.expressions == ("woman - man",

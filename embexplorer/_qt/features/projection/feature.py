@@ -58,6 +58,10 @@ ISOLATE_NEIGHBOURS = faithfulness.DEFAULT_K
 NOTE_MS = 6000
 
 
+#: Projections other rooms show (word axes, an analogy's plane): the combo then names none of its maps.
+FOREIGN_KINDS = ("axes", "analogy-plane")
+
+
 class ProjectionFeature(Feature):
     """PCA / t-SNE / UMAP, faithfulness, true neighbours and isolate."""
 
@@ -448,6 +452,13 @@ class ProjectionFeature(Feature):
         if isinstance(projection, PCAProjection) and not ws.is_live:
             self._pca = projection  # other axes chosen in the explorer
         self._update_actions()
+        kind = getattr(projection, "kind", None)
+        if kind in METHODS:
+            self._set_combo(kind)
+        elif kind in FOREIGN_KINDS:  # word axes, an analogy's plane: none of the combo's maps is shown
+            blocked = self.combo.blockSignals(True)
+            self.combo.setCurrentIndex(-1)
+            self.combo.blockSignals(blocked)
         if projection is None or ws.is_live or getattr(projection, "live", False):
             self._say()
             return
