@@ -45,7 +45,10 @@ def snapshot(w) -> dict:
 
 def settled_snapshot(qtbot, w) -> dict:
     """:func:`snapshot` once the layout has settled (deferred set-up and resizes run in later event-loop
-    slices, later still on a busy machine): two snapshots 50 ms apart agree."""
+    slices, later still on a busy machine): background work has finished (its result may change the
+    status bar, e.g. the projection's faithfulness) and two snapshots 50 ms apart agree."""
+    qtbot.waitUntil(lambda: not w.runner.running_kinds(), timeout=SETTLE_TASKS_MS)
+    qtbot.wait(SETTLE_MS)  # the last result's handlers run in the next event-loop slices
     last = snapshot(w)
     for _ in range(SETTLE_TRIES):
         qtbot.wait(SETTLE_MS)
@@ -58,6 +61,8 @@ def settled_snapshot(qtbot, w) -> dict:
 
 #: How often, and how far apart (ms), the layout is looked at until it stops changing.
 SETTLE_TRIES, SETTLE_MS = 40, 50
+#: Longest wait (ms) for the window's background tasks (PCA, faithfulness, a query) to finish.
+SETTLE_TASKS_MS = 60_000
 
 
 def test_round_trip_restores_every_geometry_width_and_font(qtbot, make_main_window, glove_path):

@@ -56,6 +56,9 @@ DEFER_SETUP_MS = 30
 NO_COLOR = "(none)"
 #: Pixels a toolbar separator takes, and the room kept beside the toolbar and the search box.
 TOOLBAR_SEPARATOR_PX, TOOLBAR_MARGIN_PX = 8, 24
+#: Narrowest a colour or size combo is counted at when deciding whether the toolbar fits: the toolbar
+#: squeezes a long column name ("Neighbour preservation (k=10)") this far before it must drop the captions.
+COMBO_FIT_PX = 120
 #: Narrowest search box (pixels): room for a label and the regex switch.
 SEARCH_MIN_WIDTH = 170
 #: Entry of the size-by combo for points all of one size.
@@ -128,6 +131,9 @@ class ExplorerWidget(QtWidgets.QWidget):
         self.size_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.size_combo.addItem(UNIFORM_SIZE)
         self._size_actions.append(tb.addWidget(self.size_combo))
+        for combo in (self.color_combo, self.size_combo):  # a longer column name may not fit any more
+            for sig in (combo.model().rowsInserted, combo.model().rowsRemoved, combo.model().modelReset):
+                sig.connect(self._schedule_compact)
         tb.addSeparator()
         self.mode_group = QtGui.QActionGroup(self)
         self.pan_action = self._mode_action("Pan", "pan", "Drag to pan (wheel zooms)", True)
@@ -501,12 +507,23 @@ class ExplorerWidget(QtWidgets.QWidget):
         narrow for the whole toolbar is compact anyway (nothing goes into the overflow menu)."""
         self._force_compact = bool(on)
         self._apply_compact()
+        # Size hints follow a font change only once the posted layout requests have run: look again then
+        # (leaving presentation mode restores the font just before this call).
+        self._schedule_compact()
+
+    def _schedule_compact(self, *_args) -> None:
+        QtCore.QTimer.singleShot(0, self, self._apply_compact)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
+            self._schedule_compact()
 
     def _apply_compact(self) -> None:
         tb = self.toolbar
         optional = self._size_actions + [self._colour_label_action]
         spacing = tb.layout().spacing() if tb.layout() is not None else 0
-        full = sum(tb.widgetForAction(a).sizeHint().width() + spacing if tb.widgetForAction(a) is not None
+        full = sum(self._fit_width(tb.widgetForAction(a)) + spacing if tb.widgetForAction(a) is not None
                    else (TOOLBAR_SEPARATOR_PX if a.isSeparator() else 0)
                    for a in tb.actions() if a.isVisible() or a in optional)
         search = max(self.search.sizeHint().width(), self.search.minimumWidth())
@@ -514,6 +531,14 @@ class ExplorerWidget(QtWidgets.QWidget):
         compact = getattr(self, "_force_compact", False) or (self.width() > 0 and full > room)
         for a in optional:
             a.setVisible(not compact)
+
+    @staticmethod
+    def _fit_width(widget: QtWidgets.QWidget) -> int:
+        """Width a toolbar widget needs: a combo may be squeezed to :data:`COMBO_FIT_PX`."""
+        hint = widget.sizeHint().width()
+        if isinstance(widget, QtWidgets.QComboBox):
+            return min(hint, max(widget.minimumSizeHint().width(), COMBO_FIT_PX))
+        return hint
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
