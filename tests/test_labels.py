@@ -96,3 +96,39 @@ def _timed(fn, *args, **kw) -> float:
     t = time.perf_counter()
     fn(*args, **kw)
     return time.perf_counter() - t
+
+
+
+def test_a_label_never_sits_nearer_another_point_than_its_own():
+    """Two labelled points side by side: the left one's label may not go right of its anchor, where it
+    would read as the label of the point just to the right; it takes a free side instead."""
+    anchors = np.array([[100.0, 100.0], [140.0, 100.0], [100.0, 160.0]])
+    sizes = np.array([[36.0, 14.0], [36.0, 14.0], [36.0, 14.0]])
+    alone = L.place_labels(anchors[:1], sizes[:1], radius=3.0)
+    assert alone.boxes[0, 0] > anchors[0, 0]  # alone: upper right, the usual reading position
+    old = L.place_labels(anchors[:2], sizes[:2], radius=3.0)  # without points: the old placement
+    assert old.boxes[0, 0] > anchors[0, 0] and old.boxes[0, 2] > anchors[1, 0] - 3
+    placed = L.place_labels(anchors, sizes, radius=3.0, points=anchors)
+    assert len(placed.kept) == 3 and L.overlaps(placed.boxes) == 0
+    for i, box in zip(placed.kept, placed.boxes):
+        d = L._box_distance(anchors[:, 0], anchors[:, 1], box[:2], box[2:])
+        assert d[i] + L.AMBIGUITY_MARGIN_PX >= d.min(), (i, box, d)
+    # The flag itself: the box right of point 0 (reaching towards point 1) is ambiguous, left of it not.
+    offsets, _ = L.candidate_offsets(np.full(3, 3.0), sizes)
+    tl = anchors[:, None, :] + offsets[:, :8]
+    amb = L.ambiguous_candidates(anchors, tl, tl + sizes[:, None, :], anchors)
+    right, left = L.CANDIDATES.index((1, 0)), L.CANDIDATES.index((-1, 0))
+    assert amb[0, right] and not amb[0, left]
+    assert amb[1, left] and not amb[1, right]
+    assert not amb[2].any()  # far from both
+
+
+
+def test_ambiguity_ignores_points_on_top_of_the_anchor():
+    """A duplicate of the anchor (two words with the same vector) does not make every side ambiguous."""
+    anchors = np.array([[100.0, 100.0]])
+    sizes = np.array([[36.0, 14.0]])
+    offsets, _ = L.candidate_offsets(np.full(1, 3.0), sizes)
+    tl = anchors[:, None, :] + offsets[:, :8]
+    pts = np.array([[100.0, 100.0], [100.2, 100.1]])
+    assert not L.ambiguous_candidates(anchors, tl, tl + sizes[:, None, :], pts).any()

@@ -174,8 +174,11 @@ class LabelLayer(QtWidgets.QGraphicsObject):
         hard = np.concatenate([mk[:, 3] > 0, np.ones(len(keep), dtype=bool)])
         prio = np.array([e[3] for e in entries])
         radius = np.asarray(radius, dtype=float)
+        # No label may sit nearer another labelled or highlighted point than its own (it would be read
+        # as that point's).
+        points = np.concatenate([anchors, c])
         placed = place_labels(anchors, sizes, prio, markers=rects, radius=radius, bounds=bounds,
-                              max_labels={PRIORITY_IN_VIEW: LABELS_IN_VIEW_MAX})
+                              max_labels={PRIORITY_IN_VIEW: LABELS_IN_VIEW_MAX}, points=points)
         kept, boxes, leader = placed.kept, placed.boxes, placed.leader
         missing = np.setdiff1d(np.flatnonzero(prio > PRIORITY_IN_VIEW), kept)
         if len(missing) and not hard.all():
@@ -183,7 +186,7 @@ class LabelLayer(QtWidgets.QGraphicsObject):
             # a title over a few of them reads better than no titles at all.
             again = place_labels(anchors[missing], sizes[missing], prio[missing],
                                  markers=np.concatenate([rects[hard], boxes]), radius=radius[missing],
-                                 bounds=bounds)
+                                 bounds=bounds, points=points)
             kept = np.concatenate([kept, missing[again.kept]])
             boxes = np.concatenate([boxes, again.boxes])
             leader = np.concatenate([leader, again.leader])

@@ -4,8 +4,11 @@ Everything is in screen pixels (y grows downwards).  Labels are placed greedily 
 priority order: each tries :data:`CANDIDATES` (eight positions around its anchor),
 then the same eight directions displaced further out (drawn with a leader line);
 it takes the first position inside the bounds that overlaps no placed label and no
-highlighted marker.  A label with no free position is dropped and counted, so the
-lowest-priority labels are the ones dropped.
+highlighted marker and -- at the anchor, where no leader line says whose label it is -- is
+not nearer another labelled or highlighted point than its own (a label beside the wrong
+marker misinforms the room; a displaced one has its leader line, so it may sit anywhere).
+A label with no free position is dropped and counted, so the lowest-priority labels are
+the ones dropped.
 
 Overlap tests are grid-bucketed (a label only meets boxes in the cells it spans)
 and numpy-vectorised over all candidate positions of a label at once.
@@ -40,6 +43,12 @@ PAD_PX = 1.0
 #: as a bit set of columns, so testing a box is a few AND operations (one per band it spans).
 CELL_X_PX = 1.0
 BAND_PX = 2.0
+#: A label at its anchor is ambiguous when another point is this much nearer to its box than its own.
+AMBIGUITY_MARGIN_PX = 0.5
+#: Most cells of the point-count grid of the ambiguity test: 1 pixel each up to this many, coarser on a
+#: larger plot (a cell partly within reach counts, so coarser cells only make the test stricter).
+#: Its summed-area table is most of what the test costs (~1 ms at this size on a busy machine).
+AMBIGUITY_MAX_CELLS = 1 << 16
 
 
 @dataclass
@@ -91,10 +100,66 @@ def candidate_offsets(radius: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray
     return np.stack([ox, oy], axis=-1), ring > 0
 
 
+def _box_distance(px: np.ndarray, py: np.ndarray, tl: np.ndarray, br: np.ndarray) -> np.ndarray:
+    """Distance from points ``(px, py)`` to boxes ``tl``-``br`` (0 inside), broadcasting."""
+    dx = np.maximum(np.maximum(tl[..., 0] - px, px - br[..., 0]), 0.0)
+    dy = np.maximum(np.maximum(tl[..., 1] - py, py - br[..., 1]), 0.0)
+    return np.hypot(dx, dy)
+
+
+def ambiguous_candidates(anchors: np.ndarray, tl: np.ndarray, br: np.ndarray,
+                         points: np.ndarray) -> np.ndarray:
+    """Which candidate boxes ``(n, C)`` have another point nearer than their own anchor.
+
+    Such a box would be read as that point's label.  "Nearer" is measured along each axis (a point
+    within ``d - AMBIGUITY_MARGIN_PX`` of the box in x and in y, ``d`` the anchor's distance to the
+    box): points are counted into a pixel grid once and every box is one look-up in its summed-area
+    table, whatever the density; points in the anchor's own cell (the anchor, its duplicates) are not
+    counted.  The grid's cells grow past :data:`AMBIGUITY_MAX_CELLS` (a huge spread of boxes).
+    """
+    n, c = tl.shape[:2]
+    out = np.zeros((n, c), dtype=bool)
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    finite = (np.isfinite(tl).all(axis=-1) & np.isfinite(br).all(axis=-1)
+              & np.isfinite(anchors).all(axis=1)[:, None])
+    if n == 0 or len(pts) == 0 or not finite.any():
+        return out
+    own = _box_distance(anchors[:, None, 0], anchors[:, None, 1], tl, br)          # (n, C)
+    reach = np.where(finite, own - AMBIGUITY_MARGIN_PX, 0.0)
+    lo = np.where(finite[..., None], tl - reach[..., None], np.nan)
+    hi = np.where(finite[..., None], br + reach[..., None], np.nan)
+    origin = np.nanmin(lo.reshape(-1, 2), axis=0)
+    extent = np.nanmax(hi.reshape(-1, 2), axis=0) - origin
+    cell = max(1.0, float(np.sqrt(max(extent[0], 1.0) * max(extent[1], 1.0) / AMBIGUITY_MAX_CELLS)))
+    w, h = (np.ceil(extent / cell).astype(np.int64) + 2).tolist()
+    pc = np.floor((pts - origin) / cell).astype(np.int64)
+    inside = (pc[:, 0] >= 0) & (pc[:, 0] < w) & (pc[:, 1] >= 0) & (pc[:, 1] < h)
+    counts = np.bincount(pc[inside, 1] * w + pc[inside, 0], minlength=w * h).reshape(h, w)
+    sat = np.zeros((h + 1, w + 1), dtype=np.int32)
+    np.cumsum(np.cumsum(counts.astype(np.int32), axis=0), axis=1, out=sat[1:, 1:])
+    # Cells wholly or partly within reach of each box (inclusive), clipped to the grid.
+    safe_lo = np.where(finite[..., None], lo, origin)
+    safe_hi = np.where(finite[..., None], hi, origin)
+    x0 = np.clip(np.floor((safe_lo[..., 0] - origin[0]) / cell).astype(np.int64), 0, w)
+    y0 = np.clip(np.floor((safe_lo[..., 1] - origin[1]) / cell).astype(np.int64), 0, h)
+    x1 = np.clip(np.floor((safe_hi[..., 0] - origin[0]) / cell).astype(np.int64) + 1, 0, w)
+    y1 = np.clip(np.floor((safe_hi[..., 1] - origin[1]) / cell).astype(np.int64) + 1, 0, h)
+    total = sat[y1, x1] - sat[y0, x1] - sat[y1, x0] + sat[y0, x0]
+    # Not the anchor's own cell (the anchor itself, or points on top of it).
+    ac = np.floor((np.where(np.isfinite(anchors), anchors, origin) - origin) / cell).astype(np.int64)
+    ax, ay = ac[:, 0:1], ac[:, 1:2]
+    own_in = (ax >= x0) & (ax < x1) & (ay >= y0) & (ay < y1)
+    own_count = np.where((ax >= 0) & (ax < w) & (ay >= 0) & (ay < h),
+                         counts[np.clip(ay, 0, h - 1), np.clip(ax, 0, w - 1)], 0)
+    out = finite & ((total - np.where(own_in, own_count, 0)) > 0)
+    return out
+
+
 def place_labels(anchors: np.ndarray, sizes: np.ndarray, priority: np.ndarray | None = None, *,
                  markers: np.ndarray | None = None, radius: np.ndarray | float = 0.0,
                  bounds: tuple[float, float, float, float] | None = None,
-                 max_labels: dict | None = None) -> Placement:
+                 max_labels: dict | None = None, points: np.ndarray | None = None) -> Placement:
     """Place labels without overlaps, highest priority first.
 
     Parameters
@@ -113,6 +178,9 @@ def place_labels(anchors: np.ndarray, sizes: np.ndarray, priority: np.ndarray | 
         Labels stay inside.
     max_labels : dict of priority -> int, optional
         Most labels placed of a priority (the rest are skipped, not counted as dropped).
+    points : ndarray (p, 2), optional
+        Points a label at its anchor must not sit nearer to than to its own anchor (every labelled
+        and highlighted point; the anchors themselves may be among them).
 
     Returns
     -------
@@ -133,6 +201,9 @@ def place_labels(anchors: np.ndarray, sizes: np.ndarray, priority: np.ndarray | 
     if bounds is not None:
         ok &= ((tl[..., 0] >= bounds[0]) & (tl[..., 1] >= bounds[1]) & (br[..., 0] <= bounds[2])
                & (br[..., 1] <= bounds[3]))
+    if points is not None:
+        n_near = len(CANDIDATES)
+        ok[:, :n_near] &= ~ambiguous_candidates(anchors, tl[:, :n_near], br[:, :n_near], points)
     mk = np.zeros((0, 4)) if markers is None else np.asarray(markers, dtype=np.float64).reshape(-1, 4)
     mk = mk[np.isfinite(mk).all(axis=1)]
     if not ok.any():
