@@ -299,13 +299,7 @@ class Viewer:
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
         self._rows([label])
-        panel = self._window.features["neighbours"].panel
-        panel.metric_combo.setCurrentText(metric)
-        panel.k_spin.setValue(int(k))
-        self._window.show_dock("neighbours")
-        if not self._window.commands.run("neighbours.query_label", label):
-            raise ValueError(panel.status_label.text() or f"no neighbours for {label!r}")
-        return [(n.label, float(n.score)) for n in panel.results]
+        return self._ask("neighbours.ask", label, k=int(k), metric=metric)
 
     def analogy(self, a: str, b: str, c: str, k: int = 10,
                 method: str = "3cosadd") -> list[tuple[str, float]]:
@@ -330,12 +324,7 @@ class Viewer:
         if method not in ("3cosadd", "3cosmul"):
             raise ValueError(f"method must be '3cosadd' or '3cosmul', got {method!r}")
         self._rows([a, b, c])
-        panel = self._window.features["analogy"].panel
-        panel.k_spin.setValue(int(k))
-        self._window.show_dock("analogy")
-        if not self._window.commands.run("analogy.solve", a, b, c):
-            raise ValueError(panel.status_label.text() or f"cannot solve {a} : {b} :: {c} : ?")
-        return [(n.label, float(n.score)) for n in panel.shown_answers(method)]
+        return self._ask("analogy.ask", a, b, c, k=int(k), method=method)
 
     def set_projection(self, method: str = "pca", axes: tuple = (0, 1), *, measure: str = "cosine",
                        orthogonalise: bool = False) -> None:
@@ -364,9 +353,7 @@ class Viewer:
         run = self._window.commands.run
         if method == "axes":
             x, y = (str(a) for a in axes)
-            if not run("axes.apply", x, y, measure, orthogonalise):
-                raise ValueError(self._window.features["axes"].panel.status_label.text()
-                                 or f"cannot place the points by {x!r} and {y!r}")
+            self._ask("axes.place", x, y, measure, orthogonalise)
             return
         from embexplorer.core.errors import DataError
 
@@ -437,6 +424,15 @@ class Viewer:
         self._closed = True
         if self in _open_viewers:
             _open_viewers.remove(self)
+
+    def _ask(self, command: str, *args, **kwargs):
+        """Run a room's command; its :class:`DataError` (the reason the room gives) as ValueError."""
+        from embexplorer.core.errors import DataError
+
+        try:
+            return self._window.commands.run(command, *args, **kwargs)
+        except DataError as err:
+            raise ValueError(err.reason) from None
 
     def _require_data(self) -> EmbeddingSet:
         emb = self.embeddings

@@ -43,6 +43,7 @@ class AnalogyFeature(Feature):
         reg("analogy.clear", self.clear, "Remove the parallelogram")
         reg("analogy.answer", self.answer, "The answer of the last analogy solved, or None")
         reg("analogy.last_query", self.last_query, "The a, b, c of the analogy shown, or None (to ask again)")
+        reg("analogy.ask", self.ask, "Set k, solve a : b :: c : ?, return one method's [(label, score)]")
         self.panel.plane_button.clicked.connect(self._on_plane_clicked)
 
     def docks(self) -> list[DockSpec]:
@@ -52,6 +53,22 @@ class AnalogyFeature(Feature):
     def solve(self, a: str, b: str, c: str) -> bool:
         """Solve ``a : b :: c : ?``; False (and the panel says why) on unknown labels."""
         return self.panel.solve(a, b, c)
+
+    def ask(self, a: str, b: str, c: str, k: int | None = None,
+            method: str = "3cosadd") -> list[tuple[str, float]]:
+        """Solve ``a : b :: c : ?`` with ``k`` answers (the dock shown): ``method``'s answers, best first.
+
+        Raises
+        ------
+        DataError
+            With the reason the panel gives (an unknown word, no data).
+        """
+        if k is not None:
+            self.panel.k_spin.setValue(int(k))
+        self.ctx.shell.show_dock("analogy")
+        if not self.solve(a, b, c):
+            raise DataError(self.panel.status_label.text() or f"cannot solve {a} : {b} :: {c} : ?", "analogy")
+        return [(n.label, float(n.score)) for n in self.panel.shown_answers(method)]
 
     def use_label(self, slot: str, label: str) -> None:
         """Put ``label`` in the analogy's slot ``a``, ``b`` or ``c``."""

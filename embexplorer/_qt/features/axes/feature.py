@@ -84,6 +84,7 @@ class AxesFeature(Feature):
         self.away_action.triggered.connect(lambda: self._show_dock(p.away_edit))
         reg = ctx.commands.register
         reg("axes.apply", self.apply, "Place the points on two directions made of words")
+        reg("axes.place", self.place, "The same, raising DataError with the reason when it cannot")
         reg("axes.back_to_pca", self.back_to_pca, "Show the principal components again")
         reg("axes.analogy_plane", self.show_analogy_plane, "Place a : b :: c on its own plane")
         reg("axes.project_away", self.project_away, "Remove a direction from every vector")
@@ -132,6 +133,12 @@ class AxesFeature(Feature):
         placed = f"Points placed by their {proj.measure} with {x.strip()} and {y.strip()}."
         self.ctx.shell.message(f"{placed} {note}", MESSAGE_MS)
         return True
+
+    def place(self, x: str, y: str, measure: str = "cosine", orthogonalise: bool = False) -> None:
+        """:meth:`apply`, raising :class:`DataError` with the panel's reason when it cannot."""
+        if not self.apply(x, y, measure, orthogonalise):
+            raise DataError(self.panel.status_label.text() or f"cannot place the points by {x!r} and {y!r}",
+                            "axes")
 
     def back_to_pca(self) -> None:
         """Show the principal components of the set again (computed if they are not kept)."""

@@ -52,6 +52,7 @@ class NeighboursFeature(Feature):
         reg("neighbours.query_vector", self.query_vector, "Nearest neighbours of a raw vector")
         reg("neighbours.query_label", self.query_label, "Nearest neighbours of a label")
         reg("neighbours.last_query", self.last_query, "The label last queried, or None (to ask it again)")
+        reg("neighbours.ask", self.ask, "Set k and the metric, query a label, return [(label, score)]")
 
     def docks(self) -> list[DockSpec]:
         return [DockSpec("neighbours", "Neighbours", self.panel,
@@ -72,6 +73,23 @@ class NeighboursFeature(Feature):
         """Neighbours of ``label``; False if it is not in the set."""
         self._vector = None
         return self.panel.query_label(label)
+
+    def ask(self, label: str, k: int | None = None, metric: str | None = None) -> list[tuple[str, float]]:
+        """Neighbours of ``label`` with ``k`` and ``metric`` set in the panel (the dock shown), best first.
+
+        Raises
+        ------
+        DataError
+            With the reason the panel gives (an unknown label, no data).
+        """
+        if metric is not None:
+            self.panel.metric_combo.setCurrentText(str(metric))
+        if k is not None:
+            self.panel.k_spin.setValue(int(k))
+        self.ctx.shell.show_dock("neighbours")
+        if not self.query_label(label):
+            raise DataError(self.panel.status_label.text() or f"no neighbours for {label!r}", "neighbours")
+        return [(n.label, float(n.score)) for n in self.panel.results]
 
     def query_vector(self, vector, description: str = "vector") -> None:
         """Neighbours of a raw ``vector`` (drawn as a star where the projection can place it)."""
