@@ -8,6 +8,8 @@ reach it only through the commands it registers (``explorer.*``).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -27,6 +29,8 @@ CONTEXT_LABEL_CHARS = 40
 NOTE_MS = 5000
 #: Owners whose layers Esc leaves alone: a lecture's highlights are its slide, not a passing result.
 PERSISTENT_LAYER_OWNERS = ("lecture",)
+#: Longest wait (s) of ``--color-by`` for a column another room computes (clusters, neighbour overlap).
+COMPUTED_COLUMN_WAIT_S = 600.0
 
 
 class ExplorerFeature(Feature):
@@ -73,6 +77,7 @@ class ExplorerFeature(Feature):
         ws.projection_changed.connect(self._on_projection_changed)
         ws.frame_changed.connect(self._on_frame_changed)
         ws.columns_changed.connect(self._on_columns_changed)
+        self._colour_recomputed: str | None = None  # a computed column coloured by, away while recomputed
         reg = ctx.commands.register
         reg("explorer.widget", lambda: self.widget, "The plot widget (scatter, legend, search, table)")
         reg("explorer.zoom_to_results", self.layers.zoom_to_results, "Zoom to the neighbours / analogy")
@@ -141,6 +146,7 @@ class ExplorerFeature(Feature):
 
     # -- following the Workspace -----------------------------------------------------------------
     def _on_dataset_changed(self, dataset) -> None:
+        self._colour_recomputed = None
         self.scatter.set_focus_row(-1, center=False)
         self._fill_axis_combos()
         self.zoom_fit_action.setEnabled(dataset is not None)
@@ -161,7 +167,18 @@ class ExplorerFeature(Feature):
             combo.blockSignals(blocked)
 
     def _on_columns_changed(self, _name: str) -> None:
+        combo = self.widget.color_combo
+        before = combo.currentText()
         self.widget.set_computed_columns(self.ctx.workspace.columns)
+        now = combo.currentText()
+        if now != before and combo.findText(before) < 0:
+            # The column coloured by is being recomputed (a new projection's neighbour preservation):
+            # it comes back under the same name, and the colour with it.
+            self._colour_recomputed = before
+        elif self._colour_recomputed and combo.findText(self._colour_recomputed) >= 0:
+            if combo.currentIndex() <= 0:
+                self.widget.set_color_by(self._colour_recomputed)
+            self._colour_recomputed = None
 
     def _on_frame_changed(self, _epoch: int) -> None:
         self._draw(keep_view=True)
@@ -322,10 +339,10 @@ class ExplorerFeature(Feature):
         column = getattr(args, "color_by", None)
         if column and emb is not None:
             self.widget.finish_setup()
-            if not self._colour_offered(column):
-                have = ", ".join(emb.metadata) or "none"
-                raise DataError(f"no metadata column {column!r} (columns: {have})", "--color-by")
-            self.color_by(column)
+            # A column another room computes (regions' clusters, compare's overlap) arrives after every
+            # room's options: coloured in apply_search, once the background work has ended.
+            if self._colour_offered(column):
+                self.color_by(column)
         if getattr(args, "select", None) and emb is not None:
             labels = [t.strip() for t in args.select.split(",") if t.strip()]
             rows = sorted({find_row(emb, t, "--select") for t in labels})
@@ -333,8 +350,20 @@ class ExplorerFeature(Feature):
             self.scatter.show_rows(rows)
 
     def apply_search(self, args) -> None:
-        """``--search``: last of the view options, because it centres the view."""
+        """``--color-by`` a computed column, then ``--search``: last of the view options (the rooms'
+        background work has to end first, and the search centres the view)."""
         emb = self.ctx.workspace.dataset
+        column = getattr(args, "color_by", None)
+        if column and emb is not None and self.widget.color_combo.currentText() != column:
+            runner, deadline = self.ctx.runner, time.monotonic() + COMPUTED_COLUMN_WAIT_S
+            while runner.running_kinds() and time.monotonic() < deadline:
+                runner.wait_for(runner.running_kinds()[0], max(0.0, deadline - time.monotonic()))
+            QtCore.QCoreApplication.processEvents()  # columns set in the results' follow-up slices
+            if not self._colour_offered(column):
+                names = list(emb.metadata) + list(self.ctx.workspace.columns)
+                have = ", ".join(names) or "none"
+                raise DataError(f"no metadata column {column!r} (columns: {have})", "--color-by")
+            self.color_by(column)
         if getattr(args, "search", None) and emb is not None:
             row = find_row(emb, args.search.strip(), "--search")
             self.widget.search.edit.setText(emb.labels[row])  # the box shows what was searched
