@@ -78,6 +78,8 @@ class ExplorerFeature(Feature):
         ws.frame_changed.connect(self._on_frame_changed)
         ws.columns_changed.connect(self._on_columns_changed)
         self._colour_recomputed: str | None = None  # a computed column coloured by, away while recomputed
+        self._pending_view = None  # a session's view, for the layout still being made
+        self.scatter.view_box.sigRangeChangedManually.connect(self._on_view_moved_by_user)
         reg = ctx.commands.register
         reg("explorer.widget", lambda: self.widget, "The plot widget (scatter, legend, search, table)")
         reg("explorer.zoom_to_results", self.layers.zoom_to_results, "Zoom to the neighbours / analogy")
@@ -147,6 +149,7 @@ class ExplorerFeature(Feature):
     # -- following the Workspace -----------------------------------------------------------------
     def _on_dataset_changed(self, dataset) -> None:
         self._colour_recomputed = None
+        self._pending_view = None
         self.scatter.set_focus_row(-1, center=False)
         self._fill_axis_combos()
         self.zoom_fit_action.setEnabled(dataset is not None)
@@ -158,6 +161,11 @@ class ExplorerFeature(Feature):
 
     def _on_projection_changed(self) -> None:
         self._draw(keep_view=False)
+        ws = self.ctx.workspace
+        if self._pending_view is not None and not ws.is_live and not getattr(ws.projection, "live", False):
+            view, self._pending_view = self._pending_view, None
+            self._set_view(view)
+            self.scatter.relayout_labels()
         axes = self.ctx.workspace.axes
         pca_shown = isinstance(self.ctx.workspace.projection, PCAProjection)  # t-SNE / UMAP have no PCs
         for combo, i in ((self.x_combo, axes[0]), (self.y_combo, axes[1])):
@@ -329,10 +337,19 @@ class ExplorerFeature(Feature):
         self.scatter.set_focus_row(emb.index.get(label, -1) if label is not None else -1, center=False)
         view = state.get("view")
         if view and view[0] is not None and view[1] is not None:
-            self.scatter.view_box.setRange(xRange=tuple(view[0]), yRange=tuple(view[1]), padding=0)
+            self._set_view(view)
+            # A layout still being made (a session's t-SNE from the cache) would zoom to fit when it
+            # arrives: the saved view is applied to it instead, unless the user moves the view first.
+            self._pending_view = view if self.ctx.runner.running_kinds() else None
         else:
             self.scatter.zoom_to_fit()
         self.scatter.relayout_labels()
+
+    def _set_view(self, view) -> None:
+        self.scatter.view_box.setRange(xRange=tuple(view[0]), yRange=tuple(view[1]), padding=0)
+
+    def _on_view_moved_by_user(self, *_args) -> None:
+        self._pending_view = None
 
     def apply_arguments(self, args) -> None:
         emb = self.ctx.workspace.dataset

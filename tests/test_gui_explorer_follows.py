@@ -1,5 +1,5 @@
-"""Colouring by a column another room computes: it survives the column's recomputation (a new
-projection's neighbour preservation), and ``--color-by`` waits for it."""
+"""The explorer follows other rooms' late work: colouring by a column another room computes survives its
+recomputation and ``--color-by`` waits for it; a session's saved view outlives the layout still being made."""
 
 from __future__ import annotations
 
@@ -44,3 +44,30 @@ def test_color_by_option_waits_for_a_computed_column(qtbot, make_main_window, gl
     args.axes = ["woman - man", "king - queen"]
     apply_view_options(w, args)
     assert w.features["explorer"].widget.color_combo.currentText() == COLUMN
+
+
+def test_a_saved_view_outlives_the_layout_still_being_made(qtbot, make_main_window, glove_path):
+    """A session restores its view while its t-SNE is still being made: the layout, when it arrives,
+    is shown in the saved view (not zoomed to fit); a view the user moves meanwhile wins."""
+    from embexplorer._qt.features.projection.feature import LAYOUT_TASK
+
+    w = make_main_window()
+    with qtbot.waitSignal(w.workspace.dataset_changed, timeout=TIMEOUT_MS):
+        w.commands.run("loading.open_file", glove_path, limit=300)
+    w.commands.run("explorer.finish_setup")
+    explorer = w.features["explorer"]
+    vb = explorer.scatter.view_box
+    saved = [[-3.0, 4.0], [-2.0, 5.0]]
+    w.features["projection"].show("tsne")
+    assert w.runner.is_running(LAYOUT_TASK)
+    explorer.restore_view({"view": saved})
+    w.runner.wait_for(LAYOUT_TASK)
+    qtbot.waitUntil(lambda: getattr(w.workspace.projection, "kind", "") == "tsne"
+                    and not getattr(w.workspace.projection, "live", False), timeout=TIMEOUT_MS)
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert abs(x0 - saved[0][0]) < 1e-6 and abs(x1 - saved[0][1]) < 1e-6
+    assert abs(y0 - saved[1][0]) < 1e-6 and abs(y1 - saved[1][1]) < 1e-6
+    # Without a saved view pending, a new layout is zoomed to fit as before.
+    w.features["projection"].show("pca")
+    qtbot.waitUntil(lambda: getattr(w.workspace.projection, "kind", "") != "tsne", timeout=TIMEOUT_MS)
+    assert vb.viewRange()[0] != saved[0]
