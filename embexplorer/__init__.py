@@ -13,9 +13,14 @@ on first use, so ``import embexplorer`` loads no Qt.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# A library's records go where the application sends them (the app: its log folder), never to stderr by
+# Python's last-resort handler: a command-line error stays one line.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: The public API, imported from :mod:`embexplorer.viewer` on first use.
 _LAZY = ("Viewer", "run", "show")
