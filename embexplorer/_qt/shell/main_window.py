@@ -206,23 +206,46 @@ class MainWindow(QtWidgets.QMainWindow):
             self._docks_put_away.remove(d)
         d.show()
         d.raise_()
-        inner = d.widget().widget() if isinstance(d.widget(), QtWidgets.QScrollArea) else d.widget()
+        area = d.widget() if isinstance(d.widget(), QtWidgets.QScrollArea) else None
+        inner = area.widget() if area is not None else d.widget()
         hint = inner.minimumSizeHint()
-        if d.width() < hint.width() + DOCK_FRAME_PX and not d.isFloating():
-            self.resizeDocks([d], [hint.width() + DOCK_FRAME_PX], QtCore.Qt.Orientation.Horizontal)
+        # The room the panel has now and the frame around it (title bar, margins, the scroll area's frame)
+        # as drawn; before the first layout, the nominal frame.
+        laid_out = area is not None and area.viewport().width() > 0 and d.isVisible()
+        if laid_out:
+            vp = area.viewport().size()
+            bars = (area.verticalScrollBar().width() if area.verticalScrollBar().isVisible() else 0,
+                    area.horizontalScrollBar().height() if area.horizontalScrollBar().isVisible() else 0)
+            frame_w, frame_h = d.width() - vp.width() - bars[0], d.height() - vp.height() - bars[1]
+        else:
+            frame_w = frame_h = DOCK_FRAME_PX
+        if d.width() < hint.width() + frame_w and not d.isFloating():
+            self.resizeDocks([d], [hint.width() + frame_w], QtCore.Qt.Orientation.Horizontal)
         if height is not None and not d.isFloating():  # e.g. a dock below the plot, sized per page
-            tall = max(int(height), hint.height() + DOCK_FRAME_PX)
+            tall = max(int(height), hint.height() + frame_h)
             self.resizeDocks([d], [tall], QtCore.Qt.Orientation.Vertical)
             return d
-        # ... and tall enough, taken from the first dock above it (the trainers' curves are at the bottom).
+        # ... and tall enough for its contents as laid out (their size hint, not the least they squeeze to:
+        # a scroll bar over the dock's last row is not "enough"), taken from the first dock above it (the
+        # trainers' curves are at the bottom).
         first = next(iter(self.docks.values()))
-        tall = hint.height() + DOCK_FRAME_PX
+        # A tabbed dock's size, to resizeDocks, includes its group's tab bar.
+        tall = max(hint.height(), inner.sizeHint().height()) + frame_h + self._tab_bar_height(d)
         if (d is not first and first.isVisible() and not d.isFloating() and d.height() < tall
                 and self.dockWidgetArea(d) == self.dockWidgetArea(first)):
             total = d.height() + first.height()
             keep = max(FIRST_DOCK_MIN_HEIGHT, total - tall)
             self.resizeDocks([first, d], [keep, total - keep], QtCore.Qt.Orientation.Vertical)
         return d
+
+    def _tab_bar_height(self, dock: QtWidgets.QDockWidget) -> int:
+        """Height of the tab bar of ``dock``'s tab group (0 when it is not tabbed)."""
+        if not self.tabifiedDockWidgets(dock):
+            return 0
+        title = dock.windowTitle()
+        bars = [bar for bar in self.findChildren(QtWidgets.QTabBar) if bar.isVisible()]
+        return max((bar.height() for bar in bars if any(bar.tabText(i) == title for i in range(bar.count()))),
+                   default=0)
 
     def show_central(self, key: str) -> None:
         """Show the page ``key`` in the centre (the start page puts the docks away)."""

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtGui
+from PySide6 import QtGui, QtWidgets
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
 from embexplorer._qt.features.axes.panel import AxesPanel
@@ -132,7 +132,16 @@ class AxesFeature(Feature):
         p.say(f"X: {proj.x.title}; Y: {proj.y.title}; by {proj.measure}. {note}")
         placed = f"Points placed by their {proj.measure} with {x.strip()} and {y.strip()}."
         self.ctx.shell.message(f"{placed} {note}", MESSAGE_MS)
+        self._fit_dock()
         return True
+
+    def _fit_dock(self) -> None:
+        """The dock on screen grows to its contents (a note of three lines pushed project-away under a
+        scrollbar at 1280x800)."""
+        dock = self.ctx.shell.dock("axes")
+        if dock is not None and dock.isVisible():
+            QtWidgets.QApplication.sendPostedEvents()  # the note's new height is known
+            self.ctx.shell.show_dock("axes")
 
     def place(self, x: str, y: str, measure: str = "cosine", orthogonalise: bool = False) -> None:
         """:meth:`apply`, raising :class:`DataError` with the panel's reason when it cannot."""
