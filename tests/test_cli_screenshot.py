@@ -139,11 +139,10 @@ def test_screenshot_with_analogy_and_neighbours_panels(tmp_path, glove_path):
     assert colour_pixels(px, NEIGHBOUR_RGB) >= MIN_OVERLAY_PIXELS, "no neighbours drawn"
 
 
+# One error of a view option and one of a data option through the whole command line (a process each,
+# ~4 s); every view option's own error is checked in-process by test_gui_view_options.
 @pytest.mark.parametrize("option, value, reason", [
     ("--search", "nosuchlabelxyz", "no point labelled 'nosuchlabelxyz'"),
-    ("--color-by", "genre", "no metadata column 'genre'"),
-    ("--analogy", "man,king", "expected three labels"),
-    ("--dock", "nope", "no panel called 'nope'"),
     ("--train", "2", "needs --movielens"),
 ])
 def test_screenshot_option_errors_exit_2(tmp_path, glove_path, option, value, reason):

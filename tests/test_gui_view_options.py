@@ -49,14 +49,15 @@ def test_neighbours_and_analogy_fill_their_panels(qtbot, window):
     assert window.dock("analogy").isVisible() and window.features["analogy"].panel.add_model.rows()[0][1] == "queen"
 
 
-@pytest.mark.parametrize("given, option", [({"search": "nosuchword"}, "--search"),
-                                           ({"color_by": "nosuchcolumn"}, "--color-by"),
-                                           ({"analogy": "man,king"}, "--analogy"),
-                                           ({"dock": ["nosuchdock"]}, "--dock")])
-def test_bad_option_names_the_option(window, given, option):
+@pytest.mark.parametrize("given, option, reason", [
+    ({"search": "nosuchword"}, "--search", "no point labelled 'nosuchword'"),
+    ({"color_by": "nosuchcolumn"}, "--color-by", "no metadata column 'nosuchcolumn'"),
+    ({"analogy": "man,king"}, "--analogy", "expected three labels"),
+    ({"dock": ["nosuchdock"]}, "--dock", "no panel called 'nosuchdock'")])
+def test_bad_option_names_the_option(window, given, option, reason):
     with pytest.raises(DataError) as err:
         apply_view_options(window, options(**given))
-    assert option in str(err.value)
+    assert option in str(err.value) and reason in str(err.value)
 
 
 def _widget_pos(window, row: int) -> QtCore.QPoint:
