@@ -121,6 +121,11 @@ def test_session_round_trips_exactly_into_a_new_window(qtbot, tmp_path, window, 
     plot(w1).labels_action.setChecked(True)
     set_view(w1, (-1.25, 2.5), (-0.75, 1.5))
     w1.features["recommender"].training_panel.factors.setValue(12)
+    table = plot(w1).table  # the Points table: filtered, sorted by a metadata column, descending
+    table.filter_edit.setText("a")
+    table.apply_filter()
+    table.view.sortByColumn(table.model.column_of("initial"), QtCore.Qt.SortOrder.DescendingOrder)
+    listed = table.model.view_rows.copy()
     before = sessions(w1).capture()
     assert set(before.features) >= {"explorer", "neighbours", "analogy", "recommender", "word2vec"}
     path = sessions(w1).save(tmp_path / "talk")
@@ -140,6 +145,9 @@ def test_session_round_trips_exactly_into_a_new_window(qtbot, tmp_path, window, 
     assert neighbour_labels(w2) == neighbour_labels(w1) and len(neighbour_labels(w2)) == 7
     assert analogy_text(w2) == analogy_text(w1) != ""
     assert w2.features["recommender"].training_panel.factors.value() == 12
+    assert plot(w2).table.table_state() == {"filter": "a", "selected_only": False,
+                                            "sort": ["initial", "descending"]}
+    np.testing.assert_array_equal(plot(w2).table.model.view_rows, listed)
     assert sessions(w2).warnings == []
     after = sessions(w2).capture()
     assert (after.source, after.title, after.features) == (before.source, before.title, before.features)

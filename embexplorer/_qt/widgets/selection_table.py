@@ -190,6 +190,18 @@ class PointTableModel(QtCore.QAbstractTableModel):
         self._apply_sort(column, order)
         self.layoutChanged.emit()
 
+    def sort_state(self) -> list | None:
+        """``[column name, "ascending" | "descending"]`` of the sort shown, or None."""
+        if self._sort is None:
+            return None
+        column, order = self._sort
+        descending = order == _Qt.SortOrder.DescendingOrder
+        return [self._columns[column], "descending" if descending else "ascending"]
+
+    def column_of(self, name: str) -> int:
+        """Index of column ``name``, or -1."""
+        return self._columns.index(name) if name in self._columns else -1
+
     def position_of(self, rows: np.ndarray) -> np.ndarray:
         """Table positions of data ``rows`` that are in the table (unsorted)."""
         pos = np.full(len(self._labels), -1, dtype=np.int64)
@@ -299,6 +311,25 @@ class SelectionTable(QtWidgets.QWidget):
         centre = QtWidgets.QAbstractItemView.ScrollHint.PositionAtCenter
         self.view.scrollTo(self.model.index(int(pos[0]), 0), centre)
         return True
+
+    def table_state(self) -> dict:
+        """The filter, "Selected only" and the sort (column name and order), for a session."""
+        sort = self.model.sort_state()
+        return {"filter": self.filter_edit.text(), "selected_only": self.selected_only.isChecked(),
+                "sort": sort}
+
+    def restore_table_state(self, state: dict | None) -> None:
+        """Put back :meth:`table_state` (a sort column the set lacks is left out)."""
+        state = state or {}
+        self.filter_edit.setText(str(state.get("filter") or ""))
+        self.apply_filter()
+        self.selected_only.setChecked(bool(state.get("selected_only")))
+        sort = state.get("sort")
+        column = self.model.column_of(sort[0]) if sort else -1
+        if column >= 0:
+            order = (_Qt.SortOrder.DescendingOrder if sort[1] == "descending"
+                     else _Qt.SortOrder.AscendingOrder)
+            self.view.sortByColumn(column, order)
 
     def _on_current_row(self, current: QtCore.QModelIndex, _previous) -> None:
         if self._syncing or not current.isValid():

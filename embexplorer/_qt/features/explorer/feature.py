@@ -310,7 +310,8 @@ class ExplorerFeature(Feature):
                 "colour_by": colour if self._colour_offered(colour) else None,
                 "selection": [int(r) for r in ws.selection.rows], "focus_label": focus_label,
                 "focus_row": focus if focus_label else -1,
-                "labels_shown": bool(self.widget.labels_action.isChecked())}
+                "labels_shown": bool(self.widget.labels_action.isChecked()),
+                "table": self.widget.table.table_state()}
 
     def restore(self, state: dict) -> None:
         ws = self.ctx.workspace
@@ -327,6 +328,7 @@ class ExplorerFeature(Feature):
         rows = np.asarray(state.get("selection") or [], dtype=np.int64)
         ws.selection.replace(rows[(rows >= 0) & (rows < emb.n)])
         self.widget.labels_action.setChecked(bool(state.get("labels_shown")))
+        self.widget.table.restore_table_state(state.get("table"))  # absent in older sessions: the defaults
 
     def restore_view(self, state: dict) -> None:
         """The focus and the view range of ``state``: last, after other features zoomed to results."""
