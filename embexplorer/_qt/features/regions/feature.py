@@ -9,6 +9,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
+from embexplorer._qt.features.regions.contours import DensityContours
 from embexplorer._qt.features.regions.histograms import HistogramPanel
 from embexplorer.core.analysis.clusters import (
     DEFAULT_CLUSTERS,
@@ -19,6 +20,7 @@ from embexplorer.core.analysis.clusters import (
     SPACES,
     find_regions,
 )
+from embexplorer.core.errors import DataError
 from embexplorer.core.view.layers import Layer, LayerStyle
 
 #: The background task's kind.
@@ -57,7 +59,10 @@ class RegionsFeature(Feature):
         ws = ctx.workspace
         self.regions = None
         self._for = None
+        self.contours = DensityContours(ctx, self.name, self)
         self._build_panel()
+        self.contours.closed.connect(self._on_contours_closed)
+        self.contours.drawn.connect(self._on_contours_drawn)
         self.histograms = HistogramPanel()
         self.histograms.rows_chosen.connect(self._on_rows_chosen)
         ws.dataset_changed.connect(self._on_dataset_changed)
@@ -100,6 +105,9 @@ class RegionsFeature(Feature):
         self.cancel_button.setEnabled(False)
         self.names_check = QtWidgets.QCheckBox("Names on the plot")
         self.names_check.setChecked(True)
+        self.contours_check = QtWidgets.QCheckBox("Density contours")
+        self.contours_check.setToolTip("Behind the points: where they crowd, as lines around the densest "
+                                       "50 %, 80 % and 95 % of the points (follows the projection)")
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
         self.list = QtWidgets.QListWidget()
@@ -111,6 +119,7 @@ class RegionsFeature(Feature):
         form.addWidget(self.min_spin, 1, 1)
         form.addWidget(self.seed_spin, 2, 0)
         form.addWidget(self.names_check, 2, 1)
+        form.addWidget(self.contours_check, 3, 1)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -122,6 +131,7 @@ class RegionsFeature(Feature):
         self.run_button.clicked.connect(lambda: self.find())
         self.cancel_button.clicked.connect(self.cancel)
         self.names_check.toggled.connect(self._on_names_toggled)
+        self.contours_check.toggled.connect(self._on_contours_toggled)
         self.list.itemClicked.connect(self._on_region_clicked)
         self.method_combo.currentTextChanged.connect(self._on_method_changed)
         self._on_method_changed(self.method_combo.currentText())
@@ -259,6 +269,16 @@ class RegionsFeature(Feature):
     def _on_names_toggled(self, _on: bool) -> None:
         self._draw_names()
 
+    def _on_contours_toggled(self, on: bool) -> None:
+        self.contours.set_on(on)
+
+    def _on_contours_closed(self) -> None:
+        self.contours_check.setChecked(False)
+
+    def _on_contours_drawn(self, result) -> None:
+        if result is not None:
+            self.ctx.shell.message(f"Density contours: {len(result.levels)} levels")
+
     def _on_method_changed(self, method: str) -> None:
         self.k_spin.setEnabled(method == "kmeans")
         self.min_spin.setEnabled(method == "hdbscan")
@@ -271,7 +291,8 @@ class RegionsFeature(Feature):
     def state(self) -> dict | None:
         return {"method": self.method_combo.currentText(), "space": self.space_combo.currentText(),
                 "k": int(self.k_spin.value()), "seed": int(self.seed_spin.value()),
-                "names": bool(self.names_check.isChecked())}
+                "names": bool(self.names_check.isChecked()),
+                "contours": bool(self.contours_check.isChecked())}
 
     def restore(self, state: dict) -> None:
         if state.get("method") in METHODS:
@@ -283,3 +304,22 @@ class RegionsFeature(Feature):
         if state.get("seed") is not None:
             self.seed_spin.setValue(int(state["seed"]))
         self.names_check.setChecked(bool(state.get("names", True)))
+        self.contours_check.setChecked(bool(state.get("contours", False)))
+        if self.contours_check.isChecked() and not self.ctx.shell.interactive:
+            self.contours.wait()
+
+    # -- the command line ----------------------------------------------------------------------------
+    def apply_arguments(self, args) -> None:
+        k = getattr(args, "regions", None)
+        if k:
+            if self.ctx.workspace.dataset is None:
+                raise DataError("nothing to cluster: give an embedding file", "--regions")
+            if not MIN_CLUSTERS <= k <= MAX_CLUSTERS:
+                raise DataError(f"expected {MIN_CLUSTERS} to {MAX_CLUSTERS} regions, got {k}", "--regions")
+            self.find("kmeans", n_clusters=k)
+            if not self.ctx.shell.interactive:
+                self.ctx.runner.wait_for(REGIONS_TASK)
+        if getattr(args, "contours", False):
+            self.contours_check.setChecked(True)
+            if not self.ctx.shell.interactive:
+                self.contours.wait()
