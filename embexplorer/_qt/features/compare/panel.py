@@ -38,6 +38,10 @@ class MoversModel(QtCore.QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[tuple] = []  # (row in A, label, overlap, displacement, only A, only B)
 
+    def show_plot(self, on: bool) -> None:
+        """Show or hide B's plot (the arrows mode of the command line keeps one plot: the main one)."""
+        self._plot_box.setVisible(bool(on))
+
     def set_movers(self, rows: list[tuple]) -> None:
         self.beginResetModel()
         self._rows = rows
@@ -152,6 +156,7 @@ class ComparePanel(QtWidgets.QWidget):
         blay.setContentsMargins(0, 0, 0, 0)
         blay.addWidget(self.plot_title)
         self._plot_layout = blay
+        self._plot_box = bottom
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(bottom)
         split.addWidget(top)
@@ -178,6 +183,10 @@ class ComparePanel(QtWidgets.QWidget):
             if self.on_scatter_built is not None:
                 self.on_scatter_built(self._scatter)
         return self._scatter
+
+    def show_plot(self, on: bool) -> None:
+        """Show or hide B's plot (the arrows mode of the command line keeps one plot: the main one)."""
+        self._plot_box.setVisible(bool(on))
 
     def set_movers(self, rows: list[tuple]) -> None:
         """Rows ``(row in A, label, overlap, displacement, only in A, only in B)``, biggest movers first."""

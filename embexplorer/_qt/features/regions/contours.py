@@ -77,6 +77,11 @@ class DensityContours(QtCore.QObject):
     def on(self) -> bool:
         return self._on
 
+    @property
+    def items(self) -> list:
+        """The plot items drawn (the fill image, then one line item per level)."""
+        return list(self._items)
+
     def set_on(self, on: bool) -> None:
         """Show (computing now) or take away the contours."""
         self._on = bool(on)
