@@ -53,3 +53,19 @@ def test_density_contours_follow_the_plot_and_the_legend(qtbot, make_main_window
     with qtbot.waitSignal(feature.contours.drawn, timeout=TIMEOUT_MS):
         feature.restore({"contours": True})
     assert feature.contours_check.isChecked() and ws.layer(LEGEND_LAYER) is not None
+
+
+def test_region_groups_are_the_clusters_rows_and_a_capped_sample():
+    from embexplorer._qt.features.regions.feature import CAPTION_SAMPLE, region_groups
+
+    rng = np.random.default_rng(4)
+    labels = rng.integers(-1, 3, 3 * CAPTION_SAMPLE + 500)
+    labels[:10] = 3  # a small fourth cluster
+    counts, samples = region_groups(labels, 4)
+    np.testing.assert_array_equal(counts, np.bincount(labels[labels >= 0], minlength=4))
+    for i, rows in enumerate(samples):
+        assert len(rows) == min(counts[i], CAPTION_SAMPLE) and (labels[rows] == i).all()
+        assert np.all(np.diff(rows) > 0)
+    np.testing.assert_array_equal(samples[3], np.arange(10))
+    again = region_groups(labels, 4)[1]
+    assert all(np.array_equal(a, b) for a, b in zip(samples, again))  # seeded

@@ -10,6 +10,7 @@ one-plot mode an arrow goes from each selected point's place in A to its place i
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +36,9 @@ HOVER_STYLE = LayerStyle((20, 20, 20), symbol="o", size=14, filled=False, z=23, 
 B_HOVER_COLOR, B_HOVER_SIZE = (20, 20, 20), 14
 #: Most arrows drawn (the first selected rows).
 MAX_ARROWS = 500
-#: How long a status note stays (ms).
+#: How long a status note stays (ms), and the least time between two progress reports shown (s).
 NOTE_MS = 6000
+PROGRESS_MIN_S = 0.5
 #: ``--compare-mode arrows``: arrows for this many of the biggest movers.
 CLI_ARROWS = 12
 #: ``--compare-mode side``: share of the window's width given to the Compare dock (B's plot).
@@ -65,6 +67,7 @@ class CompareFeature(Feature):
         self._kept = None  # (EmbeddingSet, title) remembered to compare a later set with
         self._for = None  # the data set the result belongs to
         self._slices: list = []  # the parts of a result still to show, one event-loop slice each
+        self._progress_at = 0.0  # when a progress report was last shown (time.monotonic)
         p = self.panel
         p.file_button.clicked.connect(self._on_file_clicked)
         p.keep_button.clicked.connect(self._on_keep_clicked)
@@ -175,14 +178,22 @@ class CompareFeature(Feature):
 
     def _start(self, work, a) -> int:
         self._for = a
-        _ = self.panel.scatter  # B's plot is built now, not in the slice that shows the result
+        # B's plot is built now, before the worker starts: built while the worker runs, its many small
+        # Python calls each wait for the GIL (measured: ten times longer), and not in the slice that
+        # shows the result.
+        _ = self.panel.scatter
+        self._progress_at = 0.0
         self.panel.cancel_button.setEnabled(True)
         self.ctx.shell.busy(self.name, "Comparing…", self.cancel)
         return self.ctx.runner.start(COMPARE_TASK, work, on_result=self._on_result, on_error=self._on_error,
                                      on_progress=self._on_progress, on_cancelled=self._on_cancelled)
 
     def _on_progress(self, fraction, message: str) -> None:
-        self.ctx.shell.progress(self.name, fraction, message)
+        # The status bar relays out on every new text (~5 ms of the UI thread under load): a few a second.
+        now = time.monotonic()
+        if now - self._progress_at >= PROGRESS_MIN_S or (fraction is not None and fraction >= 1.0):
+            self._progress_at = now
+            self.ctx.shell.progress(self.name, fraction, message)
 
     def _finish(self) -> None:
         self.panel.cancel_button.setEnabled(False)

@@ -18,8 +18,10 @@ CELL_NEIGHBOURS = 5
 #: Rows of the movers table (the biggest movers; every label's values are in the computed columns):
 #: a few hundred keep filling and sorting it well under the UI's 100 ms.
 TABLE_ROWS = 300
-#: Rows looked at when fitting the columns to their contents.
+#: Rows looked at when fitting the columns to their contents, the padding of a cell and the widest column.
 RESIZE_PRECISION_ROWS = 40
+CELL_PAD_PX = 16
+MAX_COLUMN_PX = 320
 #: Height of B's plot in the dock (pixels, at least).
 B_PLOT_MIN_HEIGHT = 260
 
@@ -53,6 +55,14 @@ class MoversModel(QtCore.QAbstractTableModel):
     def columnCount(self, parent=None) -> int:  # noqa: N802
         return len(MOVER_HEADERS)
 
+    @staticmethod
+    def display_text(row: tuple, column: int) -> str:
+        """What the cell of ``row`` (a mover's tuple) in ``column`` shows."""
+        value = row[column + 1]
+        if isinstance(value, float):
+            return "" if not np.isfinite(value) else f"{value:.3g}"
+        return str(value)
+
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
@@ -65,9 +75,7 @@ class MoversModel(QtCore.QAbstractTableModel):
                 return value if np.isfinite(value) else float("inf")
             return value
         if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            if isinstance(value, float):
-                return "" if not np.isfinite(value) else f"{value:.3g}"
-            return str(value)
+            return self.display_text(row, index.column())
         if role == QtCore.Qt.ItemDataRole.TextAlignmentRole and isinstance(value, float):
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -196,7 +204,20 @@ class ComparePanel(QtWidgets.QWidget):
         header.blockSignals(blocked)
         self.proxy.sort(-1)
         self.model.set_movers(rows)
-        self.table.resizeColumnsToContents()
+        self._fit_columns(rows)
+
+    def _fit_columns(self, rows: list[tuple]) -> None:
+        """Columns as wide as the texts of the first rows (measured directly: the view's own
+        ``resizeColumnsToContents`` asks the model through the proxy for every cell's size hint, tens of
+        milliseconds on the UI thread); the last column stretches."""
+        fm = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        head = header.fontMetrics()
+        for col, title in enumerate(MOVER_HEADERS[:-1]):
+            texts = [self.model.display_text(row, col) for row in rows[:RESIZE_PRECISION_ROWS]]
+            title_px = head.horizontalAdvance(title) + CELL_PAD_PX  # room for the sort arrow
+            width = max([fm.horizontalAdvance(t) for t in texts] + [title_px])
+            header.resizeSection(col, min(width + CELL_PAD_PX, MAX_COLUMN_PX))
 
     def show_points(self, xy: np.ndarray, labels) -> None:
         """Show B's points (one per row of A) and share the Workspace's selection with the main plot."""
