@@ -43,6 +43,8 @@ PROGRESS_MIN_S = 0.5
 CLI_ARROWS = 12
 #: ``--compare-mode side``: share of the window's width given to the Compare dock (B's plot).
 SIDE_SHARE = 0.5
+#: ... and the share of the dock's height given to B's plot (over the movers table).
+SIDE_PLOT_SHARE = 0.62
 
 
 class CompareFeature(Feature):
@@ -413,6 +415,8 @@ class CompareFeature(Feature):
             if other is not dock and not other.isFloating() and win.dockWidgetArea(other) == area:
                 other.hide()
         win.resizeDocks([dock], [int(win.width() * SIDE_SHARE)], QtCore.Qt.Orientation.Horizontal)
+        QtWidgets.QApplication.processEvents()  # the dock takes its new width and height first
+        self.panel.set_plot_share(SIDE_PLOT_SHARE)
 
     def _select_movers(self) -> None:
         r = self.result

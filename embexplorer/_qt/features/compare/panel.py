@@ -21,7 +21,7 @@ TABLE_ROWS = 300
 #: Rows looked at when fitting the columns to their contents, the padding of a cell and the widest column.
 RESIZE_PRECISION_ROWS = 40
 CELL_PAD_PX = 16
-MAX_COLUMN_PX = 320
+MAX_COLUMN_PX = (220, 120, 120, 320)  # label, overlap, displacement, only in A (only in B stretches)
 #: Height of B's plot in the dock (pixels, at least).
 B_PLOT_MIN_HEIGHT = 260
 
@@ -39,10 +39,6 @@ class MoversModel(QtCore.QAbstractTableModel):
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple] = []  # (row in A, label, overlap, displacement, only A, only B)
-
-    def show_plot(self, on: bool) -> None:
-        """Show or hide B's plot (the arrows mode of the command line keeps one plot: the main one)."""
-        self._plot_box.setVisible(bool(on))
 
     def set_movers(self, rows: list[tuple]) -> None:
         self.beginResetModel()
@@ -136,6 +132,7 @@ class ComparePanel(QtWidgets.QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line a mover: long neighbour lists are elided, not wrapped
         self.plot_title = QtWidgets.QLabel("B, placed like A")
         self._own_selection = SelectionModel(0, self)
         self._scatter: ScatterView | None = None  # built on first use: most windows never compare
@@ -165,7 +162,7 @@ class ComparePanel(QtWidgets.QWidget):
         blay.addWidget(self.plot_title)
         self._plot_layout = blay
         self._plot_box = bottom
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split = self._split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(bottom)
         split.addWidget(top)
         split.setStretchFactor(0, PLOT_STRETCH)
@@ -192,6 +189,12 @@ class ComparePanel(QtWidgets.QWidget):
                 self.on_scatter_built(self._scatter)
         return self._scatter
 
+    def set_plot_share(self, share: float) -> None:
+        """Give B's plot ``share`` of the dock's height (the rest to the controls and the table)."""
+        total = sum(self._split.sizes()) or self.height()
+        plot = int(total * share)
+        self._split.setSizes([plot, total - plot])
+
     def show_plot(self, on: bool) -> None:
         """Show or hide B's plot (the arrows mode of the command line keeps one plot: the main one)."""
         self._plot_box.setVisible(bool(on))
@@ -217,7 +220,7 @@ class ComparePanel(QtWidgets.QWidget):
             texts = [self.model.display_text(row, col) for row in rows[:RESIZE_PRECISION_ROWS]]
             title_px = head.horizontalAdvance(title) + CELL_PAD_PX  # room for the sort arrow
             width = max([fm.horizontalAdvance(t) for t in texts] + [title_px])
-            header.resizeSection(col, min(width + CELL_PAD_PX, MAX_COLUMN_PX))
+            header.resizeSection(col, min(width + CELL_PAD_PX, MAX_COLUMN_PX[col]))
 
     def show_points(self, xy: np.ndarray, labels) -> None:
         """Show B's points (one per row of A) and share the Workspace's selection with the main plot."""
