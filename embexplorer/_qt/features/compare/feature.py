@@ -105,6 +105,19 @@ class CompareFeature(Feature):
             explorer = self.ctx.commands.run("explorer.widget")
             explorer.hovered.connect(self._on_a_hovered)
             explorer.focus_changed.connect(self._on_a_focus_changed)
+        dock = self.ctx.shell.dock("compare")
+        if dock is not None:
+            dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        # B's plot (tens of ms to build) in its own event-loop slice as soon as the dock shows, so that
+        # starting a comparison later does not build it in the slice that shows the dock.
+        if visible and not self.panel.has_scatter:
+            QtCore.QTimer.singleShot(0, self, self._build_b_plot)
+
+    def _build_b_plot(self) -> None:
+        if not self.ctx.runner.is_running(COMPARE_TASK):  # never while the worker holds the GIL now and then
+            _ = self.panel.scatter
 
     def _on_scatter_built(self, scatter) -> None:
         scatter.point_hovered.connect(self._on_b_hovered)
@@ -180,9 +193,9 @@ class CompareFeature(Feature):
 
     def _start(self, work, a) -> int:
         self._for = a
-        # B's plot is built now, before the worker starts: built while the worker runs, its many small
-        # Python calls each wait for the GIL (measured: ten times longer), and not in the slice that
-        # shows the result.
+        # B's plot is built before the worker starts (usually it was, when the dock showed): built while
+        # the worker runs, its many small Python calls each wait for the GIL (measured: ten times
+        # longer); and not in the slice that shows the result.
         _ = self.panel.scatter
         self._progress_at = 0.0
         self.panel.cancel_button.setEnabled(True)
@@ -363,6 +376,8 @@ class CompareFeature(Feature):
         self.ctx.workspace.clear_layers(self.name)
 
     def _on_file_clicked(self) -> None:
+        if self.ctx.workspace.dataset is not None:
+            self.ctx.shell.show_dock("compare")  # B's plot is built while the user picks the file
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.ctx.shell.widget(), "Compare with File")
         if path:
             self.compare_with_file(path)
