@@ -10,7 +10,7 @@ from embexplorer._qt.features.regions.contours import FILL_Z, LEGEND_LAYER, LINE
 
 TIMEOUT_MS = 60_000
 #: GloVe rows read (a quick test).
-ROWS = 2000
+ROWS = 1500
 
 
 def test_density_contours_follow_the_plot_and_the_legend(qtbot, make_main_window, glove_path):
