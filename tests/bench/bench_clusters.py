@@ -112,11 +112,11 @@ class UiSampler:
             late, woke = now - woke - SAMPLE_S, now
             frames = sys._current_frames()
             if late > STALL_S:
-                # This thread could not run Python for `late` s: another thread held the GIL.  Charge it to
-                # where the other threads are now (the holder has just let go, or is about to).
+                # This thread could not run for `late` s: no CPU for it (a loaded machine, the workers' and
+                # BLAS threads), or another thread held the GIL.  Charge it to where the other threads are.
                 others = [_place(f) for ident, f in frames.items()
                           if ident not in (self.main, threading_ident())]
-                key = "GIL held by a worker, now at: " + (" | ".join(o for o in others if o) or "?")
+                key = "sampler not run (CPU or GIL); workers at: " + (" | ".join(o for o in others if o) or "-")
                 self.counts[key] = self.counts.get(key, 0) + late / SAMPLE_S
             last = self.probe.last
             if last is None or now - last < STALL_S:
