@@ -37,11 +37,15 @@ def test_compare_room_glove_against_a_perturbed_copy(qtbot, make_main_window, gl
     v[moved] = a.vectors[rng.choice(a.n, PLANTED, replace=False)]
     b = EmbeddingSet(a.labels[:SHARED] + ["only-in-b"], np.vstack([v[:SHARED], v[:1]]))
     feature = w.features["compare"]
+    # The dock shown first: B's plot is built in the next event-loop slice, not when comparing starts.
+    panel = w.commands.run("compare.panel")
+    w.show_dock("compare")
+    assert not panel.has_scatter
+    qtbot.waitUntil(lambda: panel.has_scatter, timeout=2000)
     with qtbot.waitSignal(feature.compared, timeout=TIMEOUT_MS) as got:
         w.commands.run("compare.with_set", b, "perturbed")
     result = got.args[0]
     assert result.shared == SHARED and w.docks["compare"].isVisible()
-    panel = w.commands.run("compare.panel")
     planted = {a.labels[i] for i in moved if i < SHARED}
     assert {panel.label_at(i) for i in range(len(planted))} == planted  # biggest movers first
     # Overlap and displacement are colour-by columns of A (NaN where a row is not in B).

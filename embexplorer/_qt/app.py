@@ -251,7 +251,7 @@ def _start_interactive(window, args) -> None:
 
 #: Options that show something in the loaded set (``--dock`` and ``--movielens`` are not among them).
 VIEW_OPTIONS = ("search", "select", "color_by", "neighbours", "analogy", "projection", "axes",
-                "analogy_plane")
+                "analogy_plane", "regions", "contours", "compare")
 
 
 def _view_options_given(args) -> bool:

@@ -7,10 +7,12 @@ seed, plus naming every cluster and building the categorical column); the peer i
 so machine load hits both alike; the labels must be identical.
 
 With ``--gui`` it also measures the largest UI stall (a 5 ms timer's longest gap, target 100 ms)
-while the Regions room clusters the set shown in a real window, and while the Compare room compares
-it with a perturbed copy (the result shown: columns, movers table, B's plot).
+while the Regions room clusters the set shown in a real window, while the Compare room compares
+it with a perturbed copy (the result shown: columns, movers table, B's plot) and while density
+contours are drawn, beside the same window's largest stall when idle; ``--sample`` adds where the
+UI thread was during the stalls (its Python stack sampled every 2 ms).
 
-    python -m tests.bench.bench_clusters [--quick] [--rows N] [--repeats R] [--gui]
+    python -m tests.bench.bench_clusters [--quick] [--rows N] [--repeats R] [--gui [--sample]]
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", type=int)
     p.add_argument("--repeats", type=int, default=DEFAULT_REPEATS)
     p.add_argument("--gui", action="store_true", help="also the largest UI stall of the rooms, in a window")
+    p.add_argument("--sample", action="store_true", help="with --gui: where the UI thread was during stalls")
     args = p.parse_args(argv)
     n = args.rows or (QUICK_ROWS if args.quick else DEFAULT_ROWS)
 
@@ -66,12 +69,85 @@ def main(argv: list[str] | None = None) -> int:
           f"ratio {ratio:.2f} (target <= {TARGET_RATIO})")
     print(f"labels identical: {same}; names: {regions.names[:3]} ...")
     if args.gui:
-        gui_stalls(emb)
+        gui_stalls(emb, sample=args.sample)
     return 0 if same else 1
 
 
-def gui_stalls(emb) -> None:
-    """Largest UI stall while the Regions room clusters ``emb`` and the Compare room compares it."""
+#: The UI-thread sampler: a look at the UI thread's Python stack this often while it has not ticked for
+#: longer than STALL_S (where does a stall go: our handlers, pyqtgraph, or Qt painting with no Python).
+SAMPLE_S, STALL_S = 0.002, 0.03
+#: Frames of a sampled stack kept (innermost first) and places printed.
+SAMPLE_DEPTH, SAMPLE_TOP = 3, 12
+
+
+class UiSampler:
+    """While the UI thread stalls, count where its Python stack is (milliseconds per place)."""
+
+    def __init__(self, probe) -> None:
+        import threading
+
+        self.probe = probe
+        self.main = threading.main_thread().ident
+        self.counts: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.counts = {}
+        self._stop.clear()
+        self._thread.start()
+
+    def stop(self) -> list[tuple[str, float]]:
+        self._stop.set()
+        self._thread.join()
+        top = sorted(self.counts.items(), key=lambda kv: -kv[1])[:SAMPLE_TOP]
+        return [(place, n * SAMPLE_S * 1000) for place, n in top]
+
+    def _run(self) -> None:
+        import sys
+
+        woke = time.perf_counter()
+        while not self._stop.wait(SAMPLE_S):
+            now = time.perf_counter()
+            late, woke = now - woke - SAMPLE_S, now
+            frames = sys._current_frames()
+            if late > STALL_S:
+                # This thread could not run for `late` s: no CPU for it (a loaded machine, the workers' and
+                # BLAS threads), or another thread held the GIL.  Charge it to where the other threads are.
+                others = [_place(f) for ident, f in frames.items()
+                          if ident not in (self.main, threading_ident())]
+                key = "sampler not run (CPU or GIL); workers at: " + (" | ".join(o for o in others if o) or "-")
+                self.counts[key] = self.counts.get(key, 0) + late / SAMPLE_S
+            last = self.probe.last
+            if last is None or now - last < STALL_S:
+                continue
+            place = _place(frames.get(self.main))
+            key = place or "(in Qt's C++: painting or layout, or waiting for the GIL)"
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+
+def threading_ident() -> int:
+    import threading
+
+    return threading.get_ident()
+
+
+def _place(frame) -> str:
+    """The innermost SAMPLE_DEPTH frames of a stack, outside the benchmark's own loops ("" for none)."""
+    places = []
+    while frame is not None and len(places) < SAMPLE_DEPTH:
+        code = frame.f_code
+        name = code.co_filename.rsplit("/", 1)[-1]
+        if name in ("bench_gui_responsiveness.py", "bench_clusters.py", "threading.py") or name.startswith("<"):
+            break
+        places.append(f"{name}:{code.co_name}")
+        frame = frame.f_back
+    return " < ".join(places)
+
+
+def gui_stalls(emb, sample: bool = False) -> None:
+    """Largest UI stall while the Regions room clusters ``emb``, the Compare room compares it, and density
+    contours are drawn, beside the idle window's in the same run (``sample``: where the stalls went)."""
     import os
     import tempfile
 
@@ -85,6 +161,39 @@ def gui_stalls(emb) -> None:
     from tests.bench.bench_gui_responsiveness import TARGET_MS, StallProbe, settle, wait_signal
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    probe = StallProbe()
+    stalls: dict[str, float] = {}
+    where: dict[str, list] = {}
+
+    def measure(name: str, start, done_signal, timeout_s: float, idle_s: float = 0.0, kind: str = "") -> None:
+        """The largest stall while ``start()``'s task runs, and (split at the moment the worker's result
+        reaches the UI thread) while the room shows it."""
+        sampler = UiSampler(probe) if sample else None
+        split: dict[str, float] = {}
+
+        def on_finished(task_kind: str, _id: int, _status: str) -> None:
+            if task_kind == kind and "worker" not in split:
+                split["worker"] = probe.stop() * 1000
+                probe.start()
+
+        w.runner.task_finished.connect(on_finished)
+        probe.start()
+        if sampler is not None:
+            sampler.start()
+        if start is not None:
+            start()
+            wait_signal(done_signal, timeout_s=timeout_s)
+        settle(idle_s or 0.5)
+        last = probe.stop() * 1000
+        w.runner.task_finished.disconnect(on_finished)
+        if "worker" in split:
+            stalls[f"{name}: worker running"] = split["worker"]
+            stalls[f"{name}: showing the result"] = last
+        else:
+            stalls[name] = last
+        if sampler is not None:
+            where[name] = sampler.stop()
+
     with tempfile.TemporaryDirectory() as tmp:
         settings = QtCore.QSettings(os.path.join(tmp, "s.ini"), QtCore.QSettings.Format.IniFormat)
         w = MainWindow(settings=settings, interactive=False)
@@ -94,24 +203,28 @@ def gui_stalls(emb) -> None:
                                 DataSource("model", "bench", "bench"))
         w.commands.run("explorer.finish_setup")
         settle(1.0)
-        probe = StallProbe()
-        probe.start()
-        w.commands.run("regions.find", "kmeans", "vectors", CLUSTERS, SEED)
-        wait_signal(w.features["regions"].found, timeout_s=3600)
-        settle(0.5)
-        regions_ms = probe.stop() * 1000
+        while w.runner.running_kinds():  # the set's own background work (faithfulness...) ends first
+            settle(0.2)
+        measure("idle window", None, None, 0, idle_s=3.0)
+        measure("finding regions", lambda: w.commands.run("regions.find", "kmeans", "vectors", CLUSTERS, SEED),
+                w.features["regions"].found, 3600, kind="regions")
         rng = np.random.default_rng(SEED)
         b = EmbeddingSet(emb.labels, emb.vectors + 0.2 * rng.standard_normal(emb.vectors.shape, dtype=np.float32))
-        probe.start()
-        w.commands.run("compare.with_set", b, "perturbed")
-        wait_signal(w.features["compare"].compared, timeout_s=36000)
-        settle(0.5)
-        compare_ms = probe.stop() * 1000
+        measure("comparing", lambda: w.commands.run("compare.with_set", b, "perturbed"),
+                w.features["compare"].compared, 36000, kind="compare")
+        if hasattr(w.features["regions"], "contours"):  # (absent in versions before the contours)
+            measure("density contours", lambda: w.features["regions"].contours_check.setChecked(True),
+                    w.features["regions"].contours.drawn, 600, kind="regions.contours")
         w.shutdown_tasks()
         w.close()
         app.processEvents()
-    print(f"largest UI stall while finding regions: {regions_ms:.0f} ms; while comparing: {compare_ms:.0f} ms "
-          f"(target <= {TARGET_MS:.0f} ms)")
+    print(f"largest UI stall, {emb.n:,} x {emb.dims} (target <= {TARGET_MS:.0f} ms):")
+    for name, ms in stalls.items():
+        print(f"  {name:40s} {ms:6.0f} ms")
+    for name, places in where.items():
+        print(f"  where the UI thread was during stalls > {STALL_S * 1000:.0f} ms while {name}:")
+        for place, ms in places:
+            print(f"    {ms:6.0f} ms  {place}")
 
 
 if __name__ == "__main__":

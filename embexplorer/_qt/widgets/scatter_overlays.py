@@ -139,9 +139,11 @@ class OverlaySet:
         return m[np.isfinite(m).all(axis=1)]
 
     def highlights(self) -> bool:
-        """Whether an overlay draws markers or lines (a layer of captions alone does not dim the points)."""
+        """Whether an overlay draws markers or lines (a layer of captions alone, or a legend entry with no
+        lines, does not dim the points)."""
         return any(spec["size"] > 0 and (len(spec["rows"]) or spec["xy"] is not None)
-                   or spec["lines"] is not None or spec["arrows"] is not None for spec in self.specs.values())
+                   or any(p is not None and np.size(p) for p in (spec["lines"], spec["arrows"]))
+                   for spec in self.specs.values())
 
     def named_markers(self, x: np.ndarray, y: np.ndarray) -> list[tuple[str, float, float, float, bool]]:
         """Every marker as ``(overlay name, x, y, diameter in pixels, hard)`` (the screenshot report)."""

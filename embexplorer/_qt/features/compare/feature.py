@@ -10,6 +10,7 @@ one-plot mode an arrow goes from each selected point's place in A to its place i
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from embexplorer._qt.features.compare.panel import CELL_NEIGHBOURS, TABLE_ROWS, 
 from embexplorer._qt.widgets.scatter import metadata_tooltip
 from embexplorer.core.analysis.compare import b_positions, compare
 from embexplorer.core.data.embeddings import MetadataColumn
+from embexplorer.core.errors import DataError
 from embexplorer.core.view.layers import Layer, LayerStyle, vector_ref
 
 #: The background task's kind.
@@ -34,8 +36,15 @@ HOVER_STYLE = LayerStyle((20, 20, 20), symbol="o", size=14, filled=False, z=23, 
 B_HOVER_COLOR, B_HOVER_SIZE = (20, 20, 20), 14
 #: Most arrows drawn (the first selected rows).
 MAX_ARROWS = 500
-#: How long a status note stays (ms).
+#: How long a status note stays (ms), and the least time between two progress reports shown (s).
 NOTE_MS = 6000
+PROGRESS_MIN_S = 0.5
+#: ``--compare-mode arrows``: arrows for this many of the biggest movers.
+CLI_ARROWS = 12
+#: ``--compare-mode side``: share of the window's width given to the Compare dock (B's plot).
+SIDE_SHARE = 0.5
+#: ... and the share of the dock's height given to B's plot (over the movers table).
+SIDE_PLOT_SHARE = 0.62
 
 
 class CompareFeature(Feature):
@@ -48,6 +57,7 @@ class CompareFeature(Feature):
     """
 
     compared = QtCore.Signal(object)
+    _errored = QtCore.Signal(object)
     name = "compare"
 
     def __init__(self, ctx) -> None:
@@ -58,6 +68,8 @@ class CompareFeature(Feature):
         self._b_title = ""
         self._kept = None  # (EmbeddingSet, title) remembered to compare a later set with
         self._for = None  # the data set the result belongs to
+        self._slices: list = []  # the parts of a result still to show, one event-loop slice each
+        self._progress_at = 0.0  # when a progress report was last shown (time.monotonic)
         p = self.panel
         p.file_button.clicked.connect(self._on_file_clicked)
         p.keep_button.clicked.connect(self._on_keep_clicked)
@@ -93,6 +105,19 @@ class CompareFeature(Feature):
             explorer = self.ctx.commands.run("explorer.widget")
             explorer.hovered.connect(self._on_a_hovered)
             explorer.focus_changed.connect(self._on_a_focus_changed)
+        dock = self.ctx.shell.dock("compare")
+        if dock is not None:
+            dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        # B's plot (tens of ms to build) in its own event-loop slice as soon as the dock shows, so that
+        # starting a comparison later does not build it in the slice that shows the dock.
+        if visible and not self.panel.has_scatter:
+            QtCore.QTimer.singleShot(0, self, self._build_b_plot)
+
+    def _build_b_plot(self) -> None:
+        if not self.ctx.runner.is_running(COMPARE_TASK):  # never while the worker holds the GIL now and then
+            _ = self.panel.scatter
 
     def _on_scatter_built(self, scatter) -> None:
         scatter.point_hovered.connect(self._on_b_hovered)
@@ -168,14 +193,22 @@ class CompareFeature(Feature):
 
     def _start(self, work, a) -> int:
         self._for = a
-        _ = self.panel.scatter  # B's plot is built now, not in the slice that shows the result
+        # B's plot is built before the worker starts (usually it was, when the dock showed): built while
+        # the worker runs, its many small Python calls each wait for the GIL (measured: ten times
+        # longer); and not in the slice that shows the result.
+        _ = self.panel.scatter
+        self._progress_at = 0.0
         self.panel.cancel_button.setEnabled(True)
         self.ctx.shell.busy(self.name, "Comparing…", self.cancel)
         return self.ctx.runner.start(COMPARE_TASK, work, on_result=self._on_result, on_error=self._on_error,
                                      on_progress=self._on_progress, on_cancelled=self._on_cancelled)
 
     def _on_progress(self, fraction, message: str) -> None:
-        self.ctx.shell.progress(self.name, fraction, message)
+        # The status bar relays out on every new text (~5 ms of the UI thread under load): a few a second.
+        now = time.monotonic()
+        if now - self._progress_at >= PROGRESS_MIN_S or (fraction is not None and fraction >= 1.0):
+            self._progress_at = now
+            self.ctx.shell.progress(self.name, fraction, message)
 
     def _finish(self) -> None:
         self.panel.cancel_button.setEnabled(False)
@@ -188,6 +221,7 @@ class CompareFeature(Feature):
     def _on_error(self, err: BaseException) -> None:
         self._finish()
         self.panel.status.setText(f"Could not compare: {err}")
+        self._errored.emit(err)
         self.ctx.shell.show_error(err, "Compare")
 
     def _on_result(self, value) -> None:
@@ -205,8 +239,20 @@ class CompareFeature(Feature):
             text += f"; B aligned onto A (Procrustes), mean displacement {s['mean_displacement']:.3g}"
         self.panel.status.setText("\n".join([text, *s["notes"]]))
         self.panel.set_movers(rows)
-        QtCore.QTimer.singleShot(0, lambda: self._show_columns(result, columns))
-        QtCore.QTimer.singleShot(0, lambda: self._show_plots(result, xy))
+        self._slices = [lambda: self._show_columns(result, columns), lambda: self._show_plots(result, xy)]
+        QtCore.QTimer.singleShot(0, self, self._next_slice)
+
+    def _next_slice(self) -> None:
+        """Show the next part of the result; the one after it in the next event-loop slice."""
+        if self._slices:
+            self._slices.pop(0)()
+        if self._slices:
+            QtCore.QTimer.singleShot(0, self, self._next_slice)
+
+    def _flush_display(self) -> None:
+        """Show every part of the result still waiting now (a screenshot cannot wait for the loop)."""
+        while self._slices:
+            self._slices.pop(0)()
 
     def _still_for(self, result) -> bool:
         """Whether the set shown has the rows compared (and ``result``, if given, is still the last)."""
@@ -330,6 +376,8 @@ class CompareFeature(Feature):
         self.ctx.workspace.clear_layers(self.name)
 
     def _on_file_clicked(self) -> None:
+        if self.ctx.workspace.dataset is not None:
+            self.ctx.shell.show_dock("compare")  # B's plot is built while the user picks the file
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.ctx.shell.widget(), "Compare with File")
         if path:
             self.compare_with_file(path)
@@ -340,6 +388,62 @@ class CompareFeature(Feature):
     def _on_compare_kept_clicked(self) -> None:
         if self._kept is not None:
             self.compare_with(*self._kept)
+
+    # -- the command line ----------------------------------------------------------------------
+    def apply_arguments(self, args) -> None:
+        path = getattr(args, "compare", None)
+        if not path:
+            return
+        if self.ctx.workspace.dataset is None:
+            raise DataError("nothing to compare with: give an embedding file (A) first", "--compare")
+        mode = getattr(args, "compare_mode", None) or "side"
+        failed: list[BaseException] = []
+        self.compare_with_file(path)
+        if self.ctx.shell.interactive:  # the result is shown when it comes; arrows follow the selection
+            if mode == "arrows":
+                self.compared.connect(lambda _r: self._show_movers_arrows(),
+                                      QtCore.Qt.ConnectionType.SingleShotConnection)
+            return
+        err_slot = failed.append
+        self._errored.connect(err_slot)
+        try:
+            self.ctx.runner.wait_for(COMPARE_TASK)
+            self._flush_display()
+        finally:
+            self._errored.disconnect(err_slot)
+        if failed:
+            err = failed[0]
+            raise err if isinstance(err, DataError) else DataError(str(err), path)
+        if self.result is None:
+            raise DataError("the comparison did not finish", "--compare")
+        if not getattr(args, "color_by", None) and self.ctx.commands.has("explorer.color_by"):
+            self.ctx.commands.run("explorer.color_by", OVERLAP_COLUMN)  # the same colours in both plots
+        if mode == "arrows":
+            self._show_movers_arrows()
+            return
+        if not getattr(args, "select", None):
+            self._select_movers()
+        win, dock = self.ctx.shell.widget(), self.ctx.shell.dock("compare")
+        area = win.dockWidgetArea(dock)
+        for key in self.ctx.shell.dock_keys():  # B's plot gets the whole side: the same size as A's
+            other = self.ctx.shell.dock(key)
+            if other is not dock and not other.isFloating() and win.dockWidgetArea(other) == area:
+                other.hide()
+        win.resizeDocks([dock], [int(win.width() * SIDE_SHARE)], QtCore.Qt.Orientation.Horizontal)
+        QtWidgets.QApplication.processEvents()  # the dock takes its new width and height first
+        self.panel.set_plot_share(SIDE_PLOT_SHARE)
+
+    def _select_movers(self) -> None:
+        r = self.result
+        self.ctx.workspace.selection.replace(r.rows_a[r.order()[:CLI_ARROWS]])
+
+    def _show_movers_arrows(self) -> None:
+        """Select the biggest movers and draw their arrows A -> B on the main plot."""
+        if self.result is None:
+            return
+        self._select_movers()
+        self.panel.arrows_check.setChecked(True)
+        self.panel.show_plot(False)
 
     # -- sessions ------------------------------------------------------------------------------
     def state(self) -> dict | None:

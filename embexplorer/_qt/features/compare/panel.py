@@ -18,8 +18,10 @@ CELL_NEIGHBOURS = 5
 #: Rows of the movers table (the biggest movers; every label's values are in the computed columns):
 #: a few hundred keep filling and sorting it well under the UI's 100 ms.
 TABLE_ROWS = 300
-#: Rows looked at when fitting the columns to their contents.
+#: Rows looked at when fitting the columns to their contents, the padding of a cell and the widest column.
 RESIZE_PRECISION_ROWS = 40
+CELL_PAD_PX = 16
+MAX_COLUMN_PX = (220, 120, 120, 320)  # label, overlap, displacement, only in A (only in B stretches)
 #: Height of B's plot in the dock (pixels, at least).
 B_PLOT_MIN_HEIGHT = 260
 
@@ -49,6 +51,14 @@ class MoversModel(QtCore.QAbstractTableModel):
     def columnCount(self, parent=None) -> int:  # noqa: N802
         return len(MOVER_HEADERS)
 
+    @staticmethod
+    def display_text(row: tuple, column: int) -> str:
+        """What the cell of ``row`` (a mover's tuple) in ``column`` shows."""
+        value = row[column + 1]
+        if isinstance(value, float):
+            return "" if not np.isfinite(value) else f"{value:.3g}"
+        return str(value)
+
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
@@ -61,9 +71,7 @@ class MoversModel(QtCore.QAbstractTableModel):
                 return value if np.isfinite(value) else float("inf")
             return value
         if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            if isinstance(value, float):
-                return "" if not np.isfinite(value) else f"{value:.3g}"
-            return str(value)
+            return self.display_text(row, index.column())
         if role == QtCore.Qt.ItemDataRole.TextAlignmentRole and isinstance(value, float):
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -124,6 +132,7 @@ class ComparePanel(QtWidgets.QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line a mover: long neighbour lists are elided, not wrapped
         self.plot_title = QtWidgets.QLabel("B, placed like A")
         self._own_selection = SelectionModel(0, self)
         self._scatter: ScatterView | None = None  # built on first use: most windows never compare
@@ -152,7 +161,8 @@ class ComparePanel(QtWidgets.QWidget):
         blay.setContentsMargins(0, 0, 0, 0)
         blay.addWidget(self.plot_title)
         self._plot_layout = blay
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self._plot_box = bottom
+        split = self._split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(bottom)
         split.addWidget(top)
         split.setStretchFactor(0, PLOT_STRETCH)
@@ -179,6 +189,16 @@ class ComparePanel(QtWidgets.QWidget):
                 self.on_scatter_built(self._scatter)
         return self._scatter
 
+    def set_plot_share(self, share: float) -> None:
+        """Give B's plot ``share`` of the dock's height (the rest to the controls and the table)."""
+        total = sum(self._split.sizes()) or self.height()
+        plot = int(total * share)
+        self._split.setSizes([plot, total - plot])
+
+    def show_plot(self, on: bool) -> None:
+        """Show or hide B's plot (the arrows mode of the command line keeps one plot: the main one)."""
+        self._plot_box.setVisible(bool(on))
+
     def set_movers(self, rows: list[tuple]) -> None:
         """Rows ``(row in A, label, overlap, displacement, only in A, only in B)``, biggest movers first."""
         header = self.table.horizontalHeader()
@@ -187,7 +207,20 @@ class ComparePanel(QtWidgets.QWidget):
         header.blockSignals(blocked)
         self.proxy.sort(-1)
         self.model.set_movers(rows)
-        self.table.resizeColumnsToContents()
+        self._fit_columns(rows)
+
+    def _fit_columns(self, rows: list[tuple]) -> None:
+        """Columns as wide as the texts of the first rows (measured directly: the view's own
+        ``resizeColumnsToContents`` asks the model through the proxy for every cell's size hint, tens of
+        milliseconds on the UI thread); the last column stretches."""
+        fm = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        head = header.fontMetrics()
+        for col, title in enumerate(MOVER_HEADERS[:-1]):
+            texts = [self.model.display_text(row, col) for row in rows[:RESIZE_PRECISION_ROWS]]
+            title_px = head.horizontalAdvance(title) + CELL_PAD_PX  # room for the sort arrow
+            width = max([fm.horizontalAdvance(t) for t in texts] + [title_px])
+            header.resizeSection(col, min(width + CELL_PAD_PX, MAX_COLUMN_PX[col]))
 
     def show_points(self, xy: np.ndarray, labels) -> None:
         """Show B's points (one per row of A) and share the Workspace's selection with the main plot."""

@@ -9,6 +9,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
+from embexplorer._qt.features.regions.contours import DensityContours
 from embexplorer._qt.features.regions.histograms import HistogramPanel
 from embexplorer.core.analysis.clusters import (
     DEFAULT_CLUSTERS,
@@ -19,6 +20,7 @@ from embexplorer.core.analysis.clusters import (
     SPACES,
     find_regions,
 )
+from embexplorer.core.errors import DataError
 from embexplorer.core.view.layers import Layer, LayerStyle
 
 #: The background task's kind.
@@ -33,6 +35,27 @@ MAX_SEED = 1_000_000
 MAX_MIN_SIZE = 100_000
 #: Words of a name on the plot (the full name is in the list).
 NAME_CHARS = 40
+#: A name is placed at the median of at most this many of its region's rows (a seeded sample): the
+#: layer is re-placed on the UI thread whenever the projection changes, and a median of a million rows
+#: costs tens of milliseconds there.
+CAPTION_SAMPLE = 2000
+CAPTION_SEED = 0
+
+
+def region_groups(labels: np.ndarray, n_clusters: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Rows per cluster (one stable sort, not a pass over the labels per cluster), and for each a seeded
+    sample of at most ``CAPTION_SAMPLE`` rows (where its name is placed)."""
+    labels = np.asarray(labels)
+    counts = np.bincount(labels[labels >= 0], minlength=n_clusters)[:n_clusters]
+    order = np.argsort(labels, kind="stable")
+    start = int(np.searchsorted(labels[order], 0))  # noise (-1) first
+    rng = np.random.default_rng(CAPTION_SEED)
+    samples = []
+    for rows in np.split(order[start:], np.cumsum(counts)[:-1]):
+        if len(rows) > CAPTION_SAMPLE:
+            rows = np.sort(rng.choice(rows, CAPTION_SAMPLE, replace=False))
+        samples.append(rows)
+    return counts, samples
 
 
 def same_rows(a, b) -> bool:
@@ -57,7 +80,13 @@ class RegionsFeature(Feature):
         ws = ctx.workspace
         self.regions = None
         self._for = None
+        self._captions: list[np.ndarray] = []  # per region, the rows its name is placed at
+        self._names: list[str] = []
+        self._names_pending = None  # the clustering whose names are still to be drawn
+        self.contours = DensityContours(ctx, self.name, self)
         self._build_panel()
+        self.contours.closed.connect(self._on_contours_closed)
+        self.contours.drawn.connect(self._on_contours_drawn)
         self.histograms = HistogramPanel()
         self.histograms.rows_chosen.connect(self._on_rows_chosen)
         ws.dataset_changed.connect(self._on_dataset_changed)
@@ -100,6 +129,9 @@ class RegionsFeature(Feature):
         self.cancel_button.setEnabled(False)
         self.names_check = QtWidgets.QCheckBox("Names on the plot")
         self.names_check.setChecked(True)
+        self.contours_check = QtWidgets.QCheckBox("Density contours")
+        self.contours_check.setToolTip("Behind the points: where they crowd, as lines around the densest "
+                                       "50 %, 80 % and 95 % of the points (follows the projection)")
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
         self.list = QtWidgets.QListWidget()
@@ -111,6 +143,7 @@ class RegionsFeature(Feature):
         form.addWidget(self.min_spin, 1, 1)
         form.addWidget(self.seed_spin, 2, 0)
         form.addWidget(self.names_check, 2, 1)
+        form.addWidget(self.contours_check, 3, 1)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -122,6 +155,7 @@ class RegionsFeature(Feature):
         self.run_button.clicked.connect(lambda: self.find())
         self.cancel_button.clicked.connect(self.cancel)
         self.names_check.toggled.connect(self._on_names_toggled)
+        self.contours_check.toggled.connect(self._on_contours_toggled)
         self.list.itemClicked.connect(self._on_region_clicked)
         self.method_combo.currentTextChanged.connect(self._on_method_changed)
         self._on_method_changed(self.method_combo.currentText())
@@ -153,13 +187,16 @@ class RegionsFeature(Feature):
                     n_clusters=int(self.k_spin.value()), seed=int(self.seed_spin.value()),
                     min_cluster_size=int(self.min_spin.value()) or None)
         layout = ws.projection.xy.copy() if ws.projection is not None else None
+        name = self.column_name()
         self._for = emb
         self.cancel_button.setEnabled(True)
         self.run_button.setEnabled(False)
         self.ctx.shell.busy(self.name, f"Finding regions ({args['method']} on the {args['space']})…",
                             self.cancel)
-        def work(control):
-            return find_regions(emb, layout=layout, control=control, **args)
+        def work(control):  # everything but the widgets, so that showing the result is cheap
+            regions = find_regions(emb, layout=layout, control=control, **args)
+            counts, captions = region_groups(regions.labels, regions.n_clusters)
+            return regions, regions.column(name), counts, captions
 
         return self.ctx.runner.start(REGIONS_TASK, work,
                                      on_result=self._on_result, on_error=self._on_error,
@@ -190,26 +227,36 @@ class RegionsFeature(Feature):
         meta = getattr(emb, "metadata", {}) or {}
         return COLUMN if COLUMN not in meta else f"{COLUMN} (computed)"
 
-    def _on_result(self, regions) -> None:
+    def _on_result(self, value) -> None:
+        # Shown in two event-loop slices (the column, colours and list; then the names on the plot).
         self._finish()
+        regions, column, counts, captions = value
         ws = self.ctx.workspace
         if not same_rows(ws.dataset, self._for):  # another set was shown meanwhile (a live frame is fine)
             return
         self.regions = regions
-        name = self.column_name()
-        column = regions.column(name)
+        self._captions = captions
+        if column.name in getattr(ws.dataset, "metadata", {}):  # not expected: the name was free at the start
+            column = regions.column(self.column_name())
         ws.set_column(column, owner=self.name)
         if self.ctx.commands.has("explorer.color_by"):
-            self.ctx.commands.run("explorer.color_by", name)
+            self.ctx.commands.run("explorer.color_by", column.name)
         noise = int((regions.labels < 0).sum())
         self.status.setText(f"{regions.n_clusters} regions ({regions.method} on the {regions.space}, "
                             f"seed {regions.seed})" + (f"; {noise:,} points in none" if noise else ""))
         self.list.clear()
-        counts = np.bincount(regions.labels[regions.labels >= 0], minlength=regions.n_clusters)
         for i, text in enumerate(column.categories):
             item = QtWidgets.QListWidgetItem(f"{text}  ({counts[i]:,})")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, i)
             self.list.addItem(item)
+        self._names = column.categories
+        self._names_pending = regions
+        QtCore.QTimer.singleShot(0, self, lambda: self._show_names(regions))
+
+    def _show_names(self, regions) -> None:
+        if regions is not self.regions or regions is not self._names_pending:
+            return  # a newer result, another set, or shown already
+        self._names_pending = None
         self._draw_names()
         self.found.emit(regions)
 
@@ -219,9 +266,8 @@ class RegionsFeature(Feature):
         if r is None or not self.names_check.isChecked() or ws.dataset is None:
             ws.remove_layer(NAMES_LAYER)
             return
-        names = r.column().categories
-        captions = [(n if len(n) <= NAME_CHARS else n[:NAME_CHARS - 1] + "…", r.rows(i))
-                    for i, n in enumerate(names)]
+        captions = [(n if len(n) <= NAME_CHARS else n[:NAME_CHARS - 1] + "…", rows)
+                    for n, rows in zip(self._names, self._captions)]
         ws.set_layer(Layer(NAMES_LAYER, self.name, NAMES_STYLE, "", captions=captions))
 
     # -- following the Workspace and the user ------------------------------------------------------
@@ -229,6 +275,7 @@ class RegionsFeature(Feature):
         if self.ctx.runner.is_running(REGIONS_TASK) and dataset is not self._for:
             self.cancel()
         self.regions = None
+        self._captions, self._names = [], []
         self.list.clear()
         self.status.setText("")
         self._refresh_columns()
@@ -259,6 +306,16 @@ class RegionsFeature(Feature):
     def _on_names_toggled(self, _on: bool) -> None:
         self._draw_names()
 
+    def _on_contours_toggled(self, on: bool) -> None:
+        self.contours.set_on(on)
+
+    def _on_contours_closed(self) -> None:
+        self.contours_check.setChecked(False)
+
+    def _on_contours_drawn(self, result) -> None:
+        if result is not None:
+            self.ctx.shell.message(f"Density contours: {len(result.levels)} levels")
+
     def _on_method_changed(self, method: str) -> None:
         self.k_spin.setEnabled(method == "kmeans")
         self.min_spin.setEnabled(method == "hdbscan")
@@ -271,7 +328,8 @@ class RegionsFeature(Feature):
     def state(self) -> dict | None:
         return {"method": self.method_combo.currentText(), "space": self.space_combo.currentText(),
                 "k": int(self.k_spin.value()), "seed": int(self.seed_spin.value()),
-                "names": bool(self.names_check.isChecked())}
+                "names": bool(self.names_check.isChecked()),
+                "contours": bool(self.contours_check.isChecked())}
 
     def restore(self, state: dict) -> None:
         if state.get("method") in METHODS:
@@ -283,3 +341,25 @@ class RegionsFeature(Feature):
         if state.get("seed") is not None:
             self.seed_spin.setValue(int(state["seed"]))
         self.names_check.setChecked(bool(state.get("names", True)))
+        self.contours_check.setChecked(bool(state.get("contours", False)))
+        if self.contours_check.isChecked() and not self.ctx.shell.interactive:
+            self.contours.wait()
+
+    # -- the command line ----------------------------------------------------------------------------
+    def apply_arguments(self, args) -> None:
+        k = getattr(args, "regions", None)
+        if k:
+            if self.ctx.workspace.dataset is None:
+                raise DataError("nothing to cluster: give an embedding file", "--regions")
+            if not MIN_CLUSTERS <= k <= MAX_CLUSTERS:
+                raise DataError(f"expected {MIN_CLUSTERS} to {MAX_CLUSTERS} regions, got {k}", "--regions")
+            self.find("kmeans", n_clusters=k)
+            if not self.ctx.shell.interactive:
+                self.ctx.runner.wait_for(REGIONS_TASK)
+                if self.regions is None:
+                    raise DataError("finding regions did not finish", "--regions")
+                self._show_names(self.regions)
+        if getattr(args, "contours", False):
+            self.contours_check.setChecked(True)
+            if not self.ctx.shell.interactive:
+                self.contours.wait()
