@@ -1,0 +1,262 @@
+"""Qt-free numpy rasteriser of many 2-D points ("splat"): the engine of the scatter's raster layer.
+
+Every point lands on one pixel, ``trunc(x * sx + ox)``, ``trunc(y * sy + oy)`` (float32
+maths). A pixel keeps the number of its points (the density that drives the alpha) and the
+colour entry of the last point drawn on it (draw order = row order). Dilation then grows the
+one-pixel points into discs.
+
+Speed at millions of points (what :class:`Splatter` does):
+
+- the rows are walked in chunks of :data:`SPLAT_CHUNK`, so the temporaries of one step stay
+  in the CPU cache, and every scratch buffer is kept between renders (at 3M points fresh
+  multi-megabyte temporaries, i.e. page faults, zeroing and the kernel's huge-page
+  compaction, cost more than the arithmetic);
+- from :data:`SPLIT_MIN` points the rows are split in two halves, one per thread (numpy
+  releases the GIL in each step), each counting into its own pixel buffers; the halves are
+  merged at the pixel scale, the second half's colour winning where it hit (so "the last
+  point drawn wins" still holds);
+- no per-point bounds check when the caller knows every point falls inside the buffer.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+#: Rows per step of the splat (float32 + two int64 temporaries of this length stay in cache).
+SPLAT_CHUNK = 1 << 16
+#: From this many points the splat is split over two threads.
+SPLIT_MIN = 400_000
+#: Alpha levels of the density shading (counts per pixel are bucketed).
+DENSITY_LEVELS = 16
+#: Opacity of a pixel hit by a single point (0-255); denser pixels go to 255.
+SINGLE_POINT_ALPHA = 150
+#: Count per pixel at which the density shading saturates.
+DENSITY_SATURATION = 24
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The one helper thread of every splat (created on first use)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="splat")
+        return _POOL
+
+
+def density_levels() -> np.ndarray:
+    """Alpha level (0 .. DENSITY_LEVELS - 1) of every count 0 .. DENSITY_SATURATION, log-scaled
+    so single points stay visible (index with ``min(count, DENSITY_SATURATION)``)."""
+    lvl = np.log1p(np.arange(DENSITY_SATURATION + 1, dtype=np.float32))
+    lvl *= np.float32((DENSITY_LEVELS - 1) / np.log1p(DENSITY_SATURATION))
+    return lvl.astype(np.int32)
+
+
+def premultiply(lut: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Table [entry, level] of premultiplied ARGB values for colours ``lut`` and ``alpha`` levels."""
+    lut = lut.astype(np.uint32)
+    r = ((lut >> 16) & 0xFF).astype(np.float64)
+    g = ((lut >> 8) & 0xFF).astype(np.float64)
+    b = (lut & 0xFF).astype(np.float64)
+    a = alpha.astype(np.float64)[None, :]
+    f = a / 255.0
+    out = ((a.astype(np.uint32) << 24)
+           | (np.round(r[:, None] * f).astype(np.uint32) << 16)
+           | (np.round(g[:, None] * f).astype(np.uint32) << 8)
+           | np.round(b[:, None] * f).astype(np.uint32))
+    return out.astype(np.uint32)
+
+
+def shade_table(lut: np.ndarray) -> np.ndarray:
+    """Flat premultiplied ARGB table indexed by ``entry * DENSITY_LEVELS + level``."""
+    return premultiply(lut, np.linspace(SINGLE_POINT_ALPHA, 255, DENSITY_LEVELS)).reshape(-1)
+
+
+def _max_window(img: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Forward running maximum: ``out[i] = max(img[i .. i + size - 1])`` along ``axis``.
+
+    Doubling passes (window 2, 4, ... then one overlapping pass) need only
+    ceil(log2(size)) ``np.maximum`` calls into fresh buffers, no copies. The
+    last ``size - 1`` entries along the axis are not fully windowed; callers
+    keep them in the padding they crop away.
+
+    Empty pixels are 0 and premultiplied ARGB puts alpha in the top byte, so
+    the maximum lets the densest neighbour win -- deterministic, and the right
+    look for overlapping points.
+    """
+    def step(a: np.ndarray, k: int) -> np.ndarray:
+        out = np.empty_like(a)
+        if axis == 1:
+            np.maximum(a[:, :-k], a[:, k:], out=out[:, :-k])
+            out[:, -k:] = a[:, -k:]
+        else:
+            np.maximum(a[:-k], a[k:], out=out[:-k])
+            out[-k:] = a[-k:]
+        return out
+
+    if size <= 1 or img.shape[axis] <= size:
+        return img
+    cover = 1
+    while cover * 2 <= size:
+        img = step(img, cover)
+        cover *= 2
+    if cover < size:
+        img = step(img, size - cover)
+    return img
+
+
+def dilate_points(img: np.ndarray, size: int) -> np.ndarray:
+    """Grow single-pixel points into blobs of ``size`` pixels (forward windows).
+
+    A point at pixel ``j`` covers ``j - size + 1 .. j`` on each axis, so callers
+    splat at ``j + size // 2`` to centre it. Sizes up to 4 are squares (two or
+    four passes); larger sizes are the union of a wide and a tall rectangle (an
+    octagon), which reads as a disc.
+    """
+    if size <= 1:
+        return img
+    if size <= 4:
+        return _max_window(_max_window(img, size, 1), size, 0)
+    cut = 2 * max(1, size // 6)  # even, so both rectangles share one centre
+    half = cut // 2
+    wide = _max_window(_max_window(img, size, 1), size - cut, 0)
+    tall = _max_window(_max_window(img, size - cut, 1), size, 0)
+    out = np.zeros_like(img)
+    np.maximum(wide[half:, :-half], tall[:-half, half:], out=out[:-half, :-half])
+    return out
+
+
+def pixel_xy(x: np.ndarray, y: np.ndarray, affine: tuple, w: int, h: int,
+             *per_point: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Integer pixel ``(ix, iy)`` (int32) of each point in a ``w`` x ``h`` buffer, points outside it
+    dropped (and dropped from each array of ``per_point`` too): ``(ix, iy, *per_point)``.
+
+    ``affine`` is ``(sx, sy, ox, oy)``; float32 maths that truncates, as :class:`Splatter`.
+    """
+    sx, sy, ox, oy = affine
+    # In-place float32 maths: one temporary per axis, no extra passes.
+    t = np.multiply(x, np.float32(sx))
+    t += np.float32(ox)
+    ix = t.astype(np.int32)
+    np.multiply(y, np.float32(sy), out=t)
+    t += np.float32(oy)
+    iy = t.astype(np.int32)
+    del t
+    if len(ix) and (ix.min() < 0 or ix.max() >= w or iy.min() < 0 or iy.max() >= h):
+        inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+        return (ix[inside], iy[inside], *(a[inside] for a in per_point))
+    return (ix, iy, *per_point)
+
+
+def corner_pixels(x_lo: float, x_hi: float, y_lo: float, y_hi: float, affine: tuple
+                  ) -> tuple[int, int, int, int]:
+    """``(ix_min, ix_max, iy_min, iy_max)`` of any point inside the data box, with the same float32
+    maths as the splat (rounding is monotonic, so the corners bound every point exactly)."""
+    sx, sy, ox, oy = (np.float32(v) for v in affine)
+    xs = np.array([x_lo, x_hi], dtype=np.float32) * sx + ox
+    ys = np.array([y_lo, y_hi], dtype=np.float32) * sy + oy
+    ix, iy = np.trunc(xs), np.trunc(ys)
+    return int(ix.min()), int(ix.max()), int(iy.min()), int(iy.max())
+
+
+class Splatter:
+    """Count points per pixel and keep each pixel's last colour entry, reusing its buffers.
+
+    One instance per raster layer (renders of one layer never overlap: they run on the UI thread).
+    """
+
+    def __init__(self) -> None:
+        self._scratch: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pixels: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def _buffers(self, part: int, npix: int) -> tuple[tuple, np.ndarray, np.ndarray]:
+        while len(self._scratch) <= part:
+            self._scratch.append((np.empty(SPLAT_CHUNK, np.float32), np.empty(SPLAT_CHUNK, np.intp),
+                                  np.empty(SPLAT_CHUNK, np.intp)))
+            self._pixels.append((np.zeros(0, np.int32), np.zeros(0, np.uint16)))
+        counts, code = self._pixels[part]
+        if len(counts) != npix:
+            counts, code = np.zeros(npix, np.int32), np.zeros(npix, np.uint16)
+            self._pixels[part] = (counts, code)
+        else:
+            counts.fill(0)
+        return self._scratch[part], counts, code
+
+    def splat(self, x: np.ndarray, y: np.ndarray, cidx: np.ndarray, affine: tuple, w: int, h: int,
+              box: tuple | None = None, visible: np.ndarray | None = None, inside: bool = False
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-pixel counts (int32) and last colour entries (uint16) of a ``w`` x ``h`` buffer, flat.
+
+        Parameters
+        ----------
+        x, y : float32 arrays
+            Point coordinates; ``cidx`` the colour entry of each point (uint16).
+        affine : tuple
+            ``(sx, sy, ox, oy)``: pixel = ``trunc(x * sx + ox)``, ``trunc(y * sy + oy)``.
+        box : tuple, optional
+            ``(x0, x1, y0, y1)``: only points inside it (inclusive) are drawn; drops NaN too.
+        visible : bool array, optional
+            Only points where it is True are drawn.
+        inside : bool
+            The caller guarantees every drawn point lands inside the buffer (no check).
+
+        Returns
+        -------
+        counts, code : ndarray (w * h,)
+            Points per pixel; the colour entry of the last point on it (valid where counts > 0).
+            Both are buffers of this splatter, overwritten by its next call.
+        """
+        n = len(x)
+        npix = w * h
+        job = (x, y, cidx, affine, w, h, box, visible, inside)
+        if n < SPLIT_MIN:
+            _, counts, code = self._buffers(0, npix)
+            self._run(0, 0, n, counts, code, job)
+            return counts, code
+        half = n // 2
+        _, counts, code = self._buffers(0, npix)
+        _, counts1, code1 = self._buffers(1, npix)
+        later = _pool().submit(self._run, 1, half, n, counts1, code1, job)
+        self._run(0, 0, half, counts, code, job)
+        later.result()
+        # The second half was drawn after the first: its colour wins where it hit.
+        np.copyto(code, code1, where=counts1 > 0)
+        counts += counts1
+        return counts, code
+
+    def _run(self, part: int, lo: int, hi: int, counts: np.ndarray, code: np.ndarray, job: tuple) -> None:
+        x, y, cidx, affine, w, h, box, visible, inside = job
+        f32, ia, ib = self._scratch[part]
+        sx, sy, ox, oy = (np.float32(v) for v in affine)
+        for s in range(lo, hi, SPLAT_CHUNK):
+            e = min(s + SPLAT_CHUNK, hi)
+            xs, ys, cs = x[s:e], y[s:e], cidx[s:e]
+            if box is not None or visible is not None:
+                keep = np.ones(e - s, dtype=bool) if box is None else (
+                    (xs >= box[0]) & (xs <= box[1]) & (ys >= box[2]) & (ys <= box[3]))
+                if visible is not None:
+                    keep &= visible[s:e]
+                if not keep.all():
+                    xs, ys, cs = xs[keep], ys[keep], cs[keep]
+            m = len(xs)
+            if m == 0:
+                continue
+            t, a, b = f32[:m], ia[:m], ib[:m]
+            np.multiply(xs, sx, out=t)
+            t += ox
+            np.copyto(a, t, casting="unsafe")  # truncates, like astype
+            np.multiply(ys, sy, out=t)
+            t += oy
+            np.copyto(b, t, casting="unsafe")
+            if not inside and (a.min() < 0 or a.max() >= w or b.min() < 0 or b.max() >= h):
+                ok = (a >= 0) & (a < w) & (b >= 0) & (b < h)
+                a, b, cs = a[ok], b[ok], cs[ok]
+            b *= w
+            b += a
+            np.add.at(counts, b, 1)
+            code[b] = cs
