@@ -120,6 +120,7 @@ def splat_floor(xy: np.ndarray, repeats: int = 5) -> float:
 def bench_ours(xy, codes, steps) -> dict:
     from embexplorer._qt.widgets.scatter import PICK_RADIUS_PX, ScatterView
     from embexplorer.core.data.embeddings import MetadataColumn
+    from embexplorer.core.view import splat
 
     labels = [f"w{i}" for i in range(len(xy))]
     view = ScatterView()
@@ -131,6 +132,8 @@ def bench_ours(xy, codes, steps) -> dict:
     t_set = time.perf_counter() - t
     view.wait_for_index()
     t_index = time.perf_counter() - t  # hover index ready (built in a thread above 200k points)
+    view.base_layer.wait_spatial()
+    t_order = time.perf_counter() - t  # the raster's spatial order (sorted in a thread for big sets)
     col = MetadataColumn("cluster", "categorical", codes=codes,
                          categories=[f"c{i}" for i in range(N_CLUSTERS)])
     t = time.perf_counter()
@@ -141,7 +144,12 @@ def bench_ours(xy, codes, steps) -> dict:
     pans = _pan_repaints(view.plot_widget, view.view_box, steps)
     pan_renders = layer.render_count - renders - 1  # the first (warm-up) paint renders
     mode = layer.last_mode
+    view.base_layer.wait_spatial()  # set_color_by re-ordered the points: sorted again in the background
     fresh = _fresh_repaints(view.plot_widget, view.view_box, layer, steps)
+    split = splat.SPLIT_MIN
+    splat.SPLIT_MIN = 1 << 62  # the same on one thread
+    fresh_one = _fresh_repaints(view.plot_widget, view.view_box, layer, steps)
+    splat.SPLIT_MIN = split
     zooms = _zoom_repaints(view.plot_widget, view.view_box, steps)
     zoom_mode = layer.last_mode
     view.zoom_to_fit()
@@ -158,6 +166,7 @@ def bench_ours(xy, codes, steps) -> dict:
     view.deleteLater()
     return dict(set=t_set, index=t_index, color=t_color, pan=statistics.median(pans), mode=mode,
                 pan_renders=pan_renders, fresh=statistics.median(fresh), fresh_max=max(fresh),
+                fresh_one=statistics.median(fresh_one), order=t_order,
                 zoom=statistics.median(zooms), zoom_max=max(zooms), zoom_mode=zoom_mode,
                 hover=statistics.median(hov), hover_max=max(hov))
 
@@ -346,9 +355,14 @@ def _load() -> str:
 
 
 def first_picture_gap(n: int) -> dict:
-    """Largest gap between 5 ms timer ticks from handing ``n`` points to a :class:`ScatterView` (with
-    their labels, coloured by a categorical column) until the first picture is painted and the hover
-    index is built; also the time to that first picture."""
+    """Largest gap between 5 ms timer ticks from handing ``n`` points to a :class:`ScatterView` until
+    the picture is coloured, the hover index and the raster's spatial order are built, and what each
+    step cost on the UI thread.
+
+    As in the app (``ExplorerWidget.set_data`` for big sets), the points are set in one event-loop
+    slice and coloured by a categorical column in a later one.
+    """
+    from embexplorer._qt.widgets.explorer import DEFER_SETUP_MS
     from embexplorer._qt.widgets.scatter import ScatterView
     from embexplorer.core.data.embeddings import MetadataColumn
 
@@ -361,6 +375,7 @@ def first_picture_gap(n: int) -> dict:
     view.show()
     app.processEvents()
     ticks: list[float] = []
+    steps: dict[str, float] = {}
     timer = QtCore.QTimer()
     timer.setInterval(TICK_MS)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -368,24 +383,41 @@ def first_picture_gap(n: int) -> dict:
     for _ in range(10):  # ticks running before the points arrive
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
         time.sleep(0.002)
-    renders = view.base_layer.render_count
+    layer = view.base_layer
+
+    def color():
+        t = time.perf_counter()
+        view.set_color_by(col)
+        steps["colour"] = time.perf_counter() - t
+
     t0 = time.perf_counter()
+    c0 = time.thread_time()
     ticks.append(t0)
     view.set_points(xy, labels)
-    view.set_color_by(col)
+    steps["set points"] = time.perf_counter() - t0
+    slices = [(time.perf_counter() - t0, time.thread_time() - c0)]  # (wall, UI-thread CPU) of each slice
+    QtCore.QTimer.singleShot(DEFER_SETUP_MS, color)
     first = None
     while time.perf_counter() - t0 < 60:
+        w1, c1 = time.perf_counter(), time.thread_time()
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        if first is None and view.base_layer.render_count > renders:
+        slices.append((time.perf_counter() - w1, time.thread_time() - c1))
+        if first is None and layer.render_count > 0:
             first = time.perf_counter() - t0
-        if first is not None and view.wait_for_index(0) and time.perf_counter() - t0 > first + 0.3:
+        if ("colour" in steps and view.wait_for_index(0) and layer.wait_spatial(0)
+                and time.perf_counter() - t0 > first + 0.3):
             break
+    done = time.perf_counter() - t0
     timer.stop()
     t = np.asarray([v for v in ticks if v >= t0])
     view.close()
     view.deleteLater()
     gaps = np.diff(t) if len(t) > 1 else np.array([0.0])
-    return dict(max_gap=float(gaps.max()), first=first if first is not None else float("nan"), ticks=len(t))
+    worst = max(slices)
+    top_cpu = sorted((c for _, c in slices), reverse=True)[:4]
+    return dict(max_gap=float(gaps.max()), first=first if first is not None else float("nan"), ticks=len(t),
+                done=done, steps=steps, worst_wall=worst[0], worst_cpu=worst[1],
+                max_cpu=max(c for _, c in slices), top_cpu=top_cpu)
 
 
 def main(argv=None) -> int:
@@ -426,13 +458,20 @@ def main(argv=None) -> int:
               f"raster); full raster after a pan {o['fresh'] * 1e3:.1f} ms (max {o['fresh_max'] * 1e3:.1f}); "
               f"after a zoom step {o['zoom'] * 1e3:.1f} ms (max {o['zoom_max'] * 1e3:.1f}, {o['zoom_mode']}); "
               f"floor: one np.bincount of {n:,} pixels {floor * 1e3:.1f} ms "
-              f"(full raster / floor {o['fresh'] / floor:.1f}x); colour by a column {o['color'] * 1e3:.1f} ms",
-              flush=True)
+              f"(full raster / floor {o['fresh'] / floor:.1f}x); full raster on one thread "
+              f"{o['fresh_one'] * 1e3:.1f} ms; colour by a column {o['color'] * 1e3:.1f} ms; spatial order "
+              f"ready {o['order'] * 1e3:.0f} ms after set points", flush=True)
     n_first = max(sizes)
     fp = first_picture_gap(n_first)
-    print(f"open to first picture, {n_first:,} points (ScatterView, labels, coloured by a column): first "
-          f"picture after {fp['first'] * 1e3:.0f} ms; largest gap between {TICK_MS} ms ticks "
-          f"{fp['max_gap'] * 1e3:.1f} ms until the hover index is built too ({fp['ticks']} ticks)", flush=True)
+    print(f"open to first picture, {n_first:,} points (ScatterView; set points, then in the next slice "
+          f"coloured by a column): first picture after {fp['first'] * 1e3:.0f} ms; largest gap between "
+          f"{TICK_MS} ms ticks {fp['max_gap'] * 1e3:.1f} ms until coloured, hover index and spatial order "
+          f"ready ({fp['done']:.2f} s, {fp['ticks']} ticks); on the UI thread: "
+          + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in fp["steps"].items())
+          + f"; the longest slice {fp['worst_wall'] * 1e3:.0f} ms wall used {fp['worst_cpu'] * 1e3:.0f} ms of "
+          f"UI-thread CPU (the largest UI-thread CPU times of a slice: "
+          f"{', '.join(f'{c * 1e3:.0f}' for c in fp['top_cpu'])} ms; the rest of a long slice is waiting "
+          f"for a core)", flush=True)
     n_size = QUICK_SIZES[-1] if args.quick else SIZE_BY_POINTS
     xy, codes = make_points(n_size)
     sb = bench_size_by(xy, codes, steps)
