@@ -59,6 +59,7 @@ def test_chunked_threaded_splat_equals_the_plain_splat(glove_map, monkeypatch, t
     visible = rng.random(len(x)) > 0.1
     monkeypatch.setattr(splat_mod, "SPLAT_CHUNK", 1000)  # many chunks, and a partial last one
     monkeypatch.setattr(splat_mod, "SPLIT_MIN", 0 if threads else 10 ** 9)
+    monkeypatch.setattr(splat_mod, "SPLIT_THREADS", 2)
     w, h = 301, 203
     finite = np.isfinite(x)
     x0, x1, y0, y1 = x[finite].min(), x[finite].max(), y[finite].min(), y[finite].max()

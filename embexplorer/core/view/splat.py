@@ -11,15 +11,18 @@ Speed at millions of points (what :class:`Splatter` does):
   in the CPU cache, and every scratch buffer is kept between renders (at 3M points fresh
   multi-megabyte temporaries, i.e. page faults, zeroing and the kernel's huge-page
   compaction, cost more than the arithmetic);
-- from :data:`SPLIT_MIN` points the rows are split in two halves, one per thread (numpy
-  releases the GIL in each step), each counting into its own pixel buffers; the halves are
-  merged at the pixel scale, the second half's colour winning where it hit (so "the last
-  point drawn wins" still holds);
+- from :data:`SPLIT_MIN` points, with spare cores (:data:`SPLIT_THREADS`), the rows are split
+  in two halves, one per thread (numpy releases the GIL in each step), each counting into its
+  own pixel buffers; the halves are merged at the pixel scale, the later point winning where
+  both hit (so "the last point drawn wins" still holds);
+- big sets are also sorted spatially once (:func:`spatial_order`, on a worker thread): walking
+  them in that order keeps the pixel writes local, and a zoomed-in view walks only its columns;
 - no per-point bounds check when the caller knows every point falls inside the buffer.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,8 +31,14 @@ import numpy as np
 
 #: Rows per step of the splat (float32 + two int64 temporaries of this length stay in cache).
 SPLAT_CHUNK = 1 << 16
-#: From this many points the splat is split over two threads.
+#: From this many points the splat is split over two threads...
 SPLIT_MIN = 400_000
+#: ...on machines with at least this many cores. Measured on the shared 2-core machine (load 12): a
+#: second thread made a 3M-point raster slower (103 ms against 84 ms on one), the other jobs already
+#: taking both cores; with spare cores the halves run side by side.
+SPLIT_MIN_CORES = 4
+#: Threads the splat uses for big sets (1 or 2; benchmarks set it to compare).
+SPLIT_THREADS = 2 if (os.cpu_count() or 1) >= SPLIT_MIN_CORES else 1
 #: Alpha levels of the density shading (counts per pixel are bucketed).
 DENSITY_LEVELS = 16
 #: Opacity of a pixel hit by a single point (0-255); denser pixels go to 255.
@@ -296,7 +305,7 @@ class Splatter:
             lo, hi = order.rows_between(box[0], box[1])
         npix = w * h
         job = (x, y, cidx, affine, w, h, box, visible, inside, order)
-        if hi - lo < SPLIT_MIN:
+        if hi - lo < SPLIT_MIN or SPLIT_THREADS < 2:
             counts, win = self._buffers(0, npix, order is not None)
             self._run(0, lo, hi, counts, win, job)
         else:
