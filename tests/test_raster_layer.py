@@ -204,3 +204,47 @@ def test_spatially_sorted_set_paints_the_same_pixels(qtbot, glove_map, monkeypat
         view.close()
     assert (shots[0] != shots[0][0, 0]).sum() > 5000
     np.testing.assert_array_equal(shots[0], shots[1])
+
+
+def test_zoom_of_a_big_set_previews_the_last_raster_then_draws_it_exactly(qtbot, glove_map, monkeypatch):
+    import embexplorer._qt.widgets.raster_layer as raster_mod
+
+    monkeypatch.setattr(raster_mod, "ZOOM_PREVIEW_MIN", 0)  # GloVe's 5k points count as "big"
+    monkeypatch.setattr(raster_mod, "ZOOM_SETTLE_MS", 700)  # longer than any step below on a busy machine
+    labels, xy = glove_map
+    view = ScatterView()
+    qtbot.addWidget(view)
+    view.resize(VIEW_W, VIEW_H)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_points(xy, labels)
+    QtWidgets.QApplication.processEvents()
+    layer = view.base_layer
+    layer.force_mode("raster")
+    vp = view.plot_widget.viewport()
+    vp.repaint()
+    renders = layer.render_count
+    for f in (0.95, 0.9, 0.93):
+        view.view_box.scaleBy((f, f))
+        vp.repaint()
+    QtWidgets.QApplication.processEvents()  # the axes take their new width (well before the settle timer)
+    assert layer.render_count == renders and layer.previewing  # the last raster, scaled
+    preview = _points_mask(view)
+    qtbot.waitUntil(lambda: layer.render_count == renders + 1, timeout=5000)  # still: the exact raster
+    assert not layer.previewing
+    exact = _points_mask(view)
+    assert exact.sum() > 2000
+    # The preview puts the points where the exact raster does, within the scaling's 2 px.
+    assert _near(preview, exact, 2).sum() >= 0.98 * preview.sum()
+    assert _near(exact, preview, 2).sum() >= 0.95 * exact.sum()
+    off = np.roll(preview, 6, axis=0)
+    assert _near(off, exact, 2).sum() < 0.9 * off.sum()
+    # Nothing is drawn outside the view while previewing a zoom in.
+    view.view_box.scaleBy((0.5, 0.5))
+    vp.repaint()
+    assert layer.previewing
+    outside = _points_mask(view)
+    plot = view.plot_widget.getPlotItem().vb.sceneBoundingRect().toAlignedRect()
+    inner = np.zeros_like(outside)
+    inner[plot.top():plot.bottom() + 1, plot.left():plot.right() + 1] = True
+    assert outside.any() and not (outside & ~inner).any()

@@ -29,8 +29,11 @@ from embexplorer.core.view.splat import (  # noqa: F401  (the density constants 
     SpatialOrder,
     Splatter,
     corner_pixels,
+    count_within,
     density_levels,
     dilate_points,
+    line_sums,
+    order_pool,
     pixel_xy,
     shade_table,
     spatial_order,
@@ -48,16 +51,11 @@ KEY_LEVEL_SHIFT = 12
 KEY_CODES = (1 << KEY_LEVEL_SHIFT) - 1
 #: From this many points a set is also sorted spatially (in the background) for faster rasters.
 ORDER_MIN = 300_000
-
-_ORDER_POOL: futures.ThreadPoolExecutor | None = None
-
-
-def _order_pool() -> futures.ThreadPoolExecutor:
-    """The thread that sorts big sets spatially (not the splat's helper: a render never waits on it)."""
-    global _ORDER_POOL
-    if _ORDER_POOL is None:
-        _ORDER_POOL = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="splat-order")
-    return _ORDER_POOL
+#: From this many points a zoom step first draws the last raster scaled (a full raster of 3M points takes
+#: 30-100 ms here)...
+ZOOM_PREVIEW_MIN = 1_000_000
+#: ...and the exact raster follows once the view has been still this long (ms).
+ZOOM_SETTLE_MS = 120
 
 
 class PointCloudItem(pg.GraphicsObject):
@@ -106,6 +104,9 @@ class PointCloudItem(pg.GraphicsObject):
         self.paint_count = 0
         self.render_count = 0
         self._splatter = Splatter()
+        self._settle_timer: QtCore.QTimer | None = None
+        self._settled = False  # the zoom preview's timer ran out: the next paint renders
+        self._cache_clip: QtCore.QRectF | None = None  # the view, while a scaled preview is drawn
         self._order: SpatialOrder | None = None
         self._order_job: tuple | None = None
         self._levels = density_levels()
@@ -161,7 +162,7 @@ class PointCloudItem(pg.GraphicsObject):
                 if x is self._x and job.exception() is None:
                     self._order = job.result()
         if start and self._order is None and self._order_job is None and len(self._x) >= ORDER_MIN:
-            self._order_job = (self._x, _order_pool().submit(spatial_order, self._x, self._y))
+            self._order_job = (self._x, order_pool().submit(spatial_order, self._x, self._y))
         return self._order
 
     def wait_spatial(self, timeout: float | None = None) -> bool:
@@ -293,8 +294,10 @@ class PointCloudItem(pg.GraphicsObject):
         target_phys = QtCore.QRect(round(target.x() * dpr), round(target.y() * dpr),
                                    round(target.width() * dpr), round(target.height() * dpr))
         if (key != self._cache_key or self._cache_img is None) and not self._shift_cache(
-                phys, target_phys, key, dpr):
+                phys, target_phys, key, dpr) and not self._zoom_preview(phys, target_phys, key, dpr):
             self.render_count += 1
+            self._settled = False
+            self._cache_clip = None
             self._eff = int(np.clip(round(self._size * scale), 1, MAX_POINT_SIZE * 4))
             if self._class_sizes:
                 self._effs = tuple(int(np.clip(round(s * scale), 1, MAX_POINT_SIZE * 4))
@@ -308,10 +311,13 @@ class PointCloudItem(pg.GraphicsObject):
             self._anchor = None
             if self.last_mode == "raster" and self._anchor_counts is not None:
                 self._anchor = dict(scale=(key[0], key[1]) + key[8:], dx=phys.m31(), dy=phys.m32(),
+                                    tr=(phys.m11(), phys.m22(), phys.m31(), phys.m32()),
                                     region=QtCore.QRect(target_phys), source=QtCore.QRect(self._cache_source),
                                     counts=self._anchor_counts, sums=None)
         p.save()
         p.resetTransform()
+        if self._cache_clip is not None:
+            p.setClipRect(self._cache_clip, QtCore.Qt.ClipOperation.IntersectClip)
         # Draw only the view part of the (padded) raster: no crop copy needed.
         p.drawImage(self._cache_target, self._cache_img, QtCore.QRectF(self._cache_source))
         p.restore()
@@ -336,7 +342,12 @@ class PointCloudItem(pg.GraphicsObject):
         if need.isValid() and not need.isEmpty() and not QtCore.QRectF(placed).contains(need):
             return False
         dst = placed.intersected(target)
-        count = self._points_in(a, target.translated(-kx, -ky))
+        if a["sums"] is None:
+            a["sums"] = line_sums(*a["counts"][:2])
+        # Buffer row j holds the points whose device row is j - shift + region.y() (columns alike).
+        rect = target.translated(-kx, -ky).translated(a["counts"][2] - a["region"].x(),
+                                                      a["counts"][2] - a["region"].y())
+        count = count_within(*a["sums"], rect.top(), rect.bottom() + 1, rect.left(), rect.right() + 1)
         if self._force_mode is None and self.lod.update(count):
             return False  # few points left in view: crisp discs
         if dst.isEmpty():
@@ -350,23 +361,41 @@ class PointCloudItem(pg.GraphicsObject):
                                            dst.height() / dpr)
         return True
 
-    @staticmethod
-    def _points_in(anchor: dict, rect: QtCore.QRect) -> int:
-        """Points of the anchored raster whose pixel lies in ``rect`` (device pixels at the raster's
-        transform), at least: all drawn minus those in rows or columns outside it."""
-        counts, w, shift = anchor["counts"]
-        if anchor["sums"] is None:
-            grid = counts.reshape(-1, w)
-            anchor["sums"] = (grid.sum(axis=1), grid.sum(axis=0))
-        rows, cols = anchor["sums"]
-        region = anchor["region"]
-        # Buffer row j holds the points whose device row is j - shift + region.y().
-        r0 = int(np.clip(rect.top() - region.y() + shift, 0, len(rows)))
-        r1 = int(np.clip(rect.bottom() + 1 - region.y() + shift, r0, len(rows)))
-        c0 = int(np.clip(rect.left() - region.x() + shift, 0, len(cols)))
-        c1 = int(np.clip(rect.right() + 1 - region.x() + shift, c0, len(cols)))
-        total = int(rows.sum())
-        return max(0, total - int(rows[:r0].sum() + rows[r1:].sum() + cols[:c0].sum() + cols[c1:].sum()))
+    def _zoom_preview(self, phys: QtGui.QTransform, target: QtCore.QRect, key: tuple, dpr: float) -> bool:
+        """While a big set is zoomed, draw the last raster scaled at once; the exact raster follows once
+        the view has been still for :data:`ZOOM_SETTLE_MS` (False: render now)."""
+        a = self._anchor
+        if a is None or self._settled or len(self._x) < ZOOM_PREVIEW_MIN or a["scale"][2:] != key[8:]:
+            return False
+        m11, m22, m31, m32 = a["tr"]
+        r = QtCore.QRectF(a["region"])
+        # The raster's region back in data coordinates, then where the new view puts it.
+        xs = [(v - m31) / m11 * phys.m11() + phys.m31() for v in (r.left(), r.right())]
+        ys = [(v - m32) / m22 * phys.m22() + phys.m32() for v in (r.top(), r.bottom())]
+        self._cache_key = key
+        self._cache_source = QtCore.QRect(a["source"])
+        self._cache_target = QtCore.QRectF(min(xs) / dpr, min(ys) / dpr, abs(xs[1] - xs[0]) / dpr,
+                                           abs(ys[1] - ys[0]) / dpr)
+        self._cache_clip = QtCore.QRectF(target.x() / dpr, target.y() / dpr, target.width() / dpr,
+                                         target.height() / dpr)
+        if self._settle_timer is None:
+            self._settle_timer = QtCore.QTimer(self)
+            self._settle_timer.setSingleShot(True)
+            self._settle_timer.setInterval(ZOOM_SETTLE_MS)
+            self._settle_timer.timeout.connect(self._on_zoom_settled)
+        self._settle_timer.start()
+        return True
+
+    def _on_zoom_settled(self) -> None:
+        if self._cache_clip is not None:  # still showing a preview: draw the exact raster now
+            self._settled = True
+            self._cache_key = None
+            self.update()
+
+    @property
+    def previewing(self) -> bool:
+        """A scaled preview of the last raster is shown (a zoom of a big set; the exact raster follows)."""
+        return self._cache_clip is not None
 
     def _paint_svg_vector(self, p: QtGui.QPainter, tr: QtGui.QTransform, target: QtCore.QRect) -> bool:
         """Draw the points in view as SVG circles (when few enough); False to fall back to an image."""

@@ -60,6 +60,33 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+_ORDER_POOL: ThreadPoolExecutor | None = None
+
+
+def order_pool() -> ThreadPoolExecutor:
+    """The thread that sorts big sets spatially (not the splat's helper: a render never waits on it)."""
+    global _ORDER_POOL
+    with _POOL_LOCK:
+        if _ORDER_POOL is None:
+            _ORDER_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="splat-order")
+        return _ORDER_POOL
+
+
+def line_sums(counts: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column sums of a flat ``(h, w)`` count buffer."""
+    grid = counts.reshape(-1, w)
+    return grid.sum(axis=1), grid.sum(axis=0)
+
+
+def count_within(rows: np.ndarray, cols: np.ndarray, r0: int, r1: int, c0: int, c1: int) -> int:
+    """Points in rows ``r0:r1`` and columns ``c0:c1`` of a buffer with these row and column sums, at
+    least: all minus those in the rows or columns outside (exact when none are outside)."""
+    r0, c0 = int(np.clip(r0, 0, len(rows))), int(np.clip(c0, 0, len(cols)))
+    r1, c1 = int(np.clip(r1, r0, len(rows))), int(np.clip(c1, c0, len(cols)))
+    out = rows[:r0].sum() + rows[r1:].sum() + cols[:c0].sum() + cols[c1:].sum()
+    return max(0, int(rows.sum()) - int(out))
+
+
 def density_levels() -> np.ndarray:
     """Alpha level (0 .. DENSITY_LEVELS - 1) of every count 0 .. DENSITY_SATURATION, log-scaled
     so single points stay visible (index with ``min(count, DENSITY_SATURATION)``)."""
