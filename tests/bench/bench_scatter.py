@@ -87,6 +87,7 @@ def _zoom_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, layer, steps: int) -> 
     for i in range(steps):
         f = ZOOM_STEP if i % 2 == 0 else 1 / ZOOM_STEP ** 1.5
         vb.scaleBy((f, f))
+        vb.sigRangeChangedManually.emit(vb.state["mouseEnabled"])  # as the wheel does: a user's zoom
         t = time.perf_counter()
         widget.viewport().repaint()
         times.append(time.perf_counter() - t)

@@ -13,6 +13,7 @@ No Qt object is ever created per point.
 
 from __future__ import annotations
 
+import time
 from concurrent import futures
 
 import numpy as np
@@ -20,6 +21,7 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
+from embexplorer._qt.widgets.raster_sprites import OUTLINE_DARKEN, sprite_atlas  # noqa: F401
 from embexplorer.core.view import palette
 from embexplorer.core.view.scatter_math import LodDecider, argb, finite_bounds
 from embexplorer.core.view.splat import (  # noqa: F401  (the density constants are this module's API too)
@@ -43,8 +45,6 @@ from embexplorer.core.view.splat import (  # noqa: F401  (the density constants 
 MAX_POINT_SIZE = 24
 #: Most points in view drawn as real SVG circles in an SVG export (beyond: an embedded image).
 SVG_VECTOR_MAX = 50_000
-#: Outline darkening of vector discs (0 = none, 1 = black).
-OUTLINE_DARKEN = 0.45
 #: Sized points are rasterised as 16-bit keys ``(level << KEY_LEVEL_SHIFT | colour entry) + 1``:
 #: colour entries up to ``KEY_CODES`` (more fall back to ARGB passes).
 KEY_LEVEL_SHIFT = 12
@@ -54,8 +54,10 @@ ORDER_MIN = 300_000
 #: From this many points a zoom step first draws the last raster scaled (a full raster of 3M points takes
 #: 30-100 ms here)...
 ZOOM_PREVIEW_MIN = 1_000_000
-#: ...and the exact raster follows once the view has been still this long (ms).
+#: ...and the exact raster follows once the view has been still this long (ms). Only while the user
+#: zooms: a paint this long (s) after a range change by the wheel or the mouse.
 ZOOM_SETTLE_MS = 120
+MANUAL_WINDOW_S = 0.3
 
 
 class PointCloudItem(pg.GraphicsObject):
@@ -107,6 +109,8 @@ class PointCloudItem(pg.GraphicsObject):
         self._settle_timer: QtCore.QTimer | None = None
         self._settled = False  # the zoom preview's timer ran out: the next paint renders
         self._cache_clip: QtCore.QRectF | None = None  # the view, while a scaled preview is drawn
+        self._manual_vb = None
+        self._manual_at = -1e9  # time.monotonic() of the last range change by the mouse
         self._order: SpatialOrder | None = None
         self._order_job: tuple | None = None
         self._levels = density_levels()
@@ -270,6 +274,9 @@ class PointCloudItem(pg.GraphicsObject):
         if n == 0:
             return
         vb = self.getViewBox()
+        if vb is not None and vb is not self._manual_vb:
+            self._manual_vb = vb  # the wheel and mouse drags emit it: zoom previews are for them only
+            vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         tr = p.transform()
         if tr.m12() != 0 or tr.m21() != 0:
             return  # rotated views are not used by the app
@@ -365,8 +372,9 @@ class PointCloudItem(pg.GraphicsObject):
         """While a big set is zoomed, draw the last raster scaled at once; the exact raster follows once
         the view has been still for :data:`ZOOM_SETTLE_MS` (False: render now)."""
         a = self._anchor
-        if a is None or self._settled or len(self._x) < ZOOM_PREVIEW_MIN or a["scale"][2:] != key[8:]:
-            return False
+        if (a is None or self._settled or len(self._x) < ZOOM_PREVIEW_MIN or a["scale"][2:] != key[8:]
+                or time.monotonic() - self._manual_at > MANUAL_WINDOW_S):
+            return False  # not while the user zooms (a fit, a resize, a screenshot): the exact raster
         m11, m22, m31, m32 = a["tr"]
         r = QtCore.QRectF(a["region"])
         # The raster's region back in data coordinates, then where the new view puts it.
@@ -385,6 +393,9 @@ class PointCloudItem(pg.GraphicsObject):
             self._settle_timer.timeout.connect(self._on_zoom_settled)
         self._settle_timer.start()
         return True
+
+    def _on_range_changed_manually(self, *args) -> None:
+        self._manual_at = time.monotonic()
 
     def _on_zoom_settled(self) -> None:
         if self._cache_clip is not None:  # still showing a preview: draw the exact raster now
@@ -623,33 +634,10 @@ class PointCloudItem(pg.GraphicsObject):
         return self._shade(counts, w, h)
 
     def _sprite_atlas(self) -> QtGui.QPixmap:
-        """Discs of every colour (columns) at every drawn size (rows), one ``cell x cell`` square each."""
-        effs = self._effs
-        key = (effs, tuple(int(c) for c in self._lut), self._outline)
-        if self._atlas is not None and self._atlas_key == key:
-            return self._atlas
-        s = max(effs) + 2
-        img = QtGui.QImage(s * len(self._lut), s * len(effs), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-        img.fill(0)
-        qp = QtGui.QPainter(img)
-        qp.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        for row, eff in enumerate(effs):
-            outline = self._outline and eff >= 4
-            d = eff - (0.8 if outline else 0.0)
-            for i, c in enumerate(self._lut):
-                c = int(c)
-                col = QtGui.QColor((c >> 16) & 0xFF, (c >> 8) & 0xFF, c & 0xFF, 230)
-                if outline:
-                    rim = QtGui.QColor(col)
-                    rim = rim.darker(int(100 / (1 - OUTLINE_DARKEN)))
-                    qp.setPen(QtGui.QPen(rim, 0.8))
-                else:
-                    qp.setPen(QtCore.Qt.PenStyle.NoPen)
-                qp.setBrush(col)
-                qp.drawEllipse(QtCore.QRectF(i * s + (s - d) / 2, row * s + (s - d) / 2, d, d))
-        qp.end()
-        self._atlas = QtGui.QPixmap.fromImage(img)
-        self._atlas_key = key
+        """Discs of every colour (columns) at every drawn size (rows), built once per sizes and colours."""
+        key = (self._effs, tuple(int(c) for c in self._lut), self._outline)
+        if self._atlas is None or self._atlas_key != key:
+            self._atlas, self._atlas_key = sprite_atlas(self._effs, self._lut, self._outline), key
         return self._atlas
 
     def _render_vector(self, fx: np.ndarray, fy: np.ndarray, cidx: np.ndarray, w: int, h: int,
