@@ -98,31 +98,37 @@ def _zoom_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, layer, steps: int) -> 
     return times, full
 
 
-def _fresh_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, layer, steps: int) -> list[float]:
-    """Repaints after a pan step with the raster drawn anew (the full, final picture of a new view)."""
+def _fresh_repaints(widget: pg.PlotWidget, vb: pg.ViewBox, layer, steps: int,
+                    cpu: list | None = None) -> list[float]:
+    """Repaints after a pan step with the raster drawn anew (the full, final picture of a new view);
+    the UI thread's CPU time of each goes to ``cpu``."""
     (x0, x1), _ = vb.viewRange()
     dx = (x1 - x0) * 0.01
     times = []
     for i in range(steps):
         vb.translateBy(x=dx if i % 2 == 0 else -dx * 0.7)
         layer.force_mode(None)  # drops the cached raster (the mode stays automatic)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         widget.viewport().repaint()
         times.append(time.perf_counter() - t)
+        if cpu is not None:
+            cpu.append(time.thread_time() - c)
     return times
 
 
-def splat_floor(xy: np.ndarray, repeats: int = 5) -> float:
-    """The floor of one raster: a single ``np.bincount`` of every point's pixel (computed beforehand)."""
+def splat_floor(xy: np.ndarray, repeats: int = 5) -> tuple[float, float]:
+    """The floor of one raster: a single ``np.bincount`` of every point's pixel (computed beforehand);
+    median wall and CPU time."""
     x, y = xy[:, 0], xy[:, 1]
     ix = ((x - x.min()) * np.float32((WIDTH - 1) / np.ptp(x))).astype(np.intp)
     lin = ((y - y.min()) * np.float32((HEIGHT - 1) / np.ptp(y))).astype(np.intp) * WIDTH + ix
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         np.bincount(lin, minlength=WIDTH * HEIGHT)
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        cpu.append(time.thread_time() - c)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def bench_ours(xy, codes, steps) -> dict:
@@ -153,7 +159,8 @@ def bench_ours(xy, codes, steps) -> dict:
     pan_renders = layer.render_count - renders - 1  # the first (warm-up) paint renders
     mode = layer.last_mode
     view.base_layer.wait_spatial()  # set_color_by re-ordered the points: sorted again in the background
-    fresh = _fresh_repaints(view.plot_widget, view.view_box, layer, steps)
+    fresh_cpu: list[float] = []
+    fresh = _fresh_repaints(view.plot_widget, view.view_box, layer, steps, fresh_cpu)
     threads = splat.SPLIT_THREADS
     splat.SPLIT_THREADS = 3 - threads  # the same with the other thread count
     fresh_other = _fresh_repaints(view.plot_widget, view.view_box, layer, steps)
@@ -178,6 +185,7 @@ def bench_ours(xy, codes, steps) -> dict:
     return dict(set=t_set, index=t_index, color=t_color, pan=statistics.median(pans), mode=mode,
                 pan_renders=pan_renders, fresh=statistics.median(fresh), fresh_max=max(fresh),
                 fresh_other=statistics.median(fresh_other), threads=threads, order=t_order,
+                fresh_cpu=statistics.median(fresh_cpu),
                 bare=statistics.median(bare),
                 zoom=statistics.median(zooms), zoom_max=max(zooms), zoom_mode=zoom_mode,
                 zoom_full=statistics.median(zoom_full), zoom_full_max=max(zoom_full),
@@ -466,9 +474,11 @@ def main(argv=None) -> int:
               f"{p['set'] / o['set']:5.1f}x [{o['index'] * 1e3:5.1f}] | {o['hover'] * 1e3:6.3f} "
               f"{o['hover_max'] * 1e3:6.3f} "
               f"{p['hover'] * 1e3:8.2f} {p['hover'] / o['hover']:5.0f}x", flush=True)
-        floor = splat_floor(xy)
+        floor, floor_cpu = splat_floor(xy)
         print(f"{'':>9}   ours: pan steps re-rasterised {o['pan_renders']} of {steps} (a pan moves the last "
-              f"raster); full raster after a pan {o['fresh'] * 1e3:.1f} ms (max {o['fresh_max'] * 1e3:.1f}); "
+              f"raster); full raster after a pan {o['fresh'] * 1e3:.1f} ms (max {o['fresh_max'] * 1e3:.1f}; "
+              f"UI-thread CPU {o['fresh_cpu'] * 1e3:.1f} ms, the floor's {floor_cpu * 1e3:.1f} ms: "
+              f"{o['fresh_cpu'] / max(floor_cpu, 1e-9):.1f}x); "
               f"after a zoom step {o['zoom'] * 1e3:.1f} ms (max {o['zoom_max'] * 1e3:.1f}; from "
               f"{ZOOM_PREVIEW_MIN:,} points the last raster scaled, the exact one {ZOOM_SETTLE_MS} ms after the "
               f"last step), full raster at the new scale {o['zoom_full'] * 1e3:.1f} ms (max "
