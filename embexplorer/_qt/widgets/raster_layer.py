@@ -9,6 +9,13 @@ drawn with one ``drawPixmapFragments`` call from a small sprite atlas. Either
 way the result is cached as one image keyed on the view transform, so hover
 and selection overlays repainting on top never re-rasterise the big layer.
 No Qt object is ever created per point.
+
+At millions of points (the numpy engine is :mod:`embexplorer.core.view.splat`):
+a pan at the same zoom moves the last raster by whole pixels instead of
+drawing a new one (the raster is anchored to the data); a zoom step by the
+wheel or the mouse on a big set shows the last raster scaled and draws the
+exact one once the view is still; big sets are sorted spatially once, in the
+background, which makes every later raster faster and pixel-identical.
 """
 
 from __future__ import annotations
@@ -54,9 +61,10 @@ ORDER_MIN = 300_000
 #: From this many points a zoom step first draws the last raster scaled (a full raster of 3M points takes
 #: 30-100 ms here)...
 ZOOM_PREVIEW_MIN = 1_000_000
-#: ...and the exact raster follows once the view has been still this long (ms). Only while the user
-#: zooms: a paint this long (s) after a range change by the wheel or the mouse.
+#: ...and the exact raster follows once the view has been still this long (ms).
 ZOOM_SETTLE_MS = 120
+#: Previews only while the user zooms: a paint at most this long (s) after the wheel or a mouse drag
+#: changed the range (a fit, a resize or a screenshot always gets the exact raster).
 MANUAL_WINDOW_S = 0.3
 
 
