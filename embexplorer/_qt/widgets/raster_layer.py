@@ -28,13 +28,12 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui
 
-from embexplorer._qt.widgets.raster_sprites import OUTLINE_DARKEN, sprite_atlas  # noqa: F401
+from embexplorer._qt.widgets.raster_sprites import sprite_atlas
 from embexplorer.core.view import palette
 from embexplorer.core.view.scatter_math import LodDecider, argb, finite_bounds
-from embexplorer.core.view.splat import (  # noqa: F401  (the density constants are this module's API too)
+from embexplorer.core.view.splat import (
     DENSITY_LEVELS,
     DENSITY_SATURATION,
-    SINGLE_POINT_ALPHA,
     SpatialOrder,
     Splatter,
     corner_pixels,
@@ -56,8 +55,10 @@ SVG_VECTOR_MAX = 50_000
 #: colour entries up to ``KEY_CODES`` (more fall back to ARGB passes).
 KEY_LEVEL_SHIFT = 12
 KEY_CODES = (1 << KEY_LEVEL_SHIFT) - 1
-#: From this many points a set is also sorted spatially (in the background) for faster rasters.
+#: From this many points a set is also sorted spatially (in the background) for faster rasters,
+#: once it has been rasterised this many times (a set drawn once is not worth the sort).
 ORDER_MIN = 300_000
+ORDER_AFTER_RASTERS = 2
 #: From this many points a zoom step first draws the last raster scaled (a full raster of 3M points takes
 #: 30-100 ms here)...
 ZOOM_PREVIEW_MIN = 1_000_000
@@ -121,6 +122,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._manual_at = -1e9  # time.monotonic() of the last range change by the mouse
         self._order: SpatialOrder | None = None
         self._order_job: tuple | None = None
+        self._rasters = 0
         self._levels = density_levels()
         self._fbounds = (0.0, 0.0, 0.0, 0.0)  # (x0, x1, y0, y1) of the finite points
         #: The last raster, for drawing it moved by whole pixels after a pan (see _shift_cache).
@@ -158,14 +160,16 @@ class PointCloudItem(pg.GraphicsObject):
         self.lod.reset()
         self._order = None
         self._order_job = None
+        self._rasters = 0  # full rasters of these points (the sort waits for the second)
         self._invalidate()
 
     def _spatial(self, start: bool = False) -> SpatialOrder | None:
         """The spatial order of the points once its background sort is done (else None); ``start``
         the sort if it is due and not running.
 
-        Big sets only, and started after a first raster (from :meth:`_render_raster`), so the
-        sort (~0.1-0.5 s of CPU at 3M points) does not compete with the first picture.
+        Big sets only, and started from the second raster of the same points (from
+        :meth:`_render_raster`): the sort (~0.1-0.5 s of CPU at 3M points) does not compete with the
+        first picture, and sets drawn once (live training frames) are never sorted.
         """
         if self._order is None and self._order_job is not None:
             x, job = self._order_job
@@ -525,26 +529,13 @@ class PointCloudItem(pg.GraphicsObject):
         counts = self._splatter.splat(x, y, cidx, affine, w, h, box, visible, inside, order)
         count = int(counts.sum())
         self._anchor_counts = (counts, w, shift)
-        buf = self._shade(counts, w, h)
-        if points is None and order is None:
+        buf = self._splatter.shade(counts, self._lut, w, h)
+        self._rasters += 1
+        if points is None and order is None and self._rasters >= ORDER_AFTER_RASTERS:
             self._spatial(start=True)
         if count and self._eff > 1:
             buf = dilate_points(buf, self._eff)
         return self._wrap(buf, QtCore.QRect(pad, pad, w_view, h_view)), count
-
-    def _shade(self, counts: np.ndarray, w: int, h: int) -> np.ndarray:
-        """Premultiplied ARGB ``(h, w)`` image of the last splat: each hit pixel in its colour, alpha by
-        its density."""
-        buf = np.zeros((h, w), dtype=np.uint32)
-        hit = np.flatnonzero(counts > 0)  # a bool pass: much faster than nonzero on the counts
-        if len(hit):
-            lvl = self._levels[np.minimum(counts[hit], DENSITY_SATURATION)]
-            idx = self._splatter.entries(hit).astype(np.int32)
-            idx *= DENSITY_LEVELS
-            idx += lvl
-            np.minimum(idx, len(self._lut) * DENSITY_LEVELS - 1, out=idx)
-            buf.reshape(-1)[hit] = shade_table(self._lut)[idx]
-        return buf
 
     def _render_raster_classes(self, x: np.ndarray, y: np.ndarray, affine: tuple, cidx: np.ndarray,
                                classes: np.ndarray, w_view: int, h_view: int) -> QtGui.QImage:
@@ -639,7 +630,7 @@ class PointCloudItem(pg.GraphicsObject):
         """One premultiplied ARGB pixel per point (winner colour, density alpha) in a new (h, w) buffer."""
         sx, sy, dx, dy = affine
         counts = self._splatter.splat(x, y, cidx, (sx, sy, dx + shift, dy + shift), w, h)
-        return self._shade(counts, w, h)
+        return self._splatter.shade(counts, self._lut, w, h)
 
     def _sprite_atlas(self) -> QtGui.QPixmap:
         """Discs of every colour (columns) at every drawn size (rows), built once per sizes and colours."""

@@ -95,6 +95,9 @@ def density_levels() -> np.ndarray:
     return lvl.astype(np.int32)
 
 
+_LEVELS = density_levels()
+
+
 def premultiply(lut: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Table [entry, level] of premultiplied ARGB values for colours ``lut`` and ``alpha`` levels."""
     lut = lut.astype(np.uint32)
@@ -350,6 +353,20 @@ class Splatter:
             counts += counts1
         self._last = (win, order is not None, cidx)
         return counts
+
+    def shade(self, counts: np.ndarray, lut: np.ndarray, w: int, h: int) -> np.ndarray:
+        """Premultiplied ARGB ``(h, w)`` image of the last :meth:`splat` (``counts`` is what it returned):
+        each hit pixel in the colour of ``lut`` of its last point, the alpha by its density."""
+        buf = np.zeros((h, w), dtype=np.uint32)
+        hit = np.flatnonzero(counts > 0)  # a bool pass: much faster than nonzero on the counts
+        if len(hit):
+            lvl = _LEVELS[np.minimum(counts[hit], DENSITY_SATURATION)]
+            idx = self.entries(hit).astype(np.int32)
+            idx *= DENSITY_LEVELS
+            idx += lvl
+            np.minimum(idx, len(lut) * DENSITY_LEVELS - 1, out=idx)
+            buf.reshape(-1)[hit] = shade_table(lut)[idx]
+        return buf
 
     def entries(self, hit: np.ndarray) -> np.ndarray:
         """Colour entry (uint16) of the last point drawn on each pixel of ``hit`` (flat indices of
