@@ -127,7 +127,7 @@ def categorical_colors(codes: np.ndarray, categories: list[str],
     k = len(order)
     entry = np.full(ncat + 1, k, dtype=np.uint16)  # last slot = code -1
     entry[order] = np.arange(k, dtype=np.uint16)
-    index = entry[codes]  # code -1 indexes the last slot
+    index = np.take(entry, codes)  # code -1 indexes the last slot; take: ~5x faster than [] at 3M rows
     lut = np.array([argb(*palette[i % len(palette)]) for i in range(k)] + [MISSING_ARGB], dtype=np.uint32)
     names = [categories[c] for c in order] + ["(other)" if k < ncat else "(missing)"]
     # Points per LUT entry from the category counts (no second pass over the points).
@@ -177,9 +177,10 @@ def draw_order(mapping: ColorMapping | None) -> np.ndarray | None:
     counts = np.asarray(mapping.counts, dtype=np.float64).copy()
     if mapping.names and str(mapping.names[-1]).startswith(("(other)", "(missing)", "not ")):
         counts[-1] = np.inf  # the grey rest goes underneath everything
-    rank = np.empty(len(counts), dtype=np.int64)
+    # 8/16-bit ranks: numpy's stable argsort is then a radix sort (~20x faster than on int64 at 3M rows).
+    rank = np.empty(len(counts), dtype=np.uint8 if len(counts) <= 256 else np.uint16)
     rank[np.argsort(-counts, kind="stable")] = np.arange(len(counts))
-    return np.argsort(rank[mapping.index], kind="stable")
+    return np.argsort(np.take(rank, mapping.index), kind="stable")
 
 
 # ---------------------------------------------------------------------------
