@@ -362,3 +362,33 @@ def test_big_set_path_fills_everything_in_later_slices(qtbot, glove_set, monkeyp
     qtbot.waitUntil(lambda: ex.table.model.rowCount() == emb.n, timeout=3000)
     assert ex.scatter.color_mapping is not None and ex.color_combo.currentText() == "kind"
     assert "5,050 points" in ex.status_text()
+
+
+def test_big_set_colours_wait_for_the_first_paint_of_the_points(qtbot, glove_set, monkeypatch):
+    """The one-colour picture is painted in a slice of its own and the colours come after it (a timer
+    alone fired before the first paint at 3M points and put both in one 266 ms slice)."""
+    import embexplorer._qt.widgets.explorer as explorer_mod
+
+    monkeypatch.setattr(explorer_mod, "DEFER_SETUP_MIN", 0)
+    monkeypatch.setattr(explorer_mod, "FIRST_PAINT_WAIT_MS", 60_000)  # only the paint may start them
+    emb, pca = glove_set
+    ex = ExplorerWidget()
+    qtbot.addWidget(ex)
+    ex.resize(900, 600)
+    ex.set_data(emb, pca.xy(0, 1), pca.axis_label(0), pca.axis_label(1))  # not on screen: no paint yet
+    qtbot.wait(10 * explorer_mod.DEFER_SETUP_MS)
+    assert ex.scatter.color_mapping is None and ex.table.model.rowCount() == 0
+    painted = []
+
+    class Watch(QtCore.QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt API)
+            if event.type() == QtCore.QEvent.Type.Paint:
+                painted.append(ex.scatter.color_mapping)  # the colouring when the plot paints
+            return False
+
+    watch = Watch()
+    ex.scatter.plot_widget.viewport().installEventFilter(watch)
+    ex.show()
+    qtbot.waitUntil(lambda: ex.table.model.rowCount() == emb.n, timeout=3000)
+    assert painted and painted[0] is None  # the first paint showed the points in one colour...
+    assert ex.scatter.color_mapping is not None and ex.color_combo.currentText() == "kind"  # ...then colours

@@ -50,8 +50,11 @@ POINT_SIZE_RANGE = (1, 16)
 #: From this many points on, the table / search / axis set-up of :meth:`ExplorerWidget.set_data`
 #: runs in a later event-loop slice (after the points are painted).
 DEFER_SETUP_MIN = 200_000
-#: Delay of that deferred set-up (ms): long enough for the first paint to go first.
+#: Delay between the deferred set-up's steps (ms): the colours follow the first paint of the points
+#: (see :meth:`ExplorerWidget._after_first_paint`), then the table and search this much later.
 DEFER_SETUP_MS = 30
+#: Longest wait (ms) for that first paint (a window not on screen never paints by itself).
+FIRST_PAINT_WAIT_MS = 500
 #: Colour-by entry meaning "no column".
 NO_COLOR = "(none)"
 #: Pixels a toolbar separator takes, and the room kept beside the toolbar and the search box.
@@ -104,6 +107,7 @@ class ExplorerWidget(QtWidgets.QWidget):
         self._message = ""
         self._pending_setup = None
         self._pending_colors = False
+        self._after_paint = None  # the deferred set-up step waiting for the next paint of the plot
 
         # -- toolbar ------------------------------------------------------------
         tb = self.toolbar = QtWidgets.QToolBar()
@@ -260,9 +264,32 @@ class ExplorerWidget(QtWidgets.QWidget):
         if emb.n >= DEFER_SETUP_MIN:
             # Big sets: the points paint first (one colour), then the colours, then the
             # table and search, each in its own event-loop slice, so no slice stalls the UI.
-            QtCore.QTimer.singleShot(DEFER_SETUP_MS, self._finish_colors)
+            # A timer alone could fire before the first paint and put both in one slice.
+            self._after_first_paint(self._finish_colors)
         else:
             self._finish_setup()
+
+    def _after_first_paint(self, step) -> None:
+        """Run ``step`` in the event-loop slice after the plot next paints (or after
+        :data:`FIRST_PAINT_WAIT_MS`, whichever comes first)."""
+        self._after_paint = step
+        viewport = self.scatter.plot_widget.viewport()
+        viewport.removeEventFilter(self)
+        viewport.installEventFilter(self)
+        QtCore.QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, lambda: self._run_after_paint(step))
+
+    def _run_after_paint(self, step) -> None:
+        if self._after_paint is not step:
+            return  # already run, or superseded by a newer set_data
+        self._after_paint = None
+        self.scatter.plot_widget.viewport().removeEventFilter(self)
+        step()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QtCore.QEvent.Type.Paint and self._after_paint is not None:
+            step = self._after_paint
+            QtCore.QTimer.singleShot(0, self, lambda: self._run_after_paint(step))
+        return super().eventFilter(obj, event)
 
     def _finish_colors(self) -> None:
         if self._pending_colors and self._emb is not None:
