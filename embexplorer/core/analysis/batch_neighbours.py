@@ -1,16 +1,20 @@
 """Exact top-k cosine neighbours of every row of a set, in blocks (the batched form of ``nearest``).
 
 One query at a time (gensim's ``most_similar`` in a loop) reads the whole matrix per query: a
-matrix-vector product, memory bound.  Here the unit vectors are cut into row blocks of
+matrix-vector product, memory bound.  Here the unit vectors are cut into row blocks of about
 :data:`TILE_ROWS` and each pair of blocks is one float32 matrix product (``U_i @ U_j.T``), read
 twice: its rows are candidates for the rows of block ``i``, its columns for the rows of block ``j``
 (cosine is symmetric, so only the tiles on and above the diagonal are computed: half the
 arithmetic of the plain "all queries times all rows" product).  Memory stays bounded by one tile
-plus the running top-k lists, whatever the number of rows.
+per worker plus the running top-k lists, whatever the number of rows.
 
-Selection avoids a partial sort of every score: the diagonal tiles come first and give each row a
-running k-th best score; in every later tile only the scores at or above it are candidates (a
-comparison and a ``nonzero``), merged into the running lists.
+Selection costs a small fraction of the product: the diagonal tiles come first and give each row a
+running k-th best score; in every later tile the scores are reduced to maxima over chunks of
+:data:`CHUNK` columns (for the rows) and of :data:`CHUNK` rows (for the columns) -- two reads of
+the tile, nothing written -- and only the few chunks whose maximum reaches the row's (column's)
+running k-th best are compared score by score and merged into the running lists.  The tiles are
+shared between :data:`MAX_WORKERS` threads at most, one per core, each running its own one-thread
+BLAS product: while one thread selects, the other multiplies (numpy and BLAS release the GIL).
 
 Results equal gensim's ``most_similar(label, topn=k)`` as sets: where the k-th and the next score
 are closer than :data:`TIE_TOLERANCE` (float32 rounding of a product could swap them), that row is
@@ -21,15 +25,27 @@ unstable sort).
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
 import numpy as np
 
 from embexplorer.core.analysis.neighbours import gensim_mean, gensim_norms
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.progress import TaskControl
 
-#: Rows of one block; a tile of scores is ``TILE_ROWS ** 2`` float32 (16 MiB at 2,048): the memory
-#: bound of the search (besides the (n, k) running lists), large enough for BLAS to run at speed.
+#: Rows of one block; a tile of scores is ``TILE_ROWS ** 2`` float32 (16 MiB at 2,048) per worker:
+#: the memory bound of the search (besides the (n, k) running lists), large enough for BLAS to run
+#: at speed.  Blocks are whole multiples of :data:`CHUNK` rows.
 TILE_ROWS = 2048
+#: Scores per chunk whose maximum is compared first with a threshold (a row's chunk of columns, a
+#: column's chunk of rows).  The vectors are padded with zero rows to a multiple of it.
+CHUNK = 128
+#: Threads sharing the tiles (at most one per core available to the process).
+MAX_WORKERS = 8
+#: Seconds between two progress reports (and Cancel checks) of the calling thread while workers run.
+POLL_S = 0.1
 #: Extra neighbours kept beyond k, so that a near tie at the k-th place can be decided exactly.
 GUARD = 2
 #: Score gap below which the k-th and the (k+1)-th neighbours may be swapped by rounding: such rows
@@ -40,34 +56,62 @@ TIE_TOLERANCE = 4e-6
 PRESELECT_COLUMNS = 256
 #: Row index filling the running lists before any candidate is seen (loses every tie).
 _NO_ROW = np.iinfo(np.int64).max
+#: threadpoolctl changes a process-wide setting: searches running at once take turns to set it, so
+#: that one never restores a limit another has set.
+_BLAS_LOCK = threading.Lock()
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
+def unit_rows(vectors: np.ndarray, rows: int | None = None) -> np.ndarray:
+    """Unit rows as float32 (zero for a zero or non-finite row), padded with zero rows up to ``rows``."""
     v = np.ascontiguousarray(vectors, dtype=np.float32)
+    n = len(v)
     norms = np.linalg.norm(v, axis=1)
+    u = np.zeros((max(n, rows or n), v.shape[1]), dtype=np.float32)
     with np.errstate(invalid="ignore", over="ignore"):
-        u = np.ascontiguousarray(v / np.where(norms > 0, norms, 1).astype(np.float32)[:, None])
+        np.divide(v, np.where(norms > 0, norms, 1).astype(np.float32)[:, None], out=u[:n])
     # A row with NaN or infinite values scores 0 against everything (never NaN, which no threshold passes).
     return np.nan_to_num(u, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _blocks(n: int, tile: int, k: int) -> np.ndarray:
-    """Block boundaries of about ``tile`` rows, every block holding more than ``k`` rows."""
-    nb = max(1, min(-(-n // tile), n // (k + 1)))
-    return np.linspace(0, n, nb + 1).astype(np.int64)
+    """Block boundaries of about ``tile`` rows, each a multiple of :data:`CHUNK` (``n`` is one),
+    every block holding more than ``k`` rows where it can."""
+    chunks = n // CHUNK
+    per = max(1, -(-max(int(tile), k + 1) // CHUNK))
+    nb = max(1, -(-chunks // per))
+    return np.linspace(0, chunks, nb + 1).astype(np.int64) * CHUNK
+
+
+def plan_tiles(n: int, k: int, tile: int = TILE_ROWS) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
+    """How :func:`top_k_cosine` cuts ``n`` rows: the padded row count, the block boundaries and the
+    tiles (pairs of blocks ``a <= b``, the diagonal first) -- e.g. to time their products alone."""
+    kk = min(int(k) + GUARD, n - 1)
+    padded = -(-n // CHUNK) * CHUNK
+    bounds = _blocks(padded, int(tile), kk)
+    nb = len(bounds) - 1
+    # Band by band away from the diagonal: every block's thresholds tighten at the same pace (row by
+    # row, the first row's tiles would meet every other block with its diagonal's threshold alone).
+    bands = [(a, a + d) for d in range(1, nb) for a in range(nb - d)]
+    return padded, bounds, [(b, b) for b in range(nb)] + bands
 
 
 def _candidates(s: np.ndarray, tau: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Scores of tile ``s`` reaching the threshold of their row (``axis=1``: ``tau`` per row of
     ``s``) or of their column (``axis=0``: per column): (that row or column, the other index),
-    sorted by the first."""
-    mask = s >= (tau[:, None] if axis == 1 else tau[None, :])
-    flat = np.flatnonzero(mask)  # 1-D: several times faster than a 2-D nonzero
-    r, c = np.divmod(flat, s.shape[1])
+    sorted by the first.  Both sides of ``s`` are multiples of :data:`CHUNK`: each row's (column's)
+    chunk maximum is compared first, then only the chunks reaching the threshold, score by score."""
+    rows, cols = s.shape
     if axis == 1:
-        return r, c
-    order = np.argsort(c, kind="stable")
-    return c[order], r[order]
+        chunked = s.reshape(rows, cols // CHUNK, CHUNK)
+        hit_row, hit_chunk = np.nonzero(chunked.max(axis=2) >= tau[:, None])
+        inside, offset = np.nonzero(chunked[hit_row, hit_chunk] >= tau[hit_row, None])
+        return hit_row[inside], hit_chunk[inside] * CHUNK + offset
+    chunked = s.reshape(rows // CHUNK, CHUNK, cols)
+    hit_chunk, hit_col = np.nonzero(chunked.max(axis=1) >= tau[None, :])
+    inside, offset = np.nonzero(chunked[hit_chunk, :, hit_col] >= tau[hit_col, None])
+    col, row = hit_col[inside], hit_chunk[inside] * CHUNK + offset
+    order = np.argsort(col, kind="stable")
+    return col[order], row[order]
 
 
 def _merge(best_v: np.ndarray, best_i: np.ndarray, first: int, r: np.ndarray, cols: np.ndarray,
@@ -92,8 +136,109 @@ def _merge(best_v: np.ndarray, best_i: np.ndarray, first: int, r: np.ndarray, co
     best_i[g] = np.take_along_axis(i, top, axis=1)
 
 
+class _Search:
+    """The running lists of one search and the work on one tile (shared by the worker threads)."""
+
+    def __init__(self, u: np.ndarray, n: int, kk: int, bounds: np.ndarray) -> None:
+        self.u, self.n, self.kk, self.bounds = u, n, kk, bounds
+        self.best_v = np.full((len(u), kk), -np.inf, dtype=np.float32)
+        self.best_v[n:] = np.inf  # padding rows: no threshold is ever reached for them
+        self.best_i = np.full((len(u), kk), _NO_ROW, dtype=np.int64)
+        self.lock = threading.Lock()
+
+    def tile(self, a: int, b: int) -> None:
+        """Score block ``a`` against block ``b`` (``a <= b``) and fold the candidates in."""
+        a0, a1, b0, b1 = self.bounds[a], self.bounds[a + 1], self.bounds[b], self.bounds[b + 1]
+        s = self.u[a0:a1] @ self.u[b0:b1].T
+        if b1 > self.n:
+            s[:, self.n - b0:] = -np.inf  # padding columns (only the last block has any)
+        if a == b:
+            np.fill_diagonal(s, -np.inf)
+            # A lower bound of each row's kk-th best from a slice of the columns: everything at or
+            # above it is a candidate (cheaper than partitioning the whole tile).
+            kk = self.kk
+            m = min(s.shape[1], max(PRESELECT_COLUMNS, kk + 2))
+            bound = np.partition(s[:, :m], m - kk, axis=1)[:, m - kk]
+            bound[max(0, self.n - a0):] = np.inf
+            r, c = _candidates(s, bound, axis=1)
+            vals = s[r, c]
+            with self.lock:
+                _merge(self.best_v, self.best_i, a0, r, c + b0, vals)
+            return
+        # Rows of block a against the columns of block b, then the transpose: only scores at or
+        # above a row's running k-th best (as it stands now: another worker may raise it meanwhile,
+        # which only lets a few more candidates through) are candidates.
+        with self.lock:
+            tau_a = self.best_v[a0:a1].min(axis=1)
+            tau_b = self.best_v[b0:b1].min(axis=1)
+        r, c = _candidates(s, tau_a, axis=1)
+        c2, r2 = _candidates(s, tau_b, axis=0)
+        vals, vals2 = s[r, c], s[r2, c2]
+        with self.lock:
+            _merge(self.best_v, self.best_i, a0, r, c + b0, vals)
+            _merge(self.best_v, self.best_i, b0, c2, r2 + a0, vals2)
+
+
+def worker_count(workers: int | None = None) -> int:
+    """Threads a search uses: ``workers`` if given, else one per core available (at most
+    :data:`MAX_WORKERS`)."""
+    if workers is not None:
+        return max(1, int(workers))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _run_tiles(search: _Search, pairs: list[tuple[int, int]], workers: int, control: TaskControl | None,
+               done_before: int, total: int) -> None:
+    """Every tile of ``pairs``, shared by ``workers`` threads; progress and Cancel from this thread."""
+    if workers == 1 or len(pairs) == 1:
+        for step, (a, b) in enumerate(pairs):
+            if control is not None:
+                control.progress((done_before + step) / total,
+                                 f"neighbours: tile {done_before + step + 1:,} of {total:,}")
+            search.tile(a, b)
+        return
+    if control is not None:
+        control.progress(done_before / total, f"neighbours: tile {done_before + 1:,} of {total:,}")
+    todo = iter(pairs)
+    stop = threading.Event()
+    done = [0]
+
+    def drain() -> None:
+        while not (stop.is_set() or (control is not None and control.cancelled)):
+            with search.lock:
+                pair = next(todo, None)
+            if pair is None:
+                return
+            search.tile(*pair)
+            with search.lock:
+                done[0] += 1
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="neighbours") as pool:
+        futures = [pool.submit(drain) for _ in range(min(workers, len(pairs)))]
+        try:
+            while True:
+                finished, running = wait(futures, timeout=POLL_S, return_when=FIRST_EXCEPTION)
+                for f in finished:
+                    f.result()  # a worker's exception, here
+                if not running:
+                    if control is not None:
+                        control.check()  # workers stop early on Cancel: never return part of the lists
+                    return
+                if control is not None:
+                    control.progress((done_before + done[0]) / total,
+                                     f"neighbours: tile {done_before + done[0]:,} of {total:,}")
+        except BaseException:
+            stop.set()
+            raise
+
+
 def top_k_cosine(vectors: np.ndarray, k: int = 10, tile: int = TILE_ROWS, exact_ties: bool = True,
-                 control: TaskControl | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 control: TaskControl | None = None, workers: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest rows of every row by cosine similarity, itself excluded.
 
     Parameters
@@ -103,11 +248,14 @@ def top_k_cosine(vectors: np.ndarray, k: int = 10, tile: int = TILE_ROWS, exact_
     k : int
         Neighbours per row (at most ``n - 1``).
     tile : int
-        Rows per block (:data:`TILE_ROWS`).
+        Rows per block (:data:`TILE_ROWS`; rounded up to a multiple of :data:`CHUNK`).
     exact_ties : bool
         Rescore rows whose k-th place is a near tie the way gensim does, so the sets equal gensim's.
     control : TaskControl, optional
-        Progress and Cancel (checked once per tile).
+        Progress and Cancel (checked every :data:`POLL_S` seconds).
+    workers : int, optional
+        Threads sharing the tiles (default: one per core, at most :data:`MAX_WORKERS`); with more
+        than one, BLAS runs one thread per product for the duration (a process-wide setting).
 
     Returns
     -------
@@ -122,35 +270,21 @@ def top_k_cosine(vectors: np.ndarray, k: int = 10, tile: int = TILE_ROWS, exact_
     if k < 1:
         return np.zeros((n, 0), np.int64), np.zeros((n, 0), np.float32)
     kk = min(k + GUARD, n - 1)
-    u = _unit(x)
-    bounds = _blocks(n, int(tile), kk)
-    nb = len(bounds) - 1
-    best_v = np.full((n, kk), -np.inf, dtype=np.float32)
-    best_i = np.full((n, kk), _NO_ROW, dtype=np.int64)
-    pairs = [(b, b) for b in range(nb)] + [(a, b) for a in range(nb) for b in range(a + 1, nb)]
-    for step, (a, b) in enumerate(pairs):
-        if control is not None:
-            control.progress(step / len(pairs), f"neighbours: tile {step + 1:,} of {len(pairs):,}")
-        a0, a1, b0, b1 = bounds[a], bounds[a + 1], bounds[b], bounds[b + 1]
-        s = u[a0:a1] @ u[b0:b1].T
-        if a == b:
-            np.fill_diagonal(s, -np.inf)
-            # A lower bound of each row's kk-th best from a slice of the columns: everything at or
-            # above it is a candidate (cheaper than partitioning the whole tile).
-            m = min(s.shape[1], max(PRESELECT_COLUMNS, kk + 2))
-            bound = np.partition(s[:, :m], m - kk, axis=1)[:, m - kk]
-            r, c = _candidates(s, bound, axis=1)
-            _merge(best_v, best_i, a0, r, c + b0, s[r, c])
-            continue
-        # Rows of block a against the columns of block b, then the transpose: only scores at or
-        # above a row's running k-th best are candidates (the whole tile is compared, in place,
-        # rather than gathering rows: the gathers cost more than they save).
-        tau = best_v[a0:a1].min(axis=1)
-        r, c = _candidates(s, tau, axis=1)
-        _merge(best_v, best_i, a0, r, c + b0, s[r, c])
-        tau = best_v[b0:b1].min(axis=1)
-        r, c = _candidates(s, tau, axis=0)
-        _merge(best_v, best_i, b0, r, c + a0, s[c, r])
+    padded, bounds, pairs = plan_tiles(n, k, tile)
+    search = _Search(unit_rows(x, padded), n, kk, bounds)
+    diagonal, rest = pairs[:len(bounds) - 1], pairs[len(bounds) - 1:]
+    total = len(pairs)
+    count = min(worker_count(workers), total)
+    if count > 1:
+        from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+        with _BLAS_LOCK, threadpool_limits(limits=1, user_api="blas"):
+            # The diagonal tiles first, all of them: they set the thresholds the others are read with.
+            _run_tiles(search, diagonal, count, control, 0, total)
+            _run_tiles(search, rest, count, control, len(diagonal), total)
+    else:
+        _run_tiles(search, pairs, 1, control, 0, total)
+    best_v, best_i = search.best_v[:n], search.best_i[:n]
     # Best first; equal scores by lower row.
     order = np.lexsort((best_i, -best_v), axis=-1)
     best_v = np.take_along_axis(best_v, order, axis=1)
