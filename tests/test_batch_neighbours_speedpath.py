@@ -1,15 +1,14 @@
-"""The fast path of the batched neighbours: chunk maxima, padding, worker threads, Cancel (real GloVe)."""
+"""The fast path of the batched neighbours: worker threads, band order of the tiles, Cancel (real GloVe)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from embexplorer.core.analysis import batch_neighbours as bn
 from embexplorer.core.analysis.batch_neighbours import top_k_cosine
 from embexplorer.core.progress import Cancelled, TaskControl
 
-#: Rows of the GloVe slice: not a multiple of CHUNK (padding), several blocks at the tile below.
+#: Rows of the GloVe slice: several uneven blocks at the tile below.
 ROWS = 1500
 TILE = 256
 
@@ -30,20 +29,6 @@ def brute_force64(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(-s, axis=1, kind="stable")[:, :k + 1]
     top = np.take_along_axis(s, order, axis=1)
     return order[:, :k], top[:, k - 1] - top[:, k]
-
-
-def test_chunk_candidates_equal_a_plain_comparison():
-    rng = np.random.default_rng(5)
-    s = rng.standard_normal((2 * bn.CHUNK, 3 * bn.CHUNK)).astype(np.float32)
-    tau_rows = rng.uniform(1.5, 3.5, s.shape[0]).astype(np.float32)
-    tau_cols = rng.uniform(1.5, 3.5, s.shape[1]).astype(np.float32)
-    tau_rows[0] = s[0].max()  # a score equal to its threshold is a candidate
-    r, c = bn._candidates(s, tau_rows, axis=1)
-    er, ec = np.nonzero(s >= tau_rows[:, None])
-    assert (r.tolist(), c.tolist()) == (er.tolist(), ec.tolist()) and len(r) > 10
-    c2, r2 = bn._candidates(s, tau_cols, axis=0)
-    assert sorted(zip(c2.tolist(), r2.tolist())) == sorted(zip(*np.nonzero((s >= tau_cols[None, :]).T)))
-    assert (np.diff(c2) >= 0).all()  # grouped by column, as the merge needs
 
 
 def test_threads_and_tiles_give_the_same_lists_as_brute_force(glove_rows):

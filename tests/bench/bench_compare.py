@@ -79,8 +79,8 @@ def tile_floor_seconds(x: np.ndarray, k: int, workers: int) -> tuple[float, floa
 
     from embexplorer.core.analysis.batch_neighbours import plan_tiles, unit_rows
 
-    padded, bounds, pairs = plan_tiles(len(x), k)
-    u = unit_rows(x, padded)
+    bounds, pairs = plan_tiles(len(x), k)
+    u = unit_rows(x)
     step = max(1, len(pairs) // FLOOR_TILES)
     sample = pairs[::step][:FLOOR_TILES]
 
