@@ -1,11 +1,11 @@
-"""The fast path of the batched neighbours: worker threads, band order of the tiles, Cancel (real GloVe)."""
+"""The fast path of the batched neighbours: worker threads, the tile plan, BLAS threads, Cancel (real GloVe)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from embexplorer.core.analysis.batch_neighbours import top_k_cosine
+from embexplorer.core.analysis.batch_neighbours import plan_tiles, top_k_cosine
 from embexplorer.core.progress import Cancelled, TaskControl
 
 #: Rows of the GloVe slice: several uneven blocks at the tile below.
@@ -32,10 +32,22 @@ def brute_force64(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_threads_and_tiles_give_the_same_lists_as_brute_force(glove_rows):
+    from threadpoolctl import threadpool_info
+
+    bounds, pairs = plan_tiles(ROWS, 10, TILE)
+    nb = len(bounds) - 1
+    assert nb == 6 and sorted(pairs) == [(a, b) for a in range(nb) for b in range(a, nb)]
+    assert pairs[:nb] == [(b, b) for b in range(nb)]  # the diagonal first: the first thresholds
     x = glove_rows
     k = 10
+    def blas_threads() -> dict:
+        return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    blas_before = blas_threads()
     one = top_k_cosine(x, k, tile=TILE, workers=1)
     two = top_k_cosine(x, k, tile=TILE, workers=2)
+    after = blas_threads()
+    assert all(after[lib] == threads for lib, threads in blas_before.items())  # the one-thread limit lifted
     whole = top_k_cosine(x, k, workers=2)  # one block: the diagonal tile alone
     for other in (two, whole):
         assert np.array_equal(one[0], other[0]) and np.array_equal(one[1], other[1])
@@ -49,7 +61,7 @@ def test_threads_and_tiles_give_the_same_lists_as_brute_force(glove_rows):
 
 
 def test_duplicate_rows_tie_by_lower_row_across_blocks():
-    # Identical directions spread over several blocks and the padding: exact ties everywhere.
+    # Identical directions spread over several blocks: exact ties everywhere.
     rng = np.random.default_rng(3)
     kind = rng.integers(0, 7, 700)
     x = rng.standard_normal((7, 6)).astype(np.float32)[kind]
