@@ -172,3 +172,12 @@ def test_histogram_brushing_selects_the_right_rows():
     assert not category_mask(cat, "zzz").any()
     cb = bars(cat)
     assert cb.labels[0] == "a" and cb.counts[0] == 3
+
+
+def test_finite_rows_flags_nan_and_infinity_but_not_a_sum_that_overflows():
+    from embexplorer.core.analysis.clusters import finite_rows
+
+    x = np.ones((5, 3), dtype=np.float32)
+    x[1, 2], x[2, 0], x[3, 1] = np.nan, np.inf, -np.inf
+    x[4] = 3e38  # finite values whose float32 sum overflows
+    assert finite_rows(x).tolist() == [True, False, False, False, True]

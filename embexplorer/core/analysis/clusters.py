@@ -87,6 +87,18 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
+def finite_rows(x: np.ndarray) -> np.ndarray:
+    """Which rows of ``x`` hold only finite values.  A row sum is NaN or infinite whenever the row
+    has such a value, so only rows with a non-finite sum (or one that overflowed) are looked at
+    value by value: no (n, d) boolean temporary."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite(x.sum(axis=1))
+    suspect = np.flatnonzero(~finite)
+    if len(suspect):
+        finite[suspect] = np.isfinite(x[suspect]).all(axis=1)
+    return finite
+
+
 def cluster_labels(data: np.ndarray, method: str = "kmeans", n_clusters: int = DEFAULT_CLUSTERS,
                    seed: int = 0, min_cluster_size: int | None = None,
                    control: TaskControl | None = None, sample_rows: int = HDBSCAN_SAMPLE_ROWS) -> np.ndarray:
@@ -106,8 +118,10 @@ def cluster_labels(data: np.ndarray, method: str = "kmeans", n_clusters: int = D
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     x = np.ascontiguousarray(data, dtype=np.float32)
-    finite = np.isfinite(x).all(axis=1)
+    finite = finite_rows(x)
     n = int(finite.sum())
+    # The finite rows; all of them (the usual case) without a copy of the matrix.
+    good = x if n == len(x) else x[finite]
     if control is not None:
         control.progress(None, f"{method} on {n:,} rows")
     labels = np.full(len(x), -1, dtype=np.int64)
@@ -119,14 +133,14 @@ def cluster_labels(data: np.ndarray, method: str = "kmeans", n_clusters: int = D
             raise ValueError(f"clusters must be from {MIN_CLUSTERS} to {MAX_CLUSTERS}, got {k}")
         if n < k:
             raise DataError(f"{n} rows cannot make {k} clusters")
-        fit = KMeans(n_clusters=k, random_state=int(seed), n_init="auto").fit(x[finite])
+        fit = KMeans(n_clusters=k, random_state=int(seed), n_init="auto").fit(good)
     else:
         from sklearn.cluster import HDBSCAN
 
         if x.shape[1] > 2 and n > HDBSCAN_MAX_VECTOR_ROWS:
             raise DataError(f"HDBSCAN on {n:,} vectors would take too long (at most "
                             f"{HDBSCAN_MAX_VECTOR_ROWS:,}): cluster the layout instead, or use k-means")
-        pts = x[finite]
+        pts = good
         sample = None
         if n > sample_rows:
             sample = np.sort(np.random.default_rng(int(seed)).choice(n, int(sample_rows), replace=False))
@@ -138,7 +152,7 @@ def cluster_labels(data: np.ndarray, method: str = "kmeans", n_clusters: int = D
 
             if control is not None:
                 control.check()
-            nearest = NearestNeighbors(n_neighbors=1).fit(pts).kneighbors(x[finite], return_distance=False)
+            nearest = NearestNeighbors(n_neighbors=1).fit(pts).kneighbors(good, return_distance=False)
             labels[finite] = fit.labels_[nearest[:, 0]]
             return labels
     if control is not None:
@@ -149,16 +163,19 @@ def cluster_labels(data: np.ndarray, method: str = "kmeans", n_clusters: int = D
 
 def _central_names(vectors: np.ndarray, row_labels: list[str], labels: np.ndarray, n: int) -> list[str]:
     """Each cluster's ``NAME_MEMBERS`` members closest by cosine to its mean direction."""
-    norms = np.linalg.norm(vectors, axis=1)
-    unit = vectors / np.where(norms > 0, norms, 1)[:, None]
     names = []
+    order = np.argsort(labels, kind="stable")  # rows grouped by cluster, each group in row order
+    starts = np.searchsorted(labels[order], np.arange(n + 1))
     for c in range(n):
-        rows = np.flatnonzero(labels == c)
+        rows = order[starts[c]:starts[c + 1]]
         if not len(rows):
             names.append("")
             continue
-        centre = unit[rows].mean(axis=0)
-        score = unit[rows] @ centre
+        # One gather of the cluster's rows, normalised in place (no unit copy of the whole matrix).
+        unit = vectors[rows].astype(np.result_type(vectors.dtype, np.float32), copy=False)
+        norms = np.linalg.norm(unit, axis=1)
+        unit /= np.where(norms > 0, norms, 1)[:, None]
+        score = unit @ unit.mean(axis=0)
         best = rows[np.lexsort((rows, -score))[:NAME_MEMBERS]]
         names.append(" · ".join(row_labels[r] for r in best))
     return names
