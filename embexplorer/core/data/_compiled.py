@@ -57,23 +57,23 @@ def scan_records(buf: np.ndarray, pos: int, have: int, rec: int, want: int, max_
 _MAX_POW10 = 22
 _POW10 = np.array([10.0 ** k for k in range(_MAX_POW10 + 1)], dtype=np.float64)
 _TWO53 = 1 << 53
-#: Significant digits kept exactly in an int64 mantissa.
+#: Digits (leading zeros included) of a number parsed here: exact in an int64 mantissa.
 _MAX_DIGITS = 18
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")  # numpy's: no zero-division branch
 def parse_text_rows(a: np.ndarray, dims: int, has_label: bool, want: int, out: np.ndarray,
                     labels: np.ndarray) -> tuple[int, int]:  # pragma: no cover
     """Parse the lines of ``a`` (whole lines: its last byte is a newline; no NUL byte) into ``out``.
 
     Each line: separators (bytes <= 32 but newline), the label if ``has_label`` (bytes > 32), then
     ``dims`` numbers, then the newline.  A number is ``[+-]?digits[.digits][(e|E)[+-]?digits]``
-    whose value is exact by Clinger's fast path (at most 18 significant digits, mantissa below
-    2**53, power of ten within 22): correctly rounded to float64, then cast to float32, as
+    whose value is exact by Clinger's fast path (at most 18 digits, mantissa at most 2**53, power
+    of ten within 22): correctly rounded to float64, then cast to float32, as
     ``float()`` and the numpy parser do.  Labels are written to ``labels`` joined by single spaces.
 
     Returns (rows parsed, label bytes written); rows is -1 at the first line outside this
-    envelope (blank, ragged, a label with spaces, another number syntax, out of float32 range):
+    envelope (blank, ragged, a label with spaces, another number syntax or more digits):
     the caller then parses the block with the general parser, which also words any error.
     """
     i = 0
@@ -102,29 +102,28 @@ def parse_text_rows(a: np.ndarray, dims: int, has_label: bool, want: int, out: n
             if neg or c == 43:
                 i += 1
             mant = 0
-            sig = 0  # significant digits (leading zeros not counted)
-            nd = 0  # all digits
-            frac = 0
-            while 48 <= a[i] <= 57:
+            nd = 0
+            while True:
                 d = a[i] - 48
-                if sig or d:
-                    sig += 1
-                    if sig <= _MAX_DIGITS:
-                        mant = mant * 10 + d
+                if d < 0 or d > 9:
+                    break
+                mant = mant * 10 + d
                 nd += 1
                 i += 1
+            frac = 0
             if a[i] == 46:
                 i += 1
-                while 48 <= a[i] <= 57:
+                f0 = i
+                while True:
                     d = a[i] - 48
-                    if sig or d:
-                        sig += 1
-                        if sig <= _MAX_DIGITS:
-                            mant = mant * 10 + d
-                    nd += 1
-                    frac += 1
+                    if d < 0 or d > 9:
+                        break
+                    mant = mant * 10 + d
                     i += 1
-            if nd == 0 or sig > _MAX_DIGITS or mant > _TWO53:
+                frac = i - f0
+                nd += frac
+            # At most 18 digits: the int64 mantissa is exact (no overflow) and compared with 2**53.
+            if nd == 0 or nd > _MAX_DIGITS or mant > _TWO53:
                 return -1, m
             p = -frac
             if a[i] == 101 or a[i] == 69:
@@ -148,12 +147,8 @@ def parse_text_rows(a: np.ndarray, dims: int, has_label: bool, want: int, out: n
                 v = v / _POW10[-p]
             elif p > 0:
                 v = v * _POW10[p]
-            if neg:
-                v = -v
-            v32 = np.float32(v)
-            if not np.isfinite(v32):
-                return -1, m
-            out[k, col] = v32
+            # |v| <= 2**53 * 10**22 < 3.4e38: always finite in float32.
+            out[k, col] = -v if neg else v
         while a[i] <= 32 and a[i] != _LF:
             i += 1
         if a[i] != _LF:

@@ -24,7 +24,7 @@ from embexplorer.core.data._sniff import (
     implausible_values,
 )
 from embexplorer.core.data._textparse import compiled_parser, header_counts, parse_block, trailing_numbers
-from embexplorer.core.data._w2v_binary import read_fast
+from embexplorer.core.data._w2v_binary import fresh_matrix, read_fast
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import TaskControl
@@ -35,6 +35,10 @@ DEFAULT_ENCODING = "utf-8"
 _ASCII_PROBE = "\n\t azAZ09._-"
 #: Bytes read per step by the newline-counting pre-pass.
 COUNT_CHUNK_BYTES = 4 * 1024 * 1024
+#: A text matrix's pages are allocated up front when it is at most this share of the file's bytes (a
+#: value takes 4 bytes in the matrix and ~8-10 in the text; a larger matrix means a header's count
+#: that the file cannot hold, allocated only as rows arrive).
+LIKELY_MATRIX_SHARE = 0.75
 #: Largest matrix preallocated from a compressed file's header count (it cannot be checked first).
 MAX_HEADER_PREALLOC_BYTES = 16 * 1024 ** 3
 
@@ -148,10 +152,10 @@ def _count_lines(path: Path, control: TaskControl) -> int:
 class _Rows:
     """Rows collected into a preallocated matrix when the count is known, else into chunks."""
 
-    def __init__(self, capacity: int | None, dims: int) -> None:
+    def __init__(self, capacity: int | None, dims: int, exact: bool = False) -> None:
         self.dims = dims
         self.n = 0
-        self.matrix = np.empty((capacity, dims), dtype=np.float32) if capacity is not None else None
+        self.matrix = fresh_matrix(capacity, dims, exact) if capacity is not None else None
         self.parts: list[np.ndarray] = []
 
     def add(self, rows: np.ndarray) -> None:
@@ -254,23 +258,29 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
                 capacity = None  # grow as rows arrive
         if limit is not None:
             capacity = limit if capacity is None else min(capacity, limit)
-        rows = _Rows(capacity, dims)
+        # Pages allocated up front only where the count is likely (not a damaged header's bound).
+        likely = capacity is not None and capacity * dims * 4 <= LIKELY_MATRIX_SHARE * size
+        rows = _Rows(capacity, dims, likely)
         compiled = compiled_parser(size)
         pending = data
+        ready = None  # whole lines already cut from the read
         eof = False
         while True:
-            cut = pending.rfind(b"\n") + 1
-            while cut == 0 and not eof:  # need at least one complete line
-                more = stream.read(read_bytes)
-                if more:
-                    pending += more
-                    cut = pending.rfind(b"\n") + 1
-                else:
-                    eof = True
-            if eof:
-                block, pending = pending, b""
+            if ready is not None:
+                block, ready = ready, None
             else:
-                block, pending = pending[:cut], pending[cut:]
+                cut = pending.rfind(b"\n") + 1
+                while cut == 0 and not eof:  # need at least one complete line
+                    more = stream.read(read_bytes)
+                    if more:
+                        pending += more
+                        cut = pending.rfind(b"\n") + 1
+                    else:
+                        eof = True
+                if eof:
+                    block, pending = pending, b""
+                else:
+                    block, pending = pending[:cut], pending[cut:]
             if block:
                 remaining = None if limit is None else limit - rows.n
                 if header is not None:
@@ -296,7 +306,11 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
             control.progress(min(raw.tell() / size, 1.0) if size else None,
                              f"Reading {name}: {rows.n:,} rows")
             more = stream.read(read_bytes)
-            if more:
+            last = more.rfind(b"\n") + 1
+            if last:  # one copy of the read into the next block (not two: append, then cut)
+                ready = b"".join((pending, memoryview(more)[:last]))
+                pending = more[last:]
+            elif more:
                 pending += more
             else:
                 eof = True

@@ -137,16 +137,29 @@ def choose_scan(size: int, rec: int) -> Scan:
 
 
 def _fresh_bytes(size: int) -> np.ndarray:
-    """A writable uint8 array of ``size`` bytes in ordinary pages.
+    """A writable uint8 array of ``size`` bytes in ordinary pages, allocated up front.
 
     Not ``np.empty``: numpy asks the kernel for huge pages on large arrays, and where free memory
     is fragmented (a busy machine) the kernel then compacts memory on each page fault, which made
-    the first touch of the matrix several times slower than the whole parse (measured).
+    the first touch of the matrix several times slower than the whole parse (measured).  The pages
+    are allocated by ``mmap`` itself (``MAP_POPULATE``), not one page fault at a time on first
+    touch: half the system time (measured, 1.2 GB: 0.42 s instead of 0.84 s).
     """
     if not USE_PLAIN_PAGES or size < PLAIN_PAGES_MIN_BYTES:
         return np.empty(size, dtype=np.uint8)
     flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0)
     return np.frombuffer(mmap.mmap(-1, size, flags=flags), dtype=np.uint8)
+
+
+def fresh_matrix(rows: int, dims: int, populate: bool = True) -> np.ndarray:
+    """An uninitialised ``rows x dims`` float32 matrix (pages allocated up front: :func:`_fresh_bytes`).
+
+    ``populate=False``: ``np.empty`` (pages allocated on first touch), for a size that is only a
+    bound.
+    """
+    if not populate:
+        return np.empty((rows, dims), dtype=np.float32)
+    return _fresh_bytes(rows * dims * 4).view(np.float32).reshape(rows, dims)
 
 
 class FastBinary:
