@@ -456,7 +456,7 @@ def compiled_parser(size: int):
         return None
     try:
         from embexplorer.core.data._compiled import parse_text_rows
-    except ImportError:
+    except Exception:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
         return None
 
     def parse(data: bytes, dims: int, has_label: bool, want: int, out: np.ndarray):
@@ -469,4 +469,8 @@ def compiled_parser(size: int):
             return None
         return k, labels[:m].tobytes()
 
+    try:
+        parse(b"a 1\n", 1, True, 1, np.empty((1, 1), dtype=np.float32))  # loads the machine code
+    except Exception:  # noqa: BLE001 -- a numba that cannot compile: the numpy parser
+        return None
     return parse

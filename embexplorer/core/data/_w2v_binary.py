@@ -49,7 +49,7 @@ READ_AHEAD = True
 #: Vector bytes gathered and checked per step (fits the L2 cache: the min/max pass reads it there).
 GATHER_BYTES = 1024 * 1024
 #: Bytes looked back from a buffer's end per try when searching for the last complete record.
-LAST_SPACE_WINDOW = 64 * 1024
+LAST_SPACE_WINDOW = 8 * 1024
 #: Allocate the matrix in ordinary pages (see :func:`_fresh_bytes`), from this size on.
 USE_PLAIN_PAGES = True
 PLAIN_PAGES_MIN_BYTES = 64 * 1024 * 1024
@@ -58,7 +58,6 @@ PLAIN_PAGES_MIN_BYTES = 64 * 1024 * 1024
 COMPILED_SCAN_MIN_BYTES = 1536 * 1024 * 1024
 #: Set to False to never use the compiled scan (tests compare the two paths).
 USE_COMPILED_SCAN = True
-_SPACE = 0x20
 
 #: A scan: (buffer, position, bytes in the buffer, record bytes, records wanted) ->
 #: (vector offsets, labels joined by spaces without newlines, position after the last record),
@@ -76,10 +75,12 @@ def _last_space(arr: np.ndarray, lo: int, hi: int) -> int:
     """Position of the last space byte in ``arr[lo:hi]``, or -1."""
     end = hi
     while end > lo:
+        # A copy of a small window and ``bytes.rfind`` (memrchr): the last space is usually within
+        # the last few hundred bytes (a vector byte is a space one time in 256).
         start = max(lo, end - LAST_SPACE_WINDOW)
-        hits = np.flatnonzero(arr[start:end] == _SPACE)
-        if len(hits):
-            return start + int(hits[-1])
+        hit = arr[start:end].tobytes().rfind(b" ")
+        if hit >= 0:
+            return start + hit
         end = start
     return -1
 
@@ -111,7 +112,7 @@ def compiled_scan(rec: int) -> Scan | None:
     """The numba scan (None when numba is not installed)."""
     try:
         from embexplorer.core.data._compiled import scan_records
-    except ImportError:
+    except Exception:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
         return None
 
     def scan(buf: np.ndarray, pos: int, have: int, rec: int, want: int):
@@ -123,7 +124,10 @@ def compiled_scan(rec: int) -> Scan | None:
             return None
         return starts[:k], labels[:m].tobytes(), pos
 
-    scan(np.zeros(1, dtype=np.uint8), 0, 0, rec, 0)  # loads the machine code (from numba's cache)
+    try:
+        scan(np.zeros(1, dtype=np.uint8), 0, 0, rec, 0)  # loads the machine code (from numba's cache)
+    except Exception:  # noqa: BLE001 -- a numba that cannot compile: the pure path
+        return None
     return scan
 
 
