@@ -103,7 +103,7 @@ def test_fast_path_equals_gensim(tmp_path, monkeypatch, scan):
     from gensim.models import KeyedVectors
 
     rng = np.random.default_rng(3)
-    words = [f"w{i}".encode() if i % 5 else f"ü{i}".encode() for i in range(3000)]
+    words = [f"w{i}".encode() if i % 5 else f"ü{i}".encode() for i in range(1000)]
     X = rng.standard_normal((len(words), 7)).astype(np.float32)
     for sep in (b"\n", b""):
         path = write(tmp_path / f"g{len(sep)}.bin", words, X, sep)
@@ -145,27 +145,32 @@ def test_strip_joined_removes_only_leading_newlines():
     assert _w2v_binary.strip_joined(raw) == b"ab cd e\nf g h"
 
 
-@pytest.mark.parametrize("layout", ["c-tool", "gensim"])
-def test_real_glove_as_binary_both_scans_equal_gensim(tmp_path, monkeypatch, glove_path, layout, scan):
-    """The real GloVe 5k file converted to binary (C tool: newline after each vector; gensim: none)."""
+@pytest.fixture(scope="module")
+def glove(glove_path):
+    emb = formats.load(glove_path, "glove", use_cache=False)
+    return [w.encode() for w in emb.labels], emb.vectors
+
+
+def test_real_glove_as_binary_both_scans_equal_gensim(tmp_path, monkeypatch, glove, scan):
+    """The real GloVe 5k file converted to binary: C-tool (a newline after each vector) and gensim
+    (none) layouts; then damaged copies."""
     from gensim.models import KeyedVectors
 
-    kv = KeyedVectors.load_word2vec_format(str(glove_path), binary=False, no_header=True)
-    path = write(tmp_path / f"glove.{layout}.bin", [w.encode() for w in kv.index_to_key], kv.vectors,
-                 b"\n" if layout == "c-tool" else b"")
-    ours, slow = both(path, monkeypatch, 1 << 16)
-    assert both.fast_path_taken
-    same(ours, slow)
-    gk = KeyedVectors.load_word2vec_format(str(path), binary=True)
-    assert ours.labels == list(gk.index_to_key) == list(kv.index_to_key)
-    np.testing.assert_array_equal(ours.vectors, gk.vectors)
+    words, X = glove
+    for layout, sep in (("c-tool", b"\n"), ("gensim", b"")):
+        path = write(tmp_path / f"glove.{layout}.bin", words, X, sep)
+        ours, slow = both(path, monkeypatch, 1 << 16)
+        assert both.fast_path_taken
+        same(ours, slow)
+        gk = KeyedVectors.load_word2vec_format(str(path), binary=True)
+        assert ours.labels == list(gk.index_to_key) == [w.decode() for w in words]
+        np.testing.assert_array_equal(ours.vectors, gk.vectors)
     limited, limited_slow = both(path, monkeypatch, 1 << 16, limit=1234)
     same(limited, limited_slow)
-    np.testing.assert_array_equal(limited.vectors, gk.vectors[:1234])
+    np.testing.assert_array_equal(limited.vectors, X[:1234])
     # Damaged copies: cut inside the last record, cut in half, one record fewer than the header says.
     data = path.read_bytes()
-    n = len(kv.index_to_key)
-    more = f"{n + 1}".encode() + data[data.index(b" "):]
+    more = f"{len(words) + 1}".encode() + data[data.index(b" "):]
     for damaged in (data[:-7], data[:len(data) // 2], more):
         path.write_bytes(damaged)
         fast, slow = both(path, monkeypatch, 1 << 16)

@@ -79,7 +79,7 @@ def blocks(draw):
     return ("\n".join(lines) + "\n").encode(), dims
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(blocks(), st.integers(1, 8))
 def test_compiled_parser_equals_parse_block_or_declines(block, want):
     data, dims = block
@@ -105,8 +105,8 @@ def test_compiled_parser_covers_the_usual_spellings():
     assert compiled(data[:-1], 3) is None  # the last line must be whole
 
 
-def big_text(tmp_path: Path, glove_path: Path, header: bool) -> Path:
-    """The real GloVe file, copied until it passes the size from which the compiled parser runs."""
+def text_file(tmp_path: Path, glove_path: Path, header: bool) -> Path:
+    """The real GloVe file, with a word2vec header or without (GloVe)."""
     text = glove_path.read_bytes()
     rows = text.count(b"\n")
     path = tmp_path / ("big.w2v.txt" if header else "big.glove.txt")
@@ -116,7 +116,7 @@ def big_text(tmp_path: Path, glove_path: Path, header: bool) -> Path:
 
 @pytest.mark.parametrize("header", [False, True], ids=["glove", "word2vec"])
 def test_real_glove_compiled_equals_numpy(tmp_path, monkeypatch, glove_path, header):
-    path = big_text(tmp_path, glove_path, header)
+    path = text_file(tmp_path, glove_path, header)
     fmt = "word2vec" if header else "glove"
     monkeypatch.setattr(formats, "READ_CHUNK_BYTES", 1 << 18)  # several blocks
     monkeypatch.setattr(_textparse, "USE_COMPILED_PARSE", False)
