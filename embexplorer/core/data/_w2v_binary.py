@@ -28,6 +28,7 @@ names the record and the reason.  Used by :mod:`embexplorer.core.data._stream_re
 
 from __future__ import annotations
 
+import ctypes
 import mmap
 import queue
 import re
@@ -53,6 +54,10 @@ LAST_SPACE_WINDOW = 8 * 1024
 #: Allocate the matrix in ordinary pages (see :func:`_fresh_bytes`), from this size on.
 USE_PLAIN_PAGES = True
 PLAIN_PAGES_MIN_BYTES = 64 * 1024 * 1024
+#: Allocate the matrix's pages in a thread, ahead of the parser (else all at once, before parsing).
+POPULATE_IN_THREAD = True
+POPULATE_CHUNK_BYTES = 32 * 1024 * 1024
+MADV_POPULATE_WRITE = 23  # <linux/mman.h>
 #: Files from this size on use the compiled scan when numba is installed (below it, numba's import
 #: costs more than the regular expression's scan).
 COMPILED_SCAN_MIN_BYTES = 1536 * 1024 * 1024
@@ -140,7 +145,36 @@ def choose_scan(size: int, rec: int) -> Scan:
     return regex_scan(rec)
 
 
-def _fresh_bytes(size: int) -> np.ndarray:
+class _Populator(threading.Thread):
+    """Allocates the pages of a fresh mapping ahead of the parser, chunk by chunk, in a thread.
+
+    ``madvise(MADV_POPULATE_WRITE)`` (Linux 5.14+, called through ctypes, which releases the GIL)
+    only faults in pages not yet present: pages the parser already wrote are left as they are, so
+    the two threads never race.  Where it is unavailable the parser's writes fault the pages in.
+    """
+
+    def __init__(self, arr: np.ndarray) -> None:
+        super().__init__(name="w2v-binary-pages", daemon=True)
+        self.addr, self.size = arr.ctypes.data, arr.nbytes
+        self.stop = False
+
+    def run(self) -> None:
+        try:
+            madvise = ctypes.CDLL(None, use_errno=True).madvise
+            madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+            for off in range(0, self.size, POPULATE_CHUNK_BYTES):
+                if self.stop or madvise(self.addr + off, min(POPULATE_CHUNK_BYTES, self.size - off),
+                                        MADV_POPULATE_WRITE):
+                    return
+        except (OSError, AttributeError):  # no libc madvise here: pages fault in as written
+            return
+
+    def finish(self) -> None:
+        self.stop = True
+        self.join()
+
+
+def _fresh_bytes(size: int, populate: bool = True) -> np.ndarray:
     """A writable uint8 array of ``size`` bytes in ordinary pages, allocated up front.
 
     Not ``np.empty``: numpy asks the kernel for huge pages on large arrays, and where free memory
@@ -151,7 +185,7 @@ def _fresh_bytes(size: int) -> np.ndarray:
     """
     if not USE_PLAIN_PAGES or size < PLAIN_PAGES_MIN_BYTES:
         return np.empty(size, dtype=np.uint8)
-    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0)
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | (getattr(mmap, "MAP_POPULATE", 0) if populate else 0)
     return np.frombuffer(mmap.mmap(-1, size, flags=flags), dtype=np.uint8)
 
 
@@ -263,7 +297,10 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
     carry = rec + 2 * MAX_BINARY_LABEL_BYTES  # the longest unfinished record carried over
     stage = max(STAGE_BYTES, 2 * carry)
     vdt = np.dtype((np.void, rec))
-    matrix = _fresh_bytes(n * rec)
+    matrix = _fresh_bytes(n * rec, populate=not POPULATE_IN_THREAD)
+    pages = _Populator(matrix) if POPULATE_IN_THREAD and n * rec >= PLAIN_PAGES_MIN_BYTES else None
+    if pages is not None:
+        pages.start()
     if chooser.ident is not None:
         chooser.join()
     scan = chosen[0] if chosen else regex_scan(rec)  # (regex_scan if the chooser raised)
@@ -324,6 +361,8 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
             return None  # only whitespace may follow the last record
     finally:
         reader.finish()
+        if pages is not None:
+            pages.finish()
     vectors = matrix.view("<f4").reshape(n, dims)
     return FastBinary(vectors, b" ".join(parts), lo, hi, first_bad)
 
