@@ -3,9 +3,12 @@
 The vectors are seeded (a rank-50 signal plus noise, like word vectors); labels are ``w<row>``
 with one in seven non-ASCII (``ü<row>``).  Side by side, in one run:
 
-1. reading the binary file's bytes once (``cat file > /dev/null``, best of 3), our first load
-   (no cache) and gensim's ``load_word2vec_format(binary=True)``, each in a fresh process that
-   also reports its peak memory (``VmHWM`` growth) and, for ours, the memory guard's estimate;
+1. reading the binary file's bytes once (``cat file > /dev/null``, best of 3), allocating the
+   matrix's pages alone (what any load into memory adds to ``cat``; best of 2 fresh processes),
+   our first load (no cache) and gensim's ``load_word2vec_format(binary=True)``, each in a fresh
+   process that also reports its peak memory (``VmHWM`` growth) and, for ours, the memory guard's
+   estimate; before them, the cost of importing numba and loading the compiled kernels (optional:
+   included in our figures when they run);
 2. the text file: our first load, and gensim on its first ``--text-gensim-rows`` rows
    extrapolated linearly (the whole would take too long);
 3. reopening through the load cache in fresh processes (median of 3);
@@ -20,7 +23,7 @@ with one in seven non-ASCII (``ü<row>``).  Side by side, in one run:
 The scatter repaint and hover at 3M points are measured by ``bench_scatter --sizes 3000000``.
 Everything lives in a temporary folder (files and cache) removed at the end unless ``--keep``.
 
-    python -m tests.bench.bench_google_news [--quick] [--rows N] [--skip-text] [--keep]
+    python -m tests.bench.bench_google_news [--quick] [--rows N] [--skip-text] [--load-only] [--keep]
 """
 
 from __future__ import annotations
