@@ -2,7 +2,8 @@
 
 The same bytes are read uncompressed (the fast path) and gzip-compressed (the streaming reader,
 which walks records one by one), at several read steps so that records straddle every boundary;
-gensim reads the uncompressed file too.  Labels, vectors, warnings and errors must match.
+gensim reads the uncompressed file too.  Labels, vectors, warnings and errors must match, with
+both scans of the fast path: the regular expression's and the compiled one (numba, optional).
 """
 
 from __future__ import annotations
@@ -29,6 +30,22 @@ def write(path: Path, labels: list[bytes], X: np.ndarray, sep: bytes | list[byte
     return path
 
 
+_CHOOSE = _w2v_binary.choose_scan
+#: The fast path's two scans; the compiled one only where numba is installed.
+SCANS = ["regex", pytest.param("compiled", marks=pytest.mark.skipif(
+    _w2v_binary.compiled_scan(8) is None, reason="numba is not installed (the compiled scan is optional)"))]
+
+
+@pytest.fixture(params=SCANS)
+def scan(request, monkeypatch) -> str:
+    """Each test runs with each scan, on every file size; staging buffers as small as allowed (so
+    that records straddle buffers)."""
+    monkeypatch.setattr(_w2v_binary, "USE_COMPILED_SCAN", request.param == "compiled")
+    monkeypatch.setattr(_w2v_binary, "COMPILED_SCAN_MIN_BYTES", 0)
+    monkeypatch.setattr(_w2v_binary, "STAGE_BYTES", 1)
+    return request.param
+
+
 def both(path: Path, monkeypatch, step: int, **kw):
     """(fast, streaming) loads of the same bytes; an error is returned as its message."""
     gz = path.with_suffix(path.suffix + ".gz")
@@ -42,6 +59,8 @@ def both(path: Path, monkeypatch, step: int, **kw):
         return result
 
     monkeypatch.setattr(_stream_readers, "read_fast", spy)
+    both.scans = []
+    monkeypatch.setattr(_w2v_binary, "choose_scan", lambda *a: both.scans.append(_CHOOSE(*a)) or both.scans[-1])
     out = []
     for p in (path, gz):
         try:
@@ -65,7 +84,7 @@ def same(a, b) -> None:
 @pytest.mark.parametrize("step", [64, 1000, 1 << 20])
 @pytest.mark.parametrize("sep", [b"\n", b"", b"\r\n", [b"", b"\n", b"\n\n", b"", b"\r\n", b"\n", b""]],
                          ids=["c-tool", "gensim", "crlf", "mixed"])
-def test_fast_path_equals_streaming_reader(tmp_path, monkeypatch, step, sep):
+def test_fast_path_equals_streaming_reader(tmp_path, monkeypatch, step, sep, scan):
     rng = np.random.default_rng(7)
     X = rng.standard_normal((len(LABELS), 5)).astype(np.float32)
     path = write(tmp_path / "v.bin", LABELS, X, sep)
@@ -80,7 +99,7 @@ def test_fast_path_equals_streaming_reader(tmp_path, monkeypatch, step, sep):
     assert limited.n == 3
 
 
-def test_fast_path_equals_gensim(tmp_path, monkeypatch):
+def test_fast_path_equals_gensim(tmp_path, monkeypatch, scan):
     from gensim.models import KeyedVectors
 
     rng = np.random.default_rng(3)
@@ -89,6 +108,8 @@ def test_fast_path_equals_gensim(tmp_path, monkeypatch):
     for sep in (b"\n", b""):
         path = write(tmp_path / f"g{len(sep)}.bin", words, X, sep)
         ours, slow = both(path, monkeypatch, 4096)
+        assert both.fast_path_taken and len(both.scans) == 1
+        assert both.scans[0].__qualname__.startswith(f"{scan}_scan")  # the scan under test ran
         same(ours, slow)
         kv = KeyedVectors.load_word2vec_format(str(path), binary=True)
         assert ours.labels == list(kv.index_to_key)
@@ -97,7 +118,7 @@ def test_fast_path_equals_gensim(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("case", ["truncated", "trailing data", "nan", "long label", "control byte",
                                   "fewer records"])
-def test_irregular_files_give_the_streaming_readers_error(tmp_path, monkeypatch, case):
+def test_irregular_files_give_the_streaming_readers_error(tmp_path, monkeypatch, case, scan):
     rng = np.random.default_rng(5)
     labels = [b"a", b"b", b"c", b"d"]
     X = rng.standard_normal((4, 6)).astype(np.float32)
@@ -122,3 +143,36 @@ def test_irregular_files_give_the_streaming_readers_error(tmp_path, monkeypatch,
 def test_strip_joined_removes_only_leading_newlines():
     raw = [b"\r\nab", b"\ncd", b"e\nf", b"\n\n\ng", b"h"]
     assert _w2v_binary.strip_joined(raw) == b"ab cd e\nf g h"
+
+
+@pytest.fixture(scope="module")
+def glove(glove_path):
+    emb = formats.load(glove_path, "glove", use_cache=False)
+    return [w.encode() for w in emb.labels], emb.vectors
+
+
+def test_real_glove_as_binary_both_scans_equal_gensim(tmp_path, monkeypatch, glove, scan):
+    """The real GloVe 5k file converted to binary: C-tool (a newline after each vector) and gensim
+    (none) layouts; then damaged copies."""
+    from gensim.models import KeyedVectors
+
+    words, X = glove
+    for layout, sep in (("c-tool", b"\n"), ("gensim", b"")):
+        path = write(tmp_path / f"glove.{layout}.bin", words, X, sep)
+        ours, slow = both(path, monkeypatch, 1 << 16)
+        assert both.fast_path_taken
+        same(ours, slow)
+        gk = KeyedVectors.load_word2vec_format(str(path), binary=True)
+        assert ours.labels == list(gk.index_to_key) == [w.decode() for w in words]
+        np.testing.assert_array_equal(ours.vectors, gk.vectors)
+    limited, limited_slow = both(path, monkeypatch, 1 << 16, limit=1234)
+    same(limited, limited_slow)
+    np.testing.assert_array_equal(limited.vectors, X[:1234])
+    # Damaged copies: cut inside the last record, cut in half, one record fewer than the header says.
+    data = path.read_bytes()
+    more = f"{len(words) + 1}".encode() + data[data.index(b" "):]
+    for damaged in (data[:-7], data[:len(data) // 2], more):
+        path.write_bytes(damaged)
+        fast, slow = both(path, monkeypatch, 1 << 16)
+        assert isinstance(fast, str) and "truncated" in fast
+        same(fast, slow)

@@ -23,8 +23,8 @@ from embexplorer.core.data._sniff import (
     _open_bytes,
     implausible_values,
 )
-from embexplorer.core.data._textparse import header_counts, parse_block, trailing_numbers
-from embexplorer.core.data._w2v_binary import read_fast, strip_joined
+from embexplorer.core.data._textparse import compiled_parser, header_counts, parse_block, trailing_numbers
+from embexplorer.core.data._w2v_binary import fresh_matrix, read_fast
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import TaskControl
@@ -35,6 +35,10 @@ DEFAULT_ENCODING = "utf-8"
 _ASCII_PROBE = "\n\t azAZ09._-"
 #: Bytes read per step by the newline-counting pre-pass.
 COUNT_CHUNK_BYTES = 4 * 1024 * 1024
+#: A text matrix's pages are allocated up front when it is at most this share of the file's bytes (a
+#: value takes 4 bytes in the matrix and ~8-10 in the text; a larger matrix means a header's count
+#: that the file cannot hold, allocated only as rows arrive).
+LIKELY_MATRIX_SHARE = 0.75
 #: Largest matrix preallocated from a compressed file's header count (it cannot be checked first).
 MAX_HEADER_PREALLOC_BYTES = 16 * 1024 ** 3
 
@@ -76,6 +80,22 @@ class _LabelDecoder:
                 if self.first_line is None:
                     self.first_line = lines[i] if lines is not None else first_line + i
         return out
+
+    def decode_joined(self, joined: bytes, count: int, first_line: int = 1) -> list[str]:
+        """``count`` labels joined by single spaces (none holds one: word2vec binary), decoded.
+
+        One check, one decode and one split of the whole (not one per label), with the same result
+        and the same errors as :meth:`decode` of the split labels.
+        """
+        if (b"\n" not in joined and joined.translate(None, LABEL_CONTROL_BYTES) == joined
+                and joined.count(b" ") == count - 1):
+            try:
+                out = joined.decode(self.encoding).split(" ")
+            except UnicodeDecodeError:
+                out = []
+            if len(out) == count:
+                return out
+        return self.decode(joined.split(b" "), None, first_line)
 
     def _refuse_control(self, raw: list[bytes], lines: list[int] | None, first_line: int) -> None:
         for i, b in enumerate(raw):
@@ -132,10 +152,10 @@ def _count_lines(path: Path, control: TaskControl) -> int:
 class _Rows:
     """Rows collected into a preallocated matrix when the count is known, else into chunks."""
 
-    def __init__(self, capacity: int | None, dims: int) -> None:
+    def __init__(self, capacity: int | None, dims: int, exact: bool = False) -> None:
         self.dims = dims
         self.n = 0
-        self.matrix = np.empty((capacity, dims), dtype=np.float32) if capacity is not None else None
+        self.matrix = fresh_matrix(capacity, dims, exact) if capacity is not None else None
         self.parts: list[np.ndarray] = []
 
     def add(self, rows: np.ndarray) -> None:
@@ -149,6 +169,19 @@ class _Rows:
         else:
             self.parts.append(rows)
         self.n += k
+
+    def reserve(self, k: int) -> np.ndarray:
+        """Room for ``k`` more rows: in the matrix when it has it, else a new array; then :meth:`commit`."""
+        if self.matrix is not None and self.n + k <= len(self.matrix):
+            return self.matrix[self.n:self.n + k]
+        return np.empty((k, self.dims), dtype=np.float32)
+
+    def commit(self, room: np.ndarray, k: int) -> None:
+        """The first ``k`` rows of ``room`` (from :meth:`reserve`) are filled."""
+        if room.base is not None and room.base is self.matrix:
+            self.n += k
+        else:
+            self.add(room[:k])
 
     def result(self) -> np.ndarray:
         if self.matrix is not None:
@@ -225,39 +258,59 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
                 capacity = None  # grow as rows arrive
         if limit is not None:
             capacity = limit if capacity is None else min(capacity, limit)
-        rows = _Rows(capacity, dims)
+        # Pages allocated up front only where the count is likely (not a damaged header's bound).
+        likely = capacity is not None and capacity * dims * 4 <= LIKELY_MATRIX_SHARE * size
+        rows = _Rows(capacity, dims, likely)
+        compiled = compiled_parser(size)
         pending = data
+        ready = None  # whole lines already cut from the read
         eof = False
         while True:
-            cut = pending.rfind(b"\n") + 1
-            while cut == 0 and not eof:  # need at least one complete line
-                more = stream.read(read_bytes)
-                if more:
-                    pending += more
-                    cut = pending.rfind(b"\n") + 1
-                else:
-                    eof = True
-            if eof:
-                block, pending = pending, b""
+            if ready is not None:
+                block, ready = ready, None
             else:
-                block, pending = pending[:cut], pending[cut:]
+                cut = pending.rfind(b"\n") + 1
+                while cut == 0 and not eof:  # need at least one complete line
+                    more = stream.read(read_bytes)
+                    if more:
+                        pending += more
+                        cut = pending.rfind(b"\n") + 1
+                    else:
+                        eof = True
+                if eof:
+                    block, pending = pending, b""
+                else:
+                    block, pending = pending[:cut], pending[cut:]
             if block:
                 remaining = None if limit is None else limit - rows.n
                 if header is not None:
                     # One row past the count is enough to report "more rows than the header says".
                     extra = header[0] + 1 - rows.n
                     remaining = extra if remaining is None else min(remaining, extra)
-                lab, mat, lines = parse_block(block, dims, has_label, line_no, path, remaining)
-                if has_label:
-                    labels += decoder.decode(lab, lines, line_no)
-                rows.add(mat)
-                line_no += block.count(b"\n")
+                nl = block.count(b"\n")
+                want = nl if remaining is None else min(nl, remaining)
+                room = rows.reserve(want) if compiled and want else None
+                done = compiled(block, dims, has_label, want, room) if room is not None else None
+                if done is not None:
+                    rows.commit(room, done[0])
+                    if has_label:
+                        labels += decoder.decode_joined(done[1], done[0], line_no)
+                else:
+                    lab, mat, lines = parse_block(block, dims, has_label, line_no, path, remaining)
+                    if has_label:
+                        labels += decoder.decode(lab, lines, line_no)
+                    rows.add(mat)
+                line_no += nl
             if eof or (limit is not None and rows.n >= limit) or (header is not None and rows.n > header[0]):
                 break
             control.progress(min(raw.tell() / size, 1.0) if size else None,
                              f"Reading {name}: {rows.n:,} rows")
             more = stream.read(read_bytes)
-            if more:
+            last = more.rfind(b"\n") + 1
+            if last:  # one copy of the read into the next block (not two: append, then cut)
+                ready = b"".join((pending, memoryview(more)[:last]))
+                pending = more[last:]
+            elif more:
                 pending += more
             else:
                 eof = True
@@ -304,10 +357,8 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
                             "store, or this is not a word2vec binary file (try --format word2vec)", encoding)
     if fast is not None:
         out = fast.vectors
-        joined = strip_joined(fast.raw_labels)
-        fast.raw_labels = []  # freed before the decoded labels are built
-        labels = decoder.decode(joined.split(b" "), None, 1)
-        del joined
+        labels = decoder.decode_joined(fast.joined_labels, n)
+        fast.joined_labels = b""
         bad = fast.first_bad
         values = np.array([fast.lo, fast.hi], dtype=np.float32)  # the range is all the check needs
     else:

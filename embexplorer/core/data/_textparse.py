@@ -432,3 +432,45 @@ def trailing_numbers(parts: list[bytes]) -> int:
             break
         n += 1
     return n
+
+
+# -- compiled parser (numba, optional) ---------------------------------------------------------------------
+
+#: Files from this size on are parsed by the compiled parser when numba is installed (below it,
+#: numba's import, ~0.3-0.5 s, costs more than it saves).
+COMPILED_PARSE_MIN_BYTES = 64 * 1024 * 1024
+#: Set to False to never use the compiled parser (tests compare the two).
+USE_COMPILED_PARSE = True
+
+
+def compiled_parser(size: int):
+    """The compiled block parser for a file of ``size`` bytes, or None (small file, or no numba).
+
+    It returns a function ``parse(data, dims, has_label, want, out)`` that parses the whole lines
+    of ``data`` into ``out[:k]`` (float32, at least ``want`` rows) and returns ``(k, labels)``,
+    the labels as one bytes object joined by spaces (they hold no whitespace), or None when a line
+    is outside what it covers: the caller then uses :func:`parse_block`, whose results are the
+    same (values bit-identical) and which words every error.
+    """
+    if not USE_COMPILED_PARSE or size < COMPILED_PARSE_MIN_BYTES:
+        return None
+    try:
+        from embexplorer.core.data._compiled import parse_text_rows
+    except Exception:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
+        return None
+
+    def parse(data: bytes, dims: int, has_label: bool, want: int, out: np.ndarray):
+        if not data.endswith(b"\n") or b"\x00" in data:
+            return None
+        a = np.frombuffer(data, dtype=np.uint8)
+        labels = np.empty(len(data) if has_label else 0, dtype=np.uint8)
+        k, m = parse_text_rows(a, dims, has_label, want, out, labels)
+        if k < 0:
+            return None
+        return k, labels[:m].tobytes()
+
+    try:
+        parse(b"a 1\n", 1, True, 1, np.empty((1, 1), dtype=np.float32))  # loads the machine code
+    except Exception:  # noqa: BLE001 -- a numba that cannot compile: the numpy parser
+        return None
+    return parse

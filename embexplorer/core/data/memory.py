@@ -37,10 +37,11 @@ BYTES_PER_VALUE = 4
 #: Bytes allowed per row beside its vector: the label ``str`` (~50-60 B), its list slot and the
 #: label -> row dict entry (~100 B together on CPython 3.11/3.12 for short labels).
 LABEL_BYTES_PER_ROW = 160
-#: The same for word2vec binary files, measured (peak VmHWM growth of fresh processes, 60,000 to
-#: 3,000,000 rows of 300 dims): the raw label bytes, their decoded copies and the duplicate check
-#: are alive together at the peak (~240 B a row beyond the matrix).
-BINARY_LABEL_BYTES_PER_ROW = 240
+#: The same for word2vec binary files, measured (peak VmHWM growth of fresh processes, 1,000,000 and
+#: 3,000,000 rows of 300 dims: 140 and 190 B a row beyond the matrix, the larger with numba's ~0.1 GB
+#: of compiled-code machinery): the labels joined in one bytes object, their decoded strings and
+#: the duplicate check's set are alive together at the peak.
+BINARY_LABEL_BYTES_PER_ROW = 190
 #: The loader's peak memory relative to the finished set's matrix, on top of the labels and
 #: :data:`LOADER_WORKSPACE_BYTES`.  1.0 where the matrix is preallocated to its final size
 #: (a header's count, the counted lines of an uncompressed file, the binary reader's in-place

@@ -1,0 +1,158 @@
+"""The compiled record scan of the word2vec binary fast path (numba; optional).
+
+Imported only by :func:`embexplorer.core.data._w2v_binary.compiled_scan`, for large files and
+when numba is installed (it comes with the ``umap`` extra).  The pure-Python scan
+(:func:`~embexplorer.core.data._w2v_binary.regex_scan`) gives the same results; both are tested
+on the same files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_SPACE, _LF, _CR = 0x20, 0x0A, 0x0D
+
+
+@njit(cache=True, nogil=True)
+def scan_records(buf: np.ndarray, pos: int, have: int, rec: int, want: int, max_label: int,
+                 starts: np.ndarray, labels: np.ndarray) -> tuple[int, int, int]:  # pragma: no cover
+    """Walk the complete records of ``buf[pos:have]`` (at most ``want``).
+
+    A record is newlines (skipped), the label (no space, at most ``max_label`` bytes), a space and
+    ``rec`` bytes.  Writes each vector's offset to ``starts`` and the labels, joined by single
+    spaces, to ``labels``.  Returns (records found, label bytes written, position after the last
+    record); records found is -1 when a label is longer than ``max_label`` (irregular).
+    """
+    k = 0
+    m = 0
+    while k < want:
+        p = pos
+        while p < have and (buf[p] == _LF or buf[p] == _CR):
+            p += 1
+        lim = min(have, p + max_label + 1)
+        q = p
+        while q < lim and buf[q] != _SPACE:
+            q += 1
+        if q == lim:
+            if lim == p + max_label + 1:
+                return -1, m, pos
+            break  # the label goes on past the bytes read
+        if q + 1 + rec > have:
+            break  # the vector does
+        if k:
+            labels[m] = _SPACE
+            m += 1
+        for j in range(p, q):
+            labels[m] = buf[j]
+            m += 1
+        starts[k] = q + 1
+        pos = q + 1 + rec
+        k += 1
+    return k, m, pos
+
+
+#: Largest exact power of ten in float64 (Clinger's fast path: ``m * 10**p`` and ``m / 10**p`` are
+#: correctly rounded when ``m < 2**53`` and ``|p| <= 22``).
+_MAX_POW10 = 22
+_POW10 = np.array([10.0 ** k for k in range(_MAX_POW10 + 1)], dtype=np.float64)
+_TWO53 = 1 << 53
+#: Digits (leading zeros included) of a number parsed here: exact in an int64 mantissa.
+_MAX_DIGITS = 18
+
+
+@njit(cache=True, nogil=True, error_model="numpy")  # numpy's: no zero-division branch
+def parse_text_rows(a: np.ndarray, dims: int, has_label: bool, want: int, out: np.ndarray,
+                    labels: np.ndarray) -> tuple[int, int]:  # pragma: no cover
+    """Parse the lines of ``a`` (whole lines: its last byte is a newline; no NUL byte) into ``out``.
+
+    Each line: separators (bytes <= 32 but newline), the label if ``has_label`` (bytes > 32), then
+    ``dims`` numbers, then the newline.  A number is ``[+-]?digits[.digits][(e|E)[+-]?digits]``
+    whose value is exact by Clinger's fast path (at most 18 digits, mantissa at most 2**53, power
+    of ten within 22): correctly rounded to float64, then cast to float32, as
+    ``float()`` and the numpy parser do.  Labels are written to ``labels`` joined by single spaces.
+
+    Returns (rows parsed, label bytes written); rows is -1 at the first line outside this
+    envelope (blank, ragged, a label with spaces, another number syntax or more digits):
+    the caller then parses the block with the general parser, which also words any error.
+    """
+    i = 0
+    k = 0
+    m = 0
+    while k < want and i < a.size:
+        while a[i] <= 32 and a[i] != _LF:
+            i += 1
+        if has_label:
+            s = i
+            while a[i] > 32:
+                i += 1
+            if i == s:
+                return -1, m
+            if k:
+                labels[m] = _SPACE
+                m += 1
+            for j in range(s, i):
+                labels[m] = a[j]
+                m += 1
+        for col in range(dims):
+            while a[i] <= 32 and a[i] != _LF:
+                i += 1
+            c = a[i]
+            neg = c == 45
+            if neg or c == 43:
+                i += 1
+            mant = 0
+            nd = 0
+            while True:
+                d = a[i] - 48
+                if d < 0 or d > 9:
+                    break
+                mant = mant * 10 + d
+                nd += 1
+                i += 1
+            frac = 0
+            if a[i] == 46:
+                i += 1
+                f0 = i
+                while True:
+                    d = a[i] - 48
+                    if d < 0 or d > 9:
+                        break
+                    mant = mant * 10 + d
+                    i += 1
+                frac = i - f0
+                nd += frac
+            # At most 18 digits: the int64 mantissa is exact (no overflow) and compared with 2**53.
+            if nd == 0 or nd > _MAX_DIGITS or mant > _TWO53:
+                return -1, m
+            p = -frac
+            if a[i] == 101 or a[i] == 69:
+                i += 1
+                eneg = a[i] == 45
+                if eneg or a[i] == 43:
+                    i += 1
+                e = 0
+                ed = 0
+                while 48 <= a[i] <= 57 and ed < 4:
+                    e = e * 10 + (a[i] - 48)
+                    ed += 1
+                    i += 1
+                if ed == 0:
+                    return -1, m
+                p += -e if eneg else e
+            if a[i] > 32 or p < -_MAX_POW10 or p > _MAX_POW10:
+                return -1, m
+            v = float(mant)
+            if p < 0:
+                v = v / _POW10[-p]
+            elif p > 0:
+                v = v * _POW10[p]
+            # |v| <= 2**53 * 10**22 < 3.4e38: always finite in float32.
+            out[k, col] = -v if neg else v
+        while a[i] <= 32 and a[i] != _LF:
+            i += 1
+        if a[i] != _LF:
+            return -1, m
+        i += 1
+        k += 1
+    return k, m
