@@ -114,6 +114,7 @@ def fit_layout_in_process(vectors, params: LayoutParams, init: np.ndarray | None
     try:
         child.conn.send(("fit", request))
         child.conn.send_bytes(X)  # blocks until the child reads it (after its imports, when cold)
+        del X  # the child has its own copy now
         result = _receive(child, params, control, on_frame)
         keep = True
     finally:
@@ -237,7 +238,8 @@ class _Child:
         """The error for a child that ended without a word (after reaping it)."""
         self.process.join(TERMINATE_GRACE_S)
         code = self.process.exitcode
-        why = (f"killed by signal {-code}" + (" (out of memory?)" if code == -signal.SIGKILL else "")
+        sigkill = getattr(signal, "SIGKILL", 9)  # (Windows has no SIGKILL, nor negative exit codes)
+        why = (f"killed by signal {-code}" + (" (out of memory?)" if code == -sigkill else "")
                if code is not None and code < 0 else f"exit code {code}")
         return LayoutProcessError(f"the layout process ended unexpectedly ({why})")
 
