@@ -3,7 +3,8 @@ progress passed on, errors raised here with their message, Cancel kills and reap
 child outlives its parent.
 
 One child process does the fits of this file (a spawned child imports numpy and openTSNE: a second
-or more); the orphan test starts two small parents, each with a child that imports nothing extra.
+or more); the orphan test starts two small parents (scripts, unguarded like a user's), each with a
+child that imports nothing extra.
 """
 
 from __future__ import annotations
@@ -96,8 +97,10 @@ def test_the_child_gives_the_in_process_layout_passes_frames_on_and_raises_its_e
 
 
 _PARENT = textwrap.dedent("""
+    # Unguarded on purpose, like a user's script calling the viewer: the child must not run it again.
     import os, sys
     from embexplorer.core.analysis import fit_process
+    print("parent script ran", flush=True)
     fit_process.prewarm(preload=(), wait_started=True)
     print(fit_process.child_pids()[0], flush=True)
     if sys.argv[1] == "killed":
@@ -107,10 +110,14 @@ _PARENT = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("how", ["quits", "killed"])
-def test_no_child_outlives_its_parent(how):
+def test_no_child_outlives_its_parent_nor_runs_its_script_again(how, tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    out = subprocess.run([sys.executable, "-c", _PARENT, how], capture_output=True, text=True, env=env,
+    out = subprocess.run([sys.executable, str(script), how], capture_output=True, text=True, env=env,
                          timeout=60, check=True)
-    pid = int(out.stdout.split()[0])
+    lines = out.stdout.split()
+    assert out.stdout.count("parent script ran") == 1, out.stdout + out.stderr  # spawn re-runs __main__
+    pid = int(lines[-1])
     # Its parent gone, the child is init's to reap (a zombie for the moment): it must have exited.
     assert ended(pid, reaped=False), f"the layout process {pid} outlived its parent ({how})"

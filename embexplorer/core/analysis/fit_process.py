@@ -58,7 +58,7 @@ from embexplorer.core.analysis.nonlinear import (
 from embexplorer.core.progress import TaskControl, ensure_control
 
 #: Seconds between two looks at Cancel while the child works.
-POLL_S = 0.05
+POLL_S = 0.1
 #: Seconds a terminated child gets to end before it is killed.
 TERMINATE_GRACE_S = 2.0
 #: What a child imports before it waits for work.  Not umap-learn: numba's import costs seconds of CPU
