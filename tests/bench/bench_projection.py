@@ -214,14 +214,23 @@ def bench_umap(sizes, in_child: bool = True) -> None:
 #: worker thread of the GUI process (as before the child process: what main did) and in a child.
 STALL_MODES = ("in-process", "child process")
 #: Seconds the idle window's stall is measured (nothing running), before and after the layouts.
-IDLE_S = 5.0
+IDLE_S = 20.0
+
+
+def _runqueue_wait_s() -> float:
+    """Seconds this thread has waited, runnable, for a core (Linux schedstat; 0 elsewhere)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class _AttributedProbe:
-    """The largest gap between ticks of a 5 ms timer (``bench_gui_responsiveness``'s method), and the CPU
-    the GUI process and its UI thread used during that gap: a gap the process spent computing on
-    another thread while the UI thread did not run is the GIL held elsewhere; a gap in which the process
-    used little CPU is the machine's other processes taking the cores."""
+    """The largest gap between ticks of a 5 ms timer (``bench_gui_responsiveness``'s method), and what
+    filled it: the CPU the GUI process and its UI thread used, and how long the UI thread waited,
+    runnable, for a core (Linux).  A gap the UI thread spent waiting for a core is the machine's load;
+    one where it neither ran nor waited for a core is it waiting for the GIL (held by another thread)."""
 
     def __init__(self) -> None:
         from PySide6 import QtCore
@@ -231,11 +240,11 @@ class _AttributedProbe:
         self.timer = QtCore.QTimer()
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._on_tick)
-        self.worst = (0.0, 0.0, 0.0)  # (gap s, process CPU s, UI-thread CPU s)
+        self.worst = (0.0, 0.0, 0.0, 0.0)  # (gap, process CPU, UI-thread CPU, UI thread waiting for a core) s
 
     def start(self) -> None:
-        self.last = (time.perf_counter(), time.process_time(), time.thread_time())
-        self.worst = (0.0, 0.0, 0.0)
+        self.last = (time.perf_counter(), time.process_time(), time.thread_time(), _runqueue_wait_s())
+        self.worst = (0.0, 0.0, 0.0, 0.0)
         self.timer.start()
 
     def stop(self) -> tuple:
@@ -244,7 +253,7 @@ class _AttributedProbe:
         return self.worst
 
     def _on_tick(self) -> None:
-        now = (time.perf_counter(), time.process_time(), time.thread_time())
+        now = (time.perf_counter(), time.process_time(), time.thread_time(), _runqueue_wait_s())
         gap = tuple(b - a for a, b in zip(self.last, now))
         if gap[0] > self.worst[0]:
             self.worst = gap
@@ -294,9 +303,9 @@ def bench_stall(methods=("tsne", "umap"), modes=STALL_MODES, idle_s: float = IDL
         proj = w.features["projection"]
         print("\nUI stall while the window lays out GloVe top-5k (5,050 x 50) live, bar "
               f"{TARGET_MS} ms; in one run, alternately fitted on the GUI process's worker thread (in-process, "
-              "as main) and in a child process.  'cpu' is what the GUI process (and its UI thread) used "
-              "during the largest stall: near the stall, another thread held the GIL; near zero, the "
-              "machine's other processes had the cores:")
+              "as main) and in a child process.  In brackets, ms of the largest stall: CPU the GUI process and its "
+              "UI thread used, and the UI thread's wait for a core (the machine's load); the rest of the "
+              "stall the UI thread waited for the GIL or slept:")
         wait_signal(proj.faithfulness_ready)  # of the PCA shown: its imports are not the layout's
 
         def measure(label: str, start, done_signal=None) -> float:
@@ -310,9 +319,10 @@ def bench_stall(methods=("tsne", "umap"), modes=STALL_MODES, idle_s: float = IDL
                 start()
                 described = wait_signal(done_signal, [proj.layout_stopped])[0].describe()
                 settle()
-            gap, cpu, ui = (1000 * v for v in probe.stop())
+            gap, cpu, ui, queued = (1000 * v for v in probe.stop())
             print(f"  {label:34s} {time.perf_counter() - t0:6.1f} s  largest stall {gap:7.1f} ms "
-                  f"(cpu {cpu:5.0f} ms, UI thread {ui:4.0f} ms)  {'ok' if gap <= TARGET_MS else 'MISSED'}  "
+                  f"(cpu {cpu:4.0f}, UI thread {ui:3.0f}, waiting for a core {queued:4.0f})  "
+                  f"{'ok' if gap <= TARGET_MS else 'MISSED'}  "
                   f"load {os.getloadavg()[0]:4.1f}  {described}", flush=True)
             return gap
 
