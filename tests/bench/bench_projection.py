@@ -183,9 +183,9 @@ def bench_umap(sizes, in_child: bool = True) -> None:
     where = "the window's path: a child process" if in_child else "in-process, as the project command"
     print(f"\nUMAP ({where}, live frames), each run a new process; first run in a fresh numba cache "
           "folder, then with it populated (cpu: the process and its children):")
-    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=root)
-        for n in sizes:
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:  # cold again for each size
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=root)
             for run in ("cold numba cache", "cached compile"):
                 code = _UMAP_CHILD.format(root=root, n=n, in_child=in_child)
                 out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
