@@ -38,9 +38,16 @@ def test_choosing_tsne_in_the_toolbar_shows_it_live_then_measures_it(window, qtb
     assert isinstance(pca, PCAProjection) and proj.combo.currentData() == "pca"
     frames = []
     ws.projection_changed.connect(lambda: frames.append(getattr(ws.projection, "live", False)))
+    from embexplorer.core.analysis import fit_process
+
+    proj.combo.showPopup()  # opening the list starts the layout's process ahead
+    qtbot.waitUntil(lambda: len(fit_process.child_pids()) == 1, timeout=TIMEOUT_MS)
+    warm = fit_process.child_pids()
+    proj.combo.hidePopup()
     with qtbot.waitSignal(proj.layout_shown, timeout=TIMEOUT_MS) as shown:
         proj.combo.setCurrentIndex(proj.combo.findData("tsne"))  # what a user does
     layout = shown.args[0]
+    assert fit_process.child_pids() == warm  # that process did the fit, and is kept for the next
     assert proj.frames_shown >= 1 and any(frames)  # live frames reached the plot before the result
     assert isinstance(ws.projection, LayoutProjection) and ws.projection.kind == "tsne"
     assert not ws.projection.live and np.array_equal(ws.projection.xy, layout.xy)

@@ -28,6 +28,9 @@ Scale: up to :data:`MAX_FIT` points every point is fitted.  Above it a seeded sa
 method's ``transform``; :class:`Layout` says how many were fitted and how many placed.  No point
 is ever dropped.
 
+The window runs :func:`fit_layout` in a child process (:mod:`embexplorer.core.analysis.fit_process`),
+so that numba and openTSNE never hold its GIL; the headless ``project`` command runs it in-process.
+
 umap-learn is an optional extra (it brings numba, whose first run compiles for a minute or more):
 without it :func:`fit_layout` raises a :class:`DataError` naming :data:`UMAP_INSTALL`.
 """
