@@ -38,9 +38,16 @@ def test_choosing_tsne_in_the_toolbar_shows_it_live_then_measures_it(window, qtb
     assert isinstance(pca, PCAProjection) and proj.combo.currentData() == "pca"
     frames = []
     ws.projection_changed.connect(lambda: frames.append(getattr(ws.projection, "live", False)))
+    from embexplorer.core.analysis import fit_process
+
+    proj.combo.showPopup()  # opening the list starts the layout's process ahead
+    qtbot.waitUntil(lambda: len(fit_process.child_pids()) == 1, timeout=TIMEOUT_MS)
+    warm = fit_process.child_pids()
+    proj.combo.hidePopup()
     with qtbot.waitSignal(proj.layout_shown, timeout=TIMEOUT_MS) as shown:
         proj.combo.setCurrentIndex(proj.combo.findData("tsne"))  # what a user does
     layout = shown.args[0]
+    assert fit_process.child_pids() == warm  # that process did the fit, and is kept for the next
     assert proj.frames_shown >= 1 and any(frames)  # live frames reached the plot before the result
     assert isinstance(ws.projection, LayoutProjection) and ws.projection.kind == "tsne"
     assert not ws.projection.live and np.array_equal(ws.projection.xy, layout.xy)
@@ -69,23 +76,6 @@ def test_choosing_tsne_in_the_toolbar_shows_it_live_then_measures_it(window, qtb
         proj.restore({**state, "method": "tsne"})
     assert again.args[0].from_cache and np.array_equal(again.args[0].xy, layout.xy)
     assert proj.combo.currentData() == "tsne" and ws.projection.kind == "tsne"
-
-
-def test_cancel_mid_run_leaves_the_previous_projection(window, qtbot):
-    from embexplorer.core.analysis.nonlinear import LayoutParams
-
-    w = window
-    ws, proj = w.workspace, feature_of(w)
-    before = ws.projection
-    proj.show("tsne", params=LayoutParams("tsne", seed=12345))  # a seed nobody cached
-    qtbot.waitUntil(lambda: proj.frames_shown >= 1, timeout=TIMEOUT_MS)
-    assert isinstance(ws.projection, LayoutProjection) and ws.projection.live
-    with qtbot.waitSignal(proj.layout_stopped, timeout=TIMEOUT_MS) as stopped:
-        assert w.runner.cancel("projection.layout")  # the status bar's Cancel
-    assert stopped.args[0] == "cancelled"
-    assert ws.projection is before and proj.combo.currentData() == "pca" and proj.method == "pca"
-    qtbot.wait(50)  # a late frame or result of the cancelled run must not come back
-    assert ws.projection is before
 
 
 def test_a_click_draws_the_true_neighbours_and_isolate_goes_there_and_back(window, qtbot):
@@ -136,3 +126,37 @@ def test_umap_missing_says_what_to_install_and_keeps_pca(window, qtbot, monkeypa
         proj.show("umap")
     assert "pip install 'embexplorer[umap]'" in stopped.args[0]
     assert ws.projection is before and proj.combo.currentData() == "pca"
+
+
+def test_an_error_in_the_layout_process_is_said_and_cancel_kills_it_leaving_the_previous_projection(
+        window, qtbot):
+    from embexplorer.core.analysis import fit_process
+    from embexplorer.core.analysis.nonlinear import LayoutParams
+    from tests.test_fit_process import ended
+
+    # (Last in the file: the child it kills would be started again by the next test.)
+    w = window
+    ws, proj = w.workspace, feature_of(w)
+    before = ws.projection
+    # Parameters the child refuses (a frozen dataclass forced past its own check, as a hand-edited
+    # session could be): the message reaches the status bar, the PCA stays.
+    bad = LayoutParams("tsne", seed=999)
+    object.__setattr__(bad, "perplexity", 0.0)
+    with qtbot.waitSignal(proj.layout_stopped, timeout=TIMEOUT_MS) as stopped:
+        proj.show("tsne", params=bad)
+    assert stopped.args[0] == "failed: perplexity must be from 1 to 500, got 0.0"
+    assert ws.projection is before and proj.combo.currentData() == "pca"
+    # Cancel while the child fits: the previous projection is back and the child is killed and reaped.
+    proj.show("tsne", params=LayoutParams("tsne", seed=12345))  # a seed nobody cached
+    qtbot.waitUntil(lambda: proj.frames_shown >= 1, timeout=TIMEOUT_MS)
+    assert isinstance(ws.projection, LayoutProjection) and ws.projection.live
+    fitting = fit_process.child_pids()
+    assert fitting  # the fit runs in a child process, not on a thread of this one
+    with qtbot.waitSignal(proj.layout_stopped, timeout=TIMEOUT_MS) as stopped:
+        assert w.runner.cancel("projection.layout")  # the status bar's Cancel
+    assert stopped.args[0] == "cancelled"
+    assert ws.projection is before and proj.combo.currentData() == "pca" and proj.method == "pca"
+    qtbot.waitUntil(lambda: not fit_process.child_pids(), timeout=5000)
+    assert all(ended(pid, timeout=1.0) for pid in fitting)  # terminated and reaped: no zombie
+    qtbot.wait(50)  # a late frame or result of the cancelled run must not come back
+    assert ws.projection is before

@@ -7,18 +7,26 @@
   of ``TRUST_SAMPLE`` rows: scikit-learn's needs an n x n matrix) no worse than scikit-learn's - 0.01.
   ``--ladder`` also times what each of our choices buys, one at a time from openTSNE's defaults.
   ``--full`` adds the time to the full-data layout at 100,000 points.
-* **UMAP**: time at 20,000 and (``--full``) 100,000 points, first run in a fresh numba cache (a new
-  process, so the compile is counted) and again with the compiled cache; trustworthiness on
-  scikit-learn's bundled digits, bar 0.97.
+* **UMAP**: time at 20,000 and (``--full``) 100,000 points (or ``--umap-sizes``), first run in a fresh
+  numba cache (a new process, so the compile is counted) and again with the compiled cache, through
+  the window's path (a child process; ``--umap-in-process``: the ``project`` command's);
+  trustworthiness on scikit-learn's bundled digits, bar 0.97.
 
 * **UI stall** (``--stall``): the largest gap between ticks of a 5 ms timer (the method of
   ``bench_gui_responsiveness``) while the window computes a t-SNE (and a UMAP) of the real GloVe
   top-5k words from the Projection combo, live frames drawn, until the result is on screen; bar
-  100 ms.
+  100 ms.  Side by side in one run: fitted on the GUI process's worker thread (as before the child
+  process) and in a child process (:mod:`embexplorer.core.analysis.fit_process`), with the stall of
+  the idle window (nothing running) before and after, which is what the machine's load alone costs.
+* **Transfer** (``--transfer``): sending the 100,000 x 50 reduced copy to a child three ways, and the
+  child's start-up cost.
 
 Absolute times are noisy on a shared machine: the ratios of one run are what counts.
 
     python -m tests.bench.bench_projection [--quick] [--ladder] [--full] [--no-umap] [--stall]
+    python -m tests.bench.bench_projection --only-stall [--stall-modes in-process,child process]
+    python -m tests.bench.bench_projection --umap-sizes 20000,100000 [--umap-in-process]
+    python -m tests.bench.bench_projection --transfer
 """
 
 from __future__ import annotations
@@ -65,14 +73,17 @@ def trust(X: np.ndarray, Y: np.ndarray) -> float:
     return float(trustworthiness(X[rows], np.asarray(Y)[rows], n_neighbors=TRUST_K))
 
 
-def ours(X: np.ndarray, method: str = "tsne"):
-    """The app's path: fit_layout with live frames copied out (what the worker hands the UI)."""
+def ours(X: np.ndarray, method: str = "tsne", in_child: bool = False):
+    """The app's path: fit_layout with live frames copied out (what the worker hands the UI); with
+    ``in_child`` the window's, in a child process (its CPU is not in ``cpu``: see ``bench_umap``)."""
+    from embexplorer.core.analysis.fit_process import fit_layout_in_process
     from embexplorer.core.analysis.nonlinear import LayoutParams, fit_layout
 
     frames = []
+    fit = fit_layout_in_process if in_child else fit_layout
     t0, c0 = time.perf_counter(), time.process_time()
-    layout = fit_layout(X, LayoutParams(method, metric="euclidean", seed=SEED),
-                        on_frame=lambda xy, _f: frames.append(xy.shape))
+    layout = fit(X, LayoutParams(method, metric="euclidean", seed=SEED),
+                 on_frame=lambda xy, _f: frames.append(xy.shape))
     layout.extra["cpu"] = time.process_time() - c0
     return time.perf_counter() - t0, layout.xy, len(frames), layout
 
@@ -145,38 +156,48 @@ def bench_tsne_full(n: int = TSNE_FULL_ROWS) -> None:
 
 
 _UMAP_CHILD = """
-import json, sys, time
+import json, resource, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from tests.bench.bench_projection import make_data, ours, trust
 X = make_data({n})
-t, Y, frames, _ = ours(X, "umap")
-print(json.dumps({{"seconds": t, "total": time.perf_counter() - t0, "cpu": time.process_time(), "frames": frames,
-                  "trust": trust(X, Y)}}))
+t, Y, frames, _ = ours(X, "umap", in_child={in_child})
+from embexplorer.core.analysis import fit_process
+fit_process.shutdown()  # the child reaped: its CPU counts in RUSAGE_CHILDREN
+usage = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+print(json.dumps({{"seconds": t, "total": time.perf_counter() - t0, "frames": frames, "trust": trust(X, Y),
+                  "cpu": sum(u.ru_utime + u.ru_stime for u in usage)}}))
 """
 
 
-def bench_umap(sizes) -> None:
+def bench_umap(sizes, in_child: bool = True) -> None:
+    """UMAP at each size, the first run in a fresh numba cache folder, then again with it populated;
+    each run a new process (the compile counted), through the window's path (a child process) unless
+    ``in_child`` is False (the headless ``project`` command's)."""
     try:
         import umap  # noqa: F401
     except ImportError:
         print("\nUMAP: umap-learn not installed (pip install 'embexplorer[umap]'): skipped")
         return
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    print("\nUMAP (app path, frames), each run a new process; first run in a fresh numba cache:")
-    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=root)
-        for n in sizes:
-            for run in ("first run (compiles)", "cached compile"):
-                out = subprocess.run([sys.executable, "-c", _UMAP_CHILD.format(root=root, n=n)], env=env,
-                                     capture_output=True, text=True, check=False)
+    where = "the window's path: a child process" if in_child else "in-process, as the project command"
+    print(f"\nUMAP ({where}, live frames), each run a new process; first run in a fresh numba cache "
+          "folder, then with it populated (cpu: the process and its children):")
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:  # cold again for each size
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=root)
+            for run in ("cold numba cache", "cached compile"):
+                code = _UMAP_CHILD.format(root=root, n=n, in_child=in_child)
+                out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                     check=False)
                 if out.returncode:
                     print(f"  {n:>8,} {run}: failed\n{out.stderr[-2000:]}")
                     break
                 r = json.loads(out.stdout.strip().splitlines()[-1])
-                print(f"  {n:>8,} {run:22s} fit {r['seconds']:7.1f} s  (process {r['total']:.1f} s, "
-                      f"cpu {r['cpu']:.1f} s)  "
-                      f"frames {r['frames']:>4}  T={r['trust']:.4f}", flush=True)
+                cached = sum(len(files) for _d, _s, files in os.walk(cache))
+                print(f"  {n:>8,} {run:17s} fit {r['seconds']:7.1f} s  (process {r['total']:.1f} s, "
+                      f"cpu {r['cpu']:.1f} s)  frames {r['frames']:>4}  T={r['trust']:.4f}  "
+                      f"numba cache {cached} files  load {os.getloadavg()[0]:.1f}", flush=True)
     from sklearn.datasets import load_digits
     from sklearn.manifold import trustworthiness
 
@@ -189,14 +210,68 @@ def bench_umap(sizes) -> None:
           f"{'ok' if t >= UMAP_DIGITS_BAR else 'MISSED'}")
 
 
-def bench_stall(methods=("tsne", "umap")) -> bool:
-    """Largest UI stall while the window lays out GloVe top-5k live (no cache: a fresh cache folder)."""
+#: The two ways the window can fit, compared side by side in one run by ``--stall``: on the task's
+#: worker thread of the GUI process (as before the child process: what main did) and in a child.
+STALL_MODES = ("in-process", "child process")
+#: Seconds the idle window's stall is measured (nothing running), before and after the layouts.
+IDLE_S = 20.0
+
+
+def _runqueue_wait_s() -> float:
+    """Seconds this thread has waited, runnable, for a core (Linux schedstat; 0 elsewhere)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class _AttributedProbe:
+    """The largest gap between ticks of a 5 ms timer (``bench_gui_responsiveness``'s method), and what
+    filled it: the CPU the GUI process and its UI thread used, and how long the UI thread waited,
+    runnable, for a core (Linux).  A gap the UI thread spent waiting for a core is the machine's load;
+    one where it neither ran nor waited for a core is it waiting for the GIL (held by another thread)."""
+
+    def __init__(self) -> None:
+        from PySide6 import QtCore
+
+        from tests.bench.bench_gui_responsiveness import TICK_MS
+
+        self.timer = QtCore.QTimer()
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._on_tick)
+        self.worst = (0.0, 0.0, 0.0, 0.0)  # (gap, process CPU, UI-thread CPU, UI thread waiting for a core) s
+
+    def start(self) -> None:
+        self.last = (time.perf_counter(), time.process_time(), time.thread_time(), _runqueue_wait_s())
+        self.worst = (0.0, 0.0, 0.0, 0.0)
+        self.timer.start()
+
+    def stop(self) -> tuple:
+        self._on_tick()
+        self.timer.stop()
+        return self.worst
+
+    def _on_tick(self) -> None:
+        now = (time.perf_counter(), time.process_time(), time.thread_time(), _runqueue_wait_s())
+        gap = tuple(b - a for a, b in zip(self.last, now))
+        if gap[0] > self.worst[0]:
+            self.worst = gap
+        self.last = now
+
+
+def bench_stall(methods=("tsne", "umap"), modes=STALL_MODES, idle_s: float = IDLE_S, repeat: int = 1) -> bool:
+    """Largest UI stall while the window lays out GloVe top-5k live (no cache: a fresh cache folder),
+    fitted on a worker thread of the GUI process and in a child process, alternately in one run; and the
+    stall of the idle window in the same run (what the machine's load alone costs)."""
     os.environ["QT_QPA_PLATFORM"] = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import QtCore, QtWidgets
 
+    import embexplorer._qt.features.projection.feature as room
     from embexplorer._qt.shell.main_window import MainWindow
-    from embexplorer.core.analysis.nonlinear import LayoutParams
-    from tests.bench.bench_gui_responsiveness import SHARED_DATA, TARGET_MS, StallProbe, settle, wait_signal
+    from embexplorer.core.analysis import fit_process
+    from embexplorer.core.analysis.nonlinear import LayoutParams, fit_layout
+    from tests.bench.bench_gui_responsiveness import SHARED_DATA, TARGET_MS, settle, wait_signal
 
     path = SHARED_DATA / "glove-6B-50d-top5k" / "glove.6B.50d.top5k.txt"
     if not path.is_file():
@@ -209,6 +284,9 @@ def bench_stall(methods=("tsne", "umap")) -> bool:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     _collect_garbage_on_ui_thread(app)  # as the app: Python's collector runs on the UI thread only
     ok = True
+    fits = {"in-process": fit_layout, "child process": fit_process.fit_layout_in_process}
+    gaps: dict = {}  # (mode, method, run) -> [largest stall ms, ...]
+    seeds = iter(range(101, 10_000))  # a new seed per run: never a layout-cache hit
     with tempfile.TemporaryDirectory(prefix="embexplorer-bench-") as tmp:
         os.environ["EMBEXPLORER_CACHE_DIR"] = tmp  # no layout-cache hits
         settings = QtCore.QSettings(os.path.join(tmp, "s.ini"), QtCore.QSettings.Format.IniFormat)
@@ -224,34 +302,146 @@ def bench_stall(methods=("tsne", "umap")) -> bool:
         settle(0.5)
         proj = w.features["projection"]
         print("\nUI stall while the window lays out GloVe top-5k (5,050 x 50) live, bar "
-              f"{TARGET_MS} ms:")
+              f"{TARGET_MS} ms; in one run, alternately fitted on the GUI process's worker thread (in-process, "
+              "as main) and in a child process.  In brackets, ms of the largest stall: CPU the GUI process and its "
+              "UI thread used, and the UI thread's wait for a core (the machine's load); the rest of the "
+              "stall the UI thread waited for the GIL or slept:")
         wait_signal(proj.faithfulness_ready)  # of the PCA shown: its imports are not the layout's
-        for method in methods:
-            if method == "umap" and not _has_umap():
-                continue
-            # The first run in a process imports openTSNE / umap-learn (and scikit-learn) on the worker and,
-            # for UMAP, JIT-compiles with numba: both hold the GIL for long stretches.  Reported apart,
-            # as bench_gui_responsiveness leaves gensim's import out of its figure.
-            for run, seed in (("first use", 101), ("warm", 202)):
-                probe = StallProbe()
-                probe.start()
-                t0 = time.perf_counter()
-                proj.show(method, params=LayoutParams(method, seed=seed))
-                layout = wait_signal(proj.layout_shown, [proj.layout_stopped])[0]
+
+        def measure(label: str, start, done_signal=None) -> float:
+            probe = _AttributedProbe()
+            probe.start()
+            t0 = time.perf_counter()
+            described = ""
+            if start is None:
+                settle(idle_s)
+            else:
+                start()
+                described = wait_signal(done_signal, [proj.layout_stopped])[0].describe()
                 settle()
-                gap = probe.stop() * 1000
-                good = gap <= TARGET_MS
-                if run == "warm":
-                    ok &= good
-                print(f"  {method:5s} {run:9s} {time.perf_counter() - t0:6.1f} s  {proj.frames_shown:>4} frames "
-                      f"drawn  largest stall {gap:7.1f} ms  {'ok' if good else 'MISSED'}  ({layout.describe()})",
-                      flush=True)
-                proj.show("pca")
-                settle()
+            gap, cpu, ui, queued = (1000 * v for v in probe.stop())
+            print(f"  {label:34s} {time.perf_counter() - t0:6.1f} s  largest stall {gap:7.1f} ms "
+                  f"(cpu {cpu:4.0f}, UI thread {ui:3.0f}, waiting for a core {queued:4.0f})  "
+                  f"{'ok' if gap <= TARGET_MS else 'MISSED'}  "
+                  f"load {os.getloadavg()[0]:4.1f}  {described}", flush=True)
+            return gap
+
+        idle_gaps = [measure("idle window (nothing running)", None)]
+        try:
+            for method in methods:
+                if method == "umap" and not _has_umap():
+                    continue
+                # The first run imports openTSNE / umap-learn (and scikit-learn) and, for UMAP, JIT-compiles
+                # with numba: in-process on the worker thread, holding the GIL for long stretches; in a
+                # child, there (no child started ahead here: the worst case).
+                for run in ("first use", *(["warm"] * repeat)):
+                    for mode in modes:
+                        room.fit_layout_in_process = fits[mode]  # the room's one call of the fit
+                        params = LayoutParams(method, seed=next(seeds))
+                        gap = measure(f"{mode} {method} {run}", lambda p=params: proj.show(p.method, params=p),
+                                      proj.layout_shown)
+                        gaps.setdefault((mode, method, run), []).append(gap)
+                        if run == "warm" and mode == "child process":
+                            ok &= gap <= TARGET_MS
+                        proj.show("pca")
+                        settle()
+        finally:
+            room.fit_layout_in_process = fits["child process"]
+        idle_gaps.append(measure("idle window (nothing running)", None))
         w.shutdown_tasks(5.0)
         w.close()
     app.processEvents()
+    print("  side by side, largest stall in ms (" + " / ".join(modes) + "):")
+    for method in methods:
+        for run in ("first use", "warm"):
+            cells = [gaps.get((m, method, run)) for m in modes]
+            if all(cells):
+                print(f"    {method:5s} {run:9s} " + "   ".join(
+                    "/".join(f"{g:.0f}" for g in c) for c in cells))
+    print(f"    idle window     {' / '.join(f'{g:.0f}' for g in idle_gaps)}  (before / after)")
     return ok
+
+
+#: Rows of the reduced copy (x 50 float32) sent to a child by ``--transfer``, and repeats (median).
+TRANSFER_ROWS = 100_000
+TRANSFER_REPEAT = 5
+#: Rows of the tiny t-SNE whose first and second fit in the window's path give the child's start-up cost.
+STARTUP_ROWS = 200
+
+
+def _echo_child(conn) -> None:
+    """Receive an array the way asked, answer with its last value (the round trip's end)."""
+    from multiprocessing import shared_memory
+
+    while True:
+        try:
+            how, shape, name = conn.recv()
+        except EOFError:
+            return
+        if how == "raw bytes":
+            X = np.empty(shape, dtype=np.float32)
+            conn.recv_bytes_into(memoryview(X).cast("B"))
+        elif how == "pickle":
+            X = conn.recv()
+        else:  # shared memory: attach, copy out (the parent unlinks it after the answer)
+            shm = shared_memory.SharedMemory(name=name)
+            X = np.ndarray(shape, dtype=np.float32, buffer=shm.buf).copy()
+            shm.close()
+        conn.send(float(X[-1, -1]))
+
+
+def bench_transfer(n: int = TRANSFER_ROWS) -> None:
+    """How the reduced copy reaches a child, n x 50 float32: raw bytes through the pipe (ours), one pickle
+    through the pipe, shared memory; and the child's start-up cost (spawn + imports) in the window's path."""
+    import multiprocessing as mp
+    from multiprocessing import shared_memory
+
+    from embexplorer.core.analysis import fit_process
+    from embexplorer.core.analysis.nonlinear import LayoutParams
+
+    X = make_data(n)
+    ctx = mp.get_context("spawn")
+    parent, child_end = ctx.Pipe()
+    proc = ctx.Process(target=_echo_child, args=(child_end,), daemon=True)
+    proc.start()
+    child_end.close()
+    print(f"\nSending the reduced copy, {n:,} x {DIMS} float32 ({X.nbytes / 2 ** 20:.0f} MB), to a child and "
+          f"back an answer (median of {TRANSFER_REPEAT}, ms):")
+    for how in ("raw bytes", "pickle", "shared memory"):
+        times = []
+        for _ in range(TRANSFER_REPEAT + 1):  # the first run warms the child up: not counted
+            t0 = time.perf_counter()
+            shm = None
+            if how == "shared memory":
+                shm = shared_memory.SharedMemory(create=True, size=X.nbytes)
+                np.ndarray(X.shape, dtype=np.float32, buffer=shm.buf)[:] = X
+            parent.send((how, X.shape, shm.name if shm else None))
+            if how == "raw bytes":
+                parent.send_bytes(X)
+            elif how == "pickle":
+                parent.send(X)
+            assert parent.recv() == float(X[-1, -1])
+            if shm is not None:
+                shm.close()
+                shm.unlink()
+            times.append(time.perf_counter() - t0)
+        print(f"  {how:14s} {1000 * float(np.median(times[1:])):7.1f} ms{'  (ours)' if how == 'raw bytes' else ''}",
+              flush=True)
+    parent.close()
+    proc.join(5)
+    small = make_data(STARTUP_ROWS)
+    params = LayoutParams("tsne", metric="euclidean", seed=SEED)
+    fit_process.shutdown()
+    t0 = time.perf_counter()
+    fit_process.fit_layout_in_process(small, params)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fit_process.fit_layout_in_process(small, params)
+    warm = time.perf_counter() - t0
+    print(f"Child start-up (spawn, import numpy and openTSNE): a t-SNE of {STARTUP_ROWS} points in a new child "
+          f"{cold:.2f} s, in the same child again {warm:.2f} s: start-up {cold - warm:.2f} s  "
+          f"load {os.getloadavg()[0]:.1f}")
+    fit_process.shutdown()
 
 
 def _has_umap() -> bool:
@@ -270,19 +460,37 @@ def main(argv=None) -> int:
     ap.add_argument("--no-umap", action="store_true")
     ap.add_argument("--stall", action="store_true", help="largest UI stall during a live layout (GUI)")
     ap.add_argument("--only-stall", action="store_true", help="the UI stall alone")
+    ap.add_argument("--stall-modes", default=",".join(STALL_MODES),
+                    help=f"comma-separated, of {', '.join(STALL_MODES)} (default: both, side by side)")
+    ap.add_argument("--stall-repeat", type=int, default=1, help="warm runs of each mode (alternating)")
+    ap.add_argument("--umap-sizes", type=lambda v: tuple(int(x) for x in v.split(",")),
+                    help="UMAP alone at these sizes (e.g. 20000,100000): cold numba cache, then cached")
+    ap.add_argument("--umap-in-process", action="store_true",
+                    help="time UMAP in-process (the project command's path) instead of in a child")
+    ap.add_argument("--transfer", action="store_true",
+                    help="alone: sending 100k x 50 to a child (raw bytes, pickle, shared memory), child start-up")
     args = ap.parse_args(argv)
     print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}")
+    methods = ("tsne",) if args.no_umap else ("tsne", "umap")
+    modes = tuple(m.strip() for m in args.stall_modes.split(",") if m.strip())
+    if args.transfer:
+        bench_transfer()
+        return 0
+    if args.umap_sizes:
+        bench_umap(args.umap_sizes, in_child=not args.umap_in_process)
+        return 0
     if args.only_stall:
-        return 0 if bench_stall(("tsne",) if args.no_umap else ("tsne", "umap")) else 1
+        return 0 if bench_stall(methods, modes, repeat=args.stall_repeat) else 1
     ok = bench_tsne(QUICK_TSNE_SIZES if args.quick else TSNE_SIZES)
     if args.ladder:
         bench_ladder()
     if args.full:
         bench_tsne_full()
     if not args.no_umap:
-        bench_umap(QUICK_UMAP_SIZES if args.quick else UMAP_FULL_SIZES if args.full else UMAP_SIZES)
+        bench_umap(QUICK_UMAP_SIZES if args.quick else UMAP_FULL_SIZES if args.full else UMAP_SIZES,
+                   in_child=not args.umap_in_process)
     if args.stall:
-        ok &= bench_stall(("tsne",) if args.no_umap else ("tsne", "umap"))
+        ok &= bench_stall(methods, modes, repeat=args.stall_repeat)
     return 0 if ok else 1
 
 

@@ -28,6 +28,9 @@ Scale: up to :data:`MAX_FIT` points every point is fitted.  Above it a seeded sa
 method's ``transform``; :class:`Layout` says how many were fitted and how many placed.  No point
 is ever dropped.
 
+The window runs :func:`fit_layout` in a child process (:mod:`embexplorer.core.analysis.fit_process`),
+so that numba and openTSNE never hold its GIL; the headless ``project`` command runs it in-process.
+
 umap-learn is an optional extra (it brings numba, whose first run compiles for a minute or more):
 without it :func:`fit_layout` raises a :class:`DataError` naming :data:`UMAP_INSTALL`.
 """
@@ -371,6 +374,19 @@ def umap_options(params: LayoutParams, n: int) -> dict:
                 min_dist=float(params.min_dist), metric="euclidean", random_state=int(params.seed))
 
 
+def require_umap() -> None:
+    """Raise the :class:`DataError` naming :data:`UMAP_INSTALL` when umap-learn is missing, without
+    importing it (its import brings numba: seconds of the GIL, which a GUI process should not pay)."""
+    from importlib.util import find_spec
+
+    try:
+        found = find_spec("umap") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise DataError(f"UMAP needs umap-learn, which is not installed; install it with: {UMAP_INSTALL}")
+
+
 def _import_umap():
     try:
         import umap  # noqa: F401 -- brings numba; only imported when asked for
@@ -482,5 +498,5 @@ def _place(model, Y: np.ndarray, params: LayoutParams, control: TaskControl) -> 
 PLACE_BLOCK_ROWS = 20_000
 
 __all__ = ["METHODS", "METRICS", "MAX_FIT", "REDUCED_DIMS", "UMAP_INSTALL", "Layout",
-           "LayoutParams", "fit_layout", "fit_sample", "reduce_for_layout", "tsne_init", "tsne_options",
-           "umap_options", "unit_rows"]
+           "LayoutParams", "fit_layout", "fit_sample", "reduce_for_layout", "require_umap", "tsne_init",
+           "tsne_options", "umap_options", "unit_rows"]

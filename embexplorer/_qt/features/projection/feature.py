@@ -13,6 +13,11 @@ mean and the trustworthiness go to the status bar.  A clicked (or the one select
 true neighbours of the original space drawn, wherever they landed.  View › Isolate Selection
 re-projects the selection and its neighbours on their own; View › Show All Points goes back.
 
+The fits run in a child process (:mod:`embexplorer.core.analysis.fit_process`): numba and openTSNE
+never hold this process's GIL, so the window stays responsive; the task's worker thread only waits on
+the pipe and passes frames on.  A child is started ahead when the combo's list or the parameters
+dialog opens, so the first layout does not wait for its imports.
+
 Live training (recommender, word2vec) keeps its PCA frames; when the finished model is shown
 (``source.kind == "model"``) under t-SNE or UMAP, its vectors are laid out like any other set.
 """
@@ -27,8 +32,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import Feature, MenuItem
 from embexplorer._qt.features.projection.dialog import ParamsDialog
-from embexplorer.core.analysis import faithfulness, layout_cache
-from embexplorer.core.analysis.nonlinear import METHOD_TITLES, LayoutParams, fit_layout
+from embexplorer.core.analysis import faithfulness, fit_process, layout_cache
+from embexplorer.core.analysis.fit_process import fit_layout_in_process
+from embexplorer.core.analysis.nonlinear import METHOD_TITLES, LayoutParams
 from embexplorer.core.data.embeddings import MetadataColumn
 from embexplorer.core.errors import DataError
 from embexplorer.core.view import palette
@@ -91,7 +97,7 @@ class ProjectionFeature(Feature):
         self._frame_timer = QtCore.QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._on_frame_timer)
 
-        self.combo = QtWidgets.QComboBox()
+        self.combo = _WarmingCombo(fit_process.prewarm)
         self.combo.setObjectName("projectionCombo")
         for m in METHODS:
             self.combo.addItem(METHOD_TITLES[m], m)
@@ -167,6 +173,7 @@ class ProjectionFeature(Feature):
 
     def edit_parameters(self) -> None:
         """The parameters dialog; OK re-computes the layout shown with the new parameters."""
+        fit_process.prewarm()  # a layout is likely next: its process imports while the user chooses
         dialog = ParamsDialog(self.params["tsne"], self.params["umap"], self.ctx.shell.widget())
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return
@@ -266,8 +273,8 @@ class ProjectionFeature(Feature):
             hit = layout_cache.lookup(key, emb.n)
             if hit is not None:
                 return hit
-            layout = fit_layout(emb.vectors, params, init=init, control=control,
-                                on_frame=lambda xy, f: control.emit((xy, f), coalesce=True))
+            layout = fit_layout_in_process(emb.vectors, params, init=init, control=control,
+                                           on_frame=lambda xy, f: control.emit((xy, f), coalesce=True))
             layout_cache.store(key, layout)
             return layout
 
@@ -331,7 +338,7 @@ class ProjectionFeature(Feature):
         self._stopped("cancelled")
 
     def _on_layout_error(self, err: BaseException) -> None:
-        self._stopped(f"failed: {err}")
+        self._stopped(f"failed: {err.reason if isinstance(err, DataError) else err}")
         self.ctx.shell.show_error(err, "cannot compute the projection")
 
     def _stopped(self, why: str) -> None:
@@ -524,6 +531,18 @@ class ProjectionFeature(Feature):
         self._frame_timer.stop()
 
 
+class _WarmingCombo(QtWidgets.QComboBox):
+    """The Projection combo: opening its list starts a layout process ahead (``warm()``)."""
+
+    def __init__(self, warm) -> None:
+        super().__init__()
+        self._warm = warm
+
+    def showPopup(self) -> None:  # noqa: N802 -- Qt's name
+        self._warm()
+        super().showPopup()
+
+
 def _project_subset(vectors, method: str, params: LayoutParams, start_xy, control):
     """A few rows projected on their own: by ``method`` when there are enough of them, else by PCA."""
     from embexplorer.core.analysis.pca import fit_pca
@@ -535,4 +554,4 @@ def _project_subset(vectors, method: str, params: LayoutParams, start_xy, contro
     p = dataclasses.replace(params, perplexity=min(params.perplexity, max((m - 1) / 3.0, 2.0)),
                             n_neighbors=min(params.n_neighbors, m - 1))
     start = np.where(np.isfinite(start_xy), start_xy, 0.0)
-    return fit_layout(vectors, p, init=start, control=control).xy, p.title
+    return fit_layout_in_process(vectors, p, init=start, control=control).xy, p.title
