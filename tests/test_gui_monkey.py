@@ -21,10 +21,10 @@ WALKS = ((20261202, 100), (5, 60))
 MAX_IDLE_SHARE, MIN_KINDS = 0.25, 15
 #: Milliseconds the event loop runs after the last step, still watched.
 LATE_SIGNALS_MS = 200
-#: Seconds ``shutdown_tasks`` may take at the end.  A UMAP the monkey chose may be in umap-learn's
-#: first-use numba compile (13-15 s, longer on a busy machine), which Cancel cannot interrupt: the
-#: known limit until UMAP runs in a worker process.
-SHUTDOWN_TIMEOUT_S = 45.0
+#: Seconds ``shutdown_tasks`` may take at the end.  A t-SNE or UMAP the monkey chose runs in a child
+#: process, which Cancel terminates at once (its numba compile no longer holds the window's tasks); the
+#: other tasks look at Cancel between steps.
+SHUTDOWN_TIMEOUT_S = 20.0
 
 
 @pytest.fixture
