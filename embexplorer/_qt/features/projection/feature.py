@@ -328,8 +328,9 @@ class ProjectionFeature(Feature):
 
         ws.set_projection(LayoutProjection(layout.xy, layout.params.method, layout.params.title,
                                            description=layout.describe(), placer=placer))
-        took = "from the cache" if layout.from_cache else f"in {layout.seconds:.1f} s"
-        self.ctx.shell.message(f"{layout.describe()} ({layout.params.describe()}), {took}", NOTE_MS)
+        # The permanent line on the right already names what is shown: the note adds how it was made.
+        took = "from the cache" if layout.from_cache else f"computed in {layout.seconds:.1f} s"
+        self.ctx.shell.message(f"Layout {took}: {layout.params.describe()}", NOTE_MS)
         self.layout_shown.emit(layout)
 
     def _on_layout_cancelled(self) -> None:
