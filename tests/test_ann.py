@@ -16,11 +16,18 @@ INSTALLED = [b for b in ann.BACKENDS if ann.available(b)]
 pytestmark = pytest.mark.skipif(not INSTALLED, reason="no approximate backend installed (hnswlib, faiss-cpu)")
 
 
+@pytest.fixture(autouse=True)
+def fewer_queries(monkeypatch):
+    """Calibration and recall on fewer rows than the app's 500 + 1,000 (the bench measures those)."""
+    monkeypatch.setattr(ann, "CALIBRATION_QUERIES", 200)
+    monkeypatch.setattr(ann, "RECALL_QUERIES", 400)
+
+
 @pytest.fixture()
 def emb(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEXPLORER_CACHE_DIR", str(tmp_path / "cache"))
     rng = np.random.default_rng(2)
-    X = rng.standard_normal((3000, 12)).astype(np.float32)
+    X = rng.standard_normal((2000, 12)).astype(np.float32)
     return EmbeddingSet([f"w{i}" for i in range(len(X))], X)
 
 
@@ -34,7 +41,7 @@ def test_recall_is_measured_against_exact_and_meets_the_target(emb, backend):
     index = ann.build(emb, threads=1, backend=backend)
     assert index.backend == backend
     assert index.recall_queries == ann.RECALL_QUERIES and index.recall >= ann.TARGET_RECALL
-    rows = np.arange(0, 3000, 97)
+    rows = np.arange(0, 2000, 67)
     truth = ann.exact_top(emb, rows, 10)
     for row, t in zip(rows[:5], truth):  # the exact reference is nearest()'s answer
         assert [nb.row for nb in nearest(emb, int(row), k=10)] == t.tolist()
@@ -93,3 +100,13 @@ def test_unknown_or_missing_backend_is_a_clear_error(emb, monkeypatch):
     assert not ann.available() and ann.default_backend() is None
     with pytest.raises(ann.DataError, match="pip install"):
         ann.build(emb)
+
+
+@pytest.mark.parametrize("backend", INSTALLED)
+def test_cancel_stops_the_build_and_keeps_nothing(emb, backend):
+    from embexplorer.core.progress import Cancelled, TaskControl
+
+    control = TaskControl(lambda fraction, message: control.cancel(), min_interval=0.0)
+    with pytest.raises(Cancelled):
+        ann.build(emb, control, threads=1, backend=backend)
+    assert not (ann.ann_root() / ann.index_key(emb, backend)).exists()

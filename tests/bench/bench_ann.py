@@ -53,7 +53,7 @@ SUBTOPIC_SCALE = 0.6
 LOCAL_RANK = 8
 LOCAL_BASES = 64
 LOCAL_SCALE = 0.3
-NOISE_SCALE = 0.15
+NOISE_SCALE = 0.35
 ZIPF_EXPONENT = 0.9
 ZIPF_OFFSET = 50
 SEED = 1800
@@ -121,7 +121,7 @@ def load_glove() -> np.ndarray:
     path = next(iter(sorted(folder.glob("*.txt"))), None) if folder.is_dir() else None
     if path is None:
         raise SystemExit(f"no GloVe sample under {folder}")
-    return np.ascontiguousarray(load(path).vectors, dtype=np.float32)
+    return np.ascontiguousarray(load(path, use_cache=False).vectors, dtype=np.float32)
 
 
 def structure(X: np.ndarray) -> dict:
