@@ -73,6 +73,10 @@ EF_STEPS = (16, 32, 64, 128, 256, 512, 1024)
 #: IVF: lists per square root of the row count, and (multiples of) the probes tried.
 IVF_LISTS_PER_SQRT = 4
 NPROBE_STEPS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
+#: IVF is kept only if it reaches the recall target scanning at most this many bytes of rows a query
+#: (~2.5 ms at the ~25 GB/s read here): a set without clusters for the lists to follow needs nearly
+#: every list, and is then given an HNSW graph instead (when hnswlib or faiss's HNSW is installed).
+IVF_MAX_SCAN_BYTES = 64 << 20
 #: IVF training: rows sampled per list (faiss asks for at least 39) and k-means iterations.
 IVF_TRAIN_PER_LIST = 40
 IVF_TRAIN_ITERATIONS = 10
@@ -375,6 +379,7 @@ def build(emb: EmbeddingSet, control: TaskControl | None = None, use_cache: bool
     DataError
         No backend (or not the one asked for) is installed, or the set has fewer than two rows.
     """
+    auto = not backend
     backend = check_backend(backend) if backend else default_backend()
     if backend is None or not available(backend):
         raise DataError("approximate search needs the optional package faiss-cpu or hnswlib "
@@ -384,12 +389,30 @@ def build(emb: EmbeddingSet, control: TaskControl | None = None, use_cache: bool
         raise DataError("approximate search needs at least two rows")
     control = ensure_control(control)
     threads = threads or os.cpu_count() or 1
-    key = index_key(emb, backend) if use_cache else None
-    if key is not None:
-        found = _lookup(key, emb, backend, threads)
-        if found is not None:
-            control.progress(1.0, "Approximate index loaded from the cache", force=True)
-            return found
+    graphs = ("hnswlib", "faiss-hnsw") if auto and backend == "faiss-ivf" else ()
+    fallbacks = [b for b in graphs if available(b)]
+    if use_cache:
+        for b in [backend, *fallbacks]:  # a set found too hard for IVF lists has its graph cached
+            found = _lookup(index_key(emb, b), emb, b, threads)
+            if found is not None:
+                control.progress(1.0, "Approximate index loaded from the cache", force=True)
+                return found
+    result = _build_one(emb, backend, control, threads, limited=bool(fallbacks))
+    if result is None:
+        backend = fallbacks[0]
+        control.progress(0.0, "No clusters for IVF lists to follow: building an HNSW graph instead",
+                         force=True)
+        result = _build_one(emb, backend, control, threads, limited=False)
+    if use_cache:
+        with contextlib.suppress(OSError):  # a full or read-only cache folder must not fail the build
+            _store(index_key(emb, backend), result)
+    control.progress(1.0, result.summary(), force=True)
+    return result
+
+
+def _build_one(emb: EmbeddingSet, backend: str, control: TaskControl, threads: int,
+               limited: bool) -> ApproxIndex | None:
+    """Build and calibrate one backend's index; None if ``limited`` and IVF would scan too much."""
     t0 = time.perf_counter()
     native = _make(backend, emb.dims, emb.n, threads)
     start = 0.0
@@ -404,35 +427,44 @@ def build(emb: EmbeddingSet, control: TaskControl | None = None, use_cache: bool
         native.add(emb.vectors[s:s + BUILD_STEP_ROWS], s)
     build_seconds = time.perf_counter() - t0
     result = ApproxIndex(native, emb.n, emb.dims, native.steps[0], 0.0, 0, build_seconds, backend=backend)
-    _calibrate(result, emb, control)
-    if key is not None:
-        with contextlib.suppress(OSError):  # a full or read-only cache folder must not fail the build
-            _store(key, result)
-    control.progress(1.0, result.summary(), force=True)
-    return result
+    most = None
+    if limited:
+        list_bytes = emb.n / native.nlist * emb.dims * 4
+        most = max(1, int(IVF_MAX_SCAN_BYTES // max(list_bytes, 1)))
+    return result if _calibrate(result, emb, control, most) else None
 
 
-def _calibrate(result: ApproxIndex, emb: EmbeddingSet, control: TaskControl) -> None:
-    """Raise the breadth until calibration recall reaches the target; then measure recall on other rows."""
+def _calibrate(result: ApproxIndex, emb: EmbeddingSet, control: TaskControl, most: int | None = None) -> bool:
+    """Raise the breadth until calibration recall reaches the target; then measure recall on other rows.
+
+    False (nothing measured) if a breadth of at most ``most`` does not reach the target.
+    """
     k = min(RECALL_K, emb.n - 1)
     calib, check = _query_rows(emb.n)
     control.progress(0.85, "Measuring the approximate index against exact search")
     truth = exact_top(emb, calib, k, control)
-    for breadth in result.index.steps:
+    steps = [b for b in result.index.steps if most is None or b <= most] or [result.index.steps[0]]
+    for breadth in steps:
         result.ef = breadth
         if recall_at(result, emb, calib, truth, breadth) >= TARGET_RECALL + CALIBRATION_MARGIN:
             break
+    else:
+        if most is not None:
+            return False
     control.progress(0.92, f"Measuring recall@{k} on {len(check):,} queries")
     truth = exact_top(emb, check, k, control)
     result.recall = recall_at(result, emb, check, truth, result.ef)
     # The few hard queries of a clustered set make the calibration rows' recall vary more than their
     # count suggests: when the reported rows fall short, the next breadth is measured on them too.
-    later = [b for b in result.index.steps if b > result.ef]
+    later = [b for b in (result.index.steps if most is None else steps) if b > result.ef]
     while result.recall < TARGET_RECALL and later:
         result.ef = later.pop(0)
         result.recall = recall_at(result, emb, check, truth, result.ef)
+    if most is not None and result.recall < TARGET_RECALL:
+        return False
     result.recall_queries = len(check)
     result.set_breadth(result.ef)
+    return True
 
 
 def _store(key: str, result: ApproxIndex) -> None:
