@@ -31,7 +31,7 @@ def emb(tmp_path, monkeypatch):
     return EmbeddingSet([f"w{i}" for i in range(len(X))], X)
 
 
-def _small(seed: int, n: int = 800) -> EmbeddingSet:
+def _small(seed: int, n: int = 400) -> EmbeddingSet:
     X = np.random.default_rng(seed).standard_normal((n, 8)).astype(np.float32)
     return EmbeddingSet([f"w{i}" for i in range(n)], X)
 
