@@ -208,6 +208,33 @@ class _Faiss:
     def add(self, X: np.ndarray, start: int) -> None:
         self.native.add(_unit(X))
 
+    def fill(self, vectors: np.ndarray, control: TaskControl, start: float, stop: float) -> None:
+        """IVF: every row into its list, each list written once at its final size.
+
+        (faiss's own ``add`` appends batch by batch and each list's buffer grows by doubling: at
+        3,000,000 x 300 the build peaked at 8 GB above the matrix, for a 3.6 GB index.)
+        """
+        import faiss
+
+        n = len(vectors)
+        lists = np.empty(n, dtype=np.int64)
+        for s in range(0, n, BUILD_STEP_ROWS):  # the list of each row: the costly part, a product
+            control.progress(start + (stop - start) * 0.8 * s / n, f"Assigning rows to lists: {s:,} / {n:,}")
+            chunk = _unit(vectors[s:s + BUILD_STEP_ROWS])
+            lists[s:s + len(chunk)] = self._quantiser.search(chunk, 1)[1][:, 0]
+        order = np.argsort(lists, kind="stable")
+        bounds = np.searchsorted(lists[order], np.arange(self.nlist + 1))
+        del lists
+        invlists = self.native.invlists
+        for j in range(self.nlist):
+            if j % 256 == 0:
+                control.progress(start + (stop - start) * (0.8 + 0.2 * j / self.nlist), "Filling the lists")
+            rows = np.ascontiguousarray(order[bounds[j]:bounds[j + 1]])
+            if len(rows):
+                codes = _unit(vectors[rows])  # rows ascending (a stable sort): a forward read
+                invlists.add_entries(j, len(rows), faiss.swig_ptr(rows), faiss.swig_ptr(codes.view(np.uint8)))
+        self.native.ntotal = n
+
     def set_breadth(self, b: int) -> None:
         if self.ivf:
             self.native.nprobe = int(b)
@@ -418,16 +445,15 @@ def _build_one(emb: EmbeddingSet, backend: str, control: TaskControl, threads: i
     """Build and calibrate one backend's index; None if ``limited`` and IVF would scan too much."""
     t0 = time.perf_counter()
     native = _make(backend, emb.dims, emb.n, threads)
-    start = 0.0
     if backend == "faiss-ivf":
         take = min(emb.n, IVF_TRAIN_PER_LIST * native.nlist)
         sample = np.sort(np.random.default_rng(SEED).choice(emb.n, size=take, replace=False))
         native.train(emb.vectors[sample], control)
-        start = 0.3
-    for s in range(0, emb.n, BUILD_STEP_ROWS):
-        control.progress(start + (0.8 - start) * s / emb.n,
-                         f"Building the approximate index: {s:,} / {emb.n:,} rows")
-        native.add(emb.vectors[s:s + BUILD_STEP_ROWS], s)
+        native.fill(emb.vectors, control, 0.3, 0.8)
+    else:
+        for s in range(0, emb.n, BUILD_STEP_ROWS):
+            control.progress(0.8 * s / emb.n, f"Building the approximate index: {s:,} / {emb.n:,} rows")
+            native.add(emb.vectors[s:s + BUILD_STEP_ROWS], s)
     build_seconds = time.perf_counter() - t0
     result = ApproxIndex(native, emb.n, emb.dims, native.steps[0], 0.0, 0, build_seconds, backend=backend)
     most = None
