@@ -13,7 +13,7 @@ Backends (:data:`BACKENDS`, in order of preference; the first one installed is u
 
 - ``faiss-ivf``: faiss-cpu's IndexIVFFlat (the ``[ann]`` extra): a spherical k-means coarse
   quantiser of ~4 sqrt(n) lists; a query scans the ``nprobe`` lists nearest to it;
-- ``hnswlib``: an HNSW graph (hnswlib): the fallback;
+- ``hnswlib``: an HNSW graph (hnswlib): used when faiss-cpu is not installed (8 MB against 65 MB);
 - ``faiss-hnsw``: faiss-cpu's IndexHNSWFlat with hnswlib's M and efConstruction.
 
 Why (``tests/bench/bench_ann.py``, the same data, 2 threads): on clustered, word-like data IVF
@@ -22,8 +22,8 @@ graph inserts row by row; faiss's graph builds no faster than hnswlib's) at the 
 query time (~0.1 ms).  On a set without clusters (high intrinsic dimensionality) IVF needs nearly
 every list and is barely faster than exact search, while a graph still answers in milliseconds:
 so when the breadth IVF needs would scan more than :data:`IVF_MAX_SCAN_BYTES` a query, the
-default build (``backend=None``) builds a graph instead.  hnswlib is that graph (8 MB installed
-against faiss-cpu's 65 MB, the same algorithm as faiss's HNSW).
+default build (``backend=None``) builds a graph instead: hnswlib's when it is installed, else
+faiss's own (the same algorithm, built in the same time), so faiss-cpu alone covers both.
 :func:`available` says whether a backend is installed, without importing it (start-up stays light).
 
 An index is kept in the user's cache folder beside the load cache (``ann/<key>/``), the key
