@@ -14,12 +14,14 @@ The data (``--data``):
 - ``realistic`` (default): seeded and clustered like word vectors -- 2,000 topics and 50,000
   sub-topics (Zipf-sized) in the rank-50 signal space of the Google-News bench, each row its
   sub-topic's centre plus a variation in one of 64 local 8-dimensional subspaces plus isotropic
-  noise.  Its neighbour structure (printed: cosine of the 1st and 10th neighbour, of a random
-  row, and the local intrinsic dimensionality) is close to real GloVe's;
+  noise.  Its neighbour structure (``--structure`` prints the cosine of the 1st and 10th
+  neighbour, of a random row, and the local intrinsic dimensionality) is close to real GloVe's
+  (intrinsic dimensionality 14.4 at 5,050 rows, GloVe's 12.0);
 - ``gn``: the Google-News bench's own vectors (``tests/bench/bench_google_news.py``): a rank-50
-  Gaussian signal plus noise, i.i.d. rows without clusters.  Its 10th neighbour is barely
-  closer than a random row: recall there says little about word vectors, and every index
-  needs a far larger breadth for it.
+  Gaussian signal plus noise, i.i.d. rows without clusters.  They have neighbours (the 10th's
+  cosine 0.47 against 0.05 for a random row) but a local intrinsic dimensionality of ~47
+  (GloVe: 12): every index needs a far larger breadth there (at 100k, IVF 768 of 1,265 lists,
+  hnswlib ef 1,024), so recall there says little about word vectors.
 
 ``--glove`` adds the real GloVe sample (5,050 x 50, for recall sanity only: it is tiny).
 
