@@ -1,4 +1,4 @@
-"""The Neighbours dock's "Approximate" toggle: an HNSW index for following the mouse on large sets.
+"""The Neighbours dock's "Approximate" toggle: an index for following the mouse on large sets.
 
 Exact search stays the default and one click away (untick the box).  Ticking it builds the
 index in the background (progress and Cancel in the status bar; loaded from the cache when it
@@ -29,13 +29,14 @@ class ApproximateSearch(QtCore.QObject):
         self._emb = None
         self._warmed = False
         self.check = QtWidgets.QCheckBox("Approximate")
-        self.check.setToolTip("Follow the mouse on millions of rows: an HNSW index built in the "
+        self.check.setToolTip("Follow the mouse on millions of rows: an approximate index built in the "
                               "background (its recall against exact search is shown); untick for exact")
         self.info = QtWidgets.QLabel("")
         self.info.setWordWrap(True)
         if not ann.available():
             self.check.setEnabled(False)
-            self.check.setToolTip("Needs the optional package hnswlib: pip install 'embexplorer[ann]'")
+            self.check.setToolTip("Needs the optional package faiss-cpu (or hnswlib): "
+                                  "pip install 'embexplorer[ann]'")
         self.check.toggled.connect(self._on_toggled)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.check)
