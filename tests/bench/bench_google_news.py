@@ -16,7 +16,7 @@ with one in seven non-ASCII (``ü<row>``).  Side by side, in one run:
    centres a copy: both see the same rows, and no second full-size copy is ever alive);
 5. exact cosine top-10 for ``--queries`` label queries: ours, gensim ``most_similar`` and the
    memory-bandwidth floor (one ``X @ q`` on the same matrix) alternated; results must be identical;
-6. the optional approximate index (hnswlib) on the first ``--ann-rows`` rows: build time, query
+6. the optional approximate index (faiss IVF, or a graph) on the first ``--ann-rows`` rows: build time, query
    time, recall@10 on 1,000 queries against exact.  (hnswlib keeps its own copy of the vectors,
    so it is not built on the full matrix beside it here.)
 
@@ -421,7 +421,7 @@ def pca_topk_ann(emb, X: np.ndarray, args, ann_rows: int) -> dict:
         from embexplorer.core.data.embeddings import EmbeddingSet
 
         if not ann.available():
-            print("approximate index: hnswlib not installed (pip install 'embexplorer[ann]')")
+            print("approximate index: neither faiss-cpu nor hnswlib installed (pip install 'embexplorer[ann]')")
             return out
         part = EmbeddingSet(emb.labels[:ann_rows], X[:ann_rows])
         t = time.perf_counter()
@@ -434,9 +434,9 @@ def pca_topk_ann(emb, X: np.ndarray, args, ann_rows: int) -> dict:
             index.nearest(part, int(r), 10)
             times.append(time.perf_counter() - t)
         qms = 1e3 * statistics.median(times)
-        print(f"approximate index (hnswlib HNSW, M={ann.HNSW_M}, ef_construction={ann.HNSW_EF_CONSTRUCTION}) on "
-              f"the first {ann_rows:,} rows: built in {index.build_seconds:.0f} s (+ calibration, "
-              f"{t_build:.0f} s in all), ef={index.ef}")
+        print(f"approximate index ({index.summary()}) on the first {ann_rows:,} rows: built in "
+              f"{index.build_seconds:.0f} s (+ calibration, {t_build:.0f} s in all); for the index itself "
+              "see bench_ann, whose data has the clusters word vectors have")
         print(f"  query {qms:.2f} ms median  [target <= {ANN_QUERY_MS:.0f} ms: {verdict(qms <= ANN_QUERY_MS)}]; "
               f"recall@10 {index.recall:.3f} on {index.recall_queries:,} queries against exact  "
               f"[target >= {ANN_RECALL}: {verdict(index.recall >= ANN_RECALL)}]")
