@@ -163,6 +163,11 @@ UNPICKLERS = ("pickle.load", "pickle.loads", "joblib.load", "torch.load", "dill.
               "pickle.Unpickler", "shelve.open")
 
 
+#: Modules that unpickle what a child process the app itself spawned sends over a private pipe (the
+#: layout process's exception; multiprocessing pickles everything it sends anyway): never a file's bytes.
+PRIVATE_PIPE_MODULES = {"fit_process.py"}
+
+
 def test_no_unpickling_outside_the_consented_gensim_path():
     """pickle/joblib/torch loads appear nowhere; gensim's SaveLoad.load only behind allow_pickle."""
     bad = []
@@ -171,6 +176,8 @@ def test_no_unpickling_outside_the_consented_gensim_path():
             if not isinstance(node, ast.Call):
                 continue
             name = _call_name(node)
+            if name == "pickle.loads" and path.name in PRIVATE_PIPE_MODULES:
+                continue
             if name in UNPICKLERS:
                 bad.append(f"{path.name}:{node.lineno}: {name}")
             if name.endswith(".load") and name.split(".")[0] in ("SaveLoad", "KeyedVectors", "Word2Vec"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+#: Room a dock takes around its panel (frame and margins), in pixels, before it is first laid out.
+DOCK_FRAME_PX = 12
 #: Largest share of the window's height a dock's panel may claim as its minimum (its result rows):
 #: more than that and the panel scrolls.
 DOCK_MIN_SHARE = 0.62
@@ -32,3 +34,45 @@ class DockScroller(QtWidgets.QScrollArea):
         if obj is self.widget() and event.type() == QtCore.QEvent.Type.LayoutRequest:
             self.updateGeometry()
         return super().eventFilter(obj, event)
+
+
+def fit_dock(window: QtWidgets.QMainWindow, d: QtWidgets.QDockWidget, height: int | None, *,
+             first: QtWidgets.QDockWidget, first_min: int) -> None:
+    """Make dock ``d`` wide and tall enough for its panel as laid out (``height`` pixels tall when given,
+    unless floating), the height taken from ``first``, the dock above it, which keeps ``first_min``."""
+    area = d.widget() if isinstance(d.widget(), QtWidgets.QScrollArea) else None
+    inner = area.widget() if area is not None else d.widget()
+    hint = inner.minimumSizeHint()
+    # The room the panel has now and the frame around it (title bar, margins, the scroll area's frame)
+    # as drawn; before the first layout, the nominal frame.
+    if area is not None and area.viewport().width() > 0 and d.isVisible():
+        vp = area.viewport().size()
+        bars = (area.verticalScrollBar().width() if area.verticalScrollBar().isVisible() else 0,
+                area.horizontalScrollBar().height() if area.horizontalScrollBar().isVisible() else 0)
+        frame_w, frame_h = d.width() - vp.width() - bars[0], d.height() - vp.height() - bars[1]
+    else:
+        frame_w = frame_h = DOCK_FRAME_PX
+    if d.width() < hint.width() + frame_w and not d.isFloating():
+        window.resizeDocks([d], [hint.width() + frame_w], QtCore.Qt.Orientation.Horizontal)
+    if height is not None and not d.isFloating():  # e.g. a dock below the plot, sized per page
+        window.resizeDocks([d], [max(int(height), hint.height() + frame_h)], QtCore.Qt.Orientation.Vertical)
+        return
+    # ... and tall enough for its contents as laid out (their size hint, not the least they squeeze to:
+    # a scroll bar over the dock's last row is not "enough"), taken from the first dock above it (the
+    # trainers' curves are at the bottom).  A tabbed dock's size, to resizeDocks, includes its tab bar.
+    tall = max(hint.height(), inner.sizeHint().height()) + frame_h + _tab_bar_height(window, d)
+    if (d is not first and first.isVisible() and not d.isFloating() and d.height() < tall
+            and window.dockWidgetArea(d) == window.dockWidgetArea(first)):
+        total = d.height() + first.height()
+        keep = max(first_min, total - tall)
+        window.resizeDocks([first, d], [keep, total - keep], QtCore.Qt.Orientation.Vertical)
+
+
+def _tab_bar_height(window: QtWidgets.QMainWindow, dock: QtWidgets.QDockWidget) -> int:
+    """Height of the tab bar of ``dock``'s tab group (0 when it is not tabbed)."""
+    if not window.tabifiedDockWidgets(dock):
+        return 0
+    title = dock.windowTitle()
+    bars = [bar for bar in window.findChildren(QtWidgets.QTabBar) if bar.isVisible()]
+    return max((bar.height() for bar in bars if any(bar.tabText(i) == title for i in range(bar.count()))),
+               default=0)

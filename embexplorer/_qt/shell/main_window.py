@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from embexplorer import __version__
 from embexplorer._qt import features as feature_rooms
 from embexplorer._qt.feature import Commands, Context, DockSpec, Feature, RecentFiles
-from embexplorer._qt.shell.dock_scroller import DockScroller
+from embexplorer._qt.shell.dock_scroller import DockScroller, fit_dock
 from embexplorer._qt.shell.status import TaskStatus
 from embexplorer._qt.workers import TaskRunner
 from embexplorer._qt.workspace import Workspace
@@ -39,8 +39,6 @@ STATE_VERSION = 3
 MENUS = ("File", "Edit", "View", "Recommender", "Lecture", "Help")
 #: Default width of the right-hand docks, and the height the first dock keeps (pixels).
 RIGHT_DOCK_WIDTH, FIRST_DOCK_MIN_HEIGHT = 430, 140
-#: Room a dock takes around its panel (frame and margins), in pixels.
-DOCK_FRAME_PX = 12
 #: Pixels kept between a status-bar message and the permanent widgets on its right.
 STATUS_MARGIN_PX = 24
 #: The page shown while nothing is open hides the docks (empty tables beside it are clutter).
@@ -206,46 +204,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self._docks_put_away.remove(d)
         d.show()
         d.raise_()
-        area = d.widget() if isinstance(d.widget(), QtWidgets.QScrollArea) else None
-        inner = area.widget() if area is not None else d.widget()
-        hint = inner.minimumSizeHint()
-        # The room the panel has now and the frame around it (title bar, margins, the scroll area's frame)
-        # as drawn; before the first layout, the nominal frame.
-        laid_out = area is not None and area.viewport().width() > 0 and d.isVisible()
-        if laid_out:
-            vp = area.viewport().size()
-            bars = (area.verticalScrollBar().width() if area.verticalScrollBar().isVisible() else 0,
-                    area.horizontalScrollBar().height() if area.horizontalScrollBar().isVisible() else 0)
-            frame_w, frame_h = d.width() - vp.width() - bars[0], d.height() - vp.height() - bars[1]
-        else:
-            frame_w = frame_h = DOCK_FRAME_PX
-        if d.width() < hint.width() + frame_w and not d.isFloating():
-            self.resizeDocks([d], [hint.width() + frame_w], QtCore.Qt.Orientation.Horizontal)
-        if height is not None and not d.isFloating():  # e.g. a dock below the plot, sized per page
-            tall = max(int(height), hint.height() + frame_h)
-            self.resizeDocks([d], [tall], QtCore.Qt.Orientation.Vertical)
-            return d
-        # ... and tall enough for its contents as laid out (their size hint, not the least they squeeze to:
-        # a scroll bar over the dock's last row is not "enough"), taken from the first dock above it (the
-        # trainers' curves are at the bottom).
-        first = next(iter(self.docks.values()))
-        # A tabbed dock's size, to resizeDocks, includes its group's tab bar.
-        tall = max(hint.height(), inner.sizeHint().height()) + frame_h + self._tab_bar_height(d)
-        if (d is not first and first.isVisible() and not d.isFloating() and d.height() < tall
-                and self.dockWidgetArea(d) == self.dockWidgetArea(first)):
-            total = d.height() + first.height()
-            keep = max(FIRST_DOCK_MIN_HEIGHT, total - tall)
-            self.resizeDocks([first, d], [keep, total - keep], QtCore.Qt.Orientation.Vertical)
+        fit_dock(self, d, height, first=next(iter(self.docks.values())), first_min=FIRST_DOCK_MIN_HEIGHT)
         return d
-
-    def _tab_bar_height(self, dock: QtWidgets.QDockWidget) -> int:
-        """Height of the tab bar of ``dock``'s tab group (0 when it is not tabbed)."""
-        if not self.tabifiedDockWidgets(dock):
-            return 0
-        title = dock.windowTitle()
-        bars = [bar for bar in self.findChildren(QtWidgets.QTabBar) if bar.isVisible()]
-        return max((bar.height() for bar in bars if any(bar.tabText(i) == title for i in range(bar.count()))),
-                   default=0)
 
     def show_central(self, key: str) -> None:
         """Show the page ``key`` in the centre (the start page puts the docks away)."""
