@@ -229,14 +229,7 @@ class GridIndex:
         hi = np.array([b[1], b[3]], dtype=np.float64)
         self.step = np.maximum((hi - self.lo) / self.cells, 1e-12)
         c = self.cells
-        with np.errstate(invalid="ignore"):
-            ix = ((x - np.float32(self.lo[0])) * np.float32(1 / self.step[0])).astype(np.int32)
-            iy = ((y - np.float32(self.lo[1])) * np.float32(1 / self.step[1])).astype(np.int32)
-        np.clip(ix, 0, c - 1, out=ix)
-        np.clip(iy, 0, c - 1, out=iy)
-        ix *= c
-        ix += iy
-        key = ix.astype(np.uint16 if c * c <= 65536 else np.uint32)
+        key = cell_keys(x, y, self.lo, self.step, c)
         if not all_finite:
             # Non-finite points never match: park them out of every cell range.
             key[~finite] = 0
@@ -552,3 +545,16 @@ def size_classes(values: np.ndarray, base_size: int, n_classes: int = SIZE_CLASS
     # is always class 0 and ties never split across classes.
     classes[finite] = np.searchsorted(edges, v, side="left").astype(np.uint8)
     return classes, sizes
+
+
+def cell_keys(x: np.ndarray, y: np.ndarray, lo, step, cells: int) -> np.ndarray:
+    """Cell of every point in a ``cells`` x ``cells`` grid from ``lo`` in steps of ``step`` (x, y):
+    ``column * cells + row``, clipped to the grid, as uint16 where it fits (a radix sort then)."""
+    with np.errstate(invalid="ignore"):
+        ix = ((x - np.float32(lo[0])) * np.float32(1 / step[0])).astype(np.int32)
+        iy = ((y - np.float32(lo[1])) * np.float32(1 / step[1])).astype(np.int32)
+    np.clip(ix, 0, cells - 1, out=ix)
+    np.clip(iy, 0, cells - 1, out=iy)
+    ix *= cells
+    ix += iy
+    return ix.astype(np.uint16 if cells * cells <= 65536 else np.uint32)

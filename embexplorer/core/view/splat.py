@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embexplorer.core.view.scatter_math import cell_keys
+
 #: Rows per step of the splat (float32 + two int64 temporaries of this length stay in cache).
 SPLAT_CHUNK = 1 << 16
 #: From this many points the splat is split over two threads...
@@ -259,14 +261,7 @@ def spatial_order(x: np.ndarray, y: np.ndarray, cells: int = ORDER_CELLS) -> Spa
         x0 = x1 = y0 = y1 = 0.0
     step_x = max((x1 - x0) / cells, 1e-12)
     step_y = max((y1 - y0) / cells, 1e-12)
-    with np.errstate(invalid="ignore"):
-        ix = ((x - np.float32(x0)) * np.float32(1 / step_x)).astype(np.int32)
-        iy = ((y - np.float32(y0)) * np.float32(1 / step_y)).astype(np.int32)
-    np.clip(ix, 0, cells - 1, out=ix)
-    np.clip(iy, 0, cells - 1, out=iy)
-    ix *= cells
-    ix += iy
-    key = ix.astype(np.uint16 if cells * cells <= 65536 else np.uint32)
+    key = cell_keys(x, y, (x0, y0), (step_x, step_y), cells)
     if not all_finite:
         key[~finite] = cells * cells - 1
     perm = np.argsort(key, kind="stable").astype(np.int32)  # 16-bit keys: a radix sort
