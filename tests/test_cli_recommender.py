@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import QuietHTTPServer
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Generous limit for one CLI call on a busy 2-core machine.
 CLI_TIMEOUT_S = 120
@@ -107,7 +109,7 @@ def test_download_from_local_mirror(ml100k_dir, tmp_path):
         z.write(ml100k_dir / "u.genre", "ml-latest-small/u.genre")
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"

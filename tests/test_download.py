@@ -15,6 +15,7 @@ from embexplorer.core.data.download import DATASETS, RemoteFile, cached, fetch, 
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl
 from embexplorer.core.recommender.movielens import load_movielens
+from tests.conftest import QuietHTTPServer
 
 #: Members of ml-100k copied into the test zip (kept small: no split files).
 ZIP_MEMBERS = ("u.data", "u.item", "u.user", "u.genre")
@@ -50,7 +51,7 @@ def served(shared_data, tmp_path_factory):
         for name in ZIP_MEMBERS:
             z.write(src / name, f"ml-100k/{name}")
     (root / "not-a-zip.zip").write_bytes(b"<html>mirror error page</html>")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
+    server = QuietHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
     server.root = root
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

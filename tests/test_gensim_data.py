@@ -17,6 +17,7 @@ from embexplorer.core.data import gensim_data
 from embexplorer.core.data.gensim_data import GensimModel
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import Cancelled, TaskControl
+from tests.conftest import QuietHTTPServer
 
 N_WORDS, DIMS = 400, 20
 #: Segment size for resume tests (the real one is megabytes).
@@ -83,7 +84,7 @@ class _Server:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
         self.thread.start()
