@@ -36,8 +36,6 @@ SCREENSHOT_SETTLE_PASSES = 5
 MIN_SCREENSHOT_SIDE = 200
 MAX_SCREENSHOT_SIDE = 8000
 
-#: Seconds between garbage collections on the UI thread (automatic collection is off).
-GC_INTERVAL_S = 1.0
 #: Longest wait (ms) for the User panel to take a freshly trained model before a screenshot.
 USER_PANEL_WAIT_MS = 5000
 
@@ -171,14 +169,11 @@ def run_gui(args) -> int:
 
 
 def _collect_garbage_on_ui_thread(app) -> None:
-    """Run Python's garbage collector only on the UI thread (pyqtgraph's GarbageCollector).
+    """Run Python's garbage collector only on the UI thread, full collections over new objects only
+    (:mod:`embexplorer._qt.collector`)."""
+    from embexplorer._qt.collector import UiCollector
 
-    A collection triggered on a worker thread can destroy a Qt object there while the UI thread
-    holds the same Qt lock: the app would freeze (seen in the tests, found with gdb).
-    """
-    from pyqtgraph.util.garbage_collector import GarbageCollector
-
-    app._embexplorer_gc = GarbageCollector(interval=GC_INTERVAL_S)
+    app._embexplorer_gc = UiCollector(app)
 
 
 def _model_shown(window):
