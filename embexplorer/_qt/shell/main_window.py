@@ -127,6 +127,7 @@ class MainWindow(QtWidgets.QMainWindow):
                     self.toolbar.addWidget(entry)
             for w in f.status_widgets():
                 self.statusBar().addPermanentWidget(w)
+                w.installEventFilter(self)  # a summary that grows takes room from the message: elide again
             items += [(item.menu, item.group, order, item.item) for item in f.menu_items()]
         for name in MENUS:
             last = None
@@ -242,6 +243,20 @@ class MainWindow(QtWidgets.QMainWindow):
         shown = bar.fontMetrics().elidedText(text, elide, room) if room > 0 else text
         bar.setToolTip(text if shown != text else "")
         bar.showMessage(shown, timeout_ms)
+        self._message = (text, shown, time.monotonic() + timeout_ms / 1000 if timeout_ms else None)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() in (QtCore.QEvent.Type.Resize, QtCore.QEvent.Type.Move, QtCore.QEvent.Type.Show):
+            QtCore.QTimer.singleShot(0, self, self._elide_message_again)
+        return super().eventFilter(obj, event)
+
+    def _elide_message_again(self) -> None:
+        text, shown, deadline = getattr(self, "_message", (None, None, None))
+        if text is None or self.statusBar().currentMessage() != shown:
+            return  # replaced or timed out since
+        left = None if deadline is None else int((deadline - time.monotonic()) * 1000)
+        if left is None or left > 0:
+            self.message(text, left or 0)
 
     def busy(self, owner: str, message: str, cancel=None) -> None:
         self.status.busy(owner, message, cancel)
