@@ -274,7 +274,7 @@ def apply_view_options(window, args) -> None:
     explorer.finish_setup()
     for feature in window.features.values():
         feature.apply_arguments(args)
-    explorer.apply_search(args)  # last: it centres the view
+    explorer.apply_last(args)  # last: a computed column to colour by, then the search (it centres the view)
     if getattr(args, "neighbours", None) or getattr(args, "analogy", None):
         window.commands.run("explorer.zoom_to_results")  # up close: every result gets its label
     explorer.scatter.relayout_labels()

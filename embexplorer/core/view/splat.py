@@ -49,29 +49,26 @@ SINGLE_POINT_ALPHA = 150
 DENSITY_SATURATION = 24
 
 _ONE = np.int32(1)
-_POOL: ThreadPoolExecutor | None = None
+_POOLS: dict[str, ThreadPoolExecutor] = {}
 _POOL_LOCK = threading.Lock()
 
 
-def _pool() -> ThreadPoolExecutor:
-    """The one helper thread of every splat (created on first use)."""
-    global _POOL
+def _one_thread(name: str) -> ThreadPoolExecutor:
+    """The single-thread pool called ``name`` (created on first use)."""
     with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="splat")
-        return _POOL
+        if name not in _POOLS:
+            _POOLS[name] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        return _POOLS[name]
 
 
-_ORDER_POOL: ThreadPoolExecutor | None = None
+def _pool() -> ThreadPoolExecutor:
+    """The one helper thread of every splat."""
+    return _one_thread("splat")
 
 
 def order_pool() -> ThreadPoolExecutor:
     """The thread that sorts big sets spatially (not the splat's helper: a render never waits on it)."""
-    global _ORDER_POOL
-    with _POOL_LOCK:
-        if _ORDER_POOL is None:
-            _ORDER_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="splat-order")
-        return _ORDER_POOL
+    return _one_thread("splat-order")
 
 
 def line_sums(counts: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:

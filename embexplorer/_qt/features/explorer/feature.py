@@ -359,7 +359,7 @@ class ExplorerFeature(Feature):
         if column and emb is not None:
             self.widget.finish_setup()
             # A column another room computes (regions' clusters, compare's overlap) arrives after every
-            # room's options: coloured in apply_search, once the background work has ended.
+            # room's options: coloured in apply_last, once the background work has ended.
             if self._colour_offered(column):
                 self.color_by(column)
         if getattr(args, "select", None) and emb is not None:
@@ -368,7 +368,7 @@ class ExplorerFeature(Feature):
             self.ctx.workspace.selection.replace(rows)
             self.scatter.show_rows(rows)
 
-    def apply_search(self, args) -> None:
+    def apply_last(self, args) -> None:
         """``--color-by`` a computed column, then ``--search``: last of the view options (the rooms'
         background work has to end first, and the search centres the view)."""
         emb = self.ctx.workspace.dataset
