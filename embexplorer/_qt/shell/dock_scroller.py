@@ -57,10 +57,11 @@ def fit_dock(window: QtWidgets.QMainWindow, d: QtWidgets.QDockWidget, height: in
     if height is not None and not d.isFloating():  # e.g. a dock below the plot, sized per page
         window.resizeDocks([d], [max(int(height), hint.height() + frame_h)], QtCore.Qt.Orientation.Vertical)
         return
-    # ... and tall enough for its contents as laid out (their size hint, not the least they squeeze to:
-    # a scroll bar over the dock's last row is not "enough"), taken from the first dock above it (the
-    # trainers' curves are at the bottom).  A tabbed dock's size, to resizeDocks, includes its tab bar.
-    tall = max(hint.height(), inner.sizeHint().height()) + frame_h + _tab_bar_height(window, d)
+    # ... and tall enough for the least its panel asks for (not its size hint: result tables ask for far
+    # more than their rows, and the Points table above would be squeezed to a few rows), taken from the
+    # first dock above it (the trainers' curves are at the bottom).
+    # A tabbed dock's size, to resizeDocks, includes its tab bar.
+    tall = hint.height() + frame_h + _tab_bar_height(window, d)
     if (d is not first and first.isVisible() and not d.isFloating() and d.height() < tall
             and window.dockWidgetArea(d) == window.dockWidgetArea(first)):
         total = d.height() + first.height()
