@@ -14,6 +14,7 @@ on first use, so ``import embexplorer`` loads no Qt.
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -21,6 +22,21 @@ __version__ = "0.1.0"
 # A library's records go where the application sends them (the app: its log folder), never to stderr by
 # Python's last-resort handler: a command-line error stays one line.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+#: How long (as a power of two of CPU cycles) an idle OpenBLAS thread spins before it sleeps.  OpenBLAS's
+#: default, 2**28 cycles (~0.1 s), keeps both cores of a small machine busy after every threaded BLAS call,
+#: and the next thing the app does -- the UI thread, one-thread products in our own workers (the axes),
+#: the child process fitting t-SNE -- waits for them: cosine axes over 1M x 300 took 111 ms right after
+#: a threaded product and 77 ms with this.  2**20 cycles (~0.4 ms) still keeps back-to-back calls warm.
+BLAS_IDLE_SPIN_LOG2_CYCLES = 20
+
+
+def _quiet_idle_blas_threads() -> None:
+    """Shorten OpenBLAS's idle spin, unless the user chose one; read once, when numpy first loads."""
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", str(BLAS_IDLE_SPIN_LOG2_CYCLES))
+
+
+_quiet_idle_blas_threads()
 
 #: The public API, imported from :mod:`embexplorer.viewer` on first use.
 _LAZY = ("Viewer", "run", "show")

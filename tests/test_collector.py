@@ -26,7 +26,7 @@ def cycle() -> weakref.ref:
 def collector(qtbot, monkeypatch):
     was_enabled = gc.isenabled()
     now = [0.0]
-    col = UiCollector(interval_s=3600, sweep_s=600, clock=lambda: now[0])
+    col = UiCollector(interval_s=3600, sweep_s=600, clock=lambda: now[0], burst=10**7)
     col.timer.stop()  # checks are driven by the test
     monkeypatch.setattr(gc, "get_count", lambda: (10**6, 10**6, 10**6))  # every generation is due
     yield col, now
@@ -59,3 +59,30 @@ def test_garbage_among_frozen_objects_is_freed_by_the_periodic_sweep(collector):
     now[0] += col.sweep_s  # ten minutes later
     col.check()
     assert lost() is None and col.sweeps == 1
+
+
+def test_a_burst_of_young_objects_is_frozen_unscanned_and_its_garbage_freed_by_the_sweep(qtbot, monkeypatch):
+    """A large import on a worker thread leaves ~10^5 young objects: walking them stalled the UI 90 ms."""
+    was_enabled = gc.isenabled()
+    now = [0.0]
+    col = UiCollector(interval_s=3600, sweep_s=600, clock=lambda: now[0], burst=20_000)
+    col.timer.stop()
+    try:
+        gc.collect()
+        kept = [Node() for _ in range(30_000)]  # a burst, as an import makes (all tracked, all young)
+        lost = cycle()  # garbage in the burst
+        assert gc.get_count()[0] > col.burst
+        col.check()
+        assert col.bursts_frozen == 1 and col.full_collections == 0
+        assert lost() is not None and gc.get_freeze_count() >= len(kept)  # frozen, not scanned
+        small = cycle()
+        col.check()  # a few new objects: not a burst, nothing to collect yet
+        assert col.bursts_frozen == 1 and small() is not None
+        now[0] += col.sweep_s
+        monkeypatch.setattr(gc, "get_count", lambda: (1_000, 10**6, 10**6))  # every generation due, no burst
+        col.check()
+        assert lost() is None and small() is None and col.sweeps == 1
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()

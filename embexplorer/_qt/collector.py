@@ -10,6 +10,12 @@ over them).  A full collection over everything reachable -- the modules imported
 layout bench found, every ~100 s).  Every :data:`FULL_SWEEP_S` everything is unfrozen and collected
 once, so garbage among long-lived objects (the reference cycles of something closed since) is freed
 within that time: one such pause per sweep instead of one every ~100 s.
+
+A burst of young objects -- more than :data:`YOUNG_BURST_OBJECTS` since the last check, as a large
+import on a worker thread makes (umap-learn and numba: ~2 s of imports) -- is frozen unscanned too: the
+young collection over it took 90 ms on the UI thread, the stall the layout bench measured for the session's
+first UMAP.  Such objects are modules, functions and classes, kept for the process's life; garbage among
+them waits for the next sweep.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from PySide6 import QtCore
 GC_INTERVAL_S = 1.0
 #: Seconds between full collections over every object, frozen ones included.
 FULL_SWEEP_S = 600.0
+#: Young objects (net allocations since the last collection) above which a check freezes them unscanned:
+#: a young collection costs ~0.3 us an object here, so this bounds it to ~30 ms.
+YOUNG_BURST_OBJECTS = 100_000
 
 
 class UiCollector(QtCore.QObject):
@@ -31,10 +40,13 @@ class UiCollector(QtCore.QObject):
     everything swept every :data:`FULL_SWEEP_S` (see the module's docstring)."""
 
     def __init__(self, parent: QtCore.QObject | None = None, interval_s: float = GC_INTERVAL_S,
-                 sweep_s: float = FULL_SWEEP_S, clock: Callable[[], float] = time.monotonic) -> None:
+                 sweep_s: float = FULL_SWEEP_S, clock: Callable[[], float] = time.monotonic,
+                 burst: int = YOUNG_BURST_OBJECTS) -> None:
         super().__init__(parent)
         self.thresholds = gc.get_threshold()
         self.sweep_s = sweep_s
+        self.burst = burst
+        self.bursts_frozen = 0
         self._clock = clock
         self._last_sweep = clock()
         self.full_collections = 0
@@ -49,6 +61,10 @@ class UiCollector(QtCore.QObject):
         l0, l1, l2 = gc.get_count()
         t0, t1, t2 = self.thresholds
         if l0 <= t0:
+            return
+        if l0 > self.burst:
+            gc.freeze()  # a burst (see the module docstring): not walked now, the sweep frees its garbage
+            self.bursts_frozen += 1
             return
         gc.collect(0)
         if l1 <= t1:

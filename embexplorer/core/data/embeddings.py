@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 #: Kinds of embedding set; they decide defaults in the GUI (e.g. colouring).
 KINDS = ("word", "item", "user")
+#: Sets with at least this many rows get their norms from two threads (one pass is memory-bound; a second
+#: core still takes 1M x 300 from 48 to 35 ms here).
+NORMS_PARALLEL_MIN_ROWS = 200_000
+#: Rows per einsum call in the threaded norms (a block stays in cache; results equal one whole call).
+NORMS_BLOCK_ROWS = 16_384
+NORMS_WORKERS = 2
+
+
+def row_norms(vectors: np.ndarray) -> np.ndarray:
+    """L2 norm of each row of a 2-D array, float32; large arrays are split over two threads."""
+    X = np.asarray(vectors)
+    n = X.shape[0]
+    out = np.empty(n, np.float32)
+    workers = min(NORMS_WORKERS, os.cpu_count() or 1) if n >= NORMS_PARALLEL_MIN_ROWS else 1
+
+    def rows(lo: int, hi: int) -> None:
+        for start in range(lo, hi, NORMS_BLOCK_ROWS):
+            stop = min(hi, start + NORMS_BLOCK_ROWS)
+            block = X[start:stop]
+            np.einsum("ij,ij->i", block, block, dtype=np.float32, out=out[start:stop])
+        np.sqrt(out[lo:hi], out=out[lo:hi])
+
+    if workers == 1:
+        rows(0, n)
+        return out
+    cuts = np.linspace(0, n, workers + 1).astype(np.int64)
+    with ThreadPoolExecutor(workers) as pool:  # einsum releases the GIL
+        for f in [pool.submit(rows, int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]:
+            f.result()
+    return out
 
 
 class cached_row_index:  # lower case: written like property / functools.cached_property
@@ -233,8 +265,7 @@ class EmbeddingSet:
     def norms(self) -> np.ndarray:
         """L2 norm of each row (float32, computed once)."""
         if self._norms is None:
-            self._norms = np.sqrt(np.einsum("ij,ij->i", self.vectors, self.vectors,
-                                            dtype=np.float32)).astype(np.float32)
+            self._norms = row_norms(self.vectors)
         return self._norms
 
     @property
