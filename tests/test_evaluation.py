@@ -258,3 +258,42 @@ def test_parsers_raise_only_data_error_on_junk(tmp_path, lines, raw):
                 parse(f)
             except DataError as err:
                 assert err.path == str(f)
+
+
+def _line_by_line(path):
+    from embexplorer.core.analysis import evaluation
+
+    sections = []
+    evaluation._read_sections_line_by_line(path.read_text(encoding="utf-8"), path, sections)
+    return sections
+
+
+def test_questions_file_read_whole_equals_line_by_line(questions):
+    """The real file takes the fast path (no loop per line) and reads exactly as line by line does."""
+    from embexplorer.core.analysis import evaluation
+
+    fast = []
+    assert evaluation._read_regular_sections(questions.read_text(encoding="utf-8"), fast)
+    assert fast == _line_by_line(questions) == read_analogy_questions(questions)
+    assert sum(len(s.questions) for s in fast) == 19544 and fast[1].line == 508
+
+
+_PIECES = [": capitals\n", ":  spaced  name \n", "a b c d\n", "a b c d", "x  y z w\n", "a\tb c d\n", "\n", "  \n",
+           "a b c\n", "a b c d e\n", "a b c d\r\n", "a b\x1cc d\n", "é ü ß ø\n", ":x y z w\n", " : q\n"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_any_questions_file_reads_as_line_by_line(tmp_path, pieces):
+    path = tmp_path / "q.txt"
+    path.write_text("".join(pieces), encoding="utf-8", newline="")
+    try:
+        expected = _line_by_line(path)
+        expected = expected if expected else DataError
+    except DataError as err:
+        expected = (err.line, str(err))
+    try:
+        got = read_analogy_questions(path)
+    except DataError as err:
+        got = (err.line, str(err)) if expected is not DataError else DataError
+    assert got == expected

@@ -56,7 +56,7 @@ PRESELECT_COLUMNS = 512
 _NO_ROW = np.iinfo(np.int64).max
 #: threadpoolctl changes a process-wide setting: searches running at once take turns to set it, so
 #: that one never restores a limit another has set.
-_BLAS_LOCK = threading.Lock()
+BLAS_LIMIT_LOCK = threading.Lock()
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -257,7 +257,7 @@ def top_k_cosine(vectors: np.ndarray, k: int = 10, tile: int = TILE_ROWS, exact_
     if count > 1:
         from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
-        with _BLAS_LOCK, threadpool_limits(limits=1, user_api="blas"):
+        with BLAS_LIMIT_LOCK, threadpool_limits(limits=1, user_api="blas"):
             # The diagonal tiles first, all of them: they set the thresholds the others are read with.
             _run_tiles(search, diagonal, count, control, 0, total)
             _run_tiles(search, rest, count, control, len(diagonal), total)
