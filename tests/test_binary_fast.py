@@ -16,6 +16,7 @@ import pytest
 
 from embexplorer.core.data import _stream_readers, _w2v_binary, formats
 from embexplorer.core.errors import DataError
+from embexplorer.core.progress import TaskControl
 
 LABELS = [b"caf\xc3\xa9", b"\xe6\x97\xa5\xe6\x9c\xac", b"x\ty", b"a", b"", b"\xff\xfe", b"last"]
 
@@ -39,10 +40,12 @@ SCANS = ["regex", pytest.param("compiled", marks=pytest.mark.skipif(
 @pytest.fixture(params=SCANS)
 def scan(request, monkeypatch) -> str:
     """Each test runs with each scan, on every file size; staging buffers as small as allowed (so
-    that records straddle buffers)."""
+    that records straddle buffers), and the labels decoded buffer by buffer in a thread (as for a
+    large file; small files elsewhere in the suite take the one-piece decode)."""
     monkeypatch.setattr(_w2v_binary, "USE_COMPILED_SCAN", request.param == "compiled")
     monkeypatch.setattr(_w2v_binary, "COMPILED_SCAN_MIN_BYTES", 0)
     monkeypatch.setattr(_w2v_binary, "STAGE_BYTES", 1)
+    monkeypatch.setattr(_w2v_binary, "LABEL_THREAD_MIN_BYTES", 0)
     return request.param
 
 
@@ -53,8 +56,8 @@ def both(path: Path, monkeypatch, step: int, **kw):
     monkeypatch.setattr(formats, "READ_CHUNK_BYTES", step)
     taken = []
 
-    def spy(*args):
-        result = _w2v_binary.read_fast(*args)
+    def spy(*args, **kw):
+        result = _w2v_binary.read_fast(*args, **kw)
         taken.append(result is not None)
         return result
 
@@ -138,6 +141,36 @@ def test_irregular_files_give_the_streaming_readers_error(tmp_path, monkeypatch,
     assert isinstance(fast, str), case
     assert both.fast_path_taken == (case in ("nan", "control byte"))  # those it reports itself
     same(fast, slow)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "shift_jis"])
+def test_labels_decoded_in_the_thread_unless_a_buffer_is_not_plain(tmp_path, monkeypatch, scan, encoding):
+    """Plain labels come from the label thread; one invalid byte sequence sends all of them through the
+    one-piece decoder (its warning and replacement characters); a codec not known to decode alike chunk by
+    chunk never threads."""
+    from embexplorer.core.data._stream_readers import _LabelDecoder
+
+    rng = np.random.default_rng(11)
+    words = [f"w{i}".encode() if i % 3 else f"é{i}".encode() for i in range(600)]
+    X = rng.standard_normal((len(words), 4)).astype(np.float32)
+    dec = _LabelDecoder(tmp_path / "x", "", encoding)
+    for bad in (False, True):
+        labels = [*words[:450], b"\xff\xfe", *words[451:]] if bad else words
+        path = write(tmp_path / f"t{bad}.bin", labels, X)
+        header_end = path.read_bytes().index(b"\n") + 1
+        fast = _w2v_binary.read_fast(path, header_end, len(words), 4, len(words), TaskControl(), 4096,
+                                     decode=dec.decode_plain if dec.chunks_decode_alike else None)
+        if encoding == "shift_jis":
+            assert fast.labels is None
+        elif encoding == "latin-1":
+            assert fast.labels == [lab.decode("latin-1") for lab in labels]
+        else:
+            assert fast.labels is None if bad else fast.labels == [lab.decode() for lab in words]
+        ours, slow = both(path, monkeypatch, 4096, encoding=encoding)
+        assert both.fast_path_taken
+        same(ours, slow)
+        if encoding != "shift_jis":
+            assert (ours.warnings != []) == (bad and encoding == "utf-8")
 
 
 def test_strip_joined_removes_only_leading_newlines():

@@ -41,6 +41,8 @@ COUNT_CHUNK_BYTES = 4 * 1024 * 1024
 LIKELY_MATRIX_SHARE = 0.75
 #: Largest matrix preallocated from a compressed file's header count (it cannot be checked first).
 MAX_HEADER_PREALLOC_BYTES = 16 * 1024 ** 3
+#: Encodings (codecs' names) whose labels decode chunk by chunk exactly as in one piece.
+_STATELESS_CODECS = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"})
 
 
 # -- label decoding ---------------------------------------------------------------------------------------
@@ -81,21 +83,34 @@ class _LabelDecoder:
                     self.first_line = lines[i] if lines is not None else first_line + i
         return out
 
+    @property
+    def chunks_decode_alike(self) -> bool:
+        """Whether labels decoded chunk by chunk equal the whole decoded at once: a stateless
+        encoding whose decoder has no start-of-text mark to strip (not UTF-8-sig, not UTF-16)."""
+        return codecs.lookup(self.encoding).name in _STATELESS_CODECS
+
+    def decode_plain(self, joined: bytes, count: int) -> list[str] | None:
+        """``count`` labels joined by single spaces, decoded when they are of the plain shape (no
+        newline, no control byte, valid in the encoding); else None (:meth:`decode_joined` then
+        reads them, with its warnings and errors)."""
+        if (b"\n" not in joined and joined.translate(None, LABEL_CONTROL_BYTES) == joined
+                and joined.count(b" ") == count - 1):
+            try:
+                out = joined.decode(self.encoding).split(" ")
+            except UnicodeDecodeError:
+                return None
+            if len(out) == count:
+                return out
+        return None
+
     def decode_joined(self, joined: bytes, count: int, first_line: int = 1) -> list[str]:
         """``count`` labels joined by single spaces (none holds one: word2vec binary), decoded.
 
         One check, one decode and one split of the whole (not one per label), with the same result
         and the same errors as :meth:`decode` of the split labels.
         """
-        if (b"\n" not in joined and joined.translate(None, LABEL_CONTROL_BYTES) == joined
-                and joined.count(b" ") == count - 1):
-            try:
-                out = joined.decode(self.encoding).split(" ")
-            except UnicodeDecodeError:
-                out = []
-            if len(out) == count:
-                return out
-        return self.decode(joined.split(b" "), None, first_line)
+        out = self.decode_plain(joined, count)
+        return out if out is not None else self.decode(joined.split(b" "), None, first_line)
 
     def _refuse_control(self, raw: list[bytes], lines: list[int] | None, first_line: int) -> None:
         for i, b in enumerate(raw):
@@ -339,6 +354,8 @@ def _load_text(path: Path, fmt: str, limit: int | None, control: TaskControl, _a
 def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskControl, _allow_pickle: bool,
                      _metadata_path, read_bytes: int, encoding: str = DEFAULT_ENCODING) -> EmbeddingSet:
     size = path.stat().st_size
+    decoder = _LabelDecoder(path, "a label before it may hold a space, which word2vec binary cannot "
+                            "store, or this is not a word2vec binary file (try --format word2vec)", encoding)
     with _open_bytes(path) as (stream, raw, _comp):
         buf = stream.read(read_bytes)
         nl = buf.find(b"\n")
@@ -349,15 +366,17 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
         if count < 1 or dims < 1:
             raise DataError(f"header gives {count} rows of {dims} dimensions", path, 1)
         n = count if limit is None else min(count, limit)
-        fast = read_fast(path, nl + 1, count, dims, n, control, read_bytes) if _comp is None else None
+        fast = read_fast(path, nl + 1, count, dims, n, control, read_bytes,
+                         decode=decoder.decode_plain if decoder.chunks_decode_alike else None) \
+            if _comp is None else None
         if fast is None:
             out, raw_labels = _w2v_binary_records(path, stream, raw, buf, nl + 1, count, dims, n, size,
                                                   control, read_bytes)
-    decoder = _LabelDecoder(path, "a label before it may hold a space, which word2vec binary cannot "
-                            "store, or this is not a word2vec binary file (try --format word2vec)", encoding)
     if fast is not None:
         out = fast.vectors
-        labels = decoder.decode_joined(fast.joined_labels, n)
+        labels = fast.labels
+        if labels is None or len(labels) != n:  # a chunk not of the plain shape: all at once, with its errors
+            labels = decoder.decode_joined(fast.joined_labels, n)
         fast.joined_labels = b""
         bad = fast.first_bad
         values = np.array([fast.lo, fast.hi], dtype=np.float32)  # the range is all the check needs

@@ -66,6 +66,9 @@ MADV_POPULATE_WRITE = 23  # <linux/mman.h>
 COMPILED_SCAN_MIN_BYTES = 1536 * 1024 * 1024
 #: Set to False to never use the compiled scan (tests compare the two paths).
 USE_COMPILED_SCAN = True
+#: Files from this size on have their labels decoded in a thread during the parse
+#: (:class:`_LabelWorker`); below it a thread hand-off per buffer costs more than it overlaps.
+LABEL_THREAD_MIN_BYTES = 256 * 1024 * 1024
 
 #: A scan: (buffer, position, bytes in the buffer, record bytes, records wanted) ->
 #: (vector offsets, labels joined by spaces without newlines, position after the last record),
@@ -207,11 +210,60 @@ class FastBinary:
     """The matrix, the labels (joined by spaces, undecoded) and the values' range of a binary file."""
 
     def __init__(self, vectors: np.ndarray, joined_labels: bytes, lo: float, hi: float,
-                 first_bad: int | None) -> None:
+                 first_bad: int | None, labels: list[str] | None = None) -> None:
         self.vectors = vectors
         self.joined_labels = joined_labels
         self.lo, self.hi = lo, hi
         self.first_bad = first_bad  # first record holding NaN or inf (0-based), or None
+        #: The labels decoded on the way (:class:`_LabelWorker`); None when a chunk was not of the
+        #: plain shape (``joined_labels`` is then decoded whole).
+        self.labels = labels
+
+
+#: Decodes one chunk of labels joined by spaces (``count`` of them), or None when it is not of the
+#: plain shape (the caller's general decoder then reads all labels at the end, with its errors).
+DecodeChunk = Callable[[bytes, int], "list[str] | None"]
+
+
+class _LabelWorker(threading.Thread):
+    """Decodes the labels chunk by chunk while the parser gathers the vectors (3,000,000 labels:
+    ~0.8 s of one core after the parse otherwise).  It holds the GIL in short bursts (one staging
+    buffer's labels, ~3,000: a decode and a split); the parser's copies release it.  (Building the
+    ``label -> row`` dict or the duplicate check's set here too made the load slower, not faster:
+    measured, the parser then waited for the GIL.)"""
+
+    def __init__(self, decode: DecodeChunk) -> None:
+        super().__init__(name="w2v-binary-labels", daemon=True)
+        self.decode = decode
+        self.todo: queue.SimpleQueue = queue.SimpleQueue()
+        self.labels: list[str] = []
+        self.failed = False
+        self.start()
+
+    def put(self, joined: bytes, count: int) -> None:
+        self.todo.put((joined, count))
+
+    def run(self) -> None:
+        try:
+            while True:
+                item = self.todo.get()
+                if item is None:
+                    return
+                if self.failed:
+                    continue
+                joined, count = item
+                got = self.decode(joined, count)
+                if got is None:
+                    self.failed = True
+                    continue
+                self.labels.extend(got)
+        except BaseException:  # noqa: BLE001 -- the caller decodes everything again, and raises there
+            self.failed = True
+
+    def finish(self) -> list[str] | None:
+        self.todo.put(None)
+        self.join()
+        return None if self.failed else self.labels
 
 
 class _Reader(threading.Thread):
@@ -281,11 +333,13 @@ class _Reader(threading.Thread):
 
 
 def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, control: TaskControl,
-              read_bytes: int, scan: Scan | None = None) -> FastBinary | None:
+              read_bytes: int, scan: Scan | None = None,
+              decode: DecodeChunk | None = None) -> FastBinary | None:
     """Read ``n`` of the ``count`` records of an uncompressed word2vec binary file (None: irregular).
 
     ``header_end`` is the offset of the first record (after the header's newline); ``scan`` is
-    :func:`choose_scan`'s by default.
+    :func:`choose_scan`'s by default.  With ``decode``, the labels are decoded in a thread as they
+    come (files of :data:`LABEL_THREAD_MIN_BYTES` and more).
     """
     size = path.stat().st_size
     rec = 4 * dims
@@ -313,6 +367,7 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
     left = b""
     done = 0
     reader = None
+    namer = _LabelWorker(decode) if decode is not None and size >= LABEL_THREAD_MIN_BYTES else None
     try:
         reader = _Reader(path, header_end, [np.empty(carry + stage, dtype=np.uint8) for _ in range(STAGES)],
                          carry, READ_AHEAD)
@@ -335,6 +390,8 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
                 k = len(starts)
                 if k:
                     parts.append(labels)
+                    if namer is not None:
+                        namer.put(labels, k)
                     window = np.ndarray((have - rec + 1,), vdt, buf, 0, (1,))
                     for b in range(0, k, per):
                         dst = out[i + b:min(i + b + per, i + k)]
@@ -368,8 +425,9 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
             reader.finish()
         if pages is not None:
             pages.finish()
+        decoded = namer.finish() if namer is not None else None
     vectors = matrix.view("<f4").reshape(n, dims)
-    return FastBinary(vectors, b" ".join(parts), lo, hi, first_bad)
+    return FastBinary(vectors, b" ".join(parts), lo, hi, first_bad, decoded)
 
 
 def strip_joined(raw_labels: list[bytes]) -> bytes:
