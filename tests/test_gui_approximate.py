@@ -28,3 +28,15 @@ def test_toggle_builds_the_index_shows_recall_and_unticking_is_exact(qtbot, make
     assert len(fast) == len(exact) and len(set(fast) & set(exact)) >= len(exact) - 1
     approx.check.setChecked(False)  # one click back to exact
     assert [nb.label for nb in panel.results] == exact and approx.info.text() == "exact search"
+
+
+def test_each_set_opened_gets_its_norms_computed_in_the_background(qtbot, make_main_window, glove_path):
+    """The cosine axes' first placement of a set must not pay for the set's norms (see ``warm_up``)."""
+    import numpy as np
+
+    w = make_main_window()
+    with qtbot.waitSignal(w.workspace.dataset_changed, timeout=30_000):
+        w.commands.run("loading.open_file", glove_path)
+    emb = w.workspace.dataset
+    qtbot.waitUntil(lambda: emb._norms is not None, timeout=30_000)
+    np.testing.assert_allclose(emb._norms, np.linalg.norm(emb.vectors, axis=1), rtol=1e-6)

@@ -27,7 +27,6 @@ class ApproximateSearch(QtCore.QObject):
         self.ctx, self.panel = ctx, panel
         self.index: ann.ApproxIndex | None = None
         self._emb = None
-        self._warmed = False
         self.check = QtWidgets.QCheckBox("Approximate")
         self.check.setToolTip("Follow the mouse on millions of rows: an approximate index built in the "
                               "background (its recall against exact search is shown); untick for exact")
@@ -58,9 +57,8 @@ class ApproximateSearch(QtCore.QObject):
         """A new set: its index (if any) must be built again."""
         if emb is self._emb:
             return
-        if emb is not None and not self._warmed:
-            self._warmed = True  # the first query's imports, off the UI thread and after start-up
-            self.ctx.runner.start("neighbours.warm_up", lambda _control: warm_up())
+        if emb is not None:  # the first query's imports and the set's norms, off the UI thread
+            self.ctx.runner.start("neighbours.warm_up", lambda _control: warm_up(emb))
         self.ctx.runner.cancel(_TASK)
         self._emb, self.index = emb, None
         self._show()
