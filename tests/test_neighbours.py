@@ -137,3 +137,16 @@ def test_query_by_row_number(emb):
     assert nearest(emb, emb.row("queen"), k=8) == nearest(emb, "queen", k=8)
     with pytest.raises(DataError):
         nearest(emb, emb.n + 5)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 7), (8193, 50), (20_000, 300), (3, 0)])  # 8193, 20,000: blocks
+def test_gensim_row_norms_equal_numpys_bit_for_bit_in_blocks(shape):
+    from embexplorer.core.analysis.neighbours import gensim_row_norms
+
+    rng = np.random.default_rng(sum(shape))
+    X = rng.standard_normal(shape, dtype=np.float32) * np.float32(3)
+    X[::5] *= np.float32(1e-4)  # small and large rows: the summation order shows in the last bits
+    got = gensim_row_norms(X)
+    assert got.dtype == np.float32 and np.array_equal(got, np.linalg.norm(X, axis=1))
+    strided = X[:, ::2] if shape[1] > 1 else X
+    assert np.array_equal(gensim_row_norms(strided), np.linalg.norm(strided, axis=1))
