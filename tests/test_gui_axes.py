@@ -60,7 +60,9 @@ def test_axes_typed_into_the_dock_place_the_points(qtbot, window):
     assert sorted(ws.layer(axf.WORDS_LAYER).rows.tolist()) == sorted(emb.row(t) for t in
                                                                       ("woman", "man", "king", "queen"))
     assert "cosine of -0.60" in panel.status_label.text()
-    assert w.features["projection"].combo.currentIndex() == -1  # the toolbar claims no map it is not showing
+    combo = w.features["projection"].combo
+    assert combo.currentIndex() == -1  # the toolbar claims no map it is not showing ...
+    assert combo.placeholderText() == "Word axes"  # ... and says what is shown instead
     # Dot product, orthogonalised: Return in a field applies.
     panel.measure_combo.setCurrentIndex(panel.measure_combo.findData("dot"))
     panel.orthogonal_check.setChecked(True)

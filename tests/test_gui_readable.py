@@ -91,6 +91,12 @@ def test_neighbours_all_visible_highlights_dim_the_points_and_esc_clears_them(qt
     bar, stats = w.statusBar(), w.features["explorer"].stats
     assert bar.currentMessage().endswith("…")
     assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < stats.x()
+    # Even beside a summary wider than two thirds of the bar (a trained model's, with its faithfulness).
+    stats.setText("a long summary · " * 10)
+    qtbot.waitUntil(lambda: 0 < stats.x() < bar.width() // 3)
+    w.message("another long caption " * 10)
+    assert bar.currentMessage().endswith("…")
+    assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < stats.x()
 
 
 def test_a_regex_search_shows_every_match_and_scrolls_the_table(qtbot, window):

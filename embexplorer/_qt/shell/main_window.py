@@ -236,8 +236,8 @@ class MainWindow(QtWidgets.QMainWindow):
         bar = self.statusBar()
         # The permanent widgets sit on the right: the message has the room left of the first of them.
         direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
-        edges = [w.x() for w in bar.findChildren(QtWidgets.QWidget, options=direct)
-                 if w.isVisible() and w.width() > 0 and w.x() > bar.width() // 3]
+        edges = [w.x() for w in bar.findChildren(QtWidgets.QWidget, options=direct)  # (whatever their width)
+                 if w.isVisible() and w.width() > 0 and not isinstance(w, QtWidgets.QSizeGrip)]
         room = (min(edges) if edges else bar.width()) - STATUS_MARGIN_PX
         elide = QtCore.Qt.TextElideMode.ElideRight
         shown = bar.fontMetrics().elidedText(text, elide, room) if room > 0 else text

@@ -65,7 +65,9 @@ NOTE_MS = 6000
 
 
 #: Projections other rooms show (word axes, an analogy's plane): the combo then names none of its maps.
-FOREIGN_KINDS = ("axes", "analogy-plane")
+#: What the combo says while a foreign layout is shown (none of its items is: it would read blank).
+FOREIGN_TITLES = {"axes": "Word axes", "analogy-plane": "Analogy plane"}
+FOREIGN_KINDS = tuple(FOREIGN_TITLES)
 
 
 class ProjectionFeature(Feature):
@@ -101,6 +103,9 @@ class ProjectionFeature(Feature):
         self.combo.setObjectName("projectionCombo")
         for m in METHODS:
             self.combo.addItem(METHOD_TITLES[m], m)
+        # Wide enough for what it says while word axes or an analogy's plane are shown (not one of its items).
+        self.combo.setMinimumContentsLength(max(map(len, FOREIGN_TITLES.values())))
+        self.combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setToolTip("How the points are placed: PCA (linear, exact), t-SNE or UMAP "
                               "(neighbourhoods)")
         self.combo.currentIndexChanged.connect(self._on_combo_changed)
@@ -418,8 +423,9 @@ class ProjectionFeature(Feature):
             extra = (f"; {METHOD_TITLES[self.method]} when training ends" if self.method != "pca" else "")
             self.status.setText(f"live training shown by PCA{extra}")
             return
-        what = getattr(projection, "description", None) or ("PCA" if isinstance(projection, PCAProjection)
-                                                            else projection.kind)
+        what = getattr(projection, "description", None) or (
+            "PCA" if isinstance(projection, PCAProjection)
+            else FOREIGN_TITLES.get(projection.kind, projection.kind))
         fa = self.faithfulness
         parts = [what, note or (fa.describe() if fa is not None else "")]
         self.status.setText("  ·  ".join(p for p in parts if p))
@@ -465,6 +471,7 @@ class ProjectionFeature(Feature):
             self._set_combo(kind)
         elif kind in FOREIGN_KINDS:  # word axes, an analogy's plane: none of the combo's maps is shown
             blocked = self.combo.blockSignals(True)
+            self.combo.setPlaceholderText(FOREIGN_TITLES[kind])
             self.combo.setCurrentIndex(-1)
             self.combo.blockSignals(blocked)
         if projection is None or ws.is_live or getattr(projection, "live", False):
