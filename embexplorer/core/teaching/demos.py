@@ -88,7 +88,7 @@ GENRES_DEMO_LR = 1e-3
 GENRES_DEMO_NOTE = ("Synthetic ratings generated from hidden genres: the model is never told a genre, "
                     "yet its movie vectors come to separate by genre (colour = hidden genre).")
 WIKI_DEMO_NOTE = ("Word2vec on gensim's small Wikipedia and news sample: months, numbers and countries "
-                  "gather, but analogies stay near zero -- they need far more text (try GloVe).")
+                  "gather, but analogies stay near zero — they need far more text (try GloVe).")
 
 #: Cross-validation folds of the linear probe.
 PROBE_FOLDS = 5

@@ -41,7 +41,7 @@ LECTURES: dict[str, tuple[str, str]] = {
                 "empty, and a few movies get most of the ratings (the long tail)."),
     "genres": ("Genre Vectors Are Embeddings (but Not Great Ones)",
                "Genre flags are vectors too: the dot product of two movies counts the genres they "
-               "share, cosine normalises it -- compare a movie's neighbours by genre and by learned "
+               "share, cosine normalises it — compare a movie's neighbours by genre and by learned "
                "vectors."),
     "users": ("User Vectors",
               "Every user is a taste vector: rate a few movies in the User dock (New user) and your "

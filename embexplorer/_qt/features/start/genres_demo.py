@@ -167,7 +167,7 @@ class GenresDemo(QtCore.QObject):
 
     def caption(self, probe: float, epoch: int) -> str:
         """One line for the status bar: epoch, probe score and chance level."""
-        return (f"Genres, learned -- epoch {epoch}: the movie vectors predict the hidden genre "
+        return (f"Genres, learned — epoch {epoch}: the movie vectors predict the hidden genre "
                 f"{probe:.0%} of the time (chance {self.chance:.0%})")
 
     # ---------------------------------------------------------------- slots
