@@ -106,8 +106,11 @@ class ScatterView(QtWidgets.QWidget):
         Row clicked (only emitted when a point was hit).
     context_menu_requested(QPoint)
         Right click (not drag) at this position of :attr:`plot_widget`; the owner shows a menu.
+    focus_changed(int)
+        The ringed row (:meth:`set_focus_row`; -1 when none).
     """
 
+    focus_changed = QtCore.Signal(int)
     point_hovered = QtCore.Signal(int)
     point_clicked = QtCore.Signal(int)
     context_menu_requested = QtCore.Signal(QtCore.QPoint)
@@ -546,9 +549,9 @@ class ScatterView(QtWidgets.QWidget):
     # -- focus (search result) ----------------------------------------------------
     def set_focus_row(self, row: int, center: bool = True) -> None:
         """Highlight ``row`` with a ring and a label; centre the view on it (-1 clears)."""
-        self._focus = int(row)
-        if row < 0 or row >= len(self._x):
-            self._focus = -1
+        self._focus = int(row) if 0 <= row < len(self._x) else -1
+        self.focus_changed.emit(self._focus)
+        if self._focus < 0:
             self._focus_item.setData([], [])
             self._schedule_labels()
             return

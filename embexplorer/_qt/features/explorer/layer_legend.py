@@ -1,9 +1,11 @@
 """The on-plot layer legend: what each highlight is, with a hide toggle and a close (×) per layer.
 
 Built from the Workspace's layers (one entry per layer with a legend text, in the
-order they were set); it sits in the plot's upper right corner (or the corner hiding the
-fewest highlighted markers) on a
-semi-transparent panel and disappears when there is nothing to explain.  A hidden
+order they were set), after entries for the ringed point of a search and for the selection
+when there are some (they are highlights too: "found: king", "selected (12)"; their × clears
+them); it sits in the plot's upper
+right corner (or the corner hiding the fewest highlighted markers) on a semi-transparent
+panel and disappears when there is nothing to explain.  A hidden
 layer keeps its entry (greyed, toggle off) so that it can be shown again.
 """
 
@@ -13,7 +15,9 @@ import pyqtgraph as pg
 from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from embexplorer._qt.widgets.scatter_theme import LABEL_FONT_PT, THEMES
+from embexplorer._qt.widgets.scatter_points import DEFAULT_POINT_SIZE, SELECTION_EXTRA_PX
+from embexplorer._qt.widgets.scatter_theme import FOCUS_RING_PX, LABEL_FONT_PT, THEMES
+from embexplorer.core.view.layers import Layer, LayerStyle
 
 #: Distance of the legend from the plot's upper right corner (pixels).
 LEGEND_MARGIN_PX = 8
@@ -32,6 +36,9 @@ LEGEND_CORNERS = ("top-right", "top-left", "bottom-left", "bottom-right")
 #: Markers this close to the panel (pixels) count as under it when it picks its corner: their labels
 #: would need the room.
 LEGEND_CLEARANCE_PX = 60
+#: Keys of the selection's and the focus ring's entries (not Workspace layers: each is its own state).
+SELECTION_ENTRY = "explorer.selection"
+FOCUS_ENTRY = "explorer.focus"
 
 
 def _count_inside(pts, x: float, y: float, w: float, h: float) -> int:
@@ -90,13 +97,19 @@ class LegendEntry(QtWidgets.QWidget):
         self.toggle = QtWidgets.QCheckBox()
         self.toggle.setToolTip("Show or hide this highlight")
         self.toggle.setChecked(layer.visible)
+        if self.name in (SELECTION_ENTRY, FOCUS_ENTRY):  # cleared, not hidden: no toggle (its room kept)
+            policy = self.toggle.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            self.toggle.setSizePolicy(policy)
+            self.toggle.hide()
         self.toggle.toggled.connect(self._on_toggled)
         self.symbol = QtWidgets.QLabel()
         self.text = QtWidgets.QLabel(layer.legend)
         self.close_button = QtWidgets.QToolButton()
         self.close_button.setText("×")
         self.close_button.setAutoRaise(True)
-        self.close_button.setToolTip("Remove this highlight from the plot")
+        tips = {SELECTION_ENTRY: "Clear the selection (Esc)", FOCUS_ENTRY: "Remove the ring"}
+        self.close_button.setToolTip(tips.get(self.name, "Remove this highlight from the plot"))
         self.close_button.clicked.connect(self._on_close_clicked)
         for w in (self.toggle, self.symbol, self.text):
             row.addWidget(w)
@@ -135,6 +148,12 @@ class LayerLegend(QtWidgets.QFrame):
         self._box.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetFixedSize)
         self.rows: dict[str, LegendEntry] = {}
         workspace.layers_changed.connect(self._on_layers_changed)
+        # The selection and the focus ring change often (a drag, a search as typed): one rebuild per pass
+        # of the event loop, on a timer that goes with the legend (never run on a deleted one).
+        self._later = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._later.timeout.connect(self.rebuild)
+        workspace.selection.changed.connect(self._later.start)
+        scatter.focus_changed.connect(self._later.start)
         scatter.view_box.sigResized.connect(self._on_plot_resized)
         #: The corner the legend sits in (see :meth:`place`).
         self.corner = LEGEND_CORNERS[0]
@@ -166,8 +185,13 @@ class LayerLegend(QtWidgets.QFrame):
             self.workspace.set_layer(layer.replace(visible=on))
 
     def remove(self, name: str) -> None:
-        """Remove layer ``name`` from the Workspace (its entry goes with it)."""
-        self.workspace.remove_layer(name)
+        """Remove layer ``name`` from the Workspace (its entry goes with it); the selection's: clear it."""
+        if name == SELECTION_ENTRY:
+            self.workspace.selection.clear()
+        elif name == FOCUS_ENTRY:
+            self.scatter.set_focus_row(-1)
+        else:
+            self.workspace.remove_layer(name)
 
     # -- building ---------------------------------------------------------------------
     def _on_layers_changed(self, _name: str) -> None:
@@ -185,7 +209,7 @@ class LayerLegend(QtWidgets.QFrame):
         font.setPointSizeF(self.scatter.label_font_size)
         # The symbols grow with the labels (presentation mode enlarges both).
         side = int(round(SYMBOL_PX * self.scatter.label_font_size / LABEL_FONT_PT))
-        for layer in self.workspace.layers:
+        for layer in [*self._state_entries(theme), *self.workspace.layers]:
             if not layer.legend:
                 continue
             row = LegendEntry(self, layer)
@@ -205,6 +229,19 @@ class LayerLegend(QtWidgets.QFrame):
             self.raise_()
         else:
             self.scatter.set_label_keepout([])
+
+    def _state_entries(self, theme: dict) -> list[Layer]:
+        """The focus ring and the selection as legend entries (drawn as the scatter draws them)."""
+        out = []
+        focus, emb = self.scatter.focus_row, self.workspace.dataset
+        if focus >= 0 and emb is not None and focus < emb.n:
+            style = LayerStyle(tuple(theme["focus"]), "o", FOCUS_RING_PX, filled=False)
+            out.append(Layer(FOCUS_ENTRY, "explorer", style, f"found: {emb.labels[focus]}", rows=[focus]))
+        count = self.workspace.selection.count
+        if count:
+            style = LayerStyle(tuple(theme["selection"]), "o", DEFAULT_POINT_SIZE + SELECTION_EXTRA_PX)
+            out.append(Layer(SELECTION_ENTRY, "explorer", style, f"selected ({count:,})", rows=[0]))
+        return out
 
     def place(self) -> None:
         """Move to the corner of the plotting area that hides the fewest highlighted markers (the upper
@@ -257,7 +294,7 @@ class LayerLegend(QtWidgets.QFrame):
     def paintEvent(self, event) -> None:  # noqa: N802
         if (self._theme, self._font_pt) != (self.scatter.theme, self.scatter.label_font_size):
             # The theme or the label size (presentation mode) changed since the entries were made.
-            QtCore.QTimer.singleShot(0, self.rebuild)
+            self._later.start()
         theme = THEMES.get(self.scatter.theme, THEMES["light"])
         bg = QtGui.QColor(*theme["label_bg"][:3], PANEL_ALPHA)
         p = QtGui.QPainter(self)
