@@ -111,3 +111,62 @@ def test_every_feature_room_has_one_entry_point(room):
     mod = importlib.import_module(f"embexplorer._qt.features.{room}")
     assert callable(getattr(mod, "create", None))
     assert room in features.ROOMS
+
+
+def _rebound_names(tree: ast.AST) -> dict[str, set[str]]:
+    """Per class: names bound to something else than a method (a property, a class attribute, or a
+    ``self.name = ...`` in its methods)."""
+    out: dict[str, set[str]] = {}
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        names = out.setdefault(cls.name, set())
+        for node in cls.body:
+            if isinstance(node, ast.FunctionDef) and any(
+                    isinstance(d, ast.Name) and d.id in ("property", "cached_property")
+                    or isinstance(d, ast.Attribute) and d.attr in ("setter", "getter") for d in node.decorator_list):
+                names.add(node.name)
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, ast.AnnAssign) else []
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                        names.add(t.attr)
+    return out
+
+
+def _shadowed_qt_methods(cls: type, names: set[str]) -> list[str]:
+    """Which of ``names`` are methods of ``cls``'s Qt base classes."""
+    qt = [b for b in cls.__mro__ if b.__module__.startswith(("PySide6", "shiboken6"))]
+    return sorted(n for n in names if not n.startswith("__") and any(callable(getattr(b, n, None)) for b in qt))
+
+
+def test_no_qt_class_shadows_a_qt_method_with_an_attribute():
+    """A Qt class's Python attribute named like one of its Qt methods (a property ``metric``, a child
+    widget kept as ``self.metric``) replaces the method PySide calls when Qt calls its virtual: Qt's next
+    call crashes the process.  Found by the GUI monkey: ``QPaintDevice::metric`` called on a panel with
+    a ``metric`` property when the font changed in a floating dock."""
+    import importlib
+
+    from PySide6 import QtCore
+
+    bad = []
+    for path in sorted((PACKAGE / "_qt").rglob("*.py")):
+        module = importlib.import_module("embexplorer." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+                                         .removesuffix(".__init__"))
+        for name, rebound in _rebound_names(ast.parse(path.read_text(encoding="utf-8"))).items():
+            cls = getattr(module, name, None)
+            if isinstance(cls, type) and issubclass(cls, QtCore.QObject):
+                bad += [f"{path.relative_to(PACKAGE)}: {name}.{n}" for n in _shadowed_qt_methods(cls, rebound)]
+    assert not bad, "rename these (they hide Qt methods of the same name):\n" + "\n".join(bad)
+
+
+def test_the_shadow_check_catches_a_property_and_a_child_widget():
+    from PySide6 import QtWidgets
+
+    tree = ast.parse("class P(QWidget):\n    @property\n    def metric(self):\n        return 'cosine'\n"
+                     "class D(QDialog):\n    def __init__(self):\n        self.metric = QComboBox()\n"
+                     "        self.metric_combo = QComboBox()\n")
+    names = _rebound_names(tree)
+    assert names == {"P": {"metric"}, "D": {"metric", "metric_combo"}}
+    assert _shadowed_qt_methods(QtWidgets.QDialog, names["D"]) == ["metric"]

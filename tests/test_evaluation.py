@@ -261,19 +261,19 @@ def test_parsers_raise_only_data_error_on_junk(tmp_path, lines, raw):
 
 
 def _line_by_line(path):
-    from embexplorer.core.analysis import evaluation
+    from embexplorer.core.analysis import analogy_questions
 
     sections = []
-    evaluation._read_sections_line_by_line(path.read_text(encoding="utf-8"), path, sections)
+    analogy_questions._read_sections_line_by_line(path.read_text(encoding="utf-8"), path, sections)
     return sections
 
 
 def test_questions_file_read_whole_equals_line_by_line(questions):
     """The real file takes the fast path (no loop per line) and reads exactly as line by line does."""
-    from embexplorer.core.analysis import evaluation
+    from embexplorer.core.analysis import analogy_questions
 
     fast = []
-    assert evaluation._read_regular_sections(questions.read_text(encoding="utf-8"), fast)
+    assert analogy_questions._read_regular_sections(questions.read_text(encoding="utf-8"), fast)
     assert fast == _line_by_line(questions) == read_analogy_questions(questions)
     assert sum(len(s.questions) for s in fast) == 19544 and fast[1].line == 508
 

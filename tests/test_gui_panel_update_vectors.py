@@ -53,10 +53,10 @@ def test_neighbours_follow_training_frames(qtbot, frames):
     panel.k_spin.setValue(7)
     panel.query_row(4)
     before = [n.row for n in panel.results]
-    assert before == [n.row for n in nearest(first, 4, k=7, metric=panel.metric)]
+    assert before == [n.row for n in nearest(first, 4, k=7, metric=panel.metric_name)]
     with qtbot.waitSignal(panel.rows_highlighted) as sig:
         assert panel.update_vectors(second)
-    want = [n.row for n in nearest(second, 4, k=7, metric=panel.metric)]
+    want = [n.row for n in nearest(second, 4, k=7, metric=panel.metric_name)]
     assert [n.row for n in panel.results] == want and want != before
     assert sig.args[0].tolist() == [4] + want
     assert panel.emb is second and panel.query_edit.text() == second.labels[4] and panel.k_spin.value() == 7

@@ -141,7 +141,7 @@ def test_session_round_trips_exactly_into_a_new_window(qtbot, tmp_path, window, 
     assert plot(w2).scatter.focus_row == w2.workspace.dataset.index["paris"]
     assert plot(w2).labels_action.isChecked()
     assert view(w2) == view(w1) == ((-1.25, 2.5), (-0.75, 1.5))
-    assert nb_panel(w2).metric == "euclidean" and nb_panel(w2).k_spin.value() == 7
+    assert nb_panel(w2).metric_name == "euclidean" and nb_panel(w2).k_spin.value() == 7
     assert neighbour_labels(w2) == neighbour_labels(w1) and len(neighbour_labels(w2)) == 7
     assert analogy_text(w2) == analogy_text(w1) != ""
     assert w2.features["recommender"].training_panel.factors.value() == 12
@@ -314,7 +314,7 @@ def test_a_version_1_session_written_by_the_old_code_still_opens(qtbot, tmp_path
     np.testing.assert_array_equal(w.workspace.selection.rows, np.r_[10:60, 100, 1500])
     assert plot(w).scatter.focus_row == emb.index["paris"] and plot(w).labels_action.isChecked()
     assert view(w) == ((-1.25, 2.5), (-0.75, 1.5))
-    assert nb_panel(w).metric == "euclidean" and len(neighbour_labels(w)) == 7
+    assert nb_panel(w).metric_name == "euclidean" and len(neighbour_labels(w)) == 7
     assert analogy_text(w).startswith("man is to king as woman is to")
     assert w.features["recommender"].training_panel.factors.value() == 12
     assert w.features["word2vec"].panel.vector_size.value() == 50

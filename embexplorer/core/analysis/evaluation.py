@@ -18,18 +18,22 @@ from __future__ import annotations
 import math
 import mmap
 import os
-import re
 import threading
 import time
 import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from itertools import starmap
 from typing import NamedTuple
 
 import numpy as np
 
+from embexplorer.core.analysis.analogy_questions import (  # noqa: F401 -- the evaluation's API, read here
+    AnalogyQuestion,
+    AnalogySection,
+    codec_name,
+    read_analogy_questions,
+)
 from embexplorer.core.analysis.batch_neighbours import BLAS_LIMIT_LOCK, worker_count
 from embexplorer.core.analysis.neighbours import (
     gensim_norms,
@@ -80,120 +84,6 @@ PAIRS_DELIMITER = "\t"
 
 
 # -- analogy test sets ------------------------------------------------------------
-
-class AnalogyQuestion(NamedTuple):
-    """One line "a b c expected" of an analogy file (``line`` is 1-based).
-
-    A named tuple: files hold ~20,000 questions and creating them must be cheap.
-    """
-
-    a: str
-    b: str
-    c: str
-    expected: str
-    line: int
-
-    @property
-    def words(self) -> tuple[str, str, str, str]:
-        return (self.a, self.b, self.c, self.expected)
-
-
-@dataclass
-class AnalogySection:
-    """A ``: section`` of an analogy file and its questions."""
-
-    name: str
-    questions: list[AnalogyQuestion] = field(default_factory=list)
-    line: int = 0
-
-
-def _codec_name(encoding: str) -> str:
-    return "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-
-
-def read_analogy_questions(path: str | os.PathLike, encoding: str = "utf-8") -> list[AnalogySection]:
-    """Read a ``questions-words.txt``-style file.
-
-    Sections start with ``": name"``; every other non-blank line holds four
-    whitespace-separated words.
-
-    Raises
-    ------
-    DataError
-        With the file and line of a line that is not four words, or of a
-        question before the first section header.
-    """
-    sections: list[AnalogySection] = []
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as err:
-        raise DataError(err.strerror or str(err), path) from None
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise DataError(f"not {_codec_name(encoding)} text", path, line) from None
-    except LookupError:
-        raise DataError(f"unknown text encoding {encoding!r}", path) from None
-    if not _read_regular_sections(text, sections):
-        sections.clear()
-        _read_sections_line_by_line(text, path, sections)
-    if not sections:
-        raise DataError("no ': section' header and no questions found", path)
-    return sections
-
-
-#: A section header line, and a section body of the usual shape: lines of four words separated by single
-#: spaces, ending in "\n" (the whole file is then read without a Python loop per line).
-_HEADER = re.compile(r"^: .*$", re.MULTILINE)
-_REGULAR_BODY = re.compile(r"(?:\S+ \S+ \S+ \S+\n)*(?:\S+ \S+ \S+ \S+)?")
-
-
-def _read_regular_sections(text: str, sections: list[AnalogySection]) -> bool:
-    """Read ``text`` into ``sections`` when every section's body has the usual shape (see
-    :data:`_REGULAR_BODY`), as the line-by-line reader would; ``False`` (and ``sections`` partly
-    filled) otherwise.  Lines numbers follow from the bodies: no blank line, no other line break."""
-    headers = list(_HEADER.finditer(text))
-    if not headers or text[:headers[0].start()].strip():
-        return False
-    line, pos = 1 + text.count("\n", 0, headers[0].start()), headers[0].start()
-    for h, nxt in zip(headers, [*headers[1:], None]):
-        line += text.count("\n", pos, h.start())
-        end = len(text) if nxt is None else nxt.start()
-        body_start = min(h.end() + 1, end)  # after the header's newline
-        if text[h.end():body_start] not in ("\n", ""):
-            return False
-        body = text[body_start:end]
-        if not _REGULAR_BODY.fullmatch(body):
-            return False
-        words = body.split()
-        first = line + 1
-        sections.append(AnalogySection(h.group().lstrip(": ").strip(), list(starmap(
-            AnalogyQuestion, zip(words[0::4], words[1::4], words[2::4], words[3::4],
-                                 range(first, first + len(words) // 4)))), line))
-        pos = h.start()
-    return True
-
-
-def _read_sections_line_by_line(text: str, path, sections: list[AnalogySection]) -> None:
-    current: list[AnalogyQuestion] | None = None
-    for no, line in enumerate(text.splitlines(), start=1):
-        if line.startswith(": "):
-            # gensim: line.lstrip(': ').strip()
-            sections.append(AnalogySection(line.lstrip(": ").strip(), [], no))
-            current = sections[-1].questions
-            continue
-        words = line.split()
-        if len(words) == 4 and current is not None:
-            current.append(AnalogyQuestion(words[0], words[1], words[2], words[3], no))
-            continue
-        if not words:
-            continue
-        if len(words) != 4:
-            raise DataError(f"expected 4 words (a b c expected), found {len(words)}", path, no)
-        raise DataError("question before the first ': section' header", path, no)
-
 
 class QuestionOutcome(NamedTuple):
     """One evaluated question and the label predicted for it (a named tuple: made by the thousand)."""
@@ -617,7 +507,7 @@ def read_word_pairs(path: str | os.PathLike, delimiter: str = PAIRS_DELIMITER,
         with open(path, encoding=encoding) as fh:
             lines = fh.read().splitlines()
     except UnicodeDecodeError:
-        raise DataError(f"not {_codec_name(encoding)} text", path) from None
+        raise DataError(f"not {codec_name(encoding)} text", path) from None
     except LookupError:
         raise DataError(f"unknown text encoding {encoding!r}", path) from None
     except OSError as err:

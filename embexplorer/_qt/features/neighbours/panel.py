@@ -128,7 +128,7 @@ class NeighboursPanel(QtWidgets.QWidget):
         return True
 
     @property
-    def metric(self) -> str:
+    def metric_name(self) -> str:
         return self.metric_combo.currentText()
 
     def query_label(self, label: str) -> bool:
@@ -178,21 +178,21 @@ class NeighboursPanel(QtWidgets.QWidget):
         restrict = self.restrict_spin.value() or None
         target = q[1]
         try:
-            self.results = self.search(self.emb, target, k=self.k_spin.value(), metric=self.metric,
+            self.results = self.search(self.emb, target, k=self.k_spin.value(), metric=self.metric_name,
                                    restrict=restrict)
         except (DataError, ValueError) as exc:
             self._show_error(str(exc))
             return
         self.current_row = q[1] if q[0] == "row" else None
         what = repr(self.emb.labels[q[1]]) if q[0] == "row" else q[2]
-        self.status_label.setText(f"{len(self.results)} nearest to {what} by {self.metric}"
+        self.status_label.setText(f"{len(self.results)} nearest to {what} by {self.metric_name}"
                                   + (f", first {restrict:,} rows" if restrict else ""))
         meta = list(self.emb.metadata)
         rows = []
         for i, n in enumerate(self.results, start=1):
             text = self.emb.metadata_text(n.row) if meta else {}
             rows.append([i, n.label, n.score, *(text[m] for m in meta)])
-        self.model.set_rows(rows, ["rank", "label", SCORE_HEADINGS[self.metric], *meta])
+        self.model.set_rows(rows, ["rank", "label", SCORE_HEADINGS[self.metric_name], *meta])
         self.table.resizeColumnsToContents()
         head = [self.current_row] if self.current_row is not None else []
         highlighted = head + [n.row for n in self.results]

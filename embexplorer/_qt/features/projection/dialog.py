@@ -31,10 +31,10 @@ class ParamsDialog(QtWidgets.QDialog):
         self.min_dist = QtWidgets.QDoubleSpinBox(minimum=0.0, maximum=1.0, decimals=2, singleStep=0.05)
         self.min_dist.setValue(umap.min_dist)
         self.min_dist.setToolTip("UMAP: how tightly points may be packed")
-        self.metric = QtWidgets.QComboBox()
-        self.metric.addItems(list(METRICS))
-        self.metric.setCurrentText(tsne.metric)
-        self.metric.setToolTip("Distance between the original vectors (cosine: as for word vectors)")
+        self.metric_combo = QtWidgets.QComboBox()
+        self.metric_combo.addItems(list(METRICS))
+        self.metric_combo.setCurrentText(tsne.metric)
+        self.metric_combo.setToolTip("Distance between the original vectors (cosine: as for word vectors)")
         self.seed = QtWidgets.QSpinBox(minimum=0, maximum=MAX_SEED)
         self.seed.setValue(tsne.seed)
         self.seed.setToolTip("Same data, parameters and seed: the same picture")
@@ -45,7 +45,7 @@ class ParamsDialog(QtWidgets.QDialog):
         form.addRow("&Neighbours", self.n_neighbors)
         form.addRow("&Min. distance", self.min_dist)
         form.addRow(QtWidgets.QLabel("<b>Both</b>"))
-        form.addRow("&Metric", self.metric)
+        form.addRow("&Metric", self.metric_combo)
         form.addRow("&Seed", self.seed)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
                                              | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
@@ -57,7 +57,7 @@ class ParamsDialog(QtWidgets.QDialog):
 
     def params(self) -> tuple[LayoutParams, LayoutParams]:
         """The (t-SNE, UMAP) parameters entered."""
-        metric, seed = self.metric.currentText(), int(self.seed.value())
+        metric, seed = self.metric_combo.currentText(), int(self.seed.value())
         return (LayoutParams("tsne", perplexity=float(self.perplexity.value()),
                              exaggeration=float(self.exaggeration.value()), metric=metric, seed=seed),
                 LayoutParams("umap", n_neighbors=int(self.n_neighbors.value()),

@@ -210,7 +210,7 @@ class W2VTrainingPanel(TrainingPanel):
         self.architecture = QtWidgets.QComboBox()
         self.architecture.addItems(["CBOW", "Skip-gram"])
         self.vector_size = QtWidgets.QSpinBox(minimum=1, maximum=MAX_VECTOR_SIZE, value=d.vector_size)
-        self.window = QtWidgets.QSpinBox(minimum=1, maximum=MAX_WINDOW, value=d.window)
+        self.window_spin = QtWidgets.QSpinBox(minimum=1, maximum=MAX_WINDOW, value=d.window)
         self.min_count = QtWidgets.QSpinBox(minimum=1, maximum=MAX_MIN_COUNT, value=d.min_count)
         self.negative = QtWidgets.QSpinBox(minimum=1, maximum=MAX_NEGATIVE, value=d.negative)
         self.epochs = QtWidgets.QSpinBox(minimum=1, maximum=MAX_EPOCHS, value=d.epochs)
@@ -235,7 +235,7 @@ class W2VTrainingPanel(TrainingPanel):
         form.addRow("Corpus", corpus_row)
         form.addRow("Architecture", self.architecture)
         form.addRow("Vector size", self.vector_size)
-        form.addRow("Window", self.window)
+        form.addRow("Window", self.window_spin)
         form.addRow("Min count", self.min_count)
         form.addRow("Negative samples", self.negative)
         form.addRow("Epochs", self.epochs)
@@ -298,7 +298,7 @@ class W2VTrainingPanel(TrainingPanel):
     def settings(self) -> W2VSettings:
         """The settings shown, as :class:`W2VSettings`."""
         return W2VSettings(sg=self.architecture.currentIndex() == 1, vector_size=self.vector_size.value(),
-                           window=self.window.value(), min_count=self.min_count.value(),
+                           window=self.window_spin.value(), min_count=self.min_count.value(),
                            negative=self.negative.value(), epochs=self.epochs.value(),
                            workers=self.workers.value(), seed=self.seed.value())
 
@@ -306,7 +306,7 @@ class W2VTrainingPanel(TrainingPanel):
         """Show ``settings`` in the widgets."""
         self.architecture.setCurrentIndex(1 if settings.sg else 0)
         self.vector_size.setValue(settings.vector_size)
-        self.window.setValue(settings.window)
+        self.window_spin.setValue(settings.window)
         self.min_count.setValue(max(1, settings.min_count))
         self.negative.setValue(max(1, settings.negative))
         self.epochs.setValue(settings.epochs)

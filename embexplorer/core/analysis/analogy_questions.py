@@ -1,0 +1,129 @@
+"""Analogy test sets (``questions-words.txt`` and the like): their questions and sections, read.
+
+A file is read without a Python loop per line when it has the usual shape (sections of lines of four
+words); any other file line by line, with the same result and errors naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from itertools import starmap
+from typing import NamedTuple
+
+from embexplorer.core.errors import DataError
+
+
+class AnalogyQuestion(NamedTuple):
+    """One line "a b c expected" of an analogy file (``line`` is 1-based).
+
+    A named tuple: files hold ~20,000 questions and creating them must be cheap.
+    """
+
+    a: str
+    b: str
+    c: str
+    expected: str
+    line: int
+
+    @property
+    def words(self) -> tuple[str, str, str, str]:
+        return (self.a, self.b, self.c, self.expected)
+
+
+@dataclass
+class AnalogySection:
+    """A ``: section`` of an analogy file and its questions."""
+
+    name: str
+    questions: list[AnalogyQuestion] = field(default_factory=list)
+    line: int = 0
+
+
+def codec_name(encoding: str) -> str:
+    return "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def read_analogy_questions(path: str | os.PathLike, encoding: str = "utf-8") -> list[AnalogySection]:
+    """Read a ``questions-words.txt``-style file.
+
+    Sections start with ``": name"``; every other non-blank line holds four
+    whitespace-separated words.
+
+    Raises
+    ------
+    DataError
+        With the file and line of a line that is not four words, or of a
+        question before the first section header.
+    """
+    sections: list[AnalogySection] = []
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as err:
+        raise DataError(err.strerror or str(err), path) from None
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise DataError(f"not {codec_name(encoding)} text", path, line) from None
+    except LookupError:
+        raise DataError(f"unknown text encoding {encoding!r}", path) from None
+    if not _read_regular_sections(text, sections):
+        sections.clear()
+        _read_sections_line_by_line(text, path, sections)
+    if not sections:
+        raise DataError("no ': section' header and no questions found", path)
+    return sections
+
+
+#: A section header line, and a section body of the usual shape: lines of four words separated by single
+#: spaces, ending in "\n" (the whole file is then read without a Python loop per line).
+_HEADER = re.compile(r"^: .*$", re.MULTILINE)
+_REGULAR_BODY = re.compile(r"(?:\S+ \S+ \S+ \S+\n)*(?:\S+ \S+ \S+ \S+)?")
+
+
+def _read_regular_sections(text: str, sections: list[AnalogySection]) -> bool:
+    """Read ``text`` into ``sections`` when every section's body has the usual shape (see
+    :data:`_REGULAR_BODY`), as the line-by-line reader would; ``False`` (and ``sections`` partly
+    filled) otherwise.  Lines numbers follow from the bodies: no blank line, no other line break."""
+    headers = list(_HEADER.finditer(text))
+    if not headers or text[:headers[0].start()].strip():
+        return False
+    line, pos = 1 + text.count("\n", 0, headers[0].start()), headers[0].start()
+    for h, nxt in zip(headers, [*headers[1:], None]):
+        line += text.count("\n", pos, h.start())
+        end = len(text) if nxt is None else nxt.start()
+        body_start = min(h.end() + 1, end)  # after the header's newline
+        if text[h.end():body_start] not in ("\n", ""):
+            return False
+        body = text[body_start:end]
+        if not _REGULAR_BODY.fullmatch(body):
+            return False
+        words = body.split()
+        first = line + 1
+        sections.append(AnalogySection(h.group().lstrip(": ").strip(), list(starmap(
+            AnalogyQuestion, zip(words[0::4], words[1::4], words[2::4], words[3::4],
+                                 range(first, first + len(words) // 4)))), line))
+        pos = h.start()
+    return True
+
+
+def _read_sections_line_by_line(text: str, path, sections: list[AnalogySection]) -> None:
+    current: list[AnalogyQuestion] | None = None
+    for no, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(": "):
+            # gensim: line.lstrip(': ').strip()
+            sections.append(AnalogySection(line.lstrip(": ").strip(), [], no))
+            current = sections[-1].questions
+            continue
+        words = line.split()
+        if len(words) == 4 and current is not None:
+            current.append(AnalogyQuestion(words[0], words[1], words[2], words[3], no))
+            continue
+        if not words:
+            continue
+        if len(words) != 4:
+            raise DataError(f"expected 4 words (a b c expected), found {len(words)}", path, no)
+        raise DataError("question before the first ': section' header", path, no)
