@@ -128,3 +128,26 @@ def test_a_layer_of_captions_only_gets_an_entry(qtbot, glove_window):  # noqa: F
                        captions=(("capitals", rows),)))
     assert legend.entries() == ["test.names"] and legend.texts() == ["region names"]
     assert "test.names" in w.features["explorer"].scatter.overlay_names
+
+
+def test_the_selection_and_the_found_point_are_explained_and_their_x_clears_them(qtbot, glove_window):  # noqa: F811
+    """A selection and a search's ring are highlights too: the legend names them, × clears them."""
+    from embexplorer._qt.features.explorer.layer_legend import FOCUS_ENTRY, SELECTION_ENTRY
+
+    w = glove_window
+    legend, ws = w.features["explorer"].legend, w.workspace
+    emb = ws.dataset
+    ws.selection.replace([emb.row("queen"), emb.row("prince")])
+    qtbot.waitUntil(lambda: legend.entries() == [SELECTION_ENTRY])
+    assert legend.texts() == ["selected (2)"] and legend.isVisible()
+    w.features["explorer"].widget.focus_row(emb.row("king"))  # what a search does
+    qtbot.waitUntil(lambda: legend.entries() == [FOCUS_ENTRY, SELECTION_ENTRY])
+    assert legend.texts() == ["found: king", "selected (2)"]
+    ask_neighbours(qtbot, w, "king")  # the layers follow
+    assert legend.entries() == [FOCUS_ENTRY, SELECTION_ENTRY, nbf.RESULTS_LAYER, nbf.QUERY_LAYER]
+    qtbot.mouseClick(legend.rows[SELECTION_ENTRY].close_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: SELECTION_ENTRY not in legend.entries())
+    assert ws.selection.count == 0
+    qtbot.mouseClick(legend.rows[FOCUS_ENTRY].close_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: legend.entries() == [nbf.RESULTS_LAYER, nbf.QUERY_LAYER])
+    assert w.features["explorer"].scatter.focus_row == -1

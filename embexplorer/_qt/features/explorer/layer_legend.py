@@ -152,8 +152,8 @@ class LayerLegend(QtWidgets.QFrame):
         # of the event loop, on a timer that goes with the legend (never run on a deleted one).
         self._later = QtCore.QTimer(self, singleShot=True, interval=0)
         self._later.timeout.connect(self.rebuild)
-        workspace.selection.changed.connect(self._later.start)
-        scatter.focus_changed.connect(self._later.start)
+        workspace.selection.changed.connect(self._on_state_changed)
+        scatter.focus_changed.connect(self._on_state_changed)
         scatter.view_box.sigResized.connect(self._on_plot_resized)
         #: The corner the legend sits in (see :meth:`place`).
         self.corner = LEGEND_CORNERS[0]
@@ -196,6 +196,9 @@ class LayerLegend(QtWidgets.QFrame):
     # -- building ---------------------------------------------------------------------
     def _on_layers_changed(self, _name: str) -> None:
         self.rebuild()
+
+    def _on_state_changed(self, *_args) -> None:
+        self._later.start(0)  # (the focus signal's row must not become the timer's interval)
 
     def rebuild(self) -> None:
         """List the layers again (any layer changed: new, replaced, hidden, removed)."""
@@ -294,7 +297,7 @@ class LayerLegend(QtWidgets.QFrame):
     def paintEvent(self, event) -> None:  # noqa: N802
         if (self._theme, self._font_pt) != (self.scatter.theme, self.scatter.label_font_size):
             # The theme or the label size (presentation mode) changed since the entries were made.
-            self._later.start()
+            self._later.start(0)
         theme = THEMES.get(self.scatter.theme, THEMES["light"])
         bg = QtGui.QColor(*theme["label_bg"][:3], PANEL_ALPHA)
         p = QtGui.QPainter(self)
