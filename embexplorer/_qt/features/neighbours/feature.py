@@ -170,7 +170,7 @@ class NeighboursFeature(Feature):
         query = None
         if emb is not None and p.current_row is not None and 0 <= p.current_row < emb.n:
             query = emb.labels[p.current_row]
-        return {"query": query, "k": int(p.k_spin.value()), "metric": p.metric}
+        return {"query": query, "k": int(p.k_spin.value()), "metric": p.metric_name}
 
     def restore(self, state: dict) -> None:
         p = self.panel
