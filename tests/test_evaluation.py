@@ -297,3 +297,20 @@ def test_any_questions_file_reads_as_line_by_line(tmp_path, pieces):
     except DataError as err:
         got = (err.line, str(err)) if expected is not DataError else DataError
     assert got == expected
+
+
+def test_a_questions_file_is_read_again_only_when_it_changed(tmp_path):
+    import os
+
+    from embexplorer.core.analysis.analogy_questions import read_analogy_questions_kept
+
+    path = tmp_path / "q.txt"
+    path.write_text(": capitals\nathens greece baghdad iraq\n", encoding="utf-8")
+    first = read_analogy_questions_kept(path)
+    assert read_analogy_questions_kept(path) is first  # kept: not read again
+    path.write_text(": capitals\nathens greece paris france\n", encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # a later edit
+    again = read_analogy_questions_kept(path)
+    assert again is not first and again[0].questions[0].c == "paris"
+    with pytest.raises(DataError):
+        read_analogy_questions_kept(tmp_path / "missing.txt")  # named as the plain reader names it

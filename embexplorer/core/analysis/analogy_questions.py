@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import starmap
 from typing import NamedTuple
@@ -127,3 +129,31 @@ def _read_sections_line_by_line(text: str, path, sections: list[AnalogySection])
         if len(words) != 4:
             raise DataError(f"expected 4 words (a b c expected), found {len(words)}", path, no)
         raise DataError("question before the first ': section' header", path, no)
+
+
+#: Question files kept parsed by :func:`read_analogy_questions_kept` (an evaluation of another set, or
+#: with the other method, reads the file again only if it changed).
+KEPT_QUESTION_FILES = 4
+_KEPT: OrderedDict = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+
+
+def read_analogy_questions_kept(path: str | os.PathLike, encoding: str = "utf-8") -> list[AnalogySection]:
+    """:func:`read_analogy_questions`, kept while the file's size and modification time stay the same
+    (the last :data:`KEPT_QUESTION_FILES` files).  The sections are shared: read them, do not change them."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return read_analogy_questions(path, encoding)  # which names the file and the reason
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, encoding)
+    with _KEPT_LOCK:
+        sections = _KEPT.get(key)
+        if sections is not None:
+            _KEPT.move_to_end(key)
+            return sections
+    sections = read_analogy_questions(path, encoding)
+    with _KEPT_LOCK:
+        _KEPT[key] = sections
+        while len(_KEPT) > KEPT_QUESTION_FILES:
+            _KEPT.popitem(last=False)
+    return sections

@@ -33,6 +33,7 @@ from embexplorer.core.analysis.analogy_questions import (  # noqa: F401 -- the e
     AnalogySection,
     codec_name,
     read_analogy_questions,
+    read_analogy_questions_kept,
 )
 from embexplorer.core.analysis.batch_neighbours import BLAS_LIMIT_LOCK, worker_count
 from embexplorer.core.analysis.neighbours import (
@@ -371,7 +372,7 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
     source = ""
     if not isinstance(questions, (list, tuple)):
         source = os.fspath(questions)
-        questions = read_analogy_questions(questions, encoding)
+        questions = read_analogy_questions_kept(questions, encoding)
     stop = emb.n if not restrict else min(int(restrict), emb.n)
     ok_vocab, variants = _ok_vocab(emb, stop, case_insensitive)
 
