@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  floor: GEMM {report.evaluated:,} x {stop:,} x {vectors.shape[1]} + argmax : {fl:7.3f} s  "
           f"(best of its blocks; ~{2 * report.evaluated * stop * vectors.shape[1] / fl / 1e9:.0f} GFLOPS)")
     print(f"  ours / floor                   : {o / fl:7.2f}x best run, {first_ours / fl:.2f}x first run "
-          f"(the first builds the vocabulary and reads the questions file; later runs reuse both while the set and the file are unchanged)")
+          f"(the first builds the vocabulary and reads the questions file; later runs reuse both while "
+          f"the set and the file are unchanged)")
     fs = min(t_floor_same)
     print(f"  floor in our block size ({block})   : {fs:7.3f} s -> ours / floor {o / fs:.2f}x  (a fresh "
           f"{block * stop * 4 / 2**20:.0f} MB score buffer each run, as ours: on a busy machine its first "
