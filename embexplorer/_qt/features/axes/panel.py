@@ -29,9 +29,11 @@ class AxesPanel(QtWidgets.QWidget):
         for text, measure in MEASURE_ITEMS:
             self.measure_combo.addItem(text, measure)
         self.measure_combo.setToolTip("Cosine: the angle only; dot product: long vectors reach further")
-        self.orthogonal_check = QtWidgets.QCheckBox("Orthogonalise (remove X from Y)")
-        self.orthogonal_check.setToolTip("Use only the part of the Y direction at right angles to X, so "
-                                         "the two axes measure different things")
+        # Short: beside "placed by [cosine]" a longer text made the dock scroll sideways at 1280 x 800; the
+        # tooltip and the status line below say what it does.
+        self.orthogonal_check = QtWidgets.QCheckBox("Orthogonalise")
+        self.orthogonal_check.setToolTip("Remove X from Y: use only the part of the Y direction at right "
+                                         "angles to X, so the two axes measure different things")
         self.apply_button = QtWidgets.QPushButton("Show on These Axes")
         self.pca_button = QtWidgets.QPushButton("Back to PCA")
         self.pca_button.setEnabled(False)
@@ -68,10 +70,11 @@ class AxesPanel(QtWidgets.QWidget):
 
         away_box = QtWidgets.QGroupBox("Project a direction away")
         al = QtWidgets.QVBoxLayout(away_box)
+        al.addWidget(self.away_edit)  # its own line: beside the buttons it made the dock scroll sideways
         row = QtWidgets.QHBoxLayout()
-        row.addWidget(self.away_edit, 1)
         row.addWidget(self.away_button)
         row.addWidget(self.original_button)
+        row.addStretch(1)
         al.addLayout(row)
         al.addWidget(self.away_status)
 
