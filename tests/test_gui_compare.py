@@ -159,3 +159,38 @@ def test_regions_named_drawn_and_histograms_select(qtbot, make_main_window, glov
     expected = range_mask(ws.columns["first component"], -0.5, 0.25)
     np.testing.assert_array_equal(ws.selection.mask, expected)
     assert 0 < expected.sum() < a.n
+
+
+def test_b_plot_follows_the_main_plots_density_contours(qtbot, make_main_window, glove_path):
+    """Contours on the main plot are drawn on B's plot too, of B's own positions; the legend's toggle and
+    × act on both."""
+    from embexplorer._qt.features.compare.b_contours import B_CONTOURS_TASK
+    from embexplorer.core.view.density import CONTOURS_LAYER, contours
+
+    w = make_main_window()
+    ws = w.workspace
+    a = open_glove(qtbot, w, glove_path)
+    rng = np.random.default_rng(9)
+    b = EmbeddingSet(a.labels[:SHARED], a.vectors[:SHARED] + rng.normal(0, 0.4, (SHARED, a.dims)).astype(np.float32))
+    feature = w.features["compare"]
+    panel = w.commands.run("compare.panel")
+    w.show_dock("compare")
+    qtbot.waitUntil(lambda: panel.has_scatter, timeout=2000)
+    with qtbot.waitSignal(feature.compared, timeout=TIMEOUT_MS):
+        w.commands.run("compare.with_set", b, "noisy")
+    assert feature.b_contours.items == []  # none on the main plot: none on B's
+    regions = w.features["regions"]
+    regions.contours_check.setChecked(True)
+    regions.contours.wait()
+    qtbot.waitUntil(lambda: feature.b_contours.result is not None, timeout=TIMEOUT_MS)
+    w.runner.wait_for(B_CONTOURS_TASK)
+    items = feature.b_contours.items
+    assert items and all(item.scene() is panel.scatter.plot_widget.scene() for item in items)
+    assert all(item.zValue() < 0 for item in items)  # below B's points
+    want = contours(panel.scatter.xy)  # B's positions, not A's
+    assert feature.b_contours.result.thresholds.tolist() == want.thresholds.tolist()
+    # Hidden and removed from the main plot's legend: the same on B's plot.
+    ws.set_layer(ws.layer(CONTOURS_LAYER).replace(visible=False))
+    assert not any(item.isVisible() for item in feature.b_contours.items)
+    ws.remove_layer(CONTOURS_LAYER)
+    assert feature.b_contours.items == []

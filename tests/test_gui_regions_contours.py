@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from embexplorer._qt.features.regions.contours import FILL_Z, LEGEND_LAYER, LINES_Z
+from embexplorer._qt.features.regions.contours import LEGEND_LAYER
+from embexplorer._qt.widgets.density_items import FILL_Z, LINES_Z
 
 TIMEOUT_MS = 60_000
 #: GloVe rows read (a quick test).

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     n = args.rows or (QUICK_ROWS if args.quick else DEFAULT_ROWS)
 
-    from embexplorer._qt.features.regions.contours import SLATE, rgba_bands
+    from embexplorer._qt.widgets.density_items import SLATE, rgba_bands
     from embexplorer.core.view.density import GRID, contours
 
     xy = make_layout(n)

@@ -21,6 +21,9 @@ import numpy as np
 GRID = 160
 #: The levels drawn: shares of the points inside each contour (densest first).
 LEVELS = (0.5, 0.8, 0.95)
+#: The Workspace layer that says density contours are shown on the main plot (its legend entry): the
+#: Regions room sets it, other views (B's plot in a comparison) follow it.
+CONTOURS_LAYER = "regions.contours"
 #: Gaussian bandwidth as a factor of Scott's rule (n^(-1/6) * std per axis); below 1 follows the
 #: clusters of a t-SNE or UMAP layout instead of blurring them into one hill.
 BANDWIDTH_FACTOR = 0.6

@@ -17,6 +17,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.feature import DockSpec, Feature, MenuItem
+from embexplorer._qt.features.compare.b_contours import BContours
 from embexplorer._qt.features.compare.panel import CELL_NEIGHBOURS, TABLE_ROWS, ComparePanel
 from embexplorer._qt.widgets.scatter import metadata_tooltip
 from embexplorer.core.analysis.compare import b_positions, compare
@@ -64,6 +65,7 @@ class CompareFeature(Feature):
         super().__init__(ctx)
         ws = ctx.workspace
         self.panel = ComparePanel(ws.selection)
+        self.b_contours = BContours(ctx, self.panel, self)
         self.result = None
         self._b_title = ""
         self._kept = None  # (EmbeddingSet, title) remembered to compare a later set with
@@ -282,9 +284,11 @@ class CompareFeature(Feature):
         ws, sc = self.ctx.workspace, self.panel.scatter
         if xy is None or ws.dataset is None:
             self.panel.clear_points()
+            self.b_contours.follow(None)
             return
         emb = ws.dataset
         self.panel.show_points(xy, emb.labels)
+        self.b_contours.follow(xy)
         meta = dict(emb.metadata)
         sc.set_tooltip_provider(lambda row: metadata_tooltip(emb.labels, meta, row))
         sc.set_color_by(ws.columns.get(OVERLAP_COLUMN))
@@ -328,6 +332,7 @@ class CompareFeature(Feature):
             self.result = None
             self.panel.set_movers([])
             self.panel.clear_points()
+            self.b_contours.follow(None)
             self.panel.status.setText("The set shown changed: compare again")
 
     def _on_projection_changed(self) -> None:

@@ -36,6 +36,9 @@ LEGEND_CORNERS = ("top-right", "top-left", "bottom-left", "bottom-right")
 #: Markers this close to the panel (pixels) count as under it when it picks its corner: their labels
 #: would need the room.
 LEGEND_CLEARANCE_PX = 60
+#: Pixels of an entry that are not its text (toggle, spacing, × button, the panel's margins), and the
+#: narrowest an entry's text is wrapped to.
+LEGEND_CHROME_PX, LEGEND_TEXT_MIN_PX = 80, 120
 #: Keys of the selection's and the focus ring's entries (not Workspace layers: each is its own state).
 SELECTION_ENTRY = "explorer.selection"
 FOCUS_ENTRY = "explorer.focus"
@@ -212,12 +215,16 @@ class LayerLegend(QtWidgets.QFrame):
         font.setPointSizeF(self.scatter.label_font_size)
         # The symbols grow with the labels (presentation mode enlarges both).
         side = int(round(SYMBOL_PX * self.scatter.label_font_size / LABEL_FONT_PT))
+        text_room = self._text_room(side)
         for layer in [*self._state_entries(theme), *self.workspace.layers]:
             if not layer.legend:
                 continue
             row = LegendEntry(self, layer)
             row.symbol.setPixmap(symbol_pixmap(layer, side, self.devicePixelRatioF()))
             row.text.setFont(font)
+            if QtGui.QFontMetrics(font).horizontalAdvance(layer.legend) > text_room:
+                row.text.setWordWrap(True)  # a long entry wraps inside the plot instead of leaving it
+                row.text.setFixedWidth(text_room)
             color = QtGui.QColor(theme["label"])
             if not layer.visible:
                 color.setAlpha(HIDDEN_TEXT_ALPHA)
@@ -232,6 +239,13 @@ class LayerLegend(QtWidgets.QFrame):
             self.raise_()
         else:
             self.scatter.set_label_keepout([])
+
+    def _text_room(self, side: int) -> int:
+        """Widest an entry's text may be for the panel to fit the plotting area (toggle, symbol, × and
+        margins take the rest)."""
+        pw = self.scatter.plot_widget
+        area = pw.mapFromScene(self.scatter.view_box.sceneBoundingRect()).boundingRect()
+        return max(LEGEND_TEXT_MIN_PX, int(area.width()) - 2 * LEGEND_MARGIN_PX - LEGEND_CHROME_PX - side)
 
     def _state_entries(self, theme: dict) -> list[Layer]:
         """The focus ring and the selection as legend entries (drawn as the scatter draws them)."""

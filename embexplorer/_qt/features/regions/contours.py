@@ -1,8 +1,5 @@
-"""Density contours behind the points of the main plot (``core/view/density.py`` computes them).
-
-Two items under the points (above the grid): a filled image whose bands darken with density, and
-the iso-lines of the named levels.  Both are muted slate, never a category colour, and drawn below
-every point so that nothing is hidden.  They follow the projection and live training frames at a
+"""Density contours behind the points of the main plot (``core/view/density.py`` computes them, the
+items are ``_qt/widgets/density_items.py``'s).  They follow the projection and live training frames at a
 throttled rate; the numpy work runs on a worker (``ctx.runner``), the UI only hands the image and the
 segments to pyqtgraph.  The legend explains them through an empty layer (its entry hides or removes
 them like any highlight).
@@ -13,37 +10,18 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
-from embexplorer.core.view.density import contours
+from embexplorer._qt.widgets.density_items import LINE_WIDTH_PX, contour_items, rgba_bands, slate
+from embexplorer.core.view.density import CONTOURS_LAYER, contours
 from embexplorer.core.view.layers import Layer, LayerStyle
 
 #: The background task's kind.
 CONTOURS_TASK = "regions.contours"
 #: The legend's entry (a layer with no rows: the contours themselves are drawn here, not by the layers).
-LEGEND_LAYER = "regions.contours"
+LEGEND_LAYER = CONTOURS_LAYER
 #: Least time between two recomputations while the points move (live frames, axes dragged).
 THROTTLE_MS = 150
-#: Stacking: above the grid (scatter_items.GRID_Z), below the points (scatter_points.BASE_Z = 0).
-FILL_Z, LINES_Z = -20.0, -10.0
-#: Muted slate per theme (rgb): not in the categorical palette, read as "background".
-SLATE = {"light": (60, 80, 110), "contrast": (40, 55, 80), "dark": (185, 200, 220)}
-#: Opacity (0-255) of the fill inside 1, 2, 3... contours (outermost first), and of each level's line.
-FILL_ALPHA = (20, 38, 58, 78)
-LINE_ALPHA = (110, 150, 190, 220)
-LINE_WIDTH_PX = 1.3
-
-
-def rgba_bands(bands: np.ndarray, rgb: tuple[int, int, int]) -> np.ndarray:
-    """The ``(h, w, 4)`` uint8 image of a band index image (0 transparent, ``i`` the ``i``-th alpha)."""
-    lut = np.zeros((256, 4), dtype=np.uint8)
-    lut[:, :3] = rgb
-    for i, a in enumerate(FILL_ALPHA, start=1):
-        lut[i:, 3] = a
-    return lut[bands]
-
-
 class DensityContours(QtCore.QObject):
     """The contours of the Workspace's projection on the explorer's plot, while switched on.
 
@@ -118,7 +96,7 @@ class DensityContours(QtCore.QObject):
 
     def _rgb(self) -> tuple[int, int, int]:
         scatter = self._scatter()
-        return SLATE.get(scatter.theme if scatter is not None else "light", SLATE["light"])
+        return slate(scatter.theme if scatter is not None else "light")
 
     def _scatter(self):
         if not self.ctx.commands.has("explorer.widget"):
@@ -139,21 +117,7 @@ class DensityContours(QtCore.QObject):
         if sc is None:
             return
         self._drop_items()
-        x0, x1, y0, y1 = c.extent
-        fill = pg.ImageItem(axisOrder="row-major")
-        fill.setImage(rgba, autoLevels=False)
-        fill.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
-        fill.setZValue(FILL_Z)
-        items = [fill]
-        for k, seg in enumerate(c.segments):
-            if not len(seg):
-                continue
-            alpha = LINE_ALPHA[min(len(LINE_ALPHA) - 1, len(c.segments) - 1 - k)]
-            pen = pg.mkPen(QtGui.QColor(*rgb, alpha), width=LINE_WIDTH_PX)
-            line = pg.PlotCurveItem(seg[:, :, 0].ravel(), seg[:, :, 1].ravel(), connect="pairs", pen=pen,
-                                    antialias=True)
-            line.setZValue(LINES_Z)
-            items.append(line)
+        items = contour_items(c, rgba, rgb)
         for item in items:
             sc.plot_widget.addItem(item, ignoreBounds=True)
         self._items = items
