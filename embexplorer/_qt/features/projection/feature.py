@@ -293,7 +293,7 @@ class ProjectionFeature(Feature):
                                   on_progress=lambda f, m: self.ctx.shell.progress(self.name, f, m))
         finally:
             self._replacing = False
-        self.status.setText(f"computing {params.describe()}…")
+        self._set_status(f"computing {params.describe()}…")
 
     def _cancel_layout(self) -> bool:
         return self.ctx.runner.cancel(LAYOUT_TASK)
@@ -412,23 +412,27 @@ class ProjectionFeature(Feature):
         self.ctx.runner.start(FAITH_TASK, work, on_result=done,
                               on_error=lambda err: self._say(f"faithfulness not measured: {err}"))
 
+    def _set_status(self, text: str) -> None:
+        # After the explorer's summary in the status bar: the same separator as between its parts.
+        self.status.setText(f"·  {text}" if text else "")
+
     def _say(self, note: str = "") -> None:
         """The status-bar line: what is shown, what was fitted and placed, how faithful it is."""
         ws = self.ctx.workspace
         projection = ws.projection
         if ws.dataset is None or projection is None:
-            self.status.setText("")
+            self._set_status("")
             return
         if ws.is_live:
             extra = (f"; {METHOD_TITLES[self.method]} when training ends" if self.method != "pca" else "")
-            self.status.setText(f"live training shown by PCA{extra}")
+            self._set_status(f"live training shown by PCA{extra}")
             return
         what = getattr(projection, "description", None) or (
             "PCA" if isinstance(projection, PCAProjection)
             else FOREIGN_TITLES.get(projection.kind, projection.kind))
         fa = self.faithfulness
         parts = [what, note or (fa.describe() if fa is not None else "")]
-        self.status.setText("  ·  ".join(p for p in parts if p))
+        self._set_status("  ·  ".join(p for p in parts if p))
         self.status.setToolTip("Neighbours kept: share of each point's 10 nearest neighbours in the original "
                                "space that are also among its 10 nearest on the plot (colour by "
                                f"“{COLUMN}” to see where).\nTrustworthiness (scikit-learn, on a sample): "
