@@ -32,6 +32,8 @@ ORG_NAME = "embexplorer"
 #: Event-loop passes after the window is laid out and before it is grabbed, so
 #: deferred layout and pyqtgraph range updates have settled.
 SCREENSHOT_SETTLE_PASSES = 5
+#: Longest wait (s) for each background task still running when a screenshot is about to be taken.
+SCREENSHOT_TASK_WAIT_S = 60.0
 #: Smallest and largest screenshot side (pixels).
 MIN_SCREENSHOT_SIDE = 200
 MAX_SCREENSHOT_SIDE = 8000
@@ -338,10 +340,13 @@ def _run_screenshot(args) -> int:
             if getattr(args, "presentation", False):
                 window.commands.run("presentation.set_active", True)
             window.resize(*size)  # a large minimum size may have pushed it out
+            for kind in window.runner.running_kinds():  # what is still computing is shown finished
+                window.runner.wait_for(kind, SCREENSHOT_TASK_WAIT_S)
             for _ in range(SCREENSHOT_SETTLE_PASSES):
                 app.processEvents()
             window.features["explorer"].scatter.relayout_labels()  # the last resize moved the points
-            app.processEvents()
+            for _ in range(SCREENSHOT_SETTLE_PASSES):  # (a grown status summary elides the message again)
+                app.processEvents()
             image = window.grab().toImage()
             _save_png(image, out)
             if getattr(args, "json", False):
