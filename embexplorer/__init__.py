@@ -25,9 +25,9 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: How long (as a power of two of CPU cycles) an idle OpenBLAS thread spins before it sleeps.  OpenBLAS's
 #: default, 2**28 cycles (~0.1 s), keeps both cores of a small machine busy after every threaded BLAS call,
-#: and the next thing the app does -- the UI thread, one-thread products in our own workers (the axes),
-#: the child process fitting t-SNE -- waits for them: cosine axes over 1M x 300 took 111 ms right after
-#: a threaded product and 77 ms with this.  2**20 cycles (~0.4 ms) still keeps back-to-back calls warm.
+#: and whatever the app runs next competes with them for the cores (the UI thread, the one-thread products
+#: in our own workers): cosine axes over 1M x 300 took 111 ms right after a threaded product, 77 ms with
+#: this.  2**20 cycles (~0.4 ms) still keeps back-to-back calls warm.
 BLAS_IDLE_SPIN_LOG2_CYCLES = 20
 
 
