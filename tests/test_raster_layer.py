@@ -10,6 +10,7 @@ from PySide6 import QtGui, QtWidgets
 import embexplorer.core.view.splat as splat_mod
 from embexplorer._qt.widgets.scatter import ScatterView
 from embexplorer.core.analysis.pca import fit_pca
+from embexplorer.core.data.formats import load
 from embexplorer.core.view.splat import Splatter, corner_pixels, spatial_order
 
 VIEW_W, VIEW_H = 700, 500
@@ -20,14 +21,26 @@ SEED = 11
 
 @pytest.fixture(scope="module")
 def glove_map(glove_path):
-    labels, rows = [], []
-    with open(glove_path, encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.rstrip("\n").split(" ")
-            labels.append(parts[0])
-            rows.append([float(v) for v in parts[1:]])
-    xy = fit_pca(np.asarray(rows, dtype=np.float32), n_components=2).xy(0, 1)
-    return labels, np.ascontiguousarray(xy, dtype=np.float32)
+    emb = load(glove_path)
+    xy = fit_pca(emb.vectors, n_components=2).xy(0, 1)
+    return list(emb.labels), np.ascontiguousarray(xy, dtype=np.float32)
+
+
+def _raster_view(qtbot, labels, xy):
+    """A shown scatter of ``xy`` forced to draw rasters: (view, its base layer, the viewport), after one
+    repaint."""
+    view = ScatterView()
+    qtbot.addWidget(view)
+    view.resize(VIEW_W, VIEW_H)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_points(xy, labels)
+    QtWidgets.QApplication.processEvents()
+    layer = view.base_layer
+    layer.force_mode("raster")
+    vp = view.plot_widget.viewport()
+    vp.repaint()
+    return view, layer, vp
 
 
 def _plain_splat(x, y, cidx, affine, w, h, box=None, visible=None):
@@ -123,18 +136,7 @@ def _near(a: np.ndarray, b: np.ndarray, r: int) -> np.ndarray:
 
 
 def test_pan_moves_the_raster_by_whole_pixels_and_zoom_draws_anew(qtbot, glove_map):
-    labels, xy = glove_map
-    view = ScatterView()
-    qtbot.addWidget(view)
-    view.resize(VIEW_W, VIEW_H)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_points(xy, labels)
-    QtWidgets.QApplication.processEvents()
-    layer = view.base_layer
-    layer.force_mode("raster")
-    vp = view.plot_widget.viewport()
-    vp.repaint()
+    view, layer, vp = _raster_view(qtbot, *glove_map)
     renders = layer.render_count
     assert renders > 0 and layer.last_mode == "raster"
     vb = view.view_box
@@ -211,18 +213,7 @@ def test_zoom_of_a_big_set_previews_the_last_raster_then_draws_it_exactly(qtbot,
 
     monkeypatch.setattr(raster_mod, "ZOOM_PREVIEW_MIN", 0)  # GloVe's 5k points count as "big"
     monkeypatch.setattr(raster_mod, "ZOOM_SETTLE_MS", 700)  # longer than any step below on a busy machine
-    labels, xy = glove_map
-    view = ScatterView()
-    qtbot.addWidget(view)
-    view.resize(VIEW_W, VIEW_H)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_points(xy, labels)
-    QtWidgets.QApplication.processEvents()
-    layer = view.base_layer
-    layer.force_mode("raster")
-    vp = view.plot_widget.viewport()
-    vp.repaint()
+    view, layer, vp = _raster_view(qtbot, *glove_map)
     renders = layer.render_count
     vb = view.view_box
     vb.scaleBy((0.97, 0.97))  # a zoom by the program (fit, resize, a screenshot): the exact raster

@@ -10,6 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from embexplorer.core.view.density import contours
+
 #: Stacking: above the grid (scatter_items.GRID_Z), below the points (scatter_points.BASE_Z = 0).
 FILL_Z, LINES_Z = -20.0, -10.0
 #: Muted slate per theme (rgb): not in the categorical palette, read as "background".
@@ -32,6 +34,13 @@ def rgba_bands(bands: np.ndarray, rgb: tuple[int, int, int]) -> np.ndarray:
     for i, a in enumerate(FILL_ALPHA, start=1):
         lut[i:, 3] = a
     return lut[bands]
+
+
+def computed_contours(xy: np.ndarray, rgb: tuple[int, int, int]):
+    """A worker's part (numpy only, no Qt object): the core ``Contours`` of ``xy``, its bands coloured
+    ``rgb`` (:func:`rgba_bands`), and ``rgb`` -- what :func:`contour_items` takes on the UI thread."""
+    c = contours(xy)
+    return c, rgba_bands(c.bands, rgb), rgb
 
 
 def contour_items(result, rgba: np.ndarray, rgb: tuple[int, int, int]) -> list:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore
 
-from embexplorer._qt.widgets.density_items import contour_items, rgba_bands, slate
-from embexplorer.core.view.density import CONTOURS_LAYER, contours
+from embexplorer._qt.widgets.density_items import computed_contours, contour_items, slate
+from embexplorer.core.view.density import CONTOURS_LAYER
 
 #: The background task's kind.
 B_CONTOURS_TASK = "compare.contours"
@@ -50,8 +50,7 @@ class BContours(QtCore.QObject):
         rgb = slate(self.panel.scatter.theme)
 
         def work(_control):
-            c = contours(xy)
-            return c, rgba_bands(c.bands, rgb), rgb
+            return computed_contours(xy, rgb)
 
         if not self.ctx.shell.interactive:  # a screenshot: drawn before it is taken
             self._on_result(work(None), xy)
@@ -77,9 +76,10 @@ class BContours(QtCore.QObject):
             return
         layer = self.ctx.workspace.layer(name)
         if layer is not None and self._items:
-            for item in self._items:  # hidden or shown from the legend; recomputed with A's below
-                item.setVisible(layer.visible)
-        self.refresh()
+            for item in self._items:  # hidden or shown from the legend (B's positions did not change:
+                item.setVisible(layer.visible)  # a new projection comes through follow())
+            return
+        self.refresh()  # switched on (computed now) or taken away
 
     def _drop_items(self) -> None:
         if self.panel.has_scatter:

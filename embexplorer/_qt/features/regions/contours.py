@@ -12,8 +12,8 @@ import time
 import numpy as np
 from PySide6 import QtCore
 
-from embexplorer._qt.widgets.density_items import LINE_WIDTH_PX, contour_items, rgba_bands, slate
-from embexplorer.core.view.density import CONTOURS_LAYER, contours
+from embexplorer._qt.widgets.density_items import LINE_WIDTH_PX, computed_contours, contour_items, slate
+from embexplorer.core.view.density import CONTOURS_LAYER
 from embexplorer.core.view.layers import Layer, LayerStyle
 
 #: The background task's kind.
@@ -88,8 +88,7 @@ class DensityContours(QtCore.QObject):
         xy, rgb, dataset = ws.projection.xy, self._rgb(), ws.dataset
 
         def work(_control):
-            c = contours(xy)
-            return c, rgba_bands(c.bands, rgb), rgb
+            return computed_contours(xy, rgb)
 
         self.ctx.runner.start(CONTOURS_TASK, work, on_result=lambda v: self._on_result(v, dataset),
                               on_error=self._on_error)
