@@ -314,3 +314,50 @@ def test_a_questions_file_is_read_again_only_when_it_changed(tmp_path):
     assert again is not first and again[0].questions[0].c == "paris"
     with pytest.raises(DataError):
         read_analogy_questions_kept(tmp_path / "missing.txt")  # named as the plain reader names it
+
+
+@pytest.mark.parametrize("k, tile_rows", [(40, 64), (7, 96), (33, 2048)])
+def test_tiled_selection_equals_the_whole_rows(emb, k, tile_rows):
+    """Best row, best and second-best score, tile by tile, exactly as over each whole row of scores: with
+    exact ties (duplicated rows, lowest row wins), all-zero rows, each question's excluded rows and a
+    last tile shorter than the others."""
+    from embexplorer.core.analysis.evaluation import EVAL_CHUNK_ROWS, _best_two, _best_two_tiled
+
+    rng = np.random.default_rng(SEED + k)
+    unit = emb.unit_vectors[:3000].copy()
+    unit[2500:2600] = unit[rng.choice(2500, 100, replace=False)]  # exact ties with lower rows
+    unit[[17, 1234, 2999]] = 0  # rows gensim never answers with
+    zero_rows = np.array([17, 1234, 2999])
+    r = rng.choice(3000, size=(k, 3))
+    q = unit[r[:, 1]] + unit[r[:, 2]] - unit[r[:, 0]]
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    q[0] = unit[2500]  # a question whose best score ties exactly between two rows
+    var_rows = [rng.choice(3000, size=3, replace=False) if i % 3 == 0 else None for i in range(k)]
+    scores = q @ unit.T
+    scores[np.arange(k)[:, None], r] = -np.inf
+    scores[:, zero_rows] = -np.inf
+    for i, vr in enumerate(var_rows):
+        if vr is not None:
+            scores[i, vr] = -np.inf
+    want = _best_two(scores.copy())
+    assert 3000 % tile_rows and tile_rows % EVAL_CHUNK_ROWS == 0  # a short last tile
+    got = _best_two_tiled(q, unit, r, zero_rows, var_rows, np.empty((tile_rows, k), np.float32))
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], rtol=0, atol=2e-6)  # the product's summation order differs
+    np.testing.assert_allclose(got[2], want[2], rtol=0, atol=2e-6)
+    assert got[1][0] == got[2][0]  # the exact tie is seen as one: it goes down the exact path
+
+
+def test_question_words_index_every_question_and_are_kept_with_the_file(questions):
+    from embexplorer.core.analysis.analogy_questions import question_words, read_analogy_questions_kept
+
+    sections = read_analogy_questions_kept(questions)
+    table = question_words(sections)
+    every = [q for s in sections for q in s.questions]
+    assert table.codes.shape == (len(every), 4) and len(set(table.distinct)) == len(table.distinct)
+    assert [tuple(table.distinct[i] for i in row) for row in table.codes.tolist()] == [q.words for q in every]
+    assert question_words(sections) is table  # kept with the file
+    fresh = read_analogy_questions(questions)  # sections not kept: computed again, equal
+    again = question_words(fresh)
+    assert again is not table and again.distinct == table.distinct
+    np.testing.assert_array_equal(again.codes, table.codes)

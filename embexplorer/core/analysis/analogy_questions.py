@@ -11,8 +11,11 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from itertools import starmap
+from itertools import chain, starmap
+from operator import itemgetter
 from typing import NamedTuple
+
+import numpy as np
 
 from embexplorer.core.errors import DataError
 
@@ -41,6 +44,16 @@ class AnalogySection:
     name: str
     questions: list[AnalogyQuestion] = field(default_factory=list)
     line: int = 0
+
+
+class QuestionWords(NamedTuple):
+    """The words of a test set: each distinct word once, and every question's four as indices into them.
+
+    ``codes`` has a row per question, sections one after the other in file order (a, b, c, expected).
+    """
+
+    distinct: list[str]
+    codes: np.ndarray
 
 
 def codec_name(encoding: str) -> str:
@@ -155,5 +168,29 @@ def read_analogy_questions_kept(path: str | os.PathLike, encoding: str = "utf-8"
     with _KEPT_LOCK:
         _KEPT[key] = sections
         while len(_KEPT) > KEPT_QUESTION_FILES:
-            _KEPT.popitem(last=False)
+            _, gone = _KEPT.popitem(last=False)
+            _WORDS.pop(id(gone), None)
     return sections
+
+
+#: :func:`question_words` of the kept files, by the identity of their sections (kept alive by ``_KEPT``).
+_WORDS: dict[int, QuestionWords] = {}
+_FOUR_WORDS = itemgetter(0, 1, 2, 3)
+
+
+def question_words(sections: list[AnalogySection]) -> QuestionWords:
+    """Every question's words as indices into the distinct words (a test set repeats a few hundred words:
+    an evaluation then looks each up once).  Kept with a file :func:`read_analogy_questions_kept` keeps."""
+    kept = any(v is sections for v in _KEPT.values())
+    if kept and (found := _WORDS.get(id(sections))) is not None:
+        return found
+    words = list(chain.from_iterable(map(_FOUR_WORDS, chain.from_iterable(s.questions for s in sections))))
+    index = dict.fromkeys(words)
+    for i, w in enumerate(index):
+        index[w] = i
+    codes = np.fromiter(map(index.__getitem__, words), dtype=np.int32, count=len(words)).reshape(-1, 4)
+    table = QuestionWords(list(index), codes)
+    with _KEPT_LOCK:
+        if any(v is sections for v in _KEPT.values()):
+            _WORDS[id(sections)] = table
+    return table

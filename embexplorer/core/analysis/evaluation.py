@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from itertools import chain
-from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +33,7 @@ from embexplorer.core.analysis.analogy_questions import (  # noqa: F401 -- the e
     AnalogyQuestion,
     AnalogySection,
     codec_name,
+    question_words,
     read_analogy_questions,
     read_analogy_questions_kept,
 )
@@ -59,13 +59,17 @@ EVAL_BLOCK_BYTES = 192 * 1024 * 1024
 EVAL_BLOCK_MIN = 8
 EVAL_BLOCK_MAX = 1024
 #: 3CosAdd scores a block of questions against the vocabulary in tiles of this many rows: a tile of
-#: scores (EVAL_BLOCK_MAX x this x 4 bytes, 16 MiB at most) stays in the CPU cache between the product
-#: that writes it and the two passes that read it, instead of a block of scores going out to memory and
-#: back twice (what the "GEMM + argmax" floor does).
-EVAL_TILE_ROWS = 4096
-#: 3CosAdd's questions per block: several blocks per worker thread (3,006 questions: six blocks), and
-#: a tile of 8 MiB per worker (512 measured 3 % faster than 1,024 with two workers, and as fast as 256).
-EVAL_ADD_BLOCK = 512
+#: scores (this x EVAL_ADD_BLOCK x 4 bytes, 6 MiB) stays in the CPU cache between the product that
+#: writes it and the pass that reads it, instead of a block of scores going out to memory and back
+#: (what the "GEMM + argmax" floor does).  2,048 measured fastest of 1,024 to 32,768 at 50 dims.
+EVAL_TILE_ROWS = 2048
+#: Rows per chunk of a tile whose column maxima are taken together (a multiple of 8 for SIMD; 32 and
+#: 64 measured fastest of 16 to 128).
+EVAL_CHUNK_ROWS = 32
+#: 3CosAdd's questions per block, at most: the blocks are then evened out to a multiple of the worker
+#: threads (3,006 questions on two: four blocks of 752).  A tile of 6 MiB per worker; 768 measured 5 %
+#: faster than 512 and 384 at 50 dims (an uneven last round of blocks cost more than the size).
+EVAL_ADD_BLOCK = 768
 #: 3CosAdd: a question whose best and second-best block scores differ by less than
 #: ``TIE_SAFETY * (dims + TIE_EXTRA_ROUNDINGS) * 2**-24`` is re-scored exactly.  A float32 dot
 #: product of unit-bounded vectors is off by at most about dims * 2**-24 (summation), plus a few
@@ -82,8 +86,6 @@ GENSIM_CANDIDATES = 5
 PLAIN_PAGES_MIN_BYTES = 64 * 1024 * 1024
 #: Vocabularies built by :func:`_ok_vocab`, per embedding set.
 _VOCABS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: A question's four words (a, b, c, expected), as a tuple.
-_FOUR_WORDS = itemgetter(0, 1, 2, 3)
 #: Delimiter of word-pair files (gensim's default).
 PAIRS_DELIMITER = "\t"
 
@@ -188,8 +190,15 @@ def _best_two_tiled(q: np.ndarray, unit: np.ndarray, r: np.ndarray, zero_rows: n
     """:func:`_best_two` of ``q @ unit.T`` with the inputs ``r``, ``zero_rows`` and each question's
     ``var_rows`` excluded, computed tile by tile of :data:`EVAL_TILE_ROWS` rows (see there).
 
+    Each tile is the product turned round, ``unit[tile] @ q.T`` (rows x questions), which runs as fast
+    as one whole product where ``q @ unit[tile].T`` ran a quarter slower at 50 dims.  Down its columns
+    the maxima of :data:`EVAL_CHUNK_ROWS` rows at a time take one pass at memory speed (``argmax`` down
+    columns copies the tile first: ten times slower); only the questions this tile takes the lead for
+    look inside their best chunk for the row and the runner-up.
+
     Equal maxima go to the lower row, as ``argmax`` over the whole row does: a later tile takes the
-    lead only with a strictly greater score."""
+    lead only with a strictly greater score, and within a tile ``argmax`` takes the first chunk and
+    the first row of equal maxima."""
     k, n = len(q), len(unit)
     # The (question, row) pairs excluded, sorted by row so each tile takes its slice.
     ex_q = [np.repeat(np.arange(k), 3)]
@@ -204,25 +213,39 @@ def _best_two_tiled(q: np.ndarray, unit: np.ndarray, r: np.ndarray, zero_rows: n
     best = np.zeros(k, dtype=np.intp)
     s1 = np.full(k, -np.inf, dtype=np.float32)
     s2 = np.full(k, -np.inf, dtype=np.float32)
-    rows = np.arange(k)
-    width = tile_buf.shape[1]
+    q_t = q.T
+    flat = tile_buf.reshape(-1)
+    width = len(flat) // max(k, 1) // EVAL_CHUNK_ROWS * EVAL_CHUNK_ROWS
     for c0 in range(0, n, width):
         c1 = min(n, c0 + width)
-        tile = tile_buf[:k, :c1 - c0]
-        np.matmul(q, unit[c0:c1].T, out=tile)
+        h = c1 - c0
+        chunks = -(-h // EVAL_CHUNK_ROWS)
+        tile = flat[:chunks * EVAL_CHUNK_ROWS * k].reshape(-1, k)
+        np.matmul(unit[c0:c1], q_t, out=tile[:h])
+        tile[h:] = -np.inf  # a last tile's short chunk: rows that never win
         lo, hi = np.searchsorted(ex_c, (c0, c1))
-        tile[ex_q[lo:hi], ex_c[lo:hi] - c0] = -np.inf
+        tile[ex_c[lo:hi] - c0, ex_q[lo:hi]] = -np.inf
         z0, z1 = np.searchsorted(zero_rows, (c0, c1))
         if z1 > z0:
-            tile[:, zero_rows[z0:z1] - c0] = -np.inf
-        b = np.argmax(tile, axis=1)
-        t1 = tile[rows, b].copy()
-        tile[rows, b] = -np.inf
-        t2 = tile[rows, np.argmax(tile, axis=1)]
-        lead = t1 > s1  # strictly: an equal score in a later tile is a higher row
-        s2 = np.where(lead, np.maximum(s1, t2), np.maximum(s2, t1))
-        s1 = np.where(lead, t1, s1)
-        best = np.where(lead, b + c0, best)
+            tile[zero_rows[z0:z1] - c0] = -np.inf
+        by_chunk = tile.reshape(chunks, EVAL_CHUNK_ROWS, k)
+        chunk_max = by_chunk.max(axis=1)
+        t1 = chunk_max.max(axis=0)
+        np.maximum(s2, t1, out=s2)  # right for the questions this tile does not lead
+        lead = np.flatnonzero(t1 > s1)  # strictly: an equal score in a later tile is a higher row
+        if not len(lead):
+            continue
+        cm = chunk_max[:, lead]
+        at = np.arange(len(lead))
+        bc = cm.argmax(axis=0)
+        inside = by_chunk[bc, :, lead]  # (leaders, EVAL_CHUNK_ROWS): a copy
+        bi = inside.argmax(axis=1)
+        inside[at, bi] = -np.inf
+        cm[bc, at] = -np.inf
+        t2 = np.maximum(inside.max(axis=1), cm.max(axis=0))
+        s2[lead] = np.maximum(s1[lead], t2)
+        s1[lead] = t1[lead]
+        best[lead] = c0 + bc * EVAL_CHUNK_ROWS + bi
     return best, s1, s2
 
 
@@ -233,9 +256,14 @@ def _score_3cosadd(unit: np.ndarray, rows: np.ndarray, zero_rows: np.ndarray, va
     core, each running one-thread BLAS products and its own selection (as the batched neighbours do: the
     selection no longer leaves a core idle between products); progress and Cancel from this thread."""
     m = len(rows)
+    workers = worker_count()
+    n_blocks = -(-m // block)
+    if workers > 1:  # every worker ends with the others: as many blocks on each
+        n_blocks = -(-n_blocks // workers) * workers
+    block = -(-m // n_blocks)
     starts = range(0, m, block)
-    workers = min(worker_count(), len(starts))
-    width = min(EVAL_TILE_ROWS, len(unit))
+    workers = min(workers, len(starts))
+    width = -(-min(EVAL_TILE_ROWS, len(unit)) // EVAL_CHUNK_ROWS) * EVAL_CHUNK_ROWS
     local = threading.local()
 
     def one(start: int) -> None:
@@ -243,7 +271,7 @@ def _score_3cosadd(unit: np.ndarray, rows: np.ndarray, zero_rows: np.ndarray, va
             return
         tile_buf = getattr(local, "tile_buf", None)
         if tile_buf is None:
-            tile_buf = local.tile_buf = np.empty((block, width), np.float32)
+            tile_buf = local.tile_buf = np.empty((width, block), np.float32)
         sl = slice(start, min(start + block, m))
         r = rows[sl]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -384,15 +412,14 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
         return w.upper() if case_insensitive else w
 
     # Which questions are in the vocabulary, and their rows.  A test set repeats a few hundred words:
-    # each is folded and looked up once, then every question's four rows come from one map over all the
-    # words in C (-1: not in the vocabulary), not from a Python loop per question.
+    # each is folded and looked up once, then every question's four rows are indexed from those
+    # (-1: not in the vocabulary), not looked up in a Python loop per question.
     reports = [SectionReport(s.name) for s in questions]
     every = list(chain.from_iterable(s.questions for s in questions))
-    words = list(chain.from_iterable(map(_FOUR_WORDS, every)))
-    row_of = dict.fromkeys(words)
-    for w in row_of:
-        row_of[w] = ok_vocab.get(fold(w), -1)
-    codes = np.fromiter(map(row_of.__getitem__, words), dtype=np.intp, count=len(words)).reshape(-1, 4)
+    table = question_words(questions)
+    distinct_rows = np.fromiter((ok_vocab.get(fold(w), -1) for w in table.distinct), dtype=np.intp,
+                                count=len(table.distinct))
+    codes = distinct_rows[table.codes]
     known = np.flatnonzero((codes >= 0).all(axis=1))
     sizes = [len(s.questions) for s in questions]
     section_of = np.repeat(np.arange(len(questions)), sizes)
