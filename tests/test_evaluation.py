@@ -316,24 +316,45 @@ def test_a_questions_file_is_read_again_only_when_it_changed(tmp_path):
         read_analogy_questions_kept(tmp_path / "missing.txt")  # named as the plain reader names it
 
 
+def _best_two(scores):
+    """Per row of a whole score matrix: the first argmax, the best score and the second best."""
+    rows = np.arange(len(scores))
+    best = scores.argmax(axis=1)
+    s1 = scores[rows, best].copy()
+    scores[rows, best] = -np.inf
+    return best, s1, scores.max(axis=1)
+
+
+@pytest.mark.parametrize("method", ["3cosadd", "3cosmul"])
 @pytest.mark.parametrize("k, tile_rows", [(40, 64), (7, 96), (33, 2048)])
-def test_tiled_selection_equals_the_whole_rows(emb, k, tile_rows):
+def test_tiled_selection_equals_the_whole_rows(emb, method, k, tile_rows):
     """Best row, best and second-best score, tile by tile, exactly as over each whole row of scores: with
     exact ties (duplicated rows, lowest row wins), all-zero rows, each question's excluded rows and a
     last tile shorter than the others."""
-    from embexplorer.core.analysis.evaluation import EVAL_CHUNK_ROWS, _best_two, _best_two_tiled
+    from embexplorer.core.analysis.evaluation import (
+        EVAL_CHUNK_ROWS,
+        _best_two_tiled,
+        _scorer_3cosadd,
+        _scorer_3cosmul,
+    )
 
     rng = np.random.default_rng(SEED + k)
     unit = emb.unit_vectors[:3000].copy()
     unit[2500:2600] = unit[rng.choice(2500, 100, replace=False)]  # exact ties with lower rows
+    unit[[2600, 2700]] = unit[100]  # in two tiles (or two chunks of one)
     unit[[17, 1234, 2999]] = 0  # rows gensim never answers with
     zero_rows = np.array([17, 1234, 2999])
     r = rng.choice(3000, size=(k, 3))
-    q = unit[r[:, 1]] + unit[r[:, 2]] - unit[r[:, 0]]
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
-    q[0] = unit[2500]  # a question whose best score ties exactly between two rows
+    r[0] = (5, 100, 5)  # its best: rows 2600 and 2700, exactly equal
     var_rows = [rng.choice(3000, size=3, replace=False) if i % 3 == 0 else None for i in range(k)]
-    scores = q @ unit.T
+    ca, cb, cc = (unit[r[:, j]] @ unit.T for j in range(3))
+    if method == "3cosadd":
+        q = unit[r[:, 1]] + unit[r[:, 2]] - unit[r[:, 0]]
+        scores = (q / np.linalg.norm(q, axis=1, keepdims=True)) @ unit.T
+        score = _scorer_3cosadd(unit, r)
+    else:
+        scores = (1 + cb) * (1 + cc) / (2 * (1 + ca) + np.float32(4e-6))
+        score = _scorer_3cosmul(unit, r, np.empty((tile_rows, 3 * k), np.float32))
     scores[np.arange(k)[:, None], r] = -np.inf
     scores[:, zero_rows] = -np.inf
     for i, vr in enumerate(var_rows):
@@ -341,11 +362,11 @@ def test_tiled_selection_equals_the_whole_rows(emb, k, tile_rows):
             scores[i, vr] = -np.inf
     want = _best_two(scores.copy())
     assert 3000 % tile_rows and tile_rows % EVAL_CHUNK_ROWS == 0  # a short last tile
-    got = _best_two_tiled(q, unit, r, zero_rows, var_rows, np.empty((tile_rows, k), np.float32))
+    got = _best_two_tiled(score, len(unit), r, zero_rows, var_rows, np.empty((tile_rows, k), np.float32))
     np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_allclose(got[1], want[1], rtol=0, atol=2e-6)  # the product's summation order differs
-    np.testing.assert_allclose(got[2], want[2], rtol=0, atol=2e-6)
-    assert got[1][0] == got[2][0]  # the exact tie is seen as one: it goes down the exact path
+    np.testing.assert_allclose(got[1], want[1], rtol=0, atol=1e-5)  # the product's summation order differs
+    np.testing.assert_allclose(got[2], want[2], rtol=0, atol=1e-5)
+    assert got[0][0] == 2600 and got[1][0] == got[2][0]  # the exact tie is seen: it goes down the exact path
 
 
 def test_question_words_index_every_question_and_are_kept_with_the_file(questions):

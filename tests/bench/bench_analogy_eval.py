@@ -36,8 +36,10 @@ SEED = 2013
 TARGET_SPEEDUP = 10.0
 #: ... and (second round) at most this many times the machine's floor (GEMM + argmax).
 TARGET_FLOOR_RATIO = 1.15
-#: Question blocks tried for the floor besides ours and the whole product at once.
+#: Question blocks tried for the floor besides the whole product at once: these, and as many as fill
+#: a score block of FLOOR_BLOCK_BYTES.
 FLOOR_BLOCKS = (256, 512, 1024)
+FLOOR_BLOCK_BYTES = 192 * 1024 * 1024
 #: The floor turned round (rows x questions): tiles of this many rows, each read once for its column maxima.
 FLOOR_TURNED_TILES = (1024, 2048, 4096)
 #: Spread of the seeded dims added by --dims, relative to the GloVe values' spread.
@@ -175,12 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"vectors: {len(labels):,} x {vectors.shape[1]} (5,050 real GloVe rows + seeded filler); "
           f"{questions.name}: {n_q:,} questions; BLAS: {blas}")
 
-    from embexplorer.core.analysis.evaluation import EVAL_BLOCK_BYTES
-
     t_ours, t_gensim, t_floor, same = [], [], [], True
     first_ours = None
     stop = min(rows, 300_000)
-    block = max(8, min(1024, EVAL_BLOCK_BYTES // (4 * stop)))
+    block = max(8, min(1024, FLOOR_BLOCK_BYTES // (4 * stop)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         for _ in range(repeats):  # alternate so machine load hits both alike

@@ -16,12 +16,11 @@ Spearman, out-of-vocabulary ratio).
 from __future__ import annotations
 
 import math
-import mmap
 import os
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from itertools import chain
@@ -52,24 +51,24 @@ from embexplorer.core.progress import TaskControl, ensure_control
 DEFAULT_RESTRICT = 300_000
 #: Analogy evaluation methods.
 EVAL_METHODS = ("3cosadd", "3cosmul")
-#: Score matrix size per block (bytes): big enough for an efficient matrix product
-#: (the buffer is allocated once and reused: fresh pages for every block cost more than the product).
-EVAL_BLOCK_BYTES = 192 * 1024 * 1024
 #: Bounds on questions per block.
 EVAL_BLOCK_MIN = 8
 EVAL_BLOCK_MAX = 1024
-#: 3CosAdd scores a block of questions against the vocabulary in tiles of this many rows: a tile of
-#: scores (this x EVAL_ADD_BLOCK x 4 bytes, 6 MiB) stays in the CPU cache between the product that
+#: A block of questions is scored against the vocabulary in tiles of this many rows: a tile of
+#: scores (this x EVAL_QUESTION_BLOCK x 4 bytes, 6 MiB) stays in the CPU cache between the product that
 #: writes it and the pass that reads it, instead of a block of scores going out to memory and back
 #: (what the "GEMM + argmax" floor does).  2,048 measured fastest of 1,024 to 32,768 at 50 dims.
 EVAL_TILE_ROWS = 2048
+#: 3CosMul's tiles: three cosines per score (a product three times as wide, then combined) fill the
+#: CPU cache at a quarter of the rows (512 measured 15 % faster than 1,024 and 30 % than 2,048).
+EVAL_COSMUL_TILE_ROWS = 512
 #: Rows per chunk of a tile whose column maxima are taken together (a multiple of 8 for SIMD; 32 and
 #: 64 measured fastest of 16 to 128).
 EVAL_CHUNK_ROWS = 32
-#: 3CosAdd's questions per block, at most: the blocks are then evened out to a multiple of the worker
+#: Questions per block, at most: the blocks are then evened out to a multiple of the worker
 #: threads (3,006 questions on two: four blocks of 752).  A tile of 6 MiB per worker; 768 measured 5 %
 #: faster than 512 and 384 at 50 dims (an uneven last round of blocks cost more than the size).
-EVAL_ADD_BLOCK = 768
+EVAL_QUESTION_BLOCK = 768
 #: 3CosAdd: a question whose best and second-best block scores differ by less than
 #: ``TIE_SAFETY * (dims + TIE_EXTRA_ROUNDINGS) * 2**-24`` is re-scored exactly.  A float32 dot
 #: product of unit-bounded vectors is off by at most about dims * 2**-24 (summation), plus a few
@@ -82,8 +81,6 @@ TIE_TOLERANCE_COSMUL = 1e-4
 #: gensim considers the 5 best non-input candidates and takes the first that is not a case
 #: variant of an input; more variants than this send the question down the exact path.
 GENSIM_CANDIDATES = 5
-#: Score buffers from this size on are mapped in ordinary pages (see :func:`_score_buffer`).
-PLAIN_PAGES_MIN_BYTES = 64 * 1024 * 1024
 #: Vocabularies built by :func:`_ok_vocab`, per embedding set.
 _VOCABS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Delimiter of word-pair files (gensim's default).
@@ -172,26 +169,53 @@ class AnalogyReport:
         }
 
 
-def _score_buffer(shape: tuple[int, int]) -> np.ndarray:
-    """A float32 scratch matrix in ordinary pages (an anonymous map).
-
-    Not ``np.empty``: numpy asks for huge pages on large arrays, and where free memory is
-    fragmented the kernel compacts memory on the first touch, which measured as costly as the
-    whole matrix product (0.4 s of system time for 192 MB right after another large job).
-    """
-    nbytes = shape[0] * shape[1] * 4
-    if nbytes < PLAIN_PAGES_MIN_BYTES:
-        return np.empty(shape, np.float32)
-    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=np.float32).reshape(shape)
+#: Fills a tile: (first row, row after the last, out: rows x questions) -> None.
+TileScorer = Callable[[int, int, np.ndarray], None]
 
 
-def _best_two_tiled(q: np.ndarray, unit: np.ndarray, r: np.ndarray, zero_rows: np.ndarray, var_rows: list,
+def _scorer_3cosadd(unit: np.ndarray, r: np.ndarray) -> TileScorer:
+    """Scores of rows ``c0:c1`` for every question (rows ``r``: its a, b, c) into ``out`` (rows x
+    questions): the cosine with ``b + c - a``, unit length (gensim's 3CosAdd)."""
+    q = unit[r[:, 1]] + unit[r[:, 2]] - unit[r[:, 0]]
+    qn = np.linalg.norm(q, axis=1, keepdims=True)
+    q /= np.where(qn > 0, qn, 1)
+    q_t = q.T
+
+    def score(c0: int, c1: int, out: np.ndarray) -> None:
+        np.matmul(unit[c0:c1], q_t, out=out)
+    return score
+
+
+def _scorer_3cosmul(unit: np.ndarray, r: np.ndarray, cos_buf: np.ndarray) -> TileScorer:
+    """As :func:`_scorer_3cosadd`, 3CosMul's score (gensim's ``most_similar_cosmul``): the cosines with
+    b, c and a from one product into ``cos_buf`` (rows x 3 questions), then combined."""
+    k = len(r)
+    q3 = unit[np.concatenate([r[:, 1], r[:, 2], r[:, 0]])]
+    q3[2 * k:] *= 2  # the product then gives 2 cos a, exactly (a power of two scales without rounding)
+    q3_t = q3.T
+    flat = cos_buf.reshape(-1)
+
+    def score(c0: int, c1: int, out: np.ndarray) -> None:
+        cos = flat[:(c1 - c0) * 3 * k].reshape(c1 - c0, 3 * k)
+        np.matmul(unit[c0:c1], q3_t, out=cos)
+        cb, cc, ca2 = cos[:, :k], cos[:, k:2 * k], cos[:, 2 * k:]
+        # ((1+cb)/2 * (1+cc)/2) / ((1+ca)/2 + 1e-6) == (1+cb)(1+cc) / (2 ca + 2 + 4e-6)
+        np.add(cb, 1, out=out)
+        cc += 1
+        out *= cc
+        ca2 += np.float32(2 + 4e-6)
+        out /= ca2
+    return score
+
+
+def _best_two_tiled(score: TileScorer, n: int, r: np.ndarray, zero_rows: np.ndarray, var_rows: list,
                     tile_buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_best_two` of ``q @ unit.T`` with the inputs ``r``, ``zero_rows`` and each question's
-    ``var_rows`` excluded, computed tile by tile of :data:`EVAL_TILE_ROWS` rows (see there).
+    """Per question: the best of rows ``0:n`` (first of equal maxima), its score and the second best, with
+    the inputs ``r``, ``zero_rows`` and each question's ``var_rows`` excluded, computed tile by tile of
+    :data:`EVAL_TILE_ROWS` rows (see there) that ``score`` fills.
 
-    Each tile is the product turned round, ``unit[tile] @ q.T`` (rows x questions), which runs as fast
-    as one whole product where ``q @ unit[tile].T`` ran a quarter slower at 50 dims.  Down its columns
+    Each tile is turned round, rows x questions: ``unit[tile] @ q.T`` runs as fast as one whole product
+    where ``q @ unit[tile].T`` ran a quarter slower at 50 dims.  Down its columns
     the maxima of :data:`EVAL_CHUNK_ROWS` rows at a time take one pass at memory speed (``argmax`` down
     columns copies the tile first: ten times slower); only the questions this tile takes the lead for
     look inside their best chunk for the row and the runner-up.
@@ -199,7 +223,7 @@ def _best_two_tiled(q: np.ndarray, unit: np.ndarray, r: np.ndarray, zero_rows: n
     Equal maxima go to the lower row, as ``argmax`` over the whole row does: a later tile takes the
     lead only with a strictly greater score, and within a tile ``argmax`` takes the first chunk and
     the first row of equal maxima."""
-    k, n = len(q), len(unit)
+    k = len(r)
     # The (question, row) pairs excluded, sorted by row so each tile takes its slice.
     ex_q = [np.repeat(np.arange(k), 3)]
     ex_c = [r.reshape(-1)]
@@ -213,7 +237,6 @@ def _best_two_tiled(q: np.ndarray, unit: np.ndarray, r: np.ndarray, zero_rows: n
     best = np.zeros(k, dtype=np.intp)
     s1 = np.full(k, -np.inf, dtype=np.float32)
     s2 = np.full(k, -np.inf, dtype=np.float32)
-    q_t = q.T
     flat = tile_buf.reshape(-1)
     width = len(flat) // max(k, 1) // EVAL_CHUNK_ROWS * EVAL_CHUNK_ROWS
     for c0 in range(0, n, width):
@@ -221,7 +244,7 @@ def _best_two_tiled(q: np.ndarray, unit: np.ndarray, r: np.ndarray, zero_rows: n
         h = c1 - c0
         chunks = -(-h // EVAL_CHUNK_ROWS)
         tile = flat[:chunks * EVAL_CHUNK_ROWS * k].reshape(-1, k)
-        np.matmul(unit[c0:c1], q_t, out=tile[:h])
+        score(c0, c1, tile[:h])
         tile[h:] = -np.inf  # a last tile's short chunk: rows that never win
         lo, hi = np.searchsorted(ex_c, (c0, c1))
         tile[ex_c[lo:hi] - c0, ex_q[lo:hi]] = -np.inf
@@ -249,10 +272,11 @@ def _best_two_tiled(q: np.ndarray, unit: np.ndarray, r: np.ndarray, zero_rows: n
     return best, s1, s2
 
 
-def _score_3cosadd(unit: np.ndarray, rows: np.ndarray, zero_rows: np.ndarray, var_rows: list, block: int,
-                   tol: float, predicted_rows: np.ndarray, exact: np.ndarray, control: TaskControl) -> None:
-    """3CosAdd's best row for every question (``rows``: its a, b, c), into ``predicted_rows``; ``exact`` set
-    where the best two scores are a near tie.  Blocks of ``block`` questions are shared by one thread per
+def _score_tiled(method: str, unit: np.ndarray, rows: np.ndarray, zero_rows: np.ndarray, var_rows: list,
+                 block: int, tol: float, predicted_rows: np.ndarray, exact: np.ndarray,
+                 control: TaskControl) -> None:
+    """``method``'s best row for every question (``rows``: its a, b, c), into ``predicted_rows``; ``exact``
+    set where the best two scores are a near tie.  Blocks of ``block`` questions are shared by one thread per
     core, each running one-thread BLAS products and its own selection (as the batched neighbours do: the
     selection no longer leaves a core idle between products); progress and Cancel from this thread."""
     m = len(rows)
@@ -263,22 +287,22 @@ def _score_3cosadd(unit: np.ndarray, rows: np.ndarray, zero_rows: np.ndarray, va
     block = -(-m // n_blocks)
     starts = range(0, m, block)
     workers = min(workers, len(starts))
-    width = -(-min(EVAL_TILE_ROWS, len(unit)) // EVAL_CHUNK_ROWS) * EVAL_CHUNK_ROWS
+    tile_rows = EVAL_COSMUL_TILE_ROWS if method == "3cosmul" else EVAL_TILE_ROWS
+    width = -(-min(tile_rows, len(unit)) // EVAL_CHUNK_ROWS) * EVAL_CHUNK_ROWS
     local = threading.local()
 
     def one(start: int) -> None:
         if control.cancelled:
             return
-        tile_buf = getattr(local, "tile_buf", None)
-        if tile_buf is None:
-            tile_buf = local.tile_buf = np.empty((width, block), np.float32)
+        if not hasattr(local, "tile_buf"):  # a thread's buffers, reused for each of its blocks
+            local.tile_buf = np.empty((width, block), np.float32)
+            local.cos_buf = np.empty((width, 3 * block), np.float32) if method == "3cosmul" else None
         sl = slice(start, min(start + block, m))
         r = rows[sl]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            q = unit[r[:, 1]] + unit[r[:, 2]] - unit[r[:, 0]]
-            qn = np.linalg.norm(q, axis=1, keepdims=True)
-            q /= np.where(qn > 0, qn, 1)
-        best, s1, s2 = _best_two_tiled(q, unit, r, zero_rows, var_rows[sl], tile_buf)
+            score = (_scorer_3cosmul(unit, r, local.cos_buf) if method == "3cosmul"
+                     else _scorer_3cosadd(unit, r))
+            best, s1, s2 = _best_two_tiled(score, len(unit), r, zero_rows, var_rows[sl], local.tile_buf)
         predicted_rows[sl] = best
         exact[sl] |= ~((s1 - s2) >= tol * np.maximum(1.0, np.abs(s1)))
 
@@ -299,21 +323,6 @@ def _score_3cosadd(unit: np.ndarray, rows: np.ndarray, zero_rows: np.ndarray, va
             done += 1
             control.progress(done / len(futures), f"analogies {min(done * block, m):,} / {m:,}")
     control.check()  # the workers skip their blocks once cancelled: never return part of the answers
-
-
-def _best_two(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: ``argmax`` (first of equal maxima), the best score and the second best.
-
-    Two ``argmax`` passes (the best is set to -inf in ``scores`` between them): numpy's argmax
-    streams at memory speed, while ``max`` along rows of a reshaped block (one pass for both)
-    measured several times slower.
-    """
-    rows = np.arange(scores.shape[0])
-    best = np.argmax(scores, axis=1)
-    s1 = scores[rows, best].copy()
-    scores[rows, best] = -np.inf
-    s2 = scores[rows, np.argmax(scores, axis=1)]
-    return best, s1, s2
 
 
 def _ok_vocab(emb: EmbeddingSet, stop: int, case_insensitive: bool
@@ -388,7 +397,7 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
     control : TaskControl, optional
         Progress and cancellation, checked between blocks.
     block : int, optional
-        Questions per block (default: from :data:`EVAL_BLOCK_BYTES`).
+        Questions per block, at most (default :data:`EVAL_QUESTION_BLOCK`).
     encoding : str
         Of the questions file (default UTF-8).
 
@@ -445,47 +454,12 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
                     if len(vr) >= GENSIM_CANDIDATES:
                         exact[qi] = True
                     var_rows[qi] = vr
-        if block is None:  # 3CosAdd's scores are tiled: its block only bounds the tile
-            block = (EVAL_ADD_BLOCK if method == "3cosadd"
-                     else EVAL_BLOCK_BYTES // (4 * max(stop, 1) * 3))
-        block = int(min(max(block, EVAL_BLOCK_MIN), EVAL_BLOCK_MAX, m))
-        # 3CosMul needs the three cosine blocks at once: (cos b; cos c; cos a), one product
-        buf = _score_buffer((block * 3, stop)) if method == "3cosmul" else None
-        unit_t = unit.T
+        block = int(min(max(block or EVAL_QUESTION_BLOCK, EVAL_BLOCK_MIN), EVAL_BLOCK_MAX, m))
         if method == "3cosadd":
             tol = TIE_SAFETY * (emb.dims + TIE_EXTRA_ROUNDINGS) * 2.0 ** -24
         else:
             tol = TIE_TOLERANCE_COSMUL
-        if method == "3cosadd":
-            _score_3cosadd(unit, rows, zero_rows, var_rows, block, tol, predicted_rows, exact, control)
-        for start in range(0, m, block) if method == "3cosmul" else ():
-            control.progress(start / m, f"analogies {start:,} / {m:,}")
-            sl = slice(start, min(start + block, m))
-            r = rows[sl]
-            k = len(r)
-            scores = buf[:k]
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                np.matmul(unit[np.concatenate([r[:, 1], r[:, 2], r[:, 0]])], unit_t, out=buf[:3 * k])
-                cc, ca = buf[k:2 * k], buf[2 * k:3 * k]
-                # ((1+cb)/2 * (1+cc)/2) / ((1+ca)/2 + 1e-6) == (1+cb)(1+cc) / (2(1+ca) + 4e-6)
-                scores += 1
-                cc += 1
-                scores *= cc
-                ca *= 2
-                ca += np.float32(2 + 4e-6)
-                scores /= ca
-            idx = np.arange(scores.shape[0])
-            for j in range(3):
-                scores[idx, r[:, j]] = -np.inf
-            if len(zero_rows):
-                scores[:, zero_rows] = -np.inf
-            for off, vr in enumerate(var_rows[sl]):
-                if vr is not None and len(vr):
-                    scores[off, vr] = -np.inf
-            best, s1, s2 = _best_two(scores)
-            near = ~((s1 - s2) >= tol * np.maximum(1.0, np.abs(s1)))
-            predicted_rows[sl] = best
-            exact[sl] |= near
+        _score_tiled(method, unit, rows, zero_rows, var_rows, block, tol, predicted_rows, exact, control)
         control.progress(1.0, "analogies done", force=True)
 
     n_exact = 0
