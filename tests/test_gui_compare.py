@@ -179,6 +179,10 @@ def test_b_plot_follows_the_main_plots_density_contours(qtbot, make_main_window,
     with qtbot.waitSignal(feature.compared, timeout=TIMEOUT_MS):
         w.commands.run("compare.with_set", b, "noisy")
     assert feature.b_contours.items == []  # none on the main plot: none on B's
+    key = panel.plot_title
+    assert "noisy" in key.text() and "selected" not in key.text() and "contours" not in key.text()
+    ws.selection.replace([0, 5, 9])  # B's key names its highlights, as the main plot's legend does
+    assert "selected (3)" in key.text()
     regions = w.features["regions"]
     regions.contours_check.setChecked(True)
     regions.contours.wait()
@@ -189,8 +193,12 @@ def test_b_plot_follows_the_main_plots_density_contours(qtbot, make_main_window,
     assert all(item.zValue() < 0 for item in items)  # below B's points
     want = contours(panel.scatter.xy)  # B's positions, not A's
     assert feature.b_contours.result.thresholds.tolist() == want.thresholds.tolist()
-    # Hidden and removed from the main plot's legend: the same on B's plot.
+    assert "density contours" in key.text()
+    # Hidden and removed from the main plot's legend: the same on B's plot, and in its key.
     ws.set_layer(ws.layer(CONTOURS_LAYER).replace(visible=False))
     assert not any(item.isVisible() for item in feature.b_contours.items)
+    assert "contours" not in key.text()
     ws.remove_layer(CONTOURS_LAYER)
     assert feature.b_contours.items == []
+    ws.selection.clear()
+    assert "selected" not in key.text() and "noisy" in key.text()

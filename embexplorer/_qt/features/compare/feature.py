@@ -10,6 +10,7 @@ one-plot mode an arrow goes from each selected point's place in A to its place i
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from embexplorer._qt.feature import DockSpec, Feature, MenuItem
 from embexplorer._qt.features.compare.b_contours import BContours
 from embexplorer._qt.features.compare.panel import CELL_NEIGHBOURS, TABLE_ROWS, ComparePanel
 from embexplorer._qt.widgets.scatter import metadata_tooltip
+from embexplorer._qt.widgets.scatter_theme import THEMES
 from embexplorer.core.analysis.compare import b_positions, compare
 from embexplorer.core.data.embeddings import MetadataColumn
 from embexplorer.core.errors import DataError
+from embexplorer.core.view.density import CONTOURS_LAYER
 from embexplorer.core.view.layers import Layer, LayerStyle, vector_ref
 
 #: The background task's kind.
@@ -83,6 +86,7 @@ class CompareFeature(Feature):
         ws.dataset_changed.connect(self._on_dataset_changed)
         ws.projection_changed.connect(self._on_projection_changed)
         ws.selection.changed.connect(self._on_selection_changed)
+        ws.layers_changed.connect(self._on_layers_changed)
         self.show_action = QtGui.QAction("&Compare Spaces", self)
         self.show_action.setStatusTip("Compare the set shown with another: overlap, movers, two plots")
         self.show_action.triggered.connect(lambda: ctx.shell.show_dock("compare"))
@@ -292,8 +296,26 @@ class CompareFeature(Feature):
         meta = dict(emb.metadata)
         sc.set_tooltip_provider(lambda row: metadata_tooltip(emb.labels, meta, row))
         sc.set_color_by(ws.columns.get(OVERLAP_COLUMN))
-        self.panel.plot_title.setText(f"B: {self._b_title} — placed like A, coloured by neighbour overlap "
-                                      "(rows not in B are not drawn)")
+        self._update_b_key()
+
+    def _update_b_key(self) -> None:
+        """B's title, and under it a key to what B's plot highlights (the main plot's legend names them
+        there): the selection, in the colour B draws it, and the density contours."""
+        if not self.panel.has_scatter or self.result is None:
+            return
+        ws = self.ctx.workspace
+        title = html.escape(f"B: {self._b_title} — placed like A, coloured by neighbour overlap "
+                            "(rows not in B are not drawn)")
+        keys = []
+        if ws.selection.count:
+            theme = THEMES.get(self.panel.scatter.theme, THEMES["light"])
+            color = QtGui.QColor(*_rgb(theme["selection"])).name()
+            keys.append(f'<span style="color:{color}">&#9679;</span> selected ({ws.selection.count:,}), '
+                        "as on A")
+        contours = ws.layer(CONTOURS_LAYER)
+        if contours is not None and contours.visible:
+            keys.append("lines: density contours of B's points, at A's levels")
+        self.panel.plot_title.setText("<br>".join([title, " &nbsp;·&nbsp; ".join(keys)] if keys else [title]))
 
     def _b_vectors_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of A among ``rows`` that B shares, and B's aligned vectors of them."""
@@ -345,6 +367,11 @@ class CompareFeature(Feature):
     def _on_selection_changed(self) -> None:
         if self.panel.arrows_check.isChecked():
             self._draw_arrows()
+        self._update_b_key()
+
+    def _on_layers_changed(self, name: str) -> None:
+        if name == CONTOURS_LAYER:  # switched on or off, shown or hidden
+            self._update_b_key()
 
     def _on_arrows_toggled(self, _on: bool) -> None:
         self._draw_arrows()
@@ -458,3 +485,11 @@ class CompareFeature(Feature):
         if state.get("k") is not None:
             self.panel.k_spin.setValue(int(state["k"]))
         self.panel.arrows_check.setChecked(bool(state.get("arrows")))
+
+
+def _rgb(color) -> tuple[int, int, int]:
+    """A theme colour ("#rrggbb" or an RGB(A) tuple) as RGB."""
+    if isinstance(color, str):
+        c = QtGui.QColor(color)
+        return c.red(), c.green(), c.blue()
+    return tuple(color[:3])

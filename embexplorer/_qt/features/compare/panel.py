@@ -134,6 +134,8 @@ class ComparePanel(QtWidgets.QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)  # one line a mover: long neighbour lists are elided, not wrapped
         self.plot_title = QtWidgets.QLabel("B, placed like A")
+        self.plot_title.setTextFormat(QtCore.Qt.TextFormat.RichText)  # a key in the selection's colour
+        self.plot_title.setWordWrap(True)  # a narrow dock: the title and its key wrap, never widen it
         self._own_selection = SelectionModel(0, self)
         self._scatter: ScatterView | None = None  # built on first use: most windows never compare
         #: Called with B's ScatterView when it is built (the feature wires hover and clicks).
