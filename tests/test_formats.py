@@ -414,3 +414,22 @@ def test_many_long_numbers_with_a_glued_token(tmp_path, bad):
     with pytest.raises(DataError) as err:
         formats.load(tmp_path / "e.txt", use_cache=False)
     assert err.value.line == 151 and bad in err.value.reason
+
+
+def test_labels_repeat_by_sorted_hashes_and_settles_collisions_exactly(monkeypatch):
+    """A repeat is found among many labels whatever its place; labels whose hashes collide without being
+    equal are not taken for a repeat."""
+    from embexplorer.core.data import formats
+
+    many = [f"w{i}" for i in range(formats.HASH_CHECK_MIN_LABELS + 5)]
+    assert not formats.labels_repeat(many)
+    assert formats.labels_repeat([*many, "w12345"])
+    assert formats.labels_repeat(["w99999", *many])
+
+    class Colliding(str):
+        def __hash__(self) -> int:
+            return 7
+
+    monkeypatch.setattr(formats, "HASH_CHECK_MIN_LABELS", 2)
+    assert not formats.labels_repeat([Colliding("a"), Colliding("b"), "c"])
+    assert formats.labels_repeat([Colliding("a"), Colliding("b"), Colliding("a")])
