@@ -295,3 +295,32 @@ def test_wait_for_times_out_on_a_running_task_then_delivers_only_the_newest(qtbo
     assert results == ["new"]
     qtbot.wait(20)
     assert results == ["new"]
+
+
+def test_a_dropped_panel_its_work_still_holds_is_deleted_on_the_ui_thread_not_the_workers(qtbot, runner):
+    """A panel may be dropped while a task whose work closure holds it still runs: the thread ending
+    must not delete the panel there.  Before, the thread's last reference went on the worker and the
+    training panel was deleted there: "QBasicTimer::start: Timers cannot be started from another
+    thread" in the suite, and a crash at exit when run alone."""
+    from PySide6 import QtCore
+
+    from embexplorer._qt.features.recommender.training_panel import MFTrainingPanel
+
+    where: list[str] = []
+    gate = threading.Event()
+    panel = MFTrainingPanel()
+    panel.show()
+    panel.destroyed.connect(lambda *_: where.append(threading.current_thread().name),
+                            QtCore.Qt.ConnectionType.DirectConnection)
+    wait = _blocking_task(gate, 1)
+
+    def work(control, held=panel):  # as a panel's closure holds the panel
+        return wait(control)
+
+    thread = runner._threads[runner.start("job", work)]
+    del panel, work
+    assert where == []
+    gate.set()
+    thread.join(5)
+    qtbot.waitUntil(lambda: bool(where), timeout=5000)
+    assert where == [threading.main_thread().name]

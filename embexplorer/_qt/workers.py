@@ -123,6 +123,48 @@ class _Bridge(QtCore.QObject):
     cancelled = QtCore.Signal(int)
 
 
+class _Reaper(QtCore.QObject):
+    """Releases, on the UI thread, what finished worker threads held (see :func:`_thread_main`)."""
+
+    reap = QtCore.Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reap.connect(self._on_reap, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._lock = threading.Lock()
+        self._held: list = []
+
+    def hold(self, refs: tuple) -> None:
+        with self._lock:
+            self._held.append(refs)
+
+    def _on_reap(self) -> None:
+        with self._lock:
+            held, self._held = self._held, []
+        del held  # the last references go here, on the UI thread
+
+
+#: Made by the first TaskRunner (on the UI thread) and kept for the process's life.
+_REAPER: _Reaper | None = None
+
+
+def _thread_main(box: list) -> None:
+    """A worker thread's body.  The thread never drops the last reference to the runner or the task:
+    the task's callbacks and the work's closure hold the panels that started them, and a Python-owned
+    Qt object whose last reference goes on a worker thread is deleted there (seen: a training panel
+    closed while its thread finished, "QBasicTimer::start: Timers cannot be started from another
+    thread"; such a deletion can also deadlock or crash).  They are handed to the UI thread instead."""
+    runner, task, func = box
+    box.clear()  # the Thread object keeps its arguments until it ends
+    try:
+        runner._run(task, func)
+    finally:
+        reaper = _REAPER
+        reaper.hold((runner, task, func))
+        del runner, task, func
+        _safe_emit(reaper.reap)
+
+
 class TaskRunner(QtCore.QObject):
     """Run functions on worker threads, one current task per kind.
 
@@ -144,6 +186,9 @@ class TaskRunner(QtCore.QObject):
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
+        global _REAPER
+        if _REAPER is None:
+            _REAPER = _Reaper()
         self._ids = itertools.count(1)
         self._current: dict[str, _Task] = {}   # kind -> its current (latest) task
         self._threads: dict[int, threading.Thread] = {}  # every live thread, stale ones too
@@ -228,7 +273,8 @@ class TaskRunner(QtCore.QObject):
         control = WorkerControl(kind, task_id, on_progress=report_progress, on_emit=report_yield)
         task = _Task(kind, task_id, control, on_result, on_error, on_progress, on_yield, on_cancelled,
                      take_latest=take_latest)
-        thread = threading.Thread(target=self._run, args=(task, func), name=f"embexplorer-{kind}-{task_id}",
+        thread = threading.Thread(target=_thread_main, args=([self, task, func],),
+                                  name=f"embexplorer-{kind}-{task_id}",
                                   daemon=True)  # a task that ignores cancel must not block exit
         task.thread = thread
         was_busy = bool(self._current)
