@@ -163,7 +163,9 @@ class _Populator(threading.Thread):
     (~1.4 s instead of 0.4).  Writing one byte per page instead (a page fault takes only its own
     mapping's lock; the parser claiming its rows first) freed the import but cost ~0.7 s more system
     time: measured, no faster overall (medians of 5 alternated 3M x 300 loads: 2.97 s against 3.06 s),
-    so it was not kept.  Smaller chunks were slower (the thread takes the GIL back after each).
+    so it was not kept.  Smaller chunks were slower (the thread takes the GIL back after each).  Huge
+    pages (``MADV_HUGEPAGE``) took 0.3 s for 3.6 GB on memory the VM had already backed, but 4-11 s
+    otherwise, and the first chunks do not tell which (0.1 s a GB, then 6-10 s in all): not used.
     """
 
     def __init__(self, arr: np.ndarray) -> None:
