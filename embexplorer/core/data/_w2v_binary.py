@@ -126,10 +126,17 @@ def compiled_scan(rec: int) -> Scan | None:
     except Exception:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
         return None
 
+    # The labels' scratch space is kept from buffer to buffer: a fresh one per buffer (a staging buffer's
+    # size, ~4 MB, for ~30 KB of labels) is one numpy asks huge pages for, an madvise that waits for the
+    # memory-map lock the matrix's populator holds: measured, the parser stalled up to ~10 ms a buffer.
+    scratch = [np.empty(0, dtype=np.uint8)]
+
     def scan(buf: np.ndarray, pos: int, have: int, rec: int, want: int):
         want = max(0, min(want, (have - pos) // (rec + 1) + 1))
         starts = np.empty(want, dtype=np.int64)
-        labels = np.empty(have - pos, dtype=np.uint8)
+        if len(scratch[0]) < have - pos:
+            scratch[0] = np.empty(have - pos, dtype=np.uint8)
+        labels = scratch[0]
         k, m, pos = scan_records(buf, pos, have, rec, want, MAX_BINARY_LABEL_BYTES, starts, labels)
         if k < 0:
             return None
@@ -159,13 +166,16 @@ class _Populator(threading.Thread):
     the two threads never race.  Where it is unavailable the parser's writes fault the pages in.
 
     Each call holds the process's memory-map lock, so the other threads' ``mmap`` calls (numba's
-    import, Python's arenas for the labels) wait for it: the scan's import ends with the populating
-    (~1.4 s instead of 0.4).  Writing one byte per page instead (a page fault takes only its own
-    mapping's lock; the parser claiming its rows first) freed the import but cost ~0.7 s more system
-    time: measured, no faster overall (medians of 5 alternated 3M x 300 loads: 2.97 s against 3.06 s),
-    so it was not kept.  Smaller chunks were slower (the thread takes the GIL back after each).  Huge
-    pages (``MADV_HUGEPAGE``) took 0.3 s for 3.6 GB on memory the VM had already backed, but 4-11 s
-    otherwise, and the first chunks do not tell which (0.1 s a GB, then 6-10 s in all): not used.
+    import, Python's arenas for the labels, numpy's huge-page advice on a fresh 4 MB array) wait
+    for it.  Started with the parse, the scan's import ended only with the populating (~1.4 s
+    instead of 0.4), so it starts once the scan is chosen (3M x 300: 2.50 s instead of 2.78,
+    medians of 4 alternated loads).
+
+    Tried and not kept: writing one byte per page instead (a page fault takes only its own
+    mapping's lock; the parser claiming its rows first) freed the import but cost ~0.7 s more
+    system time, no faster overall (2.97 s against 3.06 s); smaller chunks were slower (the thread
+    takes the GIL back after each); huge pages (``MADV_HUGEPAGE``) took 0.3 s for 3.6 GB on memory
+    the VM had already backed but 4-11 s otherwise, and the first chunks do not tell which.
     """
 
     def __init__(self, arr: np.ndarray) -> None:
@@ -186,7 +196,8 @@ class _Populator(threading.Thread):
 
     def finish(self) -> None:
         self.stop = True
-        self.join()
+        if self.ident is not None:  # (not started when the parse failed before it)
+            self.join()
 
 
 def _fresh_bytes(size: int, populate: bool = True) -> np.ndarray:
@@ -356,8 +367,9 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
     if n * (rec + 1) > size - header_end:
         return None  # too short for n records: the streaming reader says where it ends
     chosen: list[Scan] = [scan] if scan else []
-    # The scan is chosen (numba imported, its machine code loaded: ~0.45 s of CPU) while the
-    # matrix's pages are allocated and the first buffers read (both release the GIL).
+    # The scan is chosen (numba imported, its machine code loaded: ~0.4 s of CPU) while the first
+    # buffers are read; the matrix's pages are allocated after it (see :class:`_Populator`: while they
+    # are, numba's import waited for the memory-map lock and ended only with them, ~1.4 s).
     chooser = threading.Thread(target=lambda: chosen.append(choose_scan(size, rec)), daemon=True)
     if not chosen:
         chooser.start()
@@ -366,8 +378,6 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
     vdt = np.dtype((np.void, rec))
     matrix = _fresh_bytes(n * rec, populate=not POPULATE_IN_THREAD)
     pages = _Populator(matrix) if POPULATE_IN_THREAD and n * rec >= PLAIN_PAGES_MIN_BYTES else None
-    if pages is not None:
-        pages.start()
     out = matrix.view(vdt)
     parts: list[bytes] = []
     lo, hi = np.inf, -np.inf
@@ -383,6 +393,8 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
                          carry, READ_AHEAD)
         if chooser.ident is not None:
             chooser.join()
+        if pages is not None:
+            pages.start()
         scan = chosen[0] if chosen else regex_scan(rec)  # (regex_scan if the chooser raised)
         while True:
             buf, got = reader.next()
