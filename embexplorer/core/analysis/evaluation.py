@@ -215,10 +215,10 @@ def _best_two_tiled(score: TileScorer, n: int, r: np.ndarray, zero_rows: np.ndar
     :data:`EVAL_TILE_ROWS` rows (see there) that ``score`` fills.
 
     Each tile is turned round, rows x questions: ``unit[tile] @ q.T`` runs as fast as one whole product
-    where ``q @ unit[tile].T`` ran a quarter slower at 50 dims.  Down its columns
-    the maxima of :data:`EVAL_CHUNK_ROWS` rows at a time take one pass at memory speed (``argmax`` down
-    columns copies the tile first: ten times slower); only the questions this tile takes the lead for
-    look inside their best chunk for the row and the runner-up.
+    where ``q @ unit[tile].T`` ran a quarter slower at 50 dims.  Down its columns, the maxima of
+    :data:`EVAL_CHUNK_ROWS` rows at a time take one pass at memory speed (``argmax`` down columns
+    copies the tile first: ten times slower); only the questions this tile takes the lead for look
+    inside their best chunk for the row and the runner-up.
 
     Equal maxima go to the lower row, as ``argmax`` over the whole row does: a later tile takes the
     lead only with a strictly greater score, and within a tile ``argmax`` takes the first chunk and
