@@ -8,6 +8,18 @@ QUICK_MF_FACTORS, QUICK_MF_BATCH = 8, 2048
 RATINGS_TIMEOUT_MS = 60_000
 
 
+def shown_scatter(qtbot, width: int, height: int):
+    """A ScatterView of ``width`` x ``height`` pixels, shown and exposed (no points yet)."""
+    from embexplorer._qt.widgets.scatter import ScatterView
+
+    view = ScatterView()
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
 def quick_mf_panel(qtbot, window, ml100k_dir, epochs: int):
     """Read MovieLens 100K into ``window``'s Recommender dock and set it for a small quick model of
     ``epochs`` epochs; return the training panel (not started)."""

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from embexplorer._qt.widgets.scatter import PICK_RADIUS_PX, ScatterView
 from embexplorer.core.analysis.pca import fit_pca
+from tests.gui_helpers import shown_scatter
 
 VIEW_W, VIEW_H = 900, 650
 
@@ -36,11 +37,7 @@ def view(qtbot, glove_xy, monkeypatch):
     # Synthetic events arrive faster than pyqtgraph's 100/s move rate limit.
     monkeypatch.setitem(pg.CONFIG_OPTIONS, "mouseRateLimit", -1)
     labels, xy, pca = glove_xy
-    v = ScatterView()
-    qtbot.addWidget(v)
-    v.resize(VIEW_W, VIEW_H)
-    v.show()
-    qtbot.waitExposed(v)
+    v = shown_scatter(qtbot, VIEW_W, VIEW_H)
     v.set_points(xy, labels)
     v.set_axis_labels(pca.axis_label(0), pca.axis_label(1))
     QtWidgets.QApplication.processEvents()

@@ -10,6 +10,7 @@ from embexplorer._qt.widgets.export import render_image
 from embexplorer._qt.widgets.raster_layer import KEY_CODES, MAX_POINT_SIZE
 from embexplorer._qt.widgets.scatter import PICK_RADIUS_PX, ScatterView
 from embexplorer.core.view.scatter_math import SIZE_CLASSES, SIZE_MAX_PX, SIZE_MAX_SCALE, size_classes
+from tests.gui_helpers import shown_scatter
 
 VIEW_W, VIEW_H = 700, 500
 #: Background points (many: the raster case really rasterises a crowd).
@@ -76,11 +77,7 @@ def _probe_data(n_crowd: int):
 
 def _make_view(qtbot, n_crowd: int, point_size: int = 4):
     xy, values, labels, rows = _probe_data(n_crowd)
-    v = ScatterView()
-    qtbot.addWidget(v)
-    v.resize(VIEW_W, VIEW_H)
-    v.show()
-    qtbot.waitExposed(v)
+    v = shown_scatter(qtbot, VIEW_W, VIEW_H)
     v.set_point_size(point_size)
     v.set_points(xy, labels)
     QtWidgets.QApplication.processEvents()

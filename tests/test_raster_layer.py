@@ -8,10 +8,10 @@ import pytest
 from PySide6 import QtGui, QtWidgets
 
 import embexplorer.core.view.splat as splat_mod
-from embexplorer._qt.widgets.scatter import ScatterView
 from embexplorer.core.analysis.pca import fit_pca
 from embexplorer.core.data.formats import load
 from embexplorer.core.view.splat import Splatter, corner_pixels, spatial_order
+from tests.gui_helpers import shown_scatter
 
 VIEW_W, VIEW_H = 700, 500
 #: Copies of the GloVe map (jittered) so pixels collect several points and colours compete.
@@ -29,11 +29,7 @@ def glove_map(glove_path):
 def _raster_view(qtbot, labels, xy):
     """A shown scatter of ``xy`` forced to draw rasters: (view, its base layer, the viewport), after one
     repaint."""
-    view = ScatterView()
-    qtbot.addWidget(view)
-    view.resize(VIEW_W, VIEW_H)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_scatter(qtbot, VIEW_W, VIEW_H)
     view.set_points(xy, labels)
     QtWidgets.QApplication.processEvents()
     layer = view.base_layer
@@ -190,11 +186,7 @@ def test_spatially_sorted_set_paints_the_same_pixels(qtbot, glove_map, monkeypat
     shots = []
     for order_min in (10 ** 9, 0):
         monkeypatch.setattr(raster_mod, "ORDER_MIN", order_min)
-        view = ScatterView()
-        qtbot.addWidget(view)
-        view.resize(VIEW_W, VIEW_H)
-        view.show()
-        qtbot.waitExposed(view)
+        view = shown_scatter(qtbot, VIEW_W, VIEW_H)
         view.set_points(pts, labels * COPIES)
         layer = view.base_layer
         layer.set_colors(codes, lut)

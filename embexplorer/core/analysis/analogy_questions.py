@@ -181,8 +181,9 @@ _FOUR_WORDS = itemgetter(0, 1, 2, 3)
 def question_words(sections: list[AnalogySection]) -> QuestionWords:
     """Every question's words as indices into the distinct words (a test set repeats a few hundred words:
     an evaluation then looks each up once).  Kept with a file :func:`read_analogy_questions_kept` keeps."""
-    kept = any(v is sections for v in _KEPT.values())
-    if kept and (found := _WORDS.get(id(sections))) is not None:
+    with _KEPT_LOCK:  # (another thread may be reading a file into _KEPT)
+        found = _WORDS.get(id(sections)) if any(v is sections for v in _KEPT.values()) else None
+    if found is not None:
         return found
     words = list(chain.from_iterable(map(_FOUR_WORDS, chain.from_iterable(s.questions for s in sections))))
     index = dict.fromkeys(words)

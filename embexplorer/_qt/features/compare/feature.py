@@ -309,7 +309,7 @@ class CompareFeature(Feature):
         keys = []
         if ws.selection.count:
             theme = THEMES.get(self.panel.scatter.theme, THEMES["light"])
-            color = QtGui.QColor(*_rgb(theme["selection"])).name()
+            color = QtGui.QColor(*theme["selection"][:3]).name()  # theme colours are RGB tuples
             keys.append(f'<span style="color:{color}">&#9679;</span> selected ({ws.selection.count:,}), '
                         "as on A")
         contours = ws.layer(CONTOURS_LAYER)
@@ -486,10 +486,3 @@ class CompareFeature(Feature):
             self.panel.k_spin.setValue(int(state["k"]))
         self.panel.arrows_check.setChecked(bool(state.get("arrows")))
 
-
-def _rgb(color) -> tuple[int, int, int]:
-    """A theme colour ("#rrggbb" or an RGB(A) tuple) as RGB."""
-    if isinstance(color, str):
-        c = QtGui.QColor(color)
-        return c.red(), c.green(), c.blue()
-    return tuple(color[:3])
