@@ -40,12 +40,14 @@ SCANS = ["regex", pytest.param("compiled", marks=pytest.mark.skipif(
 @pytest.fixture(params=SCANS)
 def scan(request, monkeypatch) -> str:
     """Each test runs with each scan, on every file size; staging buffers as small as allowed (so
-    that records straddle buffers), and the labels decoded buffer by buffer in a thread (as for a
-    large file; small files elsewhere in the suite take the one-piece decode)."""
+    that records straddle buffers), the labels decoded buffer by buffer in a thread and the matrix's
+    pages allocated in another (as for a large file; small files elsewhere in the suite take the
+    one-piece decode and ``np.empty``)."""
     monkeypatch.setattr(_w2v_binary, "USE_COMPILED_SCAN", request.param == "compiled")
     monkeypatch.setattr(_w2v_binary, "COMPILED_SCAN_MIN_BYTES", 0)
     monkeypatch.setattr(_w2v_binary, "STAGE_BYTES", 1)
     monkeypatch.setattr(_w2v_binary, "LABEL_THREAD_MIN_BYTES", 0)
+    monkeypatch.setattr(_w2v_binary, "PLAIN_PAGES_MIN_BYTES", 0)  # the matrix's pages allocated in a thread
     return request.param
 
 
@@ -209,3 +211,92 @@ def test_real_glove_as_binary_both_scans_equal_gensim(tmp_path, monkeypatch, glo
         fast, slow = both(path, monkeypatch, 1 << 16)
         assert isinstance(fast, str) and "truncated" in fast
         same(fast, slow)
+
+
+def test_compiled_scan_hashes_each_labels_bytes(glove):
+    """The compiled scan's hash of each label is FNV-1a of its bytes (newlines before it left out)."""
+    from embexplorer.core.data._compiled import fnv1a
+
+    scan = _w2v_binary.compiled_scan(4 * 3)
+    if scan is None:
+        pytest.skip("numba is not installed (the compiled scan is optional)")
+    words = [w for w in glove[0][:300]]
+    rng = np.random.default_rng(5)
+    data = b"".join(b"\n" * (i % 3) + w + b" " + rng.standard_normal(3).astype("<f4").tobytes()
+                    for i, w in enumerate(words))
+    buf = np.frombuffer(data, dtype=np.uint8)
+    starts, joined, pos, hashes = scan(buf, 0, len(buf), 12, len(words))
+    assert pos == len(buf) and joined == b" ".join(words)
+    assert hashes.tolist() == [fnv1a(w) for w in words]
+    assert fnv1a(b"") == 14695981039346656037 and fnv1a(b"a") == 0xAF63DC4C8601EC8C  # published vectors
+
+
+def test_hashes_repeat_finds_equal_hashes_in_either_half():
+    rng = np.random.default_rng(9)
+    h = rng.integers(0, np.iinfo(np.int64).max, 10_000, dtype=np.int64).view(np.uint64) * np.uint64(2)
+    h[::2] += np.uint64(1 << 63) - np.uint64(h[::2] >= np.uint64(1 << 63)) * np.uint64(1 << 63)
+    assert len(np.unique(h)) == len(h) and not _w2v_binary.hashes_repeat(h.copy())
+    top = np.flatnonzero(h >= np.uint64(1 << 63))
+    low = np.flatnonzero(h < np.uint64(1 << 63))
+    for a, b in ((top[3], top[-1]), (low[0], low[7])):
+        dup = h.copy()
+        dup[b] = dup[a]
+        assert _w2v_binary.hashes_repeat(dup)
+
+
+def test_duplicate_check_trusts_label_bytes_only_when_they_decode_one_to_one(tmp_path, monkeypatch, scan):
+    """Distinct label bytes skip the duplicate check (the compiled scan hashes them); repeated ones, and
+    labels whose broken bytes all become U+FFFD (two byte strings, one text), are settled by it, as by
+    the streaming reader; so is a hash collision."""
+    rng = np.random.default_rng(13)
+    checked = []
+    real_check = formats.labels_repeat
+    monkeypatch.setattr(formats, "labels_repeat", lambda labels: checked.append(1) or real_check(labels))
+    cases = {"distinct": [b"w%d" % i for i in range(40)],
+             "repeat": [b"w%d" % (i % 30) for i in range(40)],
+             "broken": [b"w%d" % i for i in range(38)] + [b"x\xff", b"x\xfe"]}
+    for name, words in cases.items():
+        X = rng.standard_normal((len(words), 3)).astype(np.float32)
+        path = write(tmp_path / f"{name}.bin", words, X)
+        checked.clear()
+        fast, slow = both(path, monkeypatch, 64)
+        assert both.fast_path_taken
+        same(fast, slow)
+        assert fast.duplicates_dropped == {"distinct": 0, "repeat": 10, "broken": 1}[name]
+        # Only the compiled scan's distinct bytes skip the check (the streaming reader's load always runs it).
+        assert len(checked) == (1 if scan == "compiled" and name == "distinct" else 2), name
+    monkeypatch.setattr(_stream_readers, "hashes_repeat", lambda h: True)  # as two labels' hashes colliding
+    checked.clear()
+    fast, slow = both(tmp_path / "distinct.bin", monkeypatch, 64)
+    same(fast, slow)
+    assert fast.duplicates_dropped == 0 and len(checked) == 2
+
+
+def test_populator_stops_touching_before_the_parse_writes():
+    """The populator writes zeros to the matrix's pages only until the parse starts: ``parse_starts``
+    returns once the chunk in hand is done, and no zero is written after it."""
+    import threading
+    import time
+
+    arr = _w2v_binary._fresh_bytes(64 * 1024 * 1024, populate=False)
+    log: list[str] = []
+    touching = threading.Event()
+
+    class SlowPages:  # the matrix, each chunk's touch slowed down so that the parse starts mid-chunk
+        ctypes, nbytes = arr.ctypes, arr.nbytes
+
+        def __setitem__(self, key, value):
+            log.append("touch")
+            touching.set()
+            time.sleep(0.05)
+            arr[key] = value
+            log.append("touched")
+
+    pages = _w2v_binary._Populator(SlowPages())
+    assert touching.wait(5)
+    pages.parse_starts()
+    log.append("parse")
+    arr[:] = 7  # the parser's rows
+    pages.finish()
+    assert log[-3:] == ["touch", "touched", "parse"] and log.count("touch") == log.count("touched")
+    assert (arr == 7).all()

@@ -12,17 +12,30 @@ import numpy as np
 from numba import njit
 
 _SPACE, _LF, _CR = 0x20, 0x0A, 0x0D
+#: 64-bit FNV-1a (the labels' hashes: cheap, a byte at a time, and well spread for short keys).
+FNV_OFFSET = np.uint64(14695981039346656037)
+FNV_PRIME = np.uint64(1099511628211)
+
+
+def fnv1a(label: bytes) -> int:
+    """The hash :func:`scan_records` gives ``label`` (for tests and callers without numba)."""
+    h = int(FNV_OFFSET)
+    for b in label:
+        h = ((h ^ b) * int(FNV_PRIME)) & 0xFFFFFFFFFFFFFFFF
+    return h
 
 
 @njit(cache=True, nogil=True)
 def scan_records(buf: np.ndarray, pos: int, have: int, rec: int, want: int, max_label: int,
-                 starts: np.ndarray, labels: np.ndarray) -> tuple[int, int, int]:  # pragma: no cover
+                 starts: np.ndarray, labels: np.ndarray,
+                 hashes: np.ndarray) -> tuple[int, int, int]:  # pragma: no cover
     """Walk the complete records of ``buf[pos:have]`` (at most ``want``).
 
     A record is newlines (skipped), the label (no space, at most ``max_label`` bytes), a space and
-    ``rec`` bytes.  Writes each vector's offset to ``starts`` and the labels, joined by single
-    spaces, to ``labels``.  Returns (records found, label bytes written, position after the last
-    record); records found is -1 when a label is longer than ``max_label`` (irregular).
+    ``rec`` bytes.  Writes each vector's offset to ``starts``, each label's bytes' hash
+    (:func:`fnv1a`) to ``hashes`` and the labels, joined by single spaces, to ``labels``.  Returns
+    (records found, label bytes written, position after the last record); records found is -1 when
+    a label is longer than ``max_label`` (irregular).
     """
     k = 0
     m = 0
@@ -32,7 +45,9 @@ def scan_records(buf: np.ndarray, pos: int, have: int, rec: int, want: int, max_
             p += 1
         lim = min(have, p + max_label + 1)
         q = p
+        h = FNV_OFFSET
         while q < lim and buf[q] != _SPACE:
+            h = (h ^ np.uint64(buf[q])) * FNV_PRIME
             q += 1
         if q == lim:
             if lim == p + max_label + 1:
@@ -47,6 +62,7 @@ def scan_records(buf: np.ndarray, pos: int, have: int, rec: int, want: int, max_
             labels[m] = buf[j]
             m += 1
         starts[k] = q + 1
+        hashes[k] = h
         pos = q + 1 + rec
         k += 1
     return k, m, pos

@@ -24,7 +24,7 @@ from embexplorer.core.data._sniff import (
     implausible_values,
 )
 from embexplorer.core.data._textparse import compiled_parser, header_counts, parse_block, trailing_numbers
-from embexplorer.core.data._w2v_binary import fresh_matrix, read_fast
+from embexplorer.core.data._w2v_binary import fresh_matrix, hashes_repeat, read_fast
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.errors import DataError
 from embexplorer.core.progress import TaskControl
@@ -393,7 +393,13 @@ def _load_w2v_binary(path: Path, fmt: str, limit: int | None, control: TaskContr
         raise DataError(f"{problem}: not a word2vec binary file, or damaged (try --format word2vec)", path)
     warnings = [decoder.warning()] if decoder.warning() else []
     control.progress(1.0, f"Read {path.name}: {n:,} rows", force=True)
-    return EmbeddingSet(labels, out, warnings=warnings)
+    emb = EmbeddingSet(labels, out, warnings=warnings)
+    # Distinct label bytes are distinct labels when every label decoded without a replacement in an
+    # encoding that maps no two byte strings to one text (the stateless ones here all do so).
+    if (fast is not None and fast.label_hashes is not None and not decoder.replaced
+            and decoder.chunks_decode_alike):
+        emb.labels_known_distinct = not hashes_repeat(fast.label_hashes)
+    return emb
 
 
 def _w2v_binary_records(path: Path, stream, raw, buf: bytes, pos: int, count: int, dims: int, n: int,

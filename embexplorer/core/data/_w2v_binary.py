@@ -60,6 +60,9 @@ PLAIN_PAGES_MIN_BYTES = 64 * 1024 * 1024
 #: Allocate the matrix's pages in a thread, ahead of the parser (else all at once, before parsing).
 POPULATE_IN_THREAD = True
 POPULATE_CHUNK_BYTES = 32 * 1024 * 1024
+#: Bytes whose pages the populator touches per step before the parse starts (~2,000 pages: a few ms,
+#: the parser's longest wait for it).
+TOUCH_CHUNK_BYTES = 8 * 1024 * 1024
 MADV_POPULATE_WRITE = 23  # <linux/mman.h>
 #: Files from this size on use the compiled scan when numba is installed (below it, numba's import
 #: costs more than the regular expression's scan).
@@ -71,9 +74,9 @@ USE_COMPILED_SCAN = True
 LABEL_THREAD_MIN_BYTES = 256 * 1024 * 1024
 
 #: A scan: (buffer, position, bytes in the buffer, record bytes, records wanted) ->
-#: (vector offsets, labels joined by spaces without newlines, position after the last record),
-#: or None when irregular.
-Scan = Callable[[np.ndarray, int, int, int, int], "tuple[np.ndarray, bytes, int] | None"]
+#: (vector offsets, labels joined by spaces without newlines, position after the last record,
+#: the labels' hashes or None), or None when irregular.
+Scan = Callable[[np.ndarray, int, int, int, int], "tuple[np.ndarray, bytes, int, np.ndarray | None] | None"]
 
 
 def _record_pattern(rec: int) -> re.Pattern:
@@ -105,16 +108,16 @@ def regex_scan(rec: int) -> Scan:
         # record, one after the other: the label is always the run up to the next space.
         last = _last_space(buf, pos, have - rec)
         if last < pos:
-            return np.empty(0, dtype=np.int64), b"", pos
+            return np.empty(0, dtype=np.int64), b"", pos, None
         found = pattern.findall(buf, pos, last + 1 + rec)[:want]
         if not found:
-            return np.empty(0, dtype=np.int64), b"", pos
+            return np.empty(0, dtype=np.int64), b"", pos, None
         lens = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
         if int(lens.max()) > MAX_BINARY_LABEL_BYTES:
             return None  # the streaming reader says which record and why
         ends = np.cumsum(lens + (1 + rec))
         ends += pos
-        return ends - rec, strip_joined(found), int(ends[-1])
+        return ends - rec, strip_joined(found), int(ends[-1]), None
 
     return scan
 
@@ -126,21 +129,27 @@ def compiled_scan(rec: int) -> Scan | None:
     except Exception:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
         return None
 
-    # The labels' scratch space is kept from buffer to buffer: a fresh one per buffer (a staging buffer's
-    # size, ~4 MB, for ~30 KB of labels) is one numpy asks huge pages for, an madvise that waits for the
-    # memory-map lock the matrix's populator holds: measured, the parser stalled up to ~10 ms a buffer.
-    scratch = [np.empty(0, dtype=np.uint8)]
+    # The scratch arrays are kept from buffer to buffer (the offsets and hashes returned are views
+    # of them, valid until the next call): a fresh labels' scratch per buffer (a staging buffer's size,
+    # ~4 MB, for ~30 KB of labels) is one numpy asks huge pages for, an madvise that waits for the
+    # memory-map lock the matrix's populator holds: measured, the parser stalled up to ~10 ms a buffer;
+    # the two small arrays cost ~50 ms in all at 3,000,000 rows.
+    scratch = {"labels": np.empty(0, dtype=np.uint8), "starts": np.empty(0, dtype=np.int64),
+               "hashes": np.empty(0, dtype=np.uint64)}
+
+    def room(name: str, size: int) -> np.ndarray:
+        if len(scratch[name]) < size:
+            scratch[name] = np.empty(size, dtype=scratch[name].dtype)
+        return scratch[name]
 
     def scan(buf: np.ndarray, pos: int, have: int, rec: int, want: int):
         want = max(0, min(want, (have - pos) // (rec + 1) + 1))
-        starts = np.empty(want, dtype=np.int64)
-        if len(scratch[0]) < have - pos:
-            scratch[0] = np.empty(have - pos, dtype=np.uint8)
-        labels = scratch[0]
-        k, m, pos = scan_records(buf, pos, have, rec, want, MAX_BINARY_LABEL_BYTES, starts, labels)
+        starts, hashes = room("starts", want), room("hashes", want)
+        k, m, pos = scan_records(buf, pos, have, rec, want, MAX_BINARY_LABEL_BYTES, starts,
+                                 room("labels", have - pos), hashes)
         if k < 0:
             return None
-        return starts[:k], labels[:m].tobytes(), pos
+        return starts[:k], scratch["labels"][:m].tobytes(), pos, hashes[:k]
 
     try:
         scan(np.zeros(1, dtype=np.uint8), 0, 0, rec, 0)  # loads the machine code (from numba's cache)
@@ -159,45 +168,69 @@ def choose_scan(size: int, rec: int) -> Scan:
 
 
 class _Populator(threading.Thread):
-    """Allocates the pages of a fresh mapping ahead of the parser, chunk by chunk, in a thread.
+    """Allocates the pages of a fresh mapping ahead of the parser, in a thread, in two phases.
 
-    ``madvise(MADV_POPULATE_WRITE)`` (Linux 5.14+, called through ctypes, which releases the GIL)
-    only faults in pages not yet present: pages the parser already wrote are left as they are, so
-    the two threads never race.  Where it is unavailable the parser's writes fault the pages in.
+    1. *Until the parse starts* (:meth:`parse_starts`), it writes a zero to each page, a chunk of
+       :data:`TOUCH_CHUNK_BYTES` at a time (numpy's fill releases the GIL).  A page fault takes
+       only its own mapping's lock, so the scan's import (numba: hundreds of ``mmap`` calls) goes
+       on beside it.  The parser writes nothing before :meth:`parse_starts` returns, which waits
+       for the chunk in hand: the zeros never land on parsed rows.
+    2. *Then* ``madvise(MADV_POPULATE_WRITE)`` (Linux 5.14+, called through ctypes, which releases
+       the GIL) on the rest, :data:`POPULATE_CHUNK_BYTES` at a time: about half the system time of
+       faulting page by page.  It only faults in pages not yet present: pages the parser already
+       wrote are left as they are, so the two threads never race.  Where it is unavailable the
+       parser's writes fault the pages in.
 
-    Each call holds the process's memory-map lock, so the other threads' ``mmap`` calls (numba's
-    import, Python's arenas for the labels, numpy's huge-page advice on a fresh 4 MB array) wait
-    for it.  Started with the parse, the scan's import ended only with the populating (~1.4 s
-    instead of 0.4), so it starts once the scan is chosen (3M x 300: 2.50 s instead of 2.78,
-    medians of 4 alternated loads).
+    Each ``madvise`` holds the process's memory-map lock, so the other threads' ``mmap`` calls
+    wait for it.  Started with the parse, the scan's import ended only with the populating (~1.4 s
+    instead of 0.4); the first phase uses the ~0.4 s of the import for allocating instead (~0.5 GB
+    of 3.6): 3M x 300 in 2.26 s instead of 2.35 (medians of 8 alternated loads; best 2.17 against
+    2.21).
 
-    Tried and not kept: writing one byte per page instead (a page fault takes only its own
-    mapping's lock; the parser claiming its rows first) freed the import but cost ~0.7 s more
-    system time, no faster overall (2.97 s against 3.06 s); smaller chunks were slower (the thread
-    takes the GIL back after each); huge pages (``MADV_HUGEPAGE``) took 0.3 s for 3.6 GB on memory
-    the VM had already backed but 4-11 s otherwise, and the first chunks do not tell which.
+    Tried and not kept: writing one byte per page all along (the parser claiming its rows first)
+    cost ~0.7 s more system time, no faster overall (2.97 s against 3.06 s); smaller ``madvise``
+    chunks were slower (the thread takes the GIL back after each); huge pages (``MADV_HUGEPAGE``)
+    took 0.3 s for 3.6 GB on memory the VM had already backed but 4-11 s otherwise, and the first
+    chunks do not tell which.
     """
 
     def __init__(self, arr: np.ndarray) -> None:
         super().__init__(name="w2v-binary-pages", daemon=True)
+        self.arr = arr
         self.addr, self.size = arr.ctypes.data, arr.nbytes
         self.stop = False
+        self._parsing = threading.Event()  # the parser is about to write: stop touching
+        self._touched = threading.Event()  # set once the touching has stopped
+        self.start()
 
     def run(self) -> None:
+        touched = 0
+        try:
+            while touched < self.size and not (self._parsing.is_set() or self.stop):
+                end = min(touched + TOUCH_CHUNK_BYTES, self.size)
+                self.arr[touched:end:mmap.PAGESIZE] = 0
+                touched = end
+        finally:
+            self._touched.set()
         try:
             madvise = ctypes.CDLL(None, use_errno=True).madvise
             madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-            for off in range(0, self.size, POPULATE_CHUNK_BYTES):
+            for off in range(touched, self.size, POPULATE_CHUNK_BYTES):
                 if self.stop or madvise(self.addr + off, min(POPULATE_CHUNK_BYTES, self.size - off),
                                         MADV_POPULATE_WRITE):
                     return
         except (OSError, AttributeError):  # no libc madvise here: pages fault in as written
             return
 
+    def parse_starts(self) -> None:
+        """Ends the first phase; returns once no zero will be written any more."""
+        self._parsing.set()
+        self._touched.wait()
+
     def finish(self) -> None:
         self.stop = True
-        if self.ident is not None:  # (not started when the parse failed before it)
-            self.join()
+        self._parsing.set()
+        self.join()
 
 
 def _fresh_bytes(size: int, populate: bool = True) -> np.ndarray:
@@ -230,7 +263,8 @@ class FastBinary:
     """The matrix, the labels (joined by spaces, undecoded) and the values' range of a binary file."""
 
     def __init__(self, vectors: np.ndarray, joined_labels: bytes, lo: float, hi: float,
-                 first_bad: int | None, labels: list[str] | None = None) -> None:
+                 first_bad: int | None, labels: list[str] | None = None,
+                 label_hashes: np.ndarray | None = None) -> None:
         self.vectors = vectors
         self.joined_labels = joined_labels
         self.lo, self.hi = lo, hi
@@ -238,6 +272,8 @@ class FastBinary:
         #: The labels decoded on the way (:class:`_LabelWorker`); None when a chunk was not of the
         #: plain shape (``joined_labels`` is then decoded whole).
         self.labels = labels
+        #: Each label's bytes' hash (the compiled scan's, :func:`hashes_repeat`), or None.
+        self.label_hashes = label_hashes
 
 
 #: Decodes one chunk of labels joined by spaces (``count`` of them), or None when it is not of the
@@ -368,8 +404,7 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
         return None  # too short for n records: the streaming reader says where it ends
     chosen: list[Scan] = [scan] if scan else []
     # The scan is chosen (numba imported, its machine code loaded: ~0.4 s of CPU) while the first
-    # buffers are read; the matrix's pages are allocated after it (see :class:`_Populator`: while they
-    # are, numba's import waited for the memory-map lock and ended only with them, ~1.4 s).
+    # buffers are read and the matrix's first pages allocated (:class:`_Populator`).
     chooser = threading.Thread(target=lambda: chosen.append(choose_scan(size, rec)), daemon=True)
     if not chosen:
         chooser.start()
@@ -380,6 +415,7 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
     pages = _Populator(matrix) if POPULATE_IN_THREAD and n * rec >= PLAIN_PAGES_MIN_BYTES else None
     out = matrix.view(vdt)
     parts: list[bytes] = []
+    hashes: np.ndarray | None = None  # the labels' hashes, when the scan gives them
     lo, hi = np.inf, -np.inf
     first_bad = None
     per = max(1, GATHER_BYTES // rec)
@@ -394,7 +430,7 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
         if chooser.ident is not None:
             chooser.join()
         if pages is not None:
-            pages.start()
+            pages.parse_starts()
         scan = chosen[0] if chosen else regex_scan(rec)  # (regex_scan if the chooser raised)
         while True:
             buf, got = reader.next()
@@ -408,10 +444,14 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
                 found = scan(buf, pos, have, rec, n - i)
                 if found is None:
                     return None
-                starts, labels, pos = found
+                starts, labels, pos, got_hashes = found
                 k = len(starts)
                 if k:
                     parts.append(labels)
+                    if got_hashes is not None:
+                        if hashes is None:
+                            hashes = np.empty(n, dtype=np.uint64)
+                        hashes[i:i + k] = got_hashes
                     if namer is not None:
                         namer.put(labels, k)
                     window = np.ndarray((have - rec + 1,), vdt, buf, 0, (1,))
@@ -449,7 +489,24 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
             pages.finish()
         decoded = namer.finish() if namer is not None else None
     vectors = matrix.view("<f4").reshape(n, dims)
-    return FastBinary(vectors, b" ".join(parts), lo, hi, first_bad, decoded)
+    return FastBinary(vectors, b" ".join(parts), lo, hi, first_bad, decoded, hashes)
+
+
+def hashes_repeat(hashes: np.ndarray) -> bool:
+    """Whether any two of ``hashes`` (uint64; sorted in place) are equal.
+
+    The hashes are split by their top bit, and each half sorted in its own thread (numpy's sort
+    releases the GIL): equal hashes share their top bit.  3,000,000 hashes: 0.11 s instead of 0.17
+    in one sort (measured), and 0.41 s for the labels' own hashes sorted (``formats.labels_repeat``,
+    which computes each ``str``'s hash under the GIL).
+    """
+    top = hashes >= np.uint64(1 << 63)
+    halves = [hashes[~top], hashes[top]]
+    other = threading.Thread(target=halves[1].sort, name="label-hash-sort", daemon=True)
+    other.start()
+    halves[0].sort()
+    other.join()
+    return any(bool((h[1:] == h[:-1]).any()) for h in halves)
 
 
 def strip_joined(raw_labels: list[bytes]) -> bytes:

@@ -211,6 +211,9 @@ class EmbeddingSet:
         self.warnings: list[str] = list(warnings or [])
         #: True when a loader served the set from its parsed-array cache.
         self.from_cache = False
+        #: True when a loader has proved that no label repeats (the loaders' duplicate check is
+        #: then skipped).
+        self.labels_known_distinct = False
         self._lower_index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
         self._norms: np.ndarray | None = None

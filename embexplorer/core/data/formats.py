@@ -205,7 +205,7 @@ def labels_repeat(labels: list[str]) -> bool:
 
 def _drop_duplicates(emb: EmbeddingSet) -> EmbeddingSet:
     labels = emb.labels
-    if not labels_repeat(labels):
+    if emb.labels_known_distinct or not labels_repeat(labels):
         return emb
     seen: set[str] = set()
     keep = np.ones(len(labels), dtype=bool)
