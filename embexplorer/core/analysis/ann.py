@@ -51,7 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embexplorer.core.analysis.neighbours import Neighbour, check_k, gensim_norms, top_order
+from embexplorer.core.analysis.neighbours import Neighbour, check_k, top_order
 from embexplorer.core.atomic import atomic_write
 from embexplorer.core.data.cache import evict_lru
 from embexplorer.core.data.embeddings import EmbeddingSet
@@ -326,7 +326,7 @@ class ApproxIndex:
 def exact_top(emb: EmbeddingSet, rows: np.ndarray, k: int, control: TaskControl | None = None) -> np.ndarray:
     """Exact cosine top-``k`` rows of each query row (the row itself left out), in blocks of products."""
     control = ensure_control(control)
-    norms = gensim_norms(emb)
+    norms = emb.norms
     out = np.empty((len(rows), k), dtype=np.int64)
     block = max(1, EXACT_BLOCK_BYTES // (4 * max(emb.n, 1)))
     for s in range(0, len(rows), block):

@@ -30,7 +30,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 import numpy as np
 
-from embexplorer.core.analysis.neighbours import gensim_mean, gensim_norms
+from embexplorer.core.analysis.neighbours import gensim_mean
 from embexplorer.core.data.embeddings import EmbeddingSet
 from embexplorer.core.progress import TaskControl
 
@@ -282,7 +282,7 @@ def _rescore_gensim(x: np.ndarray, queries: np.ndarray, k: int, rows_out: np.nda
                     scores_out: np.ndarray, control: TaskControl | None) -> None:
     """Neighbours of ``queries`` scored exactly as gensim ``most_similar`` scores them (in place)."""
     emb = EmbeddingSet([""] * len(x), x)  # only its vectors and norms are read
-    norms = gensim_norms(emb)
+    norms = emb.norms
     for q in queries:
         if control is not None:
             control.check()

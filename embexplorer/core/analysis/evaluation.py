@@ -38,7 +38,6 @@ from embexplorer.core.analysis.analogy_questions import (  # noqa: F401 -- the e
 )
 from embexplorer.core.analysis.batch_neighbours import BLAS_LIMIT_LOCK, worker_count
 from embexplorer.core.analysis.neighbours import (
-    gensim_norms,
     most_similar,
     most_similar_cosmul,
     unitvec,
@@ -443,7 +442,7 @@ def evaluate_analogies(emb: EmbeddingSet, questions: str | os.PathLike | Sequenc
 
     if m:
         unit = emb.unit_vectors[:stop]
-        zero_rows = np.flatnonzero(gensim_norms(emb)[:stop] == 0)
+        zero_rows = np.flatnonzero(emb.norms[:stop] == 0)
         # case variants of the inputs are not acceptable answers in gensim's loop
         var_rows: list[np.ndarray | None] = [None] * m
         if variants:

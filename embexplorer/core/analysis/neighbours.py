@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import threading
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -47,8 +46,8 @@ _BLAS_LOCK = threading.Lock()
 def warm_up(emb: EmbeddingSet | None = None) -> None:
     """Import what the first query needs (scipy's BLAS, ~0.4 s), e.g. on a worker thread once the
     window is up, so that the first click does not wait for it; with ``emb``, compute its row norms
-    too (the cosine axes' and the unit vectors': 105 ms at 3,000,000 x 300, not paid by the first
-    placement of the axes, which must stay under 100 ms)."""
+    too (the cosine axes', the neighbours' and the unit vectors': 0.24 s at 3,000,000 x 300, not paid
+    by the first placement of the axes, which must stay under 100 ms)."""
     _blas()
     if emb is not None:
         emb.norms  # noqa: B018 -- computed once, kept by the set
@@ -69,8 +68,6 @@ TOP_SAMPLE_MIN_ROWS = 50_000
 #: Scores sampled (strided) by :func:`top_order` to find its threshold.
 TOP_SAMPLE_ROWS = 8_192
 
-# Row norms exactly as gensim computes them (np.linalg.norm, float32), per embedding set.
-_NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 
@@ -148,36 +145,6 @@ class Neighbour:
     score: float
 
 
-def gensim_norms(emb: EmbeddingSet) -> np.ndarray:
-    """Row norms computed as gensim does (``np.linalg.norm(vectors, axis=1)``), cached per set."""
-    norms = _NORMS.get(emb)
-    if norms is None:
-        norms = gensim_row_norms(emb.vectors)
-        _NORMS[emb] = norms
-    return norms
-
-
-#: Rows per block of :func:`gensim_row_norms` (its squares, 9.8 MB at 300 dims, stay in cache).
-GENSIM_NORMS_BLOCK_ROWS = 8192
-
-
-def gensim_row_norms(vectors: np.ndarray) -> np.ndarray:
-    """``np.linalg.norm(vectors, axis=1)`` bit for bit (the squares summed along each row by the same
-    ``add.reduce``), in blocks of rows: numpy's one call holds a full-size float32 copy of the squares
-    (3.6 GB beside a 3,000,000 x 300 matrix); this holds one block, and takes half the time."""
-    X = np.asarray(vectors)
-    if X.dtype != np.float32 or X.ndim != 2:
-        return np.linalg.norm(X, axis=1)
-    out = np.empty(X.shape[0], np.float32)
-    squares = np.empty((min(GENSIM_NORMS_BLOCK_ROWS, X.shape[0]), X.shape[1]), np.float32)
-    for start in range(0, X.shape[0], GENSIM_NORMS_BLOCK_ROWS):
-        block = X[start:start + GENSIM_NORMS_BLOCK_ROWS]
-        sq = squares[:len(block)]
-        np.multiply(block, block, out=sq)
-        np.add.reduce(sq, axis=1, out=out[start:start + len(block)])
-    return np.sqrt(out, out=out)
-
-
 def resolve_row(emb: EmbeddingSet, key: str | int, case_insensitive: bool = False) -> int:
     """The row of ``key`` (a label, or a row number); raises :class:`UnknownLabel`.
 
@@ -235,7 +202,7 @@ def gensim_mean(emb: EmbeddingSet, items: Sequence[tuple[int | np.ndarray, float
     """
     if len(items) == 0:
         raise ValueError("cannot compute mean with no input")
-    norms = gensim_norms(emb)
+    norms = emb.norms
     mean = np.zeros(emb.dims, np.float32)
     total_weight = 0
     for key, weight in items:
@@ -347,7 +314,7 @@ def most_similar(emb: EmbeddingSet, positive=None, negative=None, topn: int = DE
     mean = gensim_mean(emb, pos_items + neg_items)
     stop = _stop(emb, restrict)
     with np.errstate(divide="ignore", invalid="ignore"):
-        dists = np.dot(emb.vectors[:stop], mean) / gensim_norms(emb)[:stop]
+        dists = np.dot(emb.vectors[:stop], mean) / emb.norms[:stop]
     inputs = pos_rows + neg_rows if exclude_inputs else []
     best = gensim_argsort_desc(dists, topn + len(inputs))
     out = [Neighbour(int(i), emb.labels[i], float(dists[i])) for i in best if i not in inputs]
@@ -370,7 +337,7 @@ def most_similar_cosmul(emb: EmbeddingSet, positive=None, negative=None, topn: i
     neg_items, neg_rows = _as_items(emb, _ensure_list(negative), -1.0, case_insensitive)
     if not pos_items:
         raise ValueError("cannot compute similarity with no input")
-    norms = gensim_norms(emb)
+    norms = emb.norms
     stop = _stop(emb, restrict)
     vecs, nrm = emb.vectors[:stop], norms[:stop]
 
@@ -432,7 +399,7 @@ def nearest(emb: EmbeddingSet, query: str | int | np.ndarray, k: int = DEFAULT_K
         key = query if qrow is None else qrow
         mean = gensim_mean(emb, [(key, 1.0)])
         with np.errstate(divide="ignore", invalid="ignore"):
-            scores = np.dot(emb.vectors[:stop], mean) / gensim_norms(emb)[:stop]
+            scores = np.dot(emb.vectors[:stop], mean) / emb.norms[:stop]
         order = top_order(scores, k + len(skip))
     else:
         q = np.asarray(query if qrow is None else emb.vectors[qrow], dtype=np.float32)
@@ -441,7 +408,7 @@ def nearest(emb: EmbeddingSet, query: str | int | np.ndarray, k: int = DEFAULT_K
             scores = dots
             order = top_order(scores, k + len(skip))
         else:
-            sq = gensim_norms(emb)[:stop] ** 2 - 2 * dots + np.float32(np.dot(q, q))
+            sq = emb.norms[:stop] ** 2 - 2 * dots + np.float32(np.dot(q, q))
             scores = np.sqrt(np.maximum(sq, 0))
             order = top_order(-scores, k + len(skip))
     skipset = set(skip)
