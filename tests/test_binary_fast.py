@@ -213,22 +213,42 @@ def test_real_glove_as_binary_both_scans_equal_gensim(tmp_path, monkeypatch, glo
         same(fast, slow)
 
 
-def test_compiled_scan_hashes_each_labels_bytes(glove):
-    """The compiled scan's hash of each label is FNV-1a of its bytes (newlines before it left out)."""
+@pytest.mark.parametrize("which", SCANS)
+def test_scan_copies_checks_and_hashes(glove, which):
+    """Each scan copies every vector to its row (from the row asked for on, never past the matrix) and
+    gives the values' range and the first record holding an infinity or a NaN; the compiled scan's hash
+    of each label is FNV-1a of its bytes (newlines before it left out)."""
     from embexplorer.core.data._compiled import fnv1a
 
-    scan = _w2v_binary.compiled_scan(4 * 3)
-    if scan is None:
-        pytest.skip("numba is not installed (the compiled scan is optional)")
+    scan = _w2v_binary.compiled_scan(4 * 3) if which == "compiled" else _w2v_binary.regex_scan(4 * 3)
     words = [w for w in glove[0][:300]]
-    rng = np.random.default_rng(5)
-    data = b"".join(b"\n" * (i % 3) + w + b" " + rng.standard_normal(3).astype("<f4").tobytes()
-                    for i, w in enumerate(words))
-    buf = np.frombuffer(data, dtype=np.uint8)
-    starts, joined, pos, hashes = scan(buf, 0, len(buf), 12, len(words))
-    assert pos == len(buf) and joined == b" ".join(words)
-    assert hashes.tolist() == [fnv1a(w) for w in words]
-    assert fnv1a(b"") == 14695981039346656037 and fnv1a(b"a") == 0xAF63DC4C8601EC8C  # published vectors
+    X = np.random.default_rng(5).standard_normal((len(words), 3)).astype("<f4") * np.float32(3)
+    X[17, 1] = -0.0
+
+    def data(X):
+        recs = (b"\n" * (i % 3) + w + b" " + x.tobytes() for i, (w, x) in enumerate(zip(words, X)))
+        return np.frombuffer(b"".join(recs), dtype=np.uint8)
+
+    buf = data(X)
+    matrix = np.zeros((len(words) + 2) * 12, dtype=np.uint8)
+    found = scan(buf, 0, len(buf), 12, len(words), matrix, 2)
+    assert (found.count, found.end, found.labels) == (len(words), len(buf), b" ".join(words))
+    got = matrix.view("<f4").reshape(-1, 3)
+    assert not got[:2].any() and np.array_equal(got[2:], X)
+    assert (found.lo, found.hi, found.first_bad) == (X.min(), X.max(), None)
+    if which == "compiled":
+        assert found.hashes.tolist() == [fnv1a(w) for w in words]
+    else:
+        assert found.hashes is None
+    # Room for 7 more rows: 7 records copied, the scan stops after the 7th.
+    found = scan(buf, 0, len(buf), 12, len(words), matrix, len(words) - 5)
+    assert found.count == 7 and found.labels == b" ".join(words[:7]) and np.array_equal(got[-7:], X[:7])
+    assert (found.lo, found.hi) == (X[:7].min(), X[:7].max())
+    for bad in (np.inf, -np.inf, np.nan):
+        Y = X.copy()
+        Y[250, 2], Y[260, 0] = bad, np.nan
+        found = scan(data(Y), 0, len(buf), 12, len(words), matrix, 2)
+        assert found.count == len(words) and found.first_bad == 250
 
 
 def test_hashes_repeat_finds_equal_hashes_in_either_half():
@@ -300,3 +320,13 @@ def test_populator_stops_touching_before_the_parse_writes():
     pages.finish()
     assert log[-3:] == ["touch", "touched", "parse"] and log.count("touch") == log.count("touched")
     assert (arr == 7).all()
+
+
+def test_compiled_kernels_build_wherever_numba_is_installed():
+    """A kernel that fails to compile falls back to the numpy path without a word (the loads stay
+    right, only slower): here, where numba is installed, both must build."""
+    pytest.importorskip("numba", reason="numba is not installed (the compiled kernels are optional)")
+    from embexplorer.core.data._textparse import compiled_parser
+
+    assert _w2v_binary.compiled_scan(8) is not None
+    assert compiled_parser(1 << 40) is not None

@@ -9,7 +9,9 @@ on the same files.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 _SPACE, _LF, _CR = 0x20, 0x0A, 0x0D
 #: 64-bit FNV-1a (the labels' hashes: cheap, a byte at a time, and well spread for short keys).
@@ -25,18 +27,71 @@ def fnv1a(label: bytes) -> int:
     return h
 
 
+@intrinsic
+def _copy_bytes(typingctx, dst, dst_off, src, src_off, nbytes):  # pragma: no cover (compiled)
+    """``memcpy(dst.data + dst_off, src.data + src_off, nbytes)`` for two 1-D uint8 arrays, inlined
+    (LLVM's memcpy: a loop over the bytes is not turned into one, and ran ~3x slower, measured)."""
+    sig = types.void(dst, types.intp, src, types.intp, types.intp)
+
+    def codegen(context, builder, signature, args):
+        d, d_off, s, s_off, n = args
+        d_arr = context.make_array(signature.args[0])(context, builder, d)
+        s_arr = context.make_array(signature.args[2])(context, builder, s)
+        cgutils.raw_memcpy(builder, builder.gep(d_arr.data, [d_off]), builder.gep(s_arr.data, [s_off]), n, 1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+#: Exponent bits of a float32: all set in an infinity or a NaN.
+_EXPONENT = np.int32(0x7F800000)
+_LOW31 = np.int32(0x7FFFFFFF)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _check_row(r: np.ndarray) -> tuple[int, int, int]:  # pragma: no cover
+    """(The largest exponent bits, the smallest and the largest ordered bits) of the float32 values
+    whose bits are ``r``.  A loop of its own, with its own accumulators: inside the scan's loop the
+    same reductions did not vectorise (0.08 s instead of 0.044 s for 300,000 rows, measured)."""
+    lo = _LOW31
+    hi = ~_LOW31
+    top = np.int32(0)
+    for j in range(r.size):
+        b = r[j]
+        key = b ^ ((b >> 31) & _LOW31)
+        lo = key if key < lo else lo
+        hi = key if key > hi else hi
+        e = b & _EXPONENT
+        top = e if e > top else top
+    return top, lo, hi
+
+
 @njit(cache=True, nogil=True)
 def scan_records(buf: np.ndarray, pos: int, have: int, rec: int, want: int, max_label: int,
-                 starts: np.ndarray, labels: np.ndarray,
-                 hashes: np.ndarray) -> tuple[int, int, int]:  # pragma: no cover
-    """Walk the complete records of ``buf[pos:have]`` (at most ``want``).
+                 out: np.ndarray, row: int, labels: np.ndarray,
+                 hashes: np.ndarray) -> tuple[int, int, int, int, int, int]:  # pragma: no cover
+    """Walk the complete records of ``buf[pos:have]`` (at most ``want``), copying and checking their
+    vectors.
 
     A record is newlines (skipped), the label (no space, at most ``max_label`` bytes), a space and
-    ``rec`` bytes.  Writes each vector's offset to ``starts``, each label's bytes' hash
-    (:func:`fnv1a`) to ``hashes`` and the labels, joined by single spaces, to ``labels``.  Returns
-    (records found, label bytes written, position after the last record); records found is -1 when
-    a label is longer than ``max_label`` (irregular).
+    ``rec`` bytes: ``rec // 4`` float32 values.  Copies the ``k``-th record's vector to row
+    ``row + k`` of ``out`` (the matrix's bytes; the caller makes room for ``want`` rows), writes
+    each label's bytes' hash (:func:`fnv1a`) to ``hashes`` and the labels, joined by single
+    spaces, to ``labels``.
+
+    Each row is checked as it is copied (from the L1 cache), on the values' bits: a float32's bits,
+    the low 31 flipped when negative, order as the values do, so integer minima and maxima (which
+    vectorise; float ones here do not) give the range; an exponent of all ones is an infinity or a
+    NaN.  Returns (records found, label bytes written, position after the last record, the
+    smallest and the largest value as such ordered bits (see :func:`ordered_bits_value`), the
+    first record holding an infinity or a NaN or -1); records found is -1 when a label is longer
+    than ``max_label`` (irregular).  The range is meaningless when a record is bad.
     """
+    dims = rec // 4
+    bits = out.view(np.int32)
+    lo = _LOW31
+    hi = ~_LOW31
+    bad = -1
     k = 0
     m = 0
     while k < want:
@@ -51,7 +106,7 @@ def scan_records(buf: np.ndarray, pos: int, have: int, rec: int, want: int, max_
             q += 1
         if q == lim:
             if lim == p + max_label + 1:
-                return -1, m, pos
+                return -1, m, pos, lo, hi, bad
             break  # the label goes on past the bytes read
         if q + 1 + rec > have:
             break  # the vector does
@@ -61,11 +116,22 @@ def scan_records(buf: np.ndarray, pos: int, have: int, rec: int, want: int, max_
         for j in range(p, q):
             labels[m] = buf[j]
             m += 1
-        starts[k] = q + 1
+        _copy_bytes(out, (row + k) * rec, buf, q + 1, rec)
+        top, row_lo, row_hi = _check_row(bits[(row + k) * dims:(row + k + 1) * dims])
+        lo = min(lo, row_lo)
+        hi = max(hi, row_hi)
+        if top == _EXPONENT and bad < 0:
+            bad = k
         hashes[k] = h
         pos = q + 1 + rec
         k += 1
-    return k, m, pos
+    return k, m, pos, lo, hi, bad
+
+
+def ordered_bits_value(key: int) -> float:
+    """The float32 value of ordered bits (:func:`scan_records`' range)."""
+    key = np.int32(key)
+    return float(np.array([key ^ ((key >> 31) & _LOW31)], dtype=np.int32).view(np.float32)[0])
 
 
 #: Largest exact power of ten in float64 (Clinger's fast path: ``m * 10**p`` and ``m / 10**p`` are

@@ -7,8 +7,8 @@ scan of the bytes: the label runs to the first space, the vector is the ``4 * di
 A background thread reads the file into a ring of :data:`STAGES` staging buffers of
 :data:`STAGE_BYTES` (small enough to stay in the CPU cache; the read releases the GIL, so the copy
 from the page cache overlaps the parsing).  Each buffer's records are scanned, their vectors
-gathered straight into the preallocated ``n x dims`` float32 matrix, and checked (min and max)
-while in cache.  Peak memory is therefore the matrix plus the labels: the file's bytes are never
+copied straight into the preallocated ``n x dims`` float32 matrix, and checked (range, NaN and
+infinity) while in cache.  Peak memory is therefore the matrix plus the labels: the file's bytes are never
 held whole.  The matrix's pages are allocated by another thread ahead of the parser
 (:class:`_Populator`): allocating 3.6 GB of fresh memory is the largest single cost of a
 3,000,000 x 300 load (~1 s of system time here), larger than reading the file (``cat``: 0.3 s).
@@ -16,12 +16,15 @@ held whole.  The matrix's pages are allocated by another thread ahead of the par
 Two scans, with identical results (both tested on the same files):
 
 * :func:`regex_scan`: a regular expression (``re`` walks the buffer in C) yields every record's
-  label bytes, leading newlines included; their lengths give the vectors' offsets;
+  label bytes, leading newlines included; their lengths give the vectors' offsets, and numpy's
+  fancy indexing gathers the vectors;
 * the compiled scan (:mod:`~embexplorer.core.data._compiled`, numba), used for files of
-  :data:`COMPILED_SCAN_MIN_BYTES` and more when numba is installed: it walks the records and
-  writes the offsets and the joined labels in one pass (0.05 us a row instead of 0.3, measured),
-  but numba's import and the cached kernel cost ~0.45 s of CPU (imported in a thread while the
-  matrix is allocated) and, on the very first run, its compilation ~0.6 s more.
+  :data:`COMPILED_SCAN_MIN_BYTES` and more when numba is installed: one pass walks the records,
+  copies each vector to its row (a memcpy), checks it there and writes the joined labels and their
+  hashes: 0.15 us a row, against 0.24 us for the compiled walk followed by numpy's gather and
+  check (measured, 300,000 rows of 300 from memory).  numba's import and the cached kernel cost
+  ~0.45 s of CPU (imported in a thread while the matrix's first pages are allocated) and, on the
+  very first run, its compilation ~1 s more.
 
 Anything irregular -- a label longer than
 :data:`~embexplorer.core.data._sniff.MAX_BINARY_LABEL_BYTES`, a truncated last record, a
@@ -38,6 +41,7 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,7 +54,8 @@ STAGE_BYTES = 4 * 1024 * 1024
 STAGES = 3
 #: Read ahead in a thread (else the parsing thread reads each buffer itself).
 READ_AHEAD = True
-#: Vector bytes gathered and checked per step (fits the L2 cache: the min/max pass reads it there).
+#: Vector bytes gathered and checked per step by :func:`regex_scan` (fits the L2 cache: the min/max
+#: pass reads it there).
 GATHER_BYTES = 1024 * 1024
 #: Bytes looked back from a buffer's end per try when searching for the last complete record.
 LAST_SPACE_WINDOW = 8 * 1024
@@ -73,10 +78,23 @@ USE_COMPILED_SCAN = True
 #: (:class:`_LabelWorker`); below it a thread hand-off per buffer costs more than it overlaps.
 LABEL_THREAD_MIN_BYTES = 256 * 1024 * 1024
 
-#: A scan: (buffer, position, bytes in the buffer, record bytes, records wanted) ->
-#: (vector offsets, labels joined by spaces without newlines, position after the last record,
-#: the labels' hashes or None), or None when irregular.
-Scan = Callable[[np.ndarray, int, int, int, int], "tuple[np.ndarray, bytes, int, np.ndarray | None] | None"]
+class Scanned(NamedTuple):
+    """What a scan found in one buffer (its vectors are already in the matrix)."""
+
+    count: int  #: records found
+    labels: bytes  #: their labels joined by spaces, without newlines
+    end: int  #: position after the last record
+    hashes: np.ndarray | None  #: each label's bytes' hash (the compiled scan), or None
+    lo: float  #: the smallest and the largest value (meaningless when ``first_bad`` is set)
+    hi: float
+    first_bad: int | None  #: first record (from 0) holding an infinity or a NaN, or None
+
+
+#: A scan: (buffer, position, bytes in the buffer, record bytes, records wanted, the matrix's bytes,
+#: first row) -> :class:`Scanned`, or None when irregular.  It copies the records' vectors to the
+#: matrix's rows from the first row on (room is made for the records wanted) and checks them.
+Scan = Callable[[np.ndarray, int, int, int, int, np.ndarray, int], "Scanned | None"]
+
 
 
 def _record_pattern(rec: int) -> re.Pattern:
@@ -100,24 +118,40 @@ def _last_space(arr: np.ndarray, lo: int, hi: int) -> int:
 
 
 def regex_scan(rec: int) -> Scan:
-    """The pure-Python scan: one regular-expression ``findall`` per buffer."""
+    """The pure-Python scan: one regular-expression ``findall`` per buffer; the vectors gathered by
+    numpy's fancy indexing and checked (min and max) :data:`GATHER_BYTES` at a time, in cache."""
     pattern = _record_pattern(rec)
+    vdt = np.dtype((np.void, rec))
+    per = max(1, GATHER_BYTES // rec)
+    dims = rec // 4
 
-    def scan(buf: np.ndarray, pos: int, have: int, rec: int, want: int):
+    def scan(buf: np.ndarray, pos: int, have: int, rec: int, want: int, matrix: np.ndarray, row: int):
+        want = min(want, len(matrix) // rec - row)
         # Every match from ``pos`` up to the last space that can start a complete vector is a
         # record, one after the other: the label is always the run up to the next space.
         last = _last_space(buf, pos, have - rec)
-        if last < pos:
-            return np.empty(0, dtype=np.int64), b"", pos, None
-        found = pattern.findall(buf, pos, last + 1 + rec)[:want]
+        found = pattern.findall(buf, pos, last + 1 + rec)[:want] if last >= pos else []
         if not found:
-            return np.empty(0, dtype=np.int64), b"", pos, None
+            return Scanned(0, b"", pos, None, np.inf, -np.inf, None)
         lens = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
         if int(lens.max()) > MAX_BINARY_LABEL_BYTES:
             return None  # the streaming reader says which record and why
         ends = np.cumsum(lens + (1 + rec))
         ends += pos
-        return ends - rec, strip_joined(found), int(ends[-1]), None
+        starts, k = ends - rec, len(found)
+        # Each vector an item of a window over the buffer whose items overlap (np.take would copy it).
+        window = np.ndarray((have - rec + 1,), vdt, buf, 0, (1,))
+        out = matrix.view(vdt)
+        lo, hi, first_bad = np.inf, -np.inf, None
+        for b in range(0, k, per):
+            dst = out[row + b:row + min(b + per, k)]
+            dst[:] = window[starts[b:b + per]]
+            vals = dst.view("<f4")
+            bmin, bmax = float(vals.min()), float(vals.max())
+            if not (np.isfinite(bmin) and np.isfinite(bmax)) and first_bad is None:
+                first_bad = b + int(np.argmin(np.isfinite(vals.reshape(-1, dims)).all(axis=1)))
+            lo, hi = min(lo, bmin), max(hi, bmax)
+        return Scanned(k, strip_joined(found), int(ends[-1]), None, lo, hi, first_bad)
 
     return scan
 
@@ -125,34 +159,37 @@ def regex_scan(rec: int) -> Scan:
 def compiled_scan(rec: int) -> Scan | None:
     """The numba scan (None when numba is not installed)."""
     try:
-        from embexplorer.core.data._compiled import scan_records
+        from embexplorer.core.data._compiled import ordered_bits_value, scan_records
     except Exception:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
         return None
 
-    # The scratch arrays are kept from buffer to buffer (the offsets and hashes returned are views
-    # of them, valid until the next call): a fresh labels' scratch per buffer (a staging buffer's size,
-    # ~4 MB, for ~30 KB of labels) is one numpy asks huge pages for, an madvise that waits for the
-    # memory-map lock the matrix's populator holds: measured, the parser stalled up to ~10 ms a buffer;
-    # the two small arrays cost ~50 ms in all at 3,000,000 rows.
-    scratch = {"labels": np.empty(0, dtype=np.uint8), "starts": np.empty(0, dtype=np.int64),
-               "hashes": np.empty(0, dtype=np.uint64)}
+    # The scratch arrays are kept from buffer to buffer (the hashes returned are a view of one, valid
+    # until the next call): a fresh labels' scratch per buffer (a staging buffer's size, ~4 MB, for
+    # ~30 KB of labels) is one numpy asks huge pages for, an madvise that waits for the memory-map lock
+    # the matrix's populator holds: measured, the parser stalled up to ~10 ms a buffer; fresh small
+    # arrays cost ~50 ms in all at 3,000,000 rows.
+    scratch = {"labels": np.empty(0, dtype=np.uint8), "hashes": np.empty(0, dtype=np.uint64)}
 
     def room(name: str, size: int) -> np.ndarray:
         if len(scratch[name]) < size:
             scratch[name] = np.empty(size, dtype=scratch[name].dtype)
         return scratch[name]
 
-    def scan(buf: np.ndarray, pos: int, have: int, rec: int, want: int):
-        want = max(0, min(want, (have - pos) // (rec + 1) + 1))
-        starts, hashes = room("starts", want), room("hashes", want)
-        k, m, pos = scan_records(buf, pos, have, rec, want, MAX_BINARY_LABEL_BYTES, starts,
-                                 room("labels", have - pos), hashes)
+    def scan(buf: np.ndarray, pos: int, have: int, rec: int, want: int, matrix: np.ndarray, row: int):
+        want = max(0, min(want, (have - pos) // (rec + 1) + 1, len(matrix) // rec - row))
+        hashes = room("hashes", want)
+        k, m, pos, lo, hi, bad = scan_records(buf, pos, have, rec, want, MAX_BINARY_LABEL_BYTES, matrix,
+                                              row, room("labels", have - pos), hashes)
         if k < 0:
             return None
-        return starts[:k], scratch["labels"][:m].tobytes(), pos, hashes[:k]
+        if not k:
+            return Scanned(0, b"", pos, hashes[:0], np.inf, -np.inf, None)
+        return Scanned(k, scratch["labels"][:m].tobytes(), pos, hashes[:k], ordered_bits_value(lo),
+                       ordered_bits_value(hi), bad if bad >= 0 else None)
 
     try:
-        scan(np.zeros(1, dtype=np.uint8), 0, 0, rec, 0)  # loads the machine code (from numba's cache)
+        scan(np.zeros(1, dtype=np.uint8), 0, 0, rec, 0, np.zeros(rec, dtype=np.uint8), 0)  # loads the
+        # machine code (from numba's cache)
     except Exception:  # noqa: BLE001 -- a numba that cannot compile: the pure path
         return None
     return scan
@@ -410,15 +447,12 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
         chooser.start()
     carry = rec + 2 * MAX_BINARY_LABEL_BYTES  # the longest unfinished record carried over
     stage = max(STAGE_BYTES, 2 * carry)
-    vdt = np.dtype((np.void, rec))
     matrix = _fresh_bytes(n * rec, populate=not POPULATE_IN_THREAD)
     pages = _Populator(matrix) if POPULATE_IN_THREAD and n * rec >= PLAIN_PAGES_MIN_BYTES else None
-    out = matrix.view(vdt)
     parts: list[bytes] = []
     hashes: np.ndarray | None = None  # the labels' hashes, when the scan gives them
     lo, hi = np.inf, -np.inf
     first_bad = None
-    per = max(1, GATHER_BYTES // rec)
     i = 0
     left = b""
     done = 0
@@ -441,30 +475,21 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
             have = carry + got
             if i < n:
                 control.check()
-                found = scan(buf, pos, have, rec, n - i)
+                found = scan(buf, pos, have, rec, n - i, matrix, i)
                 if found is None:
                     return None
-                starts, labels, pos, got_hashes = found
-                k = len(starts)
+                k, pos = found.count, found.end
                 if k:
-                    parts.append(labels)
-                    if got_hashes is not None:
+                    parts.append(found.labels)
+                    if found.hashes is not None:
                         if hashes is None:
                             hashes = np.empty(n, dtype=np.uint64)
-                        hashes[i:i + k] = got_hashes
+                        hashes[i:i + k] = found.hashes
                     if namer is not None:
-                        namer.put(labels, k)
-                    window = np.ndarray((have - rec + 1,), vdt, buf, 0, (1,))
-                    for b in range(0, k, per):
-                        dst = out[i + b:min(i + b + per, i + k)]
-                        dst[:] = window[starts[b:b + per]]  # (np.take would copy the strided window)
-                        vals = dst.view("<f4")
-                        bmin, bmax = float(vals.min()), float(vals.max())
-                        if not (np.isfinite(bmin) and np.isfinite(bmax)) and first_bad is None:
-                            rows = vals.reshape(len(dst), dims)
-                            first_bad = i + b + int(np.argmin(np.isfinite(rows).all(axis=1)))
-                        lo, hi = min(lo, bmin), max(hi, bmax)
-                    del window, dst, vals
+                        namer.put(found.labels, k)
+                    if found.first_bad is not None and first_bad is None:
+                        first_bad = i + found.first_bad
+                    lo, hi = min(lo, found.lo), max(hi, found.hi)
                     i += k
             left = buf[pos:have].tobytes()
             reader.free.put(buf)
