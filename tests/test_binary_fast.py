@@ -330,3 +330,17 @@ def test_compiled_kernels_build_wherever_numba_is_installed():
 
     assert _w2v_binary.compiled_scan(8) is not None
     assert compiled_parser(1 << 40) is not None
+
+
+def test_compiled_copy_is_typed_for_bytes_only():
+    """The scan's inlined memcpy counts its offsets in bytes: it refuses to compile for a matrix of wider
+    items (whose offsets would count items, and run past its end)."""
+    numba = pytest.importorskip("numba", reason="numba is not installed (the compiled kernels are optional)")
+    from embexplorer.core.data._compiled import scan_records
+
+    buf = np.frombuffer(b"a " + np.ones(3, "<f4").tobytes(), dtype=np.uint8)
+    args = (buf, 0, len(buf), 12, 1, 100)
+    scratch = (np.empty(len(buf), np.uint8), np.empty(1, np.uint64))
+    assert scan_records(*args, np.zeros(12, np.uint8), 0, *scratch)[0] == 1
+    with pytest.raises(numba.core.errors.TypingError):
+        scan_records(*args, np.zeros(3, np.float32), 0, *scratch)

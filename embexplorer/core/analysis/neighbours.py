@@ -69,8 +69,6 @@ TOP_SAMPLE_MIN_ROWS = 50_000
 TOP_SAMPLE_ROWS = 8_192
 
 
-
-
 class UnknownLabel(DataError, KeyError):
     """A label asked for is not in the embedding set.
 

@@ -1,7 +1,8 @@
 """The compiled record scan of the word2vec binary fast path (numba; optional).
 
-Imported only by :func:`embexplorer.core.data._w2v_binary.compiled_scan`, for large files and
-when numba is installed (it comes with the ``umap`` extra).  The pure-Python scan
+Imported only by :func:`embexplorer.core.data._w2v_binary.compiled_scan` and
+:func:`embexplorer.core.data._textparse.compiled_parser`, for large files and when numba is
+installed (the ``fast`` extra; the ``umap`` extra brings it too).  The pure-Python scan
 (:func:`~embexplorer.core.data._w2v_binary.regex_scan`) gives the same results; both are tested
 on the same files.
 """
@@ -31,6 +32,11 @@ def fnv1a(label: bytes) -> int:
 def _copy_bytes(typingctx, dst, dst_off, src, src_off, nbytes):  # pragma: no cover (compiled)
     """``memcpy(dst.data + dst_off, src.data + src_off, nbytes)`` for two 1-D uint8 arrays, inlined
     (LLVM's memcpy: a loop over the bytes is not turned into one, and ran ~3x slower, measured)."""
+    # Typed for 1-D contiguous uint8 arrays only: with wider items the offsets would count items, not
+    # bytes (the copy would run past the arrays' ends).
+    if not all(isinstance(a, types.Array) and a.dtype == types.uint8 and a.ndim == 1 and a.layout == "C"
+               for a in (dst, src)):
+        return None
     sig = types.void(dst, types.intp, src, types.intp, types.intp)
 
     def codegen(context, builder, signature, args):

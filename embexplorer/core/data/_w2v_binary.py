@@ -8,10 +8,11 @@ A background thread reads the file into a ring of :data:`STAGES` staging buffers
 :data:`STAGE_BYTES` (small enough to stay in the CPU cache; the read releases the GIL, so the copy
 from the page cache overlaps the parsing).  Each buffer's records are scanned, their vectors
 copied straight into the preallocated ``n x dims`` float32 matrix, and checked (range, NaN and
-infinity) while in cache.  Peak memory is therefore the matrix plus the labels: the file's bytes are never
-held whole.  The matrix's pages are allocated by another thread ahead of the parser
-(:class:`_Populator`): allocating 3.6 GB of fresh memory is the largest single cost of a
-3,000,000 x 300 load (~1 s of system time here), larger than reading the file (``cat``: 0.3 s).
+infinity) while in cache.  Peak memory is therefore the matrix plus the labels (and 8 bytes a
+row of their hashes, with the compiled scan): the file's bytes are never held whole.  The matrix's
+pages are allocated by another thread ahead of the parser (:class:`_Populator`): allocating
+3.6 GB of fresh memory is the largest single cost of a 3,000,000 x 300 load (~1 s of system time
+here), larger than reading the file (``cat``: 0.3 s).
 
 Two scans, with identical results (both tested on the same files):
 
@@ -98,7 +99,6 @@ class Scanned(NamedTuple):
 Scan = Callable[[np.ndarray, int, int, int, int, np.ndarray, int], "Scanned | None"]
 
 
-
 def _record_pattern(rec: int) -> re.Pattern:
     # Newlines then the label (neither holds a space), a space, ``rec`` bytes of anything.  Its
     # minimum width (rec + 1) makes the search stop at once where no complete record can start.
@@ -128,7 +128,7 @@ def regex_scan(rec: int) -> Scan:
     dims = rec // 4
 
     def scan(buf: np.ndarray, pos: int, have: int, rec: int, want: int, matrix: np.ndarray, row: int):
-        want = min(want, len(matrix) // rec - row)
+        want = max(0, min(want, len(matrix) // rec - row))
         # Every match from ``pos`` up to the last space that can start a complete vector is a
         # record, one after the other: the label is always the run up to the next space.
         last = _last_space(buf, pos, have - rec)
@@ -211,8 +211,9 @@ class _Populator(threading.Thread):
 
     1. *Until the parse starts* (:meth:`parse_starts`), it writes a zero to each page, a chunk of
        :data:`TOUCH_CHUNK_BYTES` at a time (numpy's fill releases the GIL).  A page fault takes
-       only its own mapping's lock, so the scan's import (numba: hundreds of ``mmap`` calls) goes
-       on beside it.  The parser writes nothing before :meth:`parse_starts` returns, which waits
+       only its own mapping's lock (Linux 6.4+; before it, the memory-map lock shared with other
+       faults, which an ``mmap`` still waits for), so the scan's import (numba: hundreds of ``mmap``
+       calls) goes on beside it.  The parser writes nothing before :meth:`parse_starts` returns, which waits
        for the chunk in hand: the zeros never land on parsed rows.
     2. *Then* ``madvise(MADV_POPULATE_WRITE)`` (Linux 5.14+, called through ctypes, which releases
        the GIL) on the rest, :data:`POPULATE_CHUNK_BYTES` at a time: about half the system time of
@@ -321,7 +322,7 @@ DecodeChunk = Callable[[bytes, int], "list[str] | None"]
 
 
 class _LabelWorker(threading.Thread):
-    """Decodes the labels chunk by chunk while the parser gathers the vectors (3,000,000 labels:
+    """Decodes the labels chunk by chunk while the parser copies the vectors (3,000,000 labels:
     ~0.8 s of one core after the parse otherwise).  It holds the GIL in short bursts (one staging
     buffer's labels, ~3,000: a decode and a split); the parser's copies release it.  (Building the
     ``label -> row`` dict or the duplicate check's set here too made the load slower, not faster:
@@ -520,9 +521,10 @@ def read_fast(path: Path, header_end: int, count: int, dims: int, n: int, contro
 
 
 def hashes_repeat(hashes: np.ndarray) -> bool:
-    """Whether any two of ``hashes`` (uint64; sorted in place) are equal.
+    """Whether any two of ``hashes`` (uint64) are equal.
 
-    The hashes are split by their top bit, and each half sorted in its own thread (numpy's sort
+    The hashes are split by their top bit (two copies; ``hashes`` is left as it is), and each half
+    sorted in its own thread (numpy's sort
     releases the GIL): equal hashes share their top bit.  3,000,000 hashes: 0.11 s instead of 0.17
     in one sort (measured), and 0.41 s for the labels' own hashes sorted (``formats.labels_repeat``,
     which computes each ``str``'s hash under the GIL).

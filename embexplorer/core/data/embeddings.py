@@ -53,11 +53,6 @@ def row_norms(vectors: np.ndarray) -> np.ndarray:
         for f in [pool.submit(rows, int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]:
             f.result()
     return out
-    cuts = np.linspace(0, n, workers + 1).astype(np.int64)
-    with ThreadPoolExecutor(workers) as pool:  # einsum releases the GIL
-        for f in [pool.submit(rows, int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]:
-            f.result()
-    return out
 
 
 class cached_row_index:  # lower case: written like property / functools.cached_property

@@ -38,12 +38,12 @@ BYTES_PER_VALUE = 4
 #: label -> row dict entry (~100 B together on CPython 3.11/3.12 for short labels).
 LABEL_BYTES_PER_ROW = 160
 #: The same for word2vec binary files, measured (peak VmHWM growth of fresh processes, 1,000,000 and
-#: 3,000,000 rows of 300 dims: 220 and 190 B a row beyond the matrix, numba's ~0.1 GB of compiled-code
-#: machinery included, which the compiled scan brings from 768 MB files on; with the
-#: :data:`LOADER_WORKSPACE_BYTES` the estimate was 0.3 % and 4 % above the peak): the labels joined in
-#: one bytes object, their decoded strings and the duplicate check's hashes are alive together at the
-#: peak.
-BINARY_LABEL_BYTES_PER_ROW = 190
+#: 3,000,000 rows of 300 dims: 220 and 143 B a row beyond the matrix, numba's ~0.1 GB of compiled-code
+#: machinery included, which the compiled scan brings from 768 MB files on; with 190 B a row and the
+#: :data:`LOADER_WORKSPACE_BYTES` the estimate was 0.3 % and 4 % above the peak, so thin at 1M that it
+#: is now 230): the labels joined in one bytes object, their decoded strings and the duplicate check's
+#: hashes are alive together at the peak.
+BINARY_LABEL_BYTES_PER_ROW = 230
 #: The loader's peak memory relative to the finished set's matrix, on top of the labels and
 #: :data:`LOADER_WORKSPACE_BYTES`.  1.0 where the matrix is preallocated to its final size
 #: (a header's count, the counted lines of an uncompressed file, the binary reader's in-place
