@@ -160,6 +160,23 @@ def test_suggested_limit_is_round_and_fits(budget):
     assert memory.suggested_rows(DIMS, memory.LOADER_WORKSPACE_BYTES) is None  # nothing fits
 
 
+def test_binary_estimate_counts_the_compiled_scans_machinery_only_where_it_loads(monkeypatch):
+    """A word2vec binary file large enough for the compiled scan gets numba's ~0.1 GB on top of its rows;
+    a smaller one, and a text file, do not."""
+    from embexplorer.core.data import _w2v_binary
+
+    rows = _w2v_binary.COMPILED_SCAN_MIN_BYTES // (4 * DIMS)
+    per_row = DIMS * memory.BYTES_PER_VALUE + memory.BINARY_LABEL_BYTES_PER_ROW
+    base = memory.LOADER_WORKSPACE_BYTES
+    assert memory.bytes_needed(rows - 1, DIMS, "word2vec-binary") == (rows - 1) * per_row + base
+    assert (memory.bytes_needed(rows + 1, DIMS, "word2vec-binary")
+            == (rows + 1) * per_row + base + memory.COMPILED_KERNEL_BYTES)
+    assert memory.bytes_needed(rows + 1, DIMS, "word2vec") == (rows + 1) * (
+        DIMS * memory.BYTES_PER_VALUE + memory.LABEL_BYTES_PER_ROW) + base
+    monkeypatch.setattr(_w2v_binary, "COMPILED_SCAN_MIN_BYTES", 1 << 62)  # the threshold is read when asked
+    assert memory.bytes_needed(rows + 1, DIMS, "word2vec-binary") == (rows + 1) * per_row + base
+
+
 def test_the_error_survives_pickling_across_processes(big_text, budget):
     with pytest.raises(MemoryLimitError) as info:
         formats.load(big_text, use_cache=False)

@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from embexplorer.core.data import _w2v_binary
 from embexplorer.core.data._textparse import header_counts, trailing_numbers
 from embexplorer.core.errors import DataError
 
@@ -37,13 +38,15 @@ BYTES_PER_VALUE = 4
 #: Bytes allowed per row beside its vector: the label ``str`` (~50-60 B), its list slot and the
 #: label -> row dict entry (~100 B together on CPython 3.11/3.12 for short labels).
 LABEL_BYTES_PER_ROW = 160
-#: The same for word2vec binary files, measured (peak VmHWM growth of fresh processes, 1,000,000 and
-#: 3,000,000 rows of 300 dims: 220 and 143 B a row beyond the matrix, numba's ~0.1 GB of compiled-code
-#: machinery included, which the compiled scan brings from 768 MB files on; with 190 B a row and the
-#: :data:`LOADER_WORKSPACE_BYTES` the estimate was 0.3 % and 4 % above the peak, so thin at 1M that it
-#: is now 230): the labels joined in one bytes object, their decoded strings and the duplicate check's
-#: hashes are alive together at the peak.
-BINARY_LABEL_BYTES_PER_ROW = 230
+#: The same for word2vec binary files, measured (peak VmHWM growth of fresh processes, 400,000,
+#: 1,000,000 and 3,000,000 rows of 300 dims, beyond the matrix and :data:`COMPILED_KERNEL_BYTES`: 125,
+#: 115 and 108 B a row; estimates +6 %, +3 % and +2 %): the labels joined in one bytes object, their
+#: decoded strings and the duplicate check's hashes are alive together at the peak.
+BINARY_LABEL_BYTES_PER_ROW = 125
+#: numba's compiled-code machinery, loaded for word2vec binary files whose matrix reaches
+#: :data:`~embexplorer.core.data._w2v_binary.COMPILED_SCAN_MIN_BYTES` (the compiled scan; measured
+#: ~0.1 GB, whatever the rows): counted even where numba is missing, to stay on the safe side.
+COMPILED_KERNEL_BYTES = 100 * 1024 ** 2
 #: The loader's peak memory relative to the finished set's matrix, on top of the labels and
 #: :data:`LOADER_WORKSPACE_BYTES`.  1.0 where the matrix is preallocated to its final size
 #: (a header's count, the counted lines of an uncompressed file, the binary reader's in-place
@@ -378,15 +381,25 @@ def bytes_needed(rows: int, dims: int, fmt: str | None = None, growing: bool = F
     """Peak memory of loading ``rows`` x ``dims`` (from a file of format ``fmt``).
 
     The matrix times :data:`LOAD_PEAK_FACTOR` (:data:`GROWING_PEAK_FACTOR` when ``growing``: no
-    count to preallocate by), the labels, plus :data:`LOADER_WORKSPACE_BYTES`.  Measured within
+    count to preallocate by), the labels, plus :data:`LOADER_WORKSPACE_BYTES` (and
+    :data:`COMPILED_KERNEL_BYTES` for a binary file large enough for the compiled scan).  Measured within
     10 % of the real peak for word2vec binary and text files of 60,000 to 3,000,000 x 300.
     """
-    return int(rows * _row_bytes(dims, fmt, growing)) + LOADER_WORKSPACE_BYTES
+    fixed = LOADER_WORKSPACE_BYTES + _kernel_bytes(rows, dims, fmt)
+    return int(rows * _row_bytes(dims, fmt, growing)) + fixed
+
+
+def _kernel_bytes(rows: int, dims: int, fmt: str | None) -> int:
+    """:data:`COMPILED_KERNEL_BYTES` when a binary file of this size takes the compiled scan, else 0."""
+    big = rows * dims * BYTES_PER_VALUE >= _w2v_binary.COMPILED_SCAN_MIN_BYTES
+    return COMPILED_KERNEL_BYTES if fmt == "word2vec-binary" and big else 0
 
 
 def suggested_rows(dims: int, available: int, fmt: str | None = None, growing: bool = False) -> int | None:
     """A round row count that loads within :data:`SUGGESTED_LIMIT_SHARE` of ``available``."""
     room = available * SUGGESTED_LIMIT_SHARE - LOADER_WORKSPACE_BYTES
+    if fmt == "word2vec-binary":  # (the suggestion may well be large enough for the compiled scan)
+        room -= COMPILED_KERNEL_BYTES
     rows = int(room / _row_bytes(dims, fmt, growing)) if dims > 0 and room > 0 else 0
     if rows < MIN_SUGGESTED_ROWS:
         return None
