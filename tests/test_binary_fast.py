@@ -344,3 +344,27 @@ def test_compiled_copy_is_typed_for_bytes_only():
     assert scan_records(*args, np.zeros(12, np.uint8), 0, *scratch)[0] == 1
     with pytest.raises(numba.core.errors.TypingError):
         scan_records(*args, np.zeros(3, np.float32), 0, *scratch)
+
+
+def test_a_kernel_that_fails_is_said_in_the_log_once(monkeypatch, caplog):
+    """numba installed but failing sends the load down the numpy path with a warning in the log (once);
+    numba missing is only noted."""
+    import logging
+
+    from embexplorer.core.data import _kernels
+
+    pytest.importorskip("numba", reason="numba is not installed (the compiled kernels are optional)")
+    from embexplorer.core.data import _compiled
+
+    def broken(*args):
+        raise RuntimeError("LLVM ERROR: out of registers")
+
+    monkeypatch.setattr(_kernels, "_SAID", set())
+    monkeypatch.setattr(_compiled, "scan_records", broken)
+    with caplog.at_level(logging.INFO, logger="embexplorer.core.data._kernels"):
+        assert _w2v_binary.compiled_scan(8) is None and _w2v_binary.compiled_scan(8) is None
+        _kernels.kernel_unavailable("text number parser", ModuleNotFoundError("no numba", name="numba"))
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert said[0][0] == "WARNING" and "word2vec binary scan" in said[0][1] and "out of registers" in said[0][1]
+    assert said[1:] == [("INFO", "numba is not installed: the text number parser runs without it "
+                                 "(slower, same results)")]

@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 
+from embexplorer.core.data._kernels import kernel_unavailable
 from embexplorer.core.errors import DataError
 
 #: Bytes at or below this value separate tokens (space, tab, CR, LF, controls).
@@ -456,7 +457,8 @@ def compiled_parser(size: int):
         return None
     try:
         from embexplorer.core.data._compiled import parse_text_rows
-    except Exception:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
+    except Exception as exc:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
+        kernel_unavailable("text number parser", exc)
         return None
 
     def parse(data: bytes, dims: int, has_label: bool, want: int, out: np.ndarray):
@@ -471,6 +473,7 @@ def compiled_parser(size: int):
 
     try:
         parse(b"a 1\n", 1, True, 1, np.empty((1, 1), dtype=np.float32))  # loads the machine code
-    except Exception:  # noqa: BLE001 -- a numba that cannot compile: the numpy parser
+    except Exception as exc:  # noqa: BLE001 -- a numba that cannot compile: the numpy parser
+        kernel_unavailable("text number parser", exc)
         return None
     return parse

@@ -46,6 +46,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from embexplorer.core.data._kernels import kernel_unavailable
 from embexplorer.core.data._sniff import MAX_BINARY_LABEL_BYTES
 from embexplorer.core.progress import TaskControl
 
@@ -162,7 +163,8 @@ def compiled_scan(rec: int) -> Scan | None:
     """The numba scan (None when numba is not installed)."""
     try:
         from embexplorer.core.data._compiled import ordered_bits_value, scan_records
-    except Exception:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
+    except Exception as exc:  # noqa: BLE001 -- numba missing, or broken (e.g. built for another numpy)
+        kernel_unavailable("word2vec binary scan", exc)
         return None
 
     # The scratch arrays are kept from buffer to buffer (the hashes returned are a view of one, valid
@@ -192,7 +194,8 @@ def compiled_scan(rec: int) -> Scan | None:
     try:
         scan(np.zeros(1, dtype=np.uint8), 0, 0, rec, 0, np.zeros(rec, dtype=np.uint8), 0)  # loads the
         # machine code (from numba's cache)
-    except Exception:  # noqa: BLE001 -- a numba that cannot compile: the pure path
+    except Exception as exc:  # noqa: BLE001 -- a numba that cannot compile: the pure path
+        kernel_unavailable("word2vec binary scan", exc)
         return None
     return scan
 
