@@ -129,3 +129,43 @@ def test_eviction_keeps_total_under_cap(fresh_cache, tmp_path, glove_path, monke
     assert total <= one_entry * 4
     assert formats.load(paths[2]).from_cache is True  # the newest stays
     assert formats.load(paths[0]).from_cache is False  # the oldest went
+
+
+def test_a_deferred_entry_is_written_later_with_np_saves_bytes(fresh_cache, w2v_file):
+    """``defer_cache`` leaves the entry to ``store_cache`` (the app writes it once the set is shown); the
+    matrix, written a step at a time, is byte for byte what ``np.save`` writes."""
+    first = formats.load(w2v_file, defer_cache=True)
+    assert first.cache_key is not None and not (fresh_cache / cache.CACHE_SUBDIR).exists()
+    assert formats.load(w2v_file, defer_cache=True).from_cache is False  # not written yet
+    assert formats.store_cache(first) is True
+    assert first.cache_key is None and formats.store_cache(first) is False  # written once
+    again = formats.load(w2v_file)
+    assert again.from_cache is True and again.labels == first.labels
+    np.testing.assert_array_equal(again.vectors, first.vectors)
+    (entry,) = _entries(fresh_cache)
+    expected = fresh_cache / "expected.npy"
+    np.save(expected, first.vectors)
+    assert (entry / "vectors.npy").read_bytes() == expected.read_bytes()
+    assert again.cache_key is None  # a hit has nothing left to write
+
+
+def test_a_cancelled_store_leaves_no_entry_nor_partial_file(fresh_cache, w2v_file, monkeypatch):
+    from embexplorer.core.progress import Cancelled, TaskControl
+
+    monkeypatch.setattr(cache, "WRITE_STEP_BYTES", 4096)  # the 1000 x 50 matrix in 49 steps
+    steps = []
+
+    class StopAfterThree(TaskControl):
+        def check(self) -> None:
+            steps.append(1)
+            if len(steps) > 3:
+                raise Cancelled()
+
+    emb = formats.load(w2v_file, defer_cache=True)
+    with pytest.raises(Cancelled):
+        formats.store_cache(emb, StopAfterThree())
+    assert len(steps) == 4
+    leftovers = [p for p in (fresh_cache / cache.CACHE_SUBDIR).rglob("*") if p.is_file()]
+    assert leftovers == []
+    assert formats.load(w2v_file).from_cache is False  # parsed again, and kept this time
+    assert formats.load(w2v_file).from_cache is True

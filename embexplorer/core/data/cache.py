@@ -25,6 +25,7 @@ import numpy as np
 from embexplorer.core.atomic import atomic_write
 from embexplorer.core.data.embeddings import EmbeddingSet, MetadataColumn
 from embexplorer.core.paths import cache_dir
+from embexplorer.core.progress import TaskControl, ensure_control
 
 #: Bump when the entry layout or what a load returns changes: older entries then simply miss.
 #: 2: labels decoded per label like gensim (broken UTF-8 replaced, tabs kept), not latin-1.
@@ -33,6 +34,8 @@ CACHE_VERSION = 2
 CACHE_SUBDIR = "loads"
 #: Total size the load cache may reach before the least recently used entries are evicted.
 CACHE_MAX_BYTES = 8 * 1024 ** 3
+#: Bytes of the matrix written per step (between them a store can be cancelled and says how far it is).
+WRITE_STEP_BYTES = 64 * 1024 ** 2
 _ENTRY = "entry.json"
 _VECTORS = "vectors.npy"
 _LABELS = "labels.txt"
@@ -107,9 +110,13 @@ def _read_entry(entry: Path) -> EmbeddingSet:
     return emb
 
 
-def store(key: str, emb: EmbeddingSet) -> bool:
+def store(key: str, emb: EmbeddingSet, control: TaskControl | None = None) -> bool:
     """Write ``emb`` as the entry for ``key`` (atomically); False when it is too big to keep
-    or a label holds a newline (labels are stored one per line)."""
+    or a label holds a newline (labels are stored one per line).
+
+    The matrix is written :data:`WRITE_STEP_BYTES` at a time, with progress and cancellation
+    through ``control`` (``Cancelled`` leaves no entry and no partial file)."""
+    control = ensure_control(control)
     vec_bytes = emb.vectors.nbytes
     if vec_bytes > CACHE_MAX_BYTES:
         return False
@@ -121,7 +128,7 @@ def store(key: str, emb: EmbeddingSet) -> bool:
     with contextlib.suppress(FileNotFoundError):
         (entry / _ENTRY).unlink()  # an entry is valid only once entry.json is written, last
     with atomic_write(entry / _VECTORS) as fh:
-        np.save(fh, np.ascontiguousarray(emb.vectors, dtype=np.float32), allow_pickle=False)
+        _write_npy(fh, np.ascontiguousarray(emb.vectors, dtype=np.float32), control)
     with atomic_write(entry / _LABELS) as fh:
         fh.write(raw)
     meta_desc = []
@@ -147,6 +154,16 @@ def store(key: str, emb: EmbeddingSet) -> bool:
         json.dump(info, fh)
     evict()
     return True
+
+
+def _write_npy(fh, X: np.ndarray, control: TaskControl) -> None:
+    """``np.save(fh, X)`` for a C-contiguous array, a step at a time (same bytes)."""
+    np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(X))
+    flat = X.reshape(-1).view(np.uint8)
+    for start in range(0, len(flat), WRITE_STEP_BYTES):
+        control.check()
+        fh.write(flat[start:start + WRITE_STEP_BYTES].data)
+        control.progress(min(1.0, (start + WRITE_STEP_BYTES) / max(len(flat), 1)))
 
 
 def _entry_size(entry: Path) -> int:

@@ -226,6 +226,9 @@ class EmbeddingSet:
         #: True when a loader has proved that no label repeats (the loaders' duplicate check is
         #: then skipped).
         self.labels_known_distinct = False
+        #: The load cache's key of the file this set was parsed from, while its entry is still to be
+        #: written (``formats.load(..., defer_cache=True)``; ``formats.store_cache`` writes it).
+        self.cache_key: str | None = None
         self._lower_index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
         self._norms: np.ndarray | None = None

@@ -103,7 +103,8 @@ HASH_CHECK_MIN_LABELS = 100_000
 def load(path: str | os.PathLike, format: str | None = None, limit: int | None = None,
          control: TaskControl | None = None, use_cache: bool = True, allow_pickle: bool = False,
          metadata_path: str | os.PathLike | None = None, encoding: str = DEFAULT_ENCODING,
-         vector_column: str | list[str] | None = None, label_column: str | None = None) -> EmbeddingSet:
+         vector_column: str | list[str] | None = None, label_column: str | None = None,
+         defer_cache: bool = False) -> EmbeddingSet:
     """Load an embedding file into an :class:`EmbeddingSet`.
 
     Parameters
@@ -118,6 +119,10 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
         Progress reports and cancellation (raises ``Cancelled``).
     use_cache : bool
         Reuse (and fill) the cache of parsed files in the user's cache folder.
+    defer_cache : bool
+        Do not write a freshly parsed set to the cache here (writing 3.6 GB takes 5-15 s): its key is
+        left in ``emb.cache_key`` for :func:`store_cache`, e.g. in the background once the set is
+        shown.
     allow_pickle : bool
         Consent to open gensim ``.kv``/``.model`` pickles (they can run code).
     metadata_path : path-like, optional
@@ -179,11 +184,26 @@ def load(path: str | os.PathLike, format: str | None = None, limit: int | None =
     emb.format = fmt
     emb = _drop_duplicates(emb)
     emb.from_cache = False
-    if key is not None:
+    emb.cache_key = key
+    if key is not None and not defer_cache:
         control.progress(None, f"Caching {path.name}", force=True)
-        with contextlib.suppress(OSError):  # a full or read-only cache folder must not fail the load
-            _cache.store(key, emb)
+        store_cache(emb)
     return emb
+
+
+def store_cache(emb: EmbeddingSet, control: TaskControl | None = None) -> bool:
+    """Write the load-cache entry a ``load(..., defer_cache=True)`` left to write (see
+    ``emb.cache_key``), so the file reopens in well under a second; True once written.
+
+    A full or read-only cache folder is not an error (False); ``control`` reports progress and can
+    cancel (``Cancelled``: no entry is left, nor any partial file).
+    """
+    key, emb.cache_key = emb.cache_key, None
+    if key is None:
+        return False
+    with contextlib.suppress(OSError):  # a full or read-only cache folder must not fail the load
+        return _cache.store(key, emb, control)
+    return False
 
 
 def labels_repeat(labels: list[str]) -> bool:

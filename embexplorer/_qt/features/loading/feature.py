@@ -17,7 +17,7 @@ from embexplorer._qt.feature import Feature, MenuItem
 from embexplorer._qt.features.loading.column_dialog import ask_column
 from embexplorer._qt.features.loading.memory_guard import offer_limit
 from embexplorer._qt.features.loading.table_columns import RememberedColumns
-from embexplorer._qt.features.loading.work import load_and_project, needs_pickle_consent
+from embexplorer._qt.features.loading.work import load_and_project, needs_pickle_consent, store_in_cache
 from embexplorer._qt.workspace import DataSource, first_components
 from embexplorer.core.data._table_readers import ColumnChoiceNeeded, column_options
 from embexplorer.core.data.memory import MemoryLimitError
@@ -26,6 +26,12 @@ from embexplorer.core.session import is_session_file
 
 #: Task kind of load + projection in the TaskRunner.
 LOAD_TASK = "load"
+#: Task kind of writing a freshly parsed file's load-cache entry, once its set is shown.
+CACHE_TASK = "load-cache"
+#: Owner of the status bar's progress while that entry is written, for a matrix of this size and more
+#: (a smaller one is written in a blink: a progress bar would only flash).
+CACHE_STATUS = "loading-cache"
+CACHE_STATUS_MIN_BYTES = 64 * 1024 ** 2
 #: File-dialog filter of the formats we read.
 OPEN_FILTER = ("Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.kv *.model *.parquet *.pq "
                "*.arrow *.arrows *.ipc *.feather *.csv);;All files (*)")
@@ -80,6 +86,7 @@ class LoadingFeature(Feature):
         reg("loading.open_recent", self.open_recent, "Open a recent file (forgotten if gone)")
         reg("loading.open_dialog", self._on_open_triggered, "Ask for a file to open")
         reg("loading.is_loading", self.is_loading, "Whether a file is being loaded")
+        reg("loading.is_caching", self.is_caching, "Whether the file just opened is being cached")
         reg("loading.on_failed", self.load_failed.connect, "Call back with the error of each failed load")
         reg("loading.column_options", column_options, "vector_column / label_column of parsed arguments")
 
@@ -142,6 +149,14 @@ class LoadingFeature(Feature):
         """True while a file is being loaded or projected."""
         return self.ctx.runner.is_running(LOAD_TASK)
 
+    def is_caching(self) -> bool:
+        """True while the file last opened is being written to the load cache."""
+        return self.ctx.runner.is_running(CACHE_TASK)
+
+    def cancel_cache(self) -> bool:
+        """Stop writing the load cache's entry (the file then reopens by parsing it again)."""
+        return self.ctx.runner.cancel(CACHE_TASK)
+
     def request(self) -> tuple[str, str | None, int | None, bool]:
         """The last load asked for: (path, format, limit, allow_pickle)."""
         return self._request
@@ -166,6 +181,29 @@ class LoadingFeature(Feature):
             note += f" ({emb.duplicates_dropped:,} duplicate labels dropped)"
         self.ctx.shell.message(note)
         self.loaded.emit(emb)
+        if emb.cache_key is not None:
+            self._keep_for_reopen(emb, Path(result.path).name)
+
+    def _keep_for_reopen(self, emb, name: str) -> None:
+        """Write the set's load-cache entry in the background, now that it is shown."""
+        shell = self.ctx.shell
+        saying = f"Keeping {name} for a quick reopen…"
+        if emb.vectors.nbytes >= CACHE_STATUS_MIN_BYTES:
+            shell.busy(CACHE_STATUS, saying, self.cancel_cache)
+
+        def done(_stored) -> None:
+            shell.idle(CACHE_STATUS)
+
+        def failed(err: BaseException) -> None:  # the set is shown; only the quick reopen is lost
+            shell.idle(CACHE_STATUS)
+            shell.message(f"{name} not kept for a quick reopen: {err}")
+
+        def progress(fraction: float | None, message: str) -> None:
+            shell.progress(CACHE_STATUS, fraction, message or saying)
+
+        self.ctx.runner.start(CACHE_TASK, lambda control: store_in_cache(emb, control), on_result=done,
+                              on_error=failed, on_progress=progress,
+                              on_cancelled=lambda: shell.idle(CACHE_STATUS))
 
     def _on_load_error(self, err: BaseException) -> None:
         shell = self.ctx.shell
