@@ -399,7 +399,7 @@ def test_layout_and_geometry_are_remembered(qtbot, settings):
     qtbot.addWidget(w1)
     assert not w1.restore_layout()  # nothing saved yet
     dock = w1.docks["neighbours"]
-    assert dock.widget().widget() is w1.features["neighbours"].panel  # the feature's panel, scrolled
+    assert dock.widget().panel() is w1.features["neighbours"].panel  # the feature's panel, scrolled
     assert dock.objectName() == "neighboursDock"  # a stable name: what saveState / restoreState key on
     assert dock.toggleViewAction() in w1.menus["View"].actions()
     w1.resize(700, 520)  # within the offscreen screen (800 x 600)
@@ -552,3 +552,35 @@ def test_command_line_path_opens_in_the_gui(qtbot, small_file, monkeypatch):
                               size="1280x800")
     assert gui_app.run_gui(args) == 0
     assert seen == {"n": 100, "title": f"{path.name} — embexplorer"}
+
+
+def test_a_dock_panel_scrolls_only_when_its_least_height_does_not_fit(qtbot, make_main_window, glove_path):
+    """A dock whose panel has room for its least height (its own layout's minimum at that width) but not
+    for its preferred one shows it whole, without a scroll bar (QScrollArea used to size a panel with
+    word-wrapped text to its preferred height: the Neighbours panel scrolled at 1280x800).  With less
+    room than its least height it scrolls, never squeezed."""
+    w = make_main_window()
+    with qtbot.waitSignal(w.workspace.dataset_changed, timeout=30_000):
+        w.commands.run("loading.open_file", glove_path)
+    w.commands.run("explorer.finish_setup")
+    dock = w.docks["neighbours"]
+    area, panel = dock.widget(), dock.widget().panel()
+    qtbot.waitUntil(lambda: area.viewport().height() > 0)
+    qtbot.wait(100)
+    width = area.viewport().width()
+    least, liked = panel.layout().totalMinimumHeightForWidth(width), panel.heightForWidth(width)
+    assert liked > least + 40  # the result table would like more rows than it needs
+
+    def give(viewport_height: int) -> None:
+        frame = dock.height() - area.viewport().height()
+        total = dock.height() + w.docks["points"].height()
+        w.resizeDocks([w.docks["points"], dock], [total - viewport_height - frame, viewport_height + frame],
+                      QtCore.Qt.Orientation.Vertical)
+        qtbot.wait(50)
+
+    give((least + liked) // 2)
+    assert least <= area.viewport().height() < liked
+    assert not area.verticalScrollBar().isVisible() and panel.height() == area.viewport().height()
+    give(least - 60)  # a window too small for the dock's minimum (a narrow screen): it scrolls
+    if area.viewport().height() < least:
+        assert area.verticalScrollBar().isVisible() and panel.height() >= least

@@ -66,8 +66,11 @@ def test_neighbours_all_visible_highlights_dim_the_points_and_esc_clears_them(qt
     w.show_dock("neighbours")
     w.commands.run("neighbours.query_label", "paris")
     qtbot.waitUntil(lambda: w.features["explorer"].legend.isVisible())
+    # All ten neighbours in the table at 1280x800 once the dock has taken the rows' room (the panel's new
+    # minimum reaches the window's layout through posted layout requests), and the plot's search box
+    # beside a toolbar that fits.
+    qtbot.waitUntil(lambda: report(w)["tables"]["neighbours"]["visible_rows"] == 10, timeout=5_000)
     rep = report(w)
-    # All ten neighbours in the table at 1280x800, and the plot's search box beside a toolbar that fits.
     assert rep["tables"]["neighbours"] == {**rep["tables"]["neighbours"], "rows": 10, "visible_rows": 10}
     assert rep["toolbar_overflow"] == []
     assert w.features["explorer"].widget.search.isVisible()

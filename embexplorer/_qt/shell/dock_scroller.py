@@ -11,21 +11,58 @@ DOCK_FRAME_PX = 12
 DOCK_MIN_SHARE = 0.62
 
 
+class _LeastHeight(QtWidgets.QWidget):
+    """A dock's panel as its scroll area holds it: asking, at a given width, for the panel's least
+    height there (word-wrapped notes at their lines), not its preferred one.
+
+    QScrollArea gives a widget whose layout has a height for width at least ``heightForWidth`` -- the
+    preferred height, which counts a result table's preferred rows -- so the Neighbours panel scrolled
+    at 1280x800 in a dock taller than its minimum (245 px for 190 needed, 312 preferred).
+    """
+
+    def __init__(self, panel: QtWidgets.QWidget) -> None:
+        super().__init__()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(panel)
+        self.panel = panel
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        return self.layout().totalMinimumHeightForWidth(width)
+
+
+def least_height(inner: QtWidgets.QWidget, width: int) -> int:
+    """The least height ``inner`` needs at ``width`` (its minimum, or more where text wraps)."""
+    height = inner.minimumSizeHint().height()
+    if width > 0 and inner.hasHeightForWidth():
+        height = max(height, inner.heightForWidth(width))
+    return height
+
+
 class DockScroller(QtWidgets.QScrollArea):
-    """The scroll area around a dock's panel: it asks for the panel's minimum height (its result rows,
-    see ``ResultTable``) up to :data:`DOCK_MIN_SHARE` of the window, so results are not scrolled away
-    while the Points table above keeps spare rows."""
+    """The scroll area around a dock's panel: it asks for the panel's least height (its result rows,
+    see ``ResultTable``, and its notes' lines) up to :data:`DOCK_MIN_SHARE` of the window, so results
+    are not scrolled away while the Points table above keeps spare rows."""
 
     def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__()
         self._window = window
+
+    def set_panel(self, panel: QtWidgets.QWidget) -> None:
+        """Hold ``panel`` (scrolled only when its least height does not fit)."""
+        self.setWidget(_LeastHeight(panel))
+
+    def panel(self) -> QtWidgets.QWidget | None:
+        """The panel held."""
+        inner = self.widget()
+        return inner.panel if isinstance(inner, _LeastHeight) else inner
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt API)
         hint = super().minimumSizeHint()
         inner = self.widget()
         if inner is None:
             return hint
-        want = inner.minimumSizeHint().height() + 2 * self.frameWidth()
+        want = least_height(inner, self.viewport().width()) + 2 * self.frameWidth()
         cap = int(self._window.height() * DOCK_MIN_SHARE)
         return QtCore.QSize(hint.width(), max(hint.height(), min(want, cap)))
 
@@ -43,6 +80,8 @@ def fit_dock(window: QtWidgets.QMainWindow, d: QtWidgets.QDockWidget, height: in
     area = d.widget() if isinstance(d.widget(), QtWidgets.QScrollArea) else None
     inner = area.widget() if area is not None else d.widget()
     hint = inner.minimumSizeHint()
+    if area is not None:
+        hint.setHeight(least_height(inner, area.viewport().width()))
     # The room the panel has now and the frame around it (title bar, margins, the scroll area's frame)
     # as drawn; before the first layout, the nominal frame.
     if area is not None and area.viewport().width() > 0 and d.isVisible():

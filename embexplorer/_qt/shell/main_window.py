@@ -156,7 +156,7 @@ class MainWindow(QtWidgets.QMainWindow):
             scroller = DockScroller(self)
             scroller.setWidgetResizable(True)
             scroller.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-            scroller.setWidget(spec.widget)
+            scroller.set_panel(spec.widget)
             d.setWidget(scroller)
         else:
             d.setWidget(spec.widget)
