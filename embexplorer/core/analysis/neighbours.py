@@ -47,12 +47,14 @@ def warm_up(emb: EmbeddingSet | None = None) -> None:
     """Import what the first query needs (scipy's BLAS, ~0.4 s), e.g. on a worker thread once the
     window is up, so that the first click does not wait for it; with ``emb``, compute its row norms
     too (the cosine axes', the neighbours' and the unit vectors': 0.24 s at 3,000,000 x 300, not paid
-    by the first placement of the axes, which must stay under 100 ms) and its label index (the first
-    query by label: 2.2 s at 3,000,000 labels, which the UI thread spent building it)."""
+    by the first placement of the axes, which must stay under 100 ms) and its label indexes (the first
+    query by label, 2.2 s at 3,000,000 labels, and the first label missing in that case, 3 s more,
+    which the UI thread spent building them)."""
     _blas()
     if emb is not None:
         emb.norms  # noqa: B018 -- computed once, kept by the set
         emb.index  # noqa: B018 -- the same
+        emb.lower_index  # noqa: B018 -- the same
 
 
 def _blas():

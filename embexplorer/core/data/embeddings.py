@@ -268,15 +268,22 @@ class EmbeddingSet:
         if i is not None:
             return i
         if case_insensitive:
-            if self._lower_index is None:
-                lower: dict[str, int] = {}
-                for j, lab in enumerate(self.labels):
-                    lower.setdefault(lab.lower(), j)
-                self._lower_index = lower
-            i = self._lower_index.get(label.lower())
+            i = self.lower_index.get(label.lower())
             if i is not None:
                 return i
         raise KeyError(label)
+
+    @property
+    def lower_index(self) -> dict[str, int]:
+        """Mapping lower-cased label -> first row bearing it (built once, on first use: 3 s at
+        3,000,000 labels, so the neighbours' warm-up builds it off the UI thread)."""
+        if self._lower_index is None:
+            lower: dict[str, int] = {}
+            for j, lab in enumerate(self.labels):
+                low = lab.lower()
+                lower.setdefault(lab if low == lab else low, j)  # (a label already lower case: no copy)
+            self._lower_index = lower
+        return self._lower_index
 
     # -- derived arrays -----------------------------------------------------
     @property
