@@ -26,7 +26,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from embexplorer.core.data import _w2v_binary
 from embexplorer.core.data._textparse import header_counts, trailing_numbers
 from embexplorer.core.errors import DataError
 
@@ -391,8 +390,12 @@ def bytes_needed(rows: int, dims: int, fmt: str | None = None, growing: bool = F
 
 def _kernel_bytes(rows: int, dims: int, fmt: str | None) -> int:
     """:data:`COMPILED_KERNEL_BYTES` when a binary file of this size takes the compiled scan, else 0."""
-    big = rows * dims * BYTES_PER_VALUE >= _w2v_binary.COMPILED_SCAN_MIN_BYTES
-    return COMPILED_KERNEL_BYTES if fmt == "word2vec-binary" and big else 0
+    if fmt != "word2vec-binary":
+        return 0
+    # Here, not at the top: the memory guard is imported at start-up, the binary reader only when used.
+    from embexplorer.core.data._w2v_binary import COMPILED_SCAN_MIN_BYTES
+
+    return COMPILED_KERNEL_BYTES if rows * dims * BYTES_PER_VALUE >= COMPILED_SCAN_MIN_BYTES else 0
 
 
 def suggested_rows(dims: int, available: int, fmt: str | None = None, growing: bool = False) -> int | None:

@@ -485,4 +485,3 @@ class CompareFeature(Feature):
         if state.get("k") is not None:
             self.panel.k_spin.setValue(int(state["k"]))
         self.panel.arrows_check.setChecked(bool(state.get("arrows")))
-

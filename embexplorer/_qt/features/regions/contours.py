@@ -22,6 +22,8 @@ CONTOURS_TASK = "regions.contours"
 LEGEND_LAYER = CONTOURS_LAYER
 #: Least time between two recomputations while the points move (live frames, axes dragged).
 THROTTLE_MS = 150
+
+
 class DensityContours(QtCore.QObject):
     """The contours of the Workspace's projection on the explorer's plot, while switched on.
 
